@@ -1,0 +1,17 @@
+/** The `distillery` command line. Each subcommand lives in its own file under commands/. */
+import { Command } from 'commander';
+import { isDistilleryError } from '../core/errors.ts';
+
+const program = new Command('distillery')
+  .description('Make knowledge-distillation datasets: augment, label with a teacher, store soft labels, export.')
+  .showHelpAfterError();
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  // One line on failure; the stack only when asked for.
+  const line = isDistilleryError(err) ? err.toLine() : err instanceof Error ? err.message : String(err);
+  process.stderr.write(`distillery: ${line}\n`);
+  if (process.env.DISTILLERY_DEBUG) console.error(err);
+  process.exitCode = 1;
+}
