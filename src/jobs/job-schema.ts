@@ -78,8 +78,8 @@ export const shardSchema = z
 
 export const jobSchema = z
   .strictObject({
-    dataset: z.string({ error: 'expected a dataset id' }).regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, {
-      error: 'expected a dataset id of letters, digits, ".", "_" or "-"',
+    dataset: z.string({ error: 'expected a dataset id' }).regex(/^[a-z0-9][a-z0-9._-]{0,47}$/, {
+      error: 'expected a dataset id: lowercase letters, digits, ".", "_" or "-", at most 48 characters',
     }),
     corpus: corpusSchema,
     recipe: recipeSchema.nullable().default(null),
