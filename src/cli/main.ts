@@ -2,11 +2,15 @@
 import { Command } from 'commander';
 import { isDistilleryError } from '../core/errors.ts';
 import { registerRun } from './commands/run.ts';
+import { registerEval } from './commands/eval.ts';
+import { registerDatasets } from './commands/datasets.ts';
 
 const program = new Command('distillery')
   .description('Make knowledge-distillation datasets: augment, label with a teacher, store soft labels, export.')
   .showHelpAfterError();
 registerRun(program);
+registerEval(program);
+registerDatasets(program);
 
 try {
   await program.parseAsync(process.argv);
