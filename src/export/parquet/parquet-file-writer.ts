@@ -6,6 +6,7 @@
 import { gzipSync } from 'node:zlib';
 import { writePageHeader } from 'hyparquet-writer/src/datapage.js';
 import { writeMetadata } from 'hyparquet-writer/src/metadata.js';
+import { snappyCompress } from 'hyparquet-writer/src/snappy.js';
 import { ByteWriter } from 'hyparquet-writer';
 import { DistilleryError } from '../../core/errors.ts';
 import type { FileSink } from '../byte-sink.ts';
@@ -29,7 +30,7 @@ export type ScalarValue = string | number | bigint | boolean | null;
 /** FLOAT: Float32Array; FLOAT16: Uint16Array of binary16 bits; INT64: Int32Array or BigInt64Array; STRING: string[] */
 export type ListValue = Float32Array | Uint16Array | Int32Array | BigInt64Array | readonly string[] | null;
 
-export type Codec = 'GZIP' | 'UNCOMPRESSED';
+export type Codec = 'SNAPPY' | 'GZIP' | 'UNCOMPRESSED';
 
 const physical = (c: ParquetColumn): SchemaElement['type'] => {
   const t = c.kind === 'scalar' ? c.type : c.element;
@@ -137,7 +138,7 @@ export class ParquetFileWriter {
   }
 
   /** One row group: `data[i]` holds column i's values, one per row. */
-  writeRowGroup(data: readonly (readonly ScalarValue[] | readonly ListValue[])[]): void {
+  writeRowGroup(data: readonly (readonly (ScalarValue | ListValue)[])[]): void {
     const rows = data[0]?.length ?? 0;
     if (rows === 0) return;
     const start = this.#sink.offset;
@@ -176,7 +177,7 @@ export class ParquetFileWriter {
       }
       const raw = page.view();
       const codec = this.#codecFor(c);
-      const body = codec === 'GZIP' ? gzipSync(raw, { level: 6 }) : raw;
+      const body = codec === 'GZIP' ? gzipSync(raw, { level: 6 }) : codec === 'SNAPPY' ? snappyCompress(raw) : raw;
       const header = new ByteWriter();
       writePageHeader(header, {
         type: 'DATA_PAGE',
