@@ -4,6 +4,7 @@ import { isDistilleryError } from '../core/errors.ts';
 import { registerRun } from './commands/run.ts';
 import { registerEval } from './commands/eval.ts';
 import { registerDatasets } from './commands/datasets.ts';
+import { registerExport } from './commands/export.ts';
 
 const program = new Command('distillery')
   .description('Make knowledge-distillation datasets: augment, label with a teacher, store soft labels, export.')
@@ -11,6 +12,7 @@ const program = new Command('distillery')
 registerRun(program);
 registerEval(program);
 registerDatasets(program);
+registerExport(program);
 
 try {
   await program.parseAsync(process.argv);
