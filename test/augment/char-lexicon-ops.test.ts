@@ -41,7 +41,8 @@ test('character noise: one edit per word, within the budget, first letter and st
     assert.equal(r.value.tokens.length, original.tokens.length);
     assert.ok(r.changed.length >= 1 && r.changed.length <= 2, `changed ${r.changed.length} words`);
     for (const i of r.changed) {
-      const a = original.tokens[i]!.text, b = r.value.tokens[i]!.text;
+      const a: string = original.tokens[i]!.text;
+      const b: string = r.value.tokens[i]!.text;
       assert.ok(!isStopword(a));
       assert.equal(b[0], a[0], 'first letter kept');
       assert.equal(osa(a, b), 1, `${a} -> ${b}`);

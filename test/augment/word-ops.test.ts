@@ -31,7 +31,7 @@ test('POS-aware synonym replacement: WordNet synonym of the tagged POS, stopword
     const tags = tagger.tag(original.tokens.map((t) => t.text));
     for (let i = 0; i < original.tokens.length; i++) {
       const before = original.tokens[i]!.text;
-      const after = r.value.tokens[i]!.text;
+      const after: string = r.value.tokens[i]!.text;
       if (!r.changed.includes(i)) {
         assert.equal(after, before);
         continue;
@@ -97,7 +97,8 @@ test('deletion removes content words only and never all words', async () => {
     }
     assert.equal(j, left.length, 'output is a subsequence of the input');
   });
-  assert.equal(results[sentences.length]!.status === 'skipped' && results[sentences.length]!.reason, 'too-short');
+  const single = results[sentences.length]!;
+  assert.equal(single.status === 'skipped' && single.reason, 'too-short');
 });
 
 test('swap exchanges words only: same tokens, punctuation in place', async () => {
