@@ -1,6 +1,7 @@
 /** The `distillery` command line. Each subcommand lives in its own file under commands/. */
 import { Command } from 'commander';
 import { isDistilleryError } from '../core/errors.ts';
+import { registerModels } from './commands/models.ts';
 import { registerRun } from './commands/run.ts';
 import { registerEval } from './commands/eval.ts';
 import { registerDatasets } from './commands/datasets.ts';
@@ -9,6 +10,7 @@ import { registerExport } from './commands/export.ts';
 const program = new Command('distillery')
   .description('Make knowledge-distillation datasets: augment, label with a teacher, store soft labels, export.')
   .showHelpAfterError();
+registerModels(program);
 registerRun(program);
 registerEval(program);
 registerDatasets(program);
