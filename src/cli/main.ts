@@ -6,6 +6,8 @@ import { registerRun } from './commands/run.ts';
 import { registerEval } from './commands/eval.ts';
 import { registerDatasets } from './commands/datasets.ts';
 import { registerExport } from './commands/export.ts';
+import { registerAugment } from './commands/augment.ts';
+import { registerLabel } from './commands/label.ts';
 
 const program = new Command('distillery')
   .description('Make knowledge-distillation datasets: augment, label with a teacher, store soft labels, export.')
@@ -15,6 +17,8 @@ registerRun(program);
 registerEval(program);
 registerDatasets(program);
 registerExport(program);
+registerAugment(program);
+registerLabel(program);
 
 try {
   await program.parseAsync(process.argv);
