@@ -96,6 +96,9 @@ export const jobSchema = z
       seen.add(t.name);
     });
     const f = job.filters;
+    if (f && !job.outputs.logits && job.outputs.temperatures.length === 0) {
+      ctx.addIssue({ code: 'custom', path: ['filters'], message: 'teacher filters need logits: set outputs.logits or outputs.temperatures' });
+    }
     if (f?.minConfidence !== undefined && f.maxConfidence !== undefined && f.minConfidence > f.maxConfidence) {
       ctx.addIssue({ code: 'custom', path: ['filters', 'maxConfidence'], message: 'expected maxConfidence >= minConfidence' });
     }

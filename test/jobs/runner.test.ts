@@ -112,3 +112,21 @@ test('two teachers in one job: outputs kept per teacher', async () => {
   assert.deepEqual(teachers.map((t) => t.labelled), [300, 300]);
   store.close();
 });
+
+test('teacher filters after labelling: drop or flag augmentations whose predicted class flips', async () => {
+  const store = openStore(path.join(dir, 'g.db'));
+  const job = { ...baseJob, recipe: { builtin: 'eda', variants: 2 }, chunkSize: 300 } as const;
+  const kept = await run(store, registry, { ...job, dataset: 'keep' });
+  const dropped = await run(store, registry, { ...job, dataset: 'drop', filters: { disagreement: 'drop' } });
+  const flagged = await run(store, registry, { ...job, dataset: 'flag', filters: { disagreement: 'flag' } });
+  assert.ok(dropped.filteredOut > 0, 'some eda outputs flip the demo teacher');
+  assert.equal(dropped.examples, kept.examples - dropped.filteredOut);
+  assert.equal(flagged.flagged, dropped.filteredOut);
+  assert.equal(flagged.examples, kept.examples);
+  const marked = rows(store, 'flag').filter((r) => r.origin.kind === 'augmentation' && 'teacherFilter' in r.origin.params);
+  assert.equal(marked.length, flagged.flagged);
+  // nothing flagged survives in the dropped dataset
+  const droppedIds = new Set(rows(store, 'drop').map((r) => r.id));
+  assert.ok(marked.every((r) => !droppedIds.has(r.id)));
+  store.close();
+});
