@@ -109,10 +109,19 @@ async function rssChild(): Promise<void> {
   };
   const opts = await resolveJob(parseJob(job), { store, teachers: registry, augmenterFactory: makeAugmenterFactory() });
   let sampled = 0;
+  /** RSS (MB) after each tenth of the corpus: flat memory means this stops growing */
+  const curve: number[] = [];
   const t0 = performance.now();
-  const result = await runJob({ ...opts, onProgress: (e) => (sampled = Math.max(sampled, process.memoryUsage().rss)) });
+  const result = await runJob({
+    ...opts,
+    onProgress: (e) => {
+      const rss = process.memoryUsage().rss;
+      sampled = Math.max(sampled, rss);
+      if (e.totalRecords && e.records >= ((curve.length + 1) / 10) * e.totalRecords) curve.push(Math.round(rss / 2 ** 20));
+    },
+  });
   const s = seconds(t0);
-  console.log(JSON.stringify({ corpus: values.corpus, variants, records: result.records, examples: result.examples, seconds: Number(s.toFixed(1)), examplesPerSecond: Number((result.examples / s).toFixed(1)), peakRssMb: peakRssMb(), maxSampledRssMb: Math.round(sampled / 2 ** 20) }));
+  console.log(JSON.stringify({ corpus: values.corpus, variants, records: result.records, examples: result.examples, seconds: Number(s.toFixed(1)), examplesPerSecond: Number((result.examples / s).toFixed(1)), peakRssMb: peakRssMb(), maxSampledRssMb: Math.round(sampled / 2 ** 20), rssMbPerTenth: curve }));
   store.close();
   await registry.close();
   rmSync(dir, { recursive: true, force: true });

@@ -8,6 +8,8 @@ import type { ProgressEvent } from '../../src/jobs/runner/progress.ts';
 import { demoRegistry, openStore, rows, run, SST2_DEV } from './helpers/pipeline-fixture.ts';
 import { mergeShards } from '../../src/jobs/runner/merge-shards.ts';
 import { exportDataset } from '../../src/export/index.ts';
+import { exportEnsemble } from '../../src/jobs/ensemble-export.ts';
+import { asyncBufferFromFile, parquetReadObjects } from 'hyparquet';
 
 const dir = tempDir('distillery-runner-');
 const registry = demoRegistry();
@@ -118,6 +120,23 @@ test('two teachers in one job: outputs kept per teacher', async () => {
   assert.equal(teachers.length, 2);
   assert.notEqual(teachers[0]!.fingerprint, teachers[1]!.fingerprint);
   assert.deepEqual(teachers.map((t) => t.labelled), [300, 300]);
+
+  // the averaged export: (1 * p_demo + 0.5 * p_q8) / 1.5 at each temperature, rows in dataset order
+  const linked = store.datasetTeachers('ens');
+  const byName = (n: string) => linked.find((t) => t.info?.name === n)!.fingerprint;
+  const members = [{ fingerprint: byName('demo'), weight: 1 }, { fingerprint: byName('demo-q8'), weight: 0.5 }];
+  const ens = exportEnsemble(store, 'ens', members, [1, 2], path.join(dir, 'ens'));
+  assert.equal(ens.rows, 300);
+  const table = (await parquetReadObjects({ file: await asyncBufferFromFile(ens.file) })) as { ordinal: bigint; id: string; probs_t2: number[] }[];
+  const ex = [...store.iterateExamples('ens')];
+  assert.deepEqual(table.map((r) => r.id), ex.map((e) => e.id));
+  const spec = { logits: true, temperatures: [1, 2], encoding: 'fp32' as const };
+  for (const i of [0, 137, 299]) {
+    const h = ex[i]!.inputHash;
+    const a = store.getOutputs(members[0]!.fingerprint, [h], spec).get(h)!.probs![1]!;
+    const b = store.getOutputs(members[1]!.fingerprint, [h], spec).get(h)!.probs![1]!;
+    for (let k = 0; k < 2; k++) assert.ok(Math.abs(table[i]!.probs_t2[k]! - (a[k]! + 0.5 * b[k]!) / 1.5) < 1e-6);
+  }
   store.close();
 });
 
