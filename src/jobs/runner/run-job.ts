@@ -194,7 +194,13 @@ export async function runJob(opts: RunJobOptions): Promise<JobResult> {
   if (!cancelled) {
     for await (const c of labelled) {
       const next: JobCheckpoint = { chunks: c.index + 1, records: c.recordsThrough, examples: state.examples + c.examples.length, done: false };
-      store.commitChunk(dataset, c.examples, next);
+      try {
+        store.commitChunk(dataset, c.examples, next);
+      } catch (e) {
+        // do not wait for the chunk being labelled ahead before reporting the failure
+        stopAhead();
+        throw e;
+      }
       state = {
         ...state,
         chunks: next.chunks,
