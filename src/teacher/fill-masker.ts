@@ -41,16 +41,22 @@ export class TransformersFillMasker implements FillMasker {
   }
 
   async fill(texts: string[], topK: number): Promise<FillCandidate[][]> {
-    const out: FillCandidate[][] = [];
-    for (let i = 0; i < texts.length; i += this.#batch) {
-      const chunk = texts.slice(i, i + this.#batch);
+    // Similar lengths share a batch (less padding); results go back in input order.
+    const order = texts.map((_, i) => i).sort((a, b) => texts[a]!.length - texts[b]!.length || a - b);
+    const out = new Array<FillCandidate[]>(texts.length);
+    for (let i = 0; i < order.length; i += this.#batch) {
+      const idx = order.slice(i, i + this.#batch);
+      const chunk = idx.map((k) => texts[k]!);
+      let rows: FillCandidate[][];
       try {
-        out.push(...(await this.#run(chunk, topK)));
+        rows = await this.#run(chunk, topK);
       } catch {
         // One text whose mask fell past the model's max length fails the whole batch in the pipeline:
         // redo this chunk one by one so only that text comes back without candidates.
-        for (const text of chunk) out.push(await this.#run([text], topK).then((r) => r[0]!, () => []));
+        rows = [];
+        for (const text of chunk) rows.push(await this.#run([text], topK).then((r) => r[0]!, () => []));
       }
+      rows.forEach((row, j) => (out[idx[j]!] = row));
     }
     return out;
   }

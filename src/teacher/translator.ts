@@ -37,19 +37,25 @@ export class TransformersTranslator implements Translator {
     if (requests.length === 0) return [];
     const { tokenizer, model } = await this.#load(`${direction.from}-${direction.to}`);
     const size = this.#opts.maxBatchSize ?? 32;
-    const out: string[] = [];
-    for (let i = 0; i < requests.length; i += size) {
-      const chunk = requests.slice(i, i + size);
+    // Similar lengths share a batch (less padding, and no short text waits for a long one's decoding);
+    // each row samples from its own rng, so the grouping does not change any output.
+    const order = requests.map((_, i) => i).sort((a, b) => requests[a]!.text.length - requests[b]!.text.length || a - b);
+    const out = new Array<string>(requests.length);
+    for (let i = 0; i < order.length; i += size) {
+      const idx = order.slice(i, i + size);
+      const chunk = idx.map((k) => requests[k]!);
       const inputs = tokenizer(chunk.map((r) => r.text), { padding: true, truncation: true });
+      const inputLength = inputs.input_ids.dims.at(-1) ?? 1;
       const generated = (await model.generate({
         ...inputs,
-        max_new_tokens: sampling.maxNewTokens ?? 128,
+        // a sampled row that misses end-of-sentence would otherwise decode the whole batch to the limit
+        max_new_tokens: Math.min(sampling.maxNewTokens ?? 128, Math.ceil(inputLength * 1.5) + 8),
         do_sample: false,
         num_beams: 1,
         // generate() spreads this into its processor list (an array works; null = none; undefined would throw)
         logits_processor: sampling.temperature > 0 ? [seededSampler(chunk.map((r) => r.rng), sampling)] : null,
       } as unknown as Parameters<PreTrainedModel['generate']>[0])) as Tensor;
-      out.push(...tokenizer.batch_decode(generated, { skip_special_tokens: true }));
+      tokenizer.batch_decode(generated, { skip_special_tokens: true }).forEach((text, j) => (out[idx[j]!] = text));
     }
     return out;
   }
@@ -109,11 +115,8 @@ export function seededSampler(rngs: readonly SeededRng[], sampling: SamplingOpti
 
 function sampleRow(row: Float32Array, rng: SeededRng, sampling: SamplingOptions): number {
   const k = sampling.topK > 0 ? Math.min(sampling.topK, row.length) : row.length;
-  // top-k indices by logit, ties to the lower index (stable, deterministic)
-  const idx = Array.from(row.keys()).filter((i) => row[i]! > -Infinity);
-  if (idx.length === 0) return 0;
-  idx.sort((a, b) => row[b]! - row[a]! || a - b);
-  const top = idx.slice(0, k);
+  const top = topIndices(row, k);
+  if (top.length === 0) return 0;
   const max = row[top[0]!]!;
   const weights = top.map((i) => Math.exp((row[i]! - max) / sampling.temperature));
   const total = weights.reduce((x, y) => x + y, 0);
@@ -123,4 +126,21 @@ function sampleRow(row: Float32Array, rng: SeededRng, sampling: SamplingOptions)
     if (u < 0) return top[j]!;
   }
   return top[top.length - 1]!;
+}
+
+/** Indices of the k largest finite logits, largest first, ties to the lower index (one pass, small k). */
+function topIndices(row: Float32Array, k: number): number[] {
+  const top: number[] = [];
+  for (let i = 0; i < row.length; i++) {
+    const v = row[i]!;
+    if (v === -Infinity || Number.isNaN(v)) continue;
+    if (top.length === k && v <= row[top[k - 1]!]!) continue;
+    let j = top.length === k ? k - 1 : top.length;
+    while (j > 0 && row[top[j - 1]!]! < v) {
+      top[j] = top[j - 1]!;
+      j--;
+    }
+    top[j] = i;
+  }
+  return top;
 }
