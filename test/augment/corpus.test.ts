@@ -27,6 +27,11 @@ test('same corpus + recipe + seed -> identical output across chunk sizes and run
   // and the per-example result does not depend on the rest of the corpus
   const alone = await augmentCorpus([corpus[33]!], recipe, { seed: 42 });
   assert.deepEqual(alone.examples, a.examples.filter((e) => e.origin.kind === 'augmentation' && e.origin.parentId === corpus[33]!.id));
+  // concurrent runs sharing the same recipe objects do not disturb each other
+  const [p, q] = await Promise.all([augmentCorpus(corpus, recipe, { seed: 42, chunkSize: 3 }), augmentCorpus(corpus.slice().reverse(), recipe, { seed: 42, chunkSize: 11 })]);
+  assert.equal(JSON.stringify(p.examples), JSON.stringify(a.examples));
+  const byParent = (xs: typeof a.examples) => JSON.stringify([...xs].sort((x, y) => (x.id < y.id ? -1 : 1)));
+  assert.equal(byParent(q.examples), byParent(a.examples), 'input order changes the output order only');
   const other = await augmentCorpus(corpus, recipe, { seed: 43 });
   assert.notEqual(JSON.stringify(other.examples), JSON.stringify(a.examples));
 });
