@@ -134,6 +134,11 @@ test('bad recipes fail with a clear CONFIG_INVALID', () => {
   assert.throws(() => compileRecipe({ flow: { op: 'swap', params: { alpha: 3 } } }), /Expected `alpha` to be a number in \(0, 1\], got 3/);
 });
 
+test('a recipe whose model is missing fails up front with a hint', async () => {
+  await assert.rejects(augmentCorpus(corpus, compileRecipe('tinybert'), { seed: 1 }), (e: unknown) => e instanceof DistilleryError && e.code === 'CONFIG_INVALID' && /fillMasker/.test(e.message) && /TransformersFillMasker/.test(e.hint ?? ''));
+  await assert.rejects(augmentCorpus(corpus, compileRecipe({ flow: { sometimes: 0.1, do: { op: 'adversarial' } } }), { seed: 1 }), /needs a scorer/);
+});
+
 test('sometimes(p) and oneOf(weights) draw per item as configured', async () => {
   const items = Array.from({ length: 400 }, (_, i) => item('alpha beta gamma delta epsilon', `i${i}`));
   const some = await new Sometimes(0.25, new SwapOp()).apply(items, new SeededRng(1), {});
