@@ -1,9 +1,11 @@
 /**
  * Synonym replacement from WordNet. POS-aware by default (Brill tags -> WordNet POS), stopwords protected,
- * multi-word lemmas inserted with spaces, the replaced word's capitalization kept.
+ * multi-word lemmas inserted with spaces, the replaced word's capitalization kept. Inflected words (plural
+ * nouns, verb forms) get synonyms in the same inflection when the tagger's lexicon attests the form.
  * With `posAware: false` it is EDA's synonym replacement (any POS).
  */
 import type { SeededRng } from '../../core/seeded-rng.ts';
+import { inflect, INFLECTED_TAGS, lemmaCandidates } from '../lexicon/inflection.ts';
 import { sharedWordNet, type WordNetIndex, type WordNetPos } from '../lexicon/wordnet-index.ts';
 import { ok, skipped, SyncOp, type OpItem, type OpResult } from '../op.ts';
 import { brillTagger, pennToWordNet, type PosTagger } from '../text/pos-tagger.ts';
@@ -24,6 +26,7 @@ export class SynonymOp extends SyncOp {
   readonly preservesLabel = true;
   readonly #wordnet: WordNetIndex;
   readonly #tagger: PosTagger | undefined;
+  readonly #inflections = new Map<string, readonly string[]>();
 
   constructor(params: Partial<SynonymParams> = {}, deps: { wordnet?: WordNetIndex; tagger?: PosTagger } = {}) {
     super();
@@ -32,15 +35,41 @@ export class SynonymOp extends SyncOp {
     this.#tagger = this.params.posAware ? (deps.tagger ?? brillTagger()) : undefined;
   }
 
+  /**
+   * Synonyms of an inflected word ("films" NNS, "stunned" VBN) in the same inflection: synonyms of its
+   * lemma, regularly inflected, kept only when the tagger's lexicon lists that form with that tag.
+   */
+  #inflected(word: string, tag: string, pos: WordNetPos): readonly string[] {
+    if (!INFLECTED_TAGS.has(tag) || !this.#tagger) return [];
+    const key = `${tag}:${word.toLowerCase()}`;
+    const hit = this.#inflections.get(key);
+    if (hit) return hit;
+    const out = new Set<string>();
+    const lower = word.toLowerCase();
+    for (const lemma of lemmaCandidates(lower, pos, this.#wordnet)) {
+      for (const syn of this.#wordnet.synonyms(lemma, pos)) {
+        if (syn.includes(' ')) continue;
+        for (const form of inflect(syn, tag)) if (form !== lower && this.#tagger.knows(form, tag)) out.add(form);
+      }
+    }
+    const list = [...out];
+    this.#inflections.set(key, list);
+    return list;
+  }
+
   applyOne(item: OpItem, rng: SeededRng): OpResult {
     const text = item.text;
     if (text.wordCount === 0) return skipped('empty');
     const tags = this.#tagger?.tag(text.tokens.map((t) => t.text));
     const candidates: { index: number; synonyms: readonly string[] }[] = [];
     for (const i of contentWords(text)) {
-      const pos: WordNetPos | undefined = tags ? pennToWordNet(tags[i]!) : undefined;
-      if (tags && !pos) continue;
-      let synonyms = this.#wordnet.synonyms(text.tokens[i]!.text, pos);
+      const word = text.tokens[i]!.text;
+      let synonyms: readonly string[];
+      if (tags) {
+        const pos = pennToWordNet(tags[i]!);
+        if (!pos) continue;
+        synonyms = this.#wordnet.has(word, pos) ? this.#wordnet.synonyms(word, pos) : this.#inflected(word, tags[i]!, pos);
+      } else synonyms = this.#wordnet.synonyms(word);
       if (!this.params.phrases) synonyms = synonyms.filter((s) => !s.includes(' '));
       if (synonyms.length > 0) candidates.push({ index: i, synonyms });
     }
