@@ -7,12 +7,11 @@ import { DeleteOp } from '../../src/augment/ops/delete-op.ts';
 import { InsertOp } from '../../src/augment/ops/insert-op.ts';
 import { SwapOp } from '../../src/augment/ops/swap-op.ts';
 import { SynonymOp } from '../../src/augment/ops/synonym-op.ts';
-import { lemmaCandidates } from '../../src/augment/lexicon/inflection.ts';
 import type { WordNetPos } from '../../src/augment/lexicon/wordnet-index.ts';
 import { brillTagger, pennToWordNet } from '../../src/augment/text/pos-tagger.ts';
 import { isStopword } from '../../src/augment/text/stopwords.ts';
 import { TokenizedText } from '../../src/augment/text/tokenized-text.ts';
-import { item, sst2Dev } from './helpers.ts';
+import { item, sst2Dev, synonymKind } from './helpers.ts';
 
 const wn = sharedWordNet();
 const tagger = brillTagger();
@@ -20,14 +19,10 @@ const sentences = sst2Dev(150).map((e) => e.text);
 type Ok = Extract<OpResult, { status: 'ok' }>;
 let inflected = 0;
 
-/** A WordNet synonym of the same POS; for an inflected word, the same inflection (attested) of a lemma's synonym. */
 function isSynonym(before: string, after: string, tag: string, pos: WordNetPos): boolean {
-  const a = after.toLowerCase();
-  if (wn.synonyms(before, pos).includes(a)) return true;
-  if (!tagger.knows(a, tag)) return false;
-  const ok = lemmaCandidates(before, pos, wn).some((l) => lemmaCandidates(a, pos, wn).some((m) => wn.synonyms(l, pos).includes(m)));
-  if (ok) inflected++;
-  return ok;
+  const kind = synonymKind(before, after, tag, pos);
+  if (kind === 'inflected') inflected++;
+  return kind !== false;
 }
 
 async function run(op: { apply: SynonymOp['apply'] }, texts: string[], seed = 7): Promise<OpResult[]> {

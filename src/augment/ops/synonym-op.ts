@@ -5,10 +5,10 @@
  * With `posAware: false` it is EDA's synonym replacement (any POS).
  */
 import type { SeededRng } from '../../core/seeded-rng.ts';
-import { inflect, INFLECTED_TAGS, lemmaCandidates } from '../lexicon/inflection.ts';
-import { sharedWordNet, type WordNetIndex, type WordNetPos } from '../lexicon/wordnet-index.ts';
+import { PosSynonyms } from '../lexicon/pos-synonyms.ts';
+import { sharedWordNet, type WordNetIndex } from '../lexicon/wordnet-index.ts';
 import { ok, skipped, SyncOp, type OpItem, type OpResult } from '../op.ts';
-import { brillTagger, pennToWordNet, type PosTagger } from '../text/pos-tagger.ts';
+import { brillTagger, type PosTagger } from '../text/pos-tagger.ts';
 import { matchCase } from '../text/tokenized-text.ts';
 import { checkShare, contentWords, edaCount } from './word-choice.ts';
 
@@ -26,35 +26,14 @@ export class SynonymOp extends SyncOp {
   readonly preservesLabel = true;
   readonly #wordnet: WordNetIndex;
   readonly #tagger: PosTagger | undefined;
-  readonly #inflections = new Map<string, readonly string[]>();
+  readonly #posSynonyms: PosSynonyms | undefined;
 
   constructor(params: Partial<SynonymParams> = {}, deps: { wordnet?: WordNetIndex; tagger?: PosTagger } = {}) {
     super();
     this.params = Object.freeze({ alpha: checkShare('alpha', params.alpha ?? 0.1), posAware: params.posAware ?? true, phrases: params.phrases ?? true });
     this.#wordnet = deps.wordnet ?? sharedWordNet();
     this.#tagger = this.params.posAware ? (deps.tagger ?? brillTagger()) : undefined;
-  }
-
-  /**
-   * Synonyms of an inflected word ("films" NNS, "stunned" VBN) in the same inflection: synonyms of its
-   * lemma, regularly inflected, kept only when the tagger's lexicon lists that form with that tag.
-   */
-  #inflected(word: string, tag: string, pos: WordNetPos): readonly string[] {
-    if (!INFLECTED_TAGS.has(tag) || !this.#tagger) return [];
-    const key = `${tag}:${word.toLowerCase()}`;
-    const hit = this.#inflections.get(key);
-    if (hit) return hit;
-    const out = new Set<string>();
-    const lower = word.toLowerCase();
-    for (const lemma of lemmaCandidates(lower, pos, this.#wordnet)) {
-      for (const syn of this.#wordnet.synonyms(lemma, pos)) {
-        if (syn.includes(' ')) continue;
-        for (const form of inflect(syn, tag)) if (form !== lower && this.#tagger.knows(form, tag)) out.add(form);
-      }
-    }
-    const list = [...out];
-    this.#inflections.set(key, list);
-    return list;
+    this.#posSynonyms = this.#tagger ? new PosSynonyms(this.#wordnet, this.#tagger) : undefined;
   }
 
   applyOne(item: OpItem, rng: SeededRng): OpResult {
@@ -65,11 +44,8 @@ export class SynonymOp extends SyncOp {
     for (const i of contentWords(text)) {
       const word = text.tokens[i]!.text;
       let synonyms: readonly string[];
-      if (tags) {
-        const pos = pennToWordNet(tags[i]!);
-        if (!pos) continue;
-        synonyms = this.#wordnet.has(word, pos) ? this.#wordnet.synonyms(word, pos) : this.#inflected(word, tags[i]!, pos);
-      } else synonyms = this.#wordnet.synonyms(word);
+      if (tags) synonyms = this.#posSynonyms!.lookup(word, tags[i]!);
+      else synonyms = this.#wordnet.synonyms(word);
       if (!this.params.phrases) synonyms = synonyms.filter((s) => !s.includes(' '));
       if (synonyms.length > 0) candidates.push({ index: i, synonyms });
     }
