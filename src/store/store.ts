@@ -177,6 +177,14 @@ export class Store {
       labelTypes: db.prepare<[string], { t: string }>(
         'SELECT DISTINCT json_type(label) AS t FROM examples WHERE dataset_id = ? AND label IS NOT NULL ORDER BY t',
       ),
+      // one statement per page: examples joined to the wanted components (2 native calls per row otherwise)
+      pageLabelled: db.prepare<[string, number, number, number, string], ExampleRow & { component: string | null; tokens: number | null; truncated: number | null; data: Buffer | null }>(
+        `SELECT e.ordinal, e.id, e.text, e.text_pair, e.label, e.origin, e.input_hash, o.component, o.tokens, o.truncated, o.data
+         FROM (SELECT * FROM examples WHERE dataset_id = ? AND ordinal > ? ORDER BY ordinal LIMIT ?) e
+         LEFT JOIN teacher_outputs o ON o.teacher_id = ? AND o.input_hash = e.input_hash
+           AND o.component IN (SELECT value FROM json_each(?))
+         ORDER BY e.ordinal`,
+      ),
       countOutputs: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM teacher_outputs'),
     };
   }
@@ -412,22 +420,43 @@ export class Store {
 
   /** A dataset page by page with this teacher's outputs (undefined where not fully labelled). */
   *iterateLabelled(datasetId: string, fingerprint: string, spec: OutputSpec, opts: { pageRows?: number } = {}): Generator<LabelledRow> {
+    this.#open();
+    this.requireDataset(datasetId);
     const wanted = this.components(fingerprint, spec);
+    const names = JSON.stringify(wanted.map(componentName));
     const limit = opts.pageRows ?? PAGE_ROWS;
-    let page: StoredExample[] = [];
-    const flush = function* (this: Store): Generator<LabelledRow> {
-      const tid = this.#teacherId(fingerprint, false);
-      const rows = this.#db.transaction(() =>
-        page.map((example) => ({ example, output: tid === undefined ? undefined : this.#readOutput(tid, hashBytes(example.inputHash), wanted, spec) })),
-      )();
-      page = [];
-      yield* rows;
-    };
-    for (const example of this.iterateExamples(datasetId, { pageRows: limit })) {
-      page.push(example);
-      if (page.length >= limit) yield* flush.call(this);
+    const decodeOpts = { logits: spec.logits, temperatures: spec.temperatures };
+    let after = -1;
+    for (;;) {
+      this.#open();
+      const tid = this.#teacherId(fingerprint, false) ?? -1;
+      const joined = this.#s.pageLabelled.all(datasetId, after, limit, tid, names);
+      const page: LabelledRow[] = [];
+      let current: { row: ExampleRow; blobs: Map<string, Buffer>; tokens: number; truncated: boolean } | undefined;
+      const finish = (): void => {
+        if (!current) return;
+        const output =
+          current.blobs.size === wanted.length
+            ? decodeTeacherOutput(current.blobs, wanted, { ...decodeOpts, tokens: current.tokens, truncated: current.truncated })
+            : undefined;
+        page.push({ example: toExample(current.row), output });
+      };
+      for (const r of joined) {
+        if (current?.row.ordinal !== r.ordinal) {
+          finish();
+          current = { row: r, blobs: new Map(), tokens: 0, truncated: false };
+        }
+        if (r.component !== null && r.data !== null) {
+          current.blobs.set(r.component, r.data);
+          current.tokens = r.tokens ?? 0;
+          current.truncated = r.truncated === 1;
+        }
+      }
+      finish();
+      yield* page;
+      if (page.length < limit) return;
+      after = page[page.length - 1]!.example.ordinal;
     }
-    if (page.length > 0) yield* flush.call(this);
   }
 
   #readOutput(tid: number, hash: Buffer, wanted: readonly Component[], spec: OutputSpec): TeacherOutput | undefined {
