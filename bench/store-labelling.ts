@@ -16,7 +16,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Encoding, OutputSpec, TeacherOutput, TextInput } from '../src/core/types.ts';
 import { OnnxTeacher } from '../src/teacher/onnx-teacher.ts';
-import { decodeTensor, encodeTensor, inputHash, klDivergence, openStore, softmaxAt } from '../src/store/index.ts';
+import { decodeTensor, encodeTensor, inputHash, klDivergence, openStore } from '../src/store/index.ts';
 import { REPO_ROOT, sst2Dev } from './corpus.ts';
 
 const { values } = parseArgs({
@@ -27,6 +27,15 @@ const { values } = parseArgs({
 });
 
 const TEMPS = [1, 2, 4];
+
+/** float64 softmax: KL near 1e-9 needs more precision than float32 probabilities carry */
+function softmax64(z: ArrayLike<number>, t: number): Float64Array {
+  let max = -Infinity;
+  for (let i = 0; i < z.length; i++) max = Math.max(max, z[i]! / t);
+  const e = Float64Array.from({ length: z.length }, (_, i) => Math.exp(z[i]! / t - max));
+  const sum = e.reduce((a, b) => a + b, 0);
+  return e.map((x) => x / sum);
+}
 const texts: TextInput[] = sst2Dev().map((r) => ({ text: r.text }));
 const teacher = await OnnxTeacher.load({ name: 'demo-sentiment', dir: values.model! });
 const fp = teacher.info.fingerprint;
@@ -68,26 +77,35 @@ try {
   console.log(`  first pass (missing -> infer -> put -> get)   ${f.toFixed(1)} ms   ${Math.round(texts.length / (f / 1000))} texts/s`);
   console.log(`  cache hit  (missing -> get)                   ${h.toFixed(1)} ms   ${Math.round(texts.length / (h / 1000))} texts/s   speed-up ${(f / h).toFixed(1)}x`);
 
-  console.log(`fidelity: logits of ${reference!.size} distinct SST-2 dev inputs, ${teacher.info.labels.length} classes`);
-  console.log('  encoding  bytes/example  max|dlogit|   KL T=1 mean / max        KL T=2 mean / max        KL T=4 mean / max');
+  console.log(`fidelity: ${reference!.size} distinct SST-2 dev inputs, ${teacher.info.labels.length} classes, pooled hidden of ${reference!.values().next().value!.hidden![0]!.value.data.length} dims`);
+  console.log('  encoding  logits B/ex  +hidden B/ex  max|dlogit|  max|dhidden|  KL T=1 mean / max        KL T=2 mean / max        KL T=4 mean / max');
   for (const enc of ['fp32', 'fp16', 'int8'] as Encoding[]) {
     let bytes = 0;
+    let hiddenBytes = 0;
     let maxErr = 0;
+    let maxHiddenErr = 0;
     const kl = TEMPS.map(() => ({ sum: 0, max: 0 }));
     for (const out of reference!.values()) {
       const blob = encodeTensor(out.logits!, [out.logits!.length], enc);
       bytes += blob.length;
       const back = decodeTensor(blob).data;
       out.logits!.forEach((z, i) => (maxErr = Math.max(maxErr, Math.abs(z - back[i]!))));
+      const hidden = out.hidden![0]!.value.data;
+      const hiddenBlob = encodeTensor(hidden, [hidden.length], enc);
+      hiddenBytes += hiddenBlob.length;
+      const hiddenBack = decodeTensor(hiddenBlob).data;
+      hidden.forEach((x, i) => (maxHiddenErr = Math.max(maxHiddenErr, Math.abs(x - hiddenBack[i]!))));
       TEMPS.forEach((t, i) => {
-        const d = klDivergence(softmaxAt(out.logits!, t), softmaxAt(back, t));
+        const d = klDivergence(softmax64(out.logits!, t), softmax64(back, t));
         kl[i]!.sum += d;
         kl[i]!.max = Math.max(kl[i]!.max, d);
       });
     }
     const n = reference!.size;
     const cells = kl.map((k) => `${(k.sum / n).toExponential(2)} / ${k.max.toExponential(2)}`.padEnd(25));
-    console.log(`  ${enc.padEnd(8)}  ${(bytes / n).toFixed(1).padStart(13)}  ${maxErr.toExponential(2).padStart(11)}   ${cells.join('')}`);
+    console.log(
+      `  ${enc.padEnd(8)}  ${(bytes / n).toFixed(1).padStart(11)}  ${((bytes + hiddenBytes) / n).toFixed(1).padStart(12)}  ${maxErr.toExponential(2).padStart(11)}  ${maxHiddenErr.toExponential(2).padStart(12)}  ${cells.join('')}`,
+    );
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });
