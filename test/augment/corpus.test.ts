@@ -48,6 +48,9 @@ test('every output carries its provenance and never equals its parent', async ()
     assert.ok(e.origin.ops.length >= 1 && e.origin.ops.every((o) => ['synonym', 'insert', 'swap', 'delete', 'char-noise'].includes(o)));
     assert.equal(e.label, parent.label);
     assert.equal(e.origin.params.recipe, 'mixed');
+    // params of exactly the ops that edited it
+    assert.deepEqual(Object.keys(e.origin.params.ops as object).sort(), [...new Set(e.origin.ops)].sort());
+    if (e.origin.ops.includes('synonym')) assert.deepEqual((e.origin.params.ops as Record<string, unknown>).synonym, { alpha: 0.2, posAware: true, phrases: true });
     assert.ok(e.origin.changed.every((i) => Number.isInteger(i) && i >= 0));
   }
   assert.equal(stats.attempts, corpus.length * 3);
