@@ -161,3 +161,15 @@ test('teacher filter: keep, drop or flag by label flip and confidence band', () 
   assert.equal(decideTeacherFilter(orig, [0.45, 0.55], { onLabelFlip: 'drop', confidenceBand: { min: 0.6, max: 1 }, outsideBand: 'flag' }).action, 'drop');
   assert.throws(() => decideTeacherFilter([1], [0.5, 0.5], { onLabelFlip: 'keep' }), RangeError);
 });
+
+test('text pairs: the first segment is augmented, the second carried over, dedup sees both', async () => {
+  const pair = { ...example('pair', 'The company said profits rose sharply this year .'), textPair: 'Profits rose sharply , the company said .' };
+  const { examples } = await augmentCorpus([pair], compileRecipe({ flow: { op: 'synonym', params: { alpha: 0.3 } }, variants: 4 }), { seed: 4 });
+  assert.ok(examples.length >= 2);
+  for (const e of examples) {
+    assert.equal(e.textPair, pair.textPair);
+    assert.notEqual(e.text, pair.text);
+  }
+  assert.notEqual(dedupKey({ text: 'a', textPair: 'b' }), dedupKey({ text: 'a', textPair: 'c' }));
+  assert.equal(dedupKey({ text: ' A  b', textPair: 'C' }), dedupKey({ text: 'a b', textPair: ' c ' }));
+});
