@@ -129,6 +129,8 @@ test('bad recipes fail with a clear CONFIG_INVALID', () => {
     { flow: { op: 'swap', params: { alpha: 3 } } },
     { flow: { oneOf: [{ op: 'swap' }], weights: [0] } },
     { flow: { op: 'lexicon' } },
+    { builtin: 'eda', params: { alpha: 2 } },
+    { builtin: 'tinybert', params: { topK: 0 } },
     'unknown-builtin',
   ];
   for (const spec of bad) {
