@@ -3,12 +3,13 @@
  * Chunks of examples go through the recipe together (model ops batch across texts); every item's randomness
  * comes from the seed, the recipe and its own key, so the output is identical for any chunk size.
  */
+import { DistilleryError } from '../core/errors.ts';
 import { SeededRng } from '../core/seeded-rng.ts';
 import type { Example } from '../core/types.ts';
-import { appliedOps } from './compose.ts';
+import { appliedOps, leafOps } from './compose.ts';
 import { changeShare, checkInput } from './constraints.ts';
 import { dedupKey } from './dedup.ts';
-import type { OpContext, OpItem, OpResult, SkipReason } from './op.ts';
+import type { AugmentOp, OpContext, OpItem, OpNeed, OpResult, SkipReason } from './op.ts';
 import type { Recipe } from './recipe.ts';
 import { TokenizedText } from './text/tokenized-text.ts';
 
@@ -61,6 +62,7 @@ export async function* augmentStream(
 ): AsyncGenerator<Example[]> {
   const chunkSize = opts.chunkSize ?? 256;
   if (!(Number.isInteger(chunkSize) && chunkSize > 0)) throw new RangeError(`Expected \`chunkSize\` to be an integer > 0, got ${chunkSize}`);
+  checkContext(recipe, opts.context ?? {});
   const rng = new SeededRng(opts.seed).fork(`recipe:${recipe.name}`);
   const total = Array.isArray(examples) ? examples.length : NaN;
   let chunk: Example[] = [];
@@ -77,6 +79,21 @@ export async function* augmentStream(
   if (chunk.length > 0) {
     yield await runChunk(chunk, recipe, rng, opts, stats);
     opts.onProgress?.(done + chunk.length, total);
+  }
+}
+
+const NEED_HINTS: Record<OpNeed, string> = {
+  scorer: 'pass context.scorer, e.g. teacherScorer(teacher) from src/teacher/teacher-scorer.ts',
+  fillMasker: 'pass context.fillMasker, e.g. await TransformersFillMasker.load(dir) from src/teacher/fill-masker.ts',
+  translator: 'pass context.translator, e.g. new TransformersTranslator({ models }) from src/teacher/translator.ts',
+};
+
+/** Fail before any work when the recipe needs a model the caller did not provide. */
+function checkContext(recipe: Recipe, context: OpContext): void {
+  for (const need of recipe.op.needs) {
+    if (!context[need]) {
+      throw new DistilleryError('CONFIG_INVALID', `Recipe "${recipe.name}" needs a ${need}`, { hint: NEED_HINTS[need] });
+    }
   }
 }
 
@@ -141,8 +158,14 @@ async function runChunk(chunk: readonly Example[], recipe: Recipe, rng: SeededRn
   return out;
 }
 
+const LEAVES = new WeakMap<AugmentOp, Map<string, AugmentOp>>();
+
 function toExample(parent: Example, variant: number, r: Extract<OpResult, { status: 'ok' }>, ops: string[], recipe: Recipe, seed: string): Example {
-  const params: Record<string, unknown> = { recipe: recipe.name, variant, ...recipe.params, op: recipe.op.params };
+  // only the params of the ops that edited this example, not the whole recipe tree
+  let leaves = LEAVES.get(recipe.op);
+  if (!leaves) LEAVES.set(recipe.op, (leaves = leafOps(recipe.op)));
+  const opParams = Object.fromEntries(ops.map((name) => [name, leaves.get(name)?.params ?? {}]));
+  const params: Record<string, unknown> = { recipe: recipe.name, variant, ...recipe.params, ops: opParams };
   if (r.info) params.info = r.info;
   const ex: Example = {
     id: `${parent.id}~${recipe.name}-${variant}`,
