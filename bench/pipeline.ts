@@ -91,7 +91,7 @@ async function speed(dtype: string): Promise<void> {
     // a fresh store each round, so the job computes everything (no cache hits)
     const store = openStore(path.join(dir, `bench-${round}.db`));
     const t = timed(teacher);
-    const opts = await resolveJob(parseJob(job), { store, teachers: { get: async () => t.runner } });
+    const opts = await resolveJob(parseJob(job), { store, teachers: { get: async () => t.runner }, augmenterFactory: async () => augmenter });
     const tJob = performance.now();
     const result = await runJob({ ...opts, augmenter });
     const jobSeconds = seconds(tJob);
