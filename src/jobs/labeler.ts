@@ -77,7 +77,12 @@ export async function labelInputs(
   }
   let teacherCalls = 0;
   for (const { spec: need, items } of groups.values()) {
-    for (const batch of tokenBudgetBatches(items, budget, teacher.info.maxLength)) {
+    // similar lengths share a call (less padding); results are stored by hash, so order does not matter
+    const byLength = items
+      .map((item, i) => ({ item, i, tokens: estimateTokens(item, teacher.info.maxLength) }))
+      .sort((a, b) => a.tokens - b.tokens || a.i - b.i)
+      .map((x) => x.item);
+    for (const batch of tokenBudgetBatches(byLength, budget, teacher.info.maxLength)) {
       if (opts.signal?.aborted) throw new DistilleryError('CANCELLED', 'labelling was cancelled');
       const request = batch.map((b) => (b.textPair === undefined ? { text: b.text } : { text: b.text, textPair: b.textPair }));
       const outputs = await teacher.infer(request, need, opts.signal ? { signal: opts.signal } : undefined);
