@@ -62,7 +62,11 @@ function timed(teacher: TeacherRunner): { runner: TeacherRunner; seconds: () => 
   return { runner, seconds: () => ms / 1000 };
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
 
 async function speed(dtype: string): Promise<void> {
   const dir = mkdtempSync(path.join(tmpdir(), 'distillery-bench-'));
