@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { appendFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { tempDir } from '../helpers/temp-dir.ts';
 import { DistilleryError } from '../../src/core/errors.ts';
@@ -72,6 +72,12 @@ test('a different job for an existing dataset is refused', async () => {
   const store = openStore(path.join(dir, 'c.db'));
   await run(store, registry, { ...baseJob, dataset: 'x', chunkSize: 300 });
   await assert.rejects(run(store, registry, { ...baseJob, dataset: 'x', chunkSize: 300, seed: 2 }), /was made by a different job/);
+  // a corpus file that changed size since the dataset was made is a different corpus
+  const grown = path.join(dir, 'grown.jsonl');
+  writeFileSync(grown, '{"text":"first","label":1}\n');
+  await run(store, registry, { ...baseJob, dataset: 'grown', corpus: { path: grown } });
+  appendFileSync(grown, '{"text":"second","label":0}\n');
+  await assert.rejects(run(store, registry, { ...baseJob, dataset: 'grown', corpus: { path: grown } }), /was made by a different job/);
   store.close();
 });
 
@@ -167,5 +173,14 @@ test('model-backed recipes get their models from augmentModels (masked-LM with t
   const aug = rows(store, 'mlm').filter((e) => e.origin.kind === 'augmentation');
   assert.ok(aug.length > 0);
   assert.ok(aug.every((e) => e.origin.kind === 'augmentation' && e.origin.ops.includes('masked-lm')));
+  store.close();
+});
+
+test('a repeated id in the id column stops the job before anything is written', async () => {
+  const file = path.join(dir, 'ids.jsonl');
+  writeFileSync(file, '{"k":"a","text":"one"}\n{"k":"b","text":"two"}\n{"k":"a","text":"three"}\n');
+  const store = openStore(path.join(dir, 'i.db'));
+  await assert.rejects(run(store, registry, { ...baseJob, dataset: 'ids', corpus: { path: file, idColumn: 'k' } }), /ids\.jsonl:3: id "a" repeats the id of line 1/);
+  assert.equal(store.getDataset('ids'), undefined);
   store.close();
 });

@@ -1,4 +1,5 @@
 /** Corpus records of one shard, grouped into fixed-size chunks numbered from 0. */
+import { DistilleryError } from '../../core/errors.ts';
 import { readCorpus, type CorpusOptions, type CorpusRecord, type CorpusStats } from '../corpus/index.ts';
 import { inShard, type Shard } from './shard.ts';
 
@@ -37,9 +38,22 @@ export async function* recordChunks(
   if (records.length > 0) yield { index, records, recordsThrough: through };
 }
 
-/** Records in the shard, for progress totals; validates every line on the way (nothing is kept). */
+/**
+ * Records in the shard, for progress totals; validates every line on the way. Ids from an id column must be
+ * unique (a dataset holds each id once, and resuming counts committed records): only those ids are kept.
+ */
 export async function countShardRecords(corpus: CorpusOptions, shard: Shard | undefined, hash: (r: CorpusRecord) => string, stats: CorpusStats): Promise<number> {
   let n = 0;
-  for await (const r of readCorpus(corpus, stats)) if (inShard(hash(r), shard)) n++;
+  const seen = corpus.idColumn === undefined ? undefined : new Map<string, number>();
+  for await (const r of readCorpus(corpus, stats)) {
+    if (seen) {
+      const first = seen.get(r.id);
+      if (first !== undefined) {
+        throw new DistilleryError('INVALID_INPUT', `${corpus.path}:${r.line}: id "${r.id}" repeats the id of line ${first}`, { hint: `ids in "${corpus.idColumn}" must be unique; drop idColumn to use line numbers` });
+      }
+      seen.set(r.id, r.line);
+    }
+    if (inShard(hash(r), shard)) n++;
+  }
   return n;
 }

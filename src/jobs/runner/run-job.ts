@@ -4,6 +4,7 @@
  * so after kill -9 the same job continues from the last committed chunk and ends with the same rows as
  * an uninterrupted run. Re-running a finished job recomputes nothing.
  */
+import { statSync } from 'node:fs';
 import { DistilleryError } from '../../core/errors.ts';
 import type { Example, OutputSpec, TeacherRunner } from '../../core/types.ts';
 import { newCorpusStats, type CorpusRecord } from '../corpus/index.ts';
@@ -58,6 +59,8 @@ export interface JobResult {
 export function jobIdentity(job: JobSpec, teachers: readonly JobTeacher[]): unknown {
   return {
     corpus: job.corpus,
+    // a corpus file that grew or shrank since the dataset was started would mix two corpora on resume
+    corpusBytes: corpusBytes(job.corpus.path),
     recipe: job.recipe,
     seed: String(job.seed),
     teachers: teachers.map((t) => ({ name: t.runner.info.name, fingerprint: t.runner.info.fingerprint, weight: t.weight })),
@@ -69,6 +72,14 @@ export function jobIdentity(job: JobSpec, teachers: readonly JobTeacher[]): unkn
 }
 
 const sameJson = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
+function corpusBytes(file: string): number | null {
+  try {
+    return statSync(file).size;
+  } catch {
+    return null;
+  }
+}
 
 function toOriginal(r: CorpusRecord): Example {
   const e: Example = { id: r.id, text: r.input.text, label: r.label, origin: { kind: 'original' } };
@@ -113,8 +124,9 @@ export async function runJob(opts: RunJobOptions): Promise<JobResult> {
 
   const existing = store.datasetSpec(dataset);
   if (existing !== undefined && !sameJson(existing, identity)) {
-    throw new DistilleryError('INVALID_INPUT', `dataset ${dataset} was made by a different job (corpus, recipe, seed, teachers, outputs or chunk size differ)`, {
+    throw new DistilleryError('INVALID_INPUT', `dataset ${dataset} was made by a different job (corpus file, recipe, seed, teachers, outputs or chunk size differ)`, {
       hint: `use another dataset id, or remove it with: distillery datasets rm ${dataset}`,
+      details: { stored: existing, now: identity },
     });
   }
   const start: JobCheckpoint = store.checkpoint(dataset) ?? { chunks: 0, records: 0, examples: 0, done: false };
