@@ -7,6 +7,9 @@ import { DistilleryError } from '../../src/core/errors.ts';
 import type { ProgressEvent } from '../../src/jobs/runner/progress.ts';
 import { demoRegistry, openStore, rows, run, SST2_DEV } from './helpers/pipeline-fixture.ts';
 import { mergeShards } from '../../src/jobs/runner/merge-shards.ts';
+import { startJob } from '../../src/jobs/runner/job-handle.ts';
+import { resolveJob } from '../../src/jobs/resolve-job.ts';
+import { parseJob } from '../../src/jobs/job-schema.ts';
 import { exportDataset } from '../../src/export/index.ts';
 import { exportEnsemble } from '../../src/jobs/ensemble-export.ts';
 import { asyncBufferFromFile, parquetReadObjects } from 'hyparquet';
@@ -182,5 +185,30 @@ test('a repeated id in the id column stops the job before anything is written', 
   const store = openStore(path.join(dir, 'i.db'));
   await assert.rejects(run(store, registry, { ...baseJob, dataset: 'ids', corpus: { path: file, idColumn: 'k' } }), /ids\.jsonl:3: id "a" repeats the id of line 1/);
   assert.equal(store.getDataset('ids'), undefined);
+  store.close();
+});
+
+test('job handle for the HTTP service: progress events, status, cancel', async () => {
+  const store = openStore(path.join(dir, 'j.db'));
+  const opts = await resolveJob(parseJob({ ...baseJob, dataset: 'handle', chunkSize: 50 }), { store, teachers: registry });
+  const handle = startJob(opts);
+  assert.equal(handle.status().state, 'running');
+  const seen: string[] = [];
+  handle.onProgress((e) => {
+    seen.push(e.type);
+    if (e.type === 'chunk' && e.chunks === 2) handle.cancel();
+  });
+  const result = await handle.done;
+  assert.equal(result.status, 'cancelled');
+  const status = handle.status();
+  assert.equal(status.state, 'cancelled');
+  assert.equal(status.progress?.type, 'cancelled');
+  assert.equal(status.result?.chunks, 2);
+  assert.deepEqual(seen, ['start', 'chunk', 'chunk', 'cancelled']);
+
+  // a failing job reports its error in status and rejects `done`
+  const bad = startJob(await resolveJob(parseJob({ ...baseJob, dataset: 'handle-bad', corpus: { path: path.join(dir, 'missing.jsonl') } }), { store, teachers: registry }));
+  await assert.rejects(bad.done, /corpus file not found/);
+  assert.deepEqual([bad.status().state, bad.status().error?.code], ['failed', 'NOT_FOUND']);
   store.close();
 });
