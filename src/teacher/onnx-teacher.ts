@@ -1,0 +1,207 @@
+/**
+ * A teacher: a Hugging Face-layout ONNX model run by onnxruntime-node, tokenized by transformers.js.
+ * Inputs are length-sorted into token-budget batches; every batch goes through one queue per teacher,
+ * so concurrent callers never run the model at the same time and the queue depth is observable.
+ */
+import * as ort from 'onnxruntime-node';
+import PQueue from 'p-queue';
+import { DistilleryError } from '../core/errors.ts';
+import { halfArrayToFloat32 } from '../core/float16.ts';
+import type { OutputSpec, TeacherInfo, TeacherOutput, TeacherRunner, TextInput } from '../core/types.ts';
+import { DEFAULT_BATCH_LIMITS, planBatches, type BatchLimits } from './batch-planner.ts';
+import type { Device } from './devices.ts';
+import { teacherFingerprint } from './fingerprint.ts';
+import { loadTokenizer } from './hf-env.ts';
+import { locateModelFiles, type ModelFiles } from './model-files.ts';
+import { extractBatch, type BatchTensor } from './output-extractor.ts';
+import { graphOutputs, resolveSpec, type GraphOutputs } from './output-names.ts';
+import { openSession } from './session.ts';
+import { TextEncoder, type EncodedText } from './text-encoder.ts';
+
+export interface LoadOptions {
+  name: string;
+  dir: string;
+  dtype?: string;
+  device?: Device;
+  threads?: number;
+  maxLength?: number;
+  limits?: Partial<BatchLimits>;
+  log?: (msg: string) => void;
+}
+
+export interface BatchStats {
+  size: number;
+  realTokens: number;
+  paddedTokens: number;
+}
+
+function taskOf(config: Record<string, unknown>, logitsRank: number): TeacherInfo['task'] {
+  const arch = String((config.architectures as string[] | undefined)?.[0] ?? '');
+  if (arch.endsWith('ForMaskedLM') || logitsRank === 3) return 'fill-mask';
+  return 'text-classification';
+}
+
+function labelsOf(config: Record<string, unknown>, n: number): string[] {
+  const id2label = (config.id2label ?? {}) as Record<string, string>;
+  return Array.from({ length: n }, (_, i) => id2label[String(i)] ?? `LABEL_${i}`);
+}
+
+export class OnnxTeacher implements TeacherRunner {
+  readonly info: TeacherInfo;
+  readonly files: ModelFiles;
+  readonly outputs: GraphOutputs;
+  readonly queue: PQueue;
+  readonly limits: BatchLimits;
+  /** called after each batch; the HTTP metrics hook in here */
+  onBatch: ((stats: BatchStats) => void) | undefined;
+  #session: ort.InferenceSession;
+  #encoder: TextEncoder;
+  #inputNames: Set<string>;
+  #disposed = false;
+
+  private constructor(init: {
+    info: TeacherInfo;
+    files: ModelFiles;
+    session: ort.InferenceSession;
+    encoder: TextEncoder;
+    outputs: GraphOutputs;
+    limits: BatchLimits;
+  }) {
+    this.info = init.info;
+    this.files = init.files;
+    this.#session = init.session;
+    this.#encoder = init.encoder;
+    this.outputs = init.outputs;
+    this.limits = init.limits;
+    this.#inputNames = new Set(init.session.inputNames);
+    this.queue = new PQueue({ concurrency: 1 });
+  }
+
+  static async load(opts: LoadOptions): Promise<OnnxTeacher> {
+    const dtype = opts.dtype ?? 'fp32';
+    const files = locateModelFiles(opts.dir, dtype);
+    const tokenizer = await loadTokenizer(opts.dir);
+    const maxPositions = Number(files.config.max_position_embeddings ?? Infinity);
+    const tokenizerMax = Number(files.tokenizerConfig.model_max_length ?? Infinity);
+    const maxLength = Math.min(opts.maxLength ?? Infinity, tokenizerMax, maxPositions, 1_000_000);
+    if (!Number.isFinite(maxLength) || maxLength < 2) {
+      throw new DistilleryError('CONFIG_INVALID', `Cannot tell the max length of ${opts.dir}`, {
+        hint: 'set model_max_length in tokenizer_config.json or maxLength in the teacher config',
+      });
+    }
+    const { session, device } = await openSession({
+      onnxPath: files.onnxPath,
+      device: opts.device ?? 'cpu',
+      threads: opts.threads,
+      onDevice: (d, tried) => opts.log?.(`teacher ${opts.name}: running on ${d}${tried.length ? ` (unavailable: ${tried.join('; ')})` : ''}`),
+    });
+    const outputs = graphOutputs(session.outputNames);
+    const logitsMeta = session.outputMetadata.find((m) => m.name === 'logits');
+    const logitsShape = logitsMeta && logitsMeta.isTensor ? logitsMeta.shape : [];
+    const task = taskOf(files.config, logitsShape.length);
+    const numLabels = task === 'text-classification' ? Number(logitsShape[1]) || Object.keys((files.config.id2label ?? {}) as object).length : 0;
+    const info: TeacherInfo = {
+      name: opts.name,
+      fingerprint: await teacherFingerprint(files, dtype, maxLength),
+      task,
+      labels: task === 'text-classification' ? labelsOf(files.config, numLabels) : [],
+      device,
+      dtype,
+      maxLength,
+      hiddenLayers: outputs.hiddenLayers.length,
+      attentionLayers: outputs.attentionLayers.length,
+    };
+    return new OnnxTeacher({
+      info,
+      files,
+      session,
+      encoder: new TextEncoder(tokenizer, maxLength),
+      outputs,
+      limits: { ...DEFAULT_BATCH_LIMITS, ...opts.limits },
+    });
+  }
+
+  get inputNames(): readonly string[] {
+    return this.#session.inputNames;
+  }
+
+  /** Tokenizes without running the model (length sorting, budgets, benchmarks). */
+  encode(inputs: readonly TextInput[]): EncodedText[] {
+    return inputs.map((input) => this.#encoder.encode(input));
+  }
+
+  async infer(inputs: TextInput[], spec: OutputSpec, opts: { signal?: AbortSignal } = {}): Promise<TeacherOutput[]> {
+    return this.inferEncoded(this.encode(inputs), spec, opts);
+  }
+
+  async inferEncoded(encoded: readonly EncodedText[], spec: OutputSpec, opts: { signal?: AbortSignal } = {}): Promise<TeacherOutput[]> {
+    if (this.#disposed) throw new DistilleryError('MODEL_LOAD_FAILED', `Teacher ${this.info.name} was closed`);
+    const resolved = resolveSpec(spec, this.outputs, this.files.dir);
+    const lengths = encoded.map((e) => e.ids.length);
+    const batches = planBatches(lengths, this.limits);
+    const results = new Array<TeacherOutput>(encoded.length);
+    await Promise.all(
+      batches.map((batch) =>
+        this.queue.add(
+          async () => {
+            opts.signal?.throwIfAborted();
+            const rows = batch.map((i) => encoded[i]!);
+            const tensors = await this.#run(rows, resolved.fetches);
+            const outs = extractBatch(
+              tensors,
+              rows.map((r) => r.ids.length),
+              rows.map((r) => r.truncated),
+              spec,
+              resolved,
+              this.info.task === 'fill-mask',
+            );
+            batch.forEach((i, k) => (results[i] = outs[k]!));
+          },
+          { signal: opts.signal },
+        ),
+      ),
+    );
+    return results;
+  }
+
+  async #run(rows: readonly EncodedText[], fetches: string[]): Promise<Record<string, BatchTensor>> {
+    const seq = Math.max(...rows.map((r) => r.ids.length));
+    const n = rows.length;
+    const ids = new BigInt64Array(n * seq);
+    const mask = new BigInt64Array(n * seq);
+    const types = new BigInt64Array(n * seq);
+    const pad = BigInt(this.#encoder.padId);
+    rows.forEach((r, b) => {
+      const off = b * seq;
+      for (let p = 0; p < seq; p++) {
+        const real = p < r.ids.length;
+        ids[off + p] = real ? BigInt(r.ids[p]!) : pad;
+        mask[off + p] = real ? 1n : 0n;
+        types[off + p] = real ? BigInt(r.typeIds[p]!) : 0n;
+      }
+    });
+    const dims = [n, seq];
+    const feeds: Record<string, ort.Tensor> = {
+      input_ids: new ort.Tensor('int64', ids, dims),
+      attention_mask: new ort.Tensor('int64', mask, dims),
+    };
+    if (this.#inputNames.has('token_type_ids')) feeds.token_type_ids = new ort.Tensor('int64', types, dims);
+    const out = await this.#session.run(feeds, fetches);
+    this.onBatch?.({ size: n, realTokens: rows.reduce((s, r) => s + r.ids.length, 0), paddedTokens: n * seq });
+    const tensors: Record<string, BatchTensor> = {};
+    for (const name of fetches) {
+      const t = out[name]!;
+      // fp16 graphs hand back raw halves; everything downstream works in float32.
+      const data = t.type === 'float16' ? halfArrayToFloat32(t.data as Uint16Array) : (t.data as Float32Array);
+      tensors[name] = { data, dims: t.dims };
+    }
+    return tensors;
+  }
+
+  async dispose(): Promise<void> {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    await this.queue.onIdle();
+    await this.#session.release();
+  }
+}

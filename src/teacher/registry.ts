@@ -1,0 +1,137 @@
+/**
+ * Named teachers from the configuration. Loads each lazily on first use and keeps it; a teacher
+ * that failed to load stays failed (its error is reported) until the registry is rebuilt.
+ */
+import path from 'node:path';
+import { DistilleryError } from '../core/errors.ts';
+import type { TeacherInfo } from '../core/types.ts';
+import { fetchHubModel, setRemoteModelsAllowed } from './hf-env.ts';
+import { OnnxTeacher } from './onnx-teacher.ts';
+import type { TeacherConfig } from './teacher-config.ts';
+
+export interface RegistryOptions {
+  /** folder that relative teacher paths resolve against */
+  modelsDir: string;
+  allowRemote: boolean;
+  log?: (msg: string) => void;
+}
+
+export interface TeacherListing {
+  name: string;
+  source: string;
+  dtype: string;
+  device: string;
+  state: 'not-loaded' | 'loading' | 'ready' | 'failed';
+  error?: string;
+  info?: TeacherInfo;
+}
+
+export class TeacherRegistry {
+  readonly #configs = new Map<string, TeacherConfig>();
+  readonly #loading = new Map<string, Promise<OnnxTeacher>>();
+  readonly #ready = new Map<string, OnnxTeacher>();
+  readonly #failed = new Map<string, DistilleryError>();
+  readonly #opts: RegistryOptions;
+  #closing: Promise<void> | undefined;
+
+  constructor(configs: readonly TeacherConfig[], opts: RegistryOptions) {
+    this.#opts = opts;
+    setRemoteModelsAllowed(opts.allowRemote);
+    for (const c of configs) {
+      if (this.#configs.has(c.name)) throw new DistilleryError('CONFIG_INVALID', `Teacher "${c.name}" is configured twice`);
+      if (!c.path && !c.hubId) {
+        throw new DistilleryError('CONFIG_INVALID', `Teacher "${c.name}" has neither path nor hubId`, { hint: 'set path: to a model folder' });
+      }
+      this.#configs.set(c.name, c);
+    }
+  }
+
+  names(): string[] {
+    return [...this.#configs.keys()];
+  }
+
+  has(name: string): boolean {
+    return this.#configs.has(name);
+  }
+
+  config(name: string): TeacherConfig {
+    const c = this.#configs.get(name);
+    if (!c) {
+      throw new DistilleryError('NOT_FOUND', `Unknown teacher "${name}"`, {
+        hint: `configured teachers: ${this.names().join(', ') || 'none'}`,
+      });
+    }
+    return c;
+  }
+
+  resolveDir(c: TeacherConfig): string | undefined {
+    return c.path ? path.resolve(this.#opts.modelsDir, c.path) : undefined;
+  }
+
+  async get(name: string): Promise<OnnxTeacher> {
+    const c = this.config(name);
+    const ready = this.#ready.get(name);
+    if (ready) return ready;
+    const failed = this.#failed.get(name);
+    if (failed) throw failed;
+    let loading = this.#loading.get(name);
+    if (!loading) {
+      loading = this.#load(c);
+      this.#loading.set(name, loading);
+    }
+    return loading;
+  }
+
+  async #load(c: TeacherConfig): Promise<OnnxTeacher> {
+    try {
+      const dir = this.resolveDir(c) ?? (await fetchHubModel(c.hubId!, c.dtype ?? 'fp32'));
+      const teacher = await OnnxTeacher.load({
+        name: c.name,
+        dir,
+        dtype: c.dtype,
+        device: c.device,
+        threads: c.threads,
+        maxLength: c.maxLength,
+        limits: { ...(c.tokenBudget ? { tokenBudget: c.tokenBudget } : {}), ...(c.maxBatchSize ? { maxBatchSize: c.maxBatchSize } : {}) },
+        log: this.#opts.log,
+      });
+      this.#ready.set(c.name, teacher);
+      return teacher;
+    } catch (err) {
+      const e =
+        err instanceof DistilleryError
+          ? err
+          : new DistilleryError('MODEL_LOAD_FAILED', `Teacher "${c.name}" failed to load: ${(err as Error).message}`, { cause: err });
+      this.#failed.set(c.name, e);
+      throw e;
+    } finally {
+      this.#loading.delete(c.name);
+    }
+  }
+
+  list(): TeacherListing[] {
+    return [...this.#configs.values()].map((c) => {
+      const ready = this.#ready.get(c.name);
+      const failed = this.#failed.get(c.name);
+      return {
+        name: c.name,
+        source: c.path ? this.resolveDir(c)! : `hub:${c.hubId}`,
+        dtype: c.dtype ?? 'fp32',
+        device: ready?.info.device ?? c.device ?? 'cpu',
+        state: ready ? 'ready' : failed ? 'failed' : this.#loading.has(c.name) ? 'loading' : 'not-loaded',
+        ...(failed ? { error: failed.toLine() } : {}),
+        ...(ready ? { info: ready.info } : {}),
+      };
+    });
+  }
+
+  /** Safe to call twice: the second call gets the same promise. */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      await Promise.allSettled([...this.#loading.values()]);
+      await Promise.all([...this.#ready.values()].map((t) => t.dispose()));
+      this.#ready.clear();
+    })();
+    return this.#closing;
+  }
+}
