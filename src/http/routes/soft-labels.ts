@@ -37,7 +37,8 @@ function checkAgainstTeacher(spec: OutputSpec, info: TeacherInfo): void {
   check('attentions', info.attentionLayers);
 }
 
-const arr = (a: ArrayLike<number>): number[] => Array.from(a);
+// float32 values need at most 9 significant digits to round-trip; the float64 expansion is noise.
+const arr = (a: ArrayLike<number>): number[] => Array.from(a, (x) => (Number.isFinite(x) ? Number(x.toPrecision(9)) : x));
 
 function present(o: TeacherOutput, index: number, cached: boolean, info: TeacherInfo, spec: OutputSpec) {
   const isClassifier = info.task === 'text-classification';
