@@ -32,6 +32,8 @@ export async function openSession(req: SessionRequest): Promise<OpenedSession> {
         intraOpNumThreads: req.threads ?? os.availableParallelism(),
         interOpNumThreads: 1,
         executionMode: 'sequential',
+        // A GPU probe that fails under `auto` is expected; only the final fallback line should show.
+        ...(req.device === 'auto' && device !== 'cpu' ? { logSeverityLevel: 4 as const } : {}),
       });
       if (req.device === 'auto') req.onDevice?.(device, failures);
       return { session, device };

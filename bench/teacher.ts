@@ -1,0 +1,120 @@
+/**
+ * Teacher engine throughput on SST-2 dev, real (non-padding) tokens/s:
+ *   (a) raw onnxruntime-node session over pre-tokenized, length-sorted batches (the ceiling)
+ *   (b) the engine end to end (tokenize, batch, infer, extract logits + pooled last hidden state)
+ *   (c) transformers.js pipeline, one text at a time (what a user writes first)
+ * Each mode runs in its own process so peak RSS is its own.
+ *
+ *   npx tsx bench/teacher.ts [--model bench/models/bert-base] [--dtypes fp32,q8] [--device cpu]
+ */
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import * as ort from 'onnxruntime-node';
+import { pipeline } from '@huggingface/transformers';
+import { paddingWaste, planBatches } from '../src/teacher/batch-planner.ts';
+import type { Device } from '../src/teacher/devices.ts';
+import { locateModelFiles } from '../src/teacher/model-files.ts';
+import { OnnxTeacher } from '../src/teacher/onnx-teacher.ts';
+import { peakRssMb, REPO_ROOT, sst2Dev } from './corpus.ts';
+
+const { values } = parseArgs({
+  options: {
+    model: { type: 'string', default: path.join(REPO_ROOT, 'bench/models/bert-base') },
+    dtypes: { type: 'string', default: 'fp32,q8' },
+    device: { type: 'string', default: 'cpu' },
+    mode: { type: 'string' },
+    dtype: { type: 'string' },
+    budget: { type: 'string', default: '4096' },
+    limit: { type: 'string' },
+  },
+});
+
+interface Result {
+  mode: string;
+  dtype: string;
+  tokensPerSec: number;
+  seconds: number;
+  realTokens: number;
+  paddingWaste: number;
+  peakRssMb: number;
+}
+
+async function runMode(mode: string, dtype: string): Promise<Result> {
+  const texts = sst2Dev()
+    .slice(0, values.limit ? Number(values.limit) : undefined)
+    .map((r) => ({ text: r.text }));
+  const limits = { tokenBudget: Number(values.budget), maxBatchSize: 64 };
+  const teacher = await OnnxTeacher.load({ name: 'bench', dir: values.model!, dtype, device: values.device as Device, limits });
+  const spec = { logits: true, temperatures: [], hidden: { layers: 'last' as const, pooling: 'cls' as const }, encoding: 'fp32' as const };
+  const lastHidden = `hidden_states.${teacher.outputs.hiddenLayers.at(-1)}`;
+  const encoded = teacher.encode(texts);
+  const lengths = encoded.map((e) => e.ids.length);
+  const realTokens = lengths.reduce((a, b) => a + b, 0);
+  const batches = planBatches(lengths, limits);
+  // Warm-up: one small batch so graph initialisation is not timed.
+  await teacher.inferEncoded(encoded.slice(0, 8), spec);
+  let seconds = 0;
+  if (mode === 'raw') {
+    const session = await ort.InferenceSession.create(locateModelFiles(values.model!, dtype).onnxPath, {
+      executionProviders: [values.device === 'auto' ? 'cpu' : (values.device as 'cpu')],
+      graphOptimizationLevel: 'all',
+      interOpNumThreads: 1,
+    });
+    const feedsList = batches.map((b) => {
+      const seq = Math.max(...b.map((i) => lengths[i]!));
+      const ids = new BigInt64Array(b.length * seq);
+      const mask = new BigInt64Array(b.length * seq);
+      b.forEach((i, r) => encoded[i]!.ids.forEach((id, p) => ((ids[r * seq + p] = BigInt(id)), (mask[r * seq + p] = 1n))));
+      const dims = [b.length, seq];
+      return {
+        input_ids: new ort.Tensor('int64', ids, dims),
+        attention_mask: new ort.Tensor('int64', mask, dims),
+        token_type_ids: new ort.Tensor('int64', new BigInt64Array(b.length * seq), dims),
+      };
+    });
+    await session.run(feedsList[0]!, ['logits', lastHidden]);
+    const t0 = performance.now();
+    for (const feeds of feedsList) await session.run(feeds, ['logits', lastHidden]);
+    seconds = (performance.now() - t0) / 1000;
+    await session.release();
+  } else if (mode === 'engine') {
+    const t0 = performance.now();
+    await teacher.infer(texts, spec);
+    seconds = (performance.now() - t0) / 1000;
+  } else if (mode === 'pipeline') {
+    const classify = await pipeline('text-classification', path.resolve(values.model!), { dtype: dtype as 'fp32', device: 'cpu' });
+    await classify(texts[0]!.text);
+    const t0 = performance.now();
+    for (const t of texts) await classify(t.text);
+    seconds = (performance.now() - t0) / 1000;
+    await classify.dispose();
+  } else {
+    throw new Error(`unknown mode ${mode}`);
+  }
+  await teacher.dispose();
+  return { mode, dtype, tokensPerSec: realTokens / seconds, seconds, realTokens, paddingWaste: paddingWaste(lengths, batches), peakRssMb: peakRssMb() };
+}
+
+if (values.mode) {
+  console.log(JSON.stringify(await runMode(values.mode, values.dtype ?? 'fp32')));
+} else {
+  console.log(`model ${values.model}, device ${values.device}, SST-2 dev${values.limit ? ` (first ${values.limit})` : ''}, token budget ${values.budget}`);
+  console.log('dtype  mode      tok/s    seconds  padding  peakRSS(MB)  vs raw');
+  for (const dtype of values.dtypes!.split(',')) {
+    const results: Result[] = [];
+    for (const mode of ['raw', 'engine', 'pipeline']) {
+      const args = ['--import', 'tsx', path.join(REPO_ROOT, 'bench/teacher.ts'), '--mode', mode, '--dtype', dtype, '--model', values.model!, '--device', values.device!, '--budget', values.budget!];
+      if (values.limit) args.push('--limit', values.limit);
+      const out = execFileSync(process.execPath, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+      const r = JSON.parse(out.trim().split('\n').at(-1)!) as Result;
+      results.push(r);
+      const raw = results[0]!.tokensPerSec;
+      console.log(
+        `${dtype.padEnd(6)} ${mode.padEnd(9)} ${r.tokensPerSec.toFixed(0).padStart(6)}  ${r.seconds.toFixed(1).padStart(7)}  ${(r.paddingWaste * 100).toFixed(1).padStart(6)}%  ${String(r.peakRssMb).padStart(10)}  ${(r.tokensPerSec / raw).toFixed(2)}x`,
+      );
+    }
+    const [raw, engine, pipe] = results;
+    console.log(`${dtype}: engine/raw = ${(engine!.tokensPerSec / raw!.tokensPerSec).toFixed(2)} (target >= 0.90), engine/pipeline = ${(engine!.tokensPerSec / pipe!.tokensPerSec).toFixed(2)} (target >= 2)`);
+  }
+}

@@ -1,0 +1,71 @@
+/** `distillery models list | inspect | expose-hidden`: what a teacher offers, and how to get more. */
+import type { Command } from 'commander';
+import { exposeHiddenDir, inspectModel } from '../../teacher/model-tools.ts';
+import { loadCliContext } from '../cli-context.ts';
+
+export function addEngineModelCommands(models: Command): void {
+  models
+    .command('list')
+    .description('List the configured teachers with their fingerprints')
+    .option('--config <file>', 'config file (YAML or JSON)')
+    .option('--json', 'print JSON')
+    .addHelpText('after', '\nExample:\n  distillery models list')
+    .action(async (opts: { config?: string; json?: boolean }) => {
+      const { registry } = await loadCliContext({ config: opts.config });
+      const rows = [];
+      for (const name of registry.names()) {
+        try {
+          const t = await registry.get(name);
+          rows.push({ name, task: t.info.task, device: t.info.device, dtype: t.info.dtype, fingerprint: t.info.fingerprint, labels: t.info.labels });
+        } catch (err) {
+          rows.push({ name, error: (err as Error).message });
+        }
+      }
+      await registry.close();
+      if (opts.json) return void console.log(JSON.stringify(rows, null, 2));
+      for (const r of rows) {
+        console.log('error' in r ? `${r.name}\tFAILED: ${r.error}` : `${r.name}\t${r.task}\t${r.device}/${r.dtype}\t${r.fingerprint.slice(0, 16)}\t${r.labels.join(',')}`);
+      }
+    });
+
+  models
+    .command('inspect')
+    .argument('<dir>', 'model folder (Hugging Face layout)')
+    .description('Show task, labels, graph inputs/outputs, available distillation outputs and the fingerprint')
+    .option('--dtype <dtype>', 'which ONNX file: fp32, fp16, q8, ...', 'fp32')
+    .option('--json', 'print JSON')
+    .addHelpText('after', '\nExample:\n  distillery models inspect models/demo-sentiment --dtype q8')
+    .action(async (dir: string, opts: { dtype: string; json?: boolean }) => {
+      const info = await inspectModel(dir, opts.dtype);
+      if (opts.json) return void console.log(JSON.stringify(info, null, 2));
+      const fmt = (v: { name: string; type: string; shape: unknown[] }) => `  ${v.name}  ${v.type} [${v.shape.join(', ')}]`;
+      console.log(`model        ${info.dir} (${info.dtype}; files: ${info.onnxFiles.join(', ')})`);
+      console.log(`task         ${info.task} (${info.architecture})`);
+      console.log(`labels       ${info.labels.join(', ') || '-'}`);
+      console.log(`max length   ${info.maxLength}`);
+      console.log(`fingerprint  ${info.fingerprint}`);
+      console.log('inputs');
+      info.inputs.forEach((v) => console.log(fmt(v)));
+      console.log('outputs');
+      info.outputs.forEach((v) => console.log(fmt(v)));
+      const d = info.distillationOutputs;
+      console.log(
+        `distillation logits: ${d.logits ? 'yes' : 'no'}; hidden states: ${d.hiddenStates.length ? `layers ${d.hiddenStates.join(',')}` : 'none'}; attentions: ${d.attentions.length ? `layers ${d.attentions.join(',')}` : 'none'}`,
+      );
+      if (d.hint) console.log(`hint         ${d.hint}`);
+    });
+
+  models
+    .command('expose-hidden')
+    .argument('<in_dir>', 'model folder whose graph outputs only logits')
+    .argument('<out_dir>', 'where to write the copy')
+    .description("Copy a model so its graph also outputs every layer's hidden states (hidden_states.0..L)")
+    .addHelpText('after', '\nExample:\n  distillery models expose-hidden ~/models/distilbert-sst2 ~/models/distilbert-sst2-hidden')
+    .action((inDir: string, outDir: string) => {
+      const report = exposeHiddenDir(inDir, outDir);
+      for (const f of report.files) {
+        console.log(f.alreadyPresent ? `${f.file}: already outputs hidden states, copied as is` : `${f.file}: added ${f.added.join(', ')}`);
+      }
+      console.log(`wrote ${report.outDir}`);
+    });
+}

@@ -1,0 +1,78 @@
+/**
+ * TeacherOutput <-> per-component blobs. Encoding splits an output into the components the store
+ * caches; decoding assembles whichever components a spec asks for back into a TeacherOutput.
+ */
+import { DistilleryError } from '../../core/errors.ts';
+import type { Encoding, TeacherOutput } from '../../core/types.ts';
+import { componentName, type Component } from '../components.ts';
+import { softmaxAt } from '../probabilities.ts';
+import { decodeTensor, encodeTensor } from './tensor-codec.ts';
+import { decodeTopK, encodeTopK } from './topk-codec.ts';
+
+export interface EncodedComponent {
+  component: string;
+  dtype: Encoding;
+  blob: Buffer;
+}
+
+/** Every component present in `output`, encoded in `encoding`. */
+export function encodeTeacherOutput(output: TeacherOutput, encoding: Encoding): EncodedComponent[] {
+  const out: EncodedComponent[] = [];
+  if (output.logits) out.push({ component: 'logits', dtype: encoding, blob: encodeTensor(output.logits, [output.logits.length], encoding) });
+  if (output.topK && output.topK.length > 0) {
+    const k = output.topK[0]!.ids.length;
+    out.push({ component: componentName({ kind: 'topk', k }), dtype: encoding, blob: encodeTopK(output.topK, encoding) });
+  }
+  for (const h of output.hidden ?? []) {
+    out.push({
+      component: componentName({ kind: 'hidden', layer: h.layer, pooling: h.pooling }),
+      dtype: encoding,
+      blob: encodeTensor(h.value.data, h.value.shape, encoding),
+    });
+  }
+  for (const a of output.attentions ?? []) {
+    out.push({ component: componentName({ kind: 'attn', layer: a.layer }), dtype: encoding, blob: encodeTensor(a.value.data, a.value.shape, encoding) });
+  }
+  return out;
+}
+
+/**
+ * Assemble the requested components (all must be in `blobs`) into a TeacherOutput, deriving
+ * probabilities at each temperature from the logits.
+ */
+export function decodeTeacherOutput(
+  blobs: ReadonlyMap<string, Buffer>,
+  wanted: readonly Component[],
+  opts: { logits: boolean; temperatures: readonly number[]; tokens: number; truncated: boolean },
+): TeacherOutput {
+  const out: TeacherOutput = { tokens: opts.tokens, truncated: opts.truncated };
+  const blobOf = (c: Component): Buffer => {
+    const blob = blobs.get(componentName(c));
+    if (!blob) throw new DistilleryError('INTERNAL', `component ${componentName(c)} is not cached`);
+    return blob;
+  };
+  for (const c of wanted) {
+    switch (c.kind) {
+      case 'logits': {
+        const logits = decodeTensor(blobOf(c)).data;
+        if (opts.logits) out.logits = logits;
+        if (opts.temperatures.length > 0) out.probs = opts.temperatures.map((t) => softmaxAt(logits, t));
+        break;
+      }
+      case 'topk':
+        out.topK = decodeTopK(blobOf(c)).rows;
+        break;
+      case 'hidden': {
+        const t = decodeTensor(blobOf(c));
+        (out.hidden ??= []).push({ layer: c.layer, pooling: c.pooling, value: { data: t.data, shape: t.shape } });
+        break;
+      }
+      case 'attn': {
+        const t = decodeTensor(blobOf(c));
+        (out.attentions ??= []).push({ layer: c.layer, value: { data: t.data, shape: t.shape } });
+        break;
+      }
+    }
+  }
+  return out;
+}

@@ -1,0 +1,11 @@
+/** The store's public surface: only these exports are meant for other modules. */
+export { openStore, Store, DATASET_ID_PATTERN, type StoreOptions } from './store.ts';
+export { inputHash, normalizeInput, normalizeText, PAIR_SEPARATOR } from './input-hash.ts';
+export { componentName, componentsForSpec, parseComponent, ENCODING_RANK, type Component, type LayerCounts } from './components.ts';
+export { softmaxAt, klDivergence, logSumExp } from './probabilities.ts';
+export { encodeTensor, decodeTensor, type DecodedTensor } from './codecs/tensor-codec.ts';
+export { encodeTopK, decodeTopK } from './codecs/topk-codec.ts';
+export { encodeTeacherOutput, decodeTeacherOutput, type EncodedComponent } from './codecs/teacher-output-codec.ts';
+export { float32ToFloat16Bits, float16BitsToFloat32, encodeFloat16, decodeFloat16 } from './codecs/float16.ts';
+export { BUSY_TIMEOUT_MS } from './sqlite.ts';
+export type * from './types.ts';

@@ -1,0 +1,508 @@
+/**
+ * The soft-label store: one SQLite file holding datasets, their examples and the content-addressed
+ * teacher outputs. Every statement is prepared once here; every write is one short IMMEDIATE
+ * transaction wrapped in withBusyRetry, never spanning an await.
+ */
+import type Database from 'better-sqlite3';
+import { DistilleryError } from '../core/errors.ts';
+import type { Encoding, Example, OutputSpec, TeacherInfo, TeacherOutput } from '../core/types.ts';
+import { decodeTeacherOutput, encodeTeacherOutput } from './codecs/teacher-output-codec.ts';
+import { componentName, componentsForSpec, ENCODING_RANK, type Component, type LayerCounts } from './components.ts';
+import { inputHash as hashInput } from './input-hash.ts';
+import { migrate } from './migrations/index.ts';
+import { openDatabase, withBusyRetry } from './sqlite.ts';
+import type {
+  AddExamplesResult,
+  DatasetRecord,
+  DatasetStats,
+  DatasetTeacher,
+  LabelledRow,
+  NewDataset,
+  OutputEntry,
+  StoredExample,
+} from './types.ts';
+
+export const DATASET_ID_PATTERN = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+const HASH_PATTERN = /^[0-9a-f]{64}$/;
+const PAGE_ROWS = 512;
+
+export interface StoreOptions {
+  /** clock for `created` timestamps (tests pin it) */
+  now?: () => Date;
+}
+
+interface ExampleRow {
+  ordinal: number;
+  id: string;
+  text: string;
+  text_pair: string | null;
+  label: string | null;
+  origin: string;
+  input_hash: Buffer;
+}
+
+interface DatasetRow {
+  id: string;
+  name: string;
+  created: string;
+  spec: string | null;
+  manifest: string | null;
+}
+
+const parseJson = (s: string | null): unknown => (s === null ? null : JSON.parse(s));
+const toDataset = (r: DatasetRow): DatasetRecord => ({ id: r.id, name: r.name, created: r.created, spec: parseJson(r.spec), manifest: parseJson(r.manifest) });
+
+function toExample(r: ExampleRow): StoredExample {
+  const ex: StoredExample = {
+    id: r.id,
+    text: r.text,
+    label: r.label === null ? null : (JSON.parse(r.label) as string | number),
+    origin: JSON.parse(r.origin) as Example['origin'],
+    ordinal: r.ordinal,
+    inputHash: r.input_hash.toString('hex'),
+  };
+  if (r.text_pair !== null) ex.textPair = r.text_pair;
+  return ex;
+}
+
+function hashBytes(hash: string): Buffer {
+  if (!HASH_PATTERN.test(hash)) throw new DistilleryError('INVALID_INPUT', `'${hash}' is not an input hash`, { hint: 'use inputHash() from src/store/input-hash.ts' });
+  return Buffer.from(hash, 'hex');
+}
+
+function checkDatasetId(id: string): void {
+  if (typeof id !== 'string' || !DATASET_ID_PATTERN.test(id)) {
+    throw new DistilleryError('INVALID_INPUT', `dataset id '${id}' is not valid`, {
+      hint: 'use 1-64 characters: lowercase letters, digits, dot, underscore, dash; start with a letter or digit',
+    });
+  }
+}
+
+function checkExample(e: Example, i: number): void {
+  const where = `example ${i}${typeof e?.id === 'string' ? ` (id '${e.id}')` : ''}`;
+  if (typeof e?.id !== 'string' || e.id.length === 0) throw new DistilleryError('INVALID_INPUT', `${where} has no id`);
+  if (typeof e.text !== 'string') throw new DistilleryError('INVALID_INPUT', `${where} has no text`);
+  if (e.textPair !== undefined && typeof e.textPair !== 'string') throw new DistilleryError('INVALID_INPUT', `${where} has a non-string textPair`);
+  if (e.label !== undefined && e.label !== null && typeof e.label !== 'string' && typeof e.label !== 'number') {
+    throw new DistilleryError('INVALID_INPUT', `${where} has a label that is neither string nor number`);
+  }
+  if (e.origin?.kind !== 'original' && e.origin?.kind !== 'augmentation') {
+    throw new DistilleryError('INVALID_INPUT', `${where} has no origin`, { hint: "set origin to { kind: 'original' } or an augmentation origin" });
+  }
+}
+
+export class Store {
+  readonly path: string;
+  readonly schemaVersion: number;
+  readonly #db: Database.Database;
+  readonly #now: () => Date;
+  readonly #teacherIds = new Map<string, number>();
+  #closed = false;
+  readonly #s;
+
+  constructor(path: string, opts: StoreOptions = {}) {
+    this.path = path;
+    this.#now = opts.now ?? (() => new Date());
+    this.#db = openDatabase(path);
+    try {
+      this.schemaVersion = withBusyRetry(() => migrate(this.#db));
+    } catch (e) {
+      this.#db.close();
+      throw e;
+    }
+    const db = this.#db;
+    this.#s = {
+      insertDataset: db.prepare('INSERT INTO datasets (id, name, created, spec, manifest) VALUES (?, ?, ?, ?, ?)'),
+      getDataset: db.prepare<[string], DatasetRow>('SELECT id, name, created, spec, manifest FROM datasets WHERE id = ?'),
+      listDatasets: db.prepare<[], DatasetRow>('SELECT id, name, created, spec, manifest FROM datasets ORDER BY id'),
+      setManifest: db.prepare('UPDATE datasets SET manifest = ? WHERE id = ?'),
+      deleteDataset: db.prepare('DELETE FROM datasets WHERE id = ?'),
+      maxOrdinal: db.prepare<[string], { m: number }>('SELECT coalesce(max(ordinal), -1) AS m FROM examples WHERE dataset_id = ?'),
+      insertExample: db.prepare(
+        `INSERT INTO examples (dataset_id, ordinal, id, text, text_pair, label, origin, input_hash)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dataset_id, id) DO NOTHING`,
+      ),
+      pageExamples: db.prepare<[string, number, number], ExampleRow>(
+        `SELECT ordinal, id, text, text_pair, label, origin, input_hash FROM examples
+         WHERE dataset_id = ? AND ordinal > ? ORDER BY ordinal LIMIT ?`,
+      ),
+      getExample: db.prepare<[string, string], ExampleRow>(
+        'SELECT ordinal, id, text, text_pair, label, origin, input_hash FROM examples WHERE dataset_id = ? AND id = ?',
+      ),
+      exampleCounts: db.prepare<[string], { n: number; originals: number | null; unique_inputs: number }>(
+        `SELECT count(*) AS n, sum(json_extract(origin, '$.kind') = 'original') AS originals,
+                count(DISTINCT input_hash) AS unique_inputs FROM examples WHERE dataset_id = ?`,
+      ),
+      insertTeacher: db.prepare('INSERT INTO teachers (fingerprint) VALUES (?) ON CONFLICT (fingerprint) DO NOTHING'),
+      teacherId: db.prepare<[string], { id: number }>('SELECT id FROM teachers WHERE fingerprint = ?'),
+      setTeacherInfo: db.prepare('UPDATE teachers SET info = ? WHERE fingerprint = ?'),
+      teacherInfo: db.prepare<[string], { info: string | null }>('SELECT info FROM teachers WHERE fingerprint = ?'),
+      linkTeacher: db.prepare(
+        `INSERT INTO dataset_teachers (dataset_id, teacher_id, spec, added) VALUES (?, ?, ?, ?)
+         ON CONFLICT (dataset_id, teacher_id) DO UPDATE SET spec = excluded.spec`,
+      ),
+      datasetTeachers: db.prepare<[string], { fingerprint: string; spec: string; info: string | null }>(
+        `SELECT t.fingerprint, dt.spec, t.info FROM dataset_teachers dt JOIN teachers t ON t.id = dt.teacher_id
+         WHERE dt.dataset_id = ? ORDER BY dt.added, t.fingerprint`,
+      ),
+      // a cached row is only replaced by one at least as precise (fp32 > fp16 > int8)
+      putOutput: db.prepare(
+        `INSERT INTO teacher_outputs (teacher_id, input_hash, component, dtype, tokens, truncated, data)
+         VALUES (?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (teacher_id, input_hash, component) DO UPDATE SET
+           dtype = excluded.dtype, tokens = excluded.tokens, truncated = excluded.truncated, data = excluded.data
+         WHERE (CASE excluded.dtype WHEN 'fp32' THEN 3 WHEN 'fp16' THEN 2 ELSE 1 END)
+            >= (CASE teacher_outputs.dtype WHEN 'fp32' THEN 3 WHEN 'fp16' THEN 2 ELSE 1 END)`,
+      ),
+      cachedComponents: db.prepare<[number, Buffer], { component: string; dtype: Encoding }>(
+        'SELECT component, dtype FROM teacher_outputs WHERE teacher_id = ? AND input_hash = ?',
+      ),
+      getComponent: db.prepare<[number, Buffer, string], { dtype: Encoding; tokens: number; truncated: number; data: Buffer }>(
+        'SELECT dtype, tokens, truncated, data FROM teacher_outputs WHERE teacher_id = ? AND input_hash = ? AND component = ?',
+      ),
+      componentCount: db.prepare<[number, string, string], { n: number }>(
+        `SELECT count(*) AS n FROM examples e JOIN teacher_outputs o
+           ON o.teacher_id = ? AND o.input_hash = e.input_hash AND o.component = ?
+         WHERE e.dataset_id = ?`,
+      ),
+      labelledCount: db.prepare<[string, number, string, number], { n: number }>(
+        `SELECT count(*) AS n FROM examples e WHERE e.dataset_id = ? AND
+           (SELECT count(*) FROM teacher_outputs o WHERE o.teacher_id = ? AND o.input_hash = e.input_hash
+              AND o.component IN (SELECT value FROM json_each(?))) = ?`,
+      ),
+      outputBytes: db.prepare<[number, string], { b: number | null }>(
+        `SELECT sum(length(o.data)) AS b FROM teacher_outputs o
+         WHERE o.teacher_id = ? AND o.input_hash IN (SELECT input_hash FROM examples WHERE dataset_id = ?)`,
+      ),
+      countOutputs: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM teacher_outputs'),
+    };
+  }
+
+  // ---- datasets ----
+
+  createDataset(input: NewDataset): DatasetRecord {
+    this.#open();
+    checkDatasetId(input.id);
+    const name = input.name ?? input.id;
+    const created = this.#now().toISOString();
+    const json = (v: unknown): string | null => (v === undefined || v === null ? null : JSON.stringify(v));
+    try {
+      withBusyRetry(() => this.#db.transaction(() => this.#s.insertDataset.run(input.id, name, created, json(input.spec), json(input.manifest))).immediate());
+    } catch (e) {
+      if ((e as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
+        throw new DistilleryError('INVALID_INPUT', `dataset '${input.id}' already exists`, { hint: 'pick another id, or delete the dataset first' });
+      }
+      throw e;
+    }
+    return { id: input.id, name, created, spec: input.spec ?? null, manifest: input.manifest ?? null };
+  }
+
+  getDataset(id: string): DatasetRecord | undefined {
+    this.#open();
+    const row = this.#s.getDataset.get(id);
+    return row && toDataset(row);
+  }
+
+  /** The dataset, or a NOT_FOUND error naming it. */
+  requireDataset(id: string): DatasetRecord {
+    const d = this.getDataset(id);
+    if (!d) throw new DistilleryError('NOT_FOUND', `no dataset '${id}'`, { hint: 'list datasets with `distillery datasets list`' });
+    return d;
+  }
+
+  listDatasets(): DatasetRecord[] {
+    this.#open();
+    return this.#s.listDatasets.all().map(toDataset);
+  }
+
+  setDatasetManifest(id: string, manifest: unknown): void {
+    this.#open();
+    this.requireDataset(id);
+    withBusyRetry(() => this.#db.transaction(() => this.#s.setManifest.run(JSON.stringify(manifest ?? null), id)).immediate());
+  }
+
+  /** Deletes the dataset and its examples; cached teacher outputs stay (other datasets share them). */
+  deleteDataset(id: string): boolean {
+    this.#open();
+    return withBusyRetry(() => this.#db.transaction(() => this.#s.deleteDataset.run(id).changes > 0).immediate());
+  }
+
+  // ---- examples ----
+
+  /** Appends examples in one transaction; ids already present are skipped. */
+  addExamples(datasetId: string, examples: readonly Example[]): AddExamplesResult {
+    this.#open();
+    this.requireDataset(datasetId);
+    examples.forEach(checkExample);
+    const rows = examples.map((e) => [
+      e.id,
+      e.text,
+      e.textPair ?? null,
+      e.label === undefined || e.label === null ? null : JSON.stringify(e.label),
+      JSON.stringify(e.origin),
+      hashBytes(hashInput(e)),
+    ] as const);
+    return withBusyRetry(() =>
+      this.#db
+        .transaction(() => {
+          let ordinal = this.#s.maxOrdinal.get(datasetId)!.m;
+          let inserted = 0;
+          for (const [id, text, pair, label, origin, hash] of rows) {
+            if (this.#s.insertExample.run(datasetId, ordinal + 1, id, text, pair, label, origin, hash).changes > 0) {
+              ordinal++;
+              inserted++;
+            }
+          }
+          return { inserted, skipped: rows.length - inserted };
+        })
+        .immediate(),
+    );
+  }
+
+  getExample(datasetId: string, id: string): StoredExample | undefined {
+    this.#open();
+    const row = this.#s.getExample.get(datasetId, id);
+    return row && toExample(row);
+  }
+
+  /**
+   * Examples in ordinal order, read in pages of `pageRows` by keyset, so memory stays flat and the
+   * caller may write to the store between pages (a cursor held open across yields would forbid that).
+   */
+  *iterateExamples(datasetId: string, opts: { afterOrdinal?: number; pageRows?: number } = {}): Generator<StoredExample> {
+    this.#open();
+    this.requireDataset(datasetId);
+    let after = opts.afterOrdinal ?? -1;
+    const limit = opts.pageRows ?? PAGE_ROWS;
+    for (;;) {
+      this.#open();
+      const page = this.#s.pageExamples.all(datasetId, after, limit);
+      for (const row of page) yield toExample(row);
+      if (page.length < limit) return;
+      after = page[page.length - 1]!.ordinal;
+    }
+  }
+
+  // ---- teachers ----
+
+  /** Records a teacher's info (layer counts let specs say 'all' / 'last'). */
+  registerTeacher(info: TeacherInfo): void {
+    this.#open();
+    withBusyRetry(() =>
+      this.#db
+        .transaction(() => {
+          this.#s.insertTeacher.run(info.fingerprint);
+          this.#s.setTeacherInfo.run(JSON.stringify(info), info.fingerprint);
+        })
+        .immediate(),
+    );
+  }
+
+  getTeacher(fingerprint: string): TeacherInfo | undefined {
+    this.#open();
+    const row = this.#s.teacherInfo.get(fingerprint);
+    return row?.info ? (JSON.parse(row.info) as TeacherInfo) : undefined;
+  }
+
+  /** Records that `datasetId` is labelled by this teacher with this spec. */
+  linkTeacher(datasetId: string, fingerprint: string, spec: OutputSpec): void {
+    this.#open();
+    this.requireDataset(datasetId);
+    withBusyRetry(() =>
+      this.#db
+        .transaction(() => this.#s.linkTeacher.run(datasetId, this.#teacherId(fingerprint, true), JSON.stringify(spec), this.#now().toISOString()))
+        .immediate(),
+    );
+  }
+
+  datasetTeachers(datasetId: string): DatasetTeacher[] {
+    this.#open();
+    return this.#s.datasetTeachers.all(datasetId).map((r) => ({
+      fingerprint: r.fingerprint,
+      spec: JSON.parse(r.spec) as OutputSpec,
+      info: r.info ? (JSON.parse(r.info) as TeacherInfo) : undefined,
+    }));
+  }
+
+  // ---- teacher outputs ----
+
+  /** Components `spec` needs for this teacher (layers 'all'/'last' resolved from its registered info). */
+  components(fingerprint: string, spec: OutputSpec): Component[] {
+    const info = this.getTeacher(fingerprint);
+    const counts: LayerCounts | undefined = info && { hiddenLayers: info.hiddenLayers, attentionLayers: info.attentionLayers };
+    return componentsForSpec(spec, counts);
+  }
+
+  /**
+   * Stores every component present in each output, encoded as `opts.encoding` (an OutputSpec
+   * fits). One transaction per call: pass batches, not single rows. Returns rows written.
+   */
+  putOutputs(fingerprint: string, entries: readonly OutputEntry[], opts: { encoding: Encoding }): number {
+    this.#open();
+    const encoded = entries.map((e) => ({
+      hash: hashBytes(e.inputHash),
+      tokens: e.output.tokens,
+      truncated: e.output.truncated ? 1 : 0,
+      parts: encodeTeacherOutput(e.output, opts.encoding),
+    }));
+    return withBusyRetry(() =>
+      this.#db
+        .transaction(() => {
+          const tid = this.#teacherId(fingerprint, true);
+          let n = 0;
+          for (const e of encoded) {
+            for (const p of e.parts) n += this.#s.putOutput.run(tid, e.hash, p.component, p.dtype, e.tokens, e.truncated, p.blob).changes;
+          }
+          return n;
+        })
+        .immediate(),
+    );
+  }
+
+  /**
+   * For each input hash that lacks something `spec` asks for, the component names to compute
+   * ('logits', 'topk:5', 'hidden:12:cls', 'attn:3'). Hashes with everything cached are absent, so
+   * an empty map means a full cache hit. A component cached at lower precision than
+   * spec.encoding counts as missing.
+   */
+  missingComponents(fingerprint: string, inputHashes: readonly string[], spec: OutputSpec): Map<string, string[]> {
+    this.#open();
+    const wanted = this.components(fingerprint, spec).map(componentName);
+    const need = ENCODING_RANK[spec.encoding];
+    const out = new Map<string, string[]>();
+    const tid = this.#teacherId(fingerprint, false);
+    const read = this.#db.transaction(() => {
+      for (const hash of inputHashes) {
+        if (out.has(hash)) continue;
+        const have = new Set<string>();
+        if (tid !== undefined) {
+          for (const r of this.#s.cachedComponents.all(tid, hashBytes(hash))) if (ENCODING_RANK[r.dtype] >= need) have.add(r.component);
+        } else hashBytes(hash);
+        const missing = wanted.filter((c) => !have.has(c));
+        if (missing.length > 0) out.set(hash, missing);
+      }
+    });
+    read();
+    return out;
+  }
+
+  /**
+   * Decoded outputs for the hashes that have every component of `spec` cached (others are absent:
+   * ask missingComponents). Probabilities at spec.temperatures are derived from the logits.
+   */
+  getOutputs(fingerprint: string, inputHashes: readonly string[], spec: OutputSpec): Map<string, TeacherOutput> {
+    this.#open();
+    const wanted = this.components(fingerprint, spec);
+    const out = new Map<string, TeacherOutput>();
+    const tid = this.#teacherId(fingerprint, false);
+    if (tid === undefined) return out;
+    const read = this.#db.transaction(() => {
+      for (const hash of inputHashes) {
+        if (out.has(hash)) continue;
+        const output = this.#readOutput(tid, hashBytes(hash), wanted, spec);
+        if (output) out.set(hash, output);
+      }
+    });
+    read();
+    return out;
+  }
+
+  /** A dataset page by page with this teacher's outputs (undefined where not fully labelled). */
+  *iterateLabelled(datasetId: string, fingerprint: string, spec: OutputSpec, opts: { pageRows?: number } = {}): Generator<LabelledRow> {
+    const wanted = this.components(fingerprint, spec);
+    const limit = opts.pageRows ?? PAGE_ROWS;
+    let page: StoredExample[] = [];
+    const flush = function* (this: Store): Generator<LabelledRow> {
+      const tid = this.#teacherId(fingerprint, false);
+      const rows = this.#db.transaction(() =>
+        page.map((example) => ({ example, output: tid === undefined ? undefined : this.#readOutput(tid, hashBytes(example.inputHash), wanted, spec) })),
+      )();
+      page = [];
+      yield* rows;
+    };
+    for (const example of this.iterateExamples(datasetId, { pageRows: limit })) {
+      page.push(example);
+      if (page.length >= limit) yield* flush.call(this);
+    }
+    if (page.length > 0) yield* flush.call(this);
+  }
+
+  #readOutput(tid: number, hash: Buffer, wanted: readonly Component[], spec: OutputSpec): TeacherOutput | undefined {
+    const blobs = new Map<string, Buffer>();
+    let tokens = 0;
+    let truncated = false;
+    for (const c of wanted) {
+      const name = componentName(c);
+      const row = this.#s.getComponent.get(tid, hash, name);
+      if (!row) return undefined;
+      blobs.set(name, row.data);
+      tokens = row.tokens;
+      truncated = row.truncated === 1;
+    }
+    return decodeTeacherOutput(blobs, wanted, { logits: spec.logits, temperatures: spec.temperatures, tokens, truncated });
+  }
+
+  // ---- stats / maintenance ----
+
+  datasetStats(datasetId: string): DatasetStats {
+    this.#open();
+    this.requireDataset(datasetId);
+    return this.#db.transaction(() => {
+      const c = this.#s.exampleCounts.get(datasetId)!;
+      const teachers = this.datasetTeachers(datasetId).map((t) => {
+        const tid = this.#teacherId(t.fingerprint, false)!;
+        const names = this.components(t.fingerprint, t.spec).map(componentName);
+        const components: Record<string, number> = {};
+        for (const name of names) components[name] = this.#s.componentCount.get(tid, name, datasetId)!.n;
+        const labelled = this.#s.labelledCount.get(datasetId, tid, JSON.stringify(names), names.length)!.n;
+        return { fingerprint: t.fingerprint, spec: t.spec, labelled, components, bytes: this.#s.outputBytes.get(tid, datasetId)!.b ?? 0 };
+      });
+      const originals = c.originals ?? 0;
+      return { id: datasetId, examples: c.n, originals, augmentations: c.n - originals, uniqueInputs: c.unique_inputs, teachers };
+    })();
+  }
+
+  /** Total cached output rows (all teachers). */
+  countOutputs(): number {
+    this.#open();
+    return this.#s.countOutputs.get()!.n;
+  }
+
+  /** 'ok' when PRAGMA integrity_check finds nothing wrong, else its first findings. */
+  integrityCheck(): string {
+    this.#open();
+    const rows = this.#db.pragma('integrity_check') as { integrity_check: string }[];
+    return rows.map((r) => r.integrity_check).join('; ');
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Closes the file; safe to call more than once. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#db.close();
+  }
+
+  #open(): void {
+    if (this.#closed) throw new DistilleryError('INTERNAL', `the store ${this.path} is closed`);
+  }
+
+  #teacherId(fingerprint: string, create: true): number;
+  #teacherId(fingerprint: string, create: false): number | undefined;
+  #teacherId(fingerprint: string, create: boolean): number | undefined {
+    const known = this.#teacherIds.get(fingerprint);
+    if (known !== undefined) return known;
+    if (typeof fingerprint !== 'string' || fingerprint.length === 0) throw new DistilleryError('INVALID_INPUT', 'a teacher fingerprint is required');
+    if (create) this.#s.insertTeacher.run(fingerprint);
+    const id = this.#s.teacherId.get(fingerprint)?.id;
+    if (id !== undefined) this.#teacherIds.set(fingerprint, id);
+    return id;
+  }
+}
+
+export function openStore(path: string, opts: StoreOptions = {}): Store {
+  return new Store(path, opts);
+}

@@ -1,0 +1,68 @@
+/** Records the store returns. */
+import type { Example, OutputSpec, TeacherInfo, TeacherOutput } from '../core/types.ts';
+
+export interface DatasetRecord {
+  id: string;
+  name: string;
+  /** ISO 8601 */
+  created: string;
+  spec: unknown;
+  manifest: unknown;
+}
+
+export interface NewDataset {
+  /** [a-z0-9][a-z0-9._-]{0,63} */
+  id: string;
+  name?: string;
+  spec?: unknown;
+  manifest?: unknown;
+}
+
+export interface StoredExample extends Example {
+  /** position in the dataset: the deterministic export order */
+  ordinal: number;
+  /** sha256 hex of the normalized input */
+  inputHash: string;
+}
+
+export interface AddExamplesResult {
+  inserted: number;
+  /** ids already in the dataset (re-adding a batch is a no-op, so resumed jobs are safe) */
+  skipped: number;
+}
+
+export interface OutputEntry {
+  inputHash: string;
+  output: TeacherOutput;
+}
+
+export interface DatasetTeacher {
+  fingerprint: string;
+  spec: OutputSpec;
+  info: TeacherInfo | undefined;
+}
+
+export interface DatasetStats {
+  id: string;
+  examples: number;
+  originals: number;
+  augmentations: number;
+  /** distinct normalized inputs (what a teacher must label) */
+  uniqueInputs: number;
+  teachers: {
+    fingerprint: string;
+    spec: OutputSpec;
+    /** examples that have every component of the teacher's spec cached */
+    labelled: number;
+    /** per component: examples with it cached */
+    components: Record<string, number>;
+    /** bytes of cached output blobs for this dataset's distinct inputs */
+    bytes: number;
+  }[];
+}
+
+/** One page of a dataset with the teacher outputs of each example (undefined when not labelled). */
+export interface LabelledRow {
+  example: StoredExample;
+  output: TeacherOutput | undefined;
+}

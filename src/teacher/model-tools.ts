@@ -1,0 +1,103 @@
+/** Folder-level model tools behind `distillery models inspect | expose-hidden | list`. */
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { DistilleryError } from '../core/errors.ts';
+import { teacherFingerprint } from './fingerprint.ts';
+import { locateModelFiles } from './model-files.ts';
+import { exposeHiddenStates } from './onnx/expose-hidden.ts';
+import { graphOutputs } from './output-names.ts';
+
+export interface ValueDescription {
+  name: string;
+  type: string;
+  shape: (number | string)[];
+}
+
+export interface ModelInspection {
+  dir: string;
+  dtype: string;
+  task: string;
+  architecture: string;
+  labels: string[];
+  maxLength: number;
+  inputs: ValueDescription[];
+  outputs: ValueDescription[];
+  distillationOutputs: { logits: boolean; hiddenStates: number[]; attentions: number[]; hint?: string };
+  fingerprint: string;
+  onnxFiles: string[];
+}
+
+function describe(meta: readonly ort.InferenceSession.ValueMetadata[]): ValueDescription[] {
+  return meta.map((m) => ({
+    name: m.name,
+    type: m.isTensor ? m.type : 'non-tensor',
+    shape: m.isTensor ? [...m.shape].map((d) => (typeof d === 'number' && d < 0 ? '?' : d)) : [],
+  }));
+}
+
+export async function inspectModel(dir: string, dtype = 'fp32'): Promise<ModelInspection> {
+  const files = locateModelFiles(dir, dtype);
+  const session = await ort.InferenceSession.create(files.onnxPath);
+  try {
+    const outputs = graphOutputs(session.outputNames);
+    const logits = session.outputMetadata.find((m) => m.name === 'logits');
+    const rank = logits && logits.isTensor ? logits.shape.length : 0;
+    const arch = String((files.config.architectures as string[] | undefined)?.[0] ?? 'unknown');
+    const id2label = (files.config.id2label ?? {}) as Record<string, string>;
+    const maxLength = Math.min(
+      Number(files.tokenizerConfig.model_max_length ?? Infinity),
+      Number(files.config.max_position_embeddings ?? Infinity),
+    );
+    return {
+      dir: path.resolve(dir),
+      dtype,
+      task: arch.endsWith('ForMaskedLM') || rank === 3 ? 'fill-mask' : rank === 2 ? 'text-classification' : 'feature-extraction',
+      architecture: arch,
+      labels: Object.keys(id2label).sort((a, b) => Number(a) - Number(b)).map((k) => id2label[k]!),
+      maxLength,
+      inputs: describe(session.inputMetadata),
+      outputs: describe(session.outputMetadata),
+      distillationOutputs: {
+        logits: outputs.logits,
+        hiddenStates: outputs.hiddenLayers,
+        attentions: outputs.attentionLayers,
+        ...(outputs.hiddenLayers.length === 0 ? { hint: `add hidden states with: distillery models expose-hidden ${dir} OUT_DIR` } : {}),
+      },
+      fingerprint: await teacherFingerprint(files, dtype, maxLength),
+      onnxFiles: readdirSync(path.join(dir, 'onnx')).filter((f) => f.endsWith('.onnx')).sort(),
+    };
+  } finally {
+    await session.release();
+  }
+}
+
+export interface ExposeHiddenReport {
+  outDir: string;
+  files: { file: string; added: string[]; alreadyPresent: boolean }[];
+}
+
+/** Copies a model folder, rewriting every onnx/*.onnx so it also outputs hidden_states.0..L. */
+export function exposeHiddenDir(inDir: string, outDir: string): ExposeHiddenReport {
+  const onnxDir = path.join(inDir, 'onnx');
+  if (!existsSync(onnxDir)) {
+    throw new DistilleryError('NOT_FOUND', `No onnx/ folder in ${inDir}`, { hint: 'IN_DIR must be a Hugging Face-layout ONNX model folder' });
+  }
+  if (path.resolve(inDir) === path.resolve(outDir)) {
+    throw new DistilleryError('INVALID_INPUT', 'OUT_DIR must differ from IN_DIR', { hint: 'the original model is never modified in place' });
+  }
+  const config = JSON.parse(readFileSync(path.join(inDir, 'config.json'), 'utf8')) as Record<string, unknown>;
+  const hiddenSize = Number(config.hidden_size ?? config.dim ?? config.d_model);
+  if (!Number.isInteger(hiddenSize)) {
+    throw new DistilleryError('INVALID_INPUT', `config.json in ${inDir} has no hidden_size`, { hint: 'expose-hidden needs the encoder width' });
+  }
+  mkdirSync(outDir, { recursive: true });
+  cpSync(inDir, outDir, { recursive: true, filter: (src) => !src.endsWith('.onnx') });
+  const report: ExposeHiddenReport = { outDir: path.resolve(outDir), files: [] };
+  for (const file of readdirSync(onnxDir).filter((f) => f.endsWith('.onnx')).sort()) {
+    const result = exposeHiddenStates(readFileSync(path.join(onnxDir, file)), hiddenSize);
+    writeFileSync(path.join(outDir, 'onnx', file), result.bytes);
+    report.files.push({ file: `onnx/${file}`, added: result.added, alreadyPresent: result.alreadyPresent });
+  }
+  return report;
+}

@@ -1,0 +1,20 @@
+/**
+ * The scorer that teacher-guided augmentation talks to: class probabilities (T = 1) for a batch of
+ * texts, in one batched teacher call.
+ */
+import type { TeacherRunner, TextInput } from '../core/types.ts';
+
+export interface ProbabilityScorer {
+  score(inputs: TextInput[]): Promise<Float32Array[]>;
+}
+
+export function teacherScorer(teacher: TeacherRunner): ProbabilityScorer {
+  return {
+    async score(inputs) {
+      if (inputs.length === 0) return [];
+      const outs = await teacher.infer(inputs, { logits: false, temperatures: [1], encoding: 'fp32' });
+      if (outs.length !== inputs.length) throw new Error(`teacher returned ${outs.length} outputs for ${inputs.length} inputs`);
+      return outs.map((o) => o.probs![0]!);
+    },
+  };
+}
