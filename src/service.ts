@@ -3,14 +3,18 @@
  * close() shuts down in order (stop accepting, finish in-flight requests and batches, release the
  * teachers, close the database) and is safe to call twice.
  */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
 import pino, { type Logger } from 'pino';
 import type { Config } from './config.ts';
 import { createApp, type RouteModule } from './http/app.ts';
 import { ServiceMetrics } from './http/metrics.ts';
 import type { ReadinessCheck } from './http/routes/health.ts';
+import { datasetsModule } from './http/routes/datasets.ts';
 import { listen } from './http/server.ts';
-import { MemoryOutputCache, type OutputCache } from './jobs/output-cache.ts';
+import { StoreOutputCache } from './jobs/output-cache.ts';
 import { SoftLabeler } from './jobs/soft-labeler.ts';
+import { openStore, type Store } from './store/index.ts';
 import { TeacherRegistry } from './teacher/registry.ts';
 
 export interface Service {
@@ -19,6 +23,7 @@ export interface Service {
   readonly config: Config;
   readonly logger: Logger;
   readonly registry: TeacherRegistry;
+  readonly store: Store;
   readonly labeler: SoftLabeler;
   readonly metrics: ServiceMetrics;
   close(): Promise<void>;
@@ -38,7 +43,9 @@ export async function startService(config: Config, opts: ServiceOptions = {}): P
     allowRemote: config.allowRemoteModels,
     log: (msg) => logger.info(msg),
   });
-  const cache: OutputCache = new MemoryOutputCache();
+  mkdirSync(path.dirname(config.db), { recursive: true });
+  const store = openStore(config.db);
+  const cache = new StoreOutputCache(store);
   let labeler: SoftLabeler | undefined;
   const metrics = new ServiceMetrics(() => labeler?.queueDepths() ?? new Map());
   labeler = new SoftLabeler(registry, {
@@ -52,7 +59,10 @@ export async function startService(config: Config, opts: ServiceOptions = {}): P
   let shuttingDown = false;
 
   const readiness = async (): Promise<Record<string, ReadinessCheck>> => {
-    const checks: Record<string, ReadinessCheck> = { accepting: { ok: !shuttingDown, ...(shuttingDown ? { detail: 'shutting down' } : {}) } };
+    const checks: Record<string, ReadinessCheck> = {
+      accepting: { ok: !shuttingDown, ...(shuttingDown ? { detail: 'shutting down' } : {}) },
+      database: store.closed ? { ok: false, detail: 'closed' } : { ok: true },
+    };
     try {
       const info = await labeler.info(defaultTeacher);
       checks[`teacher:${defaultTeacher}`] = { ok: true, detail: `${info.device} ${info.dtype}` };
@@ -62,7 +72,7 @@ export async function startService(config: Config, opts: ServiceOptions = {}): P
     return checks;
   };
 
-  const modules: RouteModule[] = [];
+  const modules: RouteModule[] = [datasetsModule(store)];
   const app = createApp({ config, logger, metrics, labeler, teachers: registry, readiness, modules });
   const server = await listen(app, { host: config.host, port: config.port, ...(opts.graceMs !== undefined ? { graceMs: opts.graceMs } : {}) });
 
@@ -73,9 +83,10 @@ export async function startService(config: Config, opts: ServiceOptions = {}): P
       await server.close();
       await labeler.close();
       await registry.close();
+      store.close();
       logger.info('distillery stopped');
     })();
     return closing;
   };
-  return { url: server.url, port: server.port, config, logger, registry, labeler, metrics, close };
+  return { url: server.url, port: server.port, config, logger, registry, store, labeler, metrics, close };
 }

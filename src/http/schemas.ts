@@ -4,9 +4,10 @@
  * configuration, hence a factory.
  */
 import { z } from 'zod';
+import { DATASET_ID_PATTERN } from '../store/index.ts';
 
 export const TEACHER_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
-export const DATASET_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+export const JOB_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
 export interface SchemaLimits {
   maxTextsPerRequest: number;
@@ -73,9 +74,9 @@ export function buildSchemas(limits: SchemaLimits) {
     ),
   });
 
-  const datasetParams = z.object({ id: z.string().regex(DATASET_ID, 'letters, digits, ".", "_" or "-", at most 128') }).strict();
+  const datasetParams = z.object({ id: z.string().regex(DATASET_ID_PATTERN, 'lowercase letters, digits, ".", "_" or "-", at most 64') }).strict();
   const exportQuery = z.object({ format: z.enum(['parquet', 'jsonl', 'safetensors']).default('jsonl') }).strict();
-  const jobParams = z.object({ id: z.string().regex(DATASET_ID, 'a job id as returned by POST /v1/jobs') }).strict();
+  const jobParams = z.object({ id: z.string().regex(JOB_ID, 'a job id as returned by POST /v1/jobs') }).strict();
 
   const problem = z.object({
     type: z.string(),
