@@ -10,6 +10,7 @@ import type { Config } from './config.ts';
 import { createApp, type RouteModule } from './http/app.ts';
 import { ServiceMetrics } from './http/metrics.ts';
 import type { ReadinessCheck } from './http/routes/health.ts';
+import { augmentModule } from './http/routes/augment.ts';
 import { datasetsModule } from './http/routes/datasets.ts';
 import { listen } from './http/server.ts';
 import { StoreOutputCache } from './jobs/output-cache.ts';
@@ -72,7 +73,10 @@ export async function startService(config: Config, opts: ServiceOptions = {}): P
     return checks;
   };
 
-  const modules: RouteModule[] = [datasetsModule(store)];
+  const modules: RouteModule[] = [
+    datasetsModule(store),
+    augmentModule({ labeler, teacherNames: registry.names(), defaultTeacher, maxTexts: config.limits.maxTextsPerRequest, maxChars: config.limits.maxCharsPerText }),
+  ];
   const app = createApp({ config, logger, metrics, labeler, teachers: registry, readiness, modules });
   const server = await listen(app, { host: config.host, port: config.port, ...(opts.graceMs !== undefined ? { graceMs: opts.graceMs } : {}) });
 

@@ -27,7 +27,7 @@ export function buildSchemas(limits: SchemaLimits) {
   const textInput = z.union([
     text,
     z.object({ text, textPair: text.optional().describe('second segment of a text pair') }).strict(),
-  ]);
+  ], { error: 'expected a string or an object {"text": ..., "textPair": ...}' });
 
   const outputSpec = z
     .object({
