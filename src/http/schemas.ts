@@ -75,7 +75,17 @@ export function buildSchemas(limits: SchemaLimits) {
   });
 
   const datasetParams = z.object({ id: z.string().regex(DATASET_ID_PATTERN, 'lowercase letters, digits, ".", "_" or "-", at most 64') }).strict();
-  const exportQuery = z.object({ format: z.enum(['parquet', 'jsonl', 'safetensors']).default('jsonl') }).strict();
+  const exportQuery = z
+    .object({
+      format: z.enum(['parquet', 'jsonl', 'safetensors']).default('jsonl'),
+      teacher: z.string().regex(/^[\w:.-]{1,160}$/, 'a teacher fingerprint as listed by GET /v1/datasets/{id}').optional().describe('fingerprint; defaults to the dataset\'s only teacher'),
+      temperatures: z
+        .string()
+        .regex(/^\d+(\.\d+)?(,\d+(\.\d+)?){0,15}$/, 'comma-separated positive numbers, e.g. 1,2,4')
+        .optional()
+        .describe('probabilities columns to derive, e.g. 1,2,4; defaults to the dataset\'s output spec'),
+    })
+    .strict();
   const jobParams = z.object({ id: z.string().regex(JOB_ID, 'a job id as returned by POST /v1/jobs') }).strict();
 
   const problem = z.object({

@@ -53,3 +53,40 @@ test('soft labels are cached in the store: a restarted service answers the same 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('GET /v1/datasets/:id/export streams JSONL, Parquet and safetensors of outputs labelled over HTTP', async () => {
+  const svc = await startTestService();
+  try {
+    const store = svc.service.store;
+    store.createDataset({ id: 'mini' });
+    const texts = ['a fine film', 'a dull film', 'an odd one'];
+    store.addExamples('mini', texts.map((text, i) => ({ id: `e${i}`, text, label: i % 2, origin: { kind: 'original' as const } })));
+    const labelled = (await (await post(`${svc.url}/v1/soft-labels`, { inputs: texts })).json()) as { teacher: { fingerprint: string }; results: { logits: number[] }[] };
+    store.linkTeacher('mini', labelled.teacher.fingerprint, { logits: true, temperatures: [1], encoding: 'fp32' });
+
+    const jsonl = await fetch(`${svc.url}/v1/datasets/mini/export?format=jsonl`);
+    assert.equal(jsonl.status, 200);
+    assert.match(jsonl.headers.get('content-type')!, /ndjson/);
+    assert.match(jsonl.headers.get('content-disposition')!, /filename="mini\.jsonl"/);
+    const rows = (await jsonl.text()).trim().split('\n').map((l) => JSON.parse(l) as { id: string; text: string; logits: number[] });
+    assert.deepEqual(rows.map((r) => r.id), ['e0', 'e1', 'e2']);
+    rows.forEach((r, i) => r.logits.forEach((z, j) => assert.ok(Math.abs(z - labelled.results[i]!.logits[j]!) < 1e-6)));
+
+    const parquet = Buffer.from(await (await fetch(`${svc.url}/v1/datasets/mini/export?format=parquet`)).arrayBuffer());
+    assert.equal(parquet.subarray(0, 4).toString(), 'PAR1');
+    assert.equal(parquet.subarray(-4).toString(), 'PAR1');
+    const st = Buffer.from(await (await fetch(`${svc.url}/v1/datasets/mini/export?format=safetensors`)).arrayBuffer());
+    const headerLen = Number(st.readBigUInt64LE(0));
+    const header = JSON.parse(st.subarray(8, 8 + headerLen).toString()) as Record<string, { shape: number[] }>;
+    assert.ok(Object.values(header).some((t) => t.shape?.[0] === 3), JSON.stringify(header).slice(0, 200));
+
+    const badFormat = await fetch(`${svc.url}/v1/datasets/mini/export?format=csv`);
+    assert.equal(badFormat.status, 422);
+    assert.match((await problemOf(badFormat)).detail, /query parameter "format"/);
+    const badPath = await fetch(`${svc.url}/v1/datasets/mini/export?format=jsonl&out=/etc/passwd`);
+    assert.equal(badPath.status, 422);
+    assert.equal((await fetch(`${svc.url}/v1/datasets/nope/export`)).status, 404);
+  } finally {
+    await svc.close();
+  }
+});
