@@ -1,12 +1,21 @@
 /** The `distillery` command line. Each subcommand lives in its own file under commands/. */
 import { Command } from 'commander';
 import { isDistilleryError } from '../core/errors.ts';
+import { registerModels } from './commands/models.ts';
+import { registerRun } from './commands/run.ts';
+import { registerEval } from './commands/eval.ts';
+import { registerDatasets } from './commands/datasets.ts';
+import { registerExport } from './commands/export.ts';
 import { registerServe } from './commands/serve.ts';
 
 const program = new Command('distillery')
   .description('Make knowledge-distillation datasets: augment, label with a teacher, store soft labels, export.')
   .showHelpAfterError();
-
+registerModels(program);
+registerRun(program);
+registerEval(program);
+registerDatasets(program);
+registerExport(program);
 registerServe(program);
 
 try {
