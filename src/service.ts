@@ -11,6 +11,8 @@ import { createApp, type RouteModule } from './http/app.ts';
 import { ServiceMetrics } from './http/metrics.ts';
 import type { ReadinessCheck } from './http/routes/health.ts';
 import { augmentModule } from './http/routes/augment.ts';
+import { JobManager } from './http/job-manager.ts';
+import { jobsModule } from './http/routes/jobs.ts';
 import { datasetsModule } from './http/routes/datasets.ts';
 import { listen } from './http/server.ts';
 import { StoreOutputCache } from './jobs/output-cache.ts';
@@ -25,6 +27,7 @@ export interface Service {
   readonly logger: Logger;
   readonly registry: TeacherRegistry;
   readonly store: Store;
+  readonly jobs: JobManager;
   readonly labeler: SoftLabeler;
   readonly metrics: ServiceMetrics;
   close(): Promise<void>;
@@ -73,24 +76,35 @@ export async function startService(config: Config, opts: ServiceOptions = {}): P
     return checks;
   };
 
+  const jobs = new JobManager({
+    store,
+    teachers: registry,
+    corporaDirs: config.corporaDirs,
+    journalPath: `${config.db}.jobs.json`,
+    maxRunning: config.limits.maxRunningJobs,
+    logger,
+  });
   const modules: RouteModule[] = [
+    jobsModule(jobs),
     datasetsModule(store),
     augmentModule({ labeler, teacherNames: registry.names(), defaultTeacher, maxTexts: config.limits.maxTextsPerRequest, maxChars: config.limits.maxCharsPerText }),
   ];
   const app = createApp({ config, logger, metrics, labeler, teachers: registry, readiness, modules });
   const server = await listen(app, { host: config.host, port: config.port, ...(opts.graceMs !== undefined ? { graceMs: opts.graceMs } : {}) });
 
+  await jobs.resumeInterrupted();
+
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
     closing ??= (async () => {
       shuttingDown = true;
       await server.close();
-      await labeler.close();
+      await Promise.all([labeler.close(), jobs.close()]);
       await registry.close();
       store.close();
       logger.info('distillery stopped');
     })();
     return closing;
   };
-  return { url: server.url, port: server.port, config, logger, registry, store, labeler, metrics, close };
+  return { url: server.url, port: server.port, config, logger, registry, store, jobs, labeler, metrics, close };
 }

@@ -40,6 +40,7 @@ const TITLES: Record<number, string> = {
   400: 'Malformed request',
   401: 'Unauthorized',
   404: 'Not found',
+  409: 'Conflict',
   413: 'Payload too large',
   415: 'Unsupported media type',
   422: 'Invalid request',
