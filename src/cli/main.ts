@@ -6,6 +6,8 @@ import { registerRun } from './commands/run.ts';
 import { registerEval } from './commands/eval.ts';
 import { registerDatasets } from './commands/datasets.ts';
 import { registerExport } from './commands/export.ts';
+import { registerAugment } from './commands/augment.ts';
+import { registerLabel } from './commands/label.ts';
 import { registerServe } from './commands/serve.ts';
 
 const program = new Command('distillery')
@@ -16,6 +18,8 @@ registerRun(program);
 registerEval(program);
 registerDatasets(program);
 registerExport(program);
+registerAugment(program);
+registerLabel(program);
 registerServe(program);
 
 try {

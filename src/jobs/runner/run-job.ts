@@ -15,6 +15,7 @@ import { mapAhead } from './map-ahead.ts';
 import type { ChunkAugmenter, JobCheckpoint, RunnerStore } from './ports.ts';
 import { ProgressMeter, type ProgressEvent, type ProgressListener } from './progress.ts';
 import { shardDatasetId } from './shard.ts';
+import { applyTeacherFilter, toTeacherFilter } from './teacher-filters.ts';
 
 export interface JobTeacher {
   runner: TeacherRunner;
@@ -48,6 +49,9 @@ export interface JobResult {
   invalid: number;
   augmentSkipped: number;
   duplicatesDropped: number;
+  /** augmentations the teacher filters dropped / flagged */
+  filteredOut: number;
+  flagged: number;
 }
 
 /** What identifies a job's dataset: everything that changes its rows or labels (export targets do not). */
@@ -95,6 +99,8 @@ interface PreparedChunk extends RecordChunk {
 interface LabelledChunk extends PreparedChunk {
   computed: number;
   cached: number;
+  filteredOut: number;
+  flagged: number;
 }
 
 export async function runJob(opts: RunJobOptions): Promise<JobResult> {
@@ -102,6 +108,7 @@ export async function runJob(opts: RunJobOptions): Promise<JobResult> {
   const dataset = shardDatasetId(job.dataset, job.shard);
   const spec: OutputSpec = outputSpecOf(job);
   const identity = jobIdentity(job, teachers);
+  const filter = toTeacherFilter(job.filters);
   const hashRecord = (r: CorpusRecord) => store.inputHash(r.input);
 
   const existing = store.datasetSpec(dataset);
@@ -123,7 +130,7 @@ export async function runJob(opts: RunJobOptions): Promise<JobResult> {
   if (start.done) {
     const e: ProgressEvent = { type: 'up-to-date', ...base, records: start.records, totalRecords: start.records, elapsedSeconds: 0, rate: 0, etaSeconds: 0 };
     opts.onProgress?.(e);
-    return { status: 'up-to-date', ...base, records: start.records, augmentSkipped: 0, duplicatesDropped: 0 };
+    return { status: 'up-to-date', ...base, records: start.records, augmentSkipped: 0, duplicatesDropped: 0, filteredOut: 0, flagged: 0 };
   }
 
   // Validate the whole corpus before writing anything: a malformed line stops the job here, not halfway.
@@ -135,7 +142,7 @@ export async function runJob(opts: RunJobOptions): Promise<JobResult> {
   for (const t of teachers) store.registerTeacher(dataset, t.runner.info, spec);
 
   const meter = new ProgressMeter(start.records);
-  let state = { ...base, records: start.records, invalid: scanStats.skipped, augmentSkipped: 0, duplicatesDropped: 0 };
+  let state = { ...base, records: start.records, invalid: scanStats.skipped, augmentSkipped: 0, duplicatesDropped: 0, filteredOut: 0, flagged: 0 };
   const emit = (type: ProgressEvent['type']) => {
     opts.onProgress?.({
       type,
@@ -172,7 +179,9 @@ export async function runJob(opts: RunJobOptions): Promise<JobResult> {
       computed += s.computed;
       cached += s.cached;
     }
-    return { ...chunk, computed, cached };
+    if (!filter) return { ...chunk, computed, cached, filteredOut: 0, flagged: 0 };
+    const f = applyTeacherFilter(chunk.examples, filter, store, teachers);
+    return { ...chunk, examples: f.examples, computed, cached, filteredOut: f.dropped, flagged: f.flagged };
   };
 
   const chunks = recordChunks(job.corpus, job.chunkSize, job.shard, hashRecord, undefined, start.chunks);
@@ -191,6 +200,8 @@ export async function runJob(opts: RunJobOptions): Promise<JobResult> {
         cached: state.cached + c.cached,
         augmentSkipped: state.augmentSkipped + c.augmentSkipped,
         duplicatesDropped: state.duplicatesDropped + c.duplicatesDropped,
+        filteredOut: state.filteredOut + c.filteredOut,
+        flagged: state.flagged + c.flagged,
       };
       emit('chunk');
       // Ctrl-C / DELETE /v1/jobs/:id: stop cleanly after the chunk just committed
