@@ -19,6 +19,8 @@ const { values } = parseArgs({
     duration: { type: 'string', default: '20' },
     connections: { type: 'string', default: '32' },
     wait: { type: 'string', default: '5' },
+    /** padded tokens per batch inside the teacher engine (smaller: less padding on CPU) */
+    'teacher-budget': { type: 'string' },
   },
 });
 const duration = Number(values.duration);
@@ -35,7 +37,7 @@ async function measure(teacher: string, merged: boolean) {
   const dir = TEACHERS[teacher]!;
   if (!existsSync(dir)) throw new Error(`${dir} is missing: run npx tsx src/cli/main.ts models build-bench bench/models`);
   const server = await startBenchServer({
-    teachers: [{ name: teacher, path: dir }],
+    teachers: [{ name: teacher, path: dir, ...(values['teacher-budget'] ? { tokenBudget: Number(values['teacher-budget']) } : {}) }],
     batching: { enabled: merged, maxWaitMs: Number(values.wait), tokenBudget: 8192, maxBatchTexts: 64 },
     limits: { queueBound: 100_000 },
   });
@@ -74,7 +76,7 @@ async function measure(teacher: string, merged: boolean) {
   }
 }
 
-console.log(`# ${connections} concurrent clients, one distinct text each, ${duration} s per run, merge wait ${values.wait} ms`);
+console.log(`# ${connections} concurrent clients, one distinct text each, ${duration} s per run, merge wait ${values.wait} ms, teacher token budget ${values['teacher-budget'] ?? 'default (8192)'}`);
 console.log('teacher    | mode        | req/s   | p50 ms | p99 ms | ok     | errors | texts/model call');
 const rows = [];
 for (const teacher of values.teachers.split(',')) {
