@@ -90,7 +90,15 @@ export async function startService(config: Config, opts: ServiceOptions = {}): P
     augmentModule({ labeler, teacherNames: registry.names(), defaultTeacher, maxTexts: config.limits.maxTextsPerRequest, maxChars: config.limits.maxCharsPerText }),
   ];
   const app = createApp({ config, logger, metrics, labeler, teachers: registry, readiness, modules });
-  const server = await listen(app, { host: config.host, port: config.port, ...(opts.graceMs !== undefined ? { graceMs: opts.graceMs } : {}) });
+  let server;
+  try {
+    server = await listen(app, { host: config.host, port: config.port, ...(opts.graceMs !== undefined ? { graceMs: opts.graceMs } : {}) });
+  } catch (err) {
+    await Promise.all([labeler.close(), jobs.close()]);
+    await registry.close();
+    store.close();
+    throw err;
+  }
 
   await jobs.resumeInterrupted();
 

@@ -5,6 +5,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
+import { DistilleryError } from '../core/errors.ts';
 
 export interface RunningServer {
   readonly server: Server;
@@ -19,9 +20,13 @@ export async function listen(app: Express, opts: { host: string; port: number; g
   server.headersTimeout = 10_000;
   server.requestTimeout = 60_000;
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EADDRINUSE' || err.code === 'EACCES' || err.code === 'EADDRNOTAVAIL') {
+        reject(new DistilleryError('CONFIG_INVALID', `cannot listen on ${opts.host}:${opts.port} (${err.code})`, { cause: err, hint: 'pick another --port (0 = any free port) or --host' }));
+      } else reject(err);
+    });
     server.listen(opts.port, opts.host, () => {
-      server.off('error', reject);
+      server.removeAllListeners('error');
       resolve();
     });
   });

@@ -57,3 +57,21 @@ test('`distillery serve` prints where it listens, serves, and exits 0 on SIGTERM
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a port in use is a clear error, and nothing is left open', async () => {
+  const svc = await startTestService();
+  try {
+    const { loadConfig } = await import('../../src/config.ts');
+    const { startService } = await import('../../src/service.ts');
+    const pino = (await import('pino')).default;
+    const dir = mkdtempSync(path.join(tmpdir(), 'distillery-port-'));
+    try {
+      const config = loadConfig({ port: svc.service.port, db: path.join(dir, 'x.db'), patch: { teachers: [{ name: 'tiny', path: TINY }] } }, {});
+      await assert.rejects(startService(config, { logger: pino({ level: 'silent' }) }), /cannot listen on 127\.0\.0\.1:\d+ \(EADDRINUSE\)/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  } finally {
+    await svc.close();
+  }
+});

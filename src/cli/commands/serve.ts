@@ -32,8 +32,13 @@ Example:
       const teachers = config.teachers.map((t) => `${t.name}: ${t.path ?? `hub:${t.hubId}`}, ${t.dtype}, ${t.device}`).join('; ');
       process.stdout.write(`distillery listening on ${service.url} (teacher ${teachers})\n`);
 
+      let signals = 0;
       const stop = (signal: string): void => {
-        service.logger.info({ signal }, 'shutting down: finishing in-flight requests');
+        if (++signals > 1) {
+          service.logger.warn({ signal }, 'second signal: exiting without waiting');
+          process.exit(1);
+        }
+        service.logger.info({ signal }, 'shutting down: finishing in-flight requests and job chunks');
         service.close().then(
           () => process.exit(0),
           (err: unknown) => {
@@ -42,7 +47,7 @@ Example:
           },
         );
       };
-      process.once('SIGTERM', () => stop('SIGTERM'));
-      process.once('SIGINT', () => stop('SIGINT'));
+      process.on('SIGTERM', () => stop('SIGTERM'));
+      process.on('SIGINT', () => stop('SIGINT'));
     });
 }
