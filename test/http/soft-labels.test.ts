@@ -73,6 +73,15 @@ describe('POST /v1/soft-labels', () => {
     assert.match(metrics, /distillery_cache_lookups_total\{teacher="tiny",result="hit"\} [1-9]/);
   });
 
+  test('logits can be left out: probabilities only, label still given', async () => {
+    const res = await post(`${svc.url}/v1/soft-labels`, { inputs: ['probabilities only please'], outputs: { logits: false, temperatures: [2] } });
+    assert.equal(res.status, 200);
+    const r = ((await res.json()) as SoftLabelsBody).results[0]!;
+    assert.equal(r.logits, undefined);
+    assert.equal(r.probs!.length, 1);
+    assert.equal(r.label, direct.info.labels[r.probs![0]!.values.indexOf(Math.max(...r.probs![0]!.values))]);
+  });
+
   test('malformed JSON is a 400 problem', async () => {
     const res = await post(`${svc.url}/v1/soft-labels`, '{"inputs": [');
     assert.equal(res.status, 400);

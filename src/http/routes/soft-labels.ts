@@ -44,9 +44,11 @@ const arr = (a: ArrayLike<number>): number[] => Array.from(a, f32);
 function present(o: TeacherOutput, index: number, cached: boolean, info: TeacherInfo, spec: OutputSpec) {
   const isClassifier = info.task === 'text-classification';
   let label: string | undefined;
-  if (isClassifier && o.logits && o.logits.length > 0) {
+  // argmax of the logits, or of any probabilities when logits were not asked for (same order)
+  const scores = o.logits ?? o.probs?.[0];
+  if (isClassifier && scores && scores.length > 0) {
     let best = 0;
-    for (let i = 1; i < o.logits.length; i++) if (o.logits[i]! > o.logits[best]!) best = i;
+    for (let i = 1; i < scores.length; i++) if (scores[i]! > scores[best]!) best = i;
     label = info.labels[best];
   }
   return {
