@@ -6,10 +6,10 @@
 import { DistilleryError } from '../core/errors.ts';
 import { SeededRng } from '../core/seeded-rng.ts';
 import type { Example } from '../core/types.ts';
-import { appliedOps } from './compose.ts';
+import { appliedOps, leafOps } from './compose.ts';
 import { changeShare, checkInput } from './constraints.ts';
 import { dedupKey } from './dedup.ts';
-import type { OpContext, OpItem, OpNeed, OpResult, SkipReason } from './op.ts';
+import type { AugmentOp, OpContext, OpItem, OpNeed, OpResult, SkipReason } from './op.ts';
 import type { Recipe } from './recipe.ts';
 import { TokenizedText } from './text/tokenized-text.ts';
 
@@ -158,8 +158,14 @@ async function runChunk(chunk: readonly Example[], recipe: Recipe, rng: SeededRn
   return out;
 }
 
+const LEAVES = new WeakMap<AugmentOp, Map<string, AugmentOp>>();
+
 function toExample(parent: Example, variant: number, r: Extract<OpResult, { status: 'ok' }>, ops: string[], recipe: Recipe, seed: string): Example {
-  const params: Record<string, unknown> = { recipe: recipe.name, variant, ...recipe.params, op: recipe.op.params };
+  // only the params of the ops that edited this example, not the whole recipe tree
+  let leaves = LEAVES.get(recipe.op);
+  if (!leaves) LEAVES.set(recipe.op, (leaves = leafOps(recipe.op)));
+  const opParams = Object.fromEntries(ops.map((name) => [name, leaves.get(name)?.params ?? {}]));
+  const params: Record<string, unknown> = { recipe: recipe.name, variant, ...recipe.params, ops: opParams };
   if (r.info) params.info = r.info;
   const ex: Example = {
     id: `${parent.id}~${recipe.name}-${variant}`,

@@ -131,3 +131,12 @@ function mergeInfo(before: Record<string, unknown> | undefined, step: string, in
   if (!info) return before;
   return { ...before, [step]: info };
 }
+
+/** Leaf ops of a tree, by name (first occurrence wins), so provenance can name the params of the ops applied. */
+export function leafOps(op: AugmentOp, out = new Map<string, AugmentOp>()): Map<string, AugmentOp> {
+  if (op instanceof Sequence) op.steps.forEach((s) => leafOps(s, out));
+  else if (op instanceof Sometimes) leafOps(op.op, out);
+  else if (op instanceof OneOf) op.ops.forEach((o) => leafOps(o, out));
+  else if (!out.has(op.name)) out.set(op.name, op);
+  return out;
+}

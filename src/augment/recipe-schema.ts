@@ -72,7 +72,14 @@ export function compileRecipe(spec: unknown): Recipe {
     if (s.trainingSize !== undefined) opts.trainingSize = s.trainingSize;
     if (s.variants !== undefined) opts.variants = s.variants;
     if (s.params !== undefined) opts.params = s.params;
-    recipe = BUILTIN_RECIPES[s.builtin as BuiltinName](opts);
+    try {
+      recipe = BUILTIN_RECIPES[s.builtin as BuiltinName](opts);
+    } catch (err) {
+      throw new DistilleryError('CONFIG_INVALID', `Recipe "${s.builtin}": ${err instanceof Error ? err.message : String(err)}`, {
+        hint: 'fix the params of the builtin recipe',
+        cause: err,
+      });
+    }
   } else {
     recipe = { name: s.name, op: compileFlow(s.flow), variants: s.variants, constraints: { ...DEFAULT_CONSTRAINTS }, params: {} };
   }

@@ -48,6 +48,9 @@ test('every output carries its provenance and never equals its parent', async ()
     assert.ok(e.origin.ops.length >= 1 && e.origin.ops.every((o) => ['synonym', 'insert', 'swap', 'delete', 'char-noise'].includes(o)));
     assert.equal(e.label, parent.label);
     assert.equal(e.origin.params.recipe, 'mixed');
+    // params of exactly the ops that edited it
+    assert.deepEqual(Object.keys(e.origin.params.ops as object).sort(), [...new Set(e.origin.ops)].sort());
+    if (e.origin.ops.includes('synonym')) assert.deepEqual((e.origin.params.ops as Record<string, unknown>).synonym, { alpha: 0.2, posAware: true, phrases: true });
     assert.ok(e.origin.changed.every((i) => Number.isInteger(i) && i >= 0));
   }
   assert.equal(stats.attempts, corpus.length * 3);
@@ -126,6 +129,8 @@ test('bad recipes fail with a clear CONFIG_INVALID', () => {
     { flow: { op: 'swap', params: { alpha: 3 } } },
     { flow: { oneOf: [{ op: 'swap' }], weights: [0] } },
     { flow: { op: 'lexicon' } },
+    { builtin: 'eda', params: { alpha: 2 } },
+    { builtin: 'tinybert', params: { topK: 0 } },
     'unknown-builtin',
   ];
   for (const spec of bad) {
@@ -157,4 +162,16 @@ test('teacher filter: keep, drop or flag by label flip and confidence band', () 
   assert.equal(decideTeacherFilter(orig, [0.55, 0.45], { onLabelFlip: 'keep', confidenceBand: { min: 0.6, max: 1 }, outsideBand: 'flag' }).action, 'flag');
   assert.equal(decideTeacherFilter(orig, [0.45, 0.55], { onLabelFlip: 'drop', confidenceBand: { min: 0.6, max: 1 }, outsideBand: 'flag' }).action, 'drop');
   assert.throws(() => decideTeacherFilter([1], [0.5, 0.5], { onLabelFlip: 'keep' }), RangeError);
+});
+
+test('text pairs: the first segment is augmented, the second carried over, dedup sees both', async () => {
+  const pair = { ...example('pair', 'The company said profits rose sharply this year .'), textPair: 'Profits rose sharply , the company said .' };
+  const { examples } = await augmentCorpus([pair], compileRecipe({ flow: { op: 'synonym', params: { alpha: 0.3 } }, variants: 4 }), { seed: 4 });
+  assert.ok(examples.length >= 2);
+  for (const e of examples) {
+    assert.equal(e.textPair, pair.textPair);
+    assert.notEqual(e.text, pair.text);
+  }
+  assert.notEqual(dedupKey({ text: 'a', textPair: 'b' }), dedupKey({ text: 'a', textPair: 'c' }));
+  assert.equal(dedupKey({ text: ' A  b', textPair: 'C' }), dedupKey({ text: 'a b', textPair: ' c ' }));
 });
