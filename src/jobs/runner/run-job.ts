@@ -160,10 +160,13 @@ export async function runJob(opts: RunJobOptions): Promise<JobResult> {
   };
   emit('start');
 
+  // Cancelling lets the chunk being awaited finish and commit ("stop after the current chunk"); only work
+  // started ahead of it is abandoned, through this internal signal, once the loop below has stopped.
+  const discard = new AbortController();
   const prepare = async (chunk: RecordChunk): Promise<PreparedChunk> => {
     const originals = chunk.records.map(toOriginal);
     if (!augmenter) return { ...chunk, examples: originals, augmentSkipped: 0, duplicatesDropped: 0 };
-    const outcome = await augmenter.augment(originals, signal);
+    const outcome = await augmenter.augment(originals, discard.signal);
     const deduped = dedupeAugmentations(interleave(originals, outcome.examples), (e) => store.inputHash(e));
     return { ...chunk, examples: deduped.examples, augmentSkipped: outcome.skipped, duplicatesDropped: deduped.dropped };
   };
@@ -174,7 +177,7 @@ export async function runJob(opts: RunJobOptions): Promise<JobResult> {
     for (const t of teachers) {
       const s = await labelInputs(t.runner, store, chunk.examples, spec, {
         ...(opts.tokenBudget === undefined ? {} : { tokenBudget: opts.tokenBudget }),
-        ...(signal ? { signal } : {}),
+        signal: discard.signal,
       });
       computed += s.computed;
       cached += s.cached;
@@ -187,10 +190,17 @@ export async function runJob(opts: RunJobOptions): Promise<JobResult> {
   const chunks = recordChunks(job.corpus, job.chunkSize, job.shard, hashRecord, undefined, start.chunks);
   const labelled = mapAhead(mapAhead(chunks, prepare, 1), label, 1);
   let cancelled = signal?.aborted ?? false;
+  const stopAhead = () => discard.abort();
   if (!cancelled) {
     for await (const c of labelled) {
       const next: JobCheckpoint = { chunks: c.index + 1, records: c.recordsThrough, examples: state.examples + c.examples.length, done: false };
-      store.commitChunk(dataset, c.examples, next);
+      try {
+        store.commitChunk(dataset, c.examples, next);
+      } catch (e) {
+        // do not wait for the chunk being labelled ahead before reporting the failure
+        stopAhead();
+        throw e;
+      }
       state = {
         ...state,
         chunks: next.chunks,
@@ -207,6 +217,7 @@ export async function runJob(opts: RunJobOptions): Promise<JobResult> {
       // Ctrl-C / DELETE /v1/jobs/:id: stop cleanly after the chunk just committed
       if (signal?.aborted) {
         cancelled = true;
+        stopAhead();
         break;
       }
     }
