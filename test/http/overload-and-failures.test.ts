@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -63,5 +63,28 @@ test('readyz is 503 when the default teacher cannot load; healthz stays 200', as
     assert.equal((await fetch(`${svc.url}/healthz`)).status, 200);
   } finally {
     await svc.close();
+  }
+});
+
+test('a teacher that fails at run time answers 503 for that request; the server and other inputs keep working', async () => {
+  // The digit "7" maps to a token id far past the embedding table: the model itself fails on it.
+  const faulty = mkdtempSync(path.join(tmpdir(), 'distillery-faulty-'));
+  cpSync(TINY, faulty, { recursive: true });
+  const tokPath = path.join(faulty, 'tokenizer.json');
+  const tok = JSON.parse(readFileSync(tokPath, 'utf8')) as { model: { vocab: Record<string, number> } };
+  tok.model.vocab['7'] = 999_999;
+  writeFileSync(tokPath, JSON.stringify(tok));
+  const svc = await startTestService({ teachers: [{ name: 'faulty', path: faulty }, TINY_TEACHER] });
+  try {
+    const bad = await post(`${svc.url}/v1/soft-labels`, { teacher: 'faulty', inputs: ['room 7 please'] });
+    assert.equal(bad.status, 503);
+    assert.match((await problemOf(bad)).detail, /teacher "faulty" failed/);
+    assert.equal((await post(`${svc.url}/v1/soft-labels`, { teacher: 'faulty', inputs: ['room eight please'] })).status, 200);
+    assert.equal((await post(`${svc.url}/v1/soft-labels`, { teacher: 'tiny', inputs: ['room 7 please'] })).status, 200);
+    const metrics = await (await fetch(`${svc.url}/metrics`)).text();
+    assert.match(metrics, /distillery_teacher_calls_total\{teacher="faulty",outcome="error"\} 1/);
+  } finally {
+    await svc.close();
+    rmSync(faulty, { recursive: true, force: true });
   }
 });
