@@ -80,7 +80,8 @@ export async function startService(config: Config, opts: ServiceOptions = {}): P
     store,
     teachers: registry,
     corporaDirs: config.corporaDirs,
-    journalPath: `${config.db}.jobs.json`,
+    // "-jobs.json" so the default data/*.db-* ignore rule covers it
+    journalPath: `${config.db}-jobs.json`,
     maxRunning: config.limits.maxRunningJobs,
     logger,
   });

@@ -2,7 +2,7 @@
  * Jobs submitted over HTTP: validated with the same schema as JOB.yaml, corpus paths confined to the
  * configured corpora folders, run by the resumable runner (src/jobs), tracked by id.
  *
- * A small journal beside the database (`<db>.jobs.json`) remembers each job's request, so a job that
+ * A small journal beside the database (`<db>-jobs.json`) remembers each job's request, so a job that
  * was running when the server stopped (signal or crash) is started again on the next start and the
  * runner resumes it from its last committed chunk. A job cancelled with DELETE stays cancelled.
  */

@@ -97,7 +97,7 @@ test('shutdown checkpoints a running job; the next start resumes it to the same 
     const job = (await (await post(`${first.url}/v1/jobs`, body)).json()) as JobBody;
     await waitFor(`${first.url}/v1/jobs/${job.id}`, (j) => (j.progress?.chunks ?? 0) >= 1);
     await first.close();
-    const journal = JSON.parse(readFileSync(path.join(dir, 'test.db.jobs.json'), 'utf8')) as { jobs: { id: string; state: string }[] };
+    const journal = JSON.parse(readFileSync(path.join(dir, 'test.db-jobs.json'), 'utf8')) as { jobs: { id: string; state: string }[] };
     assert.deepEqual(journal.jobs.map((j) => [j.id, j.state]), [[job.id, 'running']]);
 
     const second = await startTestService(patch, { dir });
