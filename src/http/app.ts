@@ -53,10 +53,13 @@ export function createApp(deps: AppDeps): Express {
   const names = deps.teachers.names();
   const defaultTeacher = config.defaultTeacher ?? names[0] ?? 'demo';
 
+  const docs = [...coreDocs(schemas), ...modules.flatMap((m) => m.docs(schemas))];
+  const staticPaths = new Set(docs.map((d) => d.path).filter((p) => !p.includes('{')));
+
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
-  app.use(requestContext(deps.logger, deps.metrics));
+  app.use(requestContext(deps.logger, deps.metrics, staticPaths));
   if (config.apiKeys.length > 0) app.use(bearerAuth(config.apiKeys));
   // Parse JSON whatever the content type says, so a missing header is not a confusing 422.
   app.use(express.json({ limit: config.limits.bodyLimit, type: () => true, strict: false }));
@@ -66,7 +69,6 @@ export function createApp(deps: AppDeps): Express {
   app.use(teachersRoute(deps.teachers, defaultTeacher));
   app.use(softLabelsRoute({ schemas, labeler: deps.labeler, teacherNames: names, defaultTeacher }));
   for (const m of modules) app.use(m.router(schemas));
-  const docs = [...coreDocs(schemas), ...modules.flatMap((m) => m.docs(schemas))];
   app.use(openApiRoute(schemas, docs, deps.version ?? '0.1.0'));
 
   app.use((req, _res, next) => next(new HttpProblem(404, `no route for ${req.method} ${req.path}`, { hint: 'see GET /openapi.json' })));

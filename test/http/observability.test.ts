@@ -27,11 +27,13 @@ describe('metrics, OpenAPI, teachers, probes', () => {
     await post(`${svc.url}/v1/soft-labels`, { inputs: ['one', 'two'] });
     await post(`${svc.url}/v1/soft-labels`, { inputs: ['one'] });
     await post(`${svc.url}/v1/soft-labels`, { inputs: [] });
+    await post(`${svc.url}/v1/soft-labels`, '{not json');
     const res = await fetch(`${svc.url}/metrics`);
     assert.match(res.headers.get('content-type')!, /^text\/plain; version=0\.0\.4/);
     const text = await res.text();
     assert.match(text, /^distillery_http_requests_total\{route="\/v1\/soft-labels",method="POST",status="200"\} 2$/m);
     assert.match(text, /^distillery_http_requests_total\{route="\/v1\/soft-labels",method="POST",status="422"\} 1$/m);
+    assert.match(text, /^distillery_http_requests_total\{route="\/v1\/soft-labels",method="POST",status="400"\} 1$/m);
     assert.match(text, /^distillery_http_request_duration_seconds_bucket\{route="\/v1\/soft-labels",method="POST",status="200",le="\+Inf"\} 2$/m);
     assert.match(text, /^distillery_queue_depth\{teacher="tiny"\} 0$/m);
     assert.match(text, /^distillery_teacher_batch_texts_sum\{teacher="tiny"\} 2$/m);
