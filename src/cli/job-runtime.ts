@@ -52,7 +52,7 @@ function listenerFor(mode: ProgressMode): ProgressListener | undefined {
 
 /** Run a job to its end; the first Ctrl-C stops after the chunk in flight, a second one exits at once. */
 export async function runJobCommand(rt: Runtime, job: JobSpec, progress: ProgressMode): Promise<JobResult> {
-  const opts = await resolveJob(job, { store: rt.store, teachers: rt.registry, augmenterFactory: makeAugmenterFactory() });
+  const opts = await resolveJob(job, { store: rt.store, teachers: rt.registry, augmenterFactory: makeAugmenterFactory({ modelsDir: rt.config.modelsDir }) });
   const handle = startJob(opts);
   const listener = listenerFor(progress);
   if (listener) handle.onProgress(listener);

@@ -6,7 +6,11 @@
 import { DistilleryError } from '../core/errors.ts';
 import type { Example } from '../core/types.ts';
 import { augmentCorpus, compileRecipe, type OpContext, type Recipe } from '../augment/index.ts';
+import path from 'node:path';
+import { REPO_ROOT } from '../config.ts';
+import { TransformersFillMasker } from '../teacher/fill-masker.ts';
 import { teacherScorer } from '../teacher/teacher-scorer.ts';
+import { TransformersTranslator } from '../teacher/translator.ts';
 import type { AugmenterFactory } from './resolve-job.ts';
 import type { AugmentOutcome, ChunkAugmenter } from './runner/ports.ts';
 
@@ -37,18 +41,26 @@ class RecipeAugmenter implements ChunkAugmenter {
   }
 }
 
-export function makeAugmenterFactory(): AugmenterFactory {
-  return async (recipeSpec, seed, { corpusRecords, teachers }) => {
+/** `modelsDir`: where `augmentModels` folders resolve (the config's models dir). */
+export function makeAugmenterFactory(opts: { modelsDir?: string } = {}): AugmenterFactory {
+  const modelsDir = opts.modelsDir ?? path.join(REPO_ROOT, 'models');
+  return async (recipeSpec, seed, { corpusRecords, teachers, models }) => {
     const recipe = compileRecipe(withCorpusSize(recipeSpec, corpusRecords));
     const context: OpContext = {};
+    const needs = recipe.op.needs;
     const first = teachers[0];
-    if (recipe.op.needs.includes('scorer') && first) context.scorer = teacherScorer(first.runner);
-    const missing = recipe.op.needs.filter((n) => n !== 'scorer');
-    if (missing.length > 0) {
-      throw new DistilleryError('INVALID_INPUT', `recipe ${recipe.name} needs a ${missing.join(' and a ')} model, which jobs cannot load yet`, {
-        hint: 'use a recipe of word-level ops (eda, synonym, insert, swap, delete, char-noise, lexicon) or adversarial',
-      });
+    if (needs.includes('scorer') && first) context.scorer = teacherScorer(first.runner);
+    if (needs.includes('fillMasker')) {
+      if (!models?.fillMask) throw needsModel(recipe.name, 'a masked-LM model', 'augmentModels: { fillMask: tiny-bert-mlm }');
+      context.fillMasker = await TransformersFillMasker.load(path.resolve(modelsDir, models.fillMask));
+    }
+    if (needs.includes('translator')) {
+      if (!models?.translation) throw needsModel(recipe.name, 'translation models', 'augmentModels: { translation: { en-de: opus-mt-en-de, de-en: opus-mt-de-en } }');
+      context.translator = new TransformersTranslator({ models: models.translation, modelsDir });
     }
     return new RecipeAugmenter(recipe, seed, context);
   };
 }
+
+const needsModel = (recipe: string, what: string, example: string) =>
+  new DistilleryError('INVALID_INPUT', `recipe ${recipe} needs ${what}`, { hint: `name it in the job file, e.g. ${example}` });

@@ -84,6 +84,13 @@ export const jobSchema = z
     seed: z.union([z.number().int(), z.string().min(1)], { error: 'expected an integer or a string' }).default(1),
     teachers: z.array(z.preprocess((v) => (typeof v === 'string' ? { name: v } : v), teacherRefSchema), { error: 'expected a list of teacher names or { name, weight }' }).min(1, { error: 'expected at least one teacher' }),
     outputs: outputsSchema.default({ logits: true, temperatures: [1], encoding: 'fp32' }),
+    /** models for model-backed augmentation ops, relative to the models dir: masked-LM and translation pairs */
+    augmentModels: z
+      .strictObject({
+        fillMask: name('a model folder').optional(),
+        translation: z.record(z.string().regex(/^[a-z]{2,3}-[a-z]{2,3}$/, { error: 'expected a direction such as en-de' }), name('a model folder')).optional(),
+      })
+      .optional(),
     filters: filtersSchema.optional(),
     export: z.array(exportTargetSchema).default([]),
     chunkSize: positiveInt('an integer >= 1 (examples per chunk)').max(1_000_000).default(1000),

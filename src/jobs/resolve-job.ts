@@ -15,7 +15,11 @@ export interface TeacherSource {
 }
 
 /** Builds the recipe's augmenter; `corpusRecords` is the whole corpus size (EDA picks its parameters from it). */
-export type AugmenterFactory = (recipe: unknown, seed: number | string, ctx: { corpusRecords: number; teachers: readonly JobTeacher[] }) => Promise<ChunkAugmenter>;
+export type AugmenterFactory = (
+  recipe: unknown,
+  seed: number | string,
+  ctx: { corpusRecords: number; teachers: readonly JobTeacher[]; models?: JobSpec['augmentModels'] },
+) => Promise<ChunkAugmenter>;
 
 export interface JobDeps {
   store: Store;
@@ -43,7 +47,7 @@ export async function resolveJob(job: JobSpec, deps: JobDeps): Promise<Omit<RunJ
   };
   if (job.recipe !== null) {
     if (!deps.augmenterFactory) throw new Error('this job has a recipe but no augmentation engine was given');
-    opts.augmenterFactory = (corpusRecords: number) => deps.augmenterFactory!(job.recipe, job.seed, { corpusRecords, teachers });
+    opts.augmenterFactory = (corpusRecords: number) => deps.augmenterFactory!(job.recipe, job.seed, { corpusRecords, teachers, ...(job.augmentModels ? { models: job.augmentModels } : {}) });
   }
   return opts;
 }

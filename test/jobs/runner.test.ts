@@ -157,3 +157,15 @@ test('teacher filters after labelling: drop or flag augmentations whose predicte
   assert.ok(marked.every((r) => !droppedIds.has(r.id)));
   store.close();
 });
+
+test('model-backed recipes get their models from augmentModels (masked-LM with the tiny MLM fixture)', async () => {
+  const store = openStore(path.join(dir, 'h.db'));
+  const job = { ...baseJob, dataset: 'mlm', recipe: { name: 'mlm', flow: { op: 'masked-lm' }, variants: 1 }, chunkSize: 300 } as const;
+  await assert.rejects(run(store, registry, job), /recipe mlm needs a masked-LM model/);
+  const r = await run(store, registry, { ...job, augmentModels: { fillMask: 'tiny-bert-mlm' } });
+  assert.equal(r.status, 'done');
+  const aug = rows(store, 'mlm').filter((e) => e.origin.kind === 'augmentation');
+  assert.ok(aug.length > 0);
+  assert.ok(aug.every((e) => e.origin.kind === 'augmentation' && e.origin.ops.includes('masked-lm')));
+  store.close();
+});
