@@ -80,6 +80,7 @@ export async function startService(config: Config, opts: ServiceOptions = {}): P
     store,
     teachers: registry,
     corporaDirs: config.corporaDirs,
+    modelsDir: config.modelsDir,
     // "-jobs.json" so the default data/*.db-* ignore rule covers it
     journalPath: `${config.db}-jobs.json`,
     maxRunning: config.limits.maxRunningJobs,

@@ -40,6 +40,8 @@ export interface JobManagerOptions {
   teachers: TeacherSource & { has(name: string): boolean };
   /** folders a job's corpus.path may point into, searched in order */
   corporaDirs: readonly string[];
+  /** the only folder augmentModels may name models in (by plain folder name) */
+  modelsDir: string;
   journalPath: string;
   maxRunning: number;
   logger: Logger;
@@ -153,7 +155,27 @@ export class JobManager {
         hint: 'download the result with GET /v1/datasets/{id}/export?format=...',
       });
     }
+    this.#checkAugmentModels(job);
     return { ...job, corpus: { ...job.corpus, path: this.#corpusPath(job.corpus.path) } };
+  }
+
+  /** Model-backed ops load models a request names: only plain folder names inside the models dir. */
+  #checkAugmentModels(job: JobSpec): void {
+    const m = job.augmentModels;
+    if (!m) return;
+    const named: [string, string][] = [];
+    if (m.fillMask !== undefined) named.push(['/augmentModels/fillMask', m.fillMask]);
+    for (const [dir, folder] of Object.entries(m.translation ?? {})) named.push([`/augmentModels/translation/${dir}`, folder]);
+    for (const [pointer, folder] of named) {
+      const ok = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(folder) && !folder.includes('..');
+      const full = path.join(this.#opts.modelsDir, folder);
+      if (!ok || !existsSync(full) || !statSync(full).isDirectory()) {
+        throw new HttpProblem(422, `field ${pointer}: "${folder}" is not a model folder in the models dir`, {
+          errors: [{ pointer, detail: 'a folder name inside the configured models dir' }],
+          hint: 'requests name models by folder, never by path or hub id',
+        });
+      }
+    }
   }
 
   /** A relative path inside one of the corpora folders; never absolute, never climbing out. */
@@ -176,7 +198,7 @@ export class JobManager {
   }
 
   async #start(entry: JournalEntry, job: JobSpec): Promise<void> {
-    const opts = await resolveJob(job, { store: this.#opts.store, teachers: this.#opts.teachers, augmenterFactory: makeAugmenterFactory() });
+    const opts = await resolveJob(job, { store: this.#opts.store, teachers: this.#opts.teachers, augmenterFactory: makeAugmenterFactory({ modelsDir: this.#opts.modelsDir }) });
     const handle = startJob(opts);
     this.#handles.set(entry.id, handle);
     handle.done.then(

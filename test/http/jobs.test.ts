@@ -67,6 +67,8 @@ describe('/v1/jobs', () => {
     ['export targets', { dataset: 'x4', corpus: { path: 'reviews.jsonl' }, teachers: ['tiny'], export: [{ format: 'jsonl', out: '/tmp/x' }] }, 422, /\/export/],
     ['unknown teacher', { dataset: 'x5', corpus: { path: 'reviews.jsonl' }, teachers: ['nope'] }, 404, /\/teachers\/0\/name/],
     ['schema error', { dataset: 'x6', corpus: { path: 'reviews.jsonl' }, teachers: ['tiny'], outputs: { temperatures: [-1] } }, 422, /\/outputs\/temperatures\/0/],
+    ['a model path in augmentModels', { dataset: 'x7', corpus: { path: 'reviews.jsonl' }, teachers: ['tiny'], recipe: 'backtranslate', augmentModels: { translation: { 'en-xx': '../../etc' } } }, 422, /\/augmentModels\/translation\/en-xx/],
+    ['a hub id in augmentModels', { dataset: 'x8', corpus: { path: 'reviews.jsonl' }, teachers: ['tiny'], augmentModels: { fillMask: 'Xenova/bert-base' } }, 422, /\/augmentModels\/fillMask/],
     ['bad dataset id', { dataset: 'Bad Id', corpus: { path: 'reviews.jsonl' }, teachers: ['tiny'] }, 422, /\/dataset/],
   ];
   for (const [name, body, status, detail] of bad) {
