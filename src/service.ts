@@ -42,11 +42,7 @@ export interface ServiceOptions {
 
 export async function startService(config: Config, opts: ServiceOptions = {}): Promise<Service> {
   const logger = opts.logger ?? pino({ level: config.logLevel, base: { service: 'distillery' } });
-  const registry = new TeacherRegistry(config.teachers, {
-    modelsDir: config.modelsDir,
-    allowRemote: config.allowRemoteModels,
-    log: (msg) => logger.info(msg),
-  });
+  const registry = TeacherRegistry.fromConfig(config, (msg) => logger.info(msg));
   mkdirSync(path.dirname(config.db), { recursive: true });
   const store = openStore(config.db);
   const cache = new StoreOutputCache(store);
