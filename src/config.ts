@@ -26,13 +26,18 @@ export const teacherConfigSchema = z
     device: z.enum(['cpu', 'cuda', 'webgpu', 'auto']).default('cpu'),
     threads: z.number().int().min(1).max(256).optional(),
     maxLength: z.number().int().min(8).max(8192).optional(),
+    /** padded tokens per model batch inside the teacher */
+    tokenBudget: z.number().int().min(16).optional(),
+    maxBatchSize: z.number().int().min(1).optional(),
   })
   .strict()
   .refine((t) => (t.path === undefined) !== (t.hubId === undefined), {
     message: 'give exactly one of `path` or `hubId`',
   });
 
-export type TeacherConfig = z.infer<typeof teacherConfigSchema>;
+/** Structurally a src/teacher TeacherConfig; kept here so the config does not import upward. */
+export type TeacherEntry = z.infer<typeof teacherConfigSchema>;
+export type TeacherConfig = TeacherEntry;
 
 const configSchema = z
   .object({

@@ -1,10 +1,13 @@
 /** The `distillery` command line. Each subcommand lives in its own file under commands/. */
 import { Command } from 'commander';
 import { isDistilleryError } from '../core/errors.ts';
+import { registerServe } from './commands/serve.ts';
 
 const program = new Command('distillery')
   .description('Make knowledge-distillation datasets: augment, label with a teacher, store soft labels, export.')
   .showHelpAfterError();
+
+registerServe(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,0 +1,81 @@
+/**
+ * Composition root: config -> store -> teachers -> soft labeller -> HTTP app -> listening server.
+ * close() shuts down in order (stop accepting, finish in-flight requests and batches, release the
+ * teachers, close the database) and is safe to call twice.
+ */
+import pino, { type Logger } from 'pino';
+import type { Config } from './config.ts';
+import { createApp, type RouteModule } from './http/app.ts';
+import { ServiceMetrics } from './http/metrics.ts';
+import type { ReadinessCheck } from './http/routes/health.ts';
+import { listen } from './http/server.ts';
+import { MemoryOutputCache, type OutputCache } from './jobs/output-cache.ts';
+import { SoftLabeler } from './jobs/soft-labeler.ts';
+import { TeacherRegistry } from './teacher/registry.ts';
+
+export interface Service {
+  readonly url: string;
+  readonly port: number;
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly registry: TeacherRegistry;
+  readonly labeler: SoftLabeler;
+  readonly metrics: ServiceMetrics;
+  close(): Promise<void>;
+}
+
+export interface ServiceOptions {
+  /** default: JSON lines on stdout at config.logLevel */
+  logger?: Logger;
+  /** grace period for in-flight requests on close */
+  graceMs?: number;
+}
+
+export async function startService(config: Config, opts: ServiceOptions = {}): Promise<Service> {
+  const logger = opts.logger ?? pino({ level: config.logLevel, base: { service: 'distillery' } });
+  const registry = new TeacherRegistry(config.teachers, {
+    modelsDir: config.modelsDir,
+    allowRemote: config.allowRemoteModels,
+    log: (msg) => logger.info(msg),
+  });
+  const cache: OutputCache = new MemoryOutputCache();
+  let labeler: SoftLabeler | undefined;
+  const metrics = new ServiceMetrics(() => labeler?.queueDepths() ?? new Map());
+  labeler = new SoftLabeler(registry, {
+    batching: config.batching,
+    queueBound: config.limits.queueBound,
+    cache,
+    onBatch: (teacher, s) => metrics.recordBatch(teacher, s),
+    onCache: (teacher, hits, misses) => metrics.recordCache(teacher, hits, misses),
+  });
+  const defaultTeacher = config.defaultTeacher ?? config.teachers[0]!.name;
+  let shuttingDown = false;
+
+  const readiness = async (): Promise<Record<string, ReadinessCheck>> => {
+    const checks: Record<string, ReadinessCheck> = { accepting: { ok: !shuttingDown, ...(shuttingDown ? { detail: 'shutting down' } : {}) } };
+    try {
+      const info = await labeler.info(defaultTeacher);
+      checks[`teacher:${defaultTeacher}`] = { ok: true, detail: `${info.device} ${info.dtype}` };
+    } catch (err) {
+      checks[`teacher:${defaultTeacher}`] = { ok: false, detail: err instanceof Error ? err.message : String(err) };
+    }
+    return checks;
+  };
+
+  const modules: RouteModule[] = [];
+  const app = createApp({ config, logger, metrics, labeler, teachers: registry, readiness, modules });
+  const server = await listen(app, { host: config.host, port: config.port, ...(opts.graceMs !== undefined ? { graceMs: opts.graceMs } : {}) });
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      shuttingDown = true;
+      await server.close();
+      await labeler.close();
+      await registry.close();
+      logger.info('distillery stopped');
+    })();
+    return closing;
+  };
+  return { url: server.url, port: server.port, config, logger, registry, labeler, metrics, close };
+}
