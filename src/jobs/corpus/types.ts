@@ -1,0 +1,43 @@
+/** What a corpus reader yields and how it is configured. */
+import type { TextInput } from '../../core/types.ts';
+
+export type CorpusFormat = 'jsonl' | 'csv' | 'tsv' | 'text';
+
+export interface CorpusOptions {
+  path: string;
+  /** guessed from the file extension when absent */
+  format?: CorpusFormat;
+  /** JSONL key or CSV/TSV header of the text; default `text`, else `sentence`, else `text_a` */
+  textColumn?: string;
+  /** second segment of a pair; default `text_b` when the file has it */
+  pairColumn?: string;
+  /** gold label; default `label` when the file has it */
+  labelColumn?: string;
+  /** stable record id; default: the record's line number */
+  idColumn?: string;
+  /** skip and count malformed lines instead of stopping at the first */
+  skipInvalid?: boolean;
+}
+
+export interface CorpusRecord {
+  /** 1-based line where the record starts */
+  line: number;
+  id: string;
+  input: TextInput;
+  label: string | number | null;
+}
+
+export interface CorpusProblem {
+  line: number;
+  message: string;
+}
+
+/** Counts filled while a reader runs; read them after the iteration ends. */
+export interface CorpusStats {
+  records: number;
+  skipped: number;
+  /** the first few skipped lines, for the report */
+  problems: CorpusProblem[];
+}
+
+export const newCorpusStats = (): CorpusStats => ({ records: 0, skipped: 0, problems: [] });

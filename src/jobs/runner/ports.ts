@@ -1,0 +1,46 @@
+/**
+ * What the runner needs from the store and the augmentation engine. Adapters in this folder bind them
+ * to src/store and src/augment; the runner itself never touches SQL or ops.
+ */
+import type { Example, OutputSpec, TeacherInfo, TeacherOutput } from '../../core/types.ts';
+
+/** Where a job stands, as last committed. */
+export interface JobCheckpoint {
+  /** chunks fully committed (examples and outputs) */
+  chunks: number;
+  /** corpus records consumed by those chunks (after the shard filter) */
+  records: number;
+  examples: number;
+  done: boolean;
+}
+
+/** The store as the runner sees it. */
+export interface RunnerStore {
+  /** The job spec a dataset was made with, or undefined when the dataset does not exist. */
+  datasetSpec(datasetId: string): unknown | undefined;
+  /** Create the dataset (recording the job spec that makes it) unless it exists. */
+  ensureDataset(datasetId: string, spec: unknown): void;
+  checkpoint(datasetId: string): JobCheckpoint | undefined;
+  registerTeacher(datasetId: string, info: TeacherInfo, spec: OutputSpec): void;
+  /** Per input hash, the part of `spec` not cached yet; hashes that are fully cached are absent. */
+  missing(teacher: TeacherInfo, hashes: readonly string[], spec: OutputSpec): Map<string, OutputSpec>;
+  /** Cached outputs (filters read these); absent when not cached. */
+  outputs(teacher: TeacherInfo, hashes: readonly string[], spec: OutputSpec): Map<string, TeacherOutput>;
+  saveOutputs(teacher: TeacherInfo, spec: OutputSpec, entries: readonly { inputHash: string; output: TeacherOutput }[]): void;
+  /** Append a chunk's examples and advance the checkpoint in one transaction: both or neither. */
+  commitChunk(datasetId: string, examples: readonly Example[], next: JobCheckpoint): void;
+  /** sha256 of the normalized input: the content address shared with the store. */
+  inputHash(input: { text: string; textPair?: string }): string;
+}
+
+export interface AugmentOutcome {
+  /** new examples, each right after the ones before it from the same parent, parents in input order */
+  examples: Example[];
+  /** attempts an op could not apply (counted, never stored) */
+  skipped: number;
+}
+
+/** Runs the job's recipe over a chunk of originals. Each example draws from its own seeded stream. */
+export interface ChunkAugmenter {
+  augment(originals: readonly Example[], signal?: AbortSignal): Promise<AugmentOutcome>;
+}

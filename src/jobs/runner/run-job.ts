@@ -1,0 +1,207 @@
+/**
+ * The chunked, resumable job: read -> augment -> dedupe -> label (cache first) -> store, one chunk at a
+ * time through bounded stages. Each chunk's examples and the checkpoint are committed in one transaction,
+ * so after kill -9 the same job continues from the last committed chunk and ends with the same rows as
+ * an uninterrupted run. Re-running a finished job recomputes nothing.
+ */
+import { DistilleryError } from '../../core/errors.ts';
+import type { Example, OutputSpec, TeacherRunner } from '../../core/types.ts';
+import { newCorpusStats, type CorpusRecord } from '../corpus/index.ts';
+import { outputSpecOf, type JobSpec } from '../job-schema.ts';
+import { labelInputs } from '../labeler.ts';
+import { countShardRecords, recordChunks, type RecordChunk } from './chunks.ts';
+import { dedupeAugmentations } from './dedupe.ts';
+import { mapAhead } from './map-ahead.ts';
+import type { ChunkAugmenter, JobCheckpoint, RunnerStore } from './ports.ts';
+import { ProgressMeter, type ProgressEvent, type ProgressListener } from './progress.ts';
+import { shardDatasetId } from './shard.ts';
+
+export interface JobTeacher {
+  runner: TeacherRunner;
+  weight: number;
+}
+
+export interface RunJobOptions {
+  job: JobSpec;
+  store: RunnerStore;
+  /** resolved from job.teachers, same order */
+  teachers: readonly JobTeacher[];
+  /** undefined when the job has no recipe (label only) */
+  augmenter: ChunkAugmenter | undefined;
+  signal?: AbortSignal;
+  onProgress?: ProgressListener;
+  tokenBudget?: number;
+}
+
+export interface JobResult {
+  status: 'done' | 'up-to-date' | 'cancelled';
+  dataset: string;
+  records: number;
+  examples: number;
+  chunks: number;
+  /** records resumed from a previous run */
+  resumed: number;
+  computed: number;
+  cached: number;
+  invalid: number;
+  augmentSkipped: number;
+  duplicatesDropped: number;
+}
+
+/** What identifies a job's dataset: everything that changes its rows or labels (export targets do not). */
+export function jobIdentity(job: JobSpec, teachers: readonly JobTeacher[]): unknown {
+  return {
+    corpus: job.corpus,
+    recipe: job.recipe,
+    seed: String(job.seed),
+    teachers: teachers.map((t) => ({ name: t.runner.info.name, fingerprint: t.runner.info.fingerprint, weight: t.weight })),
+    outputs: job.outputs,
+    filters: job.filters ?? null,
+    chunkSize: job.chunkSize,
+    shard: job.shard ?? null,
+  };
+}
+
+const sameJson = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
+function toOriginal(r: CorpusRecord): Example {
+  const e: Example = { id: r.id, text: r.input.text, label: r.label, origin: { kind: 'original' } };
+  if (r.input.textPair !== undefined) e.textPair = r.input.textPair;
+  return e;
+}
+
+/** Originals each followed by their own augmentations, in the originals' order. */
+function interleave(originals: readonly Example[], augmentations: readonly Example[]): Example[] {
+  const byParent = new Map<string, Example[]>();
+  for (const a of augmentations) {
+    if (a.origin.kind !== 'augmentation') throw new DistilleryError('INTERNAL', `augmenter returned a non-augmentation ${a.id}`);
+    const list = byParent.get(a.origin.parentId);
+    if (list) list.push(a);
+    else byParent.set(a.origin.parentId, [a]);
+  }
+  const out: Example[] = [];
+  for (const o of originals) out.push(o, ...(byParent.get(o.id) ?? []));
+  return out;
+}
+
+interface PreparedChunk extends RecordChunk {
+  examples: Example[];
+  augmentSkipped: number;
+  duplicatesDropped: number;
+}
+
+interface LabelledChunk extends PreparedChunk {
+  computed: number;
+  cached: number;
+}
+
+export async function runJob(opts: RunJobOptions): Promise<JobResult> {
+  const { job, store, teachers, augmenter, signal } = opts;
+  const dataset = shardDatasetId(job.dataset, job.shard);
+  const spec: OutputSpec = outputSpecOf(job);
+  const identity = jobIdentity(job, teachers);
+  const hashRecord = (r: CorpusRecord) => store.inputHash(r.input);
+
+  const existing = store.datasetSpec(dataset);
+  if (existing !== undefined && !sameJson(existing, identity)) {
+    throw new DistilleryError('INVALID_INPUT', `dataset ${dataset} was made by a different job (corpus, recipe, seed, teachers, outputs or chunk size differ)`, {
+      hint: `use another dataset id, or remove it with: distillery datasets rm ${dataset}`,
+    });
+  }
+  const start: JobCheckpoint = store.checkpoint(dataset) ?? { chunks: 0, records: 0, examples: 0, done: false };
+  const base = {
+    dataset,
+    chunks: start.chunks,
+    examples: start.examples,
+    computed: 0,
+    cached: 0,
+    invalid: 0,
+    resumed: start.records,
+  };
+  if (start.done) {
+    const e: ProgressEvent = { type: 'up-to-date', ...base, records: start.records, totalRecords: start.records, elapsedSeconds: 0, rate: 0, etaSeconds: 0 };
+    opts.onProgress?.(e);
+    return { status: 'up-to-date', ...base, records: start.records, augmentSkipped: 0, duplicatesDropped: 0 };
+  }
+
+  // Validate the whole corpus before writing anything: a malformed line stops the job here, not halfway.
+  const scanStats = newCorpusStats();
+  const totalRecords = await countShardRecords(job.corpus, job.shard, hashRecord, scanStats);
+
+  store.ensureDataset(dataset, identity);
+  for (const t of teachers) store.registerTeacher(dataset, t.runner.info, spec);
+
+  const meter = new ProgressMeter(start.records);
+  let state = { ...base, records: start.records, invalid: scanStats.skipped, augmentSkipped: 0, duplicatesDropped: 0 };
+  const emit = (type: ProgressEvent['type']) => {
+    opts.onProgress?.({
+      type,
+      dataset,
+      records: state.records,
+      totalRecords,
+      chunks: state.chunks,
+      examples: state.examples,
+      computed: state.computed,
+      cached: state.cached,
+      invalid: state.invalid,
+      resumed: state.resumed,
+      ...meter.measure(state.records, totalRecords),
+    });
+  };
+  emit('start');
+
+  const prepare = async (chunk: RecordChunk): Promise<PreparedChunk> => {
+    const originals = chunk.records.map(toOriginal);
+    if (!augmenter) return { ...chunk, examples: originals, augmentSkipped: 0, duplicatesDropped: 0 };
+    const outcome = await augmenter.augment(originals, signal);
+    const deduped = dedupeAugmentations(interleave(originals, outcome.examples), (e) => store.inputHash(e));
+    return { ...chunk, examples: deduped.examples, augmentSkipped: outcome.skipped, duplicatesDropped: deduped.dropped };
+  };
+
+  const label = async (chunk: PreparedChunk): Promise<LabelledChunk> => {
+    let computed = 0;
+    let cached = 0;
+    for (const t of teachers) {
+      const s = await labelInputs(t.runner, store, chunk.examples, spec, {
+        ...(opts.tokenBudget === undefined ? {} : { tokenBudget: opts.tokenBudget }),
+        ...(signal ? { signal } : {}),
+      });
+      computed += s.computed;
+      cached += s.cached;
+    }
+    return { ...chunk, computed, cached };
+  };
+
+  const chunks = recordChunks(job.corpus, job.chunkSize, job.shard, hashRecord, undefined, start.chunks);
+  const labelled = mapAhead(mapAhead(chunks, prepare, 1), label, 1);
+  let cancelled = signal?.aborted ?? false;
+  if (!cancelled) {
+    for await (const c of labelled) {
+      const next: JobCheckpoint = { chunks: c.index + 1, records: c.recordsThrough, examples: state.examples + c.examples.length, done: false };
+      store.commitChunk(dataset, c.examples, next);
+      state = {
+        ...state,
+        chunks: next.chunks,
+        records: next.records,
+        examples: next.examples,
+        computed: state.computed + c.computed,
+        cached: state.cached + c.cached,
+        augmentSkipped: state.augmentSkipped + c.augmentSkipped,
+        duplicatesDropped: state.duplicatesDropped + c.duplicatesDropped,
+      };
+      emit('chunk');
+      // Ctrl-C / DELETE /v1/jobs/:id: stop cleanly after the chunk just committed
+      if (signal?.aborted) {
+        cancelled = true;
+        break;
+      }
+    }
+  }
+  if (cancelled) {
+    emit('cancelled');
+    return { status: 'cancelled', ...state };
+  }
+  store.commitChunk(dataset, [], { chunks: state.chunks, records: state.records, examples: state.examples, done: true });
+  emit('done');
+  return { status: 'done', ...state };
+}
