@@ -1,0 +1,42 @@
+/**
+ * What model-backed ops talk to. src/teacher implements these on transformers.js / the teacher engine;
+ * ops never import a model library.
+ */
+import type { TextInput } from '../core/types.ts';
+import type { SeededRng } from '../core/seeded-rng.ts';
+
+/** A classifier: class probabilities per input, same order. Implementations batch internally. */
+export interface Scorer {
+  score(inputs: TextInput[]): Promise<Float32Array[]>;
+}
+
+export interface FillCandidate {
+  /** the filled word as text (word pieces merged) */
+  token: string;
+  score: number;
+}
+
+/** Masked LM: each text holds exactly one `maskToken`; top-k fills per text, same order. */
+export interface FillMasker {
+  readonly maskToken: string;
+  fill(texts: string[], topK: number): Promise<FillCandidate[][]>;
+}
+
+export interface TranslateRequest {
+  text: string;
+  /** drives sampling for this text alone, so results do not depend on batch composition */
+  rng: SeededRng;
+}
+
+export interface SamplingOptions {
+  /** 0 = greedy */
+  temperature: number;
+  /** 0 = whole vocabulary */
+  topK: number;
+  maxNewTokens?: number;
+}
+
+/** One translation direction per call; `pair` names a model pair such as 'en-de' or a model folder. */
+export interface Translator {
+  translate(requests: TranslateRequest[], direction: { from: string; to: string }, sampling: SamplingOptions): Promise<string[]>;
+}

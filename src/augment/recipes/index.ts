@@ -1,0 +1,20 @@
+/** Built-in recipes by name. */
+import type { Recipe } from '../recipe.ts';
+import { adversarialRecipe } from './adversarial.ts';
+import { backtranslateRecipe } from './backtranslate.ts';
+import { edaRecipe } from './eda.ts';
+import { tinybertRecipe } from './tinybert.ts';
+
+export interface BuiltinOptions {
+  trainingSize?: number;
+  variants?: number;
+  params?: Record<string, unknown>;
+}
+
+export const BUILTIN_RECIPES = Object.freeze({
+  eda: (o: BuiltinOptions) => edaRecipe(o),
+  tinybert: (o: BuiltinOptions) => tinybertRecipe(o),
+  backtranslate: (o: BuiltinOptions) => backtranslateRecipe(o),
+  adversarial: (o: BuiltinOptions) => adversarialRecipe(o),
+});
+export type BuiltinName = keyof typeof BUILTIN_RECIPES;

@@ -1,0 +1,188 @@
+/**
+ * An immutable tokenized text that keeps the exact original characters (casing, punctuation,
+ * whitespace) and remembers which token positions were edited (TextAttack's AttackedText idea).
+ * Every edit returns a new value; positions in `modified` always refer to this value's tokens.
+ */
+export interface Token {
+  /** the token's characters */
+  readonly text: string;
+  /** whitespace before the token, reproduced verbatim */
+  readonly pre: string;
+  /** letters/digits (a word a synonym or swap may touch) vs punctuation, clitics, symbols */
+  readonly word: boolean;
+}
+
+// Words: letter/digit runs with inner apostrophes or hyphens ("don't", "well-made").
+// Everything else that is not whitespace groups into symbol runs (punctuation, emoji, control characters).
+const TOKEN_RE = /(\s*)([\p{L}\p{M}\p{N}]+(?:['’\-][\p{L}\p{M}\p{N}]+)*|[^\s\p{L}\p{M}\p{N}]+)/gu;
+const WORD_START = /^[\p{L}\p{N}]/u;
+
+export class TokenizedText {
+  readonly tokens: readonly Token[];
+  /** whitespace after the last token */
+  readonly trailing: string;
+  /** sorted token positions changed relative to the original */
+  readonly modified: readonly number[];
+  /** how many edits produced this value (a deletion changes no surviving position but counts here) */
+  readonly edits: number;
+  #text: string | undefined;
+  #wordIndices: number[] | undefined;
+
+  private constructor(tokens: readonly Token[], trailing: string, modified: readonly number[], edits: number) {
+    this.tokens = tokens;
+    this.trailing = trailing;
+    this.modified = modified;
+    this.edits = edits;
+  }
+
+  static parse(s: string): TokenizedText {
+    const tokens: Token[] = [];
+    let end = 0;
+    for (const m of s.matchAll(TOKEN_RE)) {
+      const text = m[2]!;
+      tokens.push({ text, pre: m[1]!, word: WORD_START.test(text) });
+      end = m.index + m[0].length;
+    }
+    return new TokenizedText(tokens, s.slice(end), [], 0);
+  }
+
+  get text(): string {
+    if (this.#text === undefined) {
+      let out = '';
+      for (const t of this.tokens) out += t.pre + t.text;
+      this.#text = out + this.trailing;
+    }
+    return this.#text;
+  }
+
+  /** Token positions that are words, in order. */
+  get wordIndices(): readonly number[] {
+    if (this.#wordIndices === undefined) {
+      this.#wordIndices = [];
+      for (let i = 0; i < this.tokens.length; i++) if (this.tokens[i]!.word) this.#wordIndices.push(i);
+    }
+    return this.#wordIndices;
+  }
+
+  get wordCount(): number {
+    return this.wordIndices.length;
+  }
+
+  /** Replace token i by `replacement`, which may hold several tokens ("ice cream"). */
+  replace(i: number, replacement: string): TokenizedText {
+    return this.replaceSpan(i, i + 1, replacement);
+  }
+
+  /** Replace tokens [start, end) by the tokens of `replacement`; the span's leading whitespace is kept. */
+  replaceSpan(start: number, end: number, replacement: string): TokenizedText {
+    this.#check(start);
+    if (end <= start || end > this.tokens.length) throw new RangeError(`Bad span [${start}, ${end})`);
+    const parsed = TokenizedText.parse(replacement.trim()).tokens;
+    if (parsed.length === 0) throw new RangeError('Replacement has no tokens');
+    const inserted = parsed.map((t, k) => (k === 0 ? { ...t, pre: this.tokens[start]!.pre } : t));
+    const tokens = [...this.tokens.slice(0, start), ...inserted, ...this.tokens.slice(end)];
+    const shift = inserted.length - (end - start);
+    const modified = new Set<number>();
+    for (const m of this.modified) {
+      if (m < start) modified.add(m);
+      else if (m >= end) modified.add(m + shift);
+    }
+    for (let k = 0; k < inserted.length; k++) modified.add(start + k);
+    return new TokenizedText(tokens, this.trailing, sorted(modified), this.edits + 1);
+  }
+
+  /** Insert one word (or phrase) before token i (i = tokens.length appends). */
+  insert(i: number, words: string): TokenizedText {
+    if (i < 0 || i > this.tokens.length) throw new RangeError(`Bad insert position ${i}`);
+    const parsed = TokenizedText.parse(words.trim()).tokens;
+    if (parsed.length === 0) throw new RangeError('Inserted text has no tokens');
+    const tokens = this.tokens.slice();
+    // The inserted words take the slot's leading whitespace; what followed gets one space.
+    const leading = i < tokens.length ? tokens[i]!.pre : tokens.length > 0 ? ' ' : '';
+    const inserted = parsed.map((t, k) => (k === 0 ? { ...t, pre: leading } : t));
+    if (i < tokens.length) tokens[i] = { ...tokens[i]!, pre: ' ' };
+    tokens.splice(i, 0, ...inserted);
+    const n = inserted.length;
+    const modified = new Set<number>(this.modified.map((m) => (m >= i ? m + n : m)));
+    for (let k = 0; k < n; k++) modified.add(i + k);
+    return new TokenizedText(tokens, this.trailing, sorted(modified), this.edits + 1);
+  }
+
+  /** Delete token i; the next token inherits its leading whitespace. */
+  remove(i: number): TokenizedText {
+    this.#check(i);
+    const tokens = this.tokens.slice();
+    const gone = tokens[i]!;
+    tokens.splice(i, 1);
+    if (i < tokens.length) tokens[i] = { ...tokens[i]!, pre: i === 0 ? gone.pre : tokens[i]!.pre || gone.pre };
+    const modified: number[] = [];
+    for (const m of this.modified) if (m !== i) modified.push(m > i ? m - 1 : m);
+    return new TokenizedText(tokens, this.trailing, modified, this.edits + 1);
+  }
+
+  /** Exchange tokens i and j; whitespace stays in place. */
+  swap(i: number, j: number): TokenizedText {
+    this.#check(i);
+    this.#check(j);
+    if (i === j) return this;
+    const tokens = this.tokens.slice();
+    const a = tokens[i]!, b = tokens[j]!;
+    tokens[i] = { ...b, pre: a.pre };
+    tokens[j] = { ...a, pre: b.pre };
+    const modified = new Set(this.modified);
+    modified.add(i);
+    modified.add(j);
+    return new TokenizedText(tokens, this.trailing, sorted(modified), this.edits + 1);
+  }
+
+  /**
+   * A whole new text (a translation, a model rewrite) as an edit of this one: output tokens not on a
+   * longest common subsequence with this text's tokens (case-insensitive) count as modified.
+   */
+  rewrite(after: string): TokenizedText {
+    const next = TokenizedText.parse(after);
+    const a = this.tokens.map((t) => t.text.toLowerCase());
+    const b = next.tokens.map((t) => t.text.toLowerCase());
+    const kept = new Set<number>();
+    // Quadratic table; very long rewrites are simply all-modified rather than slow.
+    if (a.length * b.length <= 4_000_000) {
+      const w = b.length + 1;
+      const dp = new Uint16Array((a.length + 1) * w);
+      for (let i = a.length - 1; i >= 0; i--) {
+        for (let j = b.length - 1; j >= 0; j--) {
+          dp[i * w + j] = a[i] === b[j] ? dp[(i + 1) * w + j + 1]! + 1 : Math.max(dp[(i + 1) * w + j]!, dp[i * w + j + 1]!);
+        }
+      }
+      for (let i = 0, j = 0; i < a.length && j < b.length; ) {
+        if (a[i] === b[j]) {
+          kept.add(j);
+          i++;
+          j++;
+        } else if (dp[(i + 1) * w + j]! >= dp[i * w + j + 1]!) i++;
+        else j++;
+      }
+    }
+    const modified: number[] = [];
+    for (let j = 0; j < b.length; j++) if (!kept.has(j)) modified.push(j);
+    const edits = after === this.text ? 0 : Math.max(1, modified.length);
+    return new TokenizedText(next.tokens, next.trailing, modified, this.edits + edits);
+  }
+
+  #check(i: number): void {
+    if (!Number.isInteger(i) || i < 0 || i >= this.tokens.length) throw new RangeError(`Token index ${i} out of range 0..${this.tokens.length - 1}`);
+  }
+}
+
+function sorted(s: Set<number>): number[] {
+  return [...s].sort((x, y) => x - y);
+}
+
+/** Render `replacement` in the casing of `original`: "Good" -> "Fine", "GOOD" -> "FINE", "good" -> "fine". */
+export function matchCase(original: string, replacement: string): string {
+  const letters = original.replace(/[^\p{L}]/gu, '');
+  if (letters.length === 0) return replacement;
+  if (letters.length > 1 && letters === letters.toUpperCase() && letters !== letters.toLowerCase()) return replacement.toUpperCase();
+  const first = letters[0]!;
+  if (first !== first.toLowerCase() && first === first.toUpperCase()) return replacement.charAt(0).toUpperCase() + replacement.slice(1);
+  return replacement;
+}
