@@ -12,6 +12,8 @@ import { listen } from './http/server.ts';
 import { MemoryOutputCache, type OutputCache } from './jobs/output-cache.ts';
 import { SoftLabeler } from './jobs/soft-labeler.ts';
 import { TeacherRegistry } from './teacher/registry.ts';
+import { openStore } from './store/index.ts';
+import { createDashboard } from './http/dashboard/create-dashboard.ts';
 
 export interface Service {
   readonly url: string;
@@ -62,7 +64,9 @@ export async function startService(config: Config, opts: ServiceOptions = {}): P
     return checks;
   };
 
-  const modules: RouteModule[] = [];
+  const store = openStore(config.db);
+  const dashboard = createDashboard({ store, registry, sharedDir: config.sharedDir, dbPath: config.db });
+  const modules: RouteModule[] = [dashboard.module];
   const app = createApp({ config, logger, metrics, labeler, teachers: registry, readiness, modules });
   const server = await listen(app, { host: config.host, port: config.port, ...(opts.graceMs !== undefined ? { graceMs: opts.graceMs } : {}) });
 
@@ -71,8 +75,10 @@ export async function startService(config: Config, opts: ServiceOptions = {}): P
     closing ??= (async () => {
       shuttingDown = true;
       await server.close();
+      await dashboard.close();
       await labeler.close();
       await registry.close();
+      store.close();
       logger.info('distillery stopped');
     })();
     return closing;
