@@ -100,7 +100,7 @@ async function jobsPage() {
   const form = h(
     'form',
     { id: 'job-form' },
-    h('label', {}, 'Dataset id ', h('input', { name: 'dataset', required: true, pattern: '[a-z0-9][a-z0-9._-]{0,47}', placeholder: 'sst2-eda' })),
+    h('label', {}, 'Dataset id ', h('input', { name: 'dataset', required: true, pattern: '[a-z0-9][a-z0-9._\\-]{0,47}', placeholder: 'sst2-eda' })),
     h('label', {}, 'Corpus ', corpusSel),
     h('label', {}, 'or upload ', upload),
     h('label', {}, 'Recipe ', h('select', { name: 'recipe' }, h('option', { value: '' }, 'none (label only)'), recipes.map((r) => h('option', { value: r, selected: r === 'eda' }, r)))),

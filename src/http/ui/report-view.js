@@ -74,7 +74,7 @@ export function renderReport(root, report, { loadAttention } = {}) {
     ),
   ));
 
-  root.replaceChildren(
+  const parts = [
     h('h2', {}, `Dataset ${report.dataset.id}`),
     h(
       'p.summary',
@@ -111,7 +111,8 @@ export function renderReport(root, report, { loadAttention } = {}) {
     h('table.examples', { id: 'examples-table' }, h('thead', {}, h('tr', {}, ['id / op', 'text (changed words highlighted)', 'gold', 'teacher', 'soft label (T = 1)', ''].map((c) => h('th', {}, c)))), h('tbody', {}, exampleRows)),
     h('h3', {}, 'Attention'),
     att.enabled ? att.panel : h('p.muted', { id: 'attention-panel' }, 'No attentions stored for this dataset (run a job with outputs.attentions and a teacher that exposes them).'),
-  );
+  ];
+  root.replaceChildren(...parts.filter((p) => p !== null));
   drawEntropy(1);
 }
 

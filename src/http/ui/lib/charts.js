@@ -16,6 +16,15 @@ function frame(width, height, title) {
   return svg;
 }
 
+/** A round axis top (1, 2, 2.5, 5 x 10^k) above `max`, so counts get whole-number ticks. */
+export function niceMax(max, integer) {
+  if (!(max > 0)) return 1;
+  const step = max / 4;
+  const mag = 10 ** Math.floor(Math.log10(step));
+  const nice = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((m) => m >= step && (!integer || Number.isInteger(m))) ?? Math.ceil(step);
+  return nice * 4;
+}
+
 function axes(svg, box, maxY, yLabel) {
   const { x0, y0, x1, y1 } = box;
   svg.append(s('line', { x1: x0, y1: y1, x2: x1, y2: y1, stroke: '#94a3b8' }), s('line', { x1: x0, y1: y0, x2: x0, y2: y1, stroke: '#94a3b8' }));
@@ -32,7 +41,7 @@ function axes(svg, box, maxY, yLabel) {
 export function histogramChart(hist, { title, xLabel = '', width = 420, height = 220, color = COLORS[0] } = {}) {
   const svg = frame(width, height, title);
   const box = { x0: 46, y0: 26, x1: width - 10, y1: height - 34 };
-  const max = Math.max(1, ...hist.counts);
+  const max = niceMax(Math.max(1, ...hist.counts), true);
   axes(svg, box, max, 'count');
   const bw = (box.x1 - box.x0) / hist.counts.length;
   hist.counts.forEach((c, i) => {
@@ -52,7 +61,7 @@ export function histogramChart(hist, { title, xLabel = '', width = 420, height =
 export function groupedBarChart(categories, series, { title, width = 420, height = 220 } = {}) {
   const svg = frame(width, height, title);
   const box = { x0: 46, y0: 26, x1: width - 10, y1: height - 40 };
-  const max = Math.max(1, ...series.flatMap((se) => se.values));
+  const max = niceMax(Math.max(1, ...series.flatMap((se) => se.values)), true);
   axes(svg, box, max, 'count');
   const gw = (box.x1 - box.x0) / Math.max(1, categories.length);
   const bw = (gw * 0.8) / series.length;
@@ -68,7 +77,7 @@ export function groupedBarChart(categories, series, { title, width = 420, height
     svg.append(text(box.x0 + i * gw + gw / 2, box.y1 + 14, cat, { 'text-anchor': 'middle' }));
   });
   series.forEach((se, j) => {
-    const x = box.x0 + j * 110;
+    const x = box.x0 + j * 130;
     svg.append(s('rect', { x, y: height - 14, width: 10, height: 10, fill: COLORS[j % COLORS.length] }), text(x + 14, height - 5, se.name));
   });
   return svg;
@@ -81,7 +90,7 @@ export function lineChart(series, { title, xLabel = '', yMax, width = 420, heigh
   const xs = series.flatMap((se) => se.points.map((p) => p[0]));
   const lo = xMin;
   const hi = xMax ?? Math.max(...xs);
-  const top = yMax ?? Math.max(1e-9, ...series.flatMap((se) => se.points.map((p) => p[1])));
+  const top = yMax ?? niceMax(Math.max(1e-9, ...series.flatMap((se) => se.points.map((p) => p[1]))), false);
   axes(svg, box, top);
   const X = (x) => box.x0 + ((x - lo) / (hi - lo || 1)) * (box.x1 - box.x0);
   const Y = (y) => box.y1 - (y / top) * (box.y1 - box.y0);
