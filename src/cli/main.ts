@@ -1,6 +1,7 @@
 /** The `distillery` command line. Each subcommand lives in its own file under commands/. */
 import { Command } from 'commander';
 import { isDistilleryError } from '../core/errors.ts';
+import { registerReport } from './commands/report.ts';
 import { registerServe } from './commands/serve.ts';
 
 const program = new Command('distillery')
@@ -8,6 +9,7 @@ const program = new Command('distillery')
   .showHelpAfterError();
 
 registerServe(program);
+registerReport(program);
 
 try {
   await program.parseAsync(process.argv);

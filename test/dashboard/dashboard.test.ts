@@ -4,9 +4,12 @@
  * evaluation, and check that the charts rendered and that the numbers shown are the API's.
  */
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import pino from 'pino';
 import type { Page } from 'playwright-core';
@@ -208,5 +211,37 @@ describe('dashboard in Chromium', () => {
       assert.equal(await page.textContent(`#datasets-table tr[data-id="${d.id}"] td:nth-child(3)`), String(d.examples));
     }
     assert.deepEqual(pageErrors, []);
+  });
+
+  test('`distillery report` writes one self-contained HTML file that draws the same report offline', async () => {
+    const out = path.join(dir, 'report.html');
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'src/cli/main.ts'), 'report', 'sst2-head-attn', '--db', svc.config.db, '--out', out], {
+      cwd: REPO_ROOT,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' },
+    });
+    assert.match(stdout, /wrote .*report\.html/);
+    const html = readFileSync(out, 'utf8');
+    assert.doesNotMatch(html, /<script[^>]+src=|<link[^>]+stylesheet|https?:\/\/(?!www\.w3\.org\/2000\/svg)/, 'nothing is loaded from elsewhere (the SVG namespace is a name, not a fetch)');
+    const report = await api<DatasetReport>('/v1/datasets/sst2-head-attn/report');
+
+    const offline = await page.context().newPage();
+    const requests: string[] = [];
+    offline.on('request', (r) => requests.push(r.url()));
+    const errors: string[] = [];
+    offline.on('pageerror', (e) => errors.push(e.message));
+    await offline.goto(pathToFileURL(out).href);
+    await offline.waitForSelector('body[data-ready="report"]', { timeout: 10_000 });
+    assert.deepEqual(errors, []);
+    assert.deepEqual(requests.filter((u) => !u.startsWith('file:') && !u.startsWith('data:')), []);
+    for (const k of ['examples', 'originals', 'augmentations', 'labelled'] as const) {
+      assert.equal(await offline.textContent(`#report-totals [data-k="${k}"]`), `${report.totals[k]} ${k}`);
+    }
+    assert.deepEqual(await offline.$$eval('#confidence-chart rect.bar', (els) => els.map((e) => Number(e.getAttribute('data-count')))), report.confidence.counts);
+    assert.deepEqual(await offline.$$eval('#entropy-chart rect.bar', (els) => els.map((e) => Number(e.getAttribute('data-count')))), report.entropy[0]!.histogram.counts);
+    assert.ok((await offline.$$('#reliability-chart circle.point')).length > 0, 'the teacher evaluation is in the file too');
+    await offline.click(`#examples-table tr[data-id="${report.examples[0]!.original.id}"] button`);
+    await offline.waitForSelector('#attention-panel canvas.heatmap', { timeout: 5_000 });
+    await offline.screenshot({ path: path.join(ARTIFACTS, 'report-file.png'), clip: { x: 0, y: 0, width: 1360, height: 1000 } });
+    await offline.close();
   });
 });

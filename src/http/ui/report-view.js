@@ -9,6 +9,13 @@ function tokensView(row) {
   return h('span.tokens', {}, row.tokens.map((t, i) => [t.pre, changed.has(i) ? h('mark', { title: `changed token ${i}` }, t.text) : t.text]));
 }
 
+// SST-2 style gold labels are class indices; show the teacher's name for them too
+function goldText(label, labels) {
+  if (label === null || label === undefined) return '';
+  const i = Number(label);
+  return Number.isInteger(i) && labels[i] !== undefined && String(label) !== labels[i] ? `${label} (${labels[i]})` : String(label);
+}
+
 function softLabel(row, labels) {
   if (!row.probs) return h('span.muted', {}, 'not labelled');
   return h(
@@ -67,7 +74,7 @@ export function renderReport(root, report, { loadAttention } = {}) {
       { 'data-id': row.id },
       h('td', {}, k === 0 ? row.id : `↳ ${row.ops.join('+')}`),
       h('td', {}, tokensView(row), row.textPair ? h('div.muted', {}, row.textPair) : null),
-      h('td', {}, row.label ?? ''),
+      h('td', {}, goldText(row.label, labels)),
       h('td', {}, row.predicted ?? ''),
       h('td', {}, softLabel(row, labels)),
       h('td', {}, row.hasAttentions && att.enabled ? h('button.link', { onclick: () => att.show(row.id) }, 'attention') : ''),
