@@ -7,7 +7,12 @@ import { pickTeacher } from './dataset-report.ts';
 export interface ExampleAttention {
   exampleId: string;
   text: string;
+  textPair?: string;
   teacher: string;
+  /** the teacher's max length, so a tokenizer can reproduce the truncation */
+  maxLength: number;
+  /** token strings (special tokens included) when a tokenizer was at hand */
+  tokenLabels?: string[];
   /** model tokens in the map (special tokens included) */
   tokens: number;
   layers: { layer: number; heads: number; /** heads x tokens x tokens, row-major, rounded to 1e-4 */ data: number[] }[];
@@ -29,7 +34,9 @@ export function exampleAttention(store: Store, datasetId: string, exampleId: str
   return {
     exampleId,
     text: example.text,
+    ...(example.textPair === undefined ? {} : { textPair: example.textPair }),
     teacher: chosen.info?.name ?? chosen.fingerprint,
+    maxLength: chosen.info?.maxLength ?? out.tokens,
     tokens: out.tokens,
     layers: out.attentions.map((a) => ({ layer: a.layer, heads: a.value.shape[0] ?? 1, data: Array.from(a.value.data, (x) => Math.round(x * 1e4) / 1e4) })),
   };

@@ -174,7 +174,11 @@ describe('dashboard in Chromium', () => {
     const id = report.examples[0]!.original.id;
     await page.click(`#examples-table tr[data-id="${id}"] button`);
     await page.waitForSelector('#attention-panel canvas.heatmap', { timeout: 10_000 });
-    const att = await api<{ tokens: number; layers: { layer: number; heads: number; data: number[] }[] }>(`/v1/datasets/sst2-head-attn/examples/${id}/attention`);
+    const att = await api<{ tokens: number; tokenLabels?: string[]; layers: { layer: number; heads: number; data: number[] }[] }>(`/v1/datasets/sst2-head-attn/examples/${id}/attention`);
+    // the axes carry the teacher's own tokens, special tokens included
+    assert.equal(att.tokenLabels?.length, att.tokens);
+    assert.equal(att.tokenLabels![0], '[CLS]');
+    assert.equal(att.tokenLabels!.at(-1), '[SEP]');
     assert.deepEqual(await page.$$eval('#attn-layer option', (o) => o.map((x) => Number((x as HTMLOptionElement).value))), att.layers.map((l) => l.layer));
     assert.equal(await page.$$eval('#attn-head option', (o) => o.length), att.layers[0]!.heads);
     const paint = () =>

@@ -8,6 +8,7 @@ import { buildDatasetReport } from '../../report/dataset-report.ts';
 import { exampleAttention, type ExampleAttention } from '../../report/example-attention.ts';
 import { reportHtml } from '../../report/report-html.ts';
 import { evaluateTeacher, type TeacherEvaluation } from '../../report/teacher-evaluation.ts';
+import { tokenLabeler, withTokenLabels } from '../../report/token-labels.ts';
 import { openStore } from '../../store/index.ts';
 
 function positiveInt(v: string): number {
@@ -33,7 +34,7 @@ Example:
   distillery report sst2-eda --out report.html
   distillery report sst2-eda --db data/distillery.db --examples 50 --out /tmp/sst2-eda.html`,
     )
-    .action((dataset: string, opts: { out: string; db?: string; config?: string; teacher?: string; examples?: number }) => {
+    .action(async (dataset: string, opts: { out: string; db?: string; config?: string; teacher?: string; examples?: number }) => {
       const config = loadConfig({ db: opts.db, configFile: opts.config });
       const store = openStore(config.db);
       try {
@@ -50,8 +51,13 @@ Example:
         }
         const attentions: Record<string, ExampleAttention> = {};
         if (report.attentionLayers.length > 0) {
+          // token strings from the configured teacher's tokenizer folder (the model itself is not loaded)
+          const labeler = tokenLabeler((name) => {
+            const t = config.teachers.find((c) => c.name === name);
+            return t?.path === undefined ? undefined : path.resolve(config.modelsDir, t.path);
+          });
           for (const row of report.examples.flatMap((g) => [g.original, ...g.augmentations])) {
-            if (row.hasAttentions) attentions[row.id] = exampleAttention(store, dataset, row.id, opts.teacher);
+            if (row.hasAttentions) attentions[row.id] = await withTokenLabels(exampleAttention(store, dataset, row.id, opts.teacher), labeler);
           }
         }
         const html = reportHtml({ report, evaluation, attentions, generated: new Date().toISOString() });

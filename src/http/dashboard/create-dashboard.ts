@@ -1,6 +1,7 @@
 /** Wires the dashboard from the service's parts: one call in the composition root. */
 import path from 'node:path';
 import type { Store } from '../../store/index.ts';
+import { tokenLabeler } from '../../report/token-labels.ts';
 import type { TeacherRegistry } from '../../teacher/registry.ts';
 import type { RouteModule } from '../app.ts';
 import { CorpusCatalog } from './corpus-catalog.ts';
@@ -18,5 +19,7 @@ export interface Dashboard {
 export function createDashboard(opts: { store: Store; registry: TeacherRegistry; sharedDir: string; dbPath: string }): Dashboard {
   const corpora = new CorpusCatalog({ sharedDir: opts.sharedDir, uploadsDir: path.join(path.dirname(opts.dbPath), 'uploads') });
   const jobs = new JobBoard({ store: opts.store, teacher: (name) => opts.registry.get(name), hasTeacher: (name) => opts.registry.has(name) });
-  return { module: dashboardModule({ store: opts.store, jobs, corpora }), jobs, corpora, close: () => jobs.close() };
+  const { registry } = opts;
+  const tokenLabels = tokenLabeler((name) => (registry.has(name) ? registry.resolveDir(registry.config(name)) : undefined));
+  return { module: dashboardModule({ store: opts.store, jobs, corpora, tokenLabels }), jobs, corpora, close: () => jobs.close() };
 }

@@ -11,6 +11,7 @@ import { DistilleryError } from '../../core/errors.ts';
 import { buildDatasetReport } from '../../report/dataset-report.ts';
 import { exampleAttention } from '../../report/example-attention.ts';
 import { evaluateTeacher } from '../../report/teacher-evaluation.ts';
+import { withTokenLabels, type TokenLabeler } from '../../report/token-labels.ts';
 import type { Store } from '../../store/index.ts';
 import type { RouteModule } from '../app.ts';
 import type { RouteDoc } from '../openapi.ts';
@@ -24,6 +25,8 @@ export interface DashboardDeps {
   store: Store;
   jobs: JobBoard;
   corpora: CorpusCatalog;
+  /** token strings for attention axes; positions are shown without it */
+  tokenLabels?: TokenLabeler;
 }
 
 const uploadSchema = z.strictObject({ name: z.string().min(1), content: z.string() });
@@ -79,8 +82,8 @@ function routes(deps: DashboardDeps): Router {
   router.get('/v1/datasets/:id/eval', (req, res) => {
     res.json(evaluateTeacher(store, req.params.id, teacherQuery(req.query.teacher)));
   });
-  router.get('/v1/datasets/:id/examples/:exampleId/attention', (req, res) => {
-    res.json(exampleAttention(store, req.params.id, req.params.exampleId, teacherQuery(req.query.teacher)));
+  router.get('/v1/datasets/:id/examples/:exampleId/attention', async (req, res) => {
+    res.json(await withTokenLabels(exampleAttention(store, req.params.id, req.params.exampleId, teacherQuery(req.query.teacher)), deps.tokenLabels));
   });
 
   router.get('/v1/jobs', (_req, res) => {

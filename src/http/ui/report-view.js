@@ -33,7 +33,7 @@ function attentionPanel(report, loadAttention) {
     const head = Math.min(Number(headSel.value), entry.heads - 1);
     const n = current.tokens;
     const vals = entry.data.slice(head * n * n, (head + 1) * n * n);
-    view.replaceChildren(heatmapCanvas(vals, n));
+    view.replaceChildren(heatmapCanvas(vals, n, { labels: current.tokenLabels }));
   };
   const show = async (exampleId) => {
     panel.replaceChildren(h('p.muted', {}, 'loading…'));
@@ -48,7 +48,7 @@ function attentionPanel(report, loadAttention) {
     const view = h('div.heatmap-wrap');
     layerSel.addEventListener('change', () => draw(layerSel, headSel, view));
     headSel.addEventListener('change', () => draw(layerSel, headSel, view));
-    panel.replaceChildren(h('p', {}, h('b', {}, current.exampleId), ': ', current.text, ` (${current.tokens} model tokens incl. [CLS]/[SEP])`), h('div.row', {}, layerSel, ' ', headSel), view);
+    panel.replaceChildren(h('p', {}, h('b', {}, current.exampleId), ': ', current.text, ` (${current.tokens} model tokens incl. special tokens${current.tokenLabels ? '' : '; axes show positions'})`), h('div.row', {}, layerSel, ' ', headSel), view);
     draw(layerSel, headSel, view);
   };
   return { panel, show, enabled: report.attentionLayers.length > 0 };

@@ -115,7 +115,9 @@ export function lineChart(series, { title, xLabel = '', yMax, width = 420, heigh
 
 /** n x n matrix (row-major Float array) on a canvas; darker = more attention. */
 export function heatmapCanvas(values, n, { cell = 18, labels } = {}) {
-  const pad = 28;
+  // room for token strings on the left and (rotated) on top
+  const longest = Math.max(2, ...(labels ?? []).map((l) => l.length));
+  const pad = labels ? Math.min(110, 12 + longest * 6) : 28;
   const canvas = document.createElement('canvas');
   canvas.width = pad + n * cell;
   canvas.height = pad + n * cell;
@@ -138,7 +140,11 @@ export function heatmapCanvas(values, n, { cell = 18, labels } = {}) {
   for (let i = 0; i < n; i++) {
     const label = labels?.[i] ?? String(i);
     ctx.fillText(label, 2, pad + i * cell + cell * 0.7);
-    ctx.fillText(label, pad + i * cell + 2, 18);
+    ctx.save();
+    ctx.translate(pad + i * cell + cell * 0.7, pad - 4);
+    ctx.rotate(-Math.PI / 2);
+    ctx.fillText(label, 0, 0);
+    ctx.restore();
   }
   return canvas;
 }
