@@ -1,6 +1,7 @@
 /** The `distillery` command line. Each subcommand lives in its own file under commands/. */
 import { Command } from 'commander';
 import { isDistilleryError } from '../core/errors.ts';
+import { registerModels } from './commands/models.ts';
 import { registerReport } from './commands/report.ts';
 import { registerServe } from './commands/serve.ts';
 
@@ -8,6 +9,7 @@ const program = new Command('distillery')
   .description('Make knowledge-distillation datasets: augment, label with a teacher, store soft labels, export.')
   .showHelpAfterError();
 
+registerModels(program);
 registerServe(program);
 registerReport(program);
 

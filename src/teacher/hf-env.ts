@@ -9,8 +9,13 @@ import { DistilleryError } from '../core/errors.ts';
 env.allowRemoteModels = false;
 env.allowLocalModels = true;
 
-export function setRemoteModelsAllowed(allowed: boolean): void {
+/**
+ * Remote models are off unless the user enables them; downloads go to `cacheDir` (default: the
+ * transformers.js cache inside node_modules, which a non-root container user cannot write).
+ */
+export function setRemoteModelsAllowed(allowed: boolean, cacheDir?: string): void {
   env.allowRemoteModels = allowed;
+  if (cacheDir) env.cacheDir = cacheDir;
 }
 
 export async function loadTokenizer(dir: string): Promise<PreTrainedTokenizer> {

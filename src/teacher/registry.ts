@@ -13,6 +13,8 @@ export interface RegistryOptions {
   /** folder that relative teacher paths resolve against */
   modelsDir: string;
   allowRemote: boolean;
+  /** where hub downloads are cached when remote models are allowed */
+  hubCacheDir?: string;
   log?: (msg: string) => void;
 }
 
@@ -36,7 +38,7 @@ export class TeacherRegistry {
 
   constructor(configs: readonly TeacherConfig[], opts: RegistryOptions) {
     this.#opts = opts;
-    setRemoteModelsAllowed(opts.allowRemote);
+    setRemoteModelsAllowed(opts.allowRemote, opts.hubCacheDir);
     for (const c of configs) {
       if (this.#configs.has(c.name)) throw new DistilleryError('CONFIG_INVALID', `Teacher "${c.name}" is configured twice`);
       if (!c.path && !c.hubId) {

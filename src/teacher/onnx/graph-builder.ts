@@ -2,7 +2,8 @@
  * Builds ONNX models in memory and serialises them to ModelProto bytes.
  * Deterministic: the same sequence of calls always produces the same bytes.
  */
-import { ProtoWriter } from './protobuf-writer.ts';
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { ProtoWriter, StreamingProtoWriter } from './protobuf-writer.ts';
 
 /** ONNX TensorProto.DataType codes. */
 export const DataType = {
@@ -215,6 +216,31 @@ export interface ModelOptions {
 /** Serialises a graph into ONNX ModelProto bytes (IR version 8). */
 export function encodeModel(graph: GraphBuilder, opts: ModelOptions = {}): Uint8Array {
   const w = new ProtoWriter();
+  writeModelProto(w, graph, opts);
+  return w.finish();
+}
+
+/** Writes the same bytes as encodeModel straight to a file, chunk by chunk (for models of hundreds of MB). */
+export function writeModelFile(file: string, graph: GraphBuilder, opts: ModelOptions = {}): void {
+  const w = new StreamingProtoWriter();
+  writeModelProto(w, graph, opts);
+  const fd = openSync(file, 'w');
+  try {
+    w.forEachChunk((chunk) => {
+      let offset = 0;
+      while (offset < chunk.length) offset += writeSync(fd, chunk, offset, chunk.length - offset);
+    });
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** A float tensor that shares the array's memory (no copy); the array must not change before encoding. */
+export function floatTensorView(values: Float32Array, dims: number[]): TensorData {
+  return { dataType: DataType.FLOAT, dims, raw: new Uint8Array(values.buffer, values.byteOffset, values.byteLength) };
+}
+
+function writeModelProto(w: ProtoWriter, graph: GraphBuilder, opts: ModelOptions): void {
   w.int(1, 8);
   w.string(2, opts.producer ?? 'distillery');
   w.string(3, '0.1.0');
@@ -223,5 +249,4 @@ export function encodeModel(graph: GraphBuilder, opts: ModelOptions = {}): Uint8
   for (const [domain, version] of Object.entries(opts.extraOpsets ?? {})) {
     w.message(8, (ow) => ow.string(1, domain).int(2, version));
   }
-  return w.finish();
 }

@@ -80,6 +80,19 @@ export class ProtoWriter {
     return this.bytes(field, b);
   }
 
+  /** A length-delimited field whose payload is another writer's output, sharing its chunks instead of copying them. */
+  embed(field: number, inner: ProtoWriter): this {
+    this.#tag(field, 2);
+    this.#varint(BigInt(inner.#length));
+    for (const c of inner.#chunks) this.#push(c);
+    return this;
+  }
+
+  /** The encoded bytes chunk by chunk, so a big message can go to a file without one contiguous copy. */
+  forEachChunk(fn: (chunk: Uint8Array) => void): void {
+    for (const c of this.#chunks) fn(c);
+  }
+
   finish(): Uint8Array {
     const out = new Uint8Array(this.#length);
     let offset = 0;
@@ -88,5 +101,17 @@ export class ProtoWriter {
       offset += c.length;
     }
     return out;
+  }
+}
+
+/**
+ * Same bytes as ProtoWriter, but nested messages are embedded, not copied: peak memory stays near
+ * the size of the payloads (what a several-hundred-MB model needs).
+ */
+export class StreamingProtoWriter extends ProtoWriter {
+  override message(field: number, build: (w: ProtoWriter) => void): this {
+    const inner = new StreamingProtoWriter();
+    build(inner);
+    return this.embed(field, inner);
   }
 }
