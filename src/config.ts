@@ -37,7 +37,6 @@ export const teacherConfigSchema = z
 
 /** Structurally a src/teacher TeacherConfig; kept here so the config does not import upward. */
 export type TeacherEntry = z.infer<typeof teacherConfigSchema>;
-export type TeacherConfig = TeacherEntry;
 
 const configSchema = z
   .object({
@@ -46,6 +45,8 @@ const configSchema = z
     db: z.string().min(1),
     modelsDir: z.string().min(1),
     sharedDir: z.string().min(1),
+    /** folders HTTP jobs may read corpora from (default: <repo>/data and <sharedDir>/data/corpora) */
+    corporaDirs: z.array(z.string().min(1)).min(1).optional(),
     allowRemoteModels: z.boolean(),
     /** bearer tokens; empty means no auth, which is only allowed on loopback */
     apiKeys: z.array(z.string().min(16, 'API keys must be at least 16 characters')),
@@ -75,12 +76,14 @@ const configSchema = z
         /** express body-parser size, e.g. "1mb" */
         bodyLimit: z.string().regex(/^\d+(b|kb|mb)$/i, 'a size like "512kb" or "1mb"'),
         retryAfterSeconds: z.number().int().min(1),
+        /** jobs running at once; more get 429 */
+        maxRunningJobs: z.number().int().min(1),
       })
       .strict(),
   })
   .strict();
 
-export type Config = Readonly<z.infer<typeof configSchema>>;
+export type Config = Readonly<z.infer<typeof configSchema> & { corporaDirs: string[] }>;
 
 function defaults(): z.input<typeof configSchema> {
   const modelsDir = path.join(REPO_ROOT, 'models');
@@ -96,7 +99,7 @@ function defaults(): z.input<typeof configSchema> {
     logLevel: 'info',
     teachers: [{ name: 'demo', path: path.join(modelsDir, 'demo-sentiment'), dtype: 'fp32', device: 'cpu' }],
     batching: { enabled: true, maxWaitMs: 5, tokenBudget: 8192, maxBatchTexts: 64 },
-    limits: { maxTextsPerRequest: 64, maxCharsPerText: 4000, queueBound: 1024, bodyLimit: '1mb', retryAfterSeconds: 1 },
+    limits: { maxTextsPerRequest: 64, maxCharsPerText: 4000, queueBound: 1024, bodyLimit: '1mb', retryAfterSeconds: 1, maxRunningJobs: 2 },
   };
 }
 
@@ -147,6 +150,7 @@ function readConfigFile(file: string): Record<string, unknown> {
   for (const key of ['db', 'modelsDir', 'sharedDir'] as const) {
     if (typeof out[key] === 'string') out[key] = path.resolve(dir, out[key]);
   }
+  if (Array.isArray(out.corporaDirs)) out.corporaDirs = out.corporaDirs.map((d: unknown) => (typeof d === 'string' ? path.resolve(dir, d) : d));
   if (Array.isArray(out.teachers)) {
     out.teachers = out.teachers.map((t: unknown) =>
       isPlainObject(t) && typeof t.path === 'string' ? { ...t, path: path.resolve(dir, t.path) } : t,
@@ -231,7 +235,8 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: Env = process.e
       hint: 'set DISTILLERY_API_KEYS (comma-separated bearer tokens), or set allowInsecureRemote: true in the config file (or DISTILLERY_ALLOW_INSECURE_REMOTE=1) if an open service is really intended',
     });
   }
-  return deepFreeze(cfg);
+  const corporaDirs = cfg.corporaDirs ?? [path.join(REPO_ROOT, 'data'), path.join(cfg.sharedDir, 'data', 'corpora')];
+  return deepFreeze({ ...cfg, corporaDirs });
 }
 
 function deepFreeze<T>(v: T): T {

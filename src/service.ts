@@ -3,16 +3,22 @@
  * close() shuts down in order (stop accepting, finish in-flight requests and batches, release the
  * teachers, close the database) and is safe to call twice.
  */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
 import pino, { type Logger } from 'pino';
 import type { Config } from './config.ts';
 import { createApp, type RouteModule } from './http/app.ts';
 import { ServiceMetrics } from './http/metrics.ts';
 import type { ReadinessCheck } from './http/routes/health.ts';
+import { augmentModule } from './http/routes/augment.ts';
+import { JobManager } from './http/job-manager.ts';
+import { jobsModule } from './http/routes/jobs.ts';
+import { datasetsModule } from './http/routes/datasets.ts';
 import { listen } from './http/server.ts';
-import { MemoryOutputCache, type OutputCache } from './jobs/output-cache.ts';
+import { StoreOutputCache } from './jobs/output-cache.ts';
 import { SoftLabeler } from './jobs/soft-labeler.ts';
+import { openStore, type Store } from './store/index.ts';
 import { TeacherRegistry } from './teacher/registry.ts';
-import { openStore } from './store/index.ts';
 import { createDashboard } from './http/dashboard/create-dashboard.ts';
 
 export interface Service {
@@ -21,6 +27,8 @@ export interface Service {
   readonly config: Config;
   readonly logger: Logger;
   readonly registry: TeacherRegistry;
+  readonly store: Store;
+  readonly jobs: JobManager;
   readonly labeler: SoftLabeler;
   readonly metrics: ServiceMetrics;
   close(): Promise<void>;
@@ -40,7 +48,9 @@ export async function startService(config: Config, opts: ServiceOptions = {}): P
     allowRemote: config.allowRemoteModels,
     log: (msg) => logger.info(msg),
   });
-  const cache: OutputCache = new MemoryOutputCache();
+  mkdirSync(path.dirname(config.db), { recursive: true });
+  const store = openStore(config.db);
+  const cache = new StoreOutputCache(store);
   let labeler: SoftLabeler | undefined;
   const metrics = new ServiceMetrics(() => labeler?.queueDepths() ?? new Map());
   labeler = new SoftLabeler(registry, {
@@ -54,7 +64,10 @@ export async function startService(config: Config, opts: ServiceOptions = {}): P
   let shuttingDown = false;
 
   const readiness = async (): Promise<Record<string, ReadinessCheck>> => {
-    const checks: Record<string, ReadinessCheck> = { accepting: { ok: !shuttingDown, ...(shuttingDown ? { detail: 'shutting down' } : {}) } };
+    const checks: Record<string, ReadinessCheck> = {
+      accepting: { ok: !shuttingDown, ...(shuttingDown ? { detail: 'shutting down' } : {}) },
+      database: store.closed ? { ok: false, detail: 'closed' } : { ok: true },
+    };
     try {
       const info = await labeler.info(defaultTeacher);
       checks[`teacher:${defaultTeacher}`] = { ok: true, detail: `${info.device} ${info.dtype}` };
@@ -64,24 +77,36 @@ export async function startService(config: Config, opts: ServiceOptions = {}): P
     return checks;
   };
 
-  const store = openStore(config.db);
-  const dashboard = createDashboard({ store, registry, sharedDir: config.sharedDir, dbPath: config.db });
-  const modules: RouteModule[] = [dashboard.module];
+  const jobs = new JobManager({
+    store,
+    teachers: registry,
+    corporaDirs: config.corporaDirs,
+    journalPath: `${config.db}.jobs.json`,
+    maxRunning: config.limits.maxRunningJobs,
+    logger,
+  });
+  const modules: RouteModule[] = [
+    jobsModule(jobs),
+    datasetsModule(store),
+    augmentModule({ labeler, teacherNames: registry.names(), defaultTeacher, maxTexts: config.limits.maxTextsPerRequest, maxChars: config.limits.maxCharsPerText }),
+    createDashboard({ store, registry, corporaDirs: config.corporaDirs }).module,
+  ];
   const app = createApp({ config, logger, metrics, labeler, teachers: registry, readiness, modules });
   const server = await listen(app, { host: config.host, port: config.port, ...(opts.graceMs !== undefined ? { graceMs: opts.graceMs } : {}) });
+
+  await jobs.resumeInterrupted();
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
     closing ??= (async () => {
       shuttingDown = true;
       await server.close();
-      await dashboard.close();
-      await labeler.close();
+      await Promise.all([labeler.close(), jobs.close()]);
       await registry.close();
       store.close();
       logger.info('distillery stopped');
     })();
     return closing;
   };
-  return { url: server.url, port: server.port, config, logger, registry, labeler, metrics, close };
+  return { url: server.url, port: server.port, config, logger, registry, store, jobs, labeler, metrics, close };
 }

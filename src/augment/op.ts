@@ -80,7 +80,7 @@ export abstract class SyncOp implements AugmentOp {
   readonly needs: readonly OpNeed[] = [];
   abstract readonly preservesLabel: boolean;
 
-  async apply(items: readonly OpItem[], rng: SeededRng): Promise<OpResult[]> {
+  async apply(items: readonly OpItem[], rng: SeededRng, _ctx?: OpContext): Promise<OpResult[]> {
     return items.map((item) => {
       try {
         return this.applyOne(item, rng.fork(item.key));

@@ -2,6 +2,10 @@
 import { Command } from 'commander';
 import { isDistilleryError } from '../core/errors.ts';
 import { registerModels } from './commands/models.ts';
+import { registerRun } from './commands/run.ts';
+import { registerEval } from './commands/eval.ts';
+import { registerDatasets } from './commands/datasets.ts';
+import { registerExport } from './commands/export.ts';
 import { registerReport } from './commands/report.ts';
 import { registerServe } from './commands/serve.ts';
 
@@ -10,6 +14,10 @@ const program = new Command('distillery')
   .showHelpAfterError();
 
 registerModels(program);
+registerRun(program);
+registerEval(program);
+registerDatasets(program);
+registerExport(program);
 registerServe(program);
 registerReport(program);
 

@@ -40,6 +40,7 @@ const TITLES: Record<number, string> = {
   400: 'Malformed request',
   401: 'Unauthorized',
   404: 'Not found',
+  409: 'Conflict',
   413: 'Payload too large',
   415: 'Unsupported media type',
   422: 'Invalid request',
@@ -63,8 +64,30 @@ export function pointerOf(path: ReadonlyArray<PropertyKey>): string {
   return '/' + path.map((p) => String(p).replace(/~/g, '~0').replace(/\//g, '~1')).join('/');
 }
 
+type Issue = z.core.$ZodIssue;
+
+/** How far into the value an issue got; through unions, as far as its best branch got. */
+function reach(issue: Issue): number {
+  const inner = issue.code === 'invalid_union' ? Math.max(0, ...issue.errors.map((b) => Math.max(0, ...b.map(reach)))) : 0;
+  return issue.path.length + inner;
+}
+
+/**
+ * "Invalid input" on a union says nothing; report the issues of the branch that got furthest into
+ * the value (fewest issues on a tie), with paths made absolute.
+ */
+function explain(issue: Issue, prefix: PropertyKey[] = []): Issue[] {
+  const path = [...prefix, ...issue.path];
+  if (issue.code === 'invalid_union' && issue.errors.length > 0) {
+    const score = (b: Issue[]): number => Math.max(0, ...b.map(reach)) * 1000 - b.length;
+    const best = issue.errors.reduce((a, b) => (score(b) > score(a) ? b : a));
+    if (Math.max(0, ...best.map(reach)) > 0) return best.flatMap((i) => explain(i, path));
+  }
+  return [{ ...issue, path } as Issue];
+}
+
 export function fromZod(error: z.ZodError): HttpProblem {
-  const errors = error.issues.map((i) => ({ pointer: pointerOf(i.path), detail: i.message }));
+  const errors = error.issues.flatMap((i) => explain(i)).map((i) => ({ pointer: pointerOf(i.path), detail: i.message }));
   const first = errors[0]!;
   const field = first.pointer === '/' ? 'the request body' : `field ${first.pointer}`;
   return new HttpProblem(422, `${field}: ${first.detail}`, { errors });

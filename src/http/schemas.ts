@@ -4,9 +4,10 @@
  * configuration, hence a factory.
  */
 import { z } from 'zod';
+import { DATASET_ID_PATTERN } from '../store/index.ts';
 
 export const TEACHER_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
-export const DATASET_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+export const JOB_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
 export interface SchemaLimits {
   maxTextsPerRequest: number;
@@ -26,7 +27,7 @@ export function buildSchemas(limits: SchemaLimits) {
   const textInput = z.union([
     text,
     z.object({ text, textPair: text.optional().describe('second segment of a text pair') }).strict(),
-  ]);
+  ], { error: 'expected a string or an object {"text": ..., "textPair": ...}' });
 
   const outputSpec = z
     .object({
@@ -73,9 +74,19 @@ export function buildSchemas(limits: SchemaLimits) {
     ),
   });
 
-  const datasetParams = z.object({ id: z.string().regex(DATASET_ID, 'letters, digits, ".", "_" or "-", at most 128') }).strict();
-  const exportQuery = z.object({ format: z.enum(['parquet', 'jsonl', 'safetensors']).default('jsonl') }).strict();
-  const jobParams = z.object({ id: z.string().regex(DATASET_ID, 'a job id as returned by POST /v1/jobs') }).strict();
+  const datasetParams = z.object({ id: z.string().regex(DATASET_ID_PATTERN, 'lowercase letters, digits, ".", "_" or "-", at most 64') }).strict();
+  const exportQuery = z
+    .object({
+      format: z.enum(['parquet', 'jsonl', 'safetensors']).default('jsonl'),
+      teacher: z.string().regex(/^[\w:.-]{1,160}$/, 'a teacher fingerprint as listed by GET /v1/datasets/{id}').optional().describe('fingerprint; defaults to the dataset\'s only teacher'),
+      temperatures: z
+        .string()
+        .regex(/^\d+(\.\d+)?(,\d+(\.\d+)?){0,15}$/, 'comma-separated positive numbers, e.g. 1,2,4')
+        .optional()
+        .describe('probabilities columns to derive, e.g. 1,2,4; defaults to the dataset\'s output spec'),
+    })
+    .strict();
+  const jobParams = z.object({ id: z.string().regex(JOB_ID, 'a job id as returned by POST /v1/jobs') }).strict();
 
   const problem = z.object({
     type: z.string(),

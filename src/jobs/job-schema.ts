@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { parse as parseYaml } from 'yaml';
 import { DistilleryError } from '../core/errors.ts';
+import { RecipeSpecSchema } from '../augment/recipe-schema.ts';
 import type { OutputSpec } from '../core/types.ts';
 
 const name = (what: string) => z.string({ error: `expected ${what}` }).trim().min(1, { error: `expected ${what}` });
@@ -23,12 +24,9 @@ export const corpusSchema = z.strictObject({
   skipInvalid: z.boolean({ error: 'expected true or false' }).default(false),
 });
 
-/**
- * Until the augmentation module's recipe schema is wired in, a recipe is a built-in name or an object the
- * augmentation module validates itself.
- */
-export const recipeSchema = z.union([name('a recipe name'), z.looseObject({ ops: z.array(z.unknown()).optional() })], {
-  error: 'expected a built-in recipe name (eda, tinybert, ...) or a recipe object',
+/** A built-in recipe name (`eda`) or a recipe object, as the augmentation engine defines them. */
+export const recipeSchema = z.union([z.enum(['eda', 'tinybert', 'backtranslate', 'adversarial']), RecipeSpecSchema], {
+  error: 'expected a built-in recipe (eda, tinybert, backtranslate, adversarial) or a recipe object { builtin } / { flow, variants }',
 });
 
 export const teacherRefSchema = z.strictObject({

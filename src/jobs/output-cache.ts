@@ -1,10 +1,10 @@
 /**
- * Where the soft labeller looks before calling a teacher. The store-backed implementation is
- * content-addressed (teacher fingerprint, input hash, output spec); the in-memory one serves when a
- * caller has no store (and bounds its memory).
+ * Where the soft labeller looks before calling a teacher: the store's content-addressed outputs,
+ * keyed by (teacher fingerprint, normalized input hash, output components). The same input through
+ * the same teacher is computed once, whichever front door (HTTP, CLI job) asked first.
  */
 import type { OutputSpec, TeacherInfo, TeacherOutput, TextInput } from '../core/types.ts';
-import { specKey } from './micro-batcher.ts';
+import { inputHash, type Store } from '../store/index.ts';
 
 export interface OutputCache {
   /** one entry per input: the stored output, or undefined when any requested part is missing */
@@ -12,37 +12,31 @@ export interface OutputCache {
   save(teacher: TeacherInfo, inputs: TextInput[], spec: OutputSpec, outputs: TeacherOutput[]): void;
 }
 
-export class MemoryOutputCache implements OutputCache {
-  readonly #max: number;
-  // Map keeps insertion order, so re-inserting on a hit makes it an LRU.
-  readonly #entries = new Map<string, TeacherOutput>();
+export class StoreOutputCache implements OutputCache {
+  readonly #store: Store;
+  readonly #registered = new Set<string>();
 
-  constructor(maxEntries = 10_000) {
-    this.#max = maxEntries;
+  constructor(store: Store) {
+    this.#store = store;
   }
 
-  #key(teacher: TeacherInfo, input: TextInput, spec: OutputSpec): string {
-    return JSON.stringify([teacher.fingerprint, input.text, input.textPair ?? null, specKey(spec)]);
+  // The store resolves layers 'all' / 'last' from the teacher's registered layer counts.
+  #register(teacher: TeacherInfo): void {
+    if (this.#registered.has(teacher.fingerprint)) return;
+    this.#store.registerTeacher(teacher);
+    this.#registered.add(teacher.fingerprint);
   }
 
   lookup(teacher: TeacherInfo, inputs: TextInput[], spec: OutputSpec): (TeacherOutput | undefined)[] {
-    return inputs.map((input) => {
-      const k = this.#key(teacher, input, spec);
-      const hit = this.#entries.get(k);
-      if (hit) {
-        this.#entries.delete(k);
-        this.#entries.set(k, hit);
-      }
-      return hit;
-    });
+    this.#register(teacher);
+    const hashes = inputs.map(inputHash);
+    const found = this.#store.getOutputs(teacher.fingerprint, hashes, spec);
+    return hashes.map((h) => found.get(h));
   }
 
   save(teacher: TeacherInfo, inputs: TextInput[], spec: OutputSpec, outputs: TeacherOutput[]): void {
-    inputs.forEach((input, i) => {
-      const out = outputs[i];
-      if (!out) return;
-      this.#entries.set(this.#key(teacher, input, spec), out);
-      if (this.#entries.size > this.#max) this.#entries.delete(this.#entries.keys().next().value!);
-    });
+    this.#register(teacher);
+    const entries = inputs.map((input, i) => ({ inputHash: inputHash(input), output: outputs[i]! }));
+    this.#store.putOutputs(teacher.fingerprint, entries, { encoding: spec.encoding });
   }
 }

@@ -174,6 +174,9 @@ export class Store {
         `SELECT sum(length(o.data)) AS b FROM teacher_outputs o
          WHERE o.teacher_id = ? AND o.input_hash IN (SELECT input_hash FROM examples WHERE dataset_id = ?)`,
       ),
+      labelTypes: db.prepare<[string], { t: string }>(
+        'SELECT DISTINCT json_type(label) AS t FROM examples WHERE dataset_id = ? AND label IS NOT NULL ORDER BY t',
+      ),
       countOutputs: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM teacher_outputs'),
     };
   }
@@ -460,6 +463,12 @@ export class Store {
       const originals = c.originals ?? 0;
       return { id: datasetId, examples: c.n, originals, augmentations: c.n - originals, uniqueInputs: c.unique_inputs, teachers };
     })();
+  }
+
+  /** JSON types of the dataset's gold labels ('integer', 'real', 'text'), so exports can pick a column type. */
+  labelTypes(datasetId: string): string[] {
+    this.#open();
+    return this.#s.labelTypes.all(datasetId).map((r) => r.t);
   }
 
   /** Total cached output rows (all teachers). */

@@ -22,6 +22,19 @@ import { ARTIFACTS, launchChromium } from './browser.ts';
 const SHARED = process.env.DISTILLERY_SHARED_DIR ?? path.resolve(REPO_ROOT, '../shared');
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 
+/** Entropy histogram written out here, independently of the page's code: softmax(z / T), -sum p log p, equal bins. */
+function entropyCounts(logits: number[][], t: number, bins: number, max: number): number[] {
+  const counts = new Array<number>(bins).fill(0);
+  for (const z of logits) {
+    const m = Math.max(...z);
+    const e = z.map((v) => Math.exp((v - m) / t));
+    const sum = e.reduce((a, b) => a + b, 0);
+    const h = -e.reduce((acc, v) => acc + (v / sum) * Math.log(v / sum), 0);
+    counts[Math.min(bins - 1, Math.max(0, Math.floor(h / (max / bins))))]!++;
+  }
+  return counts;
+}
+
 describe('dashboard in Chromium', () => {
   let svc: Service;
   let closeBrowser: () => Promise<void>;
@@ -42,6 +55,8 @@ describe('dashboard in Chromium', () => {
         patch: {
           logLevel: 'silent',
           sharedDir: SHARED,
+          // uploads land in the first folder; the public corpora stay pickable from the second
+          corporaDirs: [path.join(dir, 'corpora'), path.join(SHARED, 'data/corpora')],
           teachers: [
             { name: 'demo', path: path.join(REPO_ROOT, 'models/demo-sentiment') },
             { name: 'tiny', path: path.join(REPO_ROOT, 'models/tiny-bert-classifier') },
@@ -93,18 +108,19 @@ describe('dashboard in Chromium', () => {
     if (attentions) await page.check('input[name="attentions"]');
     await page.fill('input[name="chunkSize"]', '8');
     await page.click('#start-job');
-    await page.waitForSelector('#form-message.ok', { timeout: 10_000 });
-    const jobId = (await page.textContent('#form-message'))!.replace('started ', '');
-    // the row follows the job's server-sent events until it is done
-    await page.waitForSelector(`tr[data-job="${jobId}"][data-status="done"]`, { timeout: 45_000 });
+    await page.waitForSelector('#form-message[data-job], #form-message.error', { timeout: 20_000 });
+    assert.equal(await page.getAttribute('#form-message', 'class'), 'ok', (await page.textContent('#form-message'))!);
+    const jobId = (await page.getAttribute('#form-message', 'data-job'))!;
+    // the row follows the job (polling GET /v1/jobs/:id) until it is done
+    await page.waitForSelector(`tr[data-job="${jobId}"][data-state="done"]`, { timeout: 45_000 });
     return jobId;
   }
 
   test('start a job from the form, watch it finish, read its report', async () => {
     const jobId = await startJobFromForm('sst2-head', 'demo', false);
     await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-jobs.png'), fullPage: true });
-    const job = await api<{ status: string; result: { records: number; examples: number } }>(`/v1/jobs/${jobId}`);
-    assert.equal(job.status, 'done');
+    const job = await api<{ state: string; result: { records: number; examples: number } }>(`/v1/jobs/${jobId}`);
+    assert.equal(job.state, 'done');
     assert.equal(job.result.records, 30);
     const progress = await page.textContent(`tr[data-job="${jobId}"] .progress`);
     assert.match(progress!, new RegExp(`30/30 records · ${job.result.examples} examples`));
@@ -127,18 +143,22 @@ describe('dashboard in Chromium', () => {
     const entropyAt = async () => page.$$eval('#entropy-chart rect.bar', (els) => els.map((e) => Number(e.getAttribute('data-count'))));
     assert.deepEqual(await entropyAt(), report.entropy[0]!.histogram.counts);
 
-    // the temperature slider recomputes the entropy histogram in the page from the logits
-    await page.$eval('#temperature', (el) => {
-      (el as HTMLInputElement).value = '3';
-      el.dispatchEvent(new Event('input'));
-    });
+    // the temperature slider: whole T shows the server's histogram, T in between is recomputed in the page
+    const slide = (t: string) =>
+      page.$eval('#temperature', (el, v) => {
+        (el as HTMLInputElement).value = v;
+        el.dispatchEvent(new Event('input'));
+      }, t);
+    await slide('3');
     assert.equal(await page.textContent('#temperature-value'), '3.0');
-    const at3 = await entropyAt();
-    const server3 = report.entropy.find((e) => e.temperature === 3)!.histogram.counts;
-    // logits travel rounded to 1e-4, so a value on a bin edge may land one bin over
-    const moved = at3.reduce((s, c, i) => s + Math.abs(c - server3[i]!), 0);
-    assert.ok(moved <= 2, `entropy histogram at T=3 differs from the API's by ${moved}`);
-    assert.notDeepEqual(at3, report.entropy[0]!.histogram.counts, 'a higher temperature moves the entropies');
+    assert.deepEqual(await entropyAt(), report.entropy.find((e) => e.temperature === 3)!.histogram.counts);
+    await slide('2.5');
+    assert.equal(await page.getAttribute('#entropy-chart', 'data-source'), 'page');
+    const want = entropyCounts(report.logits, 2.5, 20, Math.log(report.labels.length));
+    const moved = (await entropyAt()).reduce((acc, c, i) => acc + Math.abs(c - want[i]!), 0);
+    assert.ok(moved <= 1, `entropy histogram at T=2.5 is ${moved} off the one computed here from the served logits`);
+    assert.equal(want.reduce((a, b) => a + b, 0), report.totals.labelled);
+    await slide('3');
 
     // per-op table: counts, flip shares and KL as served
     for (const o of report.ops) {
@@ -210,9 +230,11 @@ describe('dashboard in Chromium', () => {
     }
     await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-teachers.png') });
     await open('datasets', 'datasets');
-    const { datasets } = await api<{ datasets: { id: string; examples: number }[] }>('/v1/datasets');
+    const { datasets } = await api<{ datasets: { id: string }[] }>('/v1/datasets');
+    assert.equal(datasets.length, 2);
     for (const d of datasets) {
-      assert.equal(await page.textContent(`#datasets-table tr[data-id="${d.id}"] td:nth-child(3)`), String(d.examples));
+      const { stats } = await api<{ stats: { examples: number } }>(`/v1/datasets/${d.id}`);
+      assert.equal(await page.textContent(`#datasets-table tr[data-id="${d.id}"] td:nth-child(3)`), String(stats.examples));
     }
     assert.deepEqual(pageErrors, []);
   });

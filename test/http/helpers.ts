@@ -16,18 +16,18 @@ export interface TestService {
   close(): Promise<void>;
 }
 
-export async function startTestService(patch: Record<string, unknown> = {}, opts: { graceMs?: number } = {}): Promise<TestService> {
-  const dir = mkdtempSync(path.join(tmpdir(), 'distillery-http-'));
+export async function startTestService(patch: Record<string, unknown> = {}, opts: { graceMs?: number; dir?: string } = {}): Promise<TestService> {
+  const dir = opts.dir ?? mkdtempSync(path.join(tmpdir(), 'distillery-http-'));
   // An empty env: the tests never depend on the developer's DISTILLERY_* variables.
   const config = loadConfig({ port: 0, db: path.join(dir, 'test.db'), patch: { teachers: [TINY_TEACHER], logLevel: 'silent', ...patch } }, {});
-  const service = await startService(config, { logger: pino({ level: 'silent' }), ...opts });
+  const service = await startService(config, { logger: pino({ level: 'silent' }), ...(opts.graceMs !== undefined ? { graceMs: opts.graceMs } : {}) });
   return {
     service,
     url: service.url,
     dir,
     async close() {
       await service.close();
-      rmSync(dir, { recursive: true, force: true });
+      if (!opts.dir) rmSync(dir, { recursive: true, force: true });
     },
   };
 }

@@ -33,7 +33,7 @@ test('a full job parses, shard becomes numbers, output spec carries hidden/topK'
   const job = parseJob({
     dataset: 'x',
     corpus: { path: 'c.csv', format: 'csv', textColumn: 'sentence', labelColumn: 'y', skipInvalid: true },
-    recipe: { ops: [{ op: 'swap', alpha: 0.1 }] },
+    recipe: { name: 'swaps', flow: { op: 'swap', params: { alpha: 0.1 } }, variants: 2 },
     seed: 'abc',
     teachers: [{ name: 'a', weight: 2 }, 'b'],
     outputs: { temperatures: [1, 2, 4], topK: 5, hidden: { layers: [12], pooling: 'mean' }, encoding: 'fp16' },
@@ -58,6 +58,8 @@ test('messages point at the field path', () => {
   assert.deepEqual(issues({ ...base, outputs: { encodng: 'fp16' } }), ['outputs: unknown field "encodng"']);
   assert.deepEqual(issues({ ...base, export: [{ format: 'parquet', out: 'o' }, { format: 'csv', out: 'o' }] }), ['export[1].format: expected parquet, safetensors or jsonl']);
   assert.deepEqual(issues({ corpus: { path: 'c' }, teachers: ['t'] }), ['dataset: expected a dataset id']);
+  assert.equal(issues({ ...base, recipe: 'edaa' }).length, 1);
+  assert.match(issues({ ...base, recipe: 'edaa' })[0]!, /^recipe: expected a built-in recipe/);
 });
 
 test('YAML syntax errors say so in one line', () => {

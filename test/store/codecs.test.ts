@@ -129,3 +129,19 @@ test('input hash: normalization (NFC, trim, whitespace) and pairs', () => {
   assert.match(inputHash({ text: 'x' }), /^[0-9a-f]{64}$/);
   assert.equal(inputHash({ text: '' }), 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');
 });
+
+test('float16 array fast path equals the exact scalar conversion', () => {
+  const rng = new SeededRng('f16-fast');
+  const x = new Float32Array(200_000);
+  const u = new Uint32Array(x.buffer);
+  // random bit patterns cover every exponent, ties, subnormals, Inf and NaN
+  for (let i = 0; i < x.length; i++) u[i] = rng.nextUint32();
+  for (let i = 0; i < 4096; i++) x[i] = 1 + (i + 0.5) * 2 ** -10; // exact ties
+  const fast = encodeFloat16(x);
+  for (let i = 0; i < x.length; i++) {
+    const exact = float32ToFloat16Bits(x[i]!);
+    if (Number.isNaN(x[i]!)) assert.ok((fast[i]! & 0x7c00) === 0x7c00 && (fast[i]! & 0x3ff) !== 0);
+    else assert.equal(fast[i], exact, `value ${x[i]}`);
+  }
+  assert.deepEqual(encodeFloat16(x.subarray(1, 5)), fast.subarray(1, 5)); // unaligned views too
+});

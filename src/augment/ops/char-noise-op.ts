@@ -91,7 +91,8 @@ export class CharNoiseOp extends SyncOp {
       case 'swap': {
         // swap with the next letter, or the previous one at the end (never the first letter)
         const j = at + 1 < word.length ? at : at - 1;
-        if (j < 1) return word.slice(0, at) + neighbour(ch, rng) + word.slice(at + 1);
+        // swapping "mm" changes nothing: make it a typo instead, so every chosen word is edited
+        if (j < 1 || word[j] === word[j + 1]) return word.slice(0, at) + neighbour(ch, rng) + word.slice(at + 1);
         return word.slice(0, j) + word[j + 1]! + word[j]! + word.slice(j + 2);
       }
     }

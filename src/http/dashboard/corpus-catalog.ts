@@ -1,13 +1,14 @@
 /**
- * Corpora a dashboard user may pick: the public ones under <shared>/data/corpora and files uploaded
- * through the form. Requests name a corpus by catalog id, never by filesystem path.
+ * Corpora a dashboard user may pick: the files in the configured corpora folders (the same folders
+ * POST /v1/jobs resolves `corpus.path` in, searched in the same order) and files uploaded through the
+ * form, which land in the first folder's `uploads/`. Ids are paths relative to those folders.
  */
 import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { DistilleryError } from '../../core/errors.ts';
 
 export interface CorpusEntry {
-  /** "shared/sst2/dev.jsonl" or "uploads/reviews.jsonl" */
+  /** relative to a corpora folder, as `corpus.path` takes it: "sst2/dev.jsonl", "uploads/reviews.jsonl" */
   id: string;
   bytes: number;
 }
@@ -16,16 +17,16 @@ const CORPUS_FILE = /\.(jsonl|csv|tsv|txt)$/;
 const UPLOAD_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}\.(jsonl|csv|tsv|txt)$/;
 
 export class CorpusCatalog {
-  readonly #sharedCorpora: string;
-  readonly #uploads: string;
+  readonly #dirs: readonly string[];
 
-  constructor(opts: { sharedDir: string; uploadsDir: string }) {
-    this.#sharedCorpora = path.join(opts.sharedDir, 'data', 'corpora');
-    this.#uploads = opts.uploadsDir;
+  constructor(corporaDirs: readonly string[]) {
+    if (corporaDirs.length === 0) throw new TypeError('Expected at least one corpora folder');
+    this.#dirs = corporaDirs;
   }
 
+  /** Every corpus file two levels deep; a path found in an earlier folder hides the same path later. */
   list(): CorpusEntry[] {
-    const out: CorpusEntry[] = [];
+    const seen = new Map<string, CorpusEntry>();
     const walk = (root: string, prefix: string, depth: number) => {
       let names: string[];
       try {
@@ -34,31 +35,24 @@ export class CorpusCatalog {
         return;
       }
       for (const name of names) {
-        const full = path.join(root, name);
-        const st = statSync(full, { throwIfNoEntry: false });
+        const st = statSync(path.join(root, name), { throwIfNoEntry: false });
         if (!st) continue;
-        if (st.isDirectory() && depth > 0) walk(full, `${prefix}${name}/`, depth - 1);
-        else if (st.isFile() && CORPUS_FILE.test(name)) out.push({ id: `${prefix}${name}`, bytes: st.size });
+        const id = `${prefix}${name}`;
+        if (st.isDirectory() && depth > 0) walk(path.join(root, name), `${id}/`, depth - 1);
+        else if (st.isFile() && CORPUS_FILE.test(name) && !seen.has(id)) seen.set(id, { id, bytes: st.size });
       }
     };
-    walk(this.#sharedCorpora, 'shared/', 1);
-    walk(this.#uploads, 'uploads/', 0);
-    return out;
-  }
-
-  /** The file behind a catalog id; unknown ids are a 404, never a path lookup. */
-  resolve(id: string): string {
-    const entry = this.list().find((c) => c.id === id);
-    if (!entry) throw new DistilleryError('NOT_FOUND', `no corpus "${id}"`, { hint: 'pick one from GET /v1/corpora or upload one' });
-    return id.startsWith('uploads/') ? path.join(this.#uploads, id.slice('uploads/'.length)) : path.join(this.#sharedCorpora, id.slice('shared/'.length));
+    for (const dir of this.#dirs) walk(dir, '', 1);
+    return [...seen.values()];
   }
 
   save(name: string, content: string): CorpusEntry {
     if (!UPLOAD_NAME.test(name)) {
       throw new DistilleryError('INVALID_INPUT', `upload name "${name}" is not allowed`, { hint: 'use letters, digits, ".", "_" or "-" ending in .jsonl, .csv, .tsv or .txt' });
     }
-    mkdirSync(this.#uploads, { recursive: true });
-    writeFileSync(path.join(this.#uploads, name), content);
+    const dir = path.join(this.#dirs[0]!, 'uploads');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, name), content);
     return { id: `uploads/${name}`, bytes: Buffer.byteLength(content) };
   }
 }

@@ -37,8 +37,9 @@ function checkAgainstTeacher(spec: OutputSpec, info: TeacherInfo): void {
   check('attentions', info.attentionLayers);
 }
 
-// float32 values need at most 9 significant digits to round-trip; the float64 expansion is noise.
-const arr = (a: ArrayLike<number>): number[] => Array.from(a, (x) => (Number.isFinite(x) ? Number(x.toPrecision(9)) : x));
+// Outputs are float32 (and cached as such): 9 significant digits round-trip them, more is noise.
+const f32 = (x: number): number => (Number.isFinite(x) ? Number(Math.fround(x).toPrecision(9)) : x);
+const arr = (a: ArrayLike<number>): number[] => Array.from(a, f32);
 
 function present(o: TeacherOutput, index: number, cached: boolean, info: TeacherInfo, spec: OutputSpec) {
   const isClassifier = info.task === 'text-classification';
@@ -56,10 +57,10 @@ function present(o: TeacherOutput, index: number, cached: boolean, info: Teacher
     ...(o.topK
       ? {
           topK: o.topK.map((t) => ({
-            ids: arr(t.ids),
-            ...(isClassifier ? { labels: arr(t.ids).map((id) => info.labels[id] ?? String(id)) } : {}),
+            ids: Array.from(t.ids),
+            ...(isClassifier ? { labels: Array.from(t.ids, (id) => info.labels[id] ?? String(id)) } : {}),
             logits: arr(t.logits),
-            logSumExp: t.logSumExp,
+            logSumExp: f32(t.logSumExp),
           })),
         }
       : {}),

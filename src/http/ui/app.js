@@ -30,55 +30,65 @@ async function teachersPage() {
 
 async function datasetsPage() {
   const { datasets } = await api('/v1/datasets');
+  // the listing is light; counts come from each dataset's own record
+  const details = await Promise.all(datasets.map((d) => api(`/v1/datasets/${encodeURIComponent(d.id)}`)));
   main.replaceChildren(
     h('h2', {}, 'Datasets'),
-    datasets.length === 0 ? h('p.muted', {}, 'No datasets yet: start a job.') : table('datasets-table', ['id', 'created', 'examples', 'originals', 'augmentations', 'labelled', ''], datasets.map((d) =>
-      h('tr', { 'data-id': d.id }, h('td', {}, h('a', { href: `#/report/${d.id}` }, d.id)), h('td', {}, d.created.replace('T', ' ').slice(0, 19)), h('td.num', {}, d.examples), h('td.num', {}, d.originals), h('td.num', {}, d.augmentations), h('td.num', {}, d.teachers.map((t) => t.labelled).join(' / ') || '0'), h('td', {}, h('a', { href: `#/report/${d.id}` }, 'report'), ' · ', h('a', { href: `#/eval/${d.id}` }, 'teacher evaluation'))),
+    datasets.length === 0 ? h('p.muted', {}, 'No datasets yet: start a job.') : table('datasets-table', ['id', 'created', 'examples', 'originals', 'augmentations', 'labelled', ''], details.map((d) =>
+      h('tr', { 'data-id': d.id }, h('td', {}, h('a', { href: `#/report/${d.id}` }, d.id)), h('td', {}, d.created.replace('T', ' ').slice(0, 19)), h('td.num', {}, d.stats.examples), h('td.num', {}, d.stats.originals), h('td.num', {}, d.stats.augmentations), h('td.num', {}, d.stats.teachers.map((t) => t.labelled).join(' / ') || '0'), h('td', {}, h('a', { href: `#/report/${d.id}` }, 'report'), ' · ', h('a', { href: `#/eval/${d.id}` }, 'teacher evaluation'))),
     )),
   );
 }
 
+const FINISHED = ['done', 'up-to-date', 'cancelled', 'failed'];
+
 function progressLine(job) {
   const p = job.progress;
   const total = p?.totalRecords ?? 0;
-  const frac = total > 0 ? Math.min(1, p.records / total) : job.status === 'done' ? 1 : 0;
+  const frac = total > 0 ? Math.min(1, p.records / total) : job.state === 'done' ? 1 : 0;
+  const eta = p && !FINISHED.includes(job.state) && p.etaSeconds !== undefined && p.etaSeconds !== null ? ` · ETA ${Math.round(p.etaSeconds)} s` : '';
   return h(
     'div.progress',
-    { 'data-status': job.status },
+    { 'data-state': job.state },
     h('div.bar', {}, h('div.fill', { style: `width:${(frac * 100).toFixed(1)}%` })),
-    h('span', {}, p ? `${p.records}/${total || '?'} records · ${p.examples} examples · ${fmt(p.rate, 1)} rec/s` : ''),
+    h('span', {}, p ? `${p.records}/${total || '?'} records · ${p.examples} examples · ${fmt(p.rate, 1)} rec/s${eta}` : ''),
   );
 }
 
 function jobRow(job) {
+  const done = ['done', 'up-to-date'].includes(job.state);
   return h(
     'tr',
-    { 'data-job': job.id, 'data-status': job.status },
-    h('td', {}, job.id),
-    h('td', {}, ['done', 'up-to-date'].includes(job.status) ? h('a', { href: `#/report/${job.dataset}` }, job.dataset) : job.dataset),
-    h('td', {}, job.corpus),
-    h('td', {}, typeof job.recipe === 'string' ? job.recipe : job.recipe ? 'custom' : 'none'),
-    h('td.status', {}, job.status, job.error ? h('div.error', {}, job.error) : ''),
+    { 'data-job': job.id, 'data-state': job.state },
+    h('td.mono', { title: job.id }, job.id.slice(0, 8)),
+    h('td', {}, done ? h('a', { href: `#/report/${job.dataset}` }, job.dataset) : job.dataset),
+    h('td', {}, job.submitted.replace('T', ' ').slice(0, 19)),
+    h('td.status', {}, job.state, job.error ? h('div.error', {}, job.error.message) : ''),
     h('td', {}, progressLine(job)),
+    h('td', {}, job.state === 'running' ? h('button.link', { onclick: () => api(`/v1/jobs/${job.id}`, { method: 'DELETE' }) }, 'cancel') : ''),
   );
 }
 
-/** Follow a job's server-sent events, replacing its row on each change. */
-function follow(job, tbody) {
-  const es = new EventSource(`/v1/jobs/${job.id}/events`);
-  es.onmessage = (ev) => {
-    const v = JSON.parse(ev.data);
-    const old = tbody.querySelector(`tr[data-job="${v.id}"]`);
-    const row = jobRow(v);
-    if (old) old.replaceWith(row);
-    else tbody.prepend(row);
-    if (['done', 'up-to-date', 'cancelled', 'failed'].includes(v.status)) es.close();
+let pollTimer = null;
+
+/** Poll running jobs twice a second, replacing their rows, until none runs or the page changes. */
+function poll(tbody) {
+  clearTimeout(pollTimer);
+  const tick = async () => {
+    if (!document.body.contains(tbody)) return;
+    const running = [...tbody.querySelectorAll('tr[data-state="running"]')].map((r) => r.dataset.job);
+    for (const id of running) {
+      const v = await api(`/v1/jobs/${id}`);
+      tbody.querySelector(`tr[data-job="${id}"]`)?.replaceWith(jobRow(v));
+    }
+    if (tbody.querySelector('tr[data-state="running"]')) pollTimer = setTimeout(tick, 500);
   };
-  es.onerror = () => es.close();
+  pollTimer = setTimeout(tick, 300);
 }
 
 async function jobsPage() {
   const [{ jobs }, { corpora }, { recipes }, { teachers }] = await Promise.all([api('/v1/jobs'), api('/v1/corpora'), api('/v1/recipes'), api('/v1/teachers')]);
+  jobs.sort((a, b) => b.submitted.localeCompare(a.submitted));
   const tbody = h('tbody', {}, jobs.map(jobRow));
   const corpusSel = h('select', { name: 'corpus', id: 'corpus' }, corpora.map((c) => h('option', { value: c.id }, `${c.id} (${(c.bytes / 1024).toFixed(0)} KiB)`)));
   const message = h('p', { id: 'form-message' });
@@ -88,7 +98,7 @@ async function jobsPage() {
     if (!file) return;
     try {
       const saved = await postJson('/v1/corpora', { name: file.name, content: await file.text() });
-      corpusSel.append(h('option', { value: saved.id }, `${saved.id} (${(saved.bytes / 1024).toFixed(0)} KiB)`));
+      if (![...corpusSel.options].some((o) => o.value === saved.id)) corpusSel.append(h('option', { value: saved.id }, `${saved.id} (${(saved.bytes / 1024).toFixed(0)} KiB)`));
       corpusSel.value = saved.id;
       message.textContent = `uploaded ${saved.id}`;
       message.className = 'ok';
@@ -125,20 +135,22 @@ async function jobsPage() {
       ...(f.get('topK') ? { topK: Number(f.get('topK')) } : {}),
       ...(f.get('attentions') ? { attentions: { layers: 'all' } } : {}),
     };
-    const body = { dataset: f.get('dataset'), corpus: f.get('corpus'), recipe: f.get('recipe') || null, seed: Number(f.get('seed')), teachers: f.getAll('teacher'), outputs, chunkSize: Number(f.get('chunkSize')) };
+    const body = { dataset: f.get('dataset'), corpus: { path: f.get('corpus') }, recipe: f.get('recipe') || null, seed: Number(f.get('seed')), teachers: f.getAll('teacher'), outputs, chunkSize: Number(f.get('chunkSize')) };
     try {
       const job = await postJson('/v1/jobs', body);
       message.textContent = `started ${job.id}`;
       message.className = 'ok';
-      follow(job, tbody);
+      message.dataset.job = job.id;
+      tbody.prepend(jobRow(job));
+      poll(tbody);
     } catch (e) {
       message.textContent = e.message;
       message.className = 'error';
     }
   });
-  main.replaceChildren(h('h2', {}, 'Jobs'), table('jobs-table', ['job', 'dataset', 'corpus', 'recipe', 'status', 'progress'], []), h('h3', {}, 'Start a job'), form);
+  main.replaceChildren(h('h2', {}, 'Jobs'), table('jobs-table', ['job', 'dataset', 'submitted', 'state', 'progress', ''], []), h('h3', {}, 'Start a job'), form);
   main.querySelector('#jobs-table tbody').replaceWith(tbody);
-  for (const j of jobs) if (['queued', 'running'].includes(j.status)) follow(j, tbody);
+  poll(tbody);
 }
 
 async function reportPage(id) {

@@ -60,10 +60,15 @@ export function renderReport(root, report, { loadAttention } = {}) {
   const t = report.totals;
   const entropyWrap = h('div', { id: 'entropy-chart' });
   const tValue = h('output', { id: 'temperature-value' }, '1.0');
+  // whole temperatures use the server's histograms (every row, exact logits); in between, the page
+  // recomputes from the logits it was sent (rounded to 1e-4, capped in count)
   const drawEntropy = (temp) => {
     tValue.textContent = temp.toFixed(1);
-    const hist = entropyHistogram(report.logits, temp, 20, maxEntropy);
-    entropyWrap.replaceChildren(histogramChart(hist, { title: `Soft-label entropy at T = ${temp.toFixed(1)}${report.logitsSampled ? ' (first rows)' : ''}`, xLabel: 'entropy (nats)', color: '#8b5cf6' }));
+    const exact = report.entropy.find((e) => Math.abs(e.temperature - temp) < 1e-9);
+    const hist = exact ? exact.histogram : entropyHistogram(report.logits, temp, 20, maxEntropy);
+    const note = !exact && report.logitsSampled ? ` (first ${report.logits.length} rows)` : '';
+    entropyWrap.replaceChildren(histogramChart(hist, { title: `Soft-label entropy at T = ${temp.toFixed(1)}${note}`, xLabel: 'entropy (nats)', color: '#8b5cf6' }));
+    entropyWrap.dataset.source = exact ? 'server' : 'page';
   };
   const slider = h('input', { id: 'temperature', type: 'range', min: 1, max: 5, step: 0.1, value: 1, oninput: (e) => drawEntropy(Number(e.target.value)) });
 

@@ -28,6 +28,8 @@ export interface RunJobOptions {
   teachers: readonly JobTeacher[];
   /** undefined when the job has no recipe (label only) */
   augmenter: ChunkAugmenter | undefined;
+  /** alternatively, built once the corpus size is known (EDA's parameters depend on it) */
+  augmenterFactory?: (corpusRecords: number) => Promise<ChunkAugmenter>;
   signal?: AbortSignal;
   onProgress?: ProgressListener;
   tokenBudget?: number;
@@ -96,7 +98,7 @@ interface LabelledChunk extends PreparedChunk {
 }
 
 export async function runJob(opts: RunJobOptions): Promise<JobResult> {
-  const { job, store, teachers, augmenter, signal } = opts;
+  const { job, store, teachers, signal } = opts;
   const dataset = shardDatasetId(job.dataset, job.shard);
   const spec: OutputSpec = outputSpecOf(job);
   const identity = jobIdentity(job, teachers);
@@ -128,6 +130,7 @@ export async function runJob(opts: RunJobOptions): Promise<JobResult> {
   const scanStats = newCorpusStats();
   const totalRecords = await countShardRecords(job.corpus, job.shard, hashRecord, scanStats);
 
+  const augmenter = opts.augmenter ?? (opts.augmenterFactory ? await opts.augmenterFactory(scanStats.records) : undefined);
   store.ensureDataset(dataset, identity);
   for (const t of teachers) store.registerTeacher(dataset, t.runner.info, spec);
 

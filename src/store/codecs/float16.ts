@@ -55,9 +55,25 @@ function decodeTable(): Float32Array {
   return table;
 }
 
+/**
+ * Array version with a branch-light fast path for the normal half range (the usual case for
+ * logits and hidden states): adding 0xfff + the odd bit to the float32 bits before truncating
+ * rounds to nearest even. Subnormals, overflow and NaN take the exact scalar path above.
+ */
 export function encodeFloat16(values: Float32Array): Uint16Array {
+  const bits = values.byteOffset % 4 === 0 ? new Uint32Array(values.buffer, values.byteOffset, values.length) : new Uint32Array(Float32Array.from(values).buffer);
   const out = new Uint16Array(values.length);
-  for (let i = 0; i < values.length; i++) out[i] = float32ToFloat16Bits(values[i]!);
+  for (let i = 0; i < bits.length; i++) {
+    const x = bits[i]!;
+    const abs = x & 0x7fffffff;
+    if (abs >= 0x38800000 && abs < 0x47800000) {
+      // rebias the exponent (127 -> 15) and round at bit 13
+      const r = abs - 0x38000000 + 0xfff + ((abs >>> 13) & 1);
+      out[i] = ((x >>> 16) & 0x8000) | (r >>> 13);
+    } else {
+      out[i] = float32ToFloat16Bits(values[i]!);
+    }
+  }
   return out;
 }
 

@@ -1,0 +1,151 @@
+/**
+ * Store insert and export throughput on synthetic rows shaped like the issue's target: each
+ * example has 2-class logits and a pooled 768-d hidden state, stored as fp16.
+ *
+ *   insert   examples/s through addExamples + putOutputs (batches of --batch), against a
+ *            baseline in the same run: the same encoded bytes INSERTed into a bare table
+ *   export   Parquet rows/s and peak RSS at --rows and at --rows/10 (flat memory means the
+ *            two peaks match), against a baseline: reading + decoding the rows without writing
+ * Each export runs in its own process so its peak RSS is its own.
+ *
+ *   npx tsx bench/store-throughput.ts [--rows 100000] [--batch 1000]
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import Database from 'better-sqlite3';
+import type { Example, OutputSpec, TeacherOutput } from '../src/core/types.ts';
+import { SeededRng } from '../src/core/seeded-rng.ts';
+import { encodeTeacherOutput, inputHash, openStore } from '../src/store/index.ts';
+import { exportDataset } from '../src/export/index.ts';
+import { peakRssMb } from './corpus.ts';
+
+const { values } = parseArgs({
+  options: {
+    rows: { type: 'string', default: '100000' },
+    batch: { type: 'string', default: '1000' },
+    phase: { type: 'string' },
+    db: { type: 'string' },
+    dataset: { type: 'string' },
+    out: { type: 'string' },
+    format: { type: 'string', default: 'parquet' },
+  },
+});
+
+const SPEC: OutputSpec = { logits: true, temperatures: [1, 2], hidden: { layers: [12], pooling: 'cls' }, encoding: 'fp16' };
+const FP = 'sha256:bench-teacher';
+
+function makeBatch(rng: SeededRng, start: number, n: number): { examples: Example[]; outputs: TeacherOutput[] } {
+  const examples: Example[] = [];
+  const outputs: TeacherOutput[] = [];
+  for (let i = start; i < start + n; i++) {
+    examples.push({ id: `ex-${i}`, text: `synthetic review number ${i} with a few more words in it`, label: i % 2, origin: { kind: 'original' } });
+    const hidden = new Float32Array(768);
+    for (let j = 0; j < 768; j++) hidden[j] = rng.next() * 4 - 2;
+    outputs.push({ logits: Float32Array.of(rng.next() * 8 - 4, rng.next() * 8 - 4), hidden: [{ layer: 12, pooling: 'cls', value: { data: hidden, shape: [768] } }], tokens: 12, truncated: false });
+  }
+  return { examples, outputs };
+}
+
+function insertPhase(dir: string, rows: number, batch: number): string {
+  const dbPath = path.join(dir, 'bench.db');
+  const store = openStore(dbPath);
+  store.registerTeacher({ name: 'bench', fingerprint: FP, task: 'text-classification', labels: ['NEG', 'POS'], device: 'cpu', dtype: 'fp32', maxLength: 128, hiddenLayers: 13, attentionLayers: 12 });
+  store.createDataset({ id: 'bench' });
+  store.linkTeacher('bench', FP, SPEC);
+  const rng = new SeededRng('bench');
+  // generate outside the timed loop: the bench measures the store, not the RNG
+  const batches = Array.from({ length: Math.ceil(rows / batch) }, (_, b) => makeBatch(rng, b * batch, Math.min(batch, rows - b * batch)));
+  let t0 = performance.now();
+  for (const { examples, outputs } of batches) {
+    store.addExamples('bench', examples);
+    store.putOutputs(FP, examples.map((e, i) => ({ inputHash: inputHash(e), output: outputs[i]! })), SPEC);
+  }
+  const storeSec = (performance.now() - t0) / 1000;
+  store.close();
+
+  // baseline: the same encoded blobs and example rows into bare tables, same pragmas, same batching
+  const raw = new Database(path.join(dir, 'baseline.db'));
+  raw.pragma('journal_mode = WAL');
+  raw.pragma('synchronous = NORMAL');
+  raw.exec('CREATE TABLE e (id TEXT, text TEXT, h BLOB); CREATE TABLE o (h BLOB, c TEXT, d BLOB)');
+  const ie = raw.prepare('INSERT INTO e VALUES (?, ?, ?)');
+  const io = raw.prepare('INSERT INTO o VALUES (?, ?, ?)');
+  const pre = batches.map(({ examples, outputs }) =>
+    examples.map((e, i) => ({ e, hash: Buffer.from(inputHash(e), 'hex'), parts: encodeTeacherOutput(outputs[i]!, 'fp16') })),
+  );
+  t0 = performance.now();
+  for (const b of pre) {
+    raw.transaction(() => {
+      for (const r of b) {
+        ie.run(r.e.id, r.e.text, r.hash);
+        for (const p of r.parts) io.run(r.hash, p.component, p.blob);
+      }
+    })();
+  }
+  const rawSec = (performance.now() - t0) / 1000;
+  raw.close();
+  console.log(`insert: ${rows} examples (2 logits + 768-d hidden, fp16), batches of ${batch}`);
+  console.log(`  store (hash + encode + 2 transactions per batch)   ${Math.round(rows / storeSec)} examples/s`);
+  console.log(`  baseline (pre-encoded rows into bare tables)        ${Math.round(rows / rawSec)} examples/s   store/baseline ${(rawSec / storeSec).toFixed(2)}`);
+  return dbPath;
+}
+
+function exportPhase(db: string, out: string, format: string, limitRows: number): void {
+  const store = openStore(db);
+  let id = 'bench';
+  if (limitRows < store.datasetStats('bench').examples) {
+    // a smaller dataset over the same cached outputs, to compare peak memory
+    id = `bench-${limitRows}`;
+    if (!store.getDataset(id)) {
+      store.createDataset({ id });
+      const batch: Example[] = [];
+      for (const e of store.iterateExamples('bench')) {
+        if (e.ordinal >= limitRows) break;
+        batch.push(e);
+      }
+      store.addExamples(id, batch);
+      store.linkTeacher(id, FP, SPEC);
+    }
+  }
+  const t0 = performance.now();
+  let rows = 0;
+  if (format === 'read-only') {
+    for (const r of store.iterateLabelled(id, FP, SPEC)) if (r.output) rows++;
+  } else {
+    rows = exportDataset(store, id, { format: format as 'parquet', outDir: out }).manifest.rows;
+  }
+  const sec = (performance.now() - t0) / 1000;
+  store.close();
+  console.log(JSON.stringify({ format, rows, rowsPerSec: Math.round(rows / sec), seconds: +sec.toFixed(2), peakRssMb: peakRssMb() }));
+}
+
+if (values.phase === 'export') {
+  exportPhase(values.db!, values.out!, values.format!, Number(values.rows));
+} else {
+  const rows = Number(values.rows);
+  const dir = mkdtempSync(path.join(tmpdir(), 'store-bench-'));
+  try {
+    const db = insertPhase(dir, rows, Number(values.batch));
+    const run = (format: string, n: number): { rows: number; rowsPerSec: number; seconds: number; peakRssMb: number } => {
+      const out = execFileSync(process.execPath, ['--import', 'tsx', import.meta.filename, '--phase', 'export', '--db', db, '--out', path.join(dir, `out-${format}-${n}`), '--format', format, '--rows', String(n)]);
+      return JSON.parse(out.toString().trim().split('\n').pop()!);
+    };
+    const small = Math.max(1, Math.floor(rows / 10));
+    const base = run('read-only', rows);
+    const pq = run('parquet', rows);
+    const pqSmall = run('parquet', small);
+    const js = run('jsonl', small);
+    const st = run('safetensors', rows);
+    console.log(`export: ${rows} rows (id, text, label, origin, logits, probs_t1, probs_t2, hidden_12_cls float16[768])`);
+    console.log(`  baseline: read + decode only       ${base.rowsPerSec} rows/s   peak RSS ${base.peakRssMb} MB`);
+    console.log(`  parquet  ${rows} rows               ${pq.rowsPerSec} rows/s   peak RSS ${pq.peakRssMb} MB   parquet/baseline ${(pq.rowsPerSec / base.rowsPerSec).toFixed(2)}`);
+    console.log(`  parquet  ${small} rows                ${pqSmall.rowsPerSec} rows/s   peak RSS ${pqSmall.peakRssMb} MB (memory flat if close to the line above)`);
+    console.log(`  safetensors ${rows} rows            ${st.rowsPerSec} rows/s   peak RSS ${st.peakRssMb} MB`);
+    console.log(`  jsonl    ${small} rows                ${js.rowsPerSec} rows/s   peak RSS ${js.peakRssMb} MB`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

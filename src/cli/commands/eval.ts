@@ -1,0 +1,27 @@
+/** `distillery eval`: how good and how calibrated a teacher is on a labelled corpus, and which T to pick. */
+import type { Command } from 'commander';
+import { evaluateTeacher, formatEvalReport } from '../../jobs/eval/evaluate.ts';
+import { loadCliContext } from '../cli-context.ts';
+import { addCorpusFlags, corpusOptions, type CorpusFlags } from '../corpus-flags.ts';
+
+export function registerEval(program: Command): void {
+  const cmd = program
+    .command('eval')
+    .description('Evaluate a teacher on a labelled corpus: accuracy, macro-F1, calibration (ECE, reliability table), temperature sweep');
+  addCorpusFlags(cmd)
+    .requiredOption('--teacher <name>', 'teacher name from the config')
+    .option('--bins <n>', 'confidence bins of the reliability table', (v) => Number.parseInt(v, 10), 10)
+    .option('--config <file>', 'config file (YAML or JSON)')
+    .option('--json', 'print the report as JSON')
+    .addHelpText('after', '\nExample:\n  distillery eval --input ../shared/data/corpora/sst2/dev.jsonl --teacher demo')
+    .action(async (opts: CorpusFlags & { teacher: string; bins: number; config?: string; json?: boolean }) => {
+      const { registry } = await loadCliContext(opts.config ? { config: opts.config } : {});
+      try {
+        const teacher = await registry.get(opts.teacher);
+        const report = await evaluateTeacher(teacher, corpusOptions(opts), { bins: opts.bins });
+        console.log(opts.json ? JSON.stringify(report, null, 2) : formatEvalReport(report));
+      } finally {
+        await registry.close();
+      }
+    });
+}

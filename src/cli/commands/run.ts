@@ -1,0 +1,73 @@
+/** `distillery run JOB.yaml`: augment + label + store (+ export) in one resumable job. */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { DistilleryError } from '../../core/errors.ts';
+import { parseJobYaml, shardSchema, type JobSpec } from '../../jobs/job-schema.ts';
+import { resolveJobPaths } from '../../jobs/resolve-job.ts';
+import { openRuntime, reportResult, runJobCommand, type ProgressMode } from '../job-runtime.ts';
+import { runExports } from '../run-exports.ts';
+
+interface RunOptions {
+  db?: string;
+  config?: string;
+  shard?: string;
+  skipInvalid?: boolean;
+  progress: ProgressMode;
+  export: boolean;
+}
+
+export function readJobFile(file: string): JobSpec {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    throw new DistilleryError('NOT_FOUND', `cannot read job file ${file}`, { hint: 'check the path' });
+  }
+  return resolveJobPaths(parseJobYaml(text, file), path.dirname(path.resolve(file)));
+}
+
+export function registerRun(program: Command): void {
+  program
+    .command('run')
+    .description('Run a job file: read the corpus, augment, label with the teachers, store (and export). Resumable: rerun the same command after a crash or Ctrl-C.')
+    .argument('<job>', 'job file (YAML or JSON)')
+    .option('--db <file>', 'SQLite store (default from the config: data/distillery.db)')
+    .option('--config <file>', 'config file (YAML or JSON)')
+    .option('--shard <i/n>', 'process shard i of n (0-based); each shard writes <dataset>.shard-i-of-n')
+    .option('--skip-invalid', 'skip and count malformed corpus lines instead of stopping')
+    .option('--progress <mode>', 'auto (bar on a terminal, JSON lines otherwise), bar, json or none', 'auto')
+    .option('--no-export', "do not write the job's export targets")
+    .addHelpText(
+      'after',
+      `
+Example JOB.yaml:
+  dataset: sst2-eda
+  corpus: { path: ../shared/data/corpora/sst2/dev.jsonl }
+  recipe: eda
+  seed: 1
+  teachers: [demo]
+  outputs: { temperatures: [1, 2, 4], topK: 2, encoding: fp16 }
+  export: [{ format: parquet, out: out/sst2-eda }]
+
+Example:
+  distillery run JOB.yaml --db data/distillery.db`,
+    )
+    .action(async (file: string, opts: RunOptions) => {
+      let job = readJobFile(file);
+      if (opts.shard !== undefined) {
+        const s = shardSchema.safeParse(opts.shard);
+        if (!s.success) throw new DistilleryError('INVALID_INPUT', `--shard ${opts.shard}: expected "i/n" with 0 <= i < n`);
+        job = { ...job, shard: s.data };
+      }
+      if (opts.skipInvalid) job = { ...job, corpus: { ...job.corpus, skipInvalid: true } };
+      const rt = await openRuntime(opts);
+      try {
+        const result = await runJobCommand(rt, job, opts.progress);
+        reportResult(result);
+        if (result.status !== 'cancelled' && opts.export) await runExports(rt, job, result.dataset);
+      } finally {
+        await rt.close();
+      }
+    });
+}

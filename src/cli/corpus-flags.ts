@@ -1,0 +1,34 @@
+/** The corpus flags shared by eval, augment and label. */
+import type { Command } from 'commander';
+import type { CorpusFormat, CorpusOptions } from '../jobs/corpus/index.ts';
+
+export interface CorpusFlags {
+  input: string;
+  format?: CorpusFormat;
+  textColumn?: string;
+  pairColumn?: string;
+  labelColumn?: string;
+  idColumn?: string;
+  skipInvalid?: boolean;
+}
+
+export function addCorpusFlags(cmd: Command): Command {
+  return cmd
+    .requiredOption('--input <file>', 'corpus: .jsonl, .csv, .tsv or .txt (one text per line)')
+    .option('--format <format>', 'jsonl, csv, tsv or text (default: from the extension)')
+    .option('--text-column <name>', 'text column (default: text, sentence or text_a)')
+    .option('--pair-column <name>', 'second text of a pair (default: text_b with text_a)')
+    .option('--label-column <name>', 'gold label column (default: label)')
+    .option('--id-column <name>', 'stable id column (default: the line number)')
+    .option('--skip-invalid', 'skip and count malformed lines instead of stopping');
+}
+
+export function corpusOptions(f: CorpusFlags): CorpusOptions {
+  const o: CorpusOptions = { path: f.input, skipInvalid: f.skipInvalid ?? false };
+  if (f.format) o.format = f.format;
+  if (f.textColumn) o.textColumn = f.textColumn;
+  if (f.pairColumn) o.pairColumn = f.pairColumn;
+  if (f.labelColumn) o.labelColumn = f.labelColumn;
+  if (f.idColumn) o.idColumn = f.idColumn;
+  return o;
+}

@@ -1,0 +1,104 @@
+/**
+ * What the job commands share: open the store and the teacher registry from the config, run a job with a
+ * progress display, stop cleanly on Ctrl-C, and close everything on the way out.
+ */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { DistilleryError } from '../core/errors.ts';
+import { makeAugmenterFactory } from '../jobs/augmenter.ts';
+import type { JobSpec } from '../jobs/job-schema.ts';
+import { resolveJob } from '../jobs/resolve-job.ts';
+import { progressPrinter, type ProgressListener } from '../jobs/runner/progress.ts';
+import { startJob } from '../jobs/runner/job-handle.ts';
+import type { JobResult } from '../jobs/runner/run-job.ts';
+import { openStore, type Store } from '../store/index.ts';
+import { loadCliContext, type CliContext } from './cli-context.ts';
+
+export interface RuntimeOptions {
+  config?: string;
+  db?: string;
+}
+
+export interface Runtime extends CliContext {
+  store: Store;
+  close(): Promise<void>;
+}
+
+export async function openRuntime(opts: RuntimeOptions): Promise<Runtime> {
+  const ctx = await loadCliContext({ ...(opts.config ? { config: opts.config } : {}), ...(opts.db ? { db: opts.db } : {}) });
+  mkdirSync(path.dirname(ctx.config.db), { recursive: true });
+  const store = openStore(ctx.config.db);
+  let closing: Promise<void> | undefined;
+  return {
+    ...ctx,
+    store,
+    close: () =>
+      (closing ??= (async () => {
+        await ctx.registry.close();
+        store.close();
+      })()),
+  };
+}
+
+export type ProgressMode = 'auto' | 'bar' | 'json' | 'none';
+
+function listenerFor(mode: ProgressMode): ProgressListener | undefined {
+  if (mode === 'none') return undefined;
+  const err = process.stderr;
+  if (mode === 'auto') return progressPrinter(err);
+  const forced = Object.assign(Object.create(err) as NodeJS.WriteStream, { isTTY: mode === 'bar' });
+  return progressPrinter(Object.assign(forced, { write: err.write.bind(err) }));
+}
+
+/** Run a job to its end; the first Ctrl-C stops after the chunk in flight, a second one exits at once. */
+export async function runJobCommand(rt: Runtime, job: JobSpec, progress: ProgressMode): Promise<JobResult> {
+  const opts = await resolveJob(job, { store: rt.store, teachers: rt.registry, augmenterFactory: makeAugmenterFactory() });
+  const handle = startJob(opts);
+  const listener = listenerFor(progress);
+  if (listener) handle.onProgress(listener);
+  let interrupts = 0;
+  const onSigint = () => {
+    interrupts++;
+    if (interrupts === 1) {
+      process.stderr.write('\ndistillery: stopping after the current chunk (Ctrl-C again to quit now)\n');
+      handle.cancel();
+    } else {
+      process.exit(130);
+    }
+  };
+  process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigint);
+  try {
+    return await handle.done;
+  } finally {
+    process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigint);
+  }
+}
+
+/** One line for stdout describing how a job ended; sets a non-zero exit code when it was cancelled. */
+export function reportResult(r: JobResult): void {
+  if (r.status === 'up-to-date') {
+    console.log(`dataset ${r.dataset} is up to date: ${r.examples} examples from ${r.records} records; nothing recomputed`);
+    return;
+  }
+  const resumed = r.resumed > 0 ? `, resumed after ${r.resumed} records` : '';
+  const parts = [
+    `${r.examples} examples from ${r.records} records${resumed}`,
+    `teacher computed ${r.computed}, cache served ${r.cached}`,
+    r.invalid > 0 ? `${r.invalid} invalid lines skipped` : '',
+    r.duplicatesDropped > 0 ? `${r.duplicatesDropped} duplicate augmentations dropped` : '',
+    r.augmentSkipped > 0 ? `${r.augmentSkipped} augmentation attempts skipped` : '',
+  ].filter(Boolean);
+  if (r.status === 'cancelled') {
+    console.log(`dataset ${r.dataset}: stopped after chunk ${r.chunks}; ${parts.join('; ')}. Run the same command to continue.`);
+    process.exitCode = 130;
+    return;
+  }
+  console.log(`dataset ${r.dataset} done: ${parts.join('; ')}`);
+}
+
+export function requireFile(value: string | undefined, flag: string): string {
+  if (!value) throw new DistilleryError('INVALID_INPUT', `${flag} is required`, { hint: 'see --help for an example' });
+  return value;
+}

@@ -1,0 +1,121 @@
+/**
+ * Exports a stored dataset for trainers: Parquet shards, safetensors shards or JSONL, each with a
+ * manifest (`<prefix>.<format>.manifest.json`) beside the files. Streaming and deterministic: the
+ * same dataset gives the same bytes, and memory holds one row group at a time.
+ */
+import { createReadStream, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Readable } from 'node:stream';
+import { DistilleryError } from '../core/errors.ts';
+import type { Store } from '../store/index.ts';
+import { EXPORT_FORMATS, type ExportedFile, type ExportFormat, type ExportManifest, type ExportOptions, type ExportResult } from './export-options.ts';
+import { planExport, type ExportPlan } from './export-plan.ts';
+import { jsonlLines, writeJsonl } from './jsonl-export.ts';
+import { writeParquet } from './parquet-export.ts';
+import { safetensorsTensorNames, writeSafetensors } from './safetensors-export.ts';
+
+export type { ExportFormat, ExportManifest, ExportOptions, ExportResult, ExportedFile } from './export-options.ts';
+export { EXPORT_FORMATS } from './export-options.ts';
+export { planExport, probsColumn, hiddenColumn, type ExportPlan, type HiddenDtype } from './export-plan.ts';
+
+const WRITERS: Readonly<Record<ExportFormat, (store: Store, plan: ExportPlan, opts: ExportOptions) => { files: ExportedFile[]; rows: number; skipped: number }>> =
+  Object.freeze({ parquet: writeParquet, safetensors: writeSafetensors, jsonl: writeJsonl });
+
+function checkFormat(format: string): asserts format is ExportFormat {
+  if (!EXPORT_FORMATS.includes(format as ExportFormat)) {
+    throw new DistilleryError('INVALID_INPUT', `unknown export format '${format}'`, { hint: `use one of: ${EXPORT_FORMATS.join(', ')}` });
+  }
+}
+
+export const manifestName = (prefix: string, format: ExportFormat): string => `${prefix}.${format}.manifest.json`;
+
+export function exportDataset(store: Store, datasetId: string, opts: ExportOptions): ExportResult {
+  checkFormat(opts.format);
+  const plan = planExport(store, datasetId, {
+    ...(opts.teacher !== undefined && { teacher: opts.teacher }),
+    ...(opts.temperatures !== undefined && { temperatures: opts.temperatures }),
+    // JSON has no float16: JSONL always carries float32 values
+    ...(opts.format === 'jsonl' ? { hiddenDtype: 'float32' as const } : opts.hiddenDtype !== undefined && { hiddenDtype: opts.hiddenDtype }),
+  });
+  const outDir = resolve(opts.outDir);
+  mkdirSync(outDir, { recursive: true });
+  const { files, rows, skipped } = WRITERS[opts.format](store, plan, { ...opts, outDir });
+  const manifest: ExportManifest = {
+    format: opts.format,
+    dataset: datasetId,
+    rows,
+    skippedUnlabelled: skipped,
+    teachers: [plan.fingerprint],
+    outputSpec: plan.spec,
+    columns: opts.format === 'safetensors' ? safetensorsTensorNames(plan) : plan.columns.map((c) => c.name),
+    files,
+    command: opts.command ?? `distillery export ${datasetId} --format ${opts.format} --out ${opts.outDir}`,
+  };
+  const manifestPath = join(outDir, manifestName(opts.prefix ?? datasetId, opts.format));
+  writeFileSync(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
+  return { manifest, manifestPath };
+}
+
+export interface ExportStream {
+  filename: string;
+  contentType: string;
+  /** the file's bytes; temp files (Parquet / safetensors) are removed when it ends or is destroyed */
+  stream: Readable;
+}
+
+const CONTENT_TYPES: Readonly<Record<ExportFormat, string>> = Object.freeze({
+  parquet: 'application/vnd.apache.parquet',
+  safetensors: 'application/octet-stream',
+  jsonl: 'application/x-ndjson',
+});
+
+/**
+ * One export file as a stream, for `GET /v1/datasets/:id/export?format=...`. JSONL is generated
+ * while it is read; Parquet and safetensors (whose footer / header need the whole file) are
+ * written to a temp file first, then streamed from disk.
+ */
+export function exportStream(store: Store, datasetId: string, opts: { format: string; teacher?: string; temperatures?: number[] }): ExportStream {
+  checkFormat(opts.format);
+  const format = opts.format;
+  const filename = `${datasetId}.${format}`;
+  if (format === 'jsonl') {
+    const plan = planExport(store, datasetId, { ...(opts.teacher !== undefined && { teacher: opts.teacher }), ...(opts.temperatures !== undefined && { temperatures: opts.temperatures }), hiddenDtype: 'float32' });
+    const lines = jsonlLines(store, plan);
+    const stream = Readable.from(
+      (function* () {
+        for (const line of lines) if (line !== undefined) yield line;
+      })(),
+      { objectMode: false },
+    );
+    return { filename, contentType: CONTENT_TYPES.jsonl, stream };
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'distillery-export-'));
+  try {
+    const { manifest } = exportDataset(store, datasetId, {
+      format,
+      outDir: dir,
+      shardRows: Number.MAX_SAFE_INTEGER,
+      prefix: datasetId,
+      ...(opts.teacher !== undefined && { teacher: opts.teacher }),
+      ...(opts.temperatures !== undefined && { temperatures: opts.temperatures }),
+    });
+    const file = manifest.files[0];
+    if (!file) {
+      // nothing labelled: an empty export is still a valid file for JSONL only
+      throw new DistilleryError('NOT_FOUND', `dataset '${datasetId}' has no labelled examples to export`, { hint: 'label it first' });
+    }
+    const stream = createReadStream(join(dir, file.path));
+    const cleanup = (): void => rmSync(dir, { recursive: true, force: true });
+    stream.once('close', cleanup);
+    return { filename, contentType: CONTENT_TYPES[format], stream };
+  } catch (e) {
+    rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
+}
+
+/** Reads a manifest written by exportDataset. */
+export function readManifest(path: string): ExportManifest {
+  return JSON.parse(readFileSync(path, 'utf8')) as ExportManifest;
+}

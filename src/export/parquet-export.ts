@@ -1,0 +1,60 @@
+/** Parquet shards: one row per labelled example, row groups streamed to disk. */
+import type { Store } from '../store/index.ts';
+import type { ExportedFile, ExportOptions } from './export-options.ts';
+import type { ExportPlan } from './export-plan.ts';
+import { ParquetFileWriter, type Codec, type ListValue, type ParquetColumn, type ScalarValue } from './parquet/parquet-file-writer.ts';
+import { checkPositiveInt, ShardFile, shardName } from './shards.ts';
+
+export function writeParquet(store: Store, plan: ExportPlan, opts: ExportOptions): { files: ExportedFile[]; rows: number; skipped: number } {
+  const shardRows = checkPositiveInt('shardRows', opts.shardRows, 100_000);
+  const groupRows = Math.min(shardRows, checkPositiveInt('rowGroupRows', opts.rowGroupRows, 8192));
+  const prefix = opts.prefix ?? plan.datasetId;
+  const codec: Codec = { snappy: 'SNAPPY', gzip: 'GZIP', none: 'UNCOMPRESSED' }[opts.compression ?? 'snappy'] as Codec;
+  const floatList = (c: ParquetColumn): boolean => c.kind === 'list' && (c.element === 'FLOAT' || c.element === 'FLOAT16') && c.name.startsWith('hidden_');
+  const codecFor = (c: ParquetColumn): Codec => (floatList(c) && !opts.compressFloatLists ? 'UNCOMPRESSED' : codec);
+  const kv = {
+    'distillery.dataset': plan.datasetId,
+    'distillery.teacher_fingerprint': plan.fingerprint,
+    'distillery.output_spec': JSON.stringify(plan.spec),
+  };
+
+  const files: ExportedFile[] = [];
+  let shard: { file: ShardFile; writer: ParquetFileWriter } | undefined;
+  let columns: (ScalarValue | ListValue)[][] = plan.columns.map(() => []);
+  let buffered = 0;
+  let rows = 0;
+  let skipped = 0;
+
+  const flushGroup = (): void => {
+    if (buffered === 0) return;
+    if (!shard) {
+      const file = new ShardFile(opts.outDir, shardName(prefix, files.length, 'parquet'));
+      shard = { file, writer: new ParquetFileWriter(file.sink, plan.columns, codecFor) };
+    }
+    shard.writer.writeRowGroup(columns);
+    columns = plan.columns.map(() => []);
+    buffered = 0;
+  };
+  const closeShard = (): void => {
+    flushGroup();
+    if (!shard) return;
+    shard.writer.finish(kv);
+    files.push(shard.file.commit(shard.writer.rows));
+    shard = undefined;
+  };
+
+  for (const row of store.iterateLabelled(plan.datasetId, plan.fingerprint, plan.spec)) {
+    if (!row.output) {
+      skipped++;
+      continue;
+    }
+    const values = plan.values(row);
+    for (let i = 0; i < values.length; i++) columns[i]!.push(values[i]!);
+    buffered++;
+    rows++;
+    if (rows % shardRows === 0) closeShard();
+    else if (buffered >= groupRows) flushGroup();
+  }
+  closeShard();
+  return { files, rows, skipped };
+}

@@ -1,0 +1,35 @@
+/**
+ * A job's export targets: one export per target and teacher. With several teachers each gets its own
+ * files (`<dataset>.<teacher>`), since the exporter writes one teacher's outputs per file.
+ */
+import { DistilleryError } from '../core/errors.ts';
+import { exportDataset, type ExportResult } from '../export/index.ts';
+import type { Store } from '../store/index.ts';
+import type { JobSpec } from './job-schema.ts';
+
+/** A teacher given by registry name or by fingerprint (prefix), resolved among the dataset's teachers. */
+export function resolveTeacherFingerprint(store: Store, dataset: string, teacher: string): string {
+  const linked = store.datasetTeachers(dataset);
+  const hit = linked.filter((t) => t.info?.name === teacher || t.fingerprint.startsWith(teacher));
+  if (hit.length !== 1) {
+    throw new DistilleryError('NOT_FOUND', `dataset ${dataset} has ${hit.length === 0 ? 'no' : 'several'} teacher(s) matching "${teacher}"`, {
+      hint: `its teachers: ${linked.map((t) => `${t.info?.name ?? '?'} (${t.fingerprint.slice(0, 12)})`).join(', ')}`,
+    });
+  }
+  return hit[0]!.fingerprint;
+}
+
+export function exportJobTargets(store: Store, job: JobSpec, dataset: string, command: string): ExportResult[] {
+  const results: ExportResult[] = [];
+  const linked = store.datasetTeachers(dataset);
+  for (const target of job.export) {
+    if (target.average) {
+      throw new DistilleryError('INVALID_INPUT', 'export.average (weighted ensemble probabilities) is not available yet', { hint: 'export each teacher and average in the trainer' });
+    }
+    for (const t of linked) {
+      const prefix = linked.length > 1 ? `${dataset}.${t.info?.name ?? t.fingerprint.slice(0, 12)}` : dataset;
+      results.push(exportDataset(store, dataset, { format: target.format, outDir: target.out, teacher: t.fingerprint, prefix, command }));
+    }
+  }
+  return results;
+}

@@ -1,0 +1,49 @@
+/**
+ * From a validated job to what the runner needs: its teachers loaded from the registry and its store
+ * adapter. Both front doors (CLI and HTTP) call this, then start the job.
+ */
+import path from 'node:path';
+import type { TeacherRunner } from '../core/types.ts';
+import type { Store } from '../store/index.ts';
+import type { JobSpec } from './job-schema.ts';
+import type { ChunkAugmenter } from './runner/ports.ts';
+import type { JobTeacher, RunJobOptions } from './runner/run-job.ts';
+import { StoreRunnerAdapter } from './runner/store-adapter.ts';
+
+export interface TeacherSource {
+  get(name: string): Promise<TeacherRunner>;
+}
+
+/** Builds the recipe's augmenter; `corpusRecords` is the whole corpus size (EDA picks its parameters from it). */
+export type AugmenterFactory = (recipe: unknown, seed: number | string, ctx: { corpusRecords: number; teachers: readonly JobTeacher[] }) => Promise<ChunkAugmenter>;
+
+export interface JobDeps {
+  store: Store;
+  teachers: TeacherSource;
+  augmenterFactory?: AugmenterFactory;
+}
+
+/** Relative corpus and export paths in a job file are relative to the file, as in any config. */
+export function resolveJobPaths(job: JobSpec, baseDir: string): JobSpec {
+  return {
+    ...job,
+    corpus: { ...job.corpus, path: path.resolve(baseDir, job.corpus.path) },
+    export: job.export.map((t) => ({ ...t, out: path.resolve(baseDir, t.out) })),
+  };
+}
+
+export async function resolveJob(job: JobSpec, deps: JobDeps): Promise<Omit<RunJobOptions, 'signal' | 'onProgress'>> {
+  const teachers: JobTeacher[] = [];
+  for (const t of job.teachers) teachers.push({ runner: await deps.teachers.get(t.name), weight: t.weight });
+  const opts: Omit<RunJobOptions, 'signal' | 'onProgress'> = {
+    job,
+    store: new StoreRunnerAdapter(deps.store, job.chunkSize),
+    teachers,
+    augmenter: undefined,
+  };
+  if (job.recipe !== null) {
+    if (!deps.augmenterFactory) throw new Error('this job has a recipe but no augmentation engine was given');
+    opts.augmenterFactory = (corpusRecords: number) => deps.augmenterFactory!(job.recipe, job.seed, { corpusRecords, teachers });
+  }
+  return opts;
+}

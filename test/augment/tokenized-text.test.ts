@@ -1,0 +1,50 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { matchCase, TokenizedText } from '../../src/augment/text/tokenized-text.ts';
+
+test('parse keeps every character of the input', () => {
+  for (const s of ['', '   ', 'Hello, World!  ', "it 's a don't well-made film .", '日本語のテキスト 🎬👍 ok', 'tab\there\nnew\u0000ctl', ' lead']) {
+    assert.equal(TokenizedText.parse(s).text, s);
+  }
+});
+
+test('words and punctuation are told apart', () => {
+  const t = TokenizedText.parse("Wow, it's GREAT!!");
+  assert.deepEqual(t.tokens.map((x) => x.text), ['Wow', ',', "it's", 'GREAT', '!!']);
+  assert.deepEqual(t.wordIndices, [0, 2, 3]);
+});
+
+test('edits return new values and track modified positions', () => {
+  const t = TokenizedText.parse('the cat sat on the mat .');
+  const r = t.replace(1, 'house cat');
+  assert.equal(r.text, 'the house cat sat on the mat .');
+  assert.deepEqual(r.modified, [1, 2]);
+  assert.equal(t.text, 'the cat sat on the mat .', 'original untouched');
+  const i = r.insert(0, 'so');
+  assert.equal(i.text, 'so the house cat sat on the mat .');
+  assert.deepEqual(i.modified, [0, 2, 3]);
+  const d = i.remove(4);
+  assert.equal(d.text, 'so the house cat on the mat .');
+  assert.deepEqual(d.modified, [0, 2, 3]);
+  assert.equal(d.edits, 3);
+  const s = d.swap(0, 7);
+  assert.equal(s.text, '. the house cat on the mat so');
+  assert.deepEqual(s.modified, [0, 2, 3, 7]);
+});
+
+test('removing the first token keeps the text from starting with a space', () => {
+  assert.equal(TokenizedText.parse('Really good film').remove(0).text, 'good film');
+});
+
+test('rewrite marks only tokens off the common subsequence', () => {
+  const r = TokenizedText.parse('the film was very good .').rewrite('the movie was very good !');
+  assert.deepEqual(r.modified, [1, 5]);
+  assert.equal(r.text, 'the movie was very good !');
+});
+
+test('matchCase follows the replaced word', () => {
+  assert.equal(matchCase('Good', 'fine'), 'Fine');
+  assert.equal(matchCase('GOOD', 'fine'), 'FINE');
+  assert.equal(matchCase('good', 'fine'), 'fine');
+  assert.equal(matchCase('Good', 'ice cream'), 'Ice cream');
+});
