@@ -89,6 +89,8 @@ export function reportResult(r: JobResult): void {
     r.invalid > 0 ? `${r.invalid} invalid lines skipped` : '',
     r.duplicatesDropped > 0 ? `${r.duplicatesDropped} duplicate augmentations dropped` : '',
     r.augmentSkipped > 0 ? `${r.augmentSkipped} augmentation attempts skipped` : '',
+    r.filteredOut > 0 ? `${r.filteredOut} augmentations dropped by teacher filters` : '',
+    r.flagged > 0 ? `${r.flagged} flagged` : '',
   ].filter(Boolean);
   if (r.status === 'cancelled') {
     console.log(`dataset ${r.dataset}: stopped after chunk ${r.chunks}; ${parts.join('; ')}. Run the same command to continue.`);

@@ -6,8 +6,10 @@ import { registerRun } from './commands/run.ts';
 import { registerEval } from './commands/eval.ts';
 import { registerDatasets } from './commands/datasets.ts';
 import { registerExport } from './commands/export.ts';
-import { registerReport } from './commands/report.ts';
+import { registerAugment } from './commands/augment.ts';
+import { registerLabel } from './commands/label.ts';
 import { registerServe } from './commands/serve.ts';
+import { registerReport } from './commands/report.ts';
 
 const program = new Command('distillery')
   .description('Make knowledge-distillation datasets: augment, label with a teacher, store soft labels, export.')
@@ -18,6 +20,8 @@ registerRun(program);
 registerEval(program);
 registerDatasets(program);
 registerExport(program);
+registerAugment(program);
+registerLabel(program);
 registerServe(program);
 registerReport(program);
 

@@ -1,5 +1,5 @@
 /** Write a finished job's export targets and say where they went. */
-import { exportJobTargets } from '../jobs/export-targets.ts';
+import { exportJobEnsembles, exportJobTargets } from '../jobs/export-targets.ts';
 import type { JobSpec } from '../jobs/job-schema.ts';
 import type { Runtime } from './job-runtime.ts';
 
@@ -8,5 +8,8 @@ export async function runExports(rt: Runtime, job: JobSpec, dataset: string): Pr
   const command = `distillery ${process.argv.slice(2).join(' ')}`;
   for (const r of exportJobTargets(rt.store, job, dataset, command)) {
     console.log(`exported ${r.manifest.rows} rows of ${dataset} as ${r.manifest.format}: ${r.manifestPath}`);
+  }
+  for (const e of exportJobEnsembles(rt.store, job, dataset)) {
+    console.log(`exported ${e.rows} rows of weighted ensemble probabilities: ${e.manifestPath}`);
   }
 }

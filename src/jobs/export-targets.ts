@@ -5,6 +5,7 @@
 import { DistilleryError } from '../core/errors.ts';
 import { exportDataset, type ExportResult } from '../export/index.ts';
 import type { Store } from '../store/index.ts';
+import { exportEnsemble, type EnsembleExport } from './ensemble-export.ts';
 import type { JobSpec } from './job-schema.ts';
 
 /** A teacher given by registry name or by fingerprint (prefix), resolved among the dataset's teachers. */
@@ -23,13 +24,26 @@ export function exportJobTargets(store: Store, job: JobSpec, dataset: string, co
   const results: ExportResult[] = [];
   const linked = store.datasetTeachers(dataset);
   for (const target of job.export) {
-    if (target.average) {
-      throw new DistilleryError('INVALID_INPUT', 'export.average (weighted ensemble probabilities) is not available yet', { hint: 'export each teacher and average in the trainer' });
-    }
     for (const t of linked) {
       const prefix = linked.length > 1 ? `${dataset}.${t.info?.name ?? t.fingerprint.slice(0, 12)}` : dataset;
       results.push(exportDataset(store, dataset, { format: target.format, outDir: target.out, teacher: t.fingerprint, prefix, command }));
     }
   }
   return results;
+}
+
+/** The `average: true` targets of a multi-teacher job: weighted mean probabilities per temperature. */
+export function exportJobEnsembles(store: Store, job: JobSpec, dataset: string): EnsembleExport[] {
+  const targets = job.export.filter((t) => t.average);
+  if (targets.length === 0) return [];
+  const linked = store.datasetTeachers(dataset);
+  const members = job.teachers.map((t) => {
+    const hit = linked.find((l) => l.info?.name === t.name);
+    if (!hit) throw new DistilleryError('NOT_FOUND', `dataset ${dataset} has no teacher named ${t.name}`);
+    return { fingerprint: hit.fingerprint, weight: t.weight };
+  });
+  return targets.map((t) => {
+    if (t.format !== 'parquet') throw new DistilleryError('INVALID_INPUT', `export.average is written as Parquet, not ${t.format}`, { hint: 'use format: parquet for the averaged target' });
+    return exportEnsemble(store, dataset, members, job.outputs.temperatures, t.out);
+  });
 }

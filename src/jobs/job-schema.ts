@@ -95,7 +95,14 @@ export const jobSchema = z
       if (seen.has(t.name)) ctx.addIssue({ code: 'custom', path: ['teachers', i, 'name'], message: `teacher "${t.name}" is listed twice` });
       seen.add(t.name);
     });
+    job.export.forEach((t, i) => {
+      if (t.average && job.teachers.length < 2) ctx.addIssue({ code: 'custom', path: ['export', i, 'average'], message: 'averaging needs two or more teachers' });
+      if (t.average && t.format !== 'parquet') ctx.addIssue({ code: 'custom', path: ['export', i, 'format'], message: 'the averaged export is written as parquet' });
+    });
     const f = job.filters;
+    if (f && !job.outputs.logits && job.outputs.temperatures.length === 0) {
+      ctx.addIssue({ code: 'custom', path: ['filters'], message: 'teacher filters need logits: set outputs.logits or outputs.temperatures' });
+    }
     if (f?.minConfidence !== undefined && f.maxConfidence !== undefined && f.minConfidence > f.maxConfidence) {
       ctx.addIssue({ code: 'custom', path: ['filters', 'maxConfidence'], message: 'expected maxConfidence >= minConfidence' });
     }

@@ -67,3 +67,29 @@ test('kill -9 mid-run, rerun: nothing lost, nothing duplicated, identical export
   assert.match(resumed.stdout, new RegExp(`resumed after ${partial.originals} records`));
   assert.ok(exported('killed').equals(exported('whole')), 'the resumed export must equal the uninterrupted one byte for byte');
 });
+
+test('Ctrl-C (SIGINT) stops after the current chunk with exit code 130; the same command continues', async () => {
+  const job = path.join(dir, 'sigint.yaml');
+  writeFileSync(job, `dataset: sst2-sigint\ncorpus: { path: ${JSON.stringify(SST2_DEV)} }\nteachers: [demo]\nchunkSize: 50\n`);
+  const db = path.join(dir, 'sigint.db');
+  let sent = false;
+  const { done } = startCli(['run', job, '--db', db, '--progress', 'json'], (line, child) => {
+    if (!line.startsWith('{')) return;
+    const e = JSON.parse(line) as { type: string; chunks: number };
+    if (!sent && e.type === 'chunk' && e.chunks >= 2) {
+      sent = true;
+      child.kill('SIGINT');
+    }
+  });
+  const stopped = await done;
+  assert.equal(stopped.code, 130, stopped.stderr);
+  assert.match(stopped.stdout, /stopped after chunk \d+; .*Run the same command to continue/);
+  assert.match(stopped.stderr, /stopping after the current chunk/);
+  const store = openStore(db);
+  const committed = store.datasetStats('sst2-sigint').originals;
+  store.close();
+  assert.ok(committed >= 100 && committed < 872 && committed % 50 === 0, `${committed} committed`);
+  const rest = await runCli(['run', job, '--db', db, '--progress', 'none']);
+  assert.equal(rest.code, 0, rest.stderr);
+  assert.match(rest.stdout, new RegExp(`872 examples from 872 records, resumed after ${committed} records`));
+});

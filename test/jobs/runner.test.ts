@@ -6,6 +6,10 @@ import { tempDir } from '../helpers/temp-dir.ts';
 import { DistilleryError } from '../../src/core/errors.ts';
 import type { ProgressEvent } from '../../src/jobs/runner/progress.ts';
 import { demoRegistry, openStore, rows, run, SST2_DEV } from './helpers/pipeline-fixture.ts';
+import { mergeShards } from '../../src/jobs/runner/merge-shards.ts';
+import { exportDataset } from '../../src/export/index.ts';
+import { exportEnsemble } from '../../src/jobs/ensemble-export.ts';
+import { asyncBufferFromFile, parquetReadObjects } from 'hyparquet';
 
 const dir = tempDir('distillery-runner-');
 const registry = demoRegistry();
@@ -82,24 +86,30 @@ test('malformed line: nothing is written by default; --skip-invalid skips and co
   store.close();
 });
 
-test('shards split deterministically by input hash and together hold the single run\'s rows', async () => {
-  const store = openStore(path.join(dir, 'e.db'));
-  await run(store, registry, { ...baseJob, dataset: 'single' });
-  const shardRows = [];
+test('shards split by input hash; merged they export the same bytes as a single run', async () => {
+  const single = openStore(path.join(dir, 'e1.db'));
+  const sharded = openStore(path.join(dir, 'e2.db'));
+  const job = { ...baseJob, dataset: 'sh', recipe: { builtin: 'eda', variants: 2 } } as const;
+  await run(single, registry, job);
   let total = 0;
   for (let i = 0; i < 3; i++) {
-    const r = await run(store, registry, { ...baseJob, dataset: 'single', shard: `${i}/3` });
-    assert.equal(r.dataset, `single.shard-${i}-of-3`);
+    const r = await run(sharded, registry, { ...job, shard: `${i}/3` });
+    assert.equal(r.dataset, `sh.shard-${i}-of-3`);
     assert.ok(r.records > 50 && r.records < 150, `shard ${i} has ${r.records} records`);
-    // everything was labelled by the single run already
-    assert.equal(r.computed, 0);
     total += r.records;
-    shardRows.push(...rows(store, r.dataset));
   }
   assert.equal(total, 300);
-  const byId = (a: { id: string }, b: { id: string }) => Number(a.id) - Number(b.id);
-  assert.deepEqual(shardRows.sort(byId), rows(store, 'single').sort(byId));
-  store.close();
+  const merged = await mergeShards(sharded, 'sh', 3);
+  assert.deepEqual([merged.status, merged.records], ['done', 300]);
+  assert.deepEqual(rows(sharded, 'sh'), rows(single, 'sh'));
+  const a = exportDataset(single, 'sh', { format: 'parquet', outDir: path.join(dir, 'ex1') });
+  const b = exportDataset(sharded, 'sh', { format: 'parquet', outDir: path.join(dir, 'ex2') });
+  assert.equal(a.manifest.files[0]!.sha256, b.manifest.files[0]!.sha256);
+  // the merged dataset is what the unsharded job makes: running it again recomputes nothing
+  assert.equal((await run(sharded, registry, job)).status, 'up-to-date');
+  assert.equal((await mergeShards(sharded, 'sh', 3)).status, 'up-to-date');
+  single.close();
+  sharded.close();
 });
 
 test('two teachers in one job: outputs kept per teacher', async () => {
@@ -110,5 +120,40 @@ test('two teachers in one job: outputs kept per teacher', async () => {
   assert.equal(teachers.length, 2);
   assert.notEqual(teachers[0]!.fingerprint, teachers[1]!.fingerprint);
   assert.deepEqual(teachers.map((t) => t.labelled), [300, 300]);
+
+  // the averaged export: (1 * p_demo + 0.5 * p_q8) / 1.5 at each temperature, rows in dataset order
+  const linked = store.datasetTeachers('ens');
+  const byName = (n: string) => linked.find((t) => t.info?.name === n)!.fingerprint;
+  const members = [{ fingerprint: byName('demo'), weight: 1 }, { fingerprint: byName('demo-q8'), weight: 0.5 }];
+  const ens = exportEnsemble(store, 'ens', members, [1, 2], path.join(dir, 'ens'));
+  assert.equal(ens.rows, 300);
+  const table = (await parquetReadObjects({ file: await asyncBufferFromFile(ens.file) })) as { ordinal: bigint; id: string; probs_t2: number[] }[];
+  const ex = [...store.iterateExamples('ens')];
+  assert.deepEqual(table.map((r) => r.id), ex.map((e) => e.id));
+  const spec = { logits: true, temperatures: [1, 2], encoding: 'fp32' as const };
+  for (const i of [0, 137, 299]) {
+    const h = ex[i]!.inputHash;
+    const a = store.getOutputs(members[0]!.fingerprint, [h], spec).get(h)!.probs![1]!;
+    const b = store.getOutputs(members[1]!.fingerprint, [h], spec).get(h)!.probs![1]!;
+    for (let k = 0; k < 2; k++) assert.ok(Math.abs(table[i]!.probs_t2[k]! - (a[k]! + 0.5 * b[k]!) / 1.5) < 1e-6);
+  }
+  store.close();
+});
+
+test('teacher filters after labelling: drop or flag augmentations whose predicted class flips', async () => {
+  const store = openStore(path.join(dir, 'g.db'));
+  const job = { ...baseJob, recipe: { builtin: 'eda', variants: 2 }, chunkSize: 300 } as const;
+  const kept = await run(store, registry, { ...job, dataset: 'keep' });
+  const dropped = await run(store, registry, { ...job, dataset: 'drop', filters: { disagreement: 'drop' } });
+  const flagged = await run(store, registry, { ...job, dataset: 'flag', filters: { disagreement: 'flag' } });
+  assert.ok(dropped.filteredOut > 0, 'some eda outputs flip the demo teacher');
+  assert.equal(dropped.examples, kept.examples - dropped.filteredOut);
+  assert.equal(flagged.flagged, dropped.filteredOut);
+  assert.equal(flagged.examples, kept.examples);
+  const marked = rows(store, 'flag').filter((r) => r.origin.kind === 'augmentation' && 'teacherFilter' in r.origin.params);
+  assert.equal(marked.length, flagged.flagged);
+  // nothing flagged survives in the dropped dataset
+  const droppedIds = new Set(rows(store, 'drop').map((r) => r.id));
+  assert.ok(marked.every((r) => !droppedIds.has(r.id)));
   store.close();
 });

@@ -1,5 +1,6 @@
 /** `distillery datasets list | show ID | rm ID`. */
 import type { Command } from 'commander';
+import { mergeShards } from '../../jobs/runner/merge-shards.ts';
 import { openRuntime } from '../job-runtime.ts';
 
 interface StoreFlags {
@@ -52,6 +53,24 @@ export function registerDatasets(program: Command): void {
         rt.store.requireDataset(id);
         rt.store.deleteDataset(id);
         console.log(`removed dataset ${id}`);
+      } finally {
+        await rt.close();
+      }
+    });
+
+  storeFlags(
+    datasets
+      .command('merge')
+      .description('Merge the shard datasets of `run --shard i/n` (same store file) into the dataset a single run would make')
+      .argument('<dataset>', 'the job\'s dataset id (shards are <dataset>.shard-i-of-n)')
+      .requiredOption('--shards <n>', 'number of shards'),
+  )
+    .addHelpText('after', '\nExample:\n  distillery datasets merge sst2-eda --shards 4')
+    .action(async (id: string, opts: StoreFlags & { shards: string }) => {
+      const rt = await openRuntime(opts);
+      try {
+        const r = await mergeShards(rt.store, id, Number(opts.shards));
+        console.log(r.status === 'up-to-date' ? `dataset ${id} is already merged: ${r.examples} examples` : `merged ${opts.shards} shards into ${id}: ${r.examples} examples from ${r.records} records`);
       } finally {
         await rt.close();
       }

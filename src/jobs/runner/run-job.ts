@@ -15,6 +15,7 @@ import { mapAhead } from './map-ahead.ts';
 import type { ChunkAugmenter, JobCheckpoint, RunnerStore } from './ports.ts';
 import { ProgressMeter, type ProgressEvent, type ProgressListener } from './progress.ts';
 import { shardDatasetId } from './shard.ts';
+import { applyTeacherFilter, toTeacherFilter } from './teacher-filters.ts';
 
 export interface JobTeacher {
   runner: TeacherRunner;
@@ -48,6 +49,9 @@ export interface JobResult {
   invalid: number;
   augmentSkipped: number;
   duplicatesDropped: number;
+  /** augmentations the teacher filters dropped / flagged */
+  filteredOut: number;
+  flagged: number;
 }
 
 /** What identifies a job's dataset: everything that changes its rows or labels (export targets do not). */
@@ -95,6 +99,8 @@ interface PreparedChunk extends RecordChunk {
 interface LabelledChunk extends PreparedChunk {
   computed: number;
   cached: number;
+  filteredOut: number;
+  flagged: number;
 }
 
 export async function runJob(opts: RunJobOptions): Promise<JobResult> {
@@ -102,6 +108,7 @@ export async function runJob(opts: RunJobOptions): Promise<JobResult> {
   const dataset = shardDatasetId(job.dataset, job.shard);
   const spec: OutputSpec = outputSpecOf(job);
   const identity = jobIdentity(job, teachers);
+  const filter = toTeacherFilter(job.filters);
   const hashRecord = (r: CorpusRecord) => store.inputHash(r.input);
 
   const existing = store.datasetSpec(dataset);
@@ -123,7 +130,7 @@ export async function runJob(opts: RunJobOptions): Promise<JobResult> {
   if (start.done) {
     const e: ProgressEvent = { type: 'up-to-date', ...base, records: start.records, totalRecords: start.records, elapsedSeconds: 0, rate: 0, etaSeconds: 0 };
     opts.onProgress?.(e);
-    return { status: 'up-to-date', ...base, records: start.records, augmentSkipped: 0, duplicatesDropped: 0 };
+    return { status: 'up-to-date', ...base, records: start.records, augmentSkipped: 0, duplicatesDropped: 0, filteredOut: 0, flagged: 0 };
   }
 
   // Validate the whole corpus before writing anything: a malformed line stops the job here, not halfway.
@@ -135,7 +142,7 @@ export async function runJob(opts: RunJobOptions): Promise<JobResult> {
   for (const t of teachers) store.registerTeacher(dataset, t.runner.info, spec);
 
   const meter = new ProgressMeter(start.records);
-  let state = { ...base, records: start.records, invalid: scanStats.skipped, augmentSkipped: 0, duplicatesDropped: 0 };
+  let state = { ...base, records: start.records, invalid: scanStats.skipped, augmentSkipped: 0, duplicatesDropped: 0, filteredOut: 0, flagged: 0 };
   const emit = (type: ProgressEvent['type']) => {
     opts.onProgress?.({
       type,
@@ -153,10 +160,13 @@ export async function runJob(opts: RunJobOptions): Promise<JobResult> {
   };
   emit('start');
 
+  // Cancelling lets the chunk being awaited finish and commit ("stop after the current chunk"); only work
+  // started ahead of it is abandoned, through this internal signal, once the loop below has stopped.
+  const discard = new AbortController();
   const prepare = async (chunk: RecordChunk): Promise<PreparedChunk> => {
     const originals = chunk.records.map(toOriginal);
     if (!augmenter) return { ...chunk, examples: originals, augmentSkipped: 0, duplicatesDropped: 0 };
-    const outcome = await augmenter.augment(originals, signal);
+    const outcome = await augmenter.augment(originals, discard.signal);
     const deduped = dedupeAugmentations(interleave(originals, outcome.examples), (e) => store.inputHash(e));
     return { ...chunk, examples: deduped.examples, augmentSkipped: outcome.skipped, duplicatesDropped: deduped.dropped };
   };
@@ -167,17 +177,20 @@ export async function runJob(opts: RunJobOptions): Promise<JobResult> {
     for (const t of teachers) {
       const s = await labelInputs(t.runner, store, chunk.examples, spec, {
         ...(opts.tokenBudget === undefined ? {} : { tokenBudget: opts.tokenBudget }),
-        ...(signal ? { signal } : {}),
+        signal: discard.signal,
       });
       computed += s.computed;
       cached += s.cached;
     }
-    return { ...chunk, computed, cached };
+    if (!filter) return { ...chunk, computed, cached, filteredOut: 0, flagged: 0 };
+    const f = applyTeacherFilter(chunk.examples, filter, store, teachers);
+    return { ...chunk, examples: f.examples, computed, cached, filteredOut: f.dropped, flagged: f.flagged };
   };
 
   const chunks = recordChunks(job.corpus, job.chunkSize, job.shard, hashRecord, undefined, start.chunks);
   const labelled = mapAhead(mapAhead(chunks, prepare, 1), label, 1);
   let cancelled = signal?.aborted ?? false;
+  const stopAhead = () => discard.abort();
   if (!cancelled) {
     for await (const c of labelled) {
       const next: JobCheckpoint = { chunks: c.index + 1, records: c.recordsThrough, examples: state.examples + c.examples.length, done: false };
@@ -191,11 +204,14 @@ export async function runJob(opts: RunJobOptions): Promise<JobResult> {
         cached: state.cached + c.cached,
         augmentSkipped: state.augmentSkipped + c.augmentSkipped,
         duplicatesDropped: state.duplicatesDropped + c.duplicatesDropped,
+        filteredOut: state.filteredOut + c.filteredOut,
+        flagged: state.flagged + c.flagged,
       };
       emit('chunk');
       // Ctrl-C / DELETE /v1/jobs/:id: stop cleanly after the chunk just committed
       if (signal?.aborted) {
         cancelled = true;
+        stopAhead();
         break;
       }
     }
