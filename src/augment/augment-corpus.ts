@@ -3,12 +3,13 @@
  * Chunks of examples go through the recipe together (model ops batch across texts); every item's randomness
  * comes from the seed, the recipe and its own key, so the output is identical for any chunk size.
  */
+import { DistilleryError } from '../core/errors.ts';
 import { SeededRng } from '../core/seeded-rng.ts';
 import type { Example } from '../core/types.ts';
 import { appliedOps } from './compose.ts';
 import { changeShare, checkInput } from './constraints.ts';
 import { dedupKey } from './dedup.ts';
-import type { OpContext, OpItem, OpResult, SkipReason } from './op.ts';
+import type { OpContext, OpItem, OpNeed, OpResult, SkipReason } from './op.ts';
 import type { Recipe } from './recipe.ts';
 import { TokenizedText } from './text/tokenized-text.ts';
 
@@ -61,6 +62,7 @@ export async function* augmentStream(
 ): AsyncGenerator<Example[]> {
   const chunkSize = opts.chunkSize ?? 256;
   if (!(Number.isInteger(chunkSize) && chunkSize > 0)) throw new RangeError(`Expected \`chunkSize\` to be an integer > 0, got ${chunkSize}`);
+  checkContext(recipe, opts.context ?? {});
   const rng = new SeededRng(opts.seed).fork(`recipe:${recipe.name}`);
   const total = Array.isArray(examples) ? examples.length : NaN;
   let chunk: Example[] = [];
@@ -77,6 +79,21 @@ export async function* augmentStream(
   if (chunk.length > 0) {
     yield await runChunk(chunk, recipe, rng, opts, stats);
     opts.onProgress?.(done + chunk.length, total);
+  }
+}
+
+const NEED_HINTS: Record<OpNeed, string> = {
+  scorer: 'pass context.scorer, e.g. teacherScorer(teacher) from src/teacher/teacher-scorer.ts',
+  fillMasker: 'pass context.fillMasker, e.g. await TransformersFillMasker.load(dir) from src/teacher/fill-masker.ts',
+  translator: 'pass context.translator, e.g. new TransformersTranslator({ models }) from src/teacher/translator.ts',
+};
+
+/** Fail before any work when the recipe needs a model the caller did not provide. */
+function checkContext(recipe: Recipe, context: OpContext): void {
+  for (const need of recipe.op.needs) {
+    if (!context[need]) {
+      throw new DistilleryError('CONFIG_INVALID', `Recipe "${recipe.name}" needs a ${need}`, { hint: NEED_HINTS[need] });
+    }
   }
 }
 

@@ -27,6 +27,11 @@ test('same corpus + recipe + seed -> identical output across chunk sizes and run
   // and the per-example result does not depend on the rest of the corpus
   const alone = await augmentCorpus([corpus[33]!], recipe, { seed: 42 });
   assert.deepEqual(alone.examples, a.examples.filter((e) => e.origin.kind === 'augmentation' && e.origin.parentId === corpus[33]!.id));
+  // concurrent runs sharing the same recipe objects do not disturb each other
+  const [p, q] = await Promise.all([augmentCorpus(corpus, recipe, { seed: 42, chunkSize: 3 }), augmentCorpus(corpus.slice().reverse(), recipe, { seed: 42, chunkSize: 11 })]);
+  assert.equal(JSON.stringify(p.examples), JSON.stringify(a.examples));
+  const byParent = (xs: typeof a.examples) => JSON.stringify([...xs].sort((x, y) => (x.id < y.id ? -1 : 1)));
+  assert.equal(byParent(q.examples), byParent(a.examples), 'input order changes the output order only');
   const other = await augmentCorpus(corpus, recipe, { seed: 43 });
   assert.notEqual(JSON.stringify(other.examples), JSON.stringify(a.examples));
 });
@@ -127,6 +132,11 @@ test('bad recipes fail with a clear CONFIG_INVALID', () => {
     assert.throws(() => compileRecipe(spec), (e: unknown) => e instanceof DistilleryError && e.code === 'CONFIG_INVALID', JSON.stringify(spec));
   }
   assert.throws(() => compileRecipe({ flow: { op: 'swap', params: { alpha: 3 } } }), /Expected `alpha` to be a number in \(0, 1\], got 3/);
+});
+
+test('a recipe whose model is missing fails up front with a hint', async () => {
+  await assert.rejects(augmentCorpus(corpus, compileRecipe('tinybert'), { seed: 1 }), (e: unknown) => e instanceof DistilleryError && e.code === 'CONFIG_INVALID' && /fillMasker/.test(e.message) && /TransformersFillMasker/.test(e.hint ?? ''));
+  await assert.rejects(augmentCorpus(corpus, compileRecipe({ flow: { sometimes: 0.1, do: { op: 'adversarial' } } }), { seed: 1 }), /needs a scorer/);
 });
 
 test('sometimes(p) and oneOf(weights) draw per item as configured', async () => {

@@ -54,7 +54,10 @@ export class BackTranslateOp implements AugmentOp {
     live.forEach((i, k) => {
       const item = items[i]!;
       const out = (texts[k] ?? '').trim();
-      results[i] = out === '' ? skipped('no-candidates', 'empty translation') : ok(item.text.rewrite(out), item, { pivots: this.params.pivots });
+      if (out === '') results[i] = skipped('no-candidates', 'empty translation');
+      // a model's unknown-word marker is a lost word, not a paraphrase
+      else if (/<unk>|\[UNK\]/i.test(out)) results[i] = skipped('no-candidates', 'the translation holds an unknown-word token');
+      else results[i] = ok(item.text.rewrite(out), item, { pivots: this.params.pivots });
     });
     return results as OpResult[];
   }

@@ -14,8 +14,65 @@ export interface Token {
 
 // Words: letter/digit runs with inner apostrophes or hyphens ("don't", "well-made").
 // Everything else that is not whitespace groups into symbol runs (punctuation, emoji, control characters).
-const TOKEN_RE = /(\s*)([\p{L}\p{M}\p{N}]+(?:['’\-][\p{L}\p{M}\p{N}]+)*|[^\s\p{L}\p{M}\p{N}]+)/gu;
+// A hand-written scanner: the equivalent Unicode-property regex ran at a fraction of the speed.
+const WORD_CHAR = /[\p{L}\p{M}\p{N}]/u;
 const WORD_START = /^[\p{L}\p{N}]/u;
+const SPACE = /\s/;
+
+/** 0 = whitespace, 1 = word character, 2 = other; ASCII by table, the rest by regex. */
+const ASCII_CLASS = (() => {
+  const t = new Uint8Array(128).fill(2);
+  for (const c of [9, 10, 11, 12, 13, 32]) t[c] = 0;
+  for (let c = 48; c <= 57; c++) t[c] = 1;
+  for (let c = 65; c <= 90; c++) t[c] = 1;
+  for (let c = 97; c <= 122; c++) t[c] = 1;
+  return t;
+})();
+
+/** Class of the character at i: 0 = whitespace, 1 = word character, 2 = other (ASCII by table). */
+function classAt(s: string, i: number): number {
+  const c = s.charCodeAt(i);
+  if (c < 128) return ASCII_CLASS[c]!;
+  const ch = String.fromCodePoint(s.codePointAt(i)!);
+  return SPACE.test(ch) ? 0 : WORD_CHAR.test(ch) ? 1 : 2;
+}
+
+/** UTF-16 length of the character at i (2 for a surrogate pair). */
+const widthAt = (s: string, i: number): number => {
+  const c = s.charCodeAt(i);
+  if (c < 0xd800 || c > 0xdbff) return 1;
+  const d = s.charCodeAt(i + 1);
+  return d >= 0xdc00 && d <= 0xdfff ? 2 : 1;
+};
+
+const isJoiner = (c: number): boolean => c === 39 /* ' */ || c === 0x2019 /* ’ */ || c === 45; /* - */
+
+function tokenize(s: string): { tokens: Token[]; trailing: string } {
+  const tokens: Token[] = [];
+  const n = s.length;
+  let i = 0;
+  let pre = 0;
+  while (i < n) {
+    const cls = classAt(s, i);
+    if (cls === 0) {
+      i += widthAt(s, i);
+      continue;
+    }
+    const start = i;
+    i += widthAt(s, i);
+    while (i < n) {
+      const c2 = classAt(s, i);
+      if (c2 === cls) i += widthAt(s, i);
+      // an inner joiner followed by a word character continues a word
+      else if (cls === 1 && isJoiner(s.charCodeAt(i)) && i + 1 < n && classAt(s, i + 1) === 1) i += 1;
+      else break;
+    }
+    const text = s.slice(start, i);
+    tokens.push({ text, pre: s.slice(pre, start), word: cls === 1 && WORD_START.test(text) });
+    pre = i;
+  }
+  return { tokens, trailing: s.slice(pre) };
+}
 
 export class TokenizedText {
   readonly tokens: readonly Token[];
@@ -36,14 +93,8 @@ export class TokenizedText {
   }
 
   static parse(s: string): TokenizedText {
-    const tokens: Token[] = [];
-    let end = 0;
-    for (const m of s.matchAll(TOKEN_RE)) {
-      const text = m[2]!;
-      tokens.push({ text, pre: m[1]!, word: WORD_START.test(text) });
-      end = m.index + m[0].length;
-    }
-    return new TokenizedText(tokens, s.slice(end), [], 0);
+    const { tokens, trailing } = tokenize(s);
+    return new TokenizedText(tokens, trailing, [], 0);
   }
 
   get text(): string {
