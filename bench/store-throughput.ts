@@ -20,7 +20,7 @@ import type { Example, OutputSpec, TeacherOutput } from '../src/core/types.ts';
 import { SeededRng } from '../src/core/seeded-rng.ts';
 import { encodeTeacherOutput, inputHash, openStore } from '../src/store/index.ts';
 import { exportDataset } from '../src/export/index.ts';
-import { peakRssMb } from './corpus.ts';
+import { readFileSync } from 'node:fs';
 
 const { values } = parseArgs({
   options: {
@@ -33,6 +33,21 @@ const { values } = parseArgs({
     format: { type: 'string', default: 'parquet' },
   },
 });
+
+/**
+ * Peak RSS of this process from /proc (VmHWM). getrusage's maxRSS survives execve on Linux, so a
+ * child spawned by the (large) insert process would report the parent's peak.
+ */
+function peakRssMb(): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+  return m ? Math.round(Number(m[1]) / 1024) : NaN;
+}
+
+/** CPU seconds since `c0`: on a shared machine, wall time measures the neighbours too. */
+const cpuSec = (c0: NodeJS.CpuUsage): number => {
+  const c = process.cpuUsage(c0);
+  return (c.user + c.system) / 1e6;
+};
 
 const SPEC: OutputSpec = { logits: true, temperatures: [1, 2], hidden: { layers: [12], pooling: 'cls' }, encoding: 'fp16' };
 const FP = 'sha256:bench-teacher';
@@ -59,11 +74,13 @@ function insertPhase(dir: string, rows: number, batch: number): string {
   // generate outside the timed loop: the bench measures the store, not the RNG
   const batches = Array.from({ length: Math.ceil(rows / batch) }, (_, b) => makeBatch(rng, b * batch, Math.min(batch, rows - b * batch)));
   let t0 = performance.now();
+  let c0 = process.cpuUsage();
   for (const { examples, outputs } of batches) {
     store.addExamples('bench', examples);
     store.putOutputs(FP, examples.map((e, i) => ({ inputHash: inputHash(e), output: outputs[i]! })), SPEC);
   }
   const storeSec = (performance.now() - t0) / 1000;
+  const storeCpu = cpuSec(c0);
   store.close();
 
   // baseline: the same encoded blobs and example rows into bare tables, same pragmas, same batching
@@ -77,6 +94,7 @@ function insertPhase(dir: string, rows: number, batch: number): string {
     examples.map((e, i) => ({ e, hash: Buffer.from(inputHash(e), 'hex'), parts: encodeTeacherOutput(outputs[i]!, 'fp16') })),
   );
   t0 = performance.now();
+  c0 = process.cpuUsage();
   for (const b of pre) {
     raw.transaction(() => {
       for (const r of b) {
@@ -86,10 +104,11 @@ function insertPhase(dir: string, rows: number, batch: number): string {
     })();
   }
   const rawSec = (performance.now() - t0) / 1000;
+  const rawCpu = cpuSec(c0);
   raw.close();
   console.log(`insert: ${rows} examples (2 logits + 768-d hidden, fp16), batches of ${batch}`);
-  console.log(`  store (hash + encode + 2 transactions per batch)   ${Math.round(rows / storeSec)} examples/s`);
-  console.log(`  baseline (pre-encoded rows into bare tables)        ${Math.round(rows / rawSec)} examples/s   store/baseline ${(rawSec / storeSec).toFixed(2)}`);
+  console.log(`  store (hash + encode + 2 transactions per batch)   ${Math.round(rows / storeSec)} examples/s wall   ${Math.round(rows / storeCpu)} per CPU-second`);
+  console.log(`  baseline (pre-encoded rows into bare tables)        ${Math.round(rows / rawSec)} examples/s wall   ${Math.round(rows / rawCpu)} per CPU-second   store/baseline (CPU) ${(rawCpu / storeCpu).toFixed(2)}`);
   return dbPath;
 }
 
@@ -111,6 +130,7 @@ function exportPhase(db: string, out: string, format: string, limitRows: number)
     }
   }
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   let rows = 0;
   if (format === 'read-only') {
     for (const r of store.iterateLabelled(id, FP, SPEC)) if (r.output) rows++;
@@ -118,8 +138,9 @@ function exportPhase(db: string, out: string, format: string, limitRows: number)
     rows = exportDataset(store, id, { format: format as 'parquet', outDir: out }).manifest.rows;
   }
   const sec = (performance.now() - t0) / 1000;
+  const cpu = cpuSec(c0);
   store.close();
-  console.log(JSON.stringify({ format, rows, rowsPerSec: Math.round(rows / sec), seconds: +sec.toFixed(2), peakRssMb: peakRssMb() }));
+  console.log(JSON.stringify({ format, rows, rowsPerSec: Math.round(rows / sec), rowsPerCpuSec: Math.round(rows / cpu), seconds: +sec.toFixed(2), peakRssMb: peakRssMb() }));
 }
 
 if (values.phase === 'export') {
@@ -129,7 +150,7 @@ if (values.phase === 'export') {
   const dir = mkdtempSync(path.join(tmpdir(), 'store-bench-'));
   try {
     const db = insertPhase(dir, rows, Number(values.batch));
-    const run = (format: string, n: number): { rows: number; rowsPerSec: number; seconds: number; peakRssMb: number } => {
+    const run = (format: string, n: number): { rows: number; rowsPerSec: number; rowsPerCpuSec: number; seconds: number; peakRssMb: number } => {
       const out = execFileSync(process.execPath, ['--import', 'tsx', import.meta.filename, '--phase', 'export', '--db', db, '--out', path.join(dir, `out-${format}-${n}`), '--format', format, '--rows', String(n)]);
       return JSON.parse(out.toString().trim().split('\n').pop()!);
     };
@@ -139,12 +160,14 @@ if (values.phase === 'export') {
     const pqSmall = run('parquet', small);
     const js = run('jsonl', small);
     const st = run('safetensors', rows);
+    const line = (label: string, r: typeof base, extra = ''): void =>
+      console.log(`  ${label.padEnd(28)} ${String(r.rowsPerSec).padStart(7)} rows/s wall ${String(r.rowsPerCpuSec).padStart(7)} per CPU-second   peak RSS ${r.peakRssMb} MB${extra}`);
     console.log(`export: ${rows} rows (id, text, label, origin, logits, probs_t1, probs_t2, hidden_12_cls float16[768])`);
-    console.log(`  baseline: read + decode only       ${base.rowsPerSec} rows/s   peak RSS ${base.peakRssMb} MB`);
-    console.log(`  parquet  ${rows} rows               ${pq.rowsPerSec} rows/s   peak RSS ${pq.peakRssMb} MB   parquet/baseline ${(pq.rowsPerSec / base.rowsPerSec).toFixed(2)}`);
-    console.log(`  parquet  ${small} rows                ${pqSmall.rowsPerSec} rows/s   peak RSS ${pqSmall.peakRssMb} MB (memory flat if close to the line above)`);
-    console.log(`  safetensors ${rows} rows            ${st.rowsPerSec} rows/s   peak RSS ${st.peakRssMb} MB`);
-    console.log(`  jsonl    ${small} rows                ${js.rowsPerSec} rows/s   peak RSS ${js.peakRssMb} MB`);
+    line('baseline: read + decode only', base);
+    line(`parquet ${rows} rows`, pq, `   parquet/baseline (CPU) ${(pq.rowsPerCpuSec / base.rowsPerCpuSec).toFixed(2)}`);
+    line(`parquet ${small} rows`, pqSmall, '   (flat memory: peak close to the line above)');
+    line(`safetensors ${rows} rows`, st);
+    line(`jsonl ${small} rows`, js);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

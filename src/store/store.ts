@@ -25,6 +25,8 @@ import type {
 export const DATASET_ID_PATTERN = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 const HASH_PATTERN = /^[0-9a-f]{64}$/;
 const PAGE_ROWS = 512;
+/** hashes per batched lookup statement */
+const LOOKUP_CHUNK = 500;
 
 export interface StoreOptions {
   /** clock for `created` timestamps (tests pin it) */
@@ -154,11 +156,15 @@ export class Store {
          WHERE (CASE excluded.dtype WHEN 'fp32' THEN 3 WHEN 'fp16' THEN 2 ELSE 1 END)
             >= (CASE teacher_outputs.dtype WHEN 'fp32' THEN 3 WHEN 'fp16' THEN 2 ELSE 1 END)`,
       ),
-      cachedComponents: db.prepare<[number, Buffer], { component: string; dtype: Encoding }>(
-        'SELECT component, dtype FROM teacher_outputs WHERE teacher_id = ? AND input_hash = ?',
+      // batch lookups: hashes travel as one JSON array of hex strings, one native call per chunk
+      cachedComponents: db.prepare<[number, string], { input_hash: Buffer; component: string; dtype: Encoding }>(
+        `SELECT input_hash, component, dtype FROM teacher_outputs
+         WHERE teacher_id = ? AND input_hash IN (SELECT unhex(value) FROM json_each(?))`,
       ),
-      getComponent: db.prepare<[number, Buffer, string], { dtype: Encoding; tokens: number; truncated: number; data: Buffer }>(
-        'SELECT dtype, tokens, truncated, data FROM teacher_outputs WHERE teacher_id = ? AND input_hash = ? AND component = ?',
+      getComponents: db.prepare<[number, string, string], { input_hash: Buffer; component: string; tokens: number; truncated: number; data: Buffer }>(
+        `SELECT input_hash, component, tokens, truncated, data FROM teacher_outputs
+         WHERE teacher_id = ? AND input_hash IN (SELECT unhex(value) FROM json_each(?))
+           AND component IN (SELECT value FROM json_each(?))`,
       ),
       componentCount: db.prepare<[number, string, string], { n: number }>(
         `SELECT count(*) AS n FROM examples e JOIN teacher_outputs o
@@ -176,6 +182,14 @@ export class Store {
       ),
       labelTypes: db.prepare<[string], { t: string }>(
         'SELECT DISTINCT json_type(label) AS t FROM examples WHERE dataset_id = ? AND label IS NOT NULL ORDER BY t',
+      ),
+      // one statement per page: examples joined to the wanted components (2 native calls per row otherwise)
+      pageLabelled: db.prepare<[string, number, number, number, string], ExampleRow & { component: string | null; tokens: number | null; truncated: number | null; data: Buffer | null }>(
+        `SELECT e.ordinal, e.id, e.text, e.text_pair, e.label, e.origin, e.input_hash, o.component, o.tokens, o.truncated, o.data
+         FROM (SELECT * FROM examples WHERE dataset_id = ? AND ordinal > ? ORDER BY ordinal LIMIT ?) e
+         LEFT JOIN teacher_outputs o ON o.teacher_id = ? AND o.input_hash = e.input_hash
+           AND o.component IN (SELECT value FROM json_each(?))
+         ORDER BY e.ordinal`,
       ),
       countOutputs: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM teacher_outputs'),
     };
@@ -372,20 +386,29 @@ export class Store {
     this.#open();
     const wanted = this.components(fingerprint, spec).map(componentName);
     const need = ENCODING_RANK[spec.encoding];
-    const out = new Map<string, string[]>();
+    const unique = [...new Set(inputHashes)];
+    unique.forEach(hashBytes); // validates
+    const have = new Map<string, Set<string>>();
     const tid = this.#teacherId(fingerprint, false);
-    const read = this.#db.transaction(() => {
-      for (const hash of inputHashes) {
-        if (out.has(hash)) continue;
-        const have = new Set<string>();
-        if (tid !== undefined) {
-          for (const r of this.#s.cachedComponents.all(tid, hashBytes(hash))) if (ENCODING_RANK[r.dtype] >= need) have.add(r.component);
-        } else hashBytes(hash);
-        const missing = wanted.filter((c) => !have.has(c));
-        if (missing.length > 0) out.set(hash, missing);
-      }
-    });
-    read();
+    if (tid !== undefined) {
+      this.#db.transaction(() => {
+        for (let i = 0; i < unique.length; i += LOOKUP_CHUNK) {
+          for (const r of this.#s.cachedComponents.all(tid, JSON.stringify(unique.slice(i, i + LOOKUP_CHUNK)))) {
+            if (ENCODING_RANK[r.dtype] < need) continue;
+            const hex = r.input_hash.toString('hex');
+            let set = have.get(hex);
+            if (!set) have.set(hex, (set = new Set()));
+            set.add(r.component);
+          }
+        }
+      })();
+    }
+    const out = new Map<string, string[]>();
+    for (const hash of unique) {
+      const got = have.get(hash);
+      const missing = got ? wanted.filter((c) => !got.has(c)) : wanted;
+      if (missing.length > 0) out.set(hash, missing);
+    }
     return out;
   }
 
@@ -396,53 +419,71 @@ export class Store {
   getOutputs(fingerprint: string, inputHashes: readonly string[], spec: OutputSpec): Map<string, TeacherOutput> {
     this.#open();
     const wanted = this.components(fingerprint, spec);
+    const names = JSON.stringify(wanted.map(componentName));
+    const unique = [...new Set(inputHashes)];
+    unique.forEach(hashBytes);
     const out = new Map<string, TeacherOutput>();
     const tid = this.#teacherId(fingerprint, false);
     if (tid === undefined) return out;
-    const read = this.#db.transaction(() => {
-      for (const hash of inputHashes) {
-        if (out.has(hash)) continue;
-        const output = this.#readOutput(tid, hashBytes(hash), wanted, spec);
-        if (output) out.set(hash, output);
+    const found = new Map<string, { blobs: Map<string, Buffer>; tokens: number; truncated: boolean }>();
+    this.#db.transaction(() => {
+      for (let i = 0; i < unique.length; i += LOOKUP_CHUNK) {
+        for (const r of this.#s.getComponents.all(tid, JSON.stringify(unique.slice(i, i + LOOKUP_CHUNK)), names)) {
+          const hex = r.input_hash.toString('hex');
+          let f = found.get(hex);
+          if (!f) found.set(hex, (f = { blobs: new Map(), tokens: r.tokens, truncated: r.truncated === 1 }));
+          f.blobs.set(r.component, r.data);
+        }
       }
-    });
-    read();
+    })();
+    for (const hash of unique) {
+      const f = found.get(hash);
+      if (f && f.blobs.size === wanted.length) {
+        out.set(hash, decodeTeacherOutput(f.blobs, wanted, { logits: spec.logits, temperatures: spec.temperatures, tokens: f.tokens, truncated: f.truncated }));
+      }
+    }
     return out;
   }
 
   /** A dataset page by page with this teacher's outputs (undefined where not fully labelled). */
   *iterateLabelled(datasetId: string, fingerprint: string, spec: OutputSpec, opts: { pageRows?: number } = {}): Generator<LabelledRow> {
+    this.#open();
+    this.requireDataset(datasetId);
     const wanted = this.components(fingerprint, spec);
+    const names = JSON.stringify(wanted.map(componentName));
     const limit = opts.pageRows ?? PAGE_ROWS;
-    let page: StoredExample[] = [];
-    const flush = function* (this: Store): Generator<LabelledRow> {
-      const tid = this.#teacherId(fingerprint, false);
-      const rows = this.#db.transaction(() =>
-        page.map((example) => ({ example, output: tid === undefined ? undefined : this.#readOutput(tid, hashBytes(example.inputHash), wanted, spec) })),
-      )();
-      page = [];
-      yield* rows;
-    };
-    for (const example of this.iterateExamples(datasetId, { pageRows: limit })) {
-      page.push(example);
-      if (page.length >= limit) yield* flush.call(this);
+    const decodeOpts = { logits: spec.logits, temperatures: spec.temperatures };
+    let after = -1;
+    for (;;) {
+      this.#open();
+      const tid = this.#teacherId(fingerprint, false) ?? -1;
+      const joined = this.#s.pageLabelled.all(datasetId, after, limit, tid, names);
+      const page: LabelledRow[] = [];
+      let current: { row: ExampleRow; blobs: Map<string, Buffer>; tokens: number; truncated: boolean } | undefined;
+      const finish = (): void => {
+        if (!current) return;
+        const output =
+          current.blobs.size === wanted.length
+            ? decodeTeacherOutput(current.blobs, wanted, { ...decodeOpts, tokens: current.tokens, truncated: current.truncated })
+            : undefined;
+        page.push({ example: toExample(current.row), output });
+      };
+      for (const r of joined) {
+        if (current?.row.ordinal !== r.ordinal) {
+          finish();
+          current = { row: r, blobs: new Map(), tokens: 0, truncated: false };
+        }
+        if (r.component !== null && r.data !== null) {
+          current.blobs.set(r.component, r.data);
+          current.tokens = r.tokens ?? 0;
+          current.truncated = r.truncated === 1;
+        }
+      }
+      finish();
+      yield* page;
+      if (page.length < limit) return;
+      after = page[page.length - 1]!.example.ordinal;
     }
-    if (page.length > 0) yield* flush.call(this);
-  }
-
-  #readOutput(tid: number, hash: Buffer, wanted: readonly Component[], spec: OutputSpec): TeacherOutput | undefined {
-    const blobs = new Map<string, Buffer>();
-    let tokens = 0;
-    let truncated = false;
-    for (const c of wanted) {
-      const name = componentName(c);
-      const row = this.#s.getComponent.get(tid, hash, name);
-      if (!row) return undefined;
-      blobs.set(name, row.data);
-      tokens = row.tokens;
-      truncated = row.truncated === 1;
-    }
-    return decodeTeacherOutput(blobs, wanted, { logits: spec.logits, temperatures: spec.temperatures, tokens, truncated });
   }
 
   // ---- stats / maintenance ----

@@ -7,8 +7,12 @@
 
 /** Growable byte buffer. */
 export class Bytes {
-  buf = Buffer.allocUnsafe(1 << 16);
+  buf: Buffer;
   length = 0;
+
+  constructor(initial = 1 << 16) {
+    this.buf = Buffer.allocUnsafe(initial);
+  }
 
   ensure(n: number): void {
     if (this.length + n <= this.buf.length) return;
@@ -67,11 +71,12 @@ export class LevelRuns {
   }
 
   writeTo(out: Bytes): void {
-    const body = new Bytes();
+    const body = new Bytes(2 * this.#values.length + 16);
     for (let i = 0; i < this.#values.length; i++) {
       body.varint(this.#counts[i]! * 2); // LSB 0: an RLE run
       body.u8(this.#values[i]!);
     }
+    // varints of large counts can exceed the estimate: Bytes grows as needed
     out.u32(body.length);
     out.bytes(body.view());
   }
