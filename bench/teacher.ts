@@ -5,7 +5,7 @@
  *   (c) transformers.js pipeline, one text at a time (what a user writes first)
  * Each mode runs in its own process so peak RSS is its own.
  *
- *   npx tsx bench/teacher.ts [--model bench/models/bert-base] [--dtypes fp32,q8] [--device cpu]
+ *   npx tsx bench/teacher.ts [--model bench/models/bench-bert-base] [--dtypes fp32,q8] [--device cpu]
  */
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
@@ -20,7 +20,7 @@ import { peakRssMb, REPO_ROOT, sst2Dev } from './corpus.ts';
 
 const { values } = parseArgs({
   options: {
-    model: { type: 'string', default: path.join(REPO_ROOT, 'bench/models/bert-base') },
+    model: { type: 'string', default: path.join(REPO_ROOT, 'bench/models/bench-bert-base') },
     dtypes: { type: 'string', default: 'fp32,q8' },
     device: { type: 'string', default: 'cpu' },
     mode: { type: 'string' },

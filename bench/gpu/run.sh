@@ -10,5 +10,5 @@ export VK_DRIVER_FILES=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
 node bin/distillery.js models build-bench bench/models
 out=${OUT:-/tmp}
 for device in webgpu cuda; do
-  node --import tsx bench/teacher.ts --model bench/models/bert-base --device "$device" --dtypes fp32,q8 2>&1 | tee "$out/teacher-$device.txt"
+  node --import tsx bench/teacher.ts --model bench/models/bench-bert-base --device "$device" --dtypes fp32,q8 2>&1 | tee "$out/teacher-$device.txt"
 done
