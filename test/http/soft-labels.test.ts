@@ -123,3 +123,21 @@ describe('POST /v1/soft-labels', () => {
     assert.match(hostile.headers.get('x-request-id')!, /^[0-9a-f-]{36}$/);
   });
 });
+
+test('the embedded default teacher (demo) labels clear sentiment correctly over HTTP', async () => {
+  const { loadConfig } = await import('../../src/config.ts');
+  const demo = loadConfig({}, {}).teachers[0]!;
+  assert.equal(demo.name, 'demo');
+  const svc = await startTestService({ teachers: [demo] });
+  try {
+    const res = await post(`${svc.url}/v1/soft-labels`, { inputs: ['a warm, funny and moving film', 'dull, lifeless and far too long'], outputs: { temperatures: [1, 2] } });
+    assert.equal(res.status, 200);
+    const body = (await res.json()) as SoftLabelsBody;
+    assert.deepEqual(body.teacher.labels, ['NEGATIVE', 'POSITIVE']);
+    assert.deepEqual(body.results.map((r) => r.label), ['POSITIVE', 'NEGATIVE']);
+    assert.ok(body.results[0]!.probs![0]!.values[1]! > 0.7);
+    assert.ok(body.results[1]!.probs![0]!.values[0]! > 0.7);
+  } finally {
+    await svc.close();
+  }
+});
