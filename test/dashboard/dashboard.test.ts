@@ -174,6 +174,14 @@ describe('dashboard in Chromium', () => {
     await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-report.png'), clip: { x: 0, y: 0, width: 1360, height: 1100 } });
     await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-report-full.png'), fullPage: true });
 
+    // the examples table pages through the originals, 25 at a time
+    assert.equal(await page.textContent('.pager .muted'), `originals 1–25 of ${report.totals.originals}`);
+    await page.click('#examples-next');
+    await page.waitForSelector('#examples-prev', { timeout: 10_000 });
+    assert.equal(await page.textContent('.pager .muted'), `originals 26–30 of ${report.totals.originals}`);
+    const page2 = await api<DatasetReport>('/v1/datasets/sst2-head/report?offset=25&groups=25');
+    assert.deepEqual(await page.$$eval('#examples-table tr.original', (rows) => rows.map((r) => r.getAttribute('data-id'))), page2.examples.map((g) => g.original.id));
+
     // teacher evaluation: reliability diagram and temperature sweep from the pipeline's eval metrics
     await open('eval/sst2-head', 'eval');
     const ev = await api<TeacherEvaluation>('/v1/datasets/sst2-head/eval');

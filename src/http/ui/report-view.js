@@ -54,7 +54,18 @@ function attentionPanel(report, loadAttention) {
   return { panel, show, enabled: report.attentionLayers.length > 0 };
 }
 
-export function renderReport(root, report, { loadAttention } = {}) {
+function pagerView(report, pager) {
+  const shown = report.examples.length;
+  const from = pager?.offset ?? 0;
+  const total = report.totals.originals;
+  const info = h('span.muted', {}, shown === 0 ? 'no originals in this window' : `originals ${from + 1}–${from + shown} of ${total}`);
+  if (!pager) return h('p.pager', {}, info);
+  const prev = from > 0 ? h('a', { href: pager.href(Math.max(0, from - pager.groups)), id: 'examples-prev' }, '← previous') : null;
+  const next = from + shown < total ? h('a', { href: pager.href(from + pager.groups), id: 'examples-next' }, 'next →') : null;
+  return h('p.pager', {}, prev, ' ', info, ' ', next);
+}
+
+export function renderReport(root, report, { loadAttention, pager } = {}) {
   const labels = report.teacher?.labels ?? [];
   const maxEntropy = Math.log(Math.max(2, labels.length));
   const t = report.totals;
@@ -120,7 +131,8 @@ export function renderReport(root, report, { loadAttention } = {}) {
     ),
     report.ops.length === 0 ? h('p.muted', {}, 'No augmentations in this dataset.') : null,
     report.ops.some((o) => o.duplicateShare === null) ? h('p.muted', {}, 'n/a: the job that made this dataset did not record per-op duplicate counts (manifest.augmentStats.byOp).') : null,
-    h('h3', {}, 'Examples'),
+    h('h3', { id: 'examples' }, 'Examples'),
+    pagerView(report, pager),
     h('table.examples', { id: 'examples-table' }, h('thead', {}, h('tr', {}, ['id / op', 'text (changed words highlighted)', 'gold', 'teacher', 'soft label (T = 1)', ''].map((c) => h('th', {}, c)))), h('tbody', {}, exampleRows)),
     h('h3', {}, 'Attention'),
     att.enabled ? att.panel : h('p.muted', { id: 'attention-panel' }, 'No attentions stored for this dataset (run a job with outputs.attentions and a teacher that exposes them).'),
