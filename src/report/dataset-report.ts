@@ -171,6 +171,7 @@ export function buildDatasetReport(store: Store, datasetId: string, opts: Report
   const maxEntropy = Math.log(Math.max(2, labels.length));
   return {
     dataset: { id: dataset.id, name: dataset.name, created: dataset.created },
+    teachers: store.datasetTeachers(datasetId).map((t) => ({ name: t.info?.name ?? t.fingerprint.slice(0, 12), fingerprint: t.fingerprint })),
     teacher: info ? { name: info.name, fingerprint: info.fingerprint, labels: [...labels], device: info.device, dtype: info.dtype } : null,
     totals,
     labels: [...labelCounts.values()],

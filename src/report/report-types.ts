@@ -54,6 +54,8 @@ export interface ExampleGroup {
 export interface DatasetReport {
   dataset: { id: string; name: string; created: string };
   teacher: { name: string; fingerprint: string; labels: string[]; device: string; dtype: string } | null;
+  /** every teacher that labelled the dataset (ensembles); the report is about `teacher` */
+  teachers: { name: string; fingerprint: string }[];
   totals: { examples: number; originals: number; augmentations: number; labelled: number };
   labels: LabelCount[];
   /** max probability at T = 1 */

@@ -94,7 +94,7 @@ describe('dashboard in Chromium', () => {
     assert.equal(err, null, `page error: ${err ? await err.textContent() : ''}`);
   }
 
-  async function startJobFromForm(dataset: string, teacher: string, attentions: boolean): Promise<string> {
+  async function startJobFromForm(dataset: string, teachers: string[], attentions: boolean): Promise<string> {
     await open('jobs', 'jobs');
     await page.fill('input[name="dataset"]', dataset);
     await page.setInputFiles('#upload', corpusFile);
@@ -102,7 +102,7 @@ describe('dashboard in Chromium', () => {
     assert.equal(await page.inputValue('#corpus'), 'uploads/sst2-head.jsonl');
     await page.selectOption('select[name="recipe"]', 'eda');
     for (const box of await page.$$('input[name="teacher"]')) {
-      const want = (await box.getAttribute('value')) === teacher;
+      const want = teachers.includes((await box.getAttribute('value'))!);
       if ((await box.isChecked()) !== want) await box.click();
     }
     if (attentions) await page.check('input[name="attentions"]');
@@ -117,7 +117,7 @@ describe('dashboard in Chromium', () => {
   }
 
   test('start a job from the form, watch it finish, read its report', async () => {
-    const jobId = await startJobFromForm('sst2-head', 'demo', false);
+    const jobId = await startJobFromForm('sst2-head', ['demo'], false);
     await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-jobs.png'), fullPage: true });
     const job = await api<{ state: string; result: { records: number; examples: number } }>(`/v1/jobs/${jobId}`);
     assert.equal(job.state, 'done');
@@ -195,9 +195,14 @@ describe('dashboard in Chromium', () => {
   });
 
   test('attention heatmap with layer and head select, for a job that stored attentions', async () => {
-    await startJobFromForm('sst2-head-attn', 'tiny', true);
-    await open('report/sst2-head-attn', 'report');
-    const report = await api<DatasetReport>('/v1/datasets/sst2-head-attn/report');
+    // an ensemble: both teachers label the dataset; the report is about one at a time
+    await startJobFromForm('sst2-head-attn', ['tiny', 'demo'], true);
+    const tinyFp = (await api<{ teachers: { name: string; info?: { fingerprint: string } }[] }>('/v1/teachers')).teachers.find((t) => t.name === 'tiny')!.info!.fingerprint;
+    await open(`report/sst2-head-attn/0/${tinyFp}`, 'report');
+    const report = await api<DatasetReport>(`/v1/datasets/sst2-head-attn/report?teacher=${tinyFp}`);
+    assert.deepEqual(report.teachers.map((t) => t.name).sort(), ['demo', 'tiny']);
+    assert.equal(report.teacher?.name, 'tiny');
+    assert.match((await page.textContent('#report-totals'))!, /teacher tiny/);
     assert.ok(report.attentionLayers.length > 1);
     const id = report.examples[0]!.original.id;
     await page.click(`#examples-table tr[data-id="${id}"] button`);
@@ -225,6 +230,14 @@ describe('dashboard in Chromium', () => {
     assert.notEqual(a.sum, b.sum, 'another layer/head draws another map');
     await page.$eval('#attention-panel', (el) => el.scrollIntoView());
     await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-attention.png'), fullPage: false });
+
+    // the teacher picker switches the whole report to the other teacher
+    const demoFp = report.teachers.find((t) => t.name === 'demo')!.fingerprint;
+    await page.selectOption('#report-teacher', demoFp);
+    await page.waitForFunction(() => document.querySelector('#report-totals')?.textContent?.includes('teacher demo'), undefined, { timeout: 10_000 });
+    const demoReport = await api<DatasetReport>(`/v1/datasets/sst2-head-attn/report?teacher=${demoFp}`);
+    assert.deepEqual(await page.$$eval('#confidence-chart rect.bar', (els) => els.map((e) => Number(e.getAttribute('data-count')))), demoReport.confidence.counts);
+    assert.deepEqual(await page.$$eval('#label-chart text', (els) => els.map((e) => e.textContent)).then((t) => t.filter((x) => x === 'NEGATIVE' || x === 'POSITIVE')), ['NEGATIVE', 'POSITIVE']);
   });
 
   test('teachers and datasets pages list what the API lists', async () => {

@@ -81,6 +81,7 @@ describe('dataset report', () => {
     const r = buildDatasetReport(store, 'hand');
     assert.deepEqual(r.totals, { examples: 5, originals: 2, augmentations: 3, labelled: 5 });
     assert.equal(r.teacher?.name, 'hand');
+    assert.deepEqual(r.teachers, [{ name: 'hand', fingerprint: INFO.fingerprint }]);
     assert.deepEqual(r.labels, [
       { label: 'NEGATIVE', gold: 0, teacherOriginals: 1, teacherAll: 3 },
       { label: 'POSITIVE', gold: 2, teacherOriginals: 1, teacherAll: 2 },

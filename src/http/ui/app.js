@@ -155,13 +155,17 @@ async function jobsPage() {
 
 const GROUPS = 25;
 
-async function reportPage(id, offset) {
-  const report = await api(`/v1/datasets/${encodeURIComponent(id)}/report?offset=${offset}&groups=${GROUPS}`);
+async function reportPage(id, offset, teacher) {
+  const tq = teacher ? `&teacher=${encodeURIComponent(teacher)}` : '';
+  const report = await api(`/v1/datasets/${encodeURIComponent(id)}/report?offset=${offset}&groups=${GROUPS}${tq}`);
   const root = h('div', { id: 'report' });
   main.replaceChildren(h('p', {}, h('a', { href: `#/eval/${id}` }, 'teacher evaluation →')), root);
   renderReport(root, report, {
-    loadAttention: (exampleId) => api(`/v1/datasets/${encodeURIComponent(id)}/examples/${encodeURIComponent(exampleId)}/attention`),
-    pager: { offset, groups: GROUPS, href: (o) => `#/report/${encodeURIComponent(id)}/${o}` },
+    loadAttention: (exampleId) => api(`/v1/datasets/${encodeURIComponent(id)}/examples/${encodeURIComponent(exampleId)}/attention${tq.replace('&', '?')}`),
+    pager: { offset, groups: GROUPS, href: (o) => `#/report/${encodeURIComponent(id)}/${o}${teacher ? `/${encodeURIComponent(teacher)}` : ''}` },
+    pickTeacher: (fp) => {
+      location.hash = `#/report/${encodeURIComponent(id)}/0/${encodeURIComponent(fp)}`;
+    },
   });
   if (offset > 0) document.getElementById('examples')?.scrollIntoView();
 }
@@ -174,13 +178,13 @@ async function evalPage(id) {
 }
 
 async function route() {
-  const [, page = 'jobs', arg, arg2] = location.hash.split('/');
+  const [, page = 'jobs', arg, arg2, arg3] = location.hash.split('/');
   for (const a of document.querySelectorAll('nav a')) a.classList.toggle('active', a.getAttribute('href') === `#/${page}`);
   main.replaceChildren(h('p.muted', {}, 'loading…'));
   try {
     if (page === 'teachers') await teachersPage();
     else if (page === 'datasets') await datasetsPage();
-    else if (page === 'report' && arg) await reportPage(decodeURIComponent(arg), Math.max(0, Number.parseInt(arg2 ?? '0', 10) || 0));
+    else if (page === 'report' && arg) await reportPage(decodeURIComponent(arg), Math.max(0, Number.parseInt(arg2 ?? '0', 10) || 0), arg3 ? decodeURIComponent(arg3) : undefined);
     else if (page === 'eval' && arg) await evalPage(decodeURIComponent(arg));
     else await jobsPage();
   } catch (e) {

@@ -65,7 +65,14 @@ function pagerView(report, pager) {
   return h('p.pager', {}, prev, ' ', info, ' ', next);
 }
 
-export function renderReport(root, report, { loadAttention, pager } = {}) {
+function teacherPicker(report, pickTeacher) {
+  if (!pickTeacher || report.teachers.length < 2) return null;
+  const sel = h('select', { id: 'report-teacher' }, report.teachers.map((t) => h('option', { value: t.fingerprint, selected: t.fingerprint === report.teacher?.fingerprint }, t.name)));
+  sel.addEventListener('change', () => pickTeacher(sel.value));
+  return h('label.slider', {}, 'Teacher ', sel);
+}
+
+export function renderReport(root, report, { loadAttention, pager, pickTeacher } = {}) {
   const labels = report.teacher?.labels ?? [];
   const maxEntropy = Math.log(Math.max(2, labels.length));
   const t = report.totals;
@@ -111,6 +118,7 @@ export function renderReport(root, report, { loadAttention, pager } = {}) {
       h('span', { 'data-k': 'labelled' }, `${t.labelled} labelled`),
       report.teacher ? ` · teacher ${report.teacher.name} (${report.teacher.fingerprint.slice(0, 12)}, ${report.teacher.device} ${report.teacher.dtype})` : ' · no teacher outputs',
     ),
+    teacherPicker(report, pickTeacher),
     h(
       'div.charts',
       {},
