@@ -9,6 +9,7 @@ import type { Example, TeacherInfo } from '../../src/core/types.ts';
 import { buildDatasetReport } from '../../src/report/dataset-report.ts';
 import { exampleAttention } from '../../src/report/example-attention.ts';
 import { histogram } from '../../src/report/histogram.ts';
+import { ReportCache } from '../../src/report/report-cache.ts';
 import { evaluateTeacher } from '../../src/report/teacher-evaluation.ts';
 import { inputHash, openStore, type Store } from '../../src/store/index.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
@@ -142,5 +143,21 @@ describe('dataset report', () => {
   test('an unknown dataset or teacher is a NOT_FOUND with a hint', () => {
     assert.throws(() => buildDatasetReport(store, 'nope'), (e: Error & { code?: string }) => e.code === 'NOT_FOUND');
     assert.throws(() => buildDatasetReport(store, 'hand', { teacher: 'other' }), /has no teacher "other"/);
+  });
+
+  test('report cache: finished datasets are remembered until their teachers change; others are recomputed', () => {
+    const cache = new ReportCache(store);
+    const running = cache.get('hand');
+    assert.notEqual(cache.get('hand'), running, 'no "done" in the manifest: recomputed');
+    store.setDatasetManifest('hand', { status: 'done', augmentStats: { byOp: { synonym: { produced: 3, duplicates: 1 }, swap: { produced: 1, duplicates: 0 } } } });
+    const done = cache.get('hand');
+    assert.equal(cache.get('hand'), done);
+    assert.notEqual(cache.get('hand', { exampleOffset: 1 }), done, 'another window is another entry');
+    assert.deepEqual(cache.get('hand', { exampleOffset: 1 }).totals, done.totals);
+    store.registerTeacher({ ...INFO, name: 'second', fingerprint: 'e'.repeat(64) });
+    store.linkTeacher('hand', 'e'.repeat(64), { logits: true, temperatures: [1], encoding: 'fp32' });
+    const after = cache.get('hand');
+    assert.notEqual(after, done);
+    assert.equal(after.teachers.length, 2);
   });
 });

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import express, { Router } from 'express';
 import { z } from 'zod';
 import { DistilleryError } from '../../core/errors.ts';
-import { buildDatasetReport } from '../../report/dataset-report.ts';
+import { ReportCache } from '../../report/report-cache.ts';
 import { exampleAttention } from '../../report/example-attention.ts';
 import { evaluateTeacher } from '../../report/teacher-evaluation.ts';
 import { withTokenLabels, type TokenLabeler } from '../../report/token-labels.ts';
@@ -38,6 +38,7 @@ const teacherQuery = (q: unknown): string | undefined => (typeof q === 'string' 
 
 function routes(deps: DashboardDeps): Router {
   const { store, corpora } = deps;
+  const reports = new ReportCache(store);
   const router = Router();
   router.use(express.static(UI_DIR, { index: 'index.html', fallthrough: true }));
 
@@ -55,7 +56,7 @@ function routes(deps: DashboardDeps): Router {
 
   router.get('/v1/datasets/:id/report', (req, res) => {
     res.json(
-      buildDatasetReport(store, req.params.id, {
+      reports.get(req.params.id, {
         ...(teacherQuery(req.query.teacher) ? { teacher: teacherQuery(req.query.teacher)! } : {}),
         exampleOffset: intParam(req.query.offset, 0, 1e9),
         exampleGroups: intParam(req.query.groups, 25, 500),
