@@ -16,6 +16,11 @@ export function readJsonl<T = Record<string, unknown>>(relative: string): T[] {
 
 export const sst2Dev = (): { text: string; label: number }[] => readJsonl('sst2/dev.jsonl');
 
+/**
+ * Peak resident memory of this process. getrusage's maxRSS would carry the parent's peak across
+ * exec on Linux, so read VmHWM instead.
+ */
 export function peakRssMb(): number {
-  return Math.round(process.resourceUsage().maxRSS / 1024);
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+  return m ? Math.round(Number(m[1]) / 1024) : Math.round(process.resourceUsage().maxRSS / 1024);
 }

@@ -8,7 +8,8 @@
  *               logits blob, max |logit error|, and KL(p_fp32 || p_decoded) at T = 1, 2, 4
  *               (mean and max over the corpus)
  *
- *   npx tsx bench/store-labelling.ts [--model models/demo-sentiment] [--repeat 3]
+ *   npx tsx bench/store-labelling.ts [--model models/demo-sentiment] [--repeat 3] [--limit N]
+ *   (--model ../main/bench/models/bench-bert-base --limit 100 --repeat 1: a BERT-base-sized teacher)
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,6 +24,7 @@ const { values } = parseArgs({
   options: {
     model: { type: 'string', default: path.join(REPO_ROOT, 'models/demo-sentiment') },
     repeat: { type: 'string', default: '3' },
+    limit: { type: 'string' },
   },
 });
 
@@ -36,7 +38,9 @@ function softmax64(z: ArrayLike<number>, t: number): Float64Array {
   const sum = e.reduce((a, b) => a + b, 0);
   return e.map((x) => x / sum);
 }
-const texts: TextInput[] = sst2Dev().map((r) => ({ text: r.text }));
+const texts: TextInput[] = sst2Dev()
+  .slice(0, values.limit ? Number(values.limit) : undefined)
+  .map((r) => ({ text: r.text }));
 const teacher = await OnnxTeacher.load({ name: 'demo-sentiment', dir: values.model! });
 const fp = teacher.info.fingerprint;
 const spec: OutputSpec = { logits: true, temperatures: TEMPS, hidden: { layers: 'last', pooling: 'cls' }, encoding: 'fp32' };
@@ -73,7 +77,7 @@ try {
   const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   const f = median(firsts);
   const h = median(hits);
-  console.log(`cache hit: SST-2 dev, ${texts.length} texts, teacher ${teacher.info.name} (${teacher.info.device}), spec logits + T=${TEMPS.join(',')} + last hidden cls, median of ${values.repeat}`);
+  console.log(`cache hit: SST-2 dev, ${texts.length} texts, teacher ${path.basename(values.model!)} (${teacher.info.device}), spec logits + T=${TEMPS.join(',')} + last hidden cls, median of ${values.repeat}`);
   console.log(`  first pass (missing -> infer -> put -> get)   ${f.toFixed(1)} ms   ${Math.round(texts.length / (f / 1000))} texts/s`);
   console.log(`  cache hit  (missing -> get)                   ${h.toFixed(1)} ms   ${Math.round(texts.length / (h / 1000))} texts/s   speed-up ${(f / h).toFixed(1)}x`);
 

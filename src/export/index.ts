@@ -3,7 +3,7 @@
  * manifest (`<prefix>.<format>.manifest.json`) beside the files. Streaming and deterministic: the
  * same dataset gives the same bytes, and memory holds one row group at a time.
  */
-import { createReadStream, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createReadStream, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
@@ -40,6 +40,10 @@ export function exportDataset(store: Store, datasetId: string, opts: ExportOptio
   });
   const outDir = resolve(opts.outDir);
   mkdirSync(outDir, { recursive: true });
+  // shards of an earlier, larger export would be picked up by a `*.parquet` glob: remove them
+  const prefix = opts.prefix ?? datasetId;
+  const stale = new RegExp(`^${prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}-\\d{5}\\.${opts.format}(\\.partial)?$`);
+  for (const f of readdirSync(outDir)) if (stale.test(f)) rmSync(join(outDir, f));
   const { files, rows, skipped } = WRITERS[opts.format](store, plan, { ...opts, outDir });
   const manifest: ExportManifest = {
     format: opts.format,
@@ -52,7 +56,7 @@ export function exportDataset(store: Store, datasetId: string, opts: ExportOptio
     files,
     command: opts.command ?? `distillery export ${datasetId} --format ${opts.format} --out ${opts.outDir}`,
   };
-  const manifestPath = join(outDir, manifestName(opts.prefix ?? datasetId, opts.format));
+  const manifestPath = join(outDir, manifestName(prefix, opts.format));
   writeFileSync(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
   return { manifest, manifestPath };
 }

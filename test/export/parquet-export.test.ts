@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
@@ -125,4 +125,12 @@ test('parquet: export stream is one readable file; bad format and unknown datase
   assert.throws(() => exportDataset(store, 'nope', { format: 'parquet', outDir: join(dir, 'x') }), /no dataset 'nope'/);
   assert.throws(() => exportDataset(store, 'pq', { format: 'parquet', outDir: join(dir, 'x'), temperatures: [0] }), /temperature 0/);
   assert.equal(FULL_SPEC.encoding, 'fp16');
+});
+
+test('parquet: re-exporting into the same directory removes shards of the earlier export', () => {
+  const out = join(dir, 'reuse');
+  exportDataset(store, 'pq', { format: 'parquet', outDir: out, shardRows: 10 });
+  const { manifest } = exportDataset(store, 'pq', { format: 'parquet', outDir: out, shardRows: 100 });
+  const left = readdirSync(out).filter((f) => f.endsWith('.parquet'));
+  assert.deepEqual(left, manifest.files.map((f) => f.path));
 });
