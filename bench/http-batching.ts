@@ -53,7 +53,12 @@ async function measure(teacher: string, merged: boolean) {
       timeout: 60,
       requests: [{ method: 'POST', headers: { 'content-type': 'application/json' }, setupRequest: (req) => ({ ...req, body: body() }) }],
     });
-    const metrics = await server.metrics();
+    // Calls still in the model when the run ended count too: wait for the queue to drain.
+    let metrics = await server.metrics();
+    while (!new RegExp(`^distillery_queue_depth\\{teacher="${teacher}"\\} 0$`, 'm').test(metrics)) {
+      await new Promise((r) => setTimeout(r, 200));
+      metrics = await server.metrics();
+    }
     return {
       teacher,
       mode: merged ? 'merged' : 'per-request',

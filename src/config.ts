@@ -60,8 +60,10 @@ const configSchema = z
       .object({
         /** merge concurrent requests for the same teacher; off = one model call per request */
         enabled: z.boolean(),
-        /** how long the first queued text waits for company */
+        /** a batch closes after this long without a new text... */
         maxWaitMs: z.number().min(0).max(1000),
+        /** ...or this long after it opened */
+        maxDelayMs: z.number().min(0).max(10_000),
         /** padded tokens per model call (texts x longest text) */
         tokenBudget: z.number().int().min(16),
         maxBatchTexts: z.number().int().min(1),
@@ -98,7 +100,7 @@ function defaults(): z.input<typeof configSchema> {
     allowInsecureRemote: false,
     logLevel: 'info',
     teachers: [{ name: 'demo', path: path.join(modelsDir, 'demo-sentiment'), dtype: 'fp32', device: 'cpu' }],
-    batching: { enabled: true, maxWaitMs: 5, tokenBudget: 8192, maxBatchTexts: 64 },
+    batching: { enabled: true, maxWaitMs: 5, maxDelayMs: 50, tokenBudget: 8192, maxBatchTexts: 64 },
     limits: { maxTextsPerRequest: 64, maxCharsPerText: 4000, queueBound: 1024, bodyLimit: '1mb', retryAfterSeconds: 1, maxRunningJobs: 2 },
   };
 }

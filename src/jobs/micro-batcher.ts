@@ -1,7 +1,7 @@
 /**
  * Cross-request micro-batching for one teacher.
  *
- * Texts from concurrent callers wait up to `maxWaitMs` for company, then go to the model together in
+ * Texts from concurrent callers wait for company (see #schedule), then go to the model together in
  * token-budget batches (texts x longest text <= tokenBudget). One model call runs at a time per teacher:
  * on a CPU the runtime already uses every core, so a second concurrent call only adds contention; texts
  * that arrive meanwhile join the next batch. Identical inputs within a batch are computed once.
@@ -13,7 +13,10 @@ import type { OutputSpec, TeacherOutput, TeacherRunner, TextInput } from '../cor
 
 export interface MicroBatcherOptions {
   enabled: boolean;
+  /** quiet time that closes a batch */
   maxWaitMs: number;
+  /** longest a batch stays open while texts keep coming */
+  maxDelayMs: number;
   tokenBudget: number;
   maxBatchTexts: number;
   /** texts waiting or in the model before submit() refuses with OVERLOADED */
@@ -62,11 +65,13 @@ export class MicroBatcher {
   #inFlight = 0;
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
+  #windowStart: number | undefined;
   #nextRequest = 0;
+  #closed = false;
   #closing: Promise<void> | undefined;
 
   constructor(runner: TeacherRunner, opts: MicroBatcherOptions) {
-    for (const k of ['maxWaitMs', 'tokenBudget', 'maxBatchTexts', 'queueBound'] as const) {
+    for (const k of ['maxWaitMs', 'maxDelayMs', 'tokenBudget', 'maxBatchTexts', 'queueBound'] as const) {
       if (!Number.isFinite(opts[k]) || opts[k] < 0) throw new TypeError(`Expected \`${k}\` to be a finite number >= 0, got ${opts[k]}`);
     }
     this.#runner = runner;
@@ -79,7 +84,7 @@ export class MicroBatcher {
   }
 
   submit(inputs: TextInput[], spec: OutputSpec): Promise<TeacherOutput[]> {
-    if (this.#closing) {
+    if (this.#closed) {
       return Promise.reject(new DistilleryError('CANCELLED', 'the server is shutting down', { hint: 'retry against another instance or after restart' }));
     }
     if (inputs.length === 0) return Promise.resolve([]);
@@ -103,18 +108,27 @@ export class MicroBatcher {
     return Promise.all(promises);
   }
 
+  /**
+   * A sliding window: the batch closes once no new text came for maxWaitMs, or maxDelayMs after it
+   * opened. A fixed window is not enough: onnxruntime-node runs the model on the main thread, so the
+   * requests that arrive during a model call are all parsed right after it, a few ms apart, and a fixed
+   * 5 ms window would close after the first few of them.
+   */
   #schedule(): void {
     if (this.#running || this.#pending.length === 0) return;
     const full = this.#pendingTokens() >= this.#opts.tokenBudget || this.#pending.length >= this.#opts.maxBatchTexts;
-    if (!this.#opts.enabled || full || this.#opts.maxWaitMs === 0) {
-      this.#clearTimer();
+    this.#clearTimer();
+    if (!this.#opts.enabled || full || this.#opts.maxWaitMs === 0 || this.#closed) {
       this.#start();
-    } else if (!this.#timer) {
-      this.#timer = setTimeout(() => {
-        this.#timer = undefined;
-        this.#start();
-      }, this.#opts.maxWaitMs);
+      return;
     }
+    const now = performance.now();
+    this.#windowStart ??= now;
+    const wait = Math.max(0, Math.min(this.#opts.maxWaitMs, this.#windowStart + this.#opts.maxDelayMs - now));
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.#start();
+    }, wait);
   }
 
   #pendingTokens(): number {
@@ -128,20 +142,14 @@ export class MicroBatcher {
     this.#timer = undefined;
   }
 
+  /** One model call; then the next batch gets its own window, so texts parsed meanwhile can join it. */
   #start(): void {
-    if (this.#running) return;
-    this.#running = this.#drain().finally(() => {
+    if (this.#running || this.#pending.length === 0) return;
+    this.#windowStart = undefined;
+    this.#running = this.#run(this.#takeBatch()).finally(() => {
       this.#running = undefined;
       this.#schedule();
     });
-  }
-
-  /** Runs batches until nothing is pending; texts that arrive during a model call join the next one. */
-  async #drain(): Promise<void> {
-    while (this.#pending.length > 0) {
-      const batch = this.#takeBatch();
-      await this.#run(batch);
-    }
   }
 
   /** Oldest text first; only texts with the same output spec share a model call. */
@@ -200,10 +208,13 @@ export class MicroBatcher {
 
   /** Refuses new texts, lets everything already queued finish. Safe to call twice. */
   close(): Promise<void> {
+    this.#closed = true;
     this.#closing ??= (async () => {
       this.#clearTimer();
-      this.#start();
-      while (this.#running) await this.#running;
+      while (this.#running || this.#pending.length > 0) {
+        if (this.#running) await this.#running;
+        else this.#start();
+      }
     })();
     return this.#closing;
   }

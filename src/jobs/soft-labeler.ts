@@ -13,7 +13,7 @@ export interface TeacherProvider {
 }
 
 export interface SoftLabelerOptions {
-  batching: { enabled: boolean; maxWaitMs: number; tokenBudget: number; maxBatchTexts: number };
+  batching: { enabled: boolean; maxWaitMs: number; maxDelayMs: number; tokenBudget: number; maxBatchTexts: number };
   queueBound: number;
   cache?: OutputCache;
   onBatch?: (teacher: string, stats: BatchStats) => void;

@@ -10,7 +10,7 @@ import { post, startTestService, TINY } from './helpers.ts';
 
 test('close() lets an in-flight request finish, then refuses connections; a second close() is the same promise', async () => {
   // The text waits 300 ms for company, so close() lands while it is queued.
-  const svc = await startTestService({ batching: { maxWaitMs: 300 } });
+  const svc = await startTestService({ batching: { maxWaitMs: 300, maxDelayMs: 300 } });
   await fetch(`${svc.url}/readyz`);
   const inFlight = post(`${svc.url}/v1/soft-labels`, { inputs: ['still answered during shutdown'] });
   await new Promise((r) => setTimeout(r, 50));
@@ -30,7 +30,7 @@ test('close() lets an in-flight request finish, then refuses connections; a seco
 test('`distillery serve` prints where it listens, serves, and exits 0 on SIGTERM with a request in flight', async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'distillery-serve-'));
   const cfg = path.join(dir, 'config.yaml');
-  writeFileSync(cfg, `teachers:\n  - name: tiny\n    path: ${TINY}\nlogLevel: warn\nbatching:\n  maxWaitMs: 300\n`);
+  writeFileSync(cfg, `teachers:\n  - name: tiny\n    path: ${TINY}\nlogLevel: warn\nbatching:\n  maxWaitMs: 300\n  maxDelayMs: 300\n`);
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'src/cli/main.ts'), 'serve', '--port', '0', '--db', path.join(dir, 'd.db'), '--config', cfg], {
     cwd: REPO_ROOT,
     env: { PATH: process.env.PATH ?? '' },

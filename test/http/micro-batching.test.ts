@@ -33,7 +33,7 @@ describe('MicroBatcher', () => {
   test('merges concurrent requests into one model call with the same outputs as separate calls', async () => {
     const runner = new RecordingRunner(teacher);
     const stats: BatchStats[] = [];
-    const b = new MicroBatcher(runner, { enabled: true, maxWaitMs: 50, tokenBudget: 4096, maxBatchTexts: 64, queueBound: 100, onBatch: (s) => stats.push(s) });
+    const b = new MicroBatcher(runner, { enabled: true, maxWaitMs: 50, maxDelayMs: 1000, tokenBudget: 4096, maxBatchTexts: 64, queueBound: 100, onBatch: (s) => stats.push(s) });
     const merged = await Promise.all(texts.map((t) => b.submit([{ text: t }], DEFAULT_OUTPUT_SPEC)));
     assert.deepEqual(runner.calls, [12]);
     assert.equal(stats[0]!.texts, 12);
@@ -48,7 +48,7 @@ describe('MicroBatcher', () => {
     const runner = new RecordingRunner(teacher);
     const est = (t: string) => estimateTokens({ text: t }, teacher.info.maxLength);
     const budget = 3 * Math.max(...texts.map(est));
-    const b = new MicroBatcher(runner, { enabled: true, maxWaitMs: 20, tokenBudget: budget, maxBatchTexts: 64, queueBound: 100 });
+    const b = new MicroBatcher(runner, { enabled: true, maxWaitMs: 20, maxDelayMs: 1000, tokenBudget: budget, maxBatchTexts: 64, queueBound: 100 });
     const seen: string[][] = [];
     runner.infer = (inputs, spec) => {
       seen.push(inputs.map((i) => i.text));
@@ -63,16 +63,29 @@ describe('MicroBatcher', () => {
 
   test('computes identical inputs in one batch once', async () => {
     const runner = new RecordingRunner(teacher);
-    const b = new MicroBatcher(runner, { enabled: true, maxWaitMs: 20, tokenBudget: 4096, maxBatchTexts: 64, queueBound: 100 });
+    const b = new MicroBatcher(runner, { enabled: true, maxWaitMs: 20, maxDelayMs: 1000, tokenBudget: 4096, maxBatchTexts: 64, queueBound: 100 });
     const out = await Promise.all(['same', 'other', 'same'].map((t) => b.submit([{ text: t }], DEFAULT_OUTPUT_SPEC)));
     assert.deepEqual(runner.calls, [2]);
     assert.deepEqual(out[2]![0]!.logits, out[0]![0]!.logits);
     await b.close();
   });
 
+  test('the window slides: texts a few ms apart keep joining the batch past maxWaitMs, up to maxDelayMs', async () => {
+    const runner = new RecordingRunner(teacher);
+    const b = new MicroBatcher(runner, { enabled: true, maxWaitMs: 250, maxDelayMs: 5000, tokenBudget: 4096, maxBatchTexts: 64, queueBound: 100 });
+    const pending: Promise<unknown>[] = [];
+    for (let i = 0; i < 5; i++) {
+      pending.push(b.submit([{ text: texts[i]! }], DEFAULT_OUTPUT_SPEC));
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await Promise.all(pending);
+    assert.deepEqual(runner.calls, [5], 'five texts 100 ms apart (400 ms in all) share one call');
+    await b.close();
+  });
+
   test('disabled: one model call per request', async () => {
     const runner = new RecordingRunner(teacher);
-    const b = new MicroBatcher(runner, { enabled: false, maxWaitMs: 50, tokenBudget: 4096, maxBatchTexts: 64, queueBound: 100 });
+    const b = new MicroBatcher(runner, { enabled: false, maxWaitMs: 50, maxDelayMs: 1000, tokenBudget: 4096, maxBatchTexts: 64, queueBound: 100 });
     await Promise.all([b.submit([{ text: 'a' }, { text: 'b' }], DEFAULT_OUTPUT_SPEC), b.submit([{ text: 'c' }], DEFAULT_OUTPUT_SPEC)]);
     assert.deepEqual(runner.calls, [2, 1]);
     await b.close();
@@ -80,7 +93,7 @@ describe('MicroBatcher', () => {
 
   test('refuses past the queue bound, and close() drains what is queued and is safe twice', async () => {
     const runner = new RecordingRunner(teacher);
-    const b = new MicroBatcher(runner, { enabled: true, maxWaitMs: 1000, tokenBudget: 4096, maxBatchTexts: 64, queueBound: 3 });
+    const b = new MicroBatcher(runner, { enabled: true, maxWaitMs: 1000, maxDelayMs: 1000, tokenBudget: 4096, maxBatchTexts: 64, queueBound: 3 });
     const accepted = b.submit(texts.slice(0, 3).map((text) => ({ text })), DEFAULT_OUTPUT_SPEC);
     await assert.rejects(b.submit([{ text: 'one too many' }], DEFAULT_OUTPUT_SPEC), { code: 'OVERLOADED' });
     assert.equal(b.depth, 3);
@@ -93,7 +106,7 @@ describe('MicroBatcher', () => {
 });
 
 test('concurrent HTTP requests share model calls (metrics show batches of several texts)', async () => {
-  const svc = await startTestService({ batching: { maxWaitMs: 100 } });
+  const svc = await startTestService({ batching: { maxWaitMs: 100, maxDelayMs: 1000 } });
   try {
     await fetch(`${svc.url}/readyz`); // loads the teacher
     const responses = await Promise.all(texts.map((t) => post(`${svc.url}/v1/soft-labels`, { inputs: [t] })));

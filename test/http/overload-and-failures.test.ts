@@ -7,7 +7,7 @@ import { post, problemOf, startTestService, TINY, TINY_TEACHER } from './helpers
 
 test('a flooded queue answers 429 with Retry-After, and the accepted requests still succeed', async () => {
   // Texts wait 400 ms for company, so the queue fills before any model call drains it.
-  const svc = await startTestService({ batching: { maxWaitMs: 400 }, limits: { queueBound: 4, retryAfterSeconds: 2 } });
+  const svc = await startTestService({ batching: { maxWaitMs: 400, maxDelayMs: 400 }, limits: { queueBound: 4, retryAfterSeconds: 2 } });
   try {
     await fetch(`${svc.url}/readyz`);
     const responses = await Promise.all(Array.from({ length: 10 }, (_, i) => post(`${svc.url}/v1/soft-labels`, { inputs: [`flood ${i}`] })));
