@@ -111,17 +111,26 @@ async function rssChild(): Promise<void> {
   let sampled = 0;
   /** RSS (MB) after each tenth of the corpus: flat memory means this stops growing */
   const curve: number[] = [];
+  /** live JS heap (MB) after a full GC at each tenth, when run with --expose-gc: growth here would be a leak */
+  const heap: number[] = [];
+  const gc = (globalThis as { gc?: () => void }).gc;
   const t0 = performance.now();
   const result = await runJob({
     ...opts,
     onProgress: (e) => {
       const rss = process.memoryUsage().rss;
       sampled = Math.max(sampled, rss);
-      if (e.totalRecords && e.records >= ((curve.length + 1) / 10) * e.totalRecords) curve.push(Math.round(rss / 2 ** 20));
+      if (e.totalRecords && e.records >= ((curve.length + 1) / 10) * e.totalRecords) {
+        curve.push(Math.round(rss / 2 ** 20));
+        if (gc) {
+          gc();
+          heap.push(Math.round(process.memoryUsage().heapUsed / 2 ** 20));
+        }
+      }
     },
   });
   const s = seconds(t0);
-  console.log(JSON.stringify({ corpus: values.corpus, variants, records: result.records, examples: result.examples, seconds: Number(s.toFixed(1)), examplesPerSecond: Number((result.examples / s).toFixed(1)), peakRssMb: peakRssMb(), maxSampledRssMb: Math.round(sampled / 2 ** 20), rssMbPerTenth: curve }));
+  console.log(JSON.stringify({ corpus: values.corpus, variants, records: result.records, examples: result.examples, seconds: Number(s.toFixed(1)), examplesPerSecond: Number((result.examples / s).toFixed(1)), peakRssMb: peakRssMb(), maxSampledRssMb: Math.round(sampled / 2 ** 20), rssMbPerTenth: curve, ...(gc ? { heapMbAfterGcPerTenth: heap } : {}) }));
   store.close();
   await registry.close();
   rmSync(dir, { recursive: true, force: true });
@@ -134,7 +143,7 @@ if (mode === 'speed') {
   await rssChild();
 } else if (mode === 'rss') {
   // a child process per measurement, so peak RSS is the job's own
-  const args = ['--import', 'tsx', path.join(REPO_ROOT, 'bench/pipeline.ts'), 'rss', '--child', '--corpus', values.corpus!, '--teacher', values.teacher!, '--variants', values.variants!];
+  const args = ['--expose-gc', '--import', 'tsx', path.join(REPO_ROOT, 'bench/pipeline.ts'), 'rss', '--child', '--corpus', values.corpus!, '--teacher', values.teacher!, '--variants', values.variants!];
   process.stdout.write(execFileSync(process.execPath, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }));
 } else {
   throw new Error(`unknown mode ${mode}: use speed or rss`);

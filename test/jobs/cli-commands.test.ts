@@ -1,0 +1,64 @@
+/** The job commands through the real CLI: eval on the demo teacher, help examples, one-line failures. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { tempDir } from '../helpers/temp-dir.ts';
+import { runCli } from './helpers/cli.ts';
+import { SHARED_DIR, SST2_DEV } from './helpers/pipeline-fixture.ts';
+import type { EvalReport } from '../../src/jobs/eval/evaluate.ts';
+import { Command } from 'commander';
+import { registerRun } from '../../src/cli/commands/run.ts';
+import { registerAugment } from '../../src/cli/commands/augment.ts';
+import { registerLabel } from '../../src/cli/commands/label.ts';
+import { registerExport } from '../../src/cli/commands/export.ts';
+import { registerEval } from '../../src/cli/commands/eval.ts';
+import { registerDatasets } from '../../src/cli/commands/datasets.ts';
+
+const dir = tempDir('distillery-cli-');
+
+test('distillery eval --json on SST-2 dev with the demo teacher', async () => {
+  const r = await runCli(['eval', '--input', SST2_DEV, '--teacher', 'demo', '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  const report = JSON.parse(r.stdout) as EvalReport;
+  assert.equal(report.examples, 872);
+  assert.deepEqual(report.teacher.labels, ['NEGATIVE', 'POSITIVE']);
+  assert.ok(report.accuracy > 0.75 && report.accuracy < 1, `accuracy ${report.accuracy}`);
+  assert.ok(report.macroF1 > 0.7 && report.macroF1 <= report.accuracy + 0.02);
+  assert.equal(report.reliability.reduce((s, b) => s + b.count, 0), 872);
+  assert.deepEqual(report.perClass.map((c) => c.support), [428, 444]);
+  // softer labels as T rises
+  const h = report.temperatures.map((t) => t.meanEntropy);
+  assert.deepEqual(report.temperatures.map((t) => t.temperature), [1, 2, 3, 4, 5]);
+  for (let i = 1; i < h.length; i++) assert.ok(h[i]! > h[i - 1]!);
+  assert.ok(h[4]! <= Math.log(2));
+});
+
+test('eval refuses gold labels the teacher does not have, in one line', async () => {
+  const r = await runCli(['eval', '--input', path.join(SHARED_DIR, 'data/corpora/trec/test.jsonl'), '--teacher', 'demo']);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /^distillery: line 1: gold label "NUM" is not one of the teacher's labels/);
+  assert.equal(r.stderr.trim().split('\n').length, 1);
+});
+
+test('a bad job file fails with exit 1 and one line naming the field', async () => {
+  const job = path.join(dir, 'bad.yaml');
+  writeFileSync(job, 'dataset: x\ncorpus: { path: c.jsonl }\nteachers: [demo]\noutputs: { temperatures: [1, 0] }\n');
+  const r = await runCli(['run', job, '--db', path.join(dir, 'x.db')]);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /^distillery: .*bad\.yaml: outputs\.temperatures\[1\]: expected a number > 0/);
+  assert.equal(r.stderr.trim().split('\n').length, 1);
+});
+
+test('every job command shows an example in --help', () => {
+  const program = new Command('distillery');
+  for (const register of [registerRun, registerAugment, registerLabel, registerExport, registerEval, registerDatasets]) register(program);
+  for (const names of [['run'], ['augment'], ['label'], ['export'], ['eval'], ['datasets', 'list'], ['datasets', 'show'], ['datasets', 'rm'], ['datasets', 'merge']]) {
+    let cmd: Command = program;
+    for (const n of names) cmd = cmd.commands.find((c) => c.name() === n)!;
+    let text = '';
+    cmd.configureOutput({ writeOut: (s) => (text += s) });
+    cmd.outputHelp();
+    assert.match(text, new RegExp(`Example[^\\n]*:\\n(.*\\n)*\\s+distillery ${names.join(' ')}`), `${names.join(' ')} --help has no example`);
+  }
+});
