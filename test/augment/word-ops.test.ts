@@ -7,15 +7,23 @@ import { DeleteOp } from '../../src/augment/ops/delete-op.ts';
 import { InsertOp } from '../../src/augment/ops/insert-op.ts';
 import { SwapOp } from '../../src/augment/ops/swap-op.ts';
 import { SynonymOp } from '../../src/augment/ops/synonym-op.ts';
+import type { WordNetPos } from '../../src/augment/lexicon/wordnet-index.ts';
 import { brillTagger, pennToWordNet } from '../../src/augment/text/pos-tagger.ts';
 import { isStopword } from '../../src/augment/text/stopwords.ts';
 import { TokenizedText } from '../../src/augment/text/tokenized-text.ts';
-import { item, sst2Dev } from './helpers.ts';
+import { item, sst2Dev, synonymKind } from './helpers.ts';
 
 const wn = sharedWordNet();
 const tagger = brillTagger();
 const sentences = sst2Dev(150).map((e) => e.text);
 type Ok = Extract<OpResult, { status: 'ok' }>;
+let inflected = 0;
+
+function isSynonym(before: string, after: string, tag: string, pos: WordNetPos): boolean {
+  const kind = synonymKind(before, after, tag, pos);
+  if (kind === 'inflected') inflected++;
+  return kind !== false;
+}
 
 async function run(op: { apply: SynonymOp['apply'] }, texts: string[], seed = 7): Promise<OpResult[]> {
   return op.apply(texts.map((t, i) => item(t, `s${i}`)), new SeededRng(seed), {});
@@ -40,11 +48,27 @@ test('POS-aware synonym replacement: WordNet synonym of the tagged POS, stopword
       assert.ok(!isStopword(before), `stopword "${before}" replaced`);
       const pos = pennToWordNet(tags[i]!);
       assert.ok(pos, `replaced "${before}" has tag ${tags[i]} with no WordNet POS`);
-      assert.ok(wn.synonyms(before, pos).includes(after.toLowerCase()), `"${after}" is not a ${pos} synonym of "${before}"`);
+      assert.ok(isSynonym(before, after, tags[i]!, pos), `"${after}" is not a ${pos} synonym of "${before}"`);
     }
     assert.ok(r.changed.length <= Math.max(1, Math.floor(0.3 * original.wordCount)));
   });
   assert.ok(checked > 100, `only ${checked} replacements checked`);
+  assert.ok(inflected > 10, `only ${inflected} inflected replacements`);
+});
+
+test('inflected words get synonyms in the same inflection', async () => {
+  const op = new SynonymOp({ alpha: 1, phrases: false });
+  const seen = new Set<string>();
+  for (let seed = 0; seed < 30; seed++) {
+    const [r] = await run(op, ['The films stunned critics .'], seed);
+    if (r!.status === 'ok') seen.add(r!.text);
+  }
+  const nouns = new Set([...seen].map((t) => t.split(' ')[1]));
+  const verbs = new Set([...seen].map((t) => t.split(' ')[2]));
+  assert.ok([...nouns].every((w) => ['films', 'movies', 'pictures', 'flicks', 'moving-pictures'].includes(w!) || tagger.knows(w!, 'NNS')), [...nouns].join());
+  assert.ok(nouns.has('movies') || nouns.has('pictures'), [...nouns].join());
+  assert.ok([...verbs].every((w) => tagger.knows(w!, 'VBD') || tagger.knows(w!, 'VBN')), [...verbs].join());
+  assert.ok(verbs.has('dazed'), [...verbs].join());
 });
 
 test('synonym replacement keeps capitalization and can insert multi-word lemmas with spaces', async () => {

@@ -11,7 +11,8 @@ import type { TextInput } from '../../core/types.ts';
 import { sharedWordNet, type WordNetIndex } from '../lexicon/wordnet-index.ts';
 import type { Scorer } from '../model-interfaces.ts';
 import { ok, skipped, type AugmentOp, type OpContext, type OpItem, type OpResult } from '../op.ts';
-import { brillTagger, pennToWordNet, type PosTagger } from '../text/pos-tagger.ts';
+import { brillTagger, type PosTagger } from '../text/pos-tagger.ts';
+import { PosSynonyms } from '../lexicon/pos-synonyms.ts';
 import { matchCase, type TokenizedText } from '../text/tokenized-text.ts';
 import { argmax } from '../teacher-filter.ts';
 import { checkCount, checkShare, contentWords, edaCount } from './word-choice.ts';
@@ -42,13 +43,13 @@ export class AdversarialOp implements AugmentOp {
   readonly needs = ['scorer'] as const;
   /** synonyms keep the meaning (and the gold label) while aiming to flip the teacher */
   readonly preservesLabel = true;
-  readonly #wordnet: WordNetIndex;
   readonly #tagger: PosTagger;
+  readonly #synonyms: PosSynonyms;
 
   constructor(params: Partial<AdversarialParams> = {}, deps: { wordnet?: WordNetIndex; tagger?: PosTagger } = {}) {
     this.params = Object.freeze({ maxShare: checkShare('maxShare', params.maxShare ?? 0.2), maxCandidates: checkCount('maxCandidates', params.maxCandidates ?? 10) });
-    this.#wordnet = deps.wordnet ?? sharedWordNet();
     this.#tagger = deps.tagger ?? brillTagger();
+    this.#synonyms = new PosSynonyms(deps.wordnet ?? sharedWordNet(), this.#tagger);
   }
 
   async apply(items: readonly OpItem[], _rng: SeededRng, ctx: OpContext): Promise<OpResult[]> {
@@ -125,14 +126,12 @@ export class AdversarialOp implements AugmentOp {
     return results as OpResult[];
   }
 
-  /** Content words with single-word synonyms of the POS the tagger gives them. */
+  /** Content words with single-word synonyms of the POS (and inflection) the tagger gives them. */
   #candidates(text: TokenizedText): { index: number; synonyms: readonly string[] }[] {
     const tags = this.#tagger.tag(text.tokens.map((t) => t.text));
     const out: { index: number; synonyms: readonly string[] }[] = [];
     for (const i of contentWords(text)) {
-      const pos = pennToWordNet(tags[i]!);
-      if (!pos) continue;
-      const synonyms = this.#wordnet.synonyms(text.tokens[i]!.text, pos).filter((s) => !s.includes(' '));
+      const synonyms = this.#synonyms.lookup(text.tokens[i]!.text, tags[i]!).filter((s) => !s.includes(' '));
       if (synonyms.length > 0) out.push({ index: i, synonyms });
     }
     return out;

@@ -1,12 +1,14 @@
 /**
  * Synonym replacement from WordNet. POS-aware by default (Brill tags -> WordNet POS), stopwords protected,
- * multi-word lemmas inserted with spaces, the replaced word's capitalization kept.
+ * multi-word lemmas inserted with spaces, the replaced word's capitalization kept. Inflected words (plural
+ * nouns, verb forms) get synonyms in the same inflection when the tagger's lexicon attests the form.
  * With `posAware: false` it is EDA's synonym replacement (any POS).
  */
 import type { SeededRng } from '../../core/seeded-rng.ts';
-import { sharedWordNet, type WordNetIndex, type WordNetPos } from '../lexicon/wordnet-index.ts';
+import { PosSynonyms } from '../lexicon/pos-synonyms.ts';
+import { sharedWordNet, type WordNetIndex } from '../lexicon/wordnet-index.ts';
 import { ok, skipped, SyncOp, type OpItem, type OpResult } from '../op.ts';
-import { brillTagger, pennToWordNet, type PosTagger } from '../text/pos-tagger.ts';
+import { brillTagger, type PosTagger } from '../text/pos-tagger.ts';
 import { matchCase } from '../text/tokenized-text.ts';
 import { checkShare, contentWords, edaCount } from './word-choice.ts';
 
@@ -24,12 +26,14 @@ export class SynonymOp extends SyncOp {
   readonly preservesLabel = true;
   readonly #wordnet: WordNetIndex;
   readonly #tagger: PosTagger | undefined;
+  readonly #posSynonyms: PosSynonyms | undefined;
 
   constructor(params: Partial<SynonymParams> = {}, deps: { wordnet?: WordNetIndex; tagger?: PosTagger } = {}) {
     super();
     this.params = Object.freeze({ alpha: checkShare('alpha', params.alpha ?? 0.1), posAware: params.posAware ?? true, phrases: params.phrases ?? true });
     this.#wordnet = deps.wordnet ?? sharedWordNet();
     this.#tagger = this.params.posAware ? (deps.tagger ?? brillTagger()) : undefined;
+    this.#posSynonyms = this.#tagger ? new PosSynonyms(this.#wordnet, this.#tagger) : undefined;
   }
 
   applyOne(item: OpItem, rng: SeededRng): OpResult {
@@ -38,9 +42,10 @@ export class SynonymOp extends SyncOp {
     const tags = this.#tagger?.tag(text.tokens.map((t) => t.text));
     const candidates: { index: number; synonyms: readonly string[] }[] = [];
     for (const i of contentWords(text)) {
-      const pos: WordNetPos | undefined = tags ? pennToWordNet(tags[i]!) : undefined;
-      if (tags && !pos) continue;
-      let synonyms = this.#wordnet.synonyms(text.tokens[i]!.text, pos);
+      const word = text.tokens[i]!.text;
+      let synonyms: readonly string[];
+      if (tags) synonyms = this.#posSynonyms!.lookup(word, tags[i]!);
+      else synonyms = this.#wordnet.synonyms(word);
       if (!this.params.phrases) synonyms = synonyms.filter((s) => !s.includes(' '));
       if (synonyms.length > 0) candidates.push({ index: i, synonyms });
     }

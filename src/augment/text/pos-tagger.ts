@@ -15,6 +15,8 @@ interface BrillModule {
 export interface PosTagger {
   /** Penn Treebank tag per token */
   tag(tokens: readonly string[]): string[];
+  /** whether the tagger's lexicon lists `word` with `tag` (used to accept only attested inflections) */
+  knows(word: string, tag: string): boolean;
 }
 
 let shared: PosTagger | undefined;
@@ -24,11 +26,16 @@ export function brillTagger(): PosTagger {
   if (shared) return shared;
   const require = createRequire(import.meta.url);
   const brill = require('natural/lib/natural/brill_pos_tagger/index.js') as BrillModule;
-  const tagger = new brill.BrillPOSTagger(new brill.Lexicon('EN', 'NN', 'NNP'), new brill.RuleSet('EN'));
+  const lexicon = new brill.Lexicon('EN', 'NN', 'NNP') as { lexicon: Record<string, string[] | undefined> };
+  const tagger = new brill.BrillPOSTagger(lexicon, new brill.RuleSet('EN'));
   shared = {
     tag(tokens) {
       if (tokens.length === 0) return [];
       return tagger.tag(tokens.slice()).taggedWords.map((w) => w.tag);
+    },
+    knows(word, tag) {
+      const tags = Object.hasOwn(lexicon.lexicon, word) ? lexicon.lexicon[word] : undefined;
+      return Array.isArray(tags) && tags.includes(tag);
     },
   };
   return shared;
