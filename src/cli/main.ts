@@ -14,7 +14,6 @@ import { registerReport } from './commands/report.ts';
 const program = new Command('distillery')
   .description('Make knowledge-distillation datasets: augment, label with a teacher, store soft labels, export.')
   .showHelpAfterError();
-
 registerModels(program);
 registerRun(program);
 registerEval(program);
