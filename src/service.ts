@@ -19,6 +19,7 @@ import { StoreOutputCache } from './jobs/output-cache.ts';
 import { SoftLabeler } from './jobs/soft-labeler.ts';
 import { openStore, type Store } from './store/index.ts';
 import { TeacherRegistry } from './teacher/registry.ts';
+import { createDashboard } from './http/dashboard/create-dashboard.ts';
 
 export interface Service {
   readonly url: string;
@@ -86,6 +87,7 @@ export async function startService(config: Config, opts: ServiceOptions = {}): P
     jobsModule(jobs),
     datasetsModule(store),
     augmentModule({ labeler, teacherNames: registry.names(), defaultTeacher, maxTexts: config.limits.maxTextsPerRequest, maxChars: config.limits.maxCharsPerText }),
+    createDashboard({ store, registry, corporaDirs: config.corporaDirs }).module,
   ];
   const app = createApp({ config, logger, metrics, labeler, teachers: registry, readiness, modules });
   let server;
