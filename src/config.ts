@@ -26,13 +26,17 @@ export const teacherConfigSchema = z
     device: z.enum(['cpu', 'cuda', 'webgpu', 'auto']).default('cpu'),
     threads: z.number().int().min(1).max(256).optional(),
     maxLength: z.number().int().min(8).max(8192).optional(),
+    /** padded tokens per model batch inside the teacher */
+    tokenBudget: z.number().int().min(16).optional(),
+    maxBatchSize: z.number().int().min(1).optional(),
   })
   .strict()
   .refine((t) => (t.path === undefined) !== (t.hubId === undefined), {
     message: 'give exactly one of `path` or `hubId`',
   });
 
-export type TeacherConfig = z.infer<typeof teacherConfigSchema>;
+/** Structurally a src/teacher TeacherConfig; kept here so the config does not import upward. */
+export type TeacherEntry = z.infer<typeof teacherConfigSchema>;
 
 const configSchema = z
   .object({
@@ -41,6 +45,8 @@ const configSchema = z
     db: z.string().min(1),
     modelsDir: z.string().min(1),
     sharedDir: z.string().min(1),
+    /** folders HTTP jobs may read corpora from (default: <repo>/data and <sharedDir>/data/corpora) */
+    corporaDirs: z.array(z.string().min(1)).min(1).optional(),
     allowRemoteModels: z.boolean(),
     /** bearer tokens; empty means no auth, which is only allowed on loopback */
     apiKeys: z.array(z.string().min(16, 'API keys must be at least 16 characters')),
@@ -54,8 +60,10 @@ const configSchema = z
       .object({
         /** merge concurrent requests for the same teacher; off = one model call per request */
         enabled: z.boolean(),
-        /** how long the first queued text waits for company */
+        /** a batch closes after this long without a new text... */
         maxWaitMs: z.number().min(0).max(1000),
+        /** ...or this long after it opened */
+        maxDelayMs: z.number().min(0).max(10_000),
         /** padded tokens per model call (texts x longest text) */
         tokenBudget: z.number().int().min(16),
         maxBatchTexts: z.number().int().min(1),
@@ -70,12 +78,14 @@ const configSchema = z
         /** express body-parser size, e.g. "1mb" */
         bodyLimit: z.string().regex(/^\d+(b|kb|mb)$/i, 'a size like "512kb" or "1mb"'),
         retryAfterSeconds: z.number().int().min(1),
+        /** jobs running at once; more get 429 */
+        maxRunningJobs: z.number().int().min(1),
       })
       .strict(),
   })
   .strict();
 
-export type Config = Readonly<z.infer<typeof configSchema>>;
+export type Config = Readonly<z.infer<typeof configSchema> & { corporaDirs: string[] }>;
 
 function defaults(): z.input<typeof configSchema> {
   const modelsDir = path.join(REPO_ROOT, 'models');
@@ -90,8 +100,8 @@ function defaults(): z.input<typeof configSchema> {
     allowInsecureRemote: false,
     logLevel: 'info',
     teachers: [{ name: 'demo', path: path.join(modelsDir, 'demo-sentiment'), dtype: 'fp32', device: 'cpu' }],
-    batching: { enabled: true, maxWaitMs: 5, tokenBudget: 8192, maxBatchTexts: 64 },
-    limits: { maxTextsPerRequest: 64, maxCharsPerText: 4000, queueBound: 1024, bodyLimit: '1mb', retryAfterSeconds: 1 },
+    batching: { enabled: true, maxWaitMs: 5, maxDelayMs: 50, tokenBudget: 8192, maxBatchTexts: 64 },
+    limits: { maxTextsPerRequest: 64, maxCharsPerText: 4000, queueBound: 1024, bodyLimit: '1mb', retryAfterSeconds: 1, maxRunningJobs: 2 },
   };
 }
 
@@ -142,6 +152,7 @@ function readConfigFile(file: string): Record<string, unknown> {
   for (const key of ['db', 'modelsDir', 'sharedDir'] as const) {
     if (typeof out[key] === 'string') out[key] = path.resolve(dir, out[key]);
   }
+  if (Array.isArray(out.corporaDirs)) out.corporaDirs = out.corporaDirs.map((d: unknown) => (typeof d === 'string' ? path.resolve(dir, d) : d));
   if (Array.isArray(out.teachers)) {
     out.teachers = out.teachers.map((t: unknown) =>
       isPlainObject(t) && typeof t.path === 'string' ? { ...t, path: path.resolve(dir, t.path) } : t,
@@ -226,7 +237,8 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: Env = process.e
       hint: 'set DISTILLERY_API_KEYS (comma-separated bearer tokens), or set allowInsecureRemote: true in the config file (or DISTILLERY_ALLOW_INSECURE_REMOTE=1) if an open service is really intended',
     });
   }
-  return deepFreeze(cfg);
+  const corporaDirs = cfg.corporaDirs ?? [path.join(REPO_ROOT, 'data'), path.join(cfg.sharedDir, 'data', 'corpora')];
+  return deepFreeze({ ...cfg, corporaDirs });
 }
 
 function deepFreeze<T>(v: T): T {

@@ -1,5 +1,4 @@
 /** What most commands need: the validated config and a teacher registry built from it. */
-import path from 'node:path';
 import { loadConfig, type Config } from '../config.ts';
 import { TeacherRegistry } from '../teacher/registry.ts';
 
@@ -10,11 +9,6 @@ export interface CliContext {
 
 export async function loadCliContext(opts: { config?: string; db?: string } = {}): Promise<CliContext> {
   const config = loadConfig({ configFile: opts.config, db: opts.db });
-  const registry = new TeacherRegistry(config.teachers, {
-    modelsDir: config.modelsDir,
-    allowRemote: config.allowRemoteModels,
-    hubCacheDir: path.join(path.dirname(config.db), 'hub-cache'),
-    log: (msg) => process.stderr.write(`${msg}\n`),
-  });
+  const registry = TeacherRegistry.fromConfig(config, (msg) => process.stderr.write(`${msg}\n`));
   return { config, registry };
 }

@@ -8,6 +8,8 @@ import { registerDatasets } from './commands/datasets.ts';
 import { registerExport } from './commands/export.ts';
 import { registerAugment } from './commands/augment.ts';
 import { registerLabel } from './commands/label.ts';
+import { registerServe } from './commands/serve.ts';
+import { registerReport } from './commands/report.ts';
 
 const program = new Command('distillery')
   .description('Make knowledge-distillation datasets: augment, label with a teacher, store soft labels, export.')
@@ -19,6 +21,8 @@ registerDatasets(program);
 registerExport(program);
 registerAugment(program);
 registerLabel(program);
+registerServe(program);
+registerReport(program);
 
 try {
   await program.parseAsync(process.argv);

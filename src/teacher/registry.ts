@@ -48,6 +48,19 @@ export class TeacherRegistry {
     }
   }
 
+  /** The registry a service or command builds from the validated config (structurally typed). */
+  static fromConfig(
+    config: { teachers: readonly TeacherConfig[]; modelsDir: string; allowRemoteModels: boolean; db: string },
+    log?: (msg: string) => void,
+  ): TeacherRegistry {
+    return new TeacherRegistry(config.teachers, {
+      modelsDir: config.modelsDir,
+      allowRemote: config.allowRemoteModels,
+      hubCacheDir: path.join(path.dirname(config.db), 'hub-cache'),
+      log,
+    });
+  }
+
   names(): string[] {
     return [...this.#configs.keys()];
   }

@@ -26,8 +26,18 @@ interface PyTensor {
   values: number[];
 }
 
+/** The first python3 on PATH may lack numpy (pyenv); Debian's python3-numpy lives under /usr/bin. */
+const PYTHON = ['python3', '/usr/bin/python3'].find((py) => {
+  try {
+    execFileSync(py, ['-c', 'import numpy'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}) ?? 'python3';
+
 function readWithNumpy(path: string): { metadata: Record<string, string>; tensors: Record<string, PyTensor> } {
-  return JSON.parse(execFileSync('python3', [join(import.meta.dirname, '../helpers/read_safetensors.py'), path], { maxBuffer: 1 << 28 }).toString());
+  return JSON.parse(execFileSync(PYTHON, [join(import.meta.dirname, '../helpers/read_safetensors.py'), path], { maxBuffer: 1 << 28 }).toString());
 }
 
 test('safetensors: per-token hidden states and attentions with offsets, read by an independent numpy reader', () => {

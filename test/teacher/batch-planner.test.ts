@@ -34,3 +34,12 @@ test('an input longer than the budget still gets a batch of its own', () => {
 test('rejects nonsense limits with a precise message', () => {
   assert.throws(() => planBatches([1], { tokenBudget: 0, maxBatchSize: 1 }), /tokenBudget and maxBatchSize >= 1/);
 });
+
+test('a batch of very mixed lengths is split where padding would exceed the allowed share', () => {
+  const lengths = [10, 11, 12, 100, 101];
+  const tight = planBatches(lengths, { tokenBudget: 10_000, maxBatchSize: 64, maxPaddingWaste: 0.2 });
+  assert.deepEqual(tight, [[0, 1, 2], [3, 4]]);
+  assert.ok(paddingWaste(lengths, tight) <= 0.2);
+  const loose = planBatches(lengths, { tokenBudget: 10_000, maxBatchSize: 64, maxPaddingWaste: 1 });
+  assert.deepEqual(loose, [[0, 1, 2, 3, 4]]);
+});

@@ -1,0 +1,19 @@
+/** Wires the dashboard from the service's parts: one call in the composition root. */
+import { tokenLabeler } from '../../report/token-labels.ts';
+import type { Store } from '../../store/index.ts';
+import type { TeacherRegistry } from '../../teacher/registry.ts';
+import type { RouteModule } from '../app.ts';
+import { CorpusCatalog } from './corpus-catalog.ts';
+import { dashboardModule } from './dashboard-routes.ts';
+
+export interface Dashboard {
+  module: RouteModule;
+  corpora: CorpusCatalog;
+}
+
+export function createDashboard(opts: { store: Store; registry: TeacherRegistry; corporaDirs: readonly string[] }): Dashboard {
+  const { registry } = opts;
+  const corpora = new CorpusCatalog(opts.corporaDirs);
+  const tokenLabels = tokenLabeler((name) => (registry.has(name) ? registry.resolveDir(registry.config(name)) : undefined));
+  return { module: dashboardModule({ store: opts.store, corpora, tokenLabels }), corpora };
+}

@@ -1,0 +1,103 @@
+/**
+ * POST /v1/augment: texts + recipe + seed -> augmented texts with provenance (src/augment).
+ * Teacher-guided ops score through the soft labeller, so they share its micro-batches and cache.
+ */
+import { Router } from 'express';
+import { z } from 'zod';
+import { augmentCorpus, compileRecipe, RecipeSpecSchema, type OpContext, type Recipe } from '../../augment/index.ts';
+import { isDistilleryError } from '../../core/errors.ts';
+import type { Example } from '../../core/types.ts';
+import type { SoftLabeler } from '../../jobs/soft-labeler.ts';
+import type { RouteModule } from '../app.ts';
+import { HttpProblem } from '../problem.ts';
+import { TEACHER_NAME } from '../schemas.ts';
+import { parseOr422 } from '../validate.ts';
+
+/** Outputs per request are bounded too: texts x variants. */
+const MAX_ATTEMPTS_PER_TEXT = 16;
+
+function augmentSchemas(maxTexts: number, maxChars: number) {
+  const text = z.string().min(1, 'must not be empty').max(maxChars, `at most ${maxChars} characters per text`);
+  const example = z
+    .object({
+      id: z.string().regex(/^[\w.~:-]{1,128}$/, 'letters, digits and . _ ~ : -, at most 128').optional(),
+      text,
+      textPair: text.optional(),
+      label: z.union([z.string().max(128), z.number()]).nullable().optional(),
+    })
+    .strict();
+  const request = z
+    .object({
+      inputs: z.array(z.union([text, example], { error: 'expected a string or an object {"text": ..., "id"?, "label"?, "textPair"?}' })).min(1, 'give at least one text').max(maxTexts, `at most ${maxTexts} texts per request`),
+      recipe: z
+        .union([z.enum(['eda', 'tinybert', 'backtranslate', 'adversarial']), RecipeSpecSchema], { error: 'expected a builtin recipe name (eda, tinybert, backtranslate, adversarial) or a recipe spec' })
+        .describe('a builtin name or a recipe spec (same schema as JOB.yaml)'),
+      seed: z.union([z.number().int(), z.string().min(1).max(128)]),
+      teacher: z.string().regex(TEACHER_NAME).optional().describe('teacher that scores texts for teacher-guided ops (adversarial); defaults to the default teacher'),
+    })
+    .strict();
+  const response = z.object({
+    examples: z.array(
+      z.object({ id: z.string(), text: z.string(), textPair: z.string().optional(), label: z.union([z.string(), z.number(), z.null()]).optional(), origin: z.record(z.string(), z.unknown()) }),
+    ),
+    stats: z.record(z.string(), z.unknown()),
+  });
+  return { request, response };
+}
+
+export function augmentModule(deps: { labeler: SoftLabeler; teacherNames: readonly string[]; defaultTeacher: string; maxTexts: number; maxChars: number }): RouteModule {
+  return {
+    router() {
+      const { request } = augmentSchemas(deps.maxTexts, deps.maxChars);
+      const router = Router();
+      router.post('/v1/augment', async (req, res) => {
+        const body = parseOr422(request, req.body);
+        let recipe: Recipe;
+        try {
+          recipe = compileRecipe(body.recipe);
+        } catch (err) {
+          if (isDistilleryError(err)) throw new HttpProblem(422, `field /recipe: ${err.message}`, { errors: [{ pointer: '/recipe', detail: err.message }], ...(err.hint ? { hint: err.hint } : {}) });
+          throw err;
+        }
+        if (body.inputs.length * recipe.variants > deps.maxTexts * MAX_ATTEMPTS_PER_TEXT) {
+          throw new HttpProblem(413, `${body.inputs.length} texts x ${recipe.variants} variants is over the ${deps.maxTexts * MAX_ATTEMPTS_PER_TEXT} outputs a request may ask for`, {
+            hint: 'send fewer texts or variants per request, or run a job (POST /v1/jobs)',
+          });
+        }
+        const context: OpContext = {};
+        const unsupported = recipe.op.needs.filter((n) => n !== 'scorer');
+        if (unsupported.length > 0) {
+          throw new HttpProblem(422, `field /recipe: recipe "${recipe.name}" needs a ${unsupported.join(' and a ')} model, which the HTTP API does not load`, {
+            errors: [{ pointer: '/recipe', detail: `needs ${unsupported.join(', ')}` }],
+            hint: 'use word-level ops (eda, synonym, insert, swap, delete, char-noise, lexicon) or adversarial, or run a job',
+          });
+        }
+        if (recipe.op.needs.includes('scorer')) {
+          const teacher = body.teacher ?? deps.defaultTeacher;
+          if (!deps.teacherNames.includes(teacher)) throw new HttpProblem(404, `field /teacher: no teacher named "${teacher}"`, { errors: [{ pointer: '/teacher', detail: 'not configured' }] });
+          context.scorer = {
+            score: async (inputs) => (await deps.labeler.label(teacher, inputs, { logits: false, temperatures: [1], encoding: 'fp32' })).outputs.map((o) => o.probs![0]!),
+          };
+        }
+        const examples: Example[] = body.inputs.map((input, i) => {
+          const e = typeof input === 'string' ? { text: input } : input;
+          const ex: Example = { id: e.id ?? String(i), text: e.text, label: e.label ?? null, origin: { kind: 'original' } };
+          if (e.textPair !== undefined) ex.textPair = e.textPair;
+          return ex;
+        });
+        const ids = new Set(examples.map((e) => e.id));
+        if (ids.size !== examples.length) throw new HttpProblem(422, 'field /inputs: example ids must be unique', { errors: [{ pointer: '/inputs', detail: 'duplicate id' }] });
+        const controller = new AbortController();
+        res.on('close', () => controller.abort());
+        context.signal = controller.signal;
+        const result = await augmentCorpus(examples, recipe, { seed: body.seed, context });
+        res.json({ examples: result.examples, stats: result.stats });
+      });
+      return router;
+    },
+    docs() {
+      const { request, response } = augmentSchemas(deps.maxTexts, deps.maxChars);
+      return [{ method: 'post', path: '/v1/augment', summary: 'Augment texts with a recipe and seed; each output records parent, op chain, params, seed and changed positions', body: request, response, errors: [400, 401, 404, 413, 422, 429, 503] }];
+    },
+  };
+}

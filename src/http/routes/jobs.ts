@@ -1,0 +1,47 @@
+/** POST /v1/jobs, GET /v1/jobs, GET|DELETE /v1/jobs/:id over the resumable job runner. */
+import { Router } from 'express';
+import { jobSchema } from '../../jobs/job-schema.ts';
+import type { RouteModule } from '../app.ts';
+import type { JobManager } from '../job-manager.ts';
+import { HttpProblem } from '../problem.ts';
+import { parseOr422 } from '../validate.ts';
+
+export function jobsModule(jobs: JobManager): RouteModule {
+  return {
+    router(schemas) {
+      const router = Router();
+      const find = (raw: unknown) => {
+        const { id } = parseOr422(schemas.jobParams, raw, 'params');
+        return id;
+      };
+      router.post('/v1/jobs', async (req, res) => {
+        const job = await jobs.submit(req.body);
+        res.status(202).location(`/v1/jobs/${job.id}`).json(job);
+      });
+      router.get('/v1/jobs', (_req, res) => {
+        res.json({ jobs: jobs.list() });
+      });
+      router.get('/v1/jobs/:id', (req, res) => {
+        const id = find(req.params);
+        const job = jobs.get(id);
+        if (!job) throw new HttpProblem(404, `no job "${id}"`);
+        res.json(job);
+      });
+      router.delete('/v1/jobs/:id', (req, res) => {
+        const id = find(req.params);
+        const job = jobs.cancel(id);
+        if (!job) throw new HttpProblem(404, `no job "${id}"`);
+        res.status(202).json(job);
+      });
+      return router;
+    },
+    docs(schemas) {
+      return [
+        { method: 'post', path: '/v1/jobs', summary: 'Start a job (same schema as JOB.yaml; corpus.path relative to the corpora folders; no export targets)', body: jobSchema, okStatus: 202, errors: [400, 401, 404, 409, 413, 422, 429, 503] },
+        { method: 'get', path: '/v1/jobs', summary: 'Jobs this server knows (running and recent)', errors: [401] },
+        { method: 'get', path: '/v1/jobs/{id}', summary: 'A job: state, progress, result or error', params: schemas.jobParams, errors: [401, 404, 422] },
+        { method: 'delete', path: '/v1/jobs/{id}', summary: 'Cancel a job after its chunk in flight is committed', params: schemas.jobParams, okStatus: 202, errors: [401, 404, 422] },
+      ];
+    },
+  };
+}

@@ -1,0 +1,197 @@
+// The dashboard: hash-routed pages over the JSON API of the same server.
+import { h, fmt } from './lib/dom.js';
+import { renderEvaluation, renderReport } from './report-view.js';
+
+const main = document.getElementById('main');
+
+async function api(path, init) {
+  const res = await fetch(path, init);
+  const body = res.headers.get('content-type')?.includes('json') ? await res.json() : await res.text();
+  if (!res.ok) throw new Error(body?.detail ? `${body.detail}${body.hint ? ` (${body.hint})` : ''}` : `${res.status} ${res.statusText}`);
+  return body;
+}
+const postJson = (path, body) => api(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+function table(id, headers, rows) {
+  return h('table.ops', { id }, h('thead', {}, h('tr', {}, headers.map((c) => h('th', {}, c)))), h('tbody', {}, rows));
+}
+
+async function teachersPage() {
+  const { teachers, default: def } = await api('/v1/teachers');
+  main.replaceChildren(
+    h('h2', {}, 'Teachers'),
+    table('teachers-table', ['name', 'state', 'fingerprint', 'device', 'dtype', 'labels', 'outputs available'], teachers.map((t) => {
+      const i = t.info;
+      const outputs = i ? ['logits', 'probs@T', 'top-k', i.hiddenLayers > 0 ? `hidden (${i.hiddenLayers})` : null, i.attentionLayers > 0 ? `attentions (${i.attentionLayers})` : null].filter(Boolean).join(', ') : 'load it to see';
+      return h('tr', {}, h('td', {}, t.name, t.name === def ? h('span.tag', {}, 'default') : ''), h('td', {}, t.state, t.error ? h('div.error', {}, t.error) : ''), h('td.mono', {}, i?.fingerprint?.slice(0, 16) ?? '—'), h('td', {}, t.device), h('td', {}, t.dtype), h('td', {}, i?.labels?.join(', ') ?? '—'), h('td', {}, outputs));
+    })),
+  );
+}
+
+async function datasetsPage() {
+  const { datasets } = await api('/v1/datasets');
+  // the listing is light; counts come from each dataset's own record
+  const details = await Promise.all(datasets.map((d) => api(`/v1/datasets/${encodeURIComponent(d.id)}`)));
+  main.replaceChildren(
+    h('h2', {}, 'Datasets'),
+    datasets.length === 0 ? h('p.muted', {}, 'No datasets yet: start a job.') : table('datasets-table', ['id', 'created', 'examples', 'originals', 'augmentations', 'labelled', ''], details.map((d) =>
+      h('tr', { 'data-id': d.id }, h('td', {}, h('a', { href: `#/report/${d.id}` }, d.id)), h('td', {}, d.created.replace('T', ' ').slice(0, 19)), h('td.num', {}, d.stats.examples), h('td.num', {}, d.stats.originals), h('td.num', {}, d.stats.augmentations), h('td.num', {}, d.stats.teachers.map((t) => t.labelled).join(' / ') || '0'), h('td', {}, h('a', { href: `#/report/${d.id}` }, 'report'), ' · ', h('a', { href: `#/eval/${d.id}` }, 'teacher evaluation'))),
+    )),
+  );
+}
+
+const FINISHED = ['done', 'up-to-date', 'cancelled', 'failed'];
+
+function progressLine(job) {
+  const p = job.progress;
+  const total = p?.totalRecords ?? 0;
+  const frac = total > 0 ? Math.min(1, p.records / total) : job.state === 'done' ? 1 : 0;
+  const eta = p && !FINISHED.includes(job.state) && p.etaSeconds !== undefined && p.etaSeconds !== null ? ` · ETA ${Math.round(p.etaSeconds)} s` : '';
+  return h(
+    'div.progress',
+    { 'data-state': job.state },
+    h('div.bar', {}, h('div.fill', { style: `width:${(frac * 100).toFixed(1)}%` })),
+    h('span', {}, p ? `${p.records}/${total || '?'} records · ${p.examples} examples · ${fmt(p.rate, 1)} rec/s${eta}` : ''),
+  );
+}
+
+function jobRow(job) {
+  const done = ['done', 'up-to-date'].includes(job.state);
+  return h(
+    'tr',
+    { 'data-job': job.id, 'data-state': job.state },
+    h('td.mono', { title: job.id }, job.id.slice(0, 8)),
+    h('td', {}, done ? h('a', { href: `#/report/${job.dataset}` }, job.dataset) : job.dataset),
+    h('td', {}, job.submitted.replace('T', ' ').slice(0, 19)),
+    h('td.status', {}, job.state, job.error ? h('div.error', {}, job.error.message) : ''),
+    h('td', {}, progressLine(job)),
+    h('td', {}, job.state === 'running' ? h('button.link', { onclick: () => api(`/v1/jobs/${job.id}`, { method: 'DELETE' }) }, 'cancel') : ''),
+  );
+}
+
+let pollTimer = null;
+
+/** Poll running jobs twice a second, replacing their rows, until none runs or the page changes. */
+function poll(tbody) {
+  clearTimeout(pollTimer);
+  const tick = async () => {
+    if (!document.body.contains(tbody)) return;
+    const running = [...tbody.querySelectorAll('tr[data-state="running"]')].map((r) => r.dataset.job);
+    for (const id of running) {
+      const v = await api(`/v1/jobs/${id}`);
+      tbody.querySelector(`tr[data-job="${id}"]`)?.replaceWith(jobRow(v));
+    }
+    if (tbody.querySelector('tr[data-state="running"]')) pollTimer = setTimeout(tick, 500);
+  };
+  pollTimer = setTimeout(tick, 300);
+}
+
+async function jobsPage() {
+  const [{ jobs }, { corpora }, { recipes }, { teachers }] = await Promise.all([api('/v1/jobs'), api('/v1/corpora'), api('/v1/recipes'), api('/v1/teachers')]);
+  jobs.sort((a, b) => b.submitted.localeCompare(a.submitted));
+  const tbody = h('tbody', {}, jobs.map(jobRow));
+  const corpusSel = h('select', { name: 'corpus', id: 'corpus' }, corpora.map((c) => h('option', { value: c.id }, `${c.id} (${(c.bytes / 1024).toFixed(0)} KiB)`)));
+  const message = h('p', { id: 'form-message' });
+  const upload = h('input', { type: 'file', id: 'upload', accept: '.jsonl,.csv,.tsv,.txt' });
+  upload.addEventListener('change', async () => {
+    const file = upload.files?.[0];
+    if (!file) return;
+    try {
+      const saved = await postJson('/v1/corpora', { name: file.name, content: await file.text() });
+      if (![...corpusSel.options].some((o) => o.value === saved.id)) corpusSel.append(h('option', { value: saved.id }, `${saved.id} (${(saved.bytes / 1024).toFixed(0)} KiB)`));
+      corpusSel.value = saved.id;
+      message.textContent = `uploaded ${saved.id}`;
+      message.className = 'ok';
+    } catch (e) {
+      message.textContent = e.message;
+      message.className = 'error';
+    }
+  });
+  const form = h(
+    'form',
+    { id: 'job-form' },
+    h('label', {}, 'Dataset id ', h('input', { name: 'dataset', required: true, pattern: '[a-z0-9][a-z0-9._\\-]{0,47}', placeholder: 'sst2-eda' })),
+    h('label', {}, 'Corpus ', corpusSel),
+    h('label', {}, 'or upload ', upload),
+    h('label', {}, 'Recipe ', h('select', { name: 'recipe' }, h('option', { value: '' }, 'none (label only)'), recipes.map((r) => h('option', { value: r, selected: r === 'eda' }, r)))),
+    h('label', {}, 'Seed ', h('input', { name: 'seed', type: 'number', value: 1 })),
+    h('fieldset', {}, h('legend', {}, 'Teachers'), teachers.map((t, i) => h('label.inline', {}, h('input', { type: 'checkbox', name: 'teacher', value: t.name, checked: i === 0 }), ` ${t.name}`))),
+    h('fieldset', {}, h('legend', {}, 'Outputs'),
+      h('label', {}, 'Temperatures ', h('input', { name: 'temperatures', value: '1, 2' })),
+      h('label', {}, 'Top-k ', h('input', { name: 'topK', type: 'number', min: 1, placeholder: 'off' })),
+      h('label.inline', {}, h('input', { type: 'checkbox', name: 'attentions' }), ' attentions (all layers)'),
+      h('label', {}, 'Encoding ', h('select', { name: 'encoding' }, ['fp32', 'fp16', 'int8'].map((e) => h('option', { value: e }, e)))),
+    ),
+    h('label', {}, 'Chunk size ', h('input', { name: 'chunkSize', type: 'number', min: 1, value: 256 })),
+    h('button', { type: 'submit', id: 'start-job' }, 'Start job'),
+    message,
+  );
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const f = new FormData(form);
+    const outputs = {
+      temperatures: String(f.get('temperatures')).split(',').map((x) => Number(x.trim())).filter((x) => x > 0),
+      encoding: f.get('encoding'),
+      ...(f.get('topK') ? { topK: Number(f.get('topK')) } : {}),
+      ...(f.get('attentions') ? { attentions: { layers: 'all' } } : {}),
+    };
+    const body = { dataset: f.get('dataset'), corpus: { path: f.get('corpus') }, recipe: f.get('recipe') || null, seed: Number(f.get('seed')), teachers: f.getAll('teacher'), outputs, chunkSize: Number(f.get('chunkSize')) };
+    try {
+      const job = await postJson('/v1/jobs', body);
+      message.textContent = `started ${job.id}`;
+      message.className = 'ok';
+      message.dataset.job = job.id;
+      tbody.prepend(jobRow(job));
+      poll(tbody);
+    } catch (e) {
+      message.textContent = e.message;
+      message.className = 'error';
+    }
+  });
+  main.replaceChildren(h('h2', {}, 'Jobs'), table('jobs-table', ['job', 'dataset', 'submitted', 'state', 'progress', ''], []), h('h3', {}, 'Start a job'), form);
+  main.querySelector('#jobs-table tbody').replaceWith(tbody);
+  poll(tbody);
+}
+
+const GROUPS = 25;
+
+async function reportPage(id, offset, teacher) {
+  const tq = teacher ? `&teacher=${encodeURIComponent(teacher)}` : '';
+  const report = await api(`/v1/datasets/${encodeURIComponent(id)}/report?offset=${offset}&groups=${GROUPS}${tq}`);
+  const root = h('div', { id: 'report' });
+  main.replaceChildren(h('p', {}, h('a', { href: `#/eval/${id}` }, 'teacher evaluation →')), root);
+  renderReport(root, report, {
+    loadAttention: (exampleId) => api(`/v1/datasets/${encodeURIComponent(id)}/examples/${encodeURIComponent(exampleId)}/attention${tq.replace('&', '?')}`),
+    pager: { offset, groups: GROUPS, href: (o) => `#/report/${encodeURIComponent(id)}/${o}${teacher ? `/${encodeURIComponent(teacher)}` : ''}` },
+    pickTeacher: (fp) => {
+      location.hash = `#/report/${encodeURIComponent(id)}/0/${encodeURIComponent(fp)}`;
+    },
+  });
+  if (offset > 0) document.getElementById('examples')?.scrollIntoView();
+}
+
+async function evalPage(id) {
+  const ev = await api(`/v1/datasets/${encodeURIComponent(id)}/eval`);
+  const root = h('div', { id: 'evaluation' });
+  main.replaceChildren(h('p', {}, h('a', { href: `#/report/${id}` }, '← dataset report')), root);
+  renderEvaluation(root, ev);
+}
+
+async function route() {
+  const [, page = 'jobs', arg, arg2, arg3] = location.hash.split('/');
+  for (const a of document.querySelectorAll('nav a')) a.classList.toggle('active', a.getAttribute('href') === `#/${page}`);
+  main.replaceChildren(h('p.muted', {}, 'loading…'));
+  try {
+    if (page === 'teachers') await teachersPage();
+    else if (page === 'datasets') await datasetsPage();
+    else if (page === 'report' && arg) await reportPage(decodeURIComponent(arg), Math.max(0, Number.parseInt(arg2 ?? '0', 10) || 0), arg3 ? decodeURIComponent(arg3) : undefined);
+    else if (page === 'eval' && arg) await evalPage(decodeURIComponent(arg));
+    else await jobsPage();
+  } catch (e) {
+    main.replaceChildren(h('p.error', { id: 'page-error' }, e.message ?? String(e)));
+  }
+  document.body.dataset.ready = page;
+}
+
+window.addEventListener('hashchange', route);
+route();

@@ -1,0 +1,120 @@
+/**
+ * Soft labels on demand: cache first, then the teacher through a per-teacher micro-batcher.
+ * Shared by the HTTP API; the teacher registry and the cache are injected.
+ */
+import { DistilleryError, isDistilleryError } from '../core/errors.ts';
+import type { OutputSpec, TeacherInfo, TeacherOutput, TeacherRunner, TextInput } from '../core/types.ts';
+import { MicroBatcher, type BatchStats } from './micro-batcher.ts';
+import type { OutputCache } from './output-cache.ts';
+
+/** The part of the teacher registry this module needs (src/teacher/registry.ts satisfies it). */
+export interface TeacherProvider {
+  get(name: string): Promise<TeacherRunner>;
+}
+
+export interface SoftLabelerOptions {
+  batching: { enabled: boolean; maxWaitMs: number; maxDelayMs: number; tokenBudget: number; maxBatchTexts: number };
+  queueBound: number;
+  cache?: OutputCache;
+  onBatch?: (teacher: string, stats: BatchStats) => void;
+  onCache?: (teacher: string, hits: number, misses: number) => void;
+}
+
+export interface SoftLabels {
+  info: TeacherInfo;
+  outputs: TeacherOutput[];
+  /** per input: answered from the cache without the model */
+  cached: boolean[];
+}
+
+/** Errors that are the caller's doing keep their code; anything else means the teacher cannot serve. */
+const CLIENT_CODES = new Set(['INVALID_INPUT', 'UNSUPPORTED_OUTPUT', 'OVERLOADED', 'CANCELLED', 'NOT_FOUND']);
+
+export function teacherUnavailable(name: string, cause: unknown): DistilleryError {
+  if (isDistilleryError(cause) && (CLIENT_CODES.has(cause.code) || cause.code === 'MODEL_LOAD_FAILED')) return cause;
+  const reason = cause instanceof Error ? cause.message : String(cause);
+  return new DistilleryError('MODEL_LOAD_FAILED', `teacher "${name}" failed: ${reason}`, {
+    cause,
+    details: { teacher: name },
+    hint: 'check the teacher model files and the server log; other teachers keep serving',
+  });
+}
+
+export class SoftLabeler {
+  readonly #teachers: TeacherProvider;
+  readonly #opts: SoftLabelerOptions;
+  readonly #batchers = new Map<string, MicroBatcher>();
+  #closing: Promise<void> | undefined;
+
+  constructor(teachers: TeacherProvider, opts: SoftLabelerOptions) {
+    this.#teachers = teachers;
+    this.#opts = opts;
+  }
+
+  /** The teacher's metadata; loads it on first use. */
+  async info(teacher: string): Promise<TeacherInfo> {
+    return (await this.#runner(teacher)).info;
+  }
+
+  async #runner(teacher: string): Promise<TeacherRunner> {
+    try {
+      return await this.#teachers.get(teacher);
+    } catch (err) {
+      throw teacherUnavailable(teacher, err);
+    }
+  }
+
+  async label(teacher: string, inputs: TextInput[], spec: OutputSpec): Promise<SoftLabels> {
+    if (this.#closing) throw new DistilleryError('CANCELLED', 'the server is shutting down');
+    const runner = await this.#runner(teacher);
+    const info = runner.info;
+    const cache = this.#opts.cache;
+    const found = cache ? cache.lookup(info, inputs, spec) : inputs.map(() => undefined);
+    const missIdx: number[] = [];
+    found.forEach((o, i) => {
+      if (!o) missIdx.push(i);
+    });
+    this.#opts.onCache?.(teacher, inputs.length - missIdx.length, missIdx.length);
+
+    const outputs = found.slice();
+    if (missIdx.length > 0) {
+      const missing = missIdx.map((i) => inputs[i]!);
+      let computed: TeacherOutput[];
+      try {
+        computed = await this.#batcher(runner).submit(missing, spec);
+      } catch (err) {
+        throw teacherUnavailable(teacher, err);
+      }
+      cache?.save(info, missing, spec, computed);
+      missIdx.forEach((i, j) => {
+        outputs[i] = computed[j];
+      });
+    }
+    return { info, outputs: outputs as TeacherOutput[], cached: found.map((o) => o !== undefined) };
+  }
+
+  #batcher(runner: TeacherRunner): MicroBatcher {
+    const name = runner.info.name;
+    let b = this.#batchers.get(name);
+    if (!b) {
+      b = new MicroBatcher(runner, {
+        ...this.#opts.batching,
+        queueBound: this.#opts.queueBound,
+        onBatch: (s) => this.#opts.onBatch?.(name, s),
+      });
+      this.#batchers.set(name, b);
+    }
+    return b;
+  }
+
+  /** texts queued or running per teacher that has served at least once */
+  queueDepths(): Map<string, number> {
+    return new Map([...this.#batchers].map(([name, b]) => [name, b.depth]));
+  }
+
+  /** Refuses new work and waits for every queued batch. Safe to call twice. */
+  close(): Promise<void> {
+    this.#closing ??= Promise.all([...this.#batchers.values()].map((b) => b.close())).then(() => undefined);
+    return this.#closing;
+  }
+}

@@ -1,0 +1,39 @@
+/**
+ * Reports of finished datasets, remembered: a finished dataset's rows and outputs no longer change, so
+ * paging its examples or reopening its report does not rescan it. A dataset still being written (or one
+ * whose manifest does not say it is done) is always recomputed.
+ */
+import type { Store } from '../store/index.ts';
+import { buildDatasetReport, type ReportOptions } from './dataset-report.ts';
+import type { DatasetReport } from './report-types.ts';
+
+export class ReportCache {
+  readonly #store: Store;
+  readonly #max: number;
+  readonly #entries = new Map<string, DatasetReport>();
+
+  constructor(store: Store, opts: { maxEntries?: number } = {}) {
+    this.#store = store;
+    this.#max = opts.maxEntries ?? 16;
+  }
+
+  get(datasetId: string, opts: ReportOptions = {}): DatasetReport {
+    const record = this.#store.getDataset(datasetId);
+    const done = (record?.manifest as { status?: unknown } | null | undefined)?.status === 'done';
+    if (!record || !done) return buildDatasetReport(this.#store, datasetId, opts);
+    // the teachers are part of the key: labelling a finished dataset with another teacher adds one
+    const teachers = this.#store.datasetTeachers(datasetId).map((t) => t.fingerprint);
+    const key = JSON.stringify([datasetId, record.created, record.manifest, teachers, opts]);
+    const hit = this.#entries.get(key);
+    if (hit) {
+      // most recently used last, so the oldest is evicted first
+      this.#entries.delete(key);
+      this.#entries.set(key, hit);
+      return hit;
+    }
+    const report = buildDatasetReport(this.#store, datasetId, opts);
+    this.#entries.set(key, report);
+    if (this.#entries.size > this.#max) this.#entries.delete(this.#entries.keys().next().value!);
+    return report;
+  }
+}

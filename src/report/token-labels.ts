@@ -1,0 +1,40 @@
+/**
+ * Token strings for the attention heatmap's axes, from the teacher's own tokenizer (no model load):
+ * the same ids, truncation included, that the teacher saw when the attentions were stored.
+ */
+import type { PreTrainedTokenizer } from '@huggingface/transformers';
+import type { TextInput } from '../core/types.ts';
+import { loadTokenizer } from '../teacher/hf-env.ts';
+import { TextEncoder } from '../teacher/text-encoder.ts';
+import type { ExampleAttention } from './example-attention.ts';
+
+export type TokenLabeler = (teacher: string, input: TextInput, maxLength: number) => Promise<string[] | undefined>;
+
+/** `modelDir(name)` finds a configured teacher's folder; teachers it does not know get no labels. */
+export function tokenLabeler(modelDir: (teacher: string) => string | undefined): TokenLabeler {
+  const tokenizers = new Map<string, Promise<PreTrainedTokenizer>>();
+  return async (teacher, input, maxLength) => {
+    const dir = modelDir(teacher);
+    if (dir === undefined) return undefined;
+    let pending = tokenizers.get(dir);
+    if (!pending) tokenizers.set(dir, (pending = loadTokenizer(dir)));
+    let tokenizer: PreTrainedTokenizer;
+    try {
+      tokenizer = await pending;
+    } catch {
+      // labels are a nicety: the heatmap falls back to positions
+      return undefined;
+    }
+    const { ids } = new TextEncoder(tokenizer, maxLength).encode(input);
+    const model = (tokenizer as unknown as { model?: { convert_ids_to_tokens?(ids: number[]): string[] } }).model;
+    return model?.convert_ids_to_tokens?.(ids) ?? ids.map((id) => tokenizer.decode([id]));
+  };
+}
+
+/** Adds token labels when the tokenizer gives exactly as many tokens as the stored map has. */
+export async function withTokenLabels(att: ExampleAttention, labeler: TokenLabeler | undefined): Promise<ExampleAttention> {
+  if (!labeler) return att;
+  const input: TextInput = att.textPair === undefined ? { text: att.text } : { text: att.text, textPair: att.textPair };
+  const labels = await labeler(att.teacher, input, att.maxLength);
+  return labels && labels.length === att.tokens ? { ...att, tokenLabels: labels } : att;
+}

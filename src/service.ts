@@ -1,0 +1,118 @@
+/**
+ * Composition root: config -> store -> teachers -> soft labeller -> HTTP app -> listening server.
+ * close() shuts down in order (stop accepting, finish in-flight requests and batches, release the
+ * teachers, close the database) and is safe to call twice.
+ */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import pino, { type Logger } from 'pino';
+import type { Config } from './config.ts';
+import { createApp, type RouteModule } from './http/app.ts';
+import { ServiceMetrics } from './http/metrics.ts';
+import type { ReadinessCheck } from './http/routes/health.ts';
+import { augmentModule } from './http/routes/augment.ts';
+import { JobManager } from './http/job-manager.ts';
+import { jobsModule } from './http/routes/jobs.ts';
+import { datasetsModule } from './http/routes/datasets.ts';
+import { listen } from './http/server.ts';
+import { StoreOutputCache } from './jobs/output-cache.ts';
+import { SoftLabeler } from './jobs/soft-labeler.ts';
+import { openStore, type Store } from './store/index.ts';
+import { TeacherRegistry } from './teacher/registry.ts';
+import { createDashboard } from './http/dashboard/create-dashboard.ts';
+
+export interface Service {
+  readonly url: string;
+  readonly port: number;
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly registry: TeacherRegistry;
+  readonly store: Store;
+  readonly jobs: JobManager;
+  readonly labeler: SoftLabeler;
+  readonly metrics: ServiceMetrics;
+  close(): Promise<void>;
+}
+
+export interface ServiceOptions {
+  /** default: JSON lines on stdout at config.logLevel */
+  logger?: Logger;
+  /** grace period for in-flight requests on close */
+  graceMs?: number;
+}
+
+export async function startService(config: Config, opts: ServiceOptions = {}): Promise<Service> {
+  const logger = opts.logger ?? pino({ level: config.logLevel, base: { service: 'distillery' } });
+  const registry = TeacherRegistry.fromConfig(config, (msg) => logger.info(msg));
+  mkdirSync(path.dirname(config.db), { recursive: true });
+  const store = openStore(config.db);
+  const cache = new StoreOutputCache(store);
+  let labeler: SoftLabeler | undefined;
+  const metrics = new ServiceMetrics(() => labeler?.queueDepths() ?? new Map());
+  labeler = new SoftLabeler(registry, {
+    batching: config.batching,
+    queueBound: config.limits.queueBound,
+    cache,
+    onBatch: (teacher, s) => metrics.recordBatch(teacher, s),
+    onCache: (teacher, hits, misses) => metrics.recordCache(teacher, hits, misses),
+  });
+  const defaultTeacher = config.defaultTeacher ?? config.teachers[0]!.name;
+  let shuttingDown = false;
+
+  const readiness = async (): Promise<Record<string, ReadinessCheck>> => {
+    const checks: Record<string, ReadinessCheck> = {
+      accepting: { ok: !shuttingDown, ...(shuttingDown ? { detail: 'shutting down' } : {}) },
+      database: store.closed ? { ok: false, detail: 'closed' } : { ok: true },
+    };
+    try {
+      const info = await labeler.info(defaultTeacher);
+      checks[`teacher:${defaultTeacher}`] = { ok: true, detail: `${info.device} ${info.dtype}` };
+    } catch (err) {
+      checks[`teacher:${defaultTeacher}`] = { ok: false, detail: err instanceof Error ? err.message : String(err) };
+    }
+    return checks;
+  };
+
+  const jobs = new JobManager({
+    store,
+    teachers: registry,
+    corporaDirs: config.corporaDirs,
+    modelsDir: config.modelsDir,
+    // "-jobs.json" so the default data/*.db-* ignore rule covers it
+    journalPath: `${config.db}-jobs.json`,
+    maxRunning: config.limits.maxRunningJobs,
+    logger,
+  });
+  const modules: RouteModule[] = [
+    jobsModule(jobs),
+    datasetsModule(store),
+    augmentModule({ labeler, teacherNames: registry.names(), defaultTeacher, maxTexts: config.limits.maxTextsPerRequest, maxChars: config.limits.maxCharsPerText }),
+    createDashboard({ store, registry, corporaDirs: config.corporaDirs }).module,
+  ];
+  const app = createApp({ config, logger, metrics, labeler, teachers: registry, readiness, modules });
+  let server;
+  try {
+    server = await listen(app, { host: config.host, port: config.port, ...(opts.graceMs !== undefined ? { graceMs: opts.graceMs } : {}) });
+  } catch (err) {
+    await Promise.all([labeler.close(), jobs.close()]);
+    await registry.close();
+    store.close();
+    throw err;
+  }
+
+  await jobs.resumeInterrupted();
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      shuttingDown = true;
+      await server.close();
+      await Promise.all([labeler.close(), jobs.close()]);
+      await registry.close();
+      store.close();
+      logger.info('distillery stopped');
+    })();
+    return closing;
+  };
+  return { url: server.url, port: server.port, config, logger, registry, store, jobs, labeler, metrics, close };
+}
