@@ -56,5 +56,6 @@ export function klDivergence(p: ArrayLike<number>, q: ArrayLike<number>, floor =
     const pi = p[i]!;
     if (pi > 0) kl += pi * (Math.log(pi) - Math.log(Math.max(q[i]!, floor)));
   }
-  return kl;
+  // KL >= 0; rounding on near-identical distributions can leave a tiny negative sum.
+  return Math.max(0, kl);
 }

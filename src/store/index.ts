@@ -6,6 +6,6 @@ export { softmaxAt, klDivergence, logSumExp } from './probabilities.ts';
 export { encodeTensor, decodeTensor, type DecodedTensor } from './codecs/tensor-codec.ts';
 export { encodeTopK, decodeTopK } from './codecs/topk-codec.ts';
 export { encodeTeacherOutput, decodeTeacherOutput, type EncodedComponent } from './codecs/teacher-output-codec.ts';
-export { float32ToFloat16Bits, float16BitsToFloat32, encodeFloat16, decodeFloat16 } from './codecs/float16.ts';
+export { float32ToFloat16Bits, float16BitsToFloat32, encodeFloat16, decodeFloat16 } from '../core/float16.ts';
 export { BUSY_TIMEOUT_MS } from './sqlite.ts';
 export type * from './types.ts';

@@ -6,7 +6,7 @@
 import * as ort from 'onnxruntime-node';
 import PQueue from 'p-queue';
 import { DistilleryError } from '../core/errors.ts';
-import { halfArrayToFloat32 } from '../core/float16.ts';
+import { decodeFloat16 } from '../core/float16.ts';
 import type { OutputSpec, TeacherInfo, TeacherOutput, TeacherRunner, TextInput } from '../core/types.ts';
 import { DEFAULT_BATCH_LIMITS, planBatches, type BatchLimits } from './batch-planner.ts';
 import type { Device } from './devices.ts';
@@ -192,7 +192,7 @@ export class OnnxTeacher implements TeacherRunner {
     for (const name of fetches) {
       const t = out[name]!;
       // fp16 graphs hand back raw halves; everything downstream works in float32.
-      const data = t.type === 'float16' ? halfArrayToFloat32(t.data as Uint16Array) : (t.data as Float32Array);
+      const data = t.type === 'float16' ? decodeFloat16(t.data as Uint16Array) : (t.data as Float32Array);
       tensors[name] = { data, dims: t.dims };
     }
     return tensors;

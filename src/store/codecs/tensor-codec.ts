@@ -12,7 +12,7 @@
  */
 import { DistilleryError } from '../../core/errors.ts';
 import type { Encoding } from '../../core/types.ts';
-import { decodeFloat16, encodeFloat16 } from './float16.ts';
+import { decodeFloat16, encodeFloat16 } from '../../core/float16.ts';
 
 export const BLOB_VERSION = 1;
 export const DTYPE_CODES: Readonly<Record<Encoding, number>> = Object.freeze({ fp32: 1, fp16: 2, int8: 3 });
