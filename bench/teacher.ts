@@ -25,7 +25,7 @@ const { values } = parseArgs({
     device: { type: 'string', default: 'cpu' },
     mode: { type: 'string' },
     dtype: { type: 'string' },
-    budget: { type: 'string', default: '4096' },
+    budget: { type: 'string', default: '2048' },
     limit: { type: 'string' },
   },
 });

@@ -14,7 +14,7 @@ export interface BatchLimits {
   maxPaddingWaste?: number;
 }
 
-export const DEFAULT_BATCH_LIMITS: BatchLimits = Object.freeze({ tokenBudget: 8192, maxBatchSize: 64, maxPaddingWaste: 0.2 });
+export const DEFAULT_BATCH_LIMITS: BatchLimits = Object.freeze({ tokenBudget: 2048, maxBatchSize: 64, maxPaddingWaste: 0.2 });
 
 /** Returns batches of input indices; every index appears exactly once. */
 export function planBatches(lengths: readonly number[], limits: BatchLimits = DEFAULT_BATCH_LIMITS): number[][] {
