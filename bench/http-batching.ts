@@ -76,7 +76,7 @@ async function measure(teacher: string, merged: boolean) {
   }
 }
 
-console.log(`# ${connections} concurrent clients, one distinct text each, ${duration} s per run, merge wait ${values.wait} ms, teacher token budget ${values['teacher-budget'] ?? 'default (8192)'}`);
+console.log(`# ${connections} concurrent clients, one distinct text each, ${duration} s per run, merge wait ${values.wait} ms, teacher token budget ${values['teacher-budget'] ?? 'engine default (2048, padding <= 20%)'}`);
 console.log('teacher    | mode        | req/s   | p50 ms | p99 ms | ok     | errors | texts/model call');
 const rows = [];
 for (const teacher of values.teachers.split(',')) {
