@@ -207,7 +207,7 @@ describe('dashboard in Chromium', () => {
     const id = report.examples[0]!.original.id;
     await page.click(`#examples-table tr[data-id="${id}"] button`);
     await page.waitForSelector('#attention-panel canvas.heatmap', { timeout: 10_000 });
-    const att = await api<{ tokens: number; tokenLabels?: string[]; layers: { layer: number; heads: number; data: number[] }[] }>(`/v1/datasets/sst2-head-attn/examples/${id}/attention`);
+    const att = await api<{ tokens: number; tokenLabels?: string[]; layers: { layer: number; heads: number; data: number[] }[] }>(`/v1/datasets/sst2-head-attn/examples/${id}/attention?teacher=${tinyFp}`);
     // the axes carry the teacher's own tokens, special tokens included
     assert.equal(att.tokenLabels?.length, att.tokens);
     assert.equal(att.tokenLabels![0], '[CLS]');
