@@ -4,6 +4,7 @@
  * comes from the seed, the recipe and its own key, so the output is identical for any chunk size.
  */
 import { DistilleryError } from '../core/errors.ts';
+import { opChainKey } from '../core/op-chain.ts';
 import { SeededRng } from '../core/seeded-rng.ts';
 import type { Example } from '../core/types.ts';
 import { appliedOps, leafOps } from './compose.ts';
@@ -30,6 +31,8 @@ export interface AugmentStats {
   skipped: Partial<Record<SkipReason, number>>;
   /** per op name: outputs it contributed to, its skips by reason, duplicates among its outputs */
   byOp: Record<string, OpCounters>;
+  /** per op chain (src/core/op-chain.ts, the key reports group by): outputs kept and dropped as duplicates */
+  byChain: Record<string, { produced: number; duplicates: number }>;
 }
 
 export interface AugmentOptions {
@@ -98,7 +101,7 @@ function checkContext(recipe: Recipe, context: OpContext): void {
 }
 
 export function emptyStats(): AugmentStats {
-  return { examples: 0, attempts: 0, produced: 0, duplicates: 0, skipped: {}, byOp: {} };
+  return { examples: 0, attempts: 0, produced: 0, duplicates: 0, skipped: {}, byOp: {}, byChain: {} };
 }
 
 async function runChunk(chunk: readonly Example[], recipe: Recipe, rng: SeededRng, opts: AugmentOptions, stats: AugmentStats): Promise<Example[]> {
@@ -145,13 +148,16 @@ async function runChunk(chunk: readonly Example[], recipe: Recipe, rng: SeededRn
     let keys = seen.get(parent.id);
     if (!keys) seen.set(parent.id, (keys = new Set([dedupKey(parent)])));
     const key = dedupKey(r);
+    const chain = (stats.byChain[opChainKey(ops)] ??= { produced: 0, duplicates: 0 });
     if (keys.has(key)) {
       stats.duplicates++;
+      chain.duplicates++;
       for (const name of new Set(ops)) opCounters(stats, name).duplicates++;
       return;
     }
     keys.add(key);
     stats.produced++;
+    chain.produced++;
     for (const name of new Set(ops)) opCounters(stats, name).produced++;
     out.push(toExample(parent, owner.variant, r, ops, recipe, String(opts.seed)));
   });

@@ -37,7 +37,8 @@ class RecipeAugmenter implements ChunkAugmenter {
     const context: OpContext = signal ? { ...this.#context, signal } : this.#context;
     const { examples, stats } = await augmentCorpus(originals, this.#recipe, { seed: this.#seed, context, chunkSize: Math.max(1, originals.length) });
     const skipped = Object.values(stats.skipped).reduce((a, b) => a + (b ?? 0), 0);
-    return { examples, skipped };
+    const duplicatesByChain = Object.fromEntries(Object.entries(stats.byChain).map(([chain, c]) => [chain, c.duplicates]));
+    return { examples, skipped, duplicatesByChain };
   }
 }
 

@@ -6,6 +6,7 @@
 import { argmax, entropy, klDivergence, softmaxT } from '../core/soft-labels.ts';
 import type { OutputSpec, TeacherInfo } from '../core/types.ts';
 import { DistilleryError } from '../core/errors.ts';
+import { opChainKey } from '../core/op-chain.ts';
 import type { DatasetTeacher, Store, StoredExample } from '../store/index.ts';
 import { TokenizedText } from '../augment/text/tokenized-text.ts';
 import { storedAttentionLayers } from './attention-layers.ts';
@@ -46,9 +47,17 @@ export function pickTeacher(store: Store, datasetId: string, which?: string): Da
   return t;
 }
 
-/** Duplicates per op as recorded by the job (manifest.augmentStats.byOp), when it was. */
-function duplicateShares(manifest: unknown): Map<string, number> {
+/**
+ * Share of each op chain's augmentations dropped as duplicates: from the counts the job runner stored
+ * (Store.opStats, produced = before dedupe), else from a manifest's augmentStats.byOp (produced = kept).
+ */
+function duplicateShares(store: Store, datasetId: string, manifest: unknown): Map<string, number> {
   const out = new Map<string, number>();
+  const stored = store.opStats(datasetId);
+  if (stored.length > 0) {
+    for (const o of stored) if (o.produced > 0) out.set(o.op, o.duplicates / o.produced);
+    return out;
+  }
   const byOp = (manifest as { augmentStats?: { byOp?: Record<string, { produced?: number; duplicates?: number }> } } | null)?.augmentStats?.byOp;
   if (!byOp || typeof byOp !== 'object') return out;
   for (const [op, c] of Object.entries(byOp)) {
@@ -142,7 +151,7 @@ export function buildDatasetReport(store: Store, datasetId: string, opts: Report
       }
     } else {
       totals.augmentations++;
-      const key = e.origin.ops.join('+') || '(none)';
+      const key = opChainKey(e.origin.ops);
       let s = ops.get(key);
       if (!s) ops.set(key, (s = { count: 0, compared: 0, flipped: 0, kl: 0 }));
       s.count++;
@@ -156,7 +165,7 @@ export function buildDatasetReport(store: Store, datasetId: string, opts: Report
     }
   }
 
-  const dups = duplicateShares(dataset.manifest);
+  const dups = duplicateShares(store, datasetId, dataset.manifest);
   const opReports: OpReport[] = [...ops.entries()]
     .sort((a, b) => b[1].count - a[1].count || a[0].localeCompare(b[0]))
     .map(([op, s]) => ({

@@ -12,12 +12,14 @@ import { inputHash as hashInput } from './input-hash.ts';
 import { migrate } from './migrations/index.ts';
 import { openDatabase, withBusyRetry } from './sqlite.ts';
 import type {
+  AddExamplesOptions,
   AddExamplesResult,
   DatasetRecord,
   DatasetStats,
   DatasetTeacher,
   LabelledRow,
   NewDataset,
+  OpStat,
   OutputEntry,
   StoredExample,
 } from './types.ts';
@@ -80,6 +82,15 @@ function checkDatasetId(id: string): void {
   }
 }
 
+const isCount = (n: unknown): n is number => Number.isSafeInteger(n) && (n as number) >= 0;
+
+function checkOpStat(o: OpStat): OpStat {
+  if (typeof o?.op !== 'string' || o.op.length === 0 || !isCount(o.produced) || !isCount(o.duplicates) || o.duplicates > o.produced) {
+    throw new DistilleryError('INVALID_INPUT', `op stat ${JSON.stringify(o)} is invalid`, { hint: 'expected { op, produced, duplicates } with 0 <= duplicates <= produced' });
+  }
+  return o;
+}
+
 function checkExample(e: Example, i: number): void {
   const where = `example ${i}${typeof e?.id === 'string' ? ` (id '${e.id}')` : ''}`;
   if (typeof e?.id !== 'string' || e.id.length === 0) throw new DistilleryError('INVALID_INPUT', `${where} has no id`);
@@ -119,6 +130,12 @@ export class Store {
       listDatasets: db.prepare<[], DatasetRow>('SELECT id, name, created, spec, manifest FROM datasets ORDER BY id'),
       setManifest: db.prepare('UPDATE datasets SET manifest = ? WHERE id = ?'),
       deleteDataset: db.prepare('DELETE FROM datasets WHERE id = ?'),
+      addOpStat: db.prepare(
+        `INSERT INTO dataset_op_stats (dataset_id, op, produced, duplicates) VALUES (?, ?, ?, ?)
+         ON CONFLICT (dataset_id, op) DO UPDATE SET produced = produced + excluded.produced, duplicates = duplicates + excluded.duplicates`,
+      ),
+      clearOpStats: db.prepare('DELETE FROM dataset_op_stats WHERE dataset_id = ?'),
+      opStats: db.prepare<[string], OpStat>('SELECT op, produced, duplicates FROM dataset_op_stats WHERE dataset_id = ? ORDER BY op'),
       maxOrdinal: db.prepare<[string], { m: number }>('SELECT coalesce(max(ordinal), -1) AS m FROM examples WHERE dataset_id = ?'),
       insertExample: db.prepare(
         `INSERT INTO examples (dataset_id, ordinal, id, text, text_pair, label, origin, input_hash)
@@ -246,11 +263,15 @@ export class Store {
 
   // ---- examples ----
 
-  /** Appends examples in one transaction; ids already present are skipped. */
-  addExamples(datasetId: string, examples: readonly Example[]): AddExamplesResult {
+  /**
+   * Appends examples in one transaction; ids already present are skipped. `opStats` are added in the same
+   * transaction, unless every example was already present (a replayed batch must not count twice).
+   */
+  addExamples(datasetId: string, examples: readonly Example[], opts: AddExamplesOptions = {}): AddExamplesResult {
     this.#open();
     this.requireDataset(datasetId);
     examples.forEach(checkExample);
+    const opStats = (opts.opStats ?? []).map(checkOpStat);
     const rows = examples.map((e) => [
       e.id,
       e.text,
@@ -270,7 +291,30 @@ export class Store {
               inserted++;
             }
           }
+          if (inserted > 0) for (const o of opStats) this.#s.addOpStat.run(datasetId, o.op, o.produced, o.duplicates);
           return { inserted, skipped: rows.length - inserted };
+        })
+        .immediate(),
+    );
+  }
+
+  /** Per op chain: augmentations produced and dropped as duplicates, as the jobs recorded them; [] when none did. */
+  opStats(datasetId: string): OpStat[] {
+    this.#open();
+    this.requireDataset(datasetId);
+    return this.#s.opStats.all(datasetId).map((r) => ({ op: r.op, produced: r.produced, duplicates: r.duplicates }));
+  }
+
+  /** Replaces the dataset's per-op counts (a merge of shards writes their sums; rerunning it is safe). */
+  setOpStats(datasetId: string, stats: readonly OpStat[]): void {
+    this.#open();
+    this.requireDataset(datasetId);
+    const rows = stats.map(checkOpStat);
+    withBusyRetry(() =>
+      this.#db
+        .transaction(() => {
+          this.#s.clearOpStats.run(datasetId);
+          for (const o of rows) this.#s.addOpStat.run(datasetId, o.op, o.produced, o.duplicates);
         })
         .immediate(),
     );

@@ -31,6 +31,20 @@ export interface AddExamplesResult {
   skipped: number;
 }
 
+/** Augmentation counts of one op chain in a dataset (key: src/core/op-chain.ts). */
+export interface OpStat {
+  op: string;
+  /** augmentations the recipe made, before duplicates were dropped */
+  produced: number;
+  /** of those, dropped as duplicates of their original or an earlier sibling */
+  duplicates: number;
+}
+
+export interface AddExamplesOptions {
+  /** per-op counts of this batch, added to the dataset's in the same transaction as its rows */
+  opStats?: readonly OpStat[];
+}
+
 export interface OutputEntry {
   inputHash: string;
   output: TeacherOutput;

@@ -66,6 +66,7 @@ test('duplicates of the original or of each other are dropped and counted', asyn
   assert.deepEqual(examples.map((e) => e.text), ['Film  Good', 'film good']);
   assert.equal(stats.duplicates, 10);
   assert.equal(stats.byOp.swap!.duplicates, 10);
+  assert.deepEqual(stats.byChain, { swap: { produced: 2, duplicates: 10 } });
 });
 
 test('bad input gets a per-example status and the rest of the batch is unaffected', async () => {

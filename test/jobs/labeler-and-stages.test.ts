@@ -107,10 +107,15 @@ test('mapAhead propagates a stage error to the consumer', async () => {
 
 test('dedupe drops augmentations equal to their original or an earlier sibling, after normalization', () => {
   const o = (id: string, text: string): Example => ({ id, text, origin: { kind: 'original' } });
-  const a = (id: string, parentId: string, text: string): Example => ({ id, text, origin: { kind: 'augmentation', parentId, ops: ['swap'], params: {}, seed: '1', changed: [] } });
-  const r = dedupeAugmentations([o('1', 'a b c'), a('1~0', '1', 'a  b c'), a('1~1', '1', 'b a c'), a('1~2', '1', 'b a c '), o('2', 'b a c'), a('2~0', '2', 'x')], (e) => inputHash(e));
+  const a = (id: string, parentId: string, text: string, ops = ['swap']): Example => ({ id, text, origin: { kind: 'augmentation', parentId, ops, params: {}, seed: '1', changed: [] } });
+  const r = dedupeAugmentations(
+    [o('1', 'a b c'), a('1~0', '1', 'a  b c'), a('1~1', '1', 'b a c'), a('1~2', '1', 'b a c ', ['swap', 'delete']), o('2', 'b a c'), a('2~0', '2', 'x')],
+    (e) => inputHash(e),
+  );
   assert.deepEqual(r.examples.map((e) => e.id), ['1', '1~1', '2', '2~0']);
   assert.equal(r.dropped, 2);
+  // counted under the op chain the report groups by
+  assert.deepEqual([...r.droppedByChain], [['swap', 1], ['swap+delete', 1]]);
 });
 
 test('shard assignment is a pure function of the input hash', () => {

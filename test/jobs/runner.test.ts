@@ -7,6 +7,7 @@ import { DistilleryError } from '../../src/core/errors.ts';
 import type { ProgressEvent } from '../../src/jobs/runner/progress.ts';
 import { demoRegistry, openStore, rows, run, SST2_DEV } from './helpers/pipeline-fixture.ts';
 import { mergeShards } from '../../src/jobs/runner/merge-shards.ts';
+import { buildDatasetReport } from '../../src/report/dataset-report.ts';
 import { startJob } from '../../src/jobs/runner/job-handle.ts';
 import { resolveJob } from '../../src/jobs/resolve-job.ts';
 import { parseJob } from '../../src/jobs/job-schema.ts';
@@ -71,6 +72,39 @@ test('cancel via AbortSignal stops after a committed chunk; rerun continues to t
   store.close();
 });
 
+test('per-op duplicate counts: stored with each chunk, the same after a resumed run, shown by the report', async () => {
+  // "a b" swapped once is "b a" for every variant, twice is "a b" again: of 6 variants per two-word text,
+  // 1 is kept and 5 are dropped as duplicates (a three-word text keeps more, so we use two-word ones only)
+  const short = path.join(dir, 'short.jsonl');
+  const words = ['good film', 'bad movie', 'fine plot', 'dull story', 'great cast', 'weak ending', 'nice score', 'poor pacing', 'sharp script', 'flat jokes'];
+  writeFileSync(short, words.map((text, i) => JSON.stringify({ id: `s${i}`, text, label: i % 2 })).join('\n') + '\n');
+  const job = { ...baseJob, corpus: { path: short }, chunkSize: 4, recipe: { name: 'swaps', flow: { op: 'swap', params: { alpha: 0.5 } }, variants: 6 } } as const;
+  const store = openStore(path.join(dir, 'ops.db'));
+  const whole = await run(store, registry, { ...job, dataset: 'ops-whole' });
+  assert.equal(whole.status, 'done');
+  assert.deepEqual(store.opStats('ops-whole'), [{ op: 'swap', produced: 60, duplicates: 50 }]);
+  assert.equal(store.datasetStats('ops-whole').augmentations, 10);
+
+  const controller = new AbortController();
+  const part = await run(store, registry, { ...job, dataset: 'ops-parts' }, {
+    signal: controller.signal,
+    onProgress: (e) => {
+      if (e.type === 'chunk' && e.chunks === 1) controller.abort();
+    },
+  });
+  assert.deepEqual([part.status, part.chunks], ['cancelled', 1]);
+  assert.deepEqual(store.opStats('ops-parts'), [{ op: 'swap', produced: 24, duplicates: 20 }], 'only the committed chunk is counted');
+  const rest = await run(store, registry, { ...job, dataset: 'ops-parts' });
+  assert.deepEqual([rest.status, rest.resumed], ['done', 4]);
+  assert.deepEqual(store.opStats('ops-parts'), store.opStats('ops-whole'));
+  assert.equal((await run(store, registry, { ...job, dataset: 'ops-parts' })).status, 'up-to-date');
+  assert.deepEqual(store.opStats('ops-parts'), store.opStats('ops-whole'), 'an up-to-date rerun adds nothing');
+
+  const report = buildDatasetReport(store, 'ops-parts');
+  assert.deepEqual(report.ops.map((o) => [o.op, o.count, o.duplicateShare]), [['swap', 10, 50 / 60]]);
+  store.close();
+});
+
 test('a different job for an existing dataset is refused', async () => {
   const store = openStore(path.join(dir, 'c.db'));
   await run(store, registry, { ...baseJob, dataset: 'x', chunkSize: 300 });
@@ -117,6 +151,9 @@ test('shards split by input hash; merged they export the same bytes as a single 
   // the merged dataset is what the unsharded job makes: running it again recomputes nothing
   assert.equal((await run(sharded, registry, job)).status, 'up-to-date');
   assert.equal((await mergeShards(sharded, 'sh', 3)).status, 'up-to-date');
+  // the merged dataset's per-op counts are the shards' sums, equal to the single run's
+  assert.ok(single.opStats('sh').length > 0);
+  assert.deepEqual(sharded.opStats('sh'), single.opStats('sh'));
   single.close();
   sharded.close();
 });

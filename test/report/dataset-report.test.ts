@@ -99,6 +99,30 @@ describe('dataset report', () => {
     assert.ok(Math.abs(swap.meanKl - kl(softmax(LOGITS.o2!), softmax(LOGITS.a3!))) < 1e-6);
   });
 
+  test('duplicate shares from the counts the runner stored (produced before dedupe), preferred over a manifest', () => {
+    store.createDataset({ id: 'counted', manifest: { augmentStats: { byOp: { synonym: { produced: 1, duplicates: 1 } } } } });
+    // two batches, as two job chunks: counts add up; synonym made 3 + 2, dropped 1 + 2; swap made 4, dropped 0
+    store.addExamples('counted', examples.slice(0, 3), { opStats: [{ op: 'synonym', produced: 3, duplicates: 1 }] });
+    store.addExamples('counted', examples.slice(3), { opStats: [{ op: 'synonym', produced: 2, duplicates: 2 }, { op: 'swap', produced: 4, duplicates: 0 }] });
+    // a replayed batch (every row already there) must not count twice
+    store.addExamples('counted', examples.slice(3), { opStats: [{ op: 'swap', produced: 4, duplicates: 4 }] });
+    assert.deepEqual(store.opStats('counted'), [
+      { op: 'swap', produced: 4, duplicates: 0 },
+      { op: 'synonym', produced: 5, duplicates: 3 },
+    ]);
+    const r = buildDatasetReport(store, 'counted');
+    const byOp = new Map(r.ops.map((o) => [o.op, o]));
+    assert.equal(byOp.get('synonym')!.duplicateShare, 3 / 5);
+    assert.equal(byOp.get('swap')!.duplicateShare, 0);
+    assert.throws(() => store.addExamples('counted', [], { opStats: [{ op: 'swap', produced: 1, duplicates: 2 }] }), /op stat/);
+    // no stored counts and no manifest counts: n/a (null), never a made-up 0
+    store.createDataset({ id: 'uncounted' });
+    store.addExamples('uncounted', examples);
+    assert.ok(buildDatasetReport(store, 'uncounted').ops.every((o) => o.duplicateShare === null));
+    store.deleteDataset('counted');
+    store.deleteDataset('uncounted');
+  });
+
   test('histograms: confidence and entropy at T = 1..5 count every labelled example', () => {
     const r = buildDatasetReport(store, 'hand');
     const conf = Object.values(LOGITS).map((z) => Math.max(...softmax(z)));

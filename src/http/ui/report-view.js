@@ -138,7 +138,7 @@ export function renderReport(root, report, { loadAttention, pager, pickTeacher }
       h('tbody', {}, report.ops.map((o) => h('tr', { 'data-op': o.op }, h('td', {}, o.op), h('td.num', {}, o.count), h('td.num', {}, pct(o.duplicateShare)), h('td.num', {}, pct(o.flippedShare)), h('td.num', {}, fmt(o.meanKl, 4))))),
     ),
     report.ops.length === 0 ? h('p.muted', {}, 'No augmentations in this dataset.') : null,
-    report.ops.some((o) => o.duplicateShare === null) ? h('p.muted', {}, 'n/a: the job that made this dataset did not record per-op duplicate counts (manifest.augmentStats.byOp).') : null,
+    report.ops.some((o) => o.duplicateShare === null) ? h('p.muted', {}, 'n/a: the job that made this dataset did not record per-op duplicate counts (datasets made before the runner stored them).') : null,
     h('h3', { id: 'examples' }, 'Examples'),
     pagerView(report, pager),
     h('table.examples', { id: 'examples-table' }, h('thead', {}, h('tr', {}, ['id / op', 'text (changed words highlighted)', 'gold', 'teacher', 'soft label (T = 1)', ''].map((c) => h('th', {}, c)))), h('tbody', {}, exampleRows)),

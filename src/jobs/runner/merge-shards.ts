@@ -95,6 +95,15 @@ export async function mergeShards(store: Store, dataset: string, count: number):
   examples += batch.length;
   if (batch.length > 0) store.addExamples(dataset, batch);
   if (cursors.some((c) => c.peek() !== undefined)) throw new DistilleryError('INVALID_INPUT', 'a shard holds rows the corpus no longer has', { hint: 'the corpus file changed since the shards ran' });
+  // per-op counts of the merged dataset: the shards' sums (replaced, not added, so a rerun is safe)
+  const opSums = new Map<string, { op: string; produced: number; duplicates: number }>();
+  for (const id of ids) {
+    for (const o of store.opStats(id)) {
+      const sum = opSums.get(o.op) ?? { op: o.op, produced: 0, duplicates: 0 };
+      opSums.set(o.op, { op: o.op, produced: sum.produced + o.produced, duplicates: sum.duplicates + o.duplicates });
+    }
+  }
+  store.setOpStats(dataset, [...opSums.values()]);
   store.setDatasetManifest(dataset, { status: 'done', records, examples });
   return { dataset, records, examples, status: 'done' };
 }

@@ -14,6 +14,13 @@ export interface JobCheckpoint {
   done: boolean;
 }
 
+/** Augmentations of one op chain (src/core/op-chain.ts) in a chunk: made before any dedupe, and dropped as duplicates. */
+export interface OpChainCount {
+  op: string;
+  produced: number;
+  duplicates: number;
+}
+
 /** The store as the runner sees it. */
 export interface RunnerStore {
   /** The job spec a dataset was made with, or undefined when the dataset does not exist. */
@@ -27,8 +34,8 @@ export interface RunnerStore {
   /** Cached outputs (filters read these); absent when not cached. */
   outputs(teacher: TeacherInfo, hashes: readonly string[], spec: OutputSpec): Map<string, TeacherOutput>;
   saveOutputs(teacher: TeacherInfo, spec: OutputSpec, entries: readonly { inputHash: string; output: TeacherOutput }[]): void;
-  /** Append a chunk's examples and advance the checkpoint in one transaction: both or neither. */
-  commitChunk(datasetId: string, examples: readonly Example[], next: JobCheckpoint): void;
+  /** Append a chunk's examples and per-op counts and advance the checkpoint in one transaction: all or nothing. */
+  commitChunk(datasetId: string, examples: readonly Example[], next: JobCheckpoint, opCounts?: readonly OpChainCount[]): void;
   /** sha256 of the normalized input: the content address shared with the store. */
   inputHash(input: { text: string; textPair?: string }): string;
 }
@@ -38,6 +45,8 @@ export interface AugmentOutcome {
   examples: Example[];
   /** attempts an op could not apply (counted, never stored) */
   skipped: number;
+  /** per op chain, augmentations the augmenter itself dropped as duplicates (they are not in `examples`) */
+  duplicatesByChain?: Record<string, number>;
 }
 
 /** Runs the job's recipe over a chunk of originals. Each example draws from its own seeded stream. */

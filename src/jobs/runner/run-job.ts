@@ -6,6 +6,7 @@
  */
 import { statSync } from 'node:fs';
 import { DistilleryError } from '../../core/errors.ts';
+import { opChainKey } from '../../core/op-chain.ts';
 import type { Example, OutputSpec, TeacherRunner } from '../../core/types.ts';
 import { newCorpusStats, type CorpusRecord } from '../corpus/index.ts';
 import { outputSpecOf, type JobSpec } from '../job-schema.ts';
@@ -13,7 +14,7 @@ import { labelInputs } from '../labeler.ts';
 import { countShardRecords, recordChunks, type RecordChunk } from './chunks.ts';
 import { dedupeAugmentations } from './dedupe.ts';
 import { mapAhead } from './map-ahead.ts';
-import type { ChunkAugmenter, JobCheckpoint, RunnerStore } from './ports.ts';
+import type { AugmentOutcome, ChunkAugmenter, JobCheckpoint, OpChainCount, RunnerStore } from './ports.ts';
 import { ProgressMeter, type ProgressEvent, type ProgressListener } from './progress.ts';
 import { shardDatasetId } from './shard.ts';
 import { applyTeacherFilter, toTeacherFilter } from './teacher-filters.ts';
@@ -101,10 +102,31 @@ function interleave(originals: readonly Example[], augmentations: readonly Examp
   return out;
 }
 
+/**
+ * Per op chain of one chunk: augmentations made (kept by the augmenter, plus those it dropped as
+ * duplicates itself) and all dropped as duplicates (by the augmenter or by the dedupe here).
+ */
+function chainCounts(outcome: AugmentOutcome, droppedHere: ReadonlyMap<string, number>): OpChainCount[] {
+  const counts = new Map<string, OpChainCount>();
+  const of = (op: string) => {
+    let c = counts.get(op);
+    if (!c) counts.set(op, (c = { op, produced: 0, duplicates: 0 }));
+    return c;
+  };
+  for (const e of outcome.examples) if (e.origin.kind === 'augmentation') of(opChainKey(e.origin.ops)).produced++;
+  for (const [op, n] of Object.entries(outcome.duplicatesByChain ?? {})) {
+    of(op).produced += n;
+    of(op).duplicates += n;
+  }
+  for (const [op, n] of droppedHere) of(op).duplicates += n;
+  return [...counts.values()].filter((c) => c.produced > 0).sort((a, b) => (a.op < b.op ? -1 : a.op > b.op ? 1 : 0));
+}
+
 interface PreparedChunk extends RecordChunk {
   examples: Example[];
   augmentSkipped: number;
   duplicatesDropped: number;
+  opCounts: OpChainCount[];
 }
 
 interface LabelledChunk extends PreparedChunk {
@@ -177,10 +199,11 @@ export async function runJob(opts: RunJobOptions): Promise<JobResult> {
   const discard = new AbortController();
   const prepare = async (chunk: RecordChunk): Promise<PreparedChunk> => {
     const originals = chunk.records.map(toOriginal);
-    if (!augmenter) return { ...chunk, examples: originals, augmentSkipped: 0, duplicatesDropped: 0 };
+    if (!augmenter) return { ...chunk, examples: originals, augmentSkipped: 0, duplicatesDropped: 0, opCounts: [] };
     const outcome = await augmenter.augment(originals, discard.signal);
     const deduped = dedupeAugmentations(interleave(originals, outcome.examples), (e) => store.inputHash(e));
-    return { ...chunk, examples: deduped.examples, augmentSkipped: outcome.skipped, duplicatesDropped: deduped.dropped };
+    const opCounts = chainCounts(outcome, deduped.droppedByChain);
+    return { ...chunk, examples: deduped.examples, augmentSkipped: outcome.skipped, duplicatesDropped: deduped.dropped, opCounts };
   };
 
   const label = async (chunk: PreparedChunk): Promise<LabelledChunk> => {
@@ -207,7 +230,7 @@ export async function runJob(opts: RunJobOptions): Promise<JobResult> {
     for await (const c of labelled) {
       const next: JobCheckpoint = { chunks: c.index + 1, records: c.recordsThrough, examples: state.examples + c.examples.length, done: false };
       try {
-        store.commitChunk(dataset, c.examples, next);
+        store.commitChunk(dataset, c.examples, next, c.opCounts);
       } catch (e) {
         // do not wait for the chunk being labelled ahead before reporting the failure
         stopAhead();

@@ -6,7 +6,7 @@
  */
 import { inputHash, parseComponent, type Store } from '../../store/index.ts';
 import type { Example, OutputSpec, TeacherInfo, TeacherOutput } from '../../core/types.ts';
-import type { JobCheckpoint, RunnerStore } from './ports.ts';
+import type { JobCheckpoint, OpChainCount, RunnerStore } from './ports.ts';
 
 interface JobManifest {
   status: 'running' | 'done';
@@ -84,8 +84,8 @@ export class StoreRunnerAdapter implements RunnerStore {
     this.#store.putOutputs(teacher.fingerprint, entries, { encoding: spec.encoding });
   }
 
-  commitChunk(datasetId: string, examples: readonly Example[], next: JobCheckpoint): void {
-    if (examples.length > 0) this.#store.addExamples(datasetId, examples);
+  commitChunk(datasetId: string, examples: readonly Example[], next: JobCheckpoint, opCounts: readonly OpChainCount[] = []): void {
+    if (examples.length > 0) this.#store.addExamples(datasetId, examples, { opStats: opCounts });
     if (next.done) {
       this.#store.setDatasetManifest(datasetId, { status: 'done', records: next.records, examples: next.examples } satisfies JobManifest);
     }
