@@ -55,22 +55,8 @@ interface DatasetRow {
 const parseJson = (s: string | null): unknown => (s === null ? null : JSON.parse(s));
 const toDataset = (r: DatasetRow): DatasetRecord => ({ id: r.id, name: r.name, created: r.created, spec: parseJson(r.spec), manifest: parseJson(r.manifest) });
 
-/** Columns of a pageLabelled row: the example's, then one cached component (nulls when none). */
-type LabelledColumns = [
-  ordinal: number,
-  id: string,
-  text: string,
-  text_pair: string | null,
-  label: string | null,
-  origin: string,
-  input_hash: Buffer,
-  component: string | null,
-  tokens: number | null,
-  truncated: number | null,
-  data: Buffer | null,
-];
-
-const rowOf = (r: LabelledColumns): ExampleRow => ({ ordinal: r[0], id: r[1], text: r[2], text_pair: r[3], label: r[4], origin: r[5], input_hash: r[6] });
+/** Columns of a pageOutputs row: one cached component of one example. */
+type OutputColumns = [ordinal: number, component: string, tokens: number, truncated: number, data: Buffer];
 
 const ORIGINAL_JSON = JSON.stringify({ kind: 'original' } satisfies Example['origin']);
 
@@ -205,12 +191,13 @@ export class Store {
         'SELECT DISTINCT json_type(label) AS t FROM examples WHERE dataset_id = ? AND label IS NOT NULL ORDER BY t',
       ),
       // one statement per page: examples joined to the wanted components (2 native calls per row otherwise)
-      // raw rows (arrays in LabelledColumns order): no per-row object with eleven named keys
-      pageLabelled: db
-        .prepare<[string, number, number, number, string], LabelledColumns>(
-          `SELECT e.ordinal, e.id, e.text, e.text_pair, e.label, e.origin, e.input_hash, o.component, o.tokens, o.truncated, o.data
-           FROM (SELECT * FROM examples WHERE dataset_id = ? AND ordinal > ? ORDER BY ordinal LIMIT ?) e
-           LEFT JOIN teacher_outputs o ON o.teacher_id = ? AND o.input_hash = e.input_hash
+      // the cached components of one page of examples, as raw rows (no per-row object); examples
+      // come from pageExamples in the same read transaction, so neither is repeated per component
+      pageOutputs: db
+        .prepare<[string, number, number, number, string], OutputColumns>(
+          `SELECT e.ordinal, o.component, o.tokens, o.truncated, o.data
+           FROM (SELECT ordinal, input_hash FROM examples WHERE dataset_id = ? AND ordinal > ? ORDER BY ordinal LIMIT ?) e
+           JOIN teacher_outputs o ON o.teacher_id = ? AND o.input_hash = e.input_hash
              AND o.component IN (SELECT value FROM json_each(?))
            ORDER BY e.ordinal`,
         )
@@ -484,27 +471,30 @@ export class Store {
     const decodeOpts = { logits: spec.logits, temperatures: spec.temperatures, tokens: 0, truncated: false };
     const hiddenNames = new Set(wanted.filter((c) => c.kind === 'hidden').map(componentName));
     const blobs = new Map<string, Buffer>();
+    const readPage = this.#db.transaction((after: number, tid: number) => ({
+      examples: this.#s.pageExamples.all(datasetId, after, limit),
+      outputs: this.#s.pageOutputs.all(datasetId, after, limit, tid, names),
+    }));
     let after = -1;
     for (;;) {
       this.#open();
       const tid = this.#teacherId(fingerprint, false) ?? -1;
-      const joined = this.#s.pageLabelled.all(datasetId, after, limit, tid, names);
+      const { examples, outputs } = readPage(after, tid);
       const page: LabelledRow[] = [];
-      // rows of one example are adjacent (ORDER BY ordinal): collect its blobs, then decode
-      for (let i = 0; i < joined.length; ) {
-        const first = joined[i]!;
+      // both are ordered by ordinal: walk the outputs alongside the examples
+      let j = 0;
+      for (const e of examples) {
         blobs.clear();
         let tokens = 0;
         let truncated = false;
-        for (; i < joined.length && joined[i]![0] === first[0]; i++) {
-          const r = joined[i]!;
-          if (r[7] !== null && r[10] !== null) {
-            blobs.set(r[7], r[10]);
-            tokens = r[8] ?? 0;
-            truncated = r[9] === 1;
-          }
+        for (; j < outputs.length && outputs[j]![0] <= e.ordinal; j++) {
+          const r = outputs[j]!;
+          if (r[0] !== e.ordinal) continue;
+          blobs.set(r[1], r[4]);
+          tokens = r[2];
+          truncated = r[3] === 1;
         }
-        const row: LabelledRow = { example: toExample(rowOf(first)), output: undefined };
+        const row: LabelledRow = { example: toExample(e), output: undefined };
         if (blobs.size === wanted.length) {
           let decode = wanted;
           if (opts.float16Hidden) {
