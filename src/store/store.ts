@@ -190,9 +190,9 @@ export class Store {
       labelTypes: db.prepare<[string], { t: string }>(
         'SELECT DISTINCT json_type(label) AS t FROM examples WHERE dataset_id = ? AND label IS NOT NULL ORDER BY t',
       ),
-      // one statement per page: examples joined to the wanted components (2 native calls per row otherwise)
-      // the cached components of one page of examples, as raw rows (no per-row object); examples
-      // come from pageExamples in the same read transaction, so neither is repeated per component
+      // the wanted cached components of one page of examples, as raw rows (no per-row object); the
+      // examples come from pageExamples in the same read transaction: two native calls per page,
+      // and an example's columns are not repeated for each of its components as a join would
       pageOutputs: db
         .prepare<[string, number, number, number, string], OutputColumns>(
           `SELECT e.ordinal, o.component, o.tokens, o.truncated, o.data
