@@ -111,7 +111,12 @@ export function planExport(store: Store, datasetId: string, opts: PlanOptions = 
     if (c.kind !== 'hidden' || c.pooling === 'none') continue; // per-token states go to safetensors
     const name = componentName(c);
     add({ name: hiddenColumn(c.layer, c.pooling), kind: 'list', element: hiddenDtype === 'float16' ? 'FLOAT16' : 'FLOAT' }, (r) => {
-      const h = r.output!.hidden?.find((x) => componentName({ kind: 'hidden', layer: x.layer, pooling: x.pooling }) === name);
+      // stored fp16 bits pass straight through (iterateLabelled's float16Hidden) when the reader asked for them
+      if (hiddenDtype === 'float16') {
+        const bits = r.float16Hidden?.get(name);
+        if (bits) return bits;
+      }
+      const h = r.output!.hidden?.find((x) => x.layer === c.layer && x.pooling === c.pooling);
       if (!h) return null;
       return hiddenDtype === 'float16' ? encodeFloat16(h.value.data) : h.value.data;
     });

@@ -43,7 +43,7 @@ export function writeParquet(store: Store, plan: ExportPlan, opts: ExportOptions
     shard = undefined;
   };
 
-  for (const row of store.iterateLabelled(plan.datasetId, plan.fingerprint, plan.spec)) {
+  for (const row of store.iterateLabelled(plan.datasetId, plan.fingerprint, plan.spec, { float16Hidden: plan.hiddenDtype === 'float16' })) {
     if (!row.output) {
       skipped++;
       continue;

@@ -3,7 +3,7 @@ export { openStore, Store, DATASET_ID_PATTERN, type StoreOptions } from './store
 export { inputHash, normalizeInput, normalizeText, PAIR_SEPARATOR } from './input-hash.ts';
 export { componentName, componentsForSpec, parseComponent, ENCODING_RANK, type Component, type LayerCounts } from './components.ts';
 export { softmaxAt, klDivergence, logSumExp } from './probabilities.ts';
-export { encodeTensor, decodeTensor, type DecodedTensor } from './codecs/tensor-codec.ts';
+export { encodeTensor, decodeTensor, float16Payload, type DecodedTensor } from './codecs/tensor-codec.ts';
 export { encodeTopK, decodeTopK } from './codecs/topk-codec.ts';
 export { encodeTeacherOutput, decodeTeacherOutput, type EncodedComponent } from './codecs/teacher-output-codec.ts';
 export { float32ToFloat16Bits, float16BitsToFloat32, encodeFloat16, decodeFloat16 } from '../core/float16.ts';

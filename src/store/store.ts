@@ -7,6 +7,7 @@ import type Database from 'better-sqlite3';
 import { DistilleryError } from '../core/errors.ts';
 import type { Encoding, Example, OutputSpec, TeacherInfo, TeacherOutput } from '../core/types.ts';
 import { decodeTeacherOutput, encodeTeacherOutput } from './codecs/teacher-output-codec.ts';
+import { float16Payload } from './codecs/tensor-codec.ts';
 import { componentName, componentsForSpec, ENCODING_RANK, type Component, type LayerCounts } from './components.ts';
 import { inputHash as hashInput } from './input-hash.ts';
 import { migrate } from './migrations/index.ts';
@@ -56,12 +57,18 @@ interface DatasetRow {
 const parseJson = (s: string | null): unknown => (s === null ? null : JSON.parse(s));
 const toDataset = (r: DatasetRow): DatasetRecord => ({ id: r.id, name: r.name, created: r.created, spec: parseJson(r.spec), manifest: parseJson(r.manifest) });
 
+/** Columns of a pageOutputs row: one cached component of one example. */
+type OutputColumns = [ordinal: number, component: string, tokens: number, truncated: number, data: Buffer];
+
+const ORIGINAL_JSON = JSON.stringify({ kind: 'original' } satisfies Example['origin']);
+
 function toExample(r: ExampleRow): StoredExample {
   const ex: StoredExample = {
     id: r.id,
     text: r.text,
     label: r.label === null ? null : (JSON.parse(r.label) as string | number),
-    origin: JSON.parse(r.origin) as Example['origin'],
+    // most rows are originals: skip JSON.parse for the one string they all store
+    origin: r.origin === ORIGINAL_JSON ? { kind: 'original' } : (JSON.parse(r.origin) as Example['origin']),
     ordinal: r.ordinal,
     inputHash: r.input_hash.toString('hex'),
   };
@@ -200,14 +207,18 @@ export class Store {
       labelTypes: db.prepare<[string], { t: string }>(
         'SELECT DISTINCT json_type(label) AS t FROM examples WHERE dataset_id = ? AND label IS NOT NULL ORDER BY t',
       ),
-      // one statement per page: examples joined to the wanted components (2 native calls per row otherwise)
-      pageLabelled: db.prepare<[string, number, number, number, string], ExampleRow & { component: string | null; tokens: number | null; truncated: number | null; data: Buffer | null }>(
-        `SELECT e.ordinal, e.id, e.text, e.text_pair, e.label, e.origin, e.input_hash, o.component, o.tokens, o.truncated, o.data
-         FROM (SELECT * FROM examples WHERE dataset_id = ? AND ordinal > ? ORDER BY ordinal LIMIT ?) e
-         LEFT JOIN teacher_outputs o ON o.teacher_id = ? AND o.input_hash = e.input_hash
-           AND o.component IN (SELECT value FROM json_each(?))
-         ORDER BY e.ordinal`,
-      ),
+      // the wanted cached components of one page of examples, as raw rows (no per-row object); the
+      // examples come from pageExamples in the same read transaction: two native calls per page,
+      // and an example's columns are not repeated for each of its components as a join would
+      pageOutputs: db
+        .prepare<[string, number, number, number, string], OutputColumns>(
+          `SELECT e.ordinal, o.component, o.tokens, o.truncated, o.data
+           FROM (SELECT ordinal, input_hash FROM examples WHERE dataset_id = ? AND ordinal > ? ORDER BY ordinal LIMIT ?) e
+           JOIN teacher_outputs o ON o.teacher_id = ? AND o.input_hash = e.input_hash
+             AND o.component IN (SELECT value FROM json_each(?))
+           ORDER BY e.ordinal`,
+        )
+        .raw(true),
       countOutputs: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM teacher_outputs'),
     };
   }
@@ -490,40 +501,63 @@ export class Store {
   }
 
   /** A dataset page by page with this teacher's outputs (undefined where not fully labelled). */
-  *iterateLabelled(datasetId: string, fingerprint: string, spec: OutputSpec, opts: { pageRows?: number } = {}): Generator<LabelledRow> {
+  *iterateLabelled(
+    datasetId: string,
+    fingerprint: string,
+    spec: OutputSpec,
+    opts: { pageRows?: number; float16Hidden?: boolean } = {},
+  ): Generator<LabelledRow> {
     this.#open();
     this.requireDataset(datasetId);
     const wanted = this.components(fingerprint, spec);
     const names = JSON.stringify(wanted.map(componentName));
     const limit = opts.pageRows ?? PAGE_ROWS;
-    const decodeOpts = { logits: spec.logits, temperatures: spec.temperatures };
+    const decodeOpts = { logits: spec.logits, temperatures: spec.temperatures, tokens: 0, truncated: false };
+    const hiddenNames = new Set(wanted.filter((c) => c.kind === 'hidden').map(componentName));
+    const blobs = new Map<string, Buffer>();
+    const readPage = this.#db.transaction((after: number, tid: number) => ({
+      examples: this.#s.pageExamples.all(datasetId, after, limit),
+      outputs: this.#s.pageOutputs.all(datasetId, after, limit, tid, names),
+    }));
     let after = -1;
     for (;;) {
       this.#open();
       const tid = this.#teacherId(fingerprint, false) ?? -1;
-      const joined = this.#s.pageLabelled.all(datasetId, after, limit, tid, names);
+      const { examples, outputs } = readPage(after, tid);
       const page: LabelledRow[] = [];
-      let current: { row: ExampleRow; blobs: Map<string, Buffer>; tokens: number; truncated: boolean } | undefined;
-      const finish = (): void => {
-        if (!current) return;
-        const output =
-          current.blobs.size === wanted.length
-            ? decodeTeacherOutput(current.blobs, wanted, { ...decodeOpts, tokens: current.tokens, truncated: current.truncated })
-            : undefined;
-        page.push({ example: toExample(current.row), output });
-      };
-      for (const r of joined) {
-        if (current?.row.ordinal !== r.ordinal) {
-          finish();
-          current = { row: r, blobs: new Map(), tokens: 0, truncated: false };
+      // both are ordered by ordinal: walk the outputs alongside the examples
+      let j = 0;
+      for (const e of examples) {
+        blobs.clear();
+        let tokens = 0;
+        let truncated = false;
+        for (; j < outputs.length && outputs[j]![0] <= e.ordinal; j++) {
+          const r = outputs[j]!;
+          if (r[0] !== e.ordinal) continue;
+          blobs.set(r[1], r[4]);
+          tokens = r[2];
+          truncated = r[3] === 1;
         }
-        if (r.component !== null && r.data !== null) {
-          current.blobs.set(r.component, r.data);
-          current.tokens = r.tokens ?? 0;
-          current.truncated = r.truncated === 1;
+        const row: LabelledRow = { example: toExample(e), output: undefined };
+        if (blobs.size === wanted.length) {
+          let decode = wanted;
+          if (opts.float16Hidden) {
+            let bits: Map<string, Uint16Array> | undefined;
+            for (const name of hiddenNames) {
+              const b = float16Payload(blobs.get(name)!);
+              if (b) (bits ??= new Map()).set(name, b);
+            }
+            if (bits) {
+              row.float16Hidden = bits;
+              decode = wanted.filter((c) => !bits.has(componentName(c)));
+            }
+          }
+          decodeOpts.tokens = tokens;
+          decodeOpts.truncated = truncated;
+          row.output = decodeTeacherOutput(blobs, decode, decodeOpts);
         }
+        page.push(row);
       }
-      finish();
       yield* page;
       if (page.length < limit) return;
       after = page[page.length - 1]!.example.ordinal;

@@ -79,4 +79,10 @@ export interface DatasetStats {
 export interface LabelledRow {
   example: StoredExample;
   output: TeacherOutput | undefined;
+  /**
+   * Only with iterateLabelled's `float16Hidden`: the stored binary16 bits of each hidden-state
+   * component cached as fp16, keyed by component name; those components are then not decoded
+   * into `output.hidden`.
+   */
+  float16Hidden?: ReadonlyMap<string, Uint16Array>;
 }

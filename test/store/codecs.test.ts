@@ -10,6 +10,7 @@ import {
   encodeTensor,
   encodeTopK,
   float16BitsToFloat32,
+  float16Payload,
   float32ToFloat16Bits,
   inputHash,
   normalizeInput,
@@ -144,4 +145,13 @@ test('float16 array fast path equals the exact scalar conversion', () => {
     else assert.equal(fast[i], exact, `value ${x[i]}`);
   }
   assert.deepEqual(encodeFloat16(x.subarray(1, 5)), fast.subarray(1, 5)); // unaligned views too
+});
+
+test('float16Payload: stored fp16 bits equal decode + re-encode for all 65,536 patterns; other dtypes give undefined', () => {
+  const all = new Uint16Array(65536).map((_, i) => i);
+  const blob = encodeTensor(new Float32Array(65536), [65536], 'fp16');
+  Buffer.from(all.buffer).copy(blob, 8); // header: 4 bytes + one u32 dim
+  assert.deepEqual(float16Payload(blob), encodeFloat16(decodeTensor(blob).data));
+  assert.equal(float16Payload(encodeTensor(new Float32Array(4), [4], 'fp32')), undefined);
+  assert.equal(float16Payload(encodeTensor(new Float32Array(4), [4], 'int8')), undefined);
 });

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { inputHash, openStore, type OutputEntry } from '../../src/store/index.ts';
+import { encodeFloat16, inputHash, openStore, type OutputEntry } from '../../src/store/index.ts';
 import type { Example, OutputSpec, TeacherInfo, TeacherOutput } from '../../src/core/types.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 
@@ -163,6 +163,18 @@ test('stats and labelled iteration join examples to a linked teacher', () => {
   assert.ok(stats.teachers[0]!.bytes > 0);
   const rows = [...store.iterateLabelled('s', 'fp-demo', spec, { pageRows: 3 })];
   assert.deepEqual(rows.map((r) => [r.example.id, r.output !== undefined]), [['1', true], ['2', false], ['3', true], ['4', true]]);
+  assert.deepEqual(rows[3]!.example.origin, { kind: 'augmentation', parentId: '2', ops: ['x'], params: {}, seed: '1', changed: [] });
+  assert.deepEqual(rows[0]!.example.origin, { kind: 'original' });
+
+  // float16Hidden: fp16 hidden states come back as their stored bits, everything else decoded
+  const hiddenSpec: OutputSpec = { logits: true, temperatures: [1], hidden: { layers: [2], pooling: 'cls' }, encoding: 'fp16' };
+  store.putOutputs('fp-demo', [{ inputHash: inputHash({ text: 'alpha' }), output: output(3, { hidden: true }) }], hiddenSpec);
+  const [plain] = [...store.iterateLabelled('s', 'fp-demo', hiddenSpec)];
+  const [raw] = [...store.iterateLabelled('s', 'fp-demo', hiddenSpec, { float16Hidden: true })];
+  assert.equal(raw!.output!.hidden, undefined);
+  assert.deepEqual(raw!.output!.logits, plain!.output!.logits);
+  assert.deepEqual(raw!.float16Hidden!.get('hidden:2:cls'), encodeFloat16(plain!.output!.hidden![0]!.value.data));
+  assert.equal(plain!.float16Hidden, undefined);
   assert.deepEqual(store.datasetTeachers('s').map((t) => t.fingerprint), ['fp-demo']);
   store.close();
 });

@@ -147,7 +147,13 @@ export class ParquetFileWriter {
     this.#columns.forEach((c, i) => {
       const values = data[i]!;
       if (values.length !== rows) throw new DistilleryError('INTERNAL', `parquet column ${c.name} has ${values.length} rows, expected ${rows}`);
-      const page = new Bytes();
+      // sized up front for fixed-width lists (the hidden-state column): no regrow-and-copy
+      let payload = 0;
+      if (c.kind === 'list' && c.element !== 'STRING') {
+        const width = c.element === 'FLOAT16' ? 2 : c.element === 'FLOAT' ? 4 : 8;
+        for (const v of values as readonly ListValue[]) if (v !== null) payload += width * v.length;
+      }
+      const page = new Bytes(payload + (1 << 16));
       let numValues = rows;
       if (c.kind === 'scalar') {
         if (c.optional) {

@@ -142,3 +142,24 @@ export function decodeTensor(buf: Buffer): DecodedTensor {
   const n = product(shape);
   return { dtype, shape, data: readPayload(buf, offset, dtype, n, rowsOf(shape)) };
 }
+
+/**
+ * The stored binary16 bits of an fp16 blob without decoding them (undefined for other dtypes), so
+ * an fp16 export column can take them as they are: a view into `buf` when it is 2-byte aligned
+ * (the caller hands over a buffer it owns, as SQLite reads are), else a copy. NaNs are rewritten
+ * to 0x7e00, the bits decodeTensor + encodeFloat16 would give, so both paths write the same bytes.
+ */
+export function float16Payload(buf: Buffer): Uint16Array | undefined {
+  if (buf.length < 4 || buf.readUInt8(0) !== BLOB_VERSION || buf.readUInt8(1) !== DTYPE_CODES.fp16) return undefined;
+  const { shape, offset } = readHeader(buf);
+  const n = product(shape);
+  const start = buf.byteOffset + offset;
+  let bits: Uint16Array;
+  if (start % 2 === 0) bits = new Uint16Array(buf.buffer, start, n);
+  else {
+    bits = new Uint16Array(n);
+    Buffer.from(bits.buffer).set(buf.subarray(offset, offset + 2 * n));
+  }
+  for (let i = 0; i < n; i++) if ((bits[i]! & 0x7fff) > 0x7c00) bits[i] = 0x7e00;
+  return bits;
+}
