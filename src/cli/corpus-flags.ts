@@ -1,16 +1,9 @@
 /** The corpus flags shared by eval, augment and label. */
 import type { Command } from 'commander';
-import type { CorpusFormat, CorpusOptions } from '../jobs/corpus/index.ts';
+import type { CorpusOptions } from '../jobs/corpus/index.ts';
 
-export interface CorpusFlags {
-  input: string;
-  format?: CorpusFormat;
-  textColumn?: string;
-  pairColumn?: string;
-  labelColumn?: string;
-  idColumn?: string;
-  skipInvalid?: boolean;
-}
+/** Commander's view of the corpus options: `--input` is the path. */
+export type CorpusFlags = Omit<CorpusOptions, 'path'> & { input: string };
 
 export function addCorpusFlags(cmd: Command): Command {
   return cmd
