@@ -20,7 +20,7 @@ import type { Example, OutputSpec, TeacherOutput } from '../src/core/types.ts';
 import { SeededRng } from '../src/core/seeded-rng.ts';
 import { encodeTeacherOutput, inputHash, openStore } from '../src/store/index.ts';
 import { exportDataset } from '../src/export/index.ts';
-import { readFileSync } from 'node:fs';
+import { peakRssMb } from './corpus.ts';
 
 const { values } = parseArgs({
   options: {
@@ -33,15 +33,6 @@ const { values } = parseArgs({
     format: { type: 'string', default: 'parquet' },
   },
 });
-
-/**
- * Peak RSS of this process from /proc (VmHWM). getrusage's maxRSS survives execve on Linux, so a
- * child spawned by the (large) insert process would report the parent's peak.
- */
-function peakRssMb(): number {
-  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
-  return m ? Math.round(Number(m[1]) / 1024) : NaN;
-}
 
 /** CPU seconds since `c0`: on a shared machine, wall time measures the neighbours too. */
 const cpuSec = (c0: NodeJS.CpuUsage): number => {

@@ -2,6 +2,8 @@
  * Teacher filters over augmented examples, run after labelling: a pure decision from the original's and the
  * augmentation's class probabilities. The pipeline applies it; nothing here calls a model.
  */
+import { argmax } from '../core/soft-labels.ts';
+
 export type FilterAction = 'keep' | 'drop' | 'flag';
 
 export interface TeacherFilter {
@@ -22,12 +24,6 @@ export interface FilterDecision {
 }
 
 const SEVERITY: Record<FilterAction, number> = { keep: 0, flag: 1, drop: 2 };
-
-export function argmax(p: ArrayLike<number>): number {
-  let best = 0;
-  for (let i = 1; i < p.length; i++) if (p[i]! > p[best]!) best = i;
-  return best;
-}
 
 export function decideTeacherFilter(original: ArrayLike<number>, augmented: ArrayLike<number>, filter: TeacherFilter): FilterDecision {
   if (original.length !== augmented.length || original.length === 0) {

@@ -10,7 +10,7 @@ import type { Scorer } from '../../src/augment/model-interfaces.ts';
 import { brillTagger, pennToWordNet } from '../../src/augment/text/pos-tagger.ts';
 import { isStopword } from '../../src/augment/text/stopwords.ts';
 import { TokenizedText } from '../../src/augment/text/tokenized-text.ts';
-import { argmax } from '../../src/augment/teacher-filter.ts';
+import { argmax } from '../../src/core/soft-labels.ts';
 import type { Example, TextInput } from '../../src/core/types.ts';
 import { cipherLexicon } from '../../src/fixtures/marian/cipher-lexicon.ts';
 import { TransformersFillMasker } from '../../src/teacher/fill-masker.ts';

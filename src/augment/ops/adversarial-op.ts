@@ -14,7 +14,7 @@ import { ok, skipped, type AugmentOp, type OpContext, type OpItem, type OpResult
 import { brillTagger, type PosTagger } from '../text/pos-tagger.ts';
 import { PosSynonyms } from '../lexicon/pos-synonyms.ts';
 import { matchCase, type TokenizedText } from '../text/tokenized-text.ts';
-import { argmax } from '../teacher-filter.ts';
+import { argmax } from '../../core/soft-labels.ts';
 import { checkCount, checkShare, contentWords, edaCount } from './word-choice.ts';
 
 export interface AdversarialParams {

@@ -3,7 +3,11 @@
  * can judge the teacher (accuracy, macro-F1, calibration) and pick a distillation temperature from data.
  */
 
-/** softmax(z / T), computed stably. */
+import { argmax, entropy } from '../../core/soft-labels.ts';
+
+export { argmax, entropy };
+
+/** softmax(z / T) in float64: evaluation sums many small probabilities, so it keeps full precision. */
 export function softmax(logits: ArrayLike<number>, temperature = 1): Float64Array {
   const n = logits.length;
   const out = new Float64Array(n);
@@ -16,12 +20,6 @@ export function softmax(logits: ArrayLike<number>, temperature = 1): Float64Arra
   }
   for (let i = 0; i < n; i++) out[i]! /= sum;
   return out;
-}
-
-export function argmax(values: ArrayLike<number>): number {
-  let best = 0;
-  for (let i = 1; i < values.length; i++) if (values[i]! > values[best]!) best = i;
-  return best;
 }
 
 export function accuracy(predicted: readonly number[], gold: readonly number[]): number {
@@ -104,13 +102,6 @@ export function calibration(probs: readonly ArrayLike<number>[], gold: readonly 
     table.push({ lo: b / bins, hi: (b + 1) / bins, count: k, confidence, accuracy: acc });
   }
   return { ece: n === 0 ? NaN : ece, table };
-}
-
-/** Shannon entropy in nats. */
-export function entropy(p: ArrayLike<number>): number {
-  let h = 0;
-  for (let i = 0; i < p.length; i++) if (p[i]! > 0) h -= p[i]! * Math.log(p[i]!);
-  return h;
 }
 
 export interface TemperaturePoint {
