@@ -25,6 +25,8 @@ export const teacherConfigSchema = z
     dtype: z.enum(['fp32', 'fp16', 'q8', 'int8', 'uint8', 'q4', 'bnb4', 'q4f16']).default('fp32'),
     device: z.enum(['cpu', 'cuda', 'webgpu', 'auto']).default('cpu'),
     threads: z.number().int().min(1).max(256).optional(),
+    /** `worker` (default): the session runs in its own thread so HTTP keeps answering during a batch */
+    thread: z.enum(['worker', 'main']).optional(),
     maxLength: z.number().int().min(8).max(8192).optional(),
     /** padded tokens per model batch inside the teacher */
     tokenBudget: z.number().int().min(16).optional(),

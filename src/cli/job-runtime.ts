@@ -13,6 +13,7 @@ import { startJob } from '../jobs/runner/job-handle.ts';
 import type { JobResult } from '../jobs/runner/run-job.ts';
 import { openStore, type Store } from '../store/index.ts';
 import { loadCliContext, type CliContext } from './cli-context.ts';
+import { exitBySignal } from './exit-now.ts';
 
 export interface RuntimeOptions {
   config?: string;
@@ -57,13 +58,13 @@ export async function runJobCommand(rt: Runtime, job: JobSpec, progress: Progres
   const listener = listenerFor(progress);
   if (listener) handle.onProgress(listener);
   let interrupts = 0;
-  const onSigint = () => {
+  const onSigint = (signal: NodeJS.Signals) => {
     interrupts++;
     if (interrupts === 1) {
       process.stderr.write('\ndistillery: stopping after the current chunk (Ctrl-C again to quit now)\n');
       handle.cancel();
     } else {
-      process.exit(130);
+      exitBySignal(signal);
     }
   };
   process.on('SIGINT', onSigint);

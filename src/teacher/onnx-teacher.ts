@@ -3,7 +3,6 @@
  * Inputs are length-sorted into token-budget batches; every batch goes through one queue per teacher,
  * so concurrent callers never run the model at the same time and the queue depth is observable.
  */
-import * as ort from 'onnxruntime-node';
 import PQueue from 'p-queue';
 import { DistilleryError } from '../core/errors.ts';
 import { decodeFloat16 } from '../core/float16.ts';
@@ -15,7 +14,8 @@ import { loadTokenizer } from './hf-env.ts';
 import { locateModelFiles, type ModelFiles } from './model-files.ts';
 import { extractBatch, type BatchTensor } from './output-extractor.ts';
 import { graphOutputs, resolveSpec, type GraphOutputs } from './output-names.ts';
-import { openSession } from './session.ts';
+import { openSession, type SessionThread } from './session.ts';
+import type { SessionTensor, TeacherSession } from './session-handle.ts';
 import { TextEncoder, type EncodedText } from './text-encoder.ts';
 
 export interface LoadOptions {
@@ -24,6 +24,8 @@ export interface LoadOptions {
   dtype?: string;
   device?: Device;
   threads?: number;
+  /** where the session runs; default: its own worker thread (src/teacher/session.ts) */
+  thread?: SessionThread;
   maxLength?: number;
   limits?: Partial<BatchLimits>;
   log?: (msg: string) => void;
@@ -54,7 +56,7 @@ export class OnnxTeacher implements TeacherRunner {
   readonly limits: BatchLimits;
   /** called after each batch; the HTTP metrics hook in here */
   onBatch: ((stats: BatchStats) => void) | undefined;
-  #session: ort.InferenceSession;
+  #session: TeacherSession;
   #encoder: TextEncoder;
   #inputNames: Set<string>;
   #disposed = false;
@@ -62,7 +64,7 @@ export class OnnxTeacher implements TeacherRunner {
   private constructor(init: {
     info: TeacherInfo;
     files: ModelFiles;
-    session: ort.InferenceSession;
+    session: TeacherSession;
     encoder: TextEncoder;
     outputs: GraphOutputs;
     limits: BatchLimits;
@@ -93,6 +95,8 @@ export class OnnxTeacher implements TeacherRunner {
       onnxPath: files.onnxPath,
       device: opts.device ?? 'cpu',
       threads: opts.threads,
+      thread: opts.thread,
+      label: `teacher "${opts.name}"`,
       onDevice: (d, tried) => opts.log?.(`teacher ${opts.name}: running on ${d}${tried.length ? ` (unavailable: ${tried.join('; ')})` : ''}`),
     });
     const outputs = graphOutputs(session.outputNames);
@@ -121,8 +125,23 @@ export class OnnxTeacher implements TeacherRunner {
     });
   }
 
+  /** the onnxruntime session (in its worker thread unless loaded with thread: 'main') */
+  get session(): TeacherSession {
+    return this.#session;
+  }
+
   get inputNames(): readonly string[] {
     return this.#session.inputNames;
+  }
+
+  /** Why this teacher can no longer run (its session thread died); undefined while it can. */
+  get failure(): DistilleryError | undefined {
+    return this.#session.failure;
+  }
+
+  /** Called once if the teacher becomes unable to run (immediately if it already is). */
+  onFailure(listener: (err: DistilleryError) => void): void {
+    this.#session.onFailure(listener);
   }
 
   /** Tokenizes without running the model (length sorting, budgets, benchmarks). */
@@ -136,6 +155,7 @@ export class OnnxTeacher implements TeacherRunner {
 
   async inferEncoded(encoded: readonly EncodedText[], spec: OutputSpec, opts: { signal?: AbortSignal } = {}): Promise<TeacherOutput[]> {
     if (this.#disposed) throw new DistilleryError('MODEL_LOAD_FAILED', `Teacher ${this.info.name} was closed`);
+    if (this.failure) throw this.failure;
     const resolved = resolveSpec(spec, this.outputs, this.files.dir);
     const lengths = encoded.map((e) => e.ids.length);
     const batches = planBatches(lengths, this.limits);
@@ -181,11 +201,11 @@ export class OnnxTeacher implements TeacherRunner {
       }
     });
     const dims = [n, seq];
-    const feeds: Record<string, ort.Tensor> = {
-      input_ids: new ort.Tensor('int64', ids, dims),
-      attention_mask: new ort.Tensor('int64', mask, dims),
+    const feeds: Record<string, SessionTensor> = {
+      input_ids: { type: 'int64', data: ids, dims },
+      attention_mask: { type: 'int64', data: mask, dims },
     };
-    if (this.#inputNames.has('token_type_ids')) feeds.token_type_ids = new ort.Tensor('int64', types, dims);
+    if (this.#inputNames.has('token_type_ids')) feeds.token_type_ids = { type: 'int64', data: types, dims };
     const out = await this.#session.run(feeds, fetches);
     this.onBatch?.({ size: n, realTokens: rows.reduce((s, r) => s + r.ids.length, 0), paddedTokens: n * seq });
     const tensors: Record<string, BatchTensor> = {};

@@ -1,6 +1,7 @@
 /**
  * Named teachers from the configuration. Loads each lazily on first use and keeps it; a teacher
- * that failed to load stays failed (its error is reported) until the registry is rebuilt.
+ * that failed to load, or whose session thread died later, stays failed (its error is reported)
+ * until the registry is rebuilt.
  */
 import path from 'node:path';
 import { DistilleryError } from '../core/errors.ts';
@@ -86,7 +87,8 @@ export class TeacherRegistry {
   async get(name: string): Promise<OnnxTeacher> {
     const c = this.config(name);
     const ready = this.#ready.get(name);
-    if (ready) return ready;
+    if (ready && !ready.failure) return ready;
+    if (ready) this.#markFailed(name, ready);
     const failed = this.#failed.get(name);
     if (failed) throw failed;
     let loading = this.#loading.get(name);
@@ -106,11 +108,16 @@ export class TeacherRegistry {
         dtype: c.dtype,
         device: c.device,
         threads: c.threads,
+        thread: c.thread,
         maxLength: c.maxLength,
         limits: { ...(c.tokenBudget ? { tokenBudget: c.tokenBudget } : {}), ...(c.maxBatchSize ? { maxBatchSize: c.maxBatchSize } : {}) },
         log: this.#opts.log,
       });
       this.#ready.set(c.name, teacher);
+      teacher.onFailure((err) => {
+        this.#opts.log?.(`teacher ${c.name} failed: ${err.message}`);
+        this.#markFailed(c.name, teacher);
+      });
       return teacher;
     } catch (err) {
       const e =
@@ -122,6 +129,13 @@ export class TeacherRegistry {
     } finally {
       this.#loading.delete(c.name);
     }
+  }
+
+  #markFailed(name: string, teacher: OnnxTeacher): void {
+    if (this.#ready.get(name) !== teacher || !teacher.failure) return;
+    this.#ready.delete(name);
+    this.#failed.set(name, teacher.failure);
+    void teacher.dispose().catch(() => {});
   }
 
   list(): TeacherListing[] {

@@ -3,19 +3,71 @@ import os from 'node:os';
 import * as ort from 'onnxruntime-node';
 import { DistilleryError } from '../core/errors.ts';
 import { DEVICE_CANDIDATES, DEVICE_INSTALL_HINT, type Device } from './devices.ts';
+import type { SessionTensor, TeacherSession } from './session-handle.ts';
+import { WorkerSession } from './worker-session.ts';
+
+/**
+ * `worker` (default): the session runs in its own thread, so the main thread (HTTP, timers) keeps
+ * going during a batch. `main`: in-process, as onnxruntime-node does by itself; kept for the
+ * benchmarks' baseline and for debugging a native crash without a thread in between.
+ */
+export type SessionThread = 'worker' | 'main';
 
 export interface SessionRequest {
   onnxPath: string;
   device: Device;
   /** intra-op threads; default: all cores */
   threads?: number;
+  thread?: SessionThread;
+  /** names the session in errors, e.g. `teacher "demo"`; default: the ONNX path */
+  label?: string;
   /** called once when `auto` settles on a device, so the choice is logged */
   onDevice?: (device: string, tried: string[]) => void;
 }
 
 export interface OpenedSession {
-  session: ort.InferenceSession;
+  session: TeacherSession;
   device: 'cpu' | 'cuda' | 'webgpu';
+}
+
+/** The session on the calling thread (thread: 'main'). */
+class MainThreadSession implements TeacherSession {
+  readonly #session: ort.InferenceSession;
+  readonly failure = undefined;
+
+  constructor(session: ort.InferenceSession) {
+    this.#session = session;
+  }
+
+  get inputNames(): readonly string[] {
+    return this.#session.inputNames;
+  }
+
+  get outputNames(): readonly string[] {
+    return this.#session.outputNames;
+  }
+
+  get outputMetadata(): readonly ort.InferenceSession.ValueMetadata[] {
+    return this.#session.outputMetadata;
+  }
+
+  onFailure(): void {}
+
+  async run(feeds: Record<string, SessionTensor>, fetches: readonly string[]): Promise<Record<string, SessionTensor>> {
+    const tensors: Record<string, ort.Tensor> = {};
+    for (const [name, t] of Object.entries(feeds)) tensors[name] = new ort.Tensor(t.type as 'int64', t.data as BigInt64Array, t.dims);
+    const out = await this.#session.run(tensors, [...fetches]);
+    const result: Record<string, SessionTensor> = {};
+    for (const name of fetches) {
+      const t = out[name]!;
+      result[name] = { type: t.type, data: t.data as SessionTensor['data'], dims: t.dims };
+    }
+    return result;
+  }
+
+  release(): Promise<void> {
+    return this.#session.release();
+  }
 }
 
 export async function openSession(req: SessionRequest): Promise<OpenedSession> {
@@ -23,10 +75,12 @@ export async function openSession(req: SessionRequest): Promise<OpenedSession> {
   if (!candidates) {
     throw new DistilleryError('CONFIG_INVALID', `Unknown device "${req.device}"`, { hint: 'use cpu, cuda, webgpu or auto' });
   }
+  const onWorker = (req.thread ?? 'worker') === 'worker';
+  let worker: WorkerSession | undefined;
   const failures: string[] = [];
   for (const device of candidates) {
     try {
-      const session = await ort.InferenceSession.create(req.onnxPath, {
+      const options: ort.InferenceSession.SessionOptions = {
         executionProviders: [device],
         graphOptimizationLevel: 'all',
         intraOpNumThreads: req.threads ?? os.availableParallelism(),
@@ -37,13 +91,22 @@ export async function openSession(req: SessionRequest): Promise<OpenedSession> {
         enableCpuMemArena: false,
         // A GPU probe that fails under `auto` is expected; only the final fallback line should show.
         ...(req.device === 'auto' && device !== 'cpu' ? { logSeverityLevel: 4 as const } : {}),
-      });
+      };
+      let session: TeacherSession;
+      if (onWorker) {
+        // One thread tries each candidate in turn; a probe that killed it gets a fresh one.
+        if (!worker || worker.failure) worker = new WorkerSession(req.label ? `${req.label} (${req.onnxPath})` : req.onnxPath);
+        session = await worker.open(req.onnxPath, options);
+      } else {
+        session = new MainThreadSession(await ort.InferenceSession.create(req.onnxPath, options));
+      }
       if (req.device === 'auto') req.onDevice?.(device, failures);
       return { session, device };
     } catch (err) {
       const msg = (err as Error).message.split('\n')[0] ?? String(err);
       failures.push(`${device}: ${msg}`);
       if (device === 'cpu' || req.device !== 'auto') {
+        await worker?.release();
         const hint = device === 'cpu' ? 'check that the ONNX file is valid (distillery models inspect DIR)' : DEVICE_INSTALL_HINT[device];
         throw new DistilleryError(
           device === 'cpu' ? 'MODEL_LOAD_FAILED' : 'DEVICE_UNAVAILABLE',
@@ -53,5 +116,6 @@ export async function openSession(req: SessionRequest): Promise<OpenedSession> {
       }
     }
   }
+  await worker?.release();
   throw new DistilleryError('DEVICE_UNAVAILABLE', `No device could run ${req.onnxPath}: ${failures.join('; ')}`);
 }

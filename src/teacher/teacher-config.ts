@@ -12,6 +12,8 @@ export interface TeacherConfig {
   device?: Device;
   /** intra-op threads; default all cores */
   threads?: number;
+  /** where the onnxruntime session runs: its own worker thread (default) or the main thread */
+  thread?: 'worker' | 'main';
   /** default: tokenizer_config model_max_length, capped by max_position_embeddings */
   maxLength?: number;
   /** padded tokens per batch */

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { loadConfig } from '../../config.ts';
 import { DistilleryError } from '../../core/errors.ts';
 import { startService } from '../../service.ts';
+import { exitBySignal } from '../exit-now.ts';
 
 function parsePort(v: string): number {
   const n = Number(v);
@@ -33,10 +34,11 @@ Example:
       process.stdout.write(`distillery listening on ${service.url} (teacher ${teachers})\n`);
 
       let signals = 0;
-      const stop = (signal: string): void => {
+      const stop = (signal: NodeJS.Signals): void => {
         if (++signals > 1) {
           service.logger.warn({ signal }, 'second signal: exiting without waiting');
-          process.exit(1);
+          exitBySignal(signal);
+          return;
         }
         service.logger.info({ signal }, 'shutting down: finishing in-flight requests and job chunks');
         service.close().then(
