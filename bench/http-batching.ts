@@ -1,8 +1,10 @@
 /**
  * Cross-request micro-batching, measured: N concurrent clients each POST one (distinct, so never cached)
  * SST-2 sentence to /v1/soft-labels; the same server with merging on vs one model call per request.
+ * Meanwhile a probe GETs /healthz one request at a time (every 50 ms) and reports its latency: with
+ * the teacher's session on the main thread (--threads main) a model call holds every route up.
  *
- *   npx tsx bench/http-batching.ts [--teachers demo,bert-base] [--duration 20] [--connections 32]
+ *   npx tsx bench/http-batching.ts [--teachers demo,bert-base] [--duration 20] [--connections 32] [--threads worker,main]
  *
  * bert-base needs `npx tsx src/cli/main.ts models build-bench bench/models` first.
  */
@@ -19,6 +21,8 @@ const { values } = parseArgs({
     duration: { type: 'string', default: '20' },
     connections: { type: 'string', default: '32' },
     wait: { type: 'string', default: '5' },
+    /** where each teacher's session runs: worker (default), main, or both to compare */
+    threads: { type: 'string', default: 'worker' },
     /** padded tokens per batch inside the teacher engine (smaller: less padding on CPU) */
     'teacher-budget': { type: 'string' },
   },
@@ -33,11 +37,37 @@ const TEACHERS: Record<string, string> = {
 
 const sentences = sst2Dev().map((r) => r.text);
 
-async function measure(teacher: string, merged: boolean) {
+/** GET /healthz back to back (50 ms apart) until stopped; latencies in ms. */
+function healthProbe(url: string): { stop(): Promise<number[]> } {
+  const latencies: number[] = [];
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      const t0 = performance.now();
+      await (await fetch(`${url}/healthz`)).text();
+      latencies.push(performance.now() - t0);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+      return latencies;
+    },
+  };
+}
+
+const quantile = (xs: number[], q: number): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? NaN;
+};
+
+async function measure(teacher: string, merged: boolean, thread: string) {
   const dir = TEACHERS[teacher]!;
   if (!existsSync(dir)) throw new Error(`${dir} is missing: run npx tsx src/cli/main.ts models build-bench bench/models`);
   const server = await startBenchServer({
-    teachers: [{ name: teacher, path: dir, ...(values['teacher-budget'] ? { tokenBudget: Number(values['teacher-budget']) } : {}) }],
+    teachers: [{ name: teacher, path: dir, thread, ...(values['teacher-budget'] ? { tokenBudget: Number(values['teacher-budget']) } : {}) }],
     batching: { enabled: merged, maxWaitMs: Number(values.wait), tokenBudget: 8192, maxBatchTexts: 64 },
     limits: { queueBound: 100_000 },
   });
@@ -47,6 +77,7 @@ async function measure(teacher: string, merged: boolean) {
     const body = () => JSON.stringify({ inputs: [`${sentences[n % sentences.length]} (${n++})`] });
     // warm-up: first model calls allocate
     for (let i = 0; i < 3; i++) await fetch(`${server.url}/v1/soft-labels`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: body() });
+    const probe = healthProbe(server.url);
     const r = await autocannon({
       url: `${server.url}/v1/soft-labels`,
       connections,
@@ -55,6 +86,7 @@ async function measure(teacher: string, merged: boolean) {
       timeout: 60,
       requests: [{ method: 'POST', headers: { 'content-type': 'application/json' }, setupRequest: (req) => ({ ...req, body: body() }) }],
     });
+    const health = await probe.stop();
     // Calls still in the model when the run ended count too: wait for the queue to drain.
     let metrics = await server.metrics();
     while (!new RegExp(`^distillery_queue_depth\\{teacher="${teacher}"\\} 0$`, 'm').test(metrics)) {
@@ -63,6 +95,7 @@ async function measure(teacher: string, merged: boolean) {
     }
     return {
       teacher,
+      thread,
       mode: merged ? 'merged' : 'per-request',
       rps: r.requests.average,
       p50: r.latency.p50,
@@ -70,6 +103,10 @@ async function measure(teacher: string, merged: boolean) {
       ok: r['2xx'],
       errors: r.errors + r.timeouts + r.non2xx,
       meanBatch: histogramMean(metrics, 'distillery_teacher_batch_texts', teacher),
+      healthP50: quantile(health, 0.5),
+      healthP99: quantile(health, 0.99),
+      healthMax: Math.max(...health),
+      healthN: health.length,
     };
   } finally {
     await server.stop();
@@ -77,16 +114,17 @@ async function measure(teacher: string, merged: boolean) {
 }
 
 console.log(`# ${connections} concurrent clients, one distinct text each, ${duration} s per run, merge wait ${values.wait} ms, teacher token budget ${values['teacher-budget'] ?? 'engine default (2048, padding <= 20%)'}`);
-console.log('teacher    | mode        | req/s   | p50 ms | p99 ms | ok     | errors | texts/model call');
-const rows = [];
+console.log('teacher    | thread | mode        | req/s   | p50 ms | p99 ms | ok     | errors | texts/model call | healthz p50 / p99 / max ms (n)');
+const ms = (x: number) => x.toFixed(0);
 for (const teacher of values.teachers.split(',')) {
-  const base = await measure(teacher, false);
-  const merged = await measure(teacher, true);
-  for (const r of [base, merged]) {
-    rows.push(r);
-    console.log(
-      `${r.teacher.padEnd(10)} | ${r.mode.padEnd(11)} | ${r.rps.toFixed(1).padStart(7)} | ${String(r.p50).padStart(6)} | ${String(r.p99).padStart(6)} | ${String(r.ok).padStart(6)} | ${String(r.errors).padStart(6)} | ${r.meanBatch.toFixed(1)}`,
-    );
+  for (const thread of values.threads.split(',')) {
+    const base = await measure(teacher, false, thread);
+    const merged = await measure(teacher, true, thread);
+    for (const r of [base, merged]) {
+      console.log(
+        `${r.teacher.padEnd(10)} | ${r.thread.padEnd(6)} | ${r.mode.padEnd(11)} | ${r.rps.toFixed(1).padStart(7)} | ${String(r.p50).padStart(6)} | ${String(r.p99).padStart(6)} | ${String(r.ok).padStart(6)} | ${String(r.errors).padStart(6)} | ${r.meanBatch.toFixed(1).padStart(16)} | ${ms(r.healthP50)} / ${ms(r.healthP99)} / ${ms(r.healthMax)} (${r.healthN})`,
+      );
+    }
+    console.log(`${teacher} (${thread}): merged / per-request throughput = ${(merged.rps / base.rps).toFixed(2)}x`);
   }
-  console.log(`${teacher}: merged / per-request throughput = ${(merged.rps / base.rps).toFixed(2)}x`);
 }

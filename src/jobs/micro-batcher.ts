@@ -110,9 +110,9 @@ export class MicroBatcher {
 
   /**
    * A sliding window: the batch closes once no new text came for maxWaitMs, or maxDelayMs after it
-   * opened. A fixed window is not enough: onnxruntime-node runs the model on the main thread, so the
-   * requests that arrive during a model call are all parsed right after it, a few ms apart, and a fixed
-   * 5 ms window would close after the first few of them.
+   * opened. A fixed window is not enough: requests come in a few ms apart under load (and with a
+   * teacher on the main thread, `thread: main`, everything that arrived during a model call is parsed
+   * right after it), so a fixed 5 ms window would close after the first few of them.
    */
   #schedule(): void {
     if (this.#running || this.#pending.length === 0) return;
