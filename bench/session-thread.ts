@@ -6,6 +6,7 @@
  *   - output volume: tiny-bert-classifier, 32 texts, every hidden state and attention map
  *   - BERT-base batch: bench-bert-base, 32 SST-2 texts, logits + pooled last hidden state; also the
  *     longest gap between ticks of a 5 ms timer during the call (how long the main thread was held)
+ *   - BERT-base single text: one call per text, as the HTTP API without merging does
  *
  *   npx tsx bench/session-thread.ts [--rounds 5] [--calls 200]
  */
@@ -43,13 +44,13 @@ async function compare(label: string, dir: string, inputs: TextInput[], spec: Ou
   for (let r = 0; r < n; r++) {
     for (const thread of r % 2 === 0 ? THREADS : [...THREADS].reverse()) {
       const t0 = performance.now();
-      const gap = await withGap(async () => {
-        for (let i = 0; i < repeat; i++) await teachers[thread]!.infer(inputs, spec);
-      });
+      for (let i = 0; i < repeat; i++) await teachers[thread]!.infer(inputs, spec);
       ms[thread]!.push((performance.now() - t0) / repeat);
-      gaps[thread]!.push(gap);
     }
   }
+  // Apart from the timed rounds: a timer ticking on the main thread competes with onnxruntime's
+  // intra-op threads on a small machine and slowed worker calls by up to 1.35x in a first version.
+  for (let r = 0; r < 3; r++) for (const thread of THREADS) gaps[thread]!.push(await withGap(() => teachers[thread]!.infer(inputs, spec)));
   for (const t of Object.values(teachers)) await t.dispose();
   const [w, m] = [median(ms.worker!), median(ms.main!)];
   console.log(
@@ -62,10 +63,13 @@ const FULL: OutputSpec = { logits: true, temperatures: [1], hidden: { layers: 'a
 const LOGITS: OutputSpec = { logits: true, temperatures: [], encoding: 'fp32' };
 const CLS: OutputSpec = { logits: true, temperatures: [], hidden: { layers: 'last', pooling: 'cls' }, encoding: 'fp32' };
 
-console.log(`# medians over ${rounds} alternating rounds (per-call: ${values.calls} calls per round); gap = longest wait of a 5 ms timer`);
+console.log(`# medians over ${rounds} alternating rounds (per-call: ${values.calls} calls per round); gap = longest wait of a 5 ms timer during one call (median of 3, measured apart)`);
 console.log('workload                           | worker ms | main ms   | worker/main | worker gap | main gap');
 await compare('demo, 1 text, logits (per call)', path.join(REPO_ROOT, 'models/demo-sentiment'), sst2.slice(0, 1), LOGITS, Number(values.calls), rounds);
 await compare('tiny, 32 texts, all outputs', path.join(REPO_ROOT, 'models/tiny-bert-classifier'), sst2.slice(0, 32), FULL, 20, rounds);
 const bert = path.join(REPO_ROOT, 'bench/models/bench-bert-base');
-if (existsSync(bert)) await compare('bert-base, 32 texts, logits + cls', bert, sst2.slice(0, 32), CLS, 1, rounds);
+if (existsSync(bert)) {
+  await compare('bert-base, 32 texts, logits + cls', bert, sst2.slice(0, 32), CLS, 1, rounds);
+  await compare('bert-base, 1 text, logits (per call)', bert, sst2.slice(40, 41), LOGITS, 8, rounds);
+}
 else console.log(`(${bert} missing: npx tsx src/cli/main.ts models build-bench bench/models)`);

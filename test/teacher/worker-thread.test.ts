@@ -4,10 +4,11 @@
  * and an idle worker does not keep a finished process alive.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 import { after, before, test } from 'node:test';
 import { DistilleryError } from '../../src/core/errors.ts';
@@ -187,4 +188,38 @@ console.log('logits', out[0].logits.length === t.info.labels.length);
   const report = JSON.parse(cli.stdout) as { examples: number; accuracy: number };
   assert.equal(report.examples, 4);
   assert.ok(report.accuracy >= 0 && report.accuracy <= 1);
+});
+
+test('a second SIGTERM during a batch ends `serve` by the signal, not by an onnxruntime abort', async () => {
+  const config = path.join(dir, 'serve.json');
+  writeFileSync(config, JSON.stringify({ logLevel: 'silent', teachers: [{ name: 'slow', path: slowDir, ...SLOW }], batching: ONE_BATCH }));
+  const child = spawn(process.execPath, [path.join(REPO, 'bin/distillery.js'), 'serve', '--port', '0', '--db', path.join(dir, 'serve.db'), '--config', config], {
+    cwd: REPO,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      createInterface({ input: child.stdout }).on('line', (l) => {
+        const m = /^distillery listening on (\S+)/.exec(l);
+        if (m) resolve(m[1]!);
+      });
+      void exited.then(() => reject(new Error(`serve exited early: ${stderr}`)));
+    });
+    const labels = post(`${url}/v1/soft-labels`, { teacher: 'slow', inputs: longTexts(32, 100) }).catch(() => undefined);
+    // queue depth counts texts queued or in the model: wait until the batch is in
+    while (!/^distillery_queue_depth\{teacher="slow"\} [1-9]/m.test(await (await fetch(`${url}/metrics`)).text())) await new Promise((r) => setTimeout(r, 10));
+    await new Promise((r) => setTimeout(r, 100));
+    child.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 50));
+    child.kill('SIGTERM');
+    const end = await exited;
+    await labels;
+    assert.equal(end.signal, 'SIGTERM', `exit ${JSON.stringify(end)}; stderr: ${stderr.slice(-500)}`);
+    assert.doesNotMatch(stderr, /terminate called/);
+  } finally {
+    child.kill('SIGKILL');
+  }
 });
