@@ -1,7 +1,8 @@
 /**
  * A teacher: a Hugging Face-layout ONNX model run by onnxruntime-node, tokenized by transformers.js.
  * Inputs are length-sorted into token-budget batches; every batch goes through one queue per teacher,
- * so concurrent callers never run the model at the same time and the queue depth is observable.
+ * so concurrent callers never run the model at the same time and the queue depth is observable. The
+ * model itself runs in the teacher's own worker thread (src/teacher/worker-session.ts).
  */
 import PQueue from 'p-queue';
 import { DistilleryError } from '../core/errors.ts';
@@ -91,6 +92,7 @@ export class OnnxTeacher implements TeacherRunner {
         hint: 'set model_max_length in tokenizer_config.json or maxLength in the teacher config',
       });
     }
+    const fingerprint = await teacherFingerprint(files, dtype, maxLength);
     const { session, device } = await openSession({
       onnxPath: files.onnxPath,
       device: opts.device ?? 'cpu',
@@ -99,30 +101,36 @@ export class OnnxTeacher implements TeacherRunner {
       label: `teacher "${opts.name}"`,
       onDevice: (d, tried) => opts.log?.(`teacher ${opts.name}: running on ${d}${tried.length ? ` (unavailable: ${tried.join('; ')})` : ''}`),
     });
-    const outputs = graphOutputs(session.outputNames);
-    const logitsMeta = session.outputMetadata.find((m) => m.name === 'logits');
-    const logitsShape = logitsMeta && logitsMeta.isTensor ? logitsMeta.shape : [];
-    const task = taskOf(files.config, logitsShape.length);
-    const numLabels = task === 'text-classification' ? Number(logitsShape[1]) || Object.keys((files.config.id2label ?? {}) as object).length : 0;
-    const info: TeacherInfo = {
-      name: opts.name,
-      fingerprint: await teacherFingerprint(files, dtype, maxLength),
-      task,
-      labels: task === 'text-classification' ? labelsOf(files.config, numLabels) : [],
-      device,
-      dtype,
-      maxLength,
-      hiddenLayers: outputs.hiddenLayers.length,
-      attentionLayers: outputs.attentionLayers.length,
-    };
-    return new OnnxTeacher({
-      info,
-      files,
-      session,
-      encoder: new TextEncoder(tokenizer, maxLength),
-      outputs,
-      limits: { ...DEFAULT_BATCH_LIMITS, ...opts.limits },
-    });
+    try {
+      const outputs = graphOutputs(session.outputNames);
+      const logitsMeta = session.outputMetadata.find((m) => m.name === 'logits');
+      const logitsShape = logitsMeta && logitsMeta.isTensor ? logitsMeta.shape : [];
+      const task = taskOf(files.config, logitsShape.length);
+      const numLabels = task === 'text-classification' ? Number(logitsShape[1]) || Object.keys((files.config.id2label ?? {}) as object).length : 0;
+      const info: TeacherInfo = {
+        name: opts.name,
+        fingerprint,
+        task,
+        labels: task === 'text-classification' ? labelsOf(files.config, numLabels) : [],
+        device,
+        dtype,
+        maxLength,
+        hiddenLayers: outputs.hiddenLayers.length,
+        attentionLayers: outputs.attentionLayers.length,
+      };
+      return new OnnxTeacher({
+        info,
+        files,
+        session,
+        encoder: new TextEncoder(tokenizer, maxLength),
+        outputs,
+        limits: { ...DEFAULT_BATCH_LIMITS, ...opts.limits },
+      });
+    } catch (err) {
+      // the session (and its thread) would otherwise outlive a teacher that never came to be
+      await session.release();
+      throw err;
+    }
   }
 
   /** the onnxruntime session (in its worker thread unless loaded with thread: 'main') */
