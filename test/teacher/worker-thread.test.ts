@@ -208,7 +208,7 @@ test('a second SIGTERM during a batch ends `serve` by the signal, not by an onnx
       });
       void exited.then(() => reject(new Error(`serve exited early: ${stderr}`)));
     });
-    const labels = post(`${url}/v1/soft-labels`, { teacher: 'slow', inputs: longTexts(32, 100) }).catch(() => undefined);
+    const labels = post(`${url}/v1/soft-labels`, { teacher: 'slow', inputs: longTexts(64, 100) }).catch(() => undefined);
     // queue depth counts texts queued or in the model: wait until the batch is in
     while (!/^distillery_queue_depth\{teacher="slow"\} [1-9]/m.test(await (await fetch(`${url}/metrics`)).text())) await new Promise((r) => setTimeout(r, 10));
     await new Promise((r) => setTimeout(r, 100));
