@@ -43,18 +43,23 @@ export function writeParquet(store: Store, plan: ExportPlan, opts: ExportOptions
     shard = undefined;
   };
 
-  for (const row of store.iterateLabelled(plan.datasetId, plan.fingerprint, plan.spec, { float16Hidden: plan.hiddenDtype === 'float16' })) {
-    if (!row.output) {
-      skipped++;
-      continue;
+  try {
+    for (const row of store.iterateLabelled(plan.datasetId, plan.fingerprint, plan.spec, { float16Hidden: plan.hiddenDtype === 'float16' })) {
+      if (!row.output) {
+        skipped++;
+        continue;
+      }
+      const values = plan.values(row);
+      for (let i = 0; i < values.length; i++) columns[i]!.push(values[i]!);
+      buffered++;
+      rows++;
+      if (rows % shardRows === 0) closeShard();
+      else if (buffered >= groupRows) flushGroup();
     }
-    const values = plan.values(row);
-    for (let i = 0; i < values.length; i++) columns[i]!.push(values[i]!);
-    buffered++;
-    rows++;
-    if (rows % shardRows === 0) closeShard();
-    else if (buffered >= groupRows) flushGroup();
+    closeShard();
+  } catch (e) {
+    shard?.file.discard();
+    throw e;
   }
-  closeShard();
   return { files, rows, skipped };
 }

@@ -178,3 +178,33 @@ test('stats and labelled iteration join examples to a linked teacher', () => {
   assert.deepEqual(store.datasetTeachers('s').map((t) => t.fingerprint), ['fp-demo']);
   store.close();
 });
+
+test('labelled iteration: a spec with more components than one SQL join holds (61 here) reads every one, and a row missing any is unlabelled', () => {
+  const store = openStore(join(dir, 'wide.db'));
+  const wide: TeacherInfo = { ...info, fingerprint: 'fp-wide', hiddenLayers: 30, attentionLayers: 30 };
+  store.registerTeacher(wide);
+  store.createDataset({ id: 'w' });
+  const spec: OutputSpec = { logits: true, temperatures: [1], hidden: { layers: 'all', pooling: 'cls' }, attentions: { layers: 'all' }, encoding: 'fp32' };
+  store.linkTeacher('w', 'fp-wide', spec);
+  store.addExamples('w', ['a', 'b', 'c'].map((t) => ex(t, `text ${t}`)));
+  const full = (seed: number, skipAttn?: number): TeacherOutput => ({
+    ...output(seed),
+    hidden: Array.from({ length: 30 }, (_, layer) => ({ layer, pooling: 'cls' as const, value: { data: Float32Array.of(seed, layer), shape: [2] } })),
+    attentions: Array.from({ length: 30 }, (_, layer) => ({ layer, value: { data: Float32Array.of(seed * 100 + layer), shape: [1, 1, 1] } })).filter((a) => a.layer !== skipAttn),
+  });
+  // 'b' lacks the last attention layer: a component that only the second statement reads
+  store.putOutputs('fp-wide', [
+    { inputHash: inputHash({ text: 'text a' }), output: full(1) },
+    { inputHash: inputHash({ text: 'text b' }), output: full(2, 29) },
+    { inputHash: inputHash({ text: 'text c' }), output: full(3) },
+  ], spec);
+  const rows = [...store.iterateLabelled('w', 'fp-wide', spec, { pageRows: 2 })];
+  assert.deepEqual(rows.map((r) => [r.example.id, r.output !== undefined]), [['a', true], ['b', false], ['c', true]]);
+  const c = rows[2]!.output!;
+  assert.deepEqual(c.logits, output(3).logits);
+  assert.equal(c.hidden!.length, 30);
+  assert.deepEqual([...c.hidden![29]!.value.data], [3, 29]);
+  assert.deepEqual(c.attentions!.map((a) => a.value.data[0]), Array.from({ length: 30 }, (_, l) => 300 + l));
+  assert.equal(c.tokens, output(3).tokens);
+  store.close();
+});
