@@ -8,6 +8,7 @@ import { DistilleryError } from '../core/errors.ts';
 import type { Encoding, Example, OutputSpec, TeacherInfo, TeacherOutput } from '../core/types.ts';
 import { decodeTeacherOutput, encodeTeacherOutput } from './codecs/teacher-output-codec.ts';
 import { EXAMPLE_COLUMNS, exampleFromRaw, LabelledPages } from './labelled-pages.ts';
+import { pruneOutputs, vacuum, type PruneResult } from './output-pruning.ts';
 import { float16Payload } from './codecs/tensor-codec.ts';
 import { componentName, componentsForSpec, ENCODING_RANK, type Component, type LayerCounts } from './components.ts';
 import { inputHash as hashInput } from './input-hash.ts';
@@ -146,10 +147,10 @@ export class Store {
       ),
       // a cached row is only replaced by one at least as precise (fp32 > fp16 > int8)
       putOutput: db.prepare(
-        `INSERT INTO teacher_outputs (teacher_id, input_hash, component, dtype, tokens, truncated, data)
-         VALUES (?, ?, ?, ?, ?, ?, ?)
+        `INSERT INTO teacher_outputs (teacher_id, input_hash, component, dtype, tokens, truncated, data, written_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (teacher_id, input_hash, component) DO UPDATE SET
-           dtype = excluded.dtype, tokens = excluded.tokens, truncated = excluded.truncated, data = excluded.data
+           dtype = excluded.dtype, tokens = excluded.tokens, truncated = excluded.truncated, data = excluded.data, written_at = excluded.written_at
          WHERE (CASE excluded.dtype WHEN 'fp32' THEN 3 WHEN 'fp16' THEN 2 ELSE 1 END)
             >= (CASE teacher_outputs.dtype WHEN 'fp32' THEN 3 WHEN 'fp16' THEN 2 ELSE 1 END)`,
       ),
@@ -227,7 +228,25 @@ export class Store {
     withBusyRetry(() => this.#db.transaction(() => this.#s.setManifest.run(JSON.stringify(manifest ?? null), id)).immediate());
   }
 
-  /** Deletes the dataset and its examples; cached teacher outputs stay (other datasets share them). */
+  /**
+   * Removes cached outputs that no example of any dataset refers to (left by deleted datasets, or
+   * cached by HTTP soft-label requests), if written more than `graceSeconds` ago: a running job
+   * writes a chunk's outputs just before its examples. `dryRun` only counts them.
+   */
+  pruneOutputs(opts: { graceSeconds?: number; dryRun?: boolean } = {}): PruneResult {
+    this.#open();
+    const grace = opts.graceSeconds ?? 3600;
+    if (!(Number.isFinite(grace) && grace >= 0)) throw new DistilleryError('INVALID_INPUT', `grace period ${grace} must be a number of seconds >= 0`);
+    return pruneOutputs(this.#db, Math.floor(this.#now().getTime() / 1000) - grace, opts.dryRun ?? false);
+  }
+
+  /** Gives the pages freed by deletes back to the file system (rewrites the file; writers wait). */
+  vacuum(): { before: number; after: number } {
+    this.#open();
+    return vacuum(this.#db);
+  }
+
+  /** Deletes the dataset and its examples; cached teacher outputs stay (other datasets share them: see pruneOutputs). */
   deleteDataset(id: string): boolean {
     this.#open();
     return withBusyRetry(() => this.#db.transaction(() => this.#s.deleteDataset.run(id).changes > 0).immediate());
@@ -382,9 +401,10 @@ export class Store {
       this.#db
         .transaction(() => {
           const tid = this.#teacherId(fingerprint, true);
+          const now = Math.floor(this.#now().getTime() / 1000);
           let n = 0;
           for (const e of encoded) {
-            for (const p of e.parts) n += this.#s.putOutput.run(tid, e.hash, p.component, p.dtype, e.tokens, e.truncated, p.blob).changes;
+            for (const p of e.parts) n += this.#s.putOutput.run(tid, e.hash, p.component, p.dtype, e.tokens, e.truncated, p.blob, now).changes;
           }
           return n;
         })
