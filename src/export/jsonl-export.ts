@@ -1,6 +1,6 @@
 /** JSONL: one object per labelled example with the Parquet column names, for small sets and inspection. */
 import type { Store } from '../store/index.ts';
-import type { ExportedFile, ExportOptions } from './export-options.ts';
+import { YIELD_ROWS, type ExportedFile, type ExportOptions, type WriterSteps } from './export-options.ts';
 import type { ExportPlan } from './export-plan.ts';
 import { checkPositiveInt, ShardFile, shardName } from './shards.ts';
 
@@ -22,7 +22,7 @@ export function* jsonlLines(store: Store, plan: ExportPlan): Generator<string | 
   }
 }
 
-export function writeJsonl(store: Store, plan: ExportPlan, opts: ExportOptions): { files: ExportedFile[]; rows: number; skipped: number } {
+export function* writeJsonl(store: Store, plan: ExportPlan, opts: ExportOptions): WriterSteps {
   const shardRows = checkPositiveInt('shardRows', opts.shardRows, 100_000);
   const prefix = opts.prefix ?? plan.datasetId;
   const files: ExportedFile[] = [];
@@ -33,12 +33,12 @@ export function writeJsonl(store: Store, plan: ExportPlan, opts: ExportOptions):
   try {
     for (const line of jsonlLines(store, plan)) {
       if (line === undefined) {
-        skipped++;
+        if (++skipped % YIELD_ROWS === 0) yield;
         continue;
       }
       shard ??= new ShardFile(opts.outDir, shardName(prefix, files.length, 'jsonl'));
       shard.sink.write(Buffer.from(line));
-      rows++;
+      if (++rows % YIELD_ROWS === 0) yield;
       if (++inShard === shardRows) {
         files.push(shard.commit(inShard));
         shard = undefined;

@@ -1,11 +1,12 @@
 /** Parquet shards: one row per labelled example, row groups streamed to disk. */
 import type { Store } from '../store/index.ts';
-import type { ExportedFile, ExportOptions } from './export-options.ts';
+import { YIELD_ROWS, type ExportedFile, type ExportOptions, type WriterSteps } from './export-options.ts';
 import type { ExportPlan } from './export-plan.ts';
 import { ParquetFileWriter, type Codec, type ParquetColumn } from './parquet/parquet-file-writer.ts';
 import { checkPositiveInt, ShardFile, shardName } from './shards.ts';
 
-export function writeParquet(store: Store, plan: ExportPlan, opts: ExportOptions): { files: ExportedFile[]; rows: number; skipped: number } {
+/** Yields every few hundred rows so an async caller can let other work run (see export/index.ts). */
+export function* writeParquet(store: Store, plan: ExportPlan, opts: ExportOptions): WriterSteps {
   const shardRows = checkPositiveInt('shardRows', opts.shardRows, 100_000);
   const groupRows = Math.min(shardRows, checkPositiveInt('rowGroupRows', opts.rowGroupRows, 8192));
   const prefix = opts.prefix ?? plan.datasetId;
@@ -33,7 +34,7 @@ export function writeParquet(store: Store, plan: ExportPlan, opts: ExportOptions
   try {
     for (const row of store.iterateLabelled(plan.datasetId, plan.fingerprint, plan.spec, { float16Hidden: plan.hiddenDtype === 'float16' })) {
       if (!row.output) {
-        skipped++;
+        if (++skipped % YIELD_ROWS === 0) yield;
         continue;
       }
       if (!shard) {
@@ -44,6 +45,7 @@ export function writeParquet(store: Store, plan: ExportPlan, opts: ExportOptions
       rows++;
       if (rows % shardRows === 0) closeShard();
       else if (shard.writer.pendingRows >= groupRows) shard.writer.flushRowGroup();
+      if (rows % YIELD_ROWS === 0) yield;
     }
     closeShard();
   } catch (e) {
