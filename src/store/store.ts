@@ -91,6 +91,7 @@ export class Store {
   readonly #now: () => Date;
   readonly #teacherIds = new Map<string, number>();
   readonly #pages: LabelledPages;
+  readonly #statsCache = new Map<string, { version: string; stats: DatasetStats }>();
   #closed = false;
   readonly #s;
 
@@ -182,6 +183,7 @@ export class Store {
         'SELECT DISTINCT json_type(label) AS t FROM examples WHERE dataset_id = ? AND label IS NOT NULL ORDER BY t',
       ),
       countOutputs: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM teacher_outputs'),
+      totalChanges: db.prepare<[], { n: number }>('SELECT total_changes() AS n'),
     };
   }
 
@@ -505,22 +507,36 @@ export class Store {
 
   // ---- stats / maintenance ----
 
+  /**
+   * Counts for a dataset. They take whole-dataset scans (over a second at 100k examples), and the
+   * dashboard and `datasets list` ask for every dataset, so results are kept until anything is
+   * committed to the file: by this connection (total_changes) or any other (data_version).
+   */
   datasetStats(datasetId: string): DatasetStats {
     this.#open();
     this.requireDataset(datasetId);
     return this.#db.transaction(() => {
-      const c = this.#s.exampleCounts.get(datasetId)!;
-      const teachers = this.datasetTeachers(datasetId).map((t) => {
-        const tid = this.#teacherId(t.fingerprint, false)!;
-        const names = this.components(t.fingerprint, t.spec).map(componentName);
-        const components: Record<string, number> = {};
-        for (const name of names) components[name] = this.#s.componentCount.get(tid, name, datasetId)!.n;
-        const labelled = this.#s.labelledCount.get(datasetId, tid, JSON.stringify(names), names.length)!.n;
-        return { fingerprint: t.fingerprint, spec: t.spec, labelled, components, bytes: this.#s.outputBytes.get(tid, datasetId)!.b ?? 0 };
-      });
-      const originals = c.originals ?? 0;
-      return { id: datasetId, examples: c.n, originals, augmentations: c.n - originals, uniqueInputs: c.unique_inputs, teachers };
+      const version = `${this.#db.pragma('data_version', { simple: true })}:${this.#s.totalChanges.get()!.n}`;
+      const cached = this.#statsCache.get(datasetId);
+      if (cached?.version === version) return structuredClone(cached.stats);
+      const stats = this.#computeStats(datasetId);
+      this.#statsCache.set(datasetId, { version, stats: structuredClone(stats) });
+      return stats;
     })();
+  }
+
+  #computeStats(datasetId: string): DatasetStats {
+    const c = this.#s.exampleCounts.get(datasetId)!;
+    const teachers = this.datasetTeachers(datasetId).map((t) => {
+      const tid = this.#teacherId(t.fingerprint, false)!;
+      const names = this.components(t.fingerprint, t.spec).map(componentName);
+      const components: Record<string, number> = {};
+      for (const name of names) components[name] = this.#s.componentCount.get(tid, name, datasetId)!.n;
+      const labelled = this.#s.labelledCount.get(datasetId, tid, JSON.stringify(names), names.length)!.n;
+      return { fingerprint: t.fingerprint, spec: t.spec, labelled, components, bytes: this.#s.outputBytes.get(tid, datasetId)!.b ?? 0 };
+    });
+    const originals = c.originals ?? 0;
+    return { id: datasetId, examples: c.n, originals, augmentations: c.n - originals, uniqueInputs: c.unique_inputs, teachers };
   }
 
   /** JSON types of the dataset's gold labels ('integer', 'real', 'text'), so exports can pick a column type. */

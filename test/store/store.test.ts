@@ -254,3 +254,30 @@ test('prune: outputs no dataset refers to go once past the grace period; shared 
   assert.ok(v.after < v.before / 2, `vacuum ${v.before} -> ${v.after}`);
   store.close();
 });
+
+test('dataset stats are kept between calls but never stale: writes by this store or another process refresh them', () => {
+  const path = join(dir, 'stats-cache.db');
+  const a = openStore(path);
+  const b = openStore(path); // another connection, as a CLI job beside the server would be
+  a.registerTeacher(info);
+  a.createDataset({ id: 's' });
+  const spec: OutputSpec = { logits: true, temperatures: [1], encoding: 'fp32' };
+  a.linkTeacher('s', 'fp-demo', spec);
+  a.addExamples('s', [ex('1', 'one'), ex('2', 'two')]);
+  const first = a.datasetStats('s');
+  assert.equal(first.examples, 2);
+  assert.equal(first.teachers[0]!.labelled, 0);
+  first.teachers[0]!.labelled = 99; // a caller mutating its copy does not poison the cache
+  assert.equal(a.datasetStats('s').teachers[0]!.labelled, 0);
+
+  a.putOutputs('fp-demo', [{ inputHash: inputHash({ text: 'one' }), output: output(1) }], spec);
+  assert.equal(a.datasetStats('s').teachers[0]!.labelled, 1, 'own write');
+  b.putOutputs('fp-demo', [{ inputHash: inputHash({ text: 'two' }), output: output(2) }], spec);
+  assert.equal(a.datasetStats('s').teachers[0]!.labelled, 2, 'write by another connection');
+  b.addExamples('s', [ex('3', 'three')]);
+  assert.deepEqual([a.datasetStats('s').examples, a.datasetStats('s').teachers[0]!.labelled], [3, 2]);
+  b.pruneOutputs({ graceSeconds: 0 }); // nothing unreferenced: no change
+  assert.equal(a.datasetStats('s').teachers[0]!.components.logits, 2);
+  a.close();
+  b.close();
+});
