@@ -9,7 +9,7 @@ import type Database from 'better-sqlite3';
 import type { Example } from '../core/types.ts';
 import { decodeTeacherOutput } from './codecs/teacher-output-codec.ts';
 import { float16Payload } from './codecs/tensor-codec.ts';
-import { componentName, type Component } from './components.ts';
+import { componentName, topkOf, type Component } from './components.ts';
 import type { LabelledRow, StoredExample } from './types.ts';
 
 /** component aliases per statement: 64 tables at most, minus the examples table, with margin */
@@ -41,9 +41,17 @@ export function exampleFromRaw(r: RawRow): StoredExample {
   return ex;
 }
 
+/** SQL for the component a join alias takes: the wanted one, or for top-k the smallest cached top-K >= k. */
+function componentMatch(name: string, k: number): string {
+  if (topkOf(name) === undefined) return `@c${k}`;
+  return `(SELECT t.component FROM teacher_outputs t WHERE t.teacher_id = @tid AND t.input_hash = e.input_hash
+            AND t.component GLOB 'topk:*' AND CAST(substr(t.component, 6) AS INTEGER) >= @k${k}
+          ORDER BY CAST(substr(t.component, 6) AS INTEGER) LIMIT 1)`;
+}
+
 function pageSql(names: readonly string[], first: boolean): string {
   const cols = names.map((_, k) => `o${k}.data`);
-  const joins = names.map((_, k) => `LEFT JOIN teacher_outputs o${k} ON o${k}.teacher_id = @tid AND o${k}.input_hash = e.input_hash AND o${k}.component = @c${k}`);
+  const joins = names.map((n, k) => `LEFT JOIN teacher_outputs o${k} ON o${k}.teacher_id = @tid AND o${k}.input_hash = e.input_hash AND o${k}.component = ${componentMatch(n, k)}`);
   const head = first ? `${EXAMPLE_COLUMNS}, o0.tokens, o0.truncated` : 'e.ordinal';
   return `SELECT ${head}, ${cols.join(', ')} FROM examples e ${joins.join(' ')}
           WHERE e.dataset_id = @ds AND e.ordinal > @after ORDER BY e.ordinal LIMIT @limit`;
@@ -89,7 +97,11 @@ export class LabelledPages {
     const names = wanted.map(componentName);
     const parts = this.#prepare(names).map((st, s) => {
       const bound: Record<string, string | number> = { tid: teacherId, ds: datasetId, after, limit: opts.pageRows };
-      names.slice(s * COMPONENTS_PER_STATEMENT, (s + 1) * COMPONENTS_PER_STATEMENT).forEach((n, k) => (bound[`c${k}`] = n));
+      names.slice(s * COMPONENTS_PER_STATEMENT, (s + 1) * COMPONENTS_PER_STATEMENT).forEach((n, k) => {
+        const topk = topkOf(n);
+        if (topk === undefined) bound[`c${k}`] = n;
+        else bound[`k${k}`] = topk;
+      });
       return st.all(bound) as RawRow[];
     });
     const head = parts[0]!;

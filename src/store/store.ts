@@ -10,7 +10,7 @@ import { decodeTeacherOutput, encodeTeacherOutput } from './codecs/teacher-outpu
 import { EXAMPLE_COLUMNS, exampleFromRaw, LabelledPages } from './labelled-pages.ts';
 import { pruneOutputs, vacuum, type PruneResult } from './output-pruning.ts';
 import { float16Payload } from './codecs/tensor-codec.ts';
-import { componentName, componentsForSpec, ENCODING_RANK, type Component, type LayerCounts } from './components.ts';
+import { componentName, componentsForSpec, ENCODING_RANK, serves, topkOf, type Component, type LayerCounts } from './components.ts';
 import { inputHash as hashInput } from './input-hash.ts';
 import { migrate } from './migrations/index.ts';
 import { openDatabase, withBusyRetry } from './sqlite.ts';
@@ -163,17 +163,24 @@ export class Store {
       getComponents: db.prepare<[number, string, string], { input_hash: Buffer; component: string; tokens: number; truncated: number; data: Buffer }>(
         `SELECT input_hash, component, tokens, truncated, data FROM teacher_outputs
          WHERE teacher_id = ? AND input_hash IN (SELECT unhex(value) FROM json_each(?))
-           AND component IN (SELECT value FROM json_each(?))`,
+           AND (component IN (SELECT value FROM json_each(?)) OR component GLOB 'topk:*')`,
       ),
       componentCount: db.prepare<[number, string, string], { n: number }>(
         `SELECT count(*) AS n FROM examples e JOIN teacher_outputs o
            ON o.teacher_id = ? AND o.input_hash = e.input_hash AND o.component = ?
          WHERE e.dataset_id = ?`,
       ),
-      labelledCount: db.prepare<[string, number, string, number], { n: number }>(
-        `SELECT count(*) AS n FROM examples e WHERE e.dataset_id = ? AND
-           (SELECT count(*) FROM teacher_outputs o WHERE o.teacher_id = ? AND o.input_hash = e.input_hash
-              AND o.component IN (SELECT value FROM json_each(?))) = ?`,
+      // a wanted top-k counts as cached when any top-K >= k is (it serves it); @k is -1 when none is wanted
+      labelledCount: db.prepare<{ ds: string; tid: number; names: string; k: number; n: number }, { n: number }>(
+        `SELECT count(*) AS n FROM examples e WHERE e.dataset_id = @ds AND
+           (SELECT count(*) FROM teacher_outputs o WHERE o.teacher_id = @tid AND o.input_hash = e.input_hash
+              AND o.component IN (SELECT value FROM json_each(@names)))
+           + (@k > 0 AND EXISTS (SELECT 1 FROM teacher_outputs o WHERE o.teacher_id = @tid AND o.input_hash = e.input_hash
+              AND o.component GLOB 'topk:*' AND CAST(substr(o.component, 6) AS INTEGER) >= @k)) = @n`,
+      ),
+      topkCount: db.prepare<[string, number, number], { n: number }>(
+        `SELECT count(*) AS n FROM examples e WHERE e.dataset_id = ? AND EXISTS (SELECT 1 FROM teacher_outputs o
+           WHERE o.teacher_id = ? AND o.input_hash = e.input_hash AND o.component GLOB 'topk:*' AND CAST(substr(o.component, 6) AS INTEGER) >= ?)`,
       ),
       outputBytes: db.prepare<[number, string], { b: number | null }>(
         `SELECT sum(length(o.data)) AS b FROM teacher_outputs o
@@ -444,7 +451,7 @@ export class Store {
     const out = new Map<string, string[]>();
     for (const hash of unique) {
       const got = have.get(hash);
-      const missing = got ? wanted.filter((c) => !got.has(c)) : wanted;
+      const missing = got ? wanted.filter((c) => !got.has(c) && !(topkOf(c) !== undefined && [...got].some((g) => serves(g, c)))) : wanted;
       if (missing.length > 0) out.set(hash, missing);
     }
     return out;
@@ -463,14 +470,21 @@ export class Store {
     const out = new Map<string, TeacherOutput>();
     const tid = this.#teacherId(fingerprint, false);
     if (tid === undefined) return out;
-    const found = new Map<string, { blobs: Map<string, Buffer>; tokens: number; truncated: boolean }>();
+    const topkName = wanted.map(componentName).find((n) => topkOf(n) !== undefined);
+    const found = new Map<string, { blobs: Map<string, Buffer>; tokens: number; truncated: boolean; topkFrom?: number }>();
     this.#db.transaction(() => {
       for (let i = 0; i < unique.length; i += LOOKUP_CHUNK) {
         for (const r of this.#s.getComponents.all(tid, JSON.stringify(unique.slice(i, i + LOOKUP_CHUNK)), names)) {
           const hex = r.input_hash.toString('hex');
           let f = found.get(hex);
           if (!f) found.set(hex, (f = { blobs: new Map(), tokens: r.tokens, truncated: r.truncated === 1 }));
-          f.blobs.set(r.component, r.data);
+          const k = topkOf(r.component);
+          if (k === undefined) f.blobs.set(r.component, r.data);
+          else if (topkName !== undefined && serves(r.component, topkName) && !(f.topkFrom !== undefined && f.topkFrom <= k)) {
+            // the smallest cached top-K that serves the wanted top-k answers it
+            f.topkFrom = k;
+            f.blobs.set(topkName, r.data);
+          }
         }
       }
     })();
@@ -531,8 +545,12 @@ export class Store {
       const tid = this.#teacherId(t.fingerprint, false)!;
       const names = this.components(t.fingerprint, t.spec).map(componentName);
       const components: Record<string, number> = {};
-      for (const name of names) components[name] = this.#s.componentCount.get(tid, name, datasetId)!.n;
-      const labelled = this.#s.labelledCount.get(datasetId, tid, JSON.stringify(names), names.length)!.n;
+      const k = names.map(topkOf).find((x) => x !== undefined);
+      for (const name of names) {
+        components[name] = k !== undefined && topkOf(name) === k ? this.#s.topkCount.get(datasetId, tid, k)!.n : this.#s.componentCount.get(tid, name, datasetId)!.n;
+      }
+      const exact = JSON.stringify(names.filter((n) => topkOf(n) === undefined));
+      const labelled = this.#s.labelledCount.get({ ds: datasetId, tid, names: exact, k: k ?? -1, n: names.length })!.n;
       return { fingerprint: t.fingerprint, spec: t.spec, labelled, components, bytes: this.#s.outputBytes.get(tid, datasetId)!.b ?? 0 };
     });
     const originals = c.originals ?? 0;

@@ -281,3 +281,45 @@ test('dataset stats are kept between calls but never stale: writes by this store
   a.close();
   b.close();
 });
+
+test('top-k: a cached top-K answers any k <= K (missing, outputs, pages, stats) without recomputing', () => {
+  const store = openStore(join(dir, 'topk.db'));
+  store.registerTeacher(info);
+  const vocab = 20;
+  const topOf = (seed: number, k: number) => {
+    const z = Float32Array.from({ length: vocab }, (_, i) => Math.sin(seed * 7 + i * 1.3) * 5);
+    const ids = [...z.keys()].sort((a, b) => z[b]! - z[a]! || a - b).slice(0, k);
+    return { ids: Int32Array.from(ids), logits: Float32Array.from(ids, (i) => z[i]!), logSumExp: Math.log(z.reduce((s, v) => s + Math.exp(v), 0)) };
+  };
+  const withTopk = (seed: number, k: number): TeacherOutput => ({ ...output(seed), topK: [topOf(seed, k), topOf(seed + 1, k)] });
+  const texts = ['p', 'q', 'r'];
+  const hashes = texts.map((t) => inputHash({ text: t }));
+  const spec = (k: number, encoding: OutputSpec['encoding'] = 'fp32'): OutputSpec => ({ logits: true, temperatures: [1], topK: k, encoding });
+  store.putOutputs('fp-demo', hashes.map((h, i) => ({ inputHash: h, output: withTopk(i, 10) })), spec(10, 'fp16'));
+  // 'r' also has an exact top-5 at fp32: the exact one answers for it
+  store.putOutputs('fp-demo', [{ inputHash: hashes[2]!, output: withTopk(2, 5) }], spec(5));
+
+  assert.equal(store.missingComponents('fp-demo', hashes, spec(5, 'fp16')).size, 0, 'top-10 serves top-5');
+  assert.deepEqual([...store.missingComponents('fp-demo', hashes, spec(12, 'fp16')).values()], [['topk:12'], ['topk:12'], ['topk:12']]);
+  const got = store.getOutputs('fp-demo', hashes, spec(5, 'fp16'));
+  assert.equal(got.size, 3);
+  const p = got.get(hashes[0]!)!.topK!;
+  assert.equal(p.length, 2);
+  assert.deepEqual([...p[1]!.ids], [...topOf(1, 5).ids]);
+  assert.ok(p[1]!.logits.every((v, i) => Math.abs(v - topOf(1, 5).logits[i]!) < 1e-2), 'fp16 values of the first five');
+  assert.deepEqual([...got.get(hashes[2]!)!.topK![0]!.logits], [...topOf(2, 5).logits], 'the exact fp32 top-5 wins over the fp16 top-10');
+
+  store.createDataset({ id: 't' });
+  store.addExamples('t', texts.map((t) => ex(t, t)));
+  store.linkTeacher('t', 'fp-demo', spec(5, 'fp16'));
+  const rows = [...store.iterateLabelled('t', 'fp-demo', spec(5, 'fp16'))];
+  assert.deepEqual(rows.map((r) => r.output?.topK?.[0]?.ids.length), [5, 5, 5]);
+  assert.deepEqual([...rows[1]!.output!.topK![0]!.ids], [...topOf(1, 5).ids]);
+  assert.deepEqual([...rows[2]!.output!.topK![0]!.logits], [...topOf(2, 5).logits]);
+  const stats = store.datasetStats('t').teachers[0]!;
+  assert.deepEqual([stats.labelled, stats.components['topk:5']], [3, 3]);
+  store.linkTeacher('t', 'fp-demo', spec(12, 'fp16'));
+  const wider = store.datasetStats('t').teachers[0]!;
+  assert.deepEqual([wider.labelled, wider.components['topk:12'], wider.components.logits], [0, 0, 3]);
+  store.close();
+});

@@ -62,7 +62,8 @@ export function decodeTeacherOutput(
         break;
       }
       case 'topk':
-        out.topK = decodeTopK(blobOf(blobs, c)).rows;
+        // a cached top-K with K > k serves top-k: its rows are sorted, keep the first k
+        out.topK = decodeTopK(blobOf(blobs, c)).rows.map((r) => (r.ids.length <= c.k ? r : { ids: r.ids.slice(0, c.k), logits: r.logits.slice(0, c.k), logSumExp: r.logSumExp }));
         break;
       case 'hidden': {
         const t = decodeTensor(blobOf(blobs, c));
