@@ -7,7 +7,7 @@ import { checkPositiveInt, ShardFile, shardName } from './shards.ts';
 /** One JSON line (with newline) per labelled row, undefined for an unlabelled row. */
 export function* jsonlLines(store: Store, plan: ExportPlan): Generator<string | undefined> {
   const names = plan.columns.map((c) => c.name);
-  for (const row of store.iterateLabelled(plan.datasetId, plan.fingerprint, plan.spec)) {
+  for (const row of store.iterateLabelled(plan.datasetId, plan.fingerprint, plan.spec, { prefetch: true })) {
     if (!row.output) {
       yield undefined;
       continue;

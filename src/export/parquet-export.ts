@@ -32,7 +32,7 @@ export function* writeParquet(store: Store, plan: ExportPlan, opts: ExportOption
   };
 
   try {
-    for (const row of store.iterateLabelled(plan.datasetId, plan.fingerprint, plan.spec, { float16Hidden: plan.hiddenDtype === 'float16' })) {
+    for (const row of store.iterateLabelled(plan.datasetId, plan.fingerprint, plan.spec, { float16Hidden: plan.hiddenDtype === 'float16', prefetch: true })) {
       if (!row.output) {
         if (++skipped % YIELD_ROWS === 0) yield;
         continue;

@@ -114,7 +114,7 @@ export function* writeSafetensors(store: Store, plan: ExportPlan, opts: ExportOp
   };
 
   try {
-    for (const row of store.iterateLabelled(plan.datasetId, plan.fingerprint, plan.spec)) {
+    for (const row of store.iterateLabelled(plan.datasetId, plan.fingerprint, plan.spec, { prefetch: true })) {
       if (!row.output) {
         if (++skipped % YIELD_ROWS === 0) yield;
         continue;

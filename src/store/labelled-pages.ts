@@ -75,14 +75,33 @@ export class LabelledPages {
     this.#db = db;
   }
 
-  #prepare(names: readonly string[]): Database.Statement[] {
-    const key = names.join('\n');
+  /** The SQL of the page statements for these components (one per COMPONENTS_PER_STATEMENT). */
+  static sqls(wanted: readonly Component[]): string[] {
+    const names = wanted.map(componentName);
+    const out: string[] = [];
+    for (let i = 0; i === 0 || i < names.length; i += COMPONENTS_PER_STATEMENT) out.push(pageSql(names.slice(i, i + COMPONENTS_PER_STATEMENT), i === 0));
+    return out;
+  }
+
+  /** Each statement's parameters but `after`. */
+  static bindings(datasetId: string, teacherId: number, wanted: readonly Component[], pageRows: number): Record<string, string | number>[] {
+    const names = wanted.map(componentName);
+    return LabelledPages.sqls(wanted).map((_, s) => {
+      const bound: Record<string, string | number> = { tid: teacherId, ds: datasetId, limit: pageRows };
+      names.slice(s * COMPONENTS_PER_STATEMENT, (s + 1) * COMPONENTS_PER_STATEMENT).forEach((n, k) => {
+        const topk = topkOf(n);
+        if (topk === undefined) bound[`c${k}`] = n;
+        else bound[`k${k}`] = topk;
+      });
+      return bound;
+    });
+  }
+
+  #prepare(wanted: readonly Component[]): Database.Statement[] {
+    const key = wanted.map(componentName).join('\n');
     let list = this.#statements.get(key);
     if (!list) {
-      list = [];
-      for (let i = 0; i === 0 || i < names.length; i += COMPONENTS_PER_STATEMENT) {
-        list.push(this.#db.prepare(pageSql(names.slice(i, i + COMPONENTS_PER_STATEMENT), i === 0)).raw(true));
-      }
+      list = LabelledPages.sqls(wanted).map((sql) => this.#db.prepare(sql).raw(true));
       this.#statements.set(key, list);
     }
     return list;
@@ -94,46 +113,44 @@ export class LabelledPages {
    * the spec needs more than one statement, so the statements see the same snapshot.
    */
   page(datasetId: string, teacherId: number, wanted: readonly Component[], after: number, opts: PageOptions): LabelledRow[] {
-    const names = wanted.map(componentName);
-    const parts = this.#prepare(names).map((st, s) => {
-      const bound: Record<string, string | number> = { tid: teacherId, ds: datasetId, after, limit: opts.pageRows };
-      names.slice(s * COMPONENTS_PER_STATEMENT, (s + 1) * COMPONENTS_PER_STATEMENT).forEach((n, k) => {
-        const topk = topkOf(n);
-        if (topk === undefined) bound[`c${k}`] = n;
-        else bound[`k${k}`] = topk;
-      });
-      return st.all(bound) as RawRow[];
-    });
-    const head = parts[0]!;
-    const fp16Candidates = opts.float16Hidden ? wanted.map((c) => c.kind === 'hidden') : [];
-    const decodeOpts = { logits: opts.logits, temperatures: opts.temperatures, tokens: 0, truncated: false };
-    const blobs = new Map<string, Buffer>();
-    const rows: LabelledRow[] = new Array(head.length);
-    for (let i = 0; i < head.length; i++) {
-      const r = head[i]!;
-      const row: LabelledRow = { example: exampleFromRaw(r), output: undefined };
-      rows[i] = row;
-      blobs.clear();
-      let bits: Map<string, Uint16Array> | undefined;
-      let complete = true;
-      for (let c = 0; c < names.length; c++) {
-        const s = Math.floor(c / COMPONENTS_PER_STATEMENT);
-        const col = (s === 0 ? TRUNCATED + 1 : 1) + (c % COMPONENTS_PER_STATEMENT);
-        const blob = (s === 0 ? r : parts[s]![i]!)[col] as Buffer | null;
-        if (blob === null) {
-          complete = false;
-          break;
-        }
-        const half = fp16Candidates[c] ? float16Payload(blob) : undefined;
-        if (half) (bits ??= new Map()).set(names[c]!, half);
-        else blobs.set(names[c]!, blob);
-      }
-      if (!complete) continue;
-      if (bits) row.float16Hidden = bits;
-      decodeOpts.tokens = r[TOKENS] as number;
-      decodeOpts.truncated = r[TRUNCATED] === 1;
-      row.output = decodeTeacherOutput(blobs, bits ? wanted.filter((_, c) => !bits.has(names[c]!)) : wanted, decodeOpts);
-    }
-    return rows;
+    const params = LabelledPages.bindings(datasetId, teacherId, wanted, opts.pageRows);
+    const parts = this.#prepare(wanted).map((st, s) => st.all({ ...params[s], after }) as RawRow[]);
+    return decodePage(parts, wanted, opts);
   }
+}
+
+/** Rows of the page statements (raw rows per statement, aligned) as labelled rows. */
+export function decodePage(parts: readonly (readonly RawRow[])[], wanted: readonly Component[], opts: PageOptions): LabelledRow[] {
+  const names = wanted.map(componentName);
+  const head = parts[0]!;
+  const fp16Candidates = opts.float16Hidden ? wanted.map((c) => c.kind === 'hidden') : [];
+  const decodeOpts = { logits: opts.logits, temperatures: opts.temperatures, tokens: 0, truncated: false };
+  const blobs = new Map<string, Buffer>();
+  const rows: LabelledRow[] = new Array(head.length);
+  for (let i = 0; i < head.length; i++) {
+    const r = head[i]!;
+    const row: LabelledRow = { example: exampleFromRaw(r), output: undefined };
+    rows[i] = row;
+    blobs.clear();
+    let bits: Map<string, Uint16Array> | undefined;
+    let complete = true;
+    for (let c = 0; c < names.length; c++) {
+      const s = Math.floor(c / COMPONENTS_PER_STATEMENT);
+      const col = (s === 0 ? TRUNCATED + 1 : 1) + (c % COMPONENTS_PER_STATEMENT);
+      const blob = (s === 0 ? r : parts[s]![i]!)[col] as Buffer | null;
+      if (blob === null) {
+        complete = false;
+        break;
+      }
+      const half = fp16Candidates[c] ? float16Payload(blob) : undefined;
+      if (half) (bits ??= new Map()).set(names[c]!, half);
+      else blobs.set(names[c]!, blob);
+    }
+    if (!complete) continue;
+    if (bits) row.float16Hidden = bits;
+    decodeOpts.tokens = r[TOKENS] as number;
+    decodeOpts.truncated = r[TRUNCATED] === 1;
+    row.output = decodeTeacherOutput(blobs, bits ? wanted.filter((_, c) => !bits.has(names[c]!)) : wanted, decodeOpts);
+  }
+  return rows;
 }

@@ -153,3 +153,14 @@ test('parquet: the yielding export lets the event loop run between pages and wri
   assert.deepEqual(yielding.manifest.files.map((f) => f.sha256), blocking.manifest.files.map((f) => f.sha256));
   big.close();
 });
+
+test('prefetched pages (read on a worker thread) equal pages read inline, fp16 bits and unlabelled rows included', () => {
+  const many = labelledStore(join(dir, 'many'), 'many', 1300, { unlabelledEvery: 7 });
+  const opts = { float16Hidden: true, pageRows: 128 };
+  const inline = [...many.iterateLabelled('many', TEACHER.fingerprint, FULL_SPEC, opts)];
+  const prefetched = [...many.iterateLabelled('many', TEACHER.fingerprint, FULL_SPEC, { ...opts, prefetch: true })];
+  assert.equal(inline.length, 1300);
+  assert.ok(inline.some((r) => r.output === undefined) && inline.some((r) => r.float16Hidden));
+  assert.deepEqual(prefetched, inline);
+  many.close();
+});

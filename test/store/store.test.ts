@@ -203,6 +203,8 @@ test('labelled iteration: a spec with more components than one SQL join holds (6
   ], spec);
   const rows = [...store.iterateLabelled('w', 'fp-wide', spec, { pageRows: 2 })];
   assert.deepEqual(rows.map((r) => [r.example.id, r.output !== undefined]), [['a', true], ['b', false], ['c', true]]);
+  // pages after the first read on a worker thread: the same rows
+  assert.deepEqual([...store.iterateLabelled('w', 'fp-wide', spec, { pageRows: 1, prefetch: true })], rows);
   const c = rows[2]!.output!;
   assert.deepEqual(c.logits, output(3).logits);
   assert.equal(c.hidden!.length, 30);
