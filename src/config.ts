@@ -78,8 +78,10 @@ const configSchema = z
         /** express body-parser size, e.g. "1mb" */
         bodyLimit: z.string().regex(/^\d+(b|kb|mb)$/i, 'a size like "512kb" or "1mb"'),
         retryAfterSeconds: z.number().int().min(1),
-        /** jobs running at once; more get 429 */
+        /** jobs running at once; more wait in a FIFO queue */
         maxRunningJobs: z.number().int().min(1),
+        /** jobs waiting to start; more get 429 (0: no queue, refuse once maxRunningJobs run) */
+        maxQueuedJobs: z.number().int().min(0),
       })
       .strict(),
   })
@@ -101,7 +103,7 @@ function defaults(): z.input<typeof configSchema> {
     logLevel: 'info',
     teachers: [{ name: 'demo', path: path.join(modelsDir, 'demo-sentiment'), dtype: 'fp32', device: 'cpu' }],
     batching: { enabled: true, maxWaitMs: 5, maxDelayMs: 50, tokenBudget: 8192, maxBatchTexts: 64 },
-    limits: { maxTextsPerRequest: 64, maxCharsPerText: 4000, queueBound: 1024, bodyLimit: '1mb', retryAfterSeconds: 1, maxRunningJobs: 2 },
+    limits: { maxTextsPerRequest: 64, maxCharsPerText: 4000, queueBound: 1024, bodyLimit: '1mb', retryAfterSeconds: 1, maxRunningJobs: 2, maxQueuedJobs: 100 },
   };
 }
 

@@ -81,6 +81,7 @@ export async function startService(config: Config, opts: ServiceOptions = {}): P
     // "-jobs.json" so the default data/*.db-* ignore rule covers it
     journalPath: `${config.db}-jobs.json`,
     maxRunning: config.limits.maxRunningJobs,
+    maxQueued: config.limits.maxQueuedJobs,
     logger,
   });
   const modules: RouteModule[] = [
