@@ -12,6 +12,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { DistilleryError } from '../core/errors.ts';
+import type { AugmentModels } from '../jobs/augment-models.ts';
 import { makeAugmenterFactory } from '../jobs/augmenter.ts';
 import type { JobSpec } from '../jobs/job-schema.ts';
 import { resolveJob, type TeacherSource } from '../jobs/resolve-job.ts';
@@ -39,6 +40,8 @@ export interface JobManagerOptions {
   corporaDirs: readonly string[];
   /** the only folder augmentModels may name models in (by plain folder name) */
   modelsDir: string;
+  /** the server config's augmentation models, for jobs whose body names none */
+  augmentModels?: AugmentModels;
   journalPath: string;
   /** jobs running at once */
   maxRunning: number;
@@ -222,7 +225,9 @@ export class JobManager {
     this.#active.add(entry.id);
     const starting = (async () => {
       try {
-        const opts = await resolveJob(job, { store: this.#opts.store, teachers: this.#opts.teachers, augmenterFactory: makeAugmenterFactory({ modelsDir: this.#opts.modelsDir }) });
+        const shared = job.augmentModels ? undefined : this.#opts.augmentModels;
+        const augmenterFactory = makeAugmenterFactory({ modelsDir: this.#opts.modelsDir, ...(shared ? { models: shared } : {}) });
+        const opts = await resolveJob(job, { store: this.#opts.store, teachers: this.#opts.teachers, augmenterFactory });
         // cancelled while its teachers loaded, or the server is stopping (it stays 'running': resumed next start)
         if (entry.state !== 'running' || this.#closing) {
           this.#active.delete(entry.id);
