@@ -11,9 +11,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
+import { compileRecipe } from '../augment/index.ts';
 import { DistilleryError } from '../core/errors.ts';
-import type { AugmentModels } from '../jobs/augment-models.ts';
-import { makeAugmenterFactory } from '../jobs/augmenter.ts';
+import { AugmentModels } from '../jobs/augment-models.ts';
+import { makeAugmenterFactory, withCorpusSize } from '../jobs/augmenter.ts';
 import type { JobSpec } from '../jobs/job-schema.ts';
 import { resolveJob, type TeacherSource } from '../jobs/resolve-job.ts';
 import { startJob, type JobHandle, type JobState, type JobStatus } from '../jobs/runner/job-handle.ts';
@@ -197,7 +198,20 @@ export class JobManager {
   }
 
   #validate(request: unknown): JobSpec {
-    return validateJobRequest(request, { corporaDirs: this.#opts.corporaDirs, modelsDir: this.#opts.modelsDir });
+    const job = validateJobRequest(request, { corporaDirs: this.#opts.corporaDirs, modelsDir: this.#opts.modelsDir });
+    if (job.recipe !== null) {
+      // a recipe whose models are named nowhere is refused now, not after waiting in the queue
+      const models = job.augmentModels ? new AugmentModels(job.augmentModels, { modelsDir: this.#opts.modelsDir }) : this.#opts.augmentModels;
+      try {
+        models?.check(compileRecipe(withCorpusSize(job.recipe, 1)));
+      } catch (err) {
+        const message = err instanceof Error ? err.message : String(err);
+        const given = err instanceof DistilleryError ? err.hint : undefined;
+        const hint = job.augmentModels || !given ? given : `name the model in the job's augmentModels, or ${given}`;
+        throw new HttpProblem(422, `field /recipe: ${message}`, { errors: [{ pointer: '/recipe', detail: message }], ...(hint ? { hint } : {}) });
+      }
+    }
+    return job;
   }
 
   /** Starts queued jobs, oldest first, while fewer than maxRunning run. */

@@ -108,6 +108,12 @@ test('without augmentModels in the config, model-backed recipes are 422s naming 
       assert.ok(p.detail.includes(key), p.detail);
       assert.match(p.hint ?? '', /server config/);
     }
+    // a job is refused at submission, not after waiting in the queue
+    const job = await post(`${svc.url}/v1/jobs`, { dataset: 'mlm', corpus: { path: 'sst2/dev.jsonl' }, recipe: 'tinybert', teachers: ['tiny'] });
+    assert.equal(job.status, 422);
+    const p = (await problemOf(job)) as { detail: string; hint?: string };
+    assert.match(p.detail, /^field \/recipe: recipe tinybert needs a masked-LM model/);
+    assert.match(p.hint ?? '', /job's augmentModels, or set it in the server config/);
   } finally {
     await svc.close();
   }
