@@ -14,6 +14,7 @@ import type { Logger } from 'pino';
 import { compileRecipe } from '../augment/index.ts';
 import { DistilleryError } from '../core/errors.ts';
 import { AugmentModels } from '../jobs/augment-models.ts';
+import { DatasetLock, DatasetLockedError, isStaleLock } from '../jobs/dataset-lock.ts';
 import { makeAugmenterFactory, withCorpusSize } from '../jobs/augmenter.ts';
 import type { JobSpec } from '../jobs/job-schema.ts';
 import { resolveJob, type TeacherSource } from '../jobs/resolve-job.ts';
@@ -64,6 +65,8 @@ export class JobManager {
   /** ids starting (teachers loading) or running: the ones that count against maxRunning */
   readonly #active = new Set<string>();
   readonly #starting = new Set<Promise<void>>();
+  /** dataset locks of started jobs (src/jobs/dataset-lock.ts), shared with `distillery run` */
+  readonly #locks = new Map<string, DatasetLock>();
   #closing: Promise<void> | undefined;
 
   constructor(opts: JobManagerOptions) {
@@ -115,6 +118,9 @@ export class JobManager {
         hint: `wait for job ${clash[0]} (GET /v1/jobs/${clash[0]}) or cancel it (DELETE)`,
       });
     }
+    // a `distillery run` (or another server) on the same database writing it now
+    const held = this.#opts.store.locks.get(target);
+    if (held && !isStaleLock(held, LOCK_STALE_MS)) throw lockedProblem(new DatasetLockedError(held, LOCK_STALE_MS));
     const entry: JournalEntry = { id: randomUUID(), request, state: 'queued', submitted: now() };
     if (this.#active.size < this.#opts.maxRunning && this.#queue.length === 0) {
       this.#entries.set(entry.id, entry);
@@ -238,18 +244,26 @@ export class JobManager {
     entry.state = 'running';
     this.#active.add(entry.id);
     const starting = (async () => {
+      let handle: JobHandle | undefined;
+      let lock: DatasetLock | undefined;
       try {
+        lock = DatasetLock.acquire(this.#opts.store, writtenDataset(job), {
+          command: `distillery serve, job ${entry.id}`,
+          staleMs: LOCK_STALE_MS,
+          onLost: () => handle?.cancel(),
+        });
+        this.#locks.set(entry.id, lock);
         const shared = job.augmentModels ? undefined : this.#opts.augmentModels;
         const augmenterFactory = makeAugmenterFactory({ modelsDir: this.#opts.modelsDir, ...(shared ? { models: shared } : {}) });
         const opts = await resolveJob(job, { store: this.#opts.store, teachers: this.#opts.teachers, augmenterFactory });
         // cancelled while its teachers loaded, or the server is stopping (it stays 'running': resumed next start)
         if (entry.state !== 'running' || this.#closing) {
-          this.#active.delete(entry.id);
+          this.#release(entry.id);
           if (entry.state === 'cancelled') this.#finish(entry, 'cancelled');
           if (!this.#closing) this.#pump();
           return;
         }
-        const handle = startJob(opts);
+        handle = startJob(opts);
         this.#handles.set(entry.id, handle);
         entry.started = now();
         handle.done.then(
@@ -272,8 +286,8 @@ export class JobManager {
           }),
         );
       } catch (err) {
-        this.#active.delete(entry.id);
-        throw err;
+        this.#release(entry.id);
+        throw err instanceof DatasetLockedError ? lockedProblem(err) : err;
       }
     })();
     this.#starting.add(starting);
@@ -286,12 +300,19 @@ export class JobManager {
 
   /** A started job ended: free its slot, record the outcome, start the next queued job. */
   #ended(entry: JournalEntry, record: () => boolean): void {
-    this.#active.delete(entry.id);
+    this.#release(entry.id);
     if (record()) {
       this.#specs.delete(entry.id);
       this.#save();
     }
     this.#pump();
+  }
+
+  /** Frees the job's running slot and its dataset lock. */
+  #release(id: string): void {
+    this.#active.delete(id);
+    this.#locks.get(id)?.release();
+    this.#locks.delete(id);
   }
 
   #finish(entry: JournalEntry, state: 'done' | 'up-to-date' | 'cancelled' | 'failed', error?: { code: string; message: string }): void {
@@ -305,6 +326,12 @@ export class JobManager {
     writeJournal(this.#opts.journalPath, [...this.#entries.values()]);
   }
 }
+
+/** A holder on another host counts as dead after this long without a heartbeat. */
+const LOCK_STALE_MS = 60_000;
+
+const lockedProblem = (err: DatasetLockedError) =>
+  new HttpProblem(409, err.message, { hint: err.hint ?? 'wait for it to finish', holder: { pid: err.holder.pid, host: err.holder.host, command: err.holder.command, since: err.holder.acquired } });
 
 /** The dataset id a job writes (a shard writes its own). */
 const writtenDataset = (job: JobSpec): string => shardDatasetId(job.dataset, job.shard);

@@ -32,16 +32,16 @@ function output(seed: number, opts: { hidden?: boolean } = {}): TeacherOutput {
 test('open: WAL, foreign keys, migrations recorded in user_version; close twice is safe', () => {
   const path = join(dir, 'open.db');
   const store = openStore(path);
-  assert.equal(store.schemaVersion, 2);
+  assert.equal(store.schemaVersion, 3);
   store.close();
   store.close();
   assert.throws(() => store.listDatasets(), /closed/);
   const raw = new Database(path);
   assert.equal(raw.pragma('journal_mode', { simple: true }), 'wal');
-  assert.equal(raw.pragma('user_version', { simple: true }), 2);
+  assert.equal(raw.pragma('user_version', { simple: true }), 3);
   raw.close();
   const again = openStore(path); // re-open applies nothing new
-  assert.equal(again.schemaVersion, 2);
+  assert.equal(again.schemaVersion, 3);
   again.close();
 });
 
