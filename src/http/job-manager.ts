@@ -231,7 +231,8 @@ export class JobManager {
       this.#start(entry, this.#specs.get(id)!).catch((err: unknown) => {
         if (this.#closing) return;
         this.#opts.logger.warn({ job: id, err }, 'queued job could not start');
-        this.#finish(entry, 'failed', errorOf(err));
+        if (entry.state === 'cancelled') this.#finish(entry, 'cancelled');
+        else this.#finish(entry, 'failed', errorOf(err));
         this.#save();
         this.#pump();
       });
@@ -245,9 +246,8 @@ export class JobManager {
     this.#active.add(entry.id);
     const starting = (async () => {
       let handle: JobHandle | undefined;
-      let lock: DatasetLock | undefined;
       try {
-        lock = DatasetLock.acquire(this.#opts.store, writtenDataset(job), {
+        const lock = DatasetLock.acquire(this.#opts.store, writtenDataset(job), {
           command: `distillery serve, job ${entry.id}`,
           staleMs: LOCK_STALE_MS,
           onLost: () => handle?.cancel(),
@@ -259,7 +259,10 @@ export class JobManager {
         // cancelled while its teachers loaded, or the server is stopping (it stays 'running': resumed next start)
         if (entry.state !== 'running' || this.#closing) {
           this.#release(entry.id);
-          if (entry.state === 'cancelled') this.#finish(entry, 'cancelled');
+          if (entry.state === 'cancelled') {
+            this.#finish(entry, 'cancelled');
+            this.#save();
+          }
           if (!this.#closing) this.#pump();
           return;
         }

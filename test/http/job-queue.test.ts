@@ -140,3 +140,34 @@ test('DELETE drops a queued job without running it; queued jobs survive a restar
     cleanup();
   }
 });
+
+test('a running job that is cancelled or fails hands its slot to the next queued job', async () => {
+  const { dir, patch, cleanup } = setup('queue-handoff');
+  // a corpus whose last line is malformed: the job fails in its scan, before writing anything
+  const bad = Array.from({ length: 20_000 }, (_, i) => JSON.stringify({ text: `line ${i}` }));
+  writeFileSync(path.join(dir, 'corpora', 'broken.jsonl'), [...bad, '{"text": broken'].join('\n') + '\n');
+  const svc = await startTestService(patch({ maxRunningJobs: 1 }));
+  try {
+    const a = (await (await post(`${svc.url}/v1/jobs`, jobBody('h1'))).json()) as JobBody;
+    const b = (await (await post(`${svc.url}/v1/jobs`, jobBody('h2'))).json()) as JobBody;
+    assert.deepEqual([a.state, b.state], ['running', 'queued']);
+    assert.equal((await fetch(`${svc.url}/v1/jobs/${a.id}`, { method: 'DELETE' })).status, 202);
+    const cancelled = await waitFor(svc.url, a.id, ended);
+    assert.equal(cancelled.state, 'cancelled');
+    const next = await waitFor(svc.url, b.id, (j) => j.state !== 'queued');
+    assert.ok(next.started! >= cancelled.finished!, 'h2 started once h1 stopped');
+
+    const failing = (await (await post(`${svc.url}/v1/jobs`, { ...jobBody('h3'), corpus: { path: 'broken.jsonl' } })).json()) as JobBody;
+    const after = (await (await post(`${svc.url}/v1/jobs`, jobBody('h4'))).json()) as JobBody;
+    const failed = await waitFor(svc.url, failing.id, ended);
+    assert.equal(failed.state, 'failed');
+    assert.match(JSON.stringify(failed), /broken\.jsonl:20001/);
+    const last = await waitFor(svc.url, after.id, ended);
+    assert.equal(last.state, 'done');
+    assert.ok(last.started! >= failed.finished!, 'h4 started once h3 failed');
+    assert.equal((await waitFor(svc.url, b.id, ended)).state, 'done');
+  } finally {
+    await svc.close();
+    cleanup();
+  }
+});
