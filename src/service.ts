@@ -91,7 +91,7 @@ export async function startService(config: Config, opts: ServiceOptions = {}): P
     jobsModule(jobs),
     datasetsModule(store),
     augmentModule({ labeler, teacherNames: registry.names(), defaultTeacher: config.augmentModels.scorer ?? defaultTeacher, models: augmentModels, maxTexts: config.limits.maxTextsPerRequest, maxChars: config.limits.maxCharsPerText }),
-    createDashboard({ store, registry, corporaDirs: config.corporaDirs }).module,
+    createDashboard({ store, registry, corporaDirs: config.corporaDirs, augmentModels }).module,
   ];
   const app = createApp({ config, logger, metrics, labeler, teachers: registry, readiness, modules });
   let server;

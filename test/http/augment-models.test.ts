@@ -83,6 +83,13 @@ describe('POST /v1/augment with configured augmentation models', () => {
     assert.equal((await post(`${svc.url}/v1/augment`, { inputs: ['a b'], recipe: 'tinybert', seed: 1, fillMask: '/tmp/model' })).status, 422);
   });
 
+  test('the dashboard offers the model-backed recipes the configured models can run', async () => {
+    const { recipes } = (await (await fetch(`${svc.url}/v1/recipes`)).json()) as { recipes: string[] };
+    assert.ok(recipes.includes('tinybert'), recipes.join());
+    // the default back-translation runs en-de / de-en, which this config does not name
+    assert.ok(!recipes.includes('backtranslate'), recipes.join());
+  });
+
   test('an HTTP job naming no augmentModels uses the configured ones', async () => {
     const res = await post(`${svc.url}/v1/jobs`, { dataset: 'en-tinybert', corpus: { path: 'en.jsonl' }, recipe: { builtin: 'tinybert', variants: 2 }, seed: 1, teachers: ['tiny'] });
     assert.equal(res.status, 202, await res.clone().text());
