@@ -30,20 +30,25 @@ export function writeJsonl(store: Store, plan: ExportPlan, opts: ExportOptions):
   let inShard = 0;
   let rows = 0;
   let skipped = 0;
-  for (const line of jsonlLines(store, plan)) {
-    if (line === undefined) {
-      skipped++;
-      continue;
+  try {
+    for (const line of jsonlLines(store, plan)) {
+      if (line === undefined) {
+        skipped++;
+        continue;
+      }
+      shard ??= new ShardFile(opts.outDir, shardName(prefix, files.length, 'jsonl'));
+      shard.sink.write(Buffer.from(line));
+      rows++;
+      if (++inShard === shardRows) {
+        files.push(shard.commit(inShard));
+        shard = undefined;
+        inShard = 0;
+      }
     }
-    shard ??= new ShardFile(opts.outDir, shardName(prefix, files.length, 'jsonl'));
-    shard.sink.write(Buffer.from(line));
-    rows++;
-    if (++inShard === shardRows) {
-      files.push(shard.commit(inShard));
-      shard = undefined;
-      inShard = 0;
-    }
+    if (shard) files.push(shard.commit(inShard));
+  } catch (e) {
+    shard?.discard();
+    throw e;
   }
-  if (shard) files.push(shard.commit(inShard));
   return { files, rows, skipped };
 }

@@ -129,8 +129,7 @@ export function writeSafetensors(store: Store, plan: ExportPlan, opts: ExportOpt
     if (shard) {
       shard.writer.abort();
       rmSync(shard.tmp, { recursive: true, force: true });
-      shard.file.sink.close();
-      rmSync(shard.file.sink.path, { force: true });
+      shard.file.discard();
     }
     throw e;
   }

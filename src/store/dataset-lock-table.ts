@@ -1,5 +1,5 @@
 /**
- * The dataset_locks table (migration 0003): claim, heartbeat, release. The policy (when a held lock is
+ * The dataset_locks table (migration 0004): claim, heartbeat, release. The policy (when a held lock is
  * stale) is the caller's, passed in as a predicate that runs inside the claiming transaction, so two
  * processes can never both take the same lock.
  */
