@@ -50,6 +50,16 @@ export function isStaleLock(holder: DatasetLockRow, staleMs: number, nowMs = Dat
   return nowMs - holder.heartbeat > staleMs;
 }
 
+/** Runs `fn` holding the dataset's lock (a one-off write: remove, merge), released however it ends. */
+export async function withDatasetLock<T>(store: Store, dataset: string, command: string, fn: () => T | Promise<T>): Promise<T> {
+  const lock = DatasetLock.acquire(store, dataset, { command });
+  try {
+    return await fn();
+  } finally {
+    lock.release();
+  }
+}
+
 export class DatasetLock {
   readonly dataset: string;
   /** the dead holder whose lock this one took over, if any */

@@ -13,14 +13,16 @@ import { openStore } from '../../src/store/index.ts';
 import { post, startTestService } from '../http/helpers.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 import { runCli, startCli } from './helpers/cli.ts';
-import { SHARED_DIR, SST2_DEV } from './helpers/pipeline-fixture.ts';
 
 const dir = tempDir('distillery-lock-');
 
 test('a second run fails fast naming the holder; after kill -9 the next run takes over and resumes', async () => {
   const job = path.join(dir, 'job.yaml');
-  // far too long to finish during the test (eda x16 over SST-2 dev): each run is stopped after its first chunk
-  writeFileSync(job, `dataset: sst2-lock\ncorpus: { path: ${JSON.stringify(SST2_DEV)} }\nrecipe: { builtin: eda, variants: 16 }\nseed: 3\nteachers: [demo]\nchunkSize: 40\n`);
+  // far too long to finish during the test (eda x4 over 40k reviews: minutes): each run is stopped early
+  const corpus = path.join(dir, 'reviews.jsonl');
+  const words = ['good', 'bad', 'film', 'plot', 'actors', 'music', 'long', 'short', 'funny', 'dull', 'warm', 'cold', 'sharp', 'slow'];
+  writeFileSync(corpus, Array.from({ length: 40_000 }, (_, i) => JSON.stringify({ text: `the ${words[i % 14]} ${words[(i * 5) % 14]} felt ${words[(i * 3) % 14]} and ${words[(i * 11) % 14]} in part ${i}`, label: i % 2 })).join('\n') + '\n');
+  writeFileSync(job, `dataset: reviews-lock\ncorpus: { path: ${JSON.stringify(corpus)} }\nrecipe: { builtin: eda, variants: 4 }\nseed: 3\nteachers: [demo]\nchunkSize: 40\n`);
   const db = path.join(dir, 'test.db');
   let firstChunk!: () => void;
   const started = new Promise<void>((r) => (firstChunk = r));
@@ -35,15 +37,15 @@ test('a second run fails fast naming the holder; after kill -9 the next run take
   const secondMs = Date.now() - t0;
   assert.equal(first.child.exitCode, null, 'the first run was still writing');
   assert.equal(second.code, 1);
-  assert.match(second.stderr, new RegExp(`^distillery: dataset sst2-lock is being written by another process: pid ${pid} on ${hostname()} \\(distillery run .*job\\.yaml`));
+  assert.match(second.stderr, new RegExp(`^distillery: dataset reviews-lock is being written by another process: pid ${pid} on ${hostname()} \\(distillery run .*job\\.yaml`));
   assert.match(second.stderr, new RegExp(`kill ${pid}`));
   assert.equal(second.stderr.trim().split('\n').length, 1);
   assert.ok(secondMs < 20_000, `the second run took ${secondMs} ms to refuse`);
 
   // the HTTP service on the same database refuses the dataset too
-  const svc = await startTestService({ corporaDirs: [path.join(SHARED_DIR, 'data/corpora')] }, { dir });
+  const svc = await startTestService({ corporaDirs: [dir] }, { dir });
   try {
-    const res = await post(`${svc.url}/v1/jobs`, { dataset: 'sst2-lock', corpus: { path: 'sst2/dev.jsonl' }, teachers: ['tiny'] });
+    const res = await post(`${svc.url}/v1/jobs`, { dataset: 'reviews-lock', corpus: { path: 'reviews.jsonl' }, teachers: ['tiny'] });
     assert.equal(res.status, 409);
     const p = (await res.json()) as { detail: string; holder: { pid: number } };
     assert.equal(p.holder.pid, pid);
@@ -51,6 +53,12 @@ test('a second run fails fast naming the holder; after kill -9 the next run take
   } finally {
     await svc.close();
   }
+
+  // nor can the dataset be removed under it
+  const rm = await runCli(['datasets', 'rm', 'reviews-lock', '--db', db]);
+  assert.equal(rm.code, 1);
+  assert.match(rm.stderr, new RegExp(`^distillery: dataset reviews-lock is being written by another process: pid ${pid}`));
+  assert.equal(first.child.exitCode, null, 'the first run was still writing');
 
   first.child.kill('SIGKILL');
   assert.equal((await first.done).signal, 'SIGKILL');
@@ -65,11 +73,11 @@ test('a second run fails fast naming the holder; after kill -9 the next run take
   });
   const r = await third.done;
   assert.equal(r.code, 130, r.stderr);
-  assert.match(r.stderr, new RegExp(`took over the lock on dataset sst2-lock left by pid ${pid} .*no longer running`));
-  assert.match(r.stdout, /dataset sst2-lock: stopped after chunk \d+; .*resumed after \d+ records/);
+  assert.match(r.stderr, new RegExp(`took over the lock on dataset reviews-lock left by pid ${pid} .*no longer running`));
+  assert.match(r.stdout, /dataset reviews-lock: stopped after chunk \d+; .*resumed after \d+ records/);
   const store = openStore(db);
   try {
-    assert.equal(store.locks.get('sst2-lock'), undefined, 'released when the run ends');
+    assert.equal(store.locks.get('reviews-lock'), undefined, 'released when the run ends');
   } finally {
     store.close();
   }
