@@ -88,6 +88,12 @@ test('past maxRunningJobs jobs are queued with positions, start in order as othe
     // FIFO, one at a time: each started after the one before it finished
     for (let i = 1; i < done.length; i++) assert.ok(done[i]!.started! >= done[i - 1]!.finished!, `${done[i]!.dataset} started ${done[i]!.started} before ${done[i - 1]!.dataset} finished ${done[i - 1]!.finished}`);
 
+    // the OpenAPI document describes the queued state (generated from the same schemas)
+    const doc = (await (await fetch(`${svc.url}/openapi.json`)).json()) as { paths: Record<string, Record<string, { responses: Record<string, { content: Record<string, { schema: { properties: Record<string, { enum?: string[] }> } }> }> }>> };
+    const view = doc.paths['/v1/jobs']!.post!.responses['202']!.content['application/json']!.schema;
+    assert.ok(view.properties.state!.enum!.includes('queued'));
+    assert.ok('queuePosition' in view.properties);
+
     // with the queue drained a new job starts at once
     const next = (await (await post(`${svc.url}/v1/jobs`, jobBody('q4'))).json()) as JobBody;
     assert.equal(next.state, 'running');
