@@ -13,6 +13,7 @@ import { pruneOutputs, vacuum, type PruneResult } from './output-pruning.ts';
 import { float16Payload } from './codecs/tensor-codec.ts';
 import { componentName, componentsForSpec, ENCODING_RANK, serves, topkOf, type Component, type LayerCounts } from './components.ts';
 import { inputHash as hashInput } from './input-hash.ts';
+import { DatasetLockTable } from './dataset-lock-table.ts';
 import { migrate } from './migrations/index.ts';
 import { openDatabase, withBusyRetry } from './sqlite.ts';
 import type {
@@ -88,6 +89,8 @@ function checkExample(e: Example, i: number): void {
 export class Store {
   readonly path: string;
   readonly schemaVersion: number;
+  /** which process writes which dataset (src/jobs/dataset-lock.ts holds the policy) */
+  readonly locks: DatasetLockTable;
   readonly #db: Database.Database;
   readonly #now: () => Date;
   readonly #teacherIds = new Map<string, number>();
@@ -107,6 +110,7 @@ export class Store {
       throw e;
     }
     const db = this.#db;
+    this.locks = new DatasetLockTable(db, () => this.#open());
     this.#pages = new LabelledPages(db);
     this.#s = {
       insertDataset: db.prepare('INSERT INTO datasets (id, name, created, spec, manifest) VALUES (?, ?, ?, ?, ?)'),

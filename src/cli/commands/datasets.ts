@@ -1,5 +1,6 @@
 /** `distillery datasets list | show ID | rm ID | merge ID | prune`. */
 import type { Command } from 'commander';
+import { withDatasetLock } from '../../jobs/dataset-lock.ts';
 import { mergeShards } from '../../jobs/runner/merge-shards.ts';
 import { DistilleryError } from '../../core/errors.ts';
 import { openRuntime } from '../job-runtime.ts';
@@ -63,7 +64,8 @@ export function registerDatasets(program: Command): void {
       const rt = await openRuntime(opts);
       try {
         rt.store.requireDataset(id);
-        rt.store.deleteDataset(id);
+        // not while a run writes it
+        await withDatasetLock(rt.store, id, `distillery datasets rm ${id}`, () => rt.store.deleteDataset(id));
         console.log(`removed dataset ${id}`);
       } finally {
         await rt.close();
@@ -81,7 +83,7 @@ export function registerDatasets(program: Command): void {
     .action(async (id: string, opts: StoreFlags & { shards: string }) => {
       const rt = await openRuntime(opts);
       try {
-        const r = await mergeShards(rt.store, id, Number(opts.shards));
+        const r = await withDatasetLock(rt.store, id, `distillery datasets merge ${id}`, () => mergeShards(rt.store, id, Number(opts.shards)));
         console.log(r.status === 'up-to-date' ? `dataset ${id} is already merged: ${r.examples} examples` : `merged ${opts.shards} shards into ${id}: ${r.examples} examples from ${r.records} records`);
       } finally {
         await rt.close();
