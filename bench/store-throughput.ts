@@ -9,6 +9,10 @@
  * Each export runs in its own process so its peak RSS is its own.
  *
  *   npx tsx bench/store-throughput.ts [--rows 100000] [--batch 1000]
+ *
+ * To profile one export, keep a database and export from it:
+ *   npx tsx bench/store-throughput.ts --phase insert --dir /tmp/sb --rows 30000
+ *   node --cpu-prof --import tsx bench/store-throughput.ts --phase export --db /tmp/sb/bench.db --out /tmp/sb/out --rows 30000
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -29,6 +33,7 @@ const { values } = parseArgs({
     phase: { type: 'string' },
     db: { type: 'string' },
     dataset: { type: 'string' },
+    dir: { type: 'string' },
     out: { type: 'string' },
     format: { type: 'string', default: 'parquet' },
   },
@@ -134,7 +139,9 @@ function exportPhase(db: string, out: string, format: string, limitRows: number)
   console.log(JSON.stringify({ format, rows, rowsPerSec: Math.round(rows / sec), rowsPerCpuSec: Math.round(rows / cpu), seconds: +sec.toFixed(2), peakRssMb: peakRssMb() }));
 }
 
-if (values.phase === 'export') {
+if (values.phase === 'insert') {
+  insertPhase(values.dir!, Number(values.rows), Number(values.batch));
+} else if (values.phase === 'export') {
   exportPhase(values.db!, values.out!, values.format!, Number(values.rows));
 } else {
   const rows = Number(values.rows);

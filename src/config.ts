@@ -58,6 +58,20 @@ const configSchema = z
     teachers: z.array(teacherConfigSchema).min(1, 'configure at least one teacher'),
     /** teacher used when a request names none; defaults to the first one */
     defaultTeacher: z.string().optional(),
+    /**
+     * Models that model-backed augmentation ops load, by folder relative to modelsDir: masked-lm /
+     * tinybert (fillMask), back-translate (one model per direction, e.g. en-de and de-en). `scorer`: the
+     * configured teacher that scores adversarial edits when a request names none (default: defaultTeacher).
+     * Used by POST /v1/augment, by HTTP jobs whose body names no augmentModels, and by `distillery augment`.
+     */
+    augmentModels: z
+      .object({
+        fillMask: z.string().min(1).optional(),
+        translation: z.record(z.string().regex(/^[a-z]{2,3}-[a-z]{2,3}$/, 'a direction such as en-de'), z.string().min(1)).optional(),
+        scorer: z.string().optional(),
+      })
+      .strict()
+      .default({}),
     batching: z
       .object({
         /** merge concurrent requests for the same teacher; off = one model call per request */
@@ -80,8 +94,10 @@ const configSchema = z
         /** express body-parser size, e.g. "1mb" */
         bodyLimit: z.string().regex(/^\d+(b|kb|mb)$/i, 'a size like "512kb" or "1mb"'),
         retryAfterSeconds: z.number().int().min(1),
-        /** jobs running at once; more get 429 */
+        /** jobs running at once; more wait in a FIFO queue */
         maxRunningJobs: z.number().int().min(1),
+        /** jobs waiting to start; more get 429 (0: no queue, refuse once maxRunningJobs run) */
+        maxQueuedJobs: z.number().int().min(0),
       })
       .strict(),
   })
@@ -103,7 +119,7 @@ function defaults(): z.input<typeof configSchema> {
     logLevel: 'info',
     teachers: [{ name: 'demo', path: path.join(modelsDir, 'demo-sentiment'), dtype: 'fp32', device: 'cpu' }],
     batching: { enabled: true, maxWaitMs: 5, maxDelayMs: 50, tokenBudget: 8192, maxBatchTexts: 64 },
-    limits: { maxTextsPerRequest: 64, maxCharsPerText: 4000, queueBound: 1024, bodyLimit: '1mb', retryAfterSeconds: 1, maxRunningJobs: 2 },
+    limits: { maxTextsPerRequest: 64, maxCharsPerText: 4000, queueBound: 1024, bodyLimit: '1mb', retryAfterSeconds: 1, maxRunningJobs: 2, maxQueuedJobs: 100 },
   };
 }
 
@@ -233,6 +249,9 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: Env = process.e
   }
   if (cfg.defaultTeacher !== undefined && !names.has(cfg.defaultTeacher)) {
     throw new DistilleryError('CONFIG_INVALID', `defaultTeacher "${cfg.defaultTeacher}" is not among the configured teachers (${[...names].join(', ')})`);
+  }
+  if (cfg.augmentModels.scorer !== undefined && !names.has(cfg.augmentModels.scorer)) {
+    throw new DistilleryError('CONFIG_INVALID', `augmentModels.scorer "${cfg.augmentModels.scorer}" is not among the configured teachers (${[...names].join(', ')})`);
   }
   if (!isLoopbackHost(cfg.host) && cfg.apiKeys.length === 0 && !cfg.allowInsecureRemote) {
     throw new DistilleryError('CONFIG_INVALID', `refusing to listen on non-loopback host ${cfg.host} without API keys`, {

@@ -12,6 +12,7 @@ import { ServiceMetrics } from './http/metrics.ts';
 import type { ReadinessCheck } from './http/routes/health.ts';
 import { augmentModule } from './http/routes/augment.ts';
 import { JobManager } from './http/job-manager.ts';
+import { AugmentModels, serverConfigHint } from './jobs/augment-models.ts';
 import { jobsModule } from './http/routes/jobs.ts';
 import { datasetsModule } from './http/routes/datasets.ts';
 import { listen } from './http/server.ts';
@@ -73,21 +74,24 @@ export async function startService(config: Config, opts: ServiceOptions = {}): P
     return checks;
   };
 
+  const augmentModels = new AugmentModels(config.augmentModels, { modelsDir: config.modelsDir, missing: serverConfigHint });
   const jobs = new JobManager({
     store,
     teachers: registry,
     corporaDirs: config.corporaDirs,
     modelsDir: config.modelsDir,
+    augmentModels,
     // "-jobs.json" so the default data/*.db-* ignore rule covers it
     journalPath: `${config.db}-jobs.json`,
     maxRunning: config.limits.maxRunningJobs,
+    maxQueued: config.limits.maxQueuedJobs,
     logger,
   });
   const modules: RouteModule[] = [
     jobsModule(jobs),
     datasetsModule(store),
-    augmentModule({ labeler, teacherNames: registry.names(), defaultTeacher, maxTexts: config.limits.maxTextsPerRequest, maxChars: config.limits.maxCharsPerText }),
-    createDashboard({ store, registry, corporaDirs: config.corporaDirs }).module,
+    augmentModule({ labeler, teacherNames: registry.names(), defaultTeacher: config.augmentModels.scorer ?? defaultTeacher, models: augmentModels, maxTexts: config.limits.maxTextsPerRequest, maxChars: config.limits.maxCharsPerText }),
+    createDashboard({ store, registry, corporaDirs: config.corporaDirs, augmentModels }).module,
   ];
   const app = createApp({ config, logger, metrics, labeler, teachers: registry, readiness, modules });
   let server;
@@ -95,7 +99,7 @@ export async function startService(config: Config, opts: ServiceOptions = {}): P
     server = await listen(app, { host: config.host, port: config.port, ...(opts.graceMs !== undefined ? { graceMs: opts.graceMs } : {}) });
   } catch (err) {
     await Promise.all([labeler.close(), jobs.close()]);
-    await registry.close();
+    await Promise.all([registry.close(), augmentModels.dispose()]);
     store.close();
     throw err;
   }
@@ -108,7 +112,7 @@ export async function startService(config: Config, opts: ServiceOptions = {}): P
       shuttingDown = true;
       await server.close();
       await Promise.all([labeler.close(), jobs.close()]);
-      await registry.close();
+      await Promise.all([registry.close(), augmentModels.dispose()]);
       store.close();
       logger.info('distillery stopped');
     })();

@@ -12,3 +12,4 @@ export { normalizeText, dedupKey } from './dedup.ts';
 export { OP_NAMES, createOp } from './ops/registry.ts';
 export { BUILTIN_RECIPES } from './recipes/index.ts';
 export { edaSettings } from './recipes/eda.ts';
+export { translationDirections } from './translation-directions.ts';

@@ -12,7 +12,8 @@ export function addCorpusFlags(cmd: Command): Command {
     .option('--text-column <name>', 'text column (default: text, sentence or text_a)')
     .option('--pair-column <name>', 'second text of a pair (default: text_b with text_a)')
     .option('--label-column <name>', 'gold label column (default: label)')
-    .option('--id-column <name>', 'stable id column (default: the line number)')
+    .option('--id-column <name>', 'stable id column (default: id when the records have it, else the line number)')
+    .option('--no-id-column', 'use line numbers as ids even when the records have an id')
     .option('--skip-invalid', 'skip and count malformed lines instead of stopping');
 }
 
@@ -22,6 +23,6 @@ export function corpusOptions(f: CorpusFlags): CorpusOptions {
   if (f.textColumn) o.textColumn = f.textColumn;
   if (f.pairColumn) o.pairColumn = f.pairColumn;
   if (f.labelColumn) o.labelColumn = f.labelColumn;
-  if (f.idColumn) o.idColumn = f.idColumn;
+  if (f.idColumn !== undefined) o.idColumn = f.idColumn;
   return o;
 }

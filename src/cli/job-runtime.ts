@@ -9,7 +9,9 @@ import { makeAugmenterFactory } from '../jobs/augmenter.ts';
 import type { JobSpec } from '../jobs/job-schema.ts';
 import { resolveJob } from '../jobs/resolve-job.ts';
 import { progressPrinter, type ProgressListener } from '../jobs/runner/progress.ts';
-import { startJob } from '../jobs/runner/job-handle.ts';
+import { DatasetLock } from '../jobs/dataset-lock.ts';
+import { startJob, type JobHandle } from '../jobs/runner/job-handle.ts';
+import { shardDatasetId } from '../jobs/runner/shard.ts';
 import type { JobResult } from '../jobs/runner/run-job.ts';
 import { openStore, type Store } from '../store/index.ts';
 import { loadCliContext, type CliContext } from './cli-context.ts';
@@ -51,10 +53,34 @@ function listenerFor(mode: ProgressMode): ProgressListener | undefined {
   return progressPrinter(Object.assign(forced, { write: err.write.bind(err) }));
 }
 
-/** Run a job to its end; the first Ctrl-C stops after the chunk in flight, a second one exits at once. */
+/**
+ * Run a job to its end; the first Ctrl-C stops after the chunk in flight, a second one exits at once.
+ * The dataset's lock is taken first, so a second process writing the same dataset fails before loading
+ * any model.
+ */
 export async function runJobCommand(rt: Runtime, job: JobSpec, progress: ProgressMode): Promise<JobResult> {
-  const opts = await resolveJob(job, { store: rt.store, teachers: rt.registry, augmenterFactory: makeAugmenterFactory({ modelsDir: rt.config.modelsDir }) });
-  const handle = startJob(opts);
+  let handle: JobHandle | undefined;
+  const lock = DatasetLock.acquire(rt.store, shardDatasetId(job.dataset, job.shard), {
+    command: ['distillery', ...process.argv.slice(2)].join(' '),
+    onLost: () => {
+      process.stderr.write('\ndistillery: another process took over the dataset lock (this one looked dead); stopping after the current chunk\n');
+      handle?.cancel();
+    },
+  });
+  if (lock.tookOver) {
+    const t = lock.tookOver;
+    process.stderr.write(`distillery: took over the lock on dataset ${lock.dataset} left by pid ${t.pid} on ${t.host} (${t.command}), which is no longer running\n`);
+  }
+  try {
+    const opts = await resolveJob(job, { store: rt.store, teachers: rt.registry, augmenterFactory: makeAugmenterFactory({ modelsDir: rt.config.modelsDir }) });
+    handle = startJob(opts);
+    return await followJob(handle, progress);
+  } finally {
+    lock.release();
+  }
+}
+
+async function followJob(handle: JobHandle, progress: ProgressMode): Promise<JobResult> {
   const listener = listenerFor(progress);
   if (listener) handle.onProgress(listener);
   let interrupts = 0;

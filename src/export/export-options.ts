@@ -56,3 +56,17 @@ export interface ExportResult {
   /** absolute path of the manifest file */
   manifestPath: string;
 }
+
+/** What a format writer returns once its generator is drained. */
+export interface WriterResult {
+  files: ExportedFile[];
+  rows: number;
+  skipped: number;
+}
+
+/**
+ * Format writers are generators that yield every YIELD_ROWS rows: the CLI drains them in one go,
+ * the HTTP service lets its event loop run between steps (a large export takes seconds).
+ */
+export type WriterSteps = Generator<void, WriterResult, void>;
+export const YIELD_ROWS = 512;

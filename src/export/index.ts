@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { DistilleryError } from '../core/errors.ts';
 import type { Store } from '../store/index.ts';
-import { EXPORT_FORMATS, type ExportedFile, type ExportFormat, type ExportManifest, type ExportOptions, type ExportResult } from './export-options.ts';
+import { EXPORT_FORMATS, type ExportFormat, type ExportManifest, type ExportOptions, type ExportResult, type WriterResult, type WriterSteps } from './export-options.ts';
 import { planExport, type ExportPlan } from './export-plan.ts';
 import { jsonlLines, writeJsonl } from './jsonl-export.ts';
 import { writeParquet } from './parquet-export.ts';
@@ -19,7 +19,7 @@ export type { ExportFormat, ExportManifest, ExportOptions, ExportResult, Exporte
 export { EXPORT_FORMATS } from './export-options.ts';
 export { planExport, probsColumn, hiddenColumn, type ExportPlan, type HiddenDtype } from './export-plan.ts';
 
-const WRITERS: Readonly<Record<ExportFormat, (store: Store, plan: ExportPlan, opts: ExportOptions) => { files: ExportedFile[]; rows: number; skipped: number }>> =
+const WRITERS: Readonly<Record<ExportFormat, (store: Store, plan: ExportPlan, opts: ExportOptions) => WriterSteps>> =
   Object.freeze({ parquet: writeParquet, safetensors: writeSafetensors, jsonl: writeJsonl });
 
 function checkFormat(format: string): asserts format is ExportFormat {
@@ -30,7 +30,14 @@ function checkFormat(format: string): asserts format is ExportFormat {
 
 export const manifestName = (prefix: string, format: ExportFormat): string => `${prefix}.${format}.manifest.json`;
 
-export function exportDataset(store: Store, datasetId: string, opts: ExportOptions): ExportResult {
+interface PreparedExport {
+  plan: ExportPlan;
+  outDir: string;
+  prefix: string;
+  steps: WriterSteps;
+}
+
+function prepareExport(store: Store, datasetId: string, opts: ExportOptions): PreparedExport {
   checkFormat(opts.format);
   const plan = planExport(store, datasetId, {
     ...(opts.teacher !== undefined && { teacher: opts.teacher }),
@@ -44,21 +51,47 @@ export function exportDataset(store: Store, datasetId: string, opts: ExportOptio
   const prefix = opts.prefix ?? datasetId;
   const stale = new RegExp(`^${prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}-\\d{5}\\.${opts.format}(\\.partial)?$`);
   for (const f of readdirSync(outDir)) if (stale.test(f)) rmSync(join(outDir, f));
-  const { files, rows, skipped } = WRITERS[opts.format](store, plan, { ...opts, outDir });
+  return { plan, outDir, prefix, steps: WRITERS[opts.format](store, plan, { ...opts, outDir }) };
+}
+
+function writeManifest(datasetId: string, opts: ExportOptions, prepared: PreparedExport, result: WriterResult): ExportResult {
+  const { plan, outDir, prefix } = prepared;
   const manifest: ExportManifest = {
     format: opts.format,
     dataset: datasetId,
-    rows,
-    skippedUnlabelled: skipped,
+    rows: result.rows,
+    skippedUnlabelled: result.skipped,
     teachers: [plan.fingerprint],
     outputSpec: plan.spec,
     columns: opts.format === 'safetensors' ? safetensorsTensorNames(plan) : plan.columns.map((c) => c.name),
-    files,
+    files: result.files,
     command: opts.command ?? `distillery export ${datasetId} --format ${opts.format} --out ${opts.outDir}`,
   };
   const manifestPath = join(outDir, manifestName(prefix, opts.format));
   writeFileSync(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
   return { manifest, manifestPath };
+}
+
+/** Writes the export in one go (the CLI and jobs: nothing else waits on this thread). */
+export function exportDataset(store: Store, datasetId: string, opts: ExportOptions): ExportResult {
+  const prepared = prepareExport(store, datasetId, opts);
+  let step = prepared.steps.next();
+  while (!step.done) step = prepared.steps.next();
+  return writeManifest(datasetId, opts, prepared, step.value);
+}
+
+/**
+ * The same export, letting the event loop run every few hundred rows: a server keeps answering
+ * (health checks, other requests) while a large dataset is written.
+ */
+export async function exportDatasetYielding(store: Store, datasetId: string, opts: ExportOptions): Promise<ExportResult> {
+  const prepared = prepareExport(store, datasetId, opts);
+  let step = prepared.steps.next();
+  while (!step.done) {
+    await new Promise((resolve) => setImmediate(resolve));
+    step = prepared.steps.next();
+  }
+  return writeManifest(datasetId, opts, prepared, step.value);
 }
 
 export interface ExportStream {
@@ -79,7 +112,7 @@ const CONTENT_TYPES: Readonly<Record<ExportFormat, string>> = Object.freeze({
  * while it is read; Parquet and safetensors (whose footer / header need the whole file) are
  * written to a temp file first, then streamed from disk.
  */
-export function exportStream(store: Store, datasetId: string, opts: { format: string; teacher?: string; temperatures?: number[] }): ExportStream {
+export async function exportStream(store: Store, datasetId: string, opts: { format: string; teacher?: string; temperatures?: number[] }): Promise<ExportStream> {
   checkFormat(opts.format);
   const format = opts.format;
   const filename = `${datasetId}.${format}`;
@@ -96,7 +129,7 @@ export function exportStream(store: Store, datasetId: string, opts: { format: st
   }
   const dir = mkdtempSync(join(tmpdir(), 'distillery-export-'));
   try {
-    const { manifest } = exportDataset(store, datasetId, {
+    const { manifest } = await exportDatasetYielding(store, datasetId, {
       format,
       outDir: dir,
       shardRows: Number.MAX_SAFE_INTEGER,

@@ -1,13 +1,13 @@
 /** JSONL: one object per labelled example with the Parquet column names, for small sets and inspection. */
 import type { Store } from '../store/index.ts';
-import type { ExportedFile, ExportOptions } from './export-options.ts';
+import { YIELD_ROWS, type ExportedFile, type ExportOptions, type WriterSteps } from './export-options.ts';
 import type { ExportPlan } from './export-plan.ts';
 import { checkPositiveInt, ShardFile, shardName } from './shards.ts';
 
 /** One JSON line (with newline) per labelled row, undefined for an unlabelled row. */
 export function* jsonlLines(store: Store, plan: ExportPlan): Generator<string | undefined> {
   const names = plan.columns.map((c) => c.name);
-  for (const row of store.iterateLabelled(plan.datasetId, plan.fingerprint, plan.spec)) {
+  for (const row of store.iterateLabelled(plan.datasetId, plan.fingerprint, plan.spec, { prefetch: true })) {
     if (!row.output) {
       yield undefined;
       continue;
@@ -22,7 +22,7 @@ export function* jsonlLines(store: Store, plan: ExportPlan): Generator<string | 
   }
 }
 
-export function writeJsonl(store: Store, plan: ExportPlan, opts: ExportOptions): { files: ExportedFile[]; rows: number; skipped: number } {
+export function* writeJsonl(store: Store, plan: ExportPlan, opts: ExportOptions): WriterSteps {
   const shardRows = checkPositiveInt('shardRows', opts.shardRows, 100_000);
   const prefix = opts.prefix ?? plan.datasetId;
   const files: ExportedFile[] = [];
@@ -30,20 +30,25 @@ export function writeJsonl(store: Store, plan: ExportPlan, opts: ExportOptions):
   let inShard = 0;
   let rows = 0;
   let skipped = 0;
-  for (const line of jsonlLines(store, plan)) {
-    if (line === undefined) {
-      skipped++;
-      continue;
+  try {
+    for (const line of jsonlLines(store, plan)) {
+      if (line === undefined) {
+        if (++skipped % YIELD_ROWS === 0) yield;
+        continue;
+      }
+      shard ??= new ShardFile(opts.outDir, shardName(prefix, files.length, 'jsonl'));
+      shard.sink.write(Buffer.from(line));
+      if (++rows % YIELD_ROWS === 0) yield;
+      if (++inShard === shardRows) {
+        files.push(shard.commit(inShard));
+        shard = undefined;
+        inShard = 0;
+      }
     }
-    shard ??= new ShardFile(opts.outDir, shardName(prefix, files.length, 'jsonl'));
-    shard.sink.write(Buffer.from(line));
-    rows++;
-    if (++inShard === shardRows) {
-      files.push(shard.commit(inShard));
-      shard = undefined;
-      inShard = 0;
-    }
+    if (shard) files.push(shard.commit(inShard));
+  } catch (e) {
+    shard?.discard();
+    throw e;
   }
-  if (shard) files.push(shard.commit(inShard));
   return { files, rows, skipped };
 }

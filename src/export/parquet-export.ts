@@ -1,11 +1,12 @@
 /** Parquet shards: one row per labelled example, row groups streamed to disk. */
 import type { Store } from '../store/index.ts';
-import type { ExportedFile, ExportOptions } from './export-options.ts';
+import { YIELD_ROWS, type ExportedFile, type ExportOptions, type WriterSteps } from './export-options.ts';
 import type { ExportPlan } from './export-plan.ts';
-import { ParquetFileWriter, type Codec, type ListValue, type ParquetColumn, type ScalarValue } from './parquet/parquet-file-writer.ts';
+import { ParquetFileWriter, type Codec, type ParquetColumn } from './parquet/parquet-file-writer.ts';
 import { checkPositiveInt, ShardFile, shardName } from './shards.ts';
 
-export function writeParquet(store: Store, plan: ExportPlan, opts: ExportOptions): { files: ExportedFile[]; rows: number; skipped: number } {
+/** Yields every few hundred rows so an async caller can let other work run (see export/index.ts). */
+export function* writeParquet(store: Store, plan: ExportPlan, opts: ExportOptions): WriterSteps {
   const shardRows = checkPositiveInt('shardRows', opts.shardRows, 100_000);
   const groupRows = Math.min(shardRows, checkPositiveInt('rowGroupRows', opts.rowGroupRows, 8192));
   const prefix = opts.prefix ?? plan.datasetId;
@@ -20,41 +21,36 @@ export function writeParquet(store: Store, plan: ExportPlan, opts: ExportOptions
 
   const files: ExportedFile[] = [];
   let shard: { file: ShardFile; writer: ParquetFileWriter } | undefined;
-  let columns: (ScalarValue | ListValue)[][] = plan.columns.map(() => []);
-  let buffered = 0;
   let rows = 0;
   let skipped = 0;
 
-  const flushGroup = (): void => {
-    if (buffered === 0) return;
-    if (!shard) {
-      const file = new ShardFile(opts.outDir, shardName(prefix, files.length, 'parquet'));
-      shard = { file, writer: new ParquetFileWriter(file.sink, plan.columns, codecFor) };
-    }
-    shard.writer.writeRowGroup(columns);
-    columns = plan.columns.map(() => []);
-    buffered = 0;
-  };
   const closeShard = (): void => {
-    flushGroup();
     if (!shard) return;
     shard.writer.finish(kv);
     files.push(shard.file.commit(shard.writer.rows));
     shard = undefined;
   };
 
-  for (const row of store.iterateLabelled(plan.datasetId, plan.fingerprint, plan.spec, { float16Hidden: plan.hiddenDtype === 'float16' })) {
-    if (!row.output) {
-      skipped++;
-      continue;
+  try {
+    for (const row of store.iterateLabelled(plan.datasetId, plan.fingerprint, plan.spec, { float16Hidden: plan.hiddenDtype === 'float16', prefetch: true })) {
+      if (!row.output) {
+        if (++skipped % YIELD_ROWS === 0) yield;
+        continue;
+      }
+      if (!shard) {
+        const file = new ShardFile(opts.outDir, shardName(prefix, files.length, 'parquet'));
+        shard = { file, writer: new ParquetFileWriter(file.sink, plan.columns, codecFor) };
+      }
+      shard.writer.appendRow(plan.values(row));
+      rows++;
+      if (rows % shardRows === 0) closeShard();
+      else if (shard.writer.pendingRows >= groupRows) shard.writer.flushRowGroup();
+      if (rows % YIELD_ROWS === 0) yield;
     }
-    const values = plan.values(row);
-    for (let i = 0; i < values.length; i++) columns[i]!.push(values[i]!);
-    buffered++;
-    rows++;
-    if (rows % shardRows === 0) closeShard();
-    else if (buffered >= groupRows) flushGroup();
+    closeShard();
+  } catch (e) {
+    shard?.file.discard();
+    throw e;
   }
-  closeShard();
   return { files, rows, skipped };
 }

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { DistilleryError } from '../core/errors.ts';
 import { encodeFloat16, type Store } from '../store/index.ts';
 import type { TeacherOutput } from '../core/types.ts';
-import type { ExportedFile, ExportOptions } from './export-options.ts';
+import { YIELD_ROWS, type ExportedFile, type ExportOptions, type WriterSteps } from './export-options.ts';
 import type { ExportPlan } from './export-plan.ts';
 import { SafetensorsWriter, type SafetensorsDtype } from './safetensors/safetensors-writer.ts';
 import { checkPositiveInt, ShardFile, shardName } from './shards.ts';
@@ -42,7 +42,7 @@ class Shard {
   }
 }
 
-export function writeSafetensors(store: Store, plan: ExportPlan, opts: ExportOptions): { files: ExportedFile[]; rows: number; skipped: number } {
+export function* writeSafetensors(store: Store, plan: ExportPlan, opts: ExportOptions): WriterSteps {
   const shardRows = checkPositiveInt('shardRows', opts.shardRows, 100_000);
   const prefix = opts.prefix ?? plan.datasetId;
   const floatDtype: SafetensorsDtype = plan.hiddenDtype === 'float16' ? 'F16' : 'F32';
@@ -114,14 +114,14 @@ export function writeSafetensors(store: Store, plan: ExportPlan, opts: ExportOpt
   };
 
   try {
-    for (const row of store.iterateLabelled(plan.datasetId, plan.fingerprint, plan.spec)) {
+    for (const row of store.iterateLabelled(plan.datasetId, plan.fingerprint, plan.spec, { prefetch: true })) {
       if (!row.output) {
-        skipped++;
+        if (++skipped % YIELD_ROWS === 0) yield;
         continue;
       }
       shard ??= new Shard(opts.outDir, shardName(prefix, files.length, 'safetensors'));
       addRow(shard, row.example.ordinal, row.output);
-      rows++;
+      if (++rows % YIELD_ROWS === 0) yield;
       if (shard.rows === shardRows) closeShard();
     }
     closeShard();
@@ -129,8 +129,7 @@ export function writeSafetensors(store: Store, plan: ExportPlan, opts: ExportOpt
     if (shard) {
       shard.writer.abort();
       rmSync(shard.tmp, { recursive: true, force: true });
-      shard.file.sink.close();
-      rmSync(shard.file.sink.path, { force: true });
+      shard.file.discard();
     }
     throw e;
   }

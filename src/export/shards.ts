@@ -1,5 +1,5 @@
 /** Shard naming and the write-to-temp-then-rename step that keeps half-written files invisible. */
-import { renameSync } from 'node:fs';
+import { renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { DistilleryError } from '../core/errors.ts';
 import { FileSink } from './byte-sink.ts';
@@ -23,6 +23,12 @@ export class ShardFile {
     const { sha256, bytes } = this.sink.close();
     renameSync(this.sink.path, this.#final);
     return { path: this.name, rows, bytes, sha256 };
+  }
+
+  /** An export that failed half way: no partial file stays behind. */
+  discard(): void {
+    this.sink.discard();
+    rmSync(this.sink.path, { force: true });
   }
 }
 

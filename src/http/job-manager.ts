@@ -1,38 +1,38 @@
 /**
- * Jobs submitted over HTTP: validated with the same schema as JOB.yaml, corpus paths confined to the
- * configured corpora folders, run by the resumable runner (src/jobs), tracked by id.
+ * Jobs submitted over HTTP: validated with the same schema as JOB.yaml (src/http/job-request.ts), run by
+ * the resumable runner (src/jobs), tracked by id.
  *
- * A small journal beside the database (`<db>-jobs.json`) remembers each job's request, so a job that
- * was running when the server stopped (signal or crash) is started again on the next start and the
- * runner resumes it from its last committed chunk. A job cancelled with DELETE stays cancelled.
+ * At most `maxRunning` jobs run at once; later ones wait in a FIFO queue of at most `maxQueued` and
+ * start, oldest first, as running ones finish, fail or are cancelled. Past that bound a submission is
+ * refused (429). The journal beside the database (src/http/job-journal.ts) remembers queued and running
+ * jobs, so on the next start interrupted jobs resume from their last committed chunk (ahead of the
+ * queue, as they were started first) and queued ones follow in order. A job cancelled with DELETE, queued
+ * or running, stays cancelled.
  */
 import { randomUUID } from 'node:crypto';
-import { existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
 import type { Logger } from 'pino';
+import { compileRecipe } from '../augment/index.ts';
 import { DistilleryError } from '../core/errors.ts';
-import { makeAugmenterFactory } from '../jobs/augmenter.ts';
-import { jobSchema, type JobSpec } from '../jobs/job-schema.ts';
+import { AugmentModels } from '../jobs/augment-models.ts';
+import { DatasetLock, DatasetLockedError, isStaleLock } from '../jobs/dataset-lock.ts';
+import { makeAugmenterFactory, withCorpusSize } from '../jobs/augmenter.ts';
+import type { JobSpec } from '../jobs/job-schema.ts';
 import { resolveJob, type TeacherSource } from '../jobs/resolve-job.ts';
-import { startJob, type JobHandle, type JobStatus } from '../jobs/runner/job-handle.ts';
+import { startJob, type JobHandle, type JobState, type JobStatus } from '../jobs/runner/job-handle.ts';
+import { shardDatasetId } from '../jobs/runner/shard.ts';
 import type { Store } from '../store/index.ts';
+import { isPending, readJournal, writeJournal, type JournalEntry } from './job-journal.ts';
+import { validateJobRequest } from './job-request.ts';
 import { HttpProblem } from './problem.ts';
-import { parseOr422 } from './validate.ts';
 
-type JournalState = 'running' | 'done' | 'up-to-date' | 'cancelled' | 'failed';
-
-interface JournalEntry {
+export interface JobView extends Omit<JobStatus, 'id' | 'state'> {
   id: string;
-  /** the request body as received (paths still relative to the corpora folders) */
-  request: unknown;
-  state: JournalState;
+  state: JobState | 'queued';
+  /** 1 = next to start; only while queued */
+  queuePosition?: number;
   submitted: string;
-  error?: { code: string; message: string };
-}
-
-export interface JobView extends Omit<JobStatus, 'id'> {
-  id: string;
-  submitted: string;
+  started?: string;
+  finished?: string;
 }
 
 export interface JobManagerOptions {
@@ -42,89 +42,144 @@ export interface JobManagerOptions {
   corporaDirs: readonly string[];
   /** the only folder augmentModels may name models in (by plain folder name) */
   modelsDir: string;
+  /** the server config's augmentation models, for jobs whose body names none */
+  augmentModels?: AugmentModels;
   journalPath: string;
+  /** jobs running at once */
   maxRunning: number;
+  /** jobs waiting to start; more are refused with 429 */
+  maxQueued: number;
   logger: Logger;
 }
 
-const KEEP_FINISHED = 200;
+const now = () => new Date().toISOString();
 
 export class JobManager {
   readonly #opts: JobManagerOptions;
   readonly #entries = new Map<string, JournalEntry>();
   readonly #handles = new Map<string, JobHandle>();
+  /** validated specs of queued and running jobs */
+  readonly #specs = new Map<string, JobSpec>();
+  /** ids waiting to start, oldest first */
+  readonly #queue: string[] = [];
+  /** ids starting (teachers loading) or running: the ones that count against maxRunning */
+  readonly #active = new Set<string>();
+  readonly #starting = new Set<Promise<void>>();
+  /** dataset locks of started jobs (src/jobs/dataset-lock.ts), shared with `distillery run` */
+  readonly #locks = new Map<string, DatasetLock>();
   #closing: Promise<void> | undefined;
 
   constructor(opts: JobManagerOptions) {
     this.#opts = opts;
-    for (const e of this.#readJournal()) this.#entries.set(e.id, e);
+    for (const e of readJournal(opts.journalPath, opts.logger)) this.#entries.set(e.id, e);
   }
 
-  /** Starts every job the journal says was running when the server last stopped. */
+  /**
+   * Queues every job the journal says was running or queued when the server last stopped (running ones
+   * first) and starts as many as the limit allows. Returns the ids queued again.
+   */
   async resumeInterrupted(): Promise<string[]> {
+    const pending = [...this.#entries.values()].filter(isPending);
+    const ordered = [...pending.filter((e) => e.state === 'running'), ...pending.filter((e) => e.state === 'queued')];
     const resumed: string[] = [];
-    for (const e of this.#entries.values()) {
-      if (e.state !== 'running') continue;
+    for (const e of ordered) {
       try {
-        await this.#start(e, this.#validate(e.request));
+        this.#specs.set(e.id, this.#validate(e.request));
+        e.state = 'queued';
+        this.#queue.push(e.id);
         resumed.push(e.id);
       } catch (err) {
-        e.state = 'failed';
-        e.error = { code: 'INVALID_INPUT', message: err instanceof Error ? err.message : String(err) };
+        this.#finish(e, 'failed', { code: 'INVALID_INPUT', message: err instanceof Error ? err.message : String(err) });
       }
     }
-    this.#writeJournal();
-    if (resumed.length) this.#opts.logger.info({ jobs: resumed }, 'resuming interrupted jobs');
+    if (resumed.length) this.#opts.logger.info({ jobs: resumed }, 'resuming interrupted and queued jobs');
+    this.#pump();
+    this.#save();
     return resumed;
   }
 
-  /** Validates and starts a job; the promise settles once its teachers are loaded. */
+  /**
+   * Validates a job and starts it, or queues it when `maxRunning` jobs are running (or others wait
+   * already). A job that starts at once settles once its teachers are loaded, so a teacher that cannot
+   * load answers this request.
+   */
   async submit(request: unknown): Promise<JobView> {
     if (this.#closing) throw new DistilleryError('CANCELLED', 'the server is shutting down');
     const job = this.#validate(request);
     for (const [i, t] of job.teachers.entries()) {
       if (!this.#opts.teachers.has(t.name)) throw new HttpProblem(404, `field /teachers/${i}/name: no teacher named "${t.name}"`, { errors: [{ pointer: `/teachers/${i}/name`, detail: 'not configured' }] });
     }
-    const running = [...this.#handles.values()].filter((h) => h.status().state === 'running');
-    if (running.some((h) => h.dataset === job.dataset)) {
-      throw new HttpProblem(409, `a job is already writing dataset "${job.dataset}"`, { hint: 'wait for it (GET /v1/jobs/{id}) or cancel it' });
+    const target = writtenDataset(job);
+    // queued and started jobs keep their spec until they end (a cancelled one finishes its chunk first)
+    const clash = [...this.#specs.entries()].find(([, s]) => writtenDataset(s) === target);
+    if (clash) {
+      const state = this.#entries.get(clash[0])!.state;
+      throw new HttpProblem(409, `a job is already ${state === 'queued' ? 'queued to write' : 'writing'} dataset "${target}"`, {
+        hint: `wait for job ${clash[0]} (GET /v1/jobs/${clash[0]}) or cancel it (DELETE)`,
+      });
     }
-    if (running.length >= this.#opts.maxRunning) {
-      throw new DistilleryError('OVERLOADED', `${running.length} jobs are running (limit ${this.#opts.maxRunning})`, { hint: 'retry when one finishes' });
+    // a `distillery run` (or another server) on the same database writing it now
+    const held = this.#opts.store.locks.get(target);
+    if (held && !isStaleLock(held, LOCK_STALE_MS)) throw lockedProblem(new DatasetLockedError(held, LOCK_STALE_MS));
+    const entry: JournalEntry = { id: randomUUID(), request, state: 'queued', submitted: now() };
+    if (this.#active.size < this.#opts.maxRunning && this.#queue.length === 0) {
+      this.#entries.set(entry.id, entry);
+      this.#specs.set(entry.id, job);
+      try {
+        await this.#start(entry, job);
+      } catch (err) {
+        this.#entries.delete(entry.id);
+        this.#specs.delete(entry.id);
+        throw err;
+      }
+    } else {
+      if (this.#queue.length >= this.#opts.maxQueued) {
+        throw new DistilleryError('OVERLOADED', `${this.#active.size} jobs are running and ${this.#queue.length} wait (limits ${this.#opts.maxRunning} and ${this.#opts.maxQueued})`, {
+          hint: 'retry when one finishes',
+        });
+      }
+      this.#entries.set(entry.id, entry);
+      this.#specs.set(entry.id, job);
+      this.#queue.push(entry.id);
     }
-    const entry: JournalEntry = { id: randomUUID(), request, state: 'running', submitted: new Date().toISOString() };
-    this.#entries.set(entry.id, entry);
-    try {
-      await this.#start(entry, job);
-    } catch (err) {
-      this.#entries.delete(entry.id);
-      throw err;
-    }
-    this.#writeJournal();
+    this.#save();
     return this.get(entry.id)!;
   }
 
   get(id: string): JobView | undefined {
     const e = this.#entries.get(id);
     if (!e) return undefined;
+    const times = { submitted: e.submitted, ...(e.started ? { started: e.started } : {}), ...(e.finished ? { finished: e.finished } : {}) };
     const h = this.#handles.get(id);
     if (h) {
       const st = h.status();
-      if (e.state === 'cancelled' && st.state === 'failed') return { ...st, state: 'cancelled', error: undefined, id, submitted: e.submitted };
-      return { ...st, id, submitted: e.submitted };
+      if (e.state === 'cancelled' && st.state === 'failed') return { ...st, state: 'cancelled', error: undefined, id, ...times };
+      return { ...st, id, ...times };
     }
-    return { id, submitted: e.submitted, dataset: datasetOf(e.request), state: e.state === 'running' ? 'cancelled' : e.state, progress: undefined, result: undefined, error: e.error };
+    const base = { id, ...times, dataset: datasetOf(e.request), progress: undefined, result: undefined, error: e.error };
+    if (e.state === 'queued') {
+      const at = this.#queue.indexOf(id);
+      return { ...base, state: 'queued', ...(at >= 0 ? { queuePosition: at + 1 } : {}) };
+    }
+    // running without a handle: its teachers are loading
+    return { ...base, state: e.state };
   }
 
-  /** Stops the job after the chunk in flight is committed. */
+  /** A queued job is dropped from the queue; a running one stops after the chunk in flight is committed. */
   cancel(id: string): JobView | undefined {
     const e = this.#entries.get(id);
     if (!e) return undefined;
-    const h = this.#handles.get(id);
-    if (h && h.status().state === 'running') {
+    if (e.state === 'queued') {
+      const at = this.#queue.indexOf(id);
+      if (at >= 0) this.#queue.splice(at, 1);
+      this.#finish(e, 'cancelled');
+      this.#save();
+    } else if (e.state === 'running') {
+      const h = this.#handles.get(id);
       e.state = 'cancelled';
-      h.cancel();
-      this.#writeJournal();
+      // a job still loading its teachers sees the state and does not start
+      if (h && h.status().state === 'running') h.cancel();
+      this.#save();
     }
     return this.get(id);
   }
@@ -135,110 +190,159 @@ export class JobManager {
 
   /**
    * Checkpoints running jobs: each stops after its chunk in flight is committed, and stays 'running'
-   * in the journal so the next start resumes it. Safe to call twice.
+   * in the journal so the next start resumes it; queued ones stay queued. Safe to call twice.
    */
   close(): Promise<void> {
     this.#closing ??= (async () => {
-      const running = [...this.#handles.entries()].filter(([, h]) => h.status().state === 'running');
-      for (const [, h] of running) h.cancel();
-      await Promise.allSettled(running.map(([, h]) => h.done));
-      this.#writeJournal();
+      await Promise.allSettled([...this.#starting]);
+      const running = [...this.#handles.values()].filter((h) => h.status().state === 'running');
+      for (const h of running) h.cancel();
+      await Promise.allSettled(running.map((h) => h.done));
+      this.#save();
     })();
     return this.#closing;
   }
 
   #validate(request: unknown): JobSpec {
-    const job = parseOr422(jobSchema, request);
-    if (job.export.length > 0) {
-      throw new HttpProblem(422, 'field /export: export targets write server paths and are not accepted over HTTP', {
-        errors: [{ pointer: '/export', detail: 'must be empty' }],
-        hint: 'download the result with GET /v1/datasets/{id}/export?format=...',
-      });
-    }
-    this.#checkAugmentModels(job);
-    return { ...job, corpus: { ...job.corpus, path: this.#corpusPath(job.corpus.path) } };
-  }
-
-  /** Model-backed ops load models a request names: only plain folder names inside the models dir. */
-  #checkAugmentModels(job: JobSpec): void {
-    const m = job.augmentModels;
-    if (!m) return;
-    const named: [string, string][] = [];
-    if (m.fillMask !== undefined) named.push(['/augmentModels/fillMask', m.fillMask]);
-    for (const [dir, folder] of Object.entries(m.translation ?? {})) named.push([`/augmentModels/translation/${dir}`, folder]);
-    for (const [pointer, folder] of named) {
-      const ok = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(folder) && !folder.includes('..');
-      const full = path.join(this.#opts.modelsDir, folder);
-      if (!ok || !existsSync(full) || !statSync(full).isDirectory()) {
-        throw new HttpProblem(422, `field ${pointer}: "${folder}" is not a model folder in the models dir`, {
-          errors: [{ pointer, detail: 'a folder name inside the configured models dir' }],
-          hint: 'requests name models by folder, never by path or hub id',
-        });
+    const job = validateJobRequest(request, { corporaDirs: this.#opts.corporaDirs, modelsDir: this.#opts.modelsDir });
+    if (job.recipe !== null) {
+      // a recipe whose models are named nowhere is refused now, not after waiting in the queue
+      const models = job.augmentModels ? new AugmentModels(job.augmentModels, { modelsDir: this.#opts.modelsDir }) : this.#opts.augmentModels;
+      try {
+        models?.check(compileRecipe(withCorpusSize(job.recipe, 1)));
+      } catch (err) {
+        const message = err instanceof Error ? err.message : String(err);
+        const given = err instanceof DistilleryError ? err.hint : undefined;
+        const hint = job.augmentModels || !given ? given : `name the model in the job's augmentModels, or ${given}`;
+        throw new HttpProblem(422, `field /recipe: ${message}`, { errors: [{ pointer: '/recipe', detail: message }], ...(hint ? { hint } : {}) });
       }
     }
+    return job;
   }
 
-  /** A relative path inside one of the corpora folders; never absolute, never climbing out. */
-  #corpusPath(p: string): string {
-    const bad = (detail: string): never => {
-      throw new HttpProblem(422, `field /corpus/path: ${detail}`, {
-        errors: [{ pointer: '/corpus/path', detail }],
-        hint: 'name a corpus relative to the corpora folders, e.g. "sst2/dev.jsonl"',
+  /** Starts queued jobs, oldest first, while fewer than maxRunning run. */
+  #pump(): void {
+    if (this.#closing) return;
+    let started = false;
+    while (this.#active.size < this.#opts.maxRunning && this.#queue.length > 0) {
+      const id = this.#queue.shift()!;
+      const entry = this.#entries.get(id)!;
+      started = true;
+      this.#start(entry, this.#specs.get(id)!).catch((err: unknown) => {
+        if (this.#closing) return;
+        this.#opts.logger.warn({ job: id, err }, 'queued job could not start');
+        if (entry.state === 'cancelled') this.#finish(entry, 'cancelled');
+        else this.#finish(entry, 'failed', errorOf(err));
+        this.#save();
+        this.#pump();
       });
-    };
-    if (path.isAbsolute(p) || p.includes('\\') || p.includes('\0')) bad('must be a relative path');
-    const norm = path.posix.normalize(p);
-    if (norm.startsWith('..') || norm.split('/').includes('..')) bad('must not leave the corpora folders');
-    for (const dir of this.#opts.corporaDirs) {
-      const full = path.resolve(dir, norm);
-      if (!full.startsWith(path.resolve(dir) + path.sep)) continue;
-      if (existsSync(full) && statSync(full).isFile()) return full;
     }
-    throw new HttpProblem(404, `field /corpus/path: no corpus "${p}" in the corpora folders`, { errors: [{ pointer: '/corpus/path', detail: 'not found' }] });
+    if (started) this.#save();
   }
 
+  /** Loads the job's teachers and starts it; rejects (and frees its slot) when they cannot load. */
   async #start(entry: JournalEntry, job: JobSpec): Promise<void> {
-    const opts = await resolveJob(job, { store: this.#opts.store, teachers: this.#opts.teachers, augmenterFactory: makeAugmenterFactory({ modelsDir: this.#opts.modelsDir }) });
-    const handle = startJob(opts);
-    this.#handles.set(entry.id, handle);
-    handle.done.then(
-      (r) => {
-        // cancelled by shutdown: keep 'running' so the next start resumes it
-        if (r.status === 'cancelled' && (this.#closing || entry.state === 'running')) return;
-        entry.state = r.status;
-        this.#writeJournal();
-      },
-      (err: unknown) => {
-        // A cancel can surface as an abort error from the chunk in flight; the committed chunks stand.
-        if (this.#closing && entry.state === 'running') return;
-        if (entry.state === 'cancelled') return;
-        entry.state = 'failed';
-        entry.error = err instanceof DistilleryError ? { code: err.code, message: err.toLine() } : { code: 'INTERNAL', message: String(err) };
-        this.#opts.logger.warn({ job: entry.id, err }, 'job failed');
-        this.#writeJournal();
-      },
-    );
-  }
-
-  #readJournal(): JournalEntry[] {
-    if (!existsSync(this.#opts.journalPath)) return [];
+    entry.state = 'running';
+    this.#active.add(entry.id);
+    const starting = (async () => {
+      let handle: JobHandle | undefined;
+      try {
+        const lock = DatasetLock.acquire(this.#opts.store, writtenDataset(job), {
+          command: `distillery serve, job ${entry.id}`,
+          staleMs: LOCK_STALE_MS,
+          onLost: () => handle?.cancel(),
+        });
+        this.#locks.set(entry.id, lock);
+        const shared = job.augmentModels ? undefined : this.#opts.augmentModels;
+        const augmenterFactory = makeAugmenterFactory({ modelsDir: this.#opts.modelsDir, ...(shared ? { models: shared } : {}) });
+        const opts = await resolveJob(job, { store: this.#opts.store, teachers: this.#opts.teachers, augmenterFactory });
+        // cancelled while its teachers loaded, or the server is stopping (it stays 'running': resumed next start)
+        if (entry.state !== 'running' || this.#closing) {
+          this.#release(entry.id);
+          if (entry.state === 'cancelled') {
+            this.#finish(entry, 'cancelled');
+            this.#save();
+          }
+          if (!this.#closing) this.#pump();
+          return;
+        }
+        handle = startJob(opts);
+        this.#handles.set(entry.id, handle);
+        entry.started = now();
+        handle.done.then(
+          (r) => this.#ended(entry, () => {
+            // cancelled by shutdown: keep 'running' so the next start resumes it
+            if (r.status === 'cancelled' && (this.#closing || entry.state === 'running')) return false;
+            this.#finish(entry, r.status);
+            return true;
+          }),
+          (err: unknown) => this.#ended(entry, () => {
+            // A cancel can surface as an abort error from the chunk in flight; the committed chunks stand.
+            if (this.#closing && entry.state === 'running') return false;
+            if (entry.state === 'cancelled') {
+              this.#finish(entry, 'cancelled');
+              return true;
+            }
+            this.#opts.logger.warn({ job: entry.id, err }, 'job failed');
+            this.#finish(entry, 'failed', errorOf(err));
+            return true;
+          }),
+        );
+      } catch (err) {
+        this.#release(entry.id);
+        throw err instanceof DatasetLockedError ? lockedProblem(err) : err;
+      }
+    })();
+    this.#starting.add(starting);
     try {
-      const parsed = JSON.parse(readFileSync(this.#opts.journalPath, 'utf8')) as { jobs?: JournalEntry[] };
-      return Array.isArray(parsed.jobs) ? parsed.jobs : [];
-    } catch (err) {
-      this.#opts.logger.warn({ err, file: this.#opts.journalPath }, 'unreadable job journal ignored');
-      return [];
+      await starting;
+    } finally {
+      this.#starting.delete(starting);
     }
   }
 
-  #writeJournal(): void {
-    const all = [...this.#entries.values()];
-    const finished = all.filter((e) => e.state !== 'running');
-    const keep = new Set([...all.filter((e) => e.state === 'running'), ...finished.slice(-KEEP_FINISHED)]);
-    const tmp = `${this.#opts.journalPath}.tmp`;
-    writeFileSync(tmp, JSON.stringify({ jobs: all.filter((e) => keep.has(e)) }, null, 1));
-    renameSync(tmp, this.#opts.journalPath);
+  /** A started job ended: free its slot, record the outcome, start the next queued job. */
+  #ended(entry: JournalEntry, record: () => boolean): void {
+    this.#release(entry.id);
+    if (record()) {
+      this.#specs.delete(entry.id);
+      this.#save();
+    }
+    this.#pump();
   }
+
+  /** Frees the job's running slot and its dataset lock. */
+  #release(id: string): void {
+    this.#active.delete(id);
+    this.#locks.get(id)?.release();
+    this.#locks.delete(id);
+  }
+
+  #finish(entry: JournalEntry, state: 'done' | 'up-to-date' | 'cancelled' | 'failed', error?: { code: string; message: string }): void {
+    entry.state = state;
+    entry.finished = now();
+    if (error) entry.error = error;
+    this.#specs.delete(entry.id);
+  }
+
+  #save(): void {
+    writeJournal(this.#opts.journalPath, [...this.#entries.values()]);
+  }
+}
+
+/** A holder on another host counts as dead after this long without a heartbeat. */
+const LOCK_STALE_MS = 60_000;
+
+const lockedProblem = (err: DatasetLockedError) =>
+  new HttpProblem(409, err.message, { hint: err.hint ?? 'wait for it to finish', holder: { pid: err.holder.pid, host: err.holder.host, command: err.holder.command, since: err.holder.acquired } });
+
+/** The dataset id a job writes (a shard writes its own). */
+const writtenDataset = (job: JobSpec): string => shardDatasetId(job.dataset, job.shard);
+
+function errorOf(err: unknown): { code: string; message: string } {
+  if (err instanceof DistilleryError) return { code: err.code, message: err.toLine() };
+  if (err instanceof HttpProblem) return { code: String(err.problem.status), message: err.message };
+  return { code: 'INTERNAL', message: err instanceof Error ? err.message : String(err) };
 }
 
 function datasetOf(request: unknown): string {

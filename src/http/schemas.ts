@@ -88,6 +88,20 @@ export function buildSchemas(limits: SchemaLimits) {
     .strict();
   const jobParams = z.object({ id: z.string().regex(JOB_ID, 'a job id as returned by POST /v1/jobs') }).strict();
 
+  /** documents GET /v1/jobs/{id} (src/http/job-manager.ts JobView); progress and result as the runner reports them */
+  const jobView = z.object({
+    id: z.string(),
+    dataset: z.string(),
+    state: z.enum(['queued', 'running', 'done', 'up-to-date', 'cancelled', 'failed']),
+    queuePosition: z.number().int().min(1).optional().describe('while queued: 1 = next to start'),
+    submitted: z.string().describe('ISO 8601'),
+    started: z.string().optional(),
+    finished: z.string().optional(),
+    progress: z.record(z.string(), z.unknown()).optional(),
+    result: z.record(z.string(), z.unknown()).optional(),
+    error: z.object({ code: z.string(), message: z.string() }).optional(),
+  });
+
   const problem = z.object({
     type: z.string(),
     title: z.string(),
@@ -98,7 +112,7 @@ export function buildSchemas(limits: SchemaLimits) {
     errors: z.array(z.object({ pointer: z.string(), detail: z.string() })).optional(),
   });
 
-  return { textInput, outputSpec, softLabelsRequest, softLabelsResponse, datasetParams, exportQuery, jobParams, problem };
+  return { textInput, outputSpec, softLabelsRequest, softLabelsResponse, datasetParams, exportQuery, jobParams, jobView, problem };
 }
 
 export type Schemas = ReturnType<typeof buildSchemas>;

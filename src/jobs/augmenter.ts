@@ -3,14 +3,12 @@
  * the corpus size, as the EDA paper picks alpha and n_aug from it; the whole corpus (not the shard) counts,
  * so every shard augments with the same parameters.
  */
-import { DistilleryError } from '../core/errors.ts';
 import type { Example } from '../core/types.ts';
 import { augmentCorpus, compileRecipe, type OpContext, type Recipe } from '../augment/index.ts';
 import path from 'node:path';
 import { REPO_ROOT } from '../config.ts';
-import { TransformersFillMasker } from '../teacher/fill-masker.ts';
 import { teacherScorer } from '../teacher/teacher-scorer.ts';
-import { TransformersTranslator } from '../teacher/translator.ts';
+import { AugmentModels } from './augment-models.ts';
 import type { AugmenterFactory } from './resolve-job.ts';
 import type { AugmentOutcome, ChunkAugmenter } from './runner/ports.ts';
 
@@ -42,26 +40,18 @@ class RecipeAugmenter implements ChunkAugmenter {
   }
 }
 
-/** `modelsDir`: where `augmentModels` folders resolve (the config's models dir). */
-export function makeAugmenterFactory(opts: { modelsDir?: string } = {}): AugmenterFactory {
+/**
+ * `modelsDir`: where `augmentModels` folders resolve (the config's models dir). `models`: a model set to
+ * reuse (the HTTP service's, or the CLI's from its flags) instead of one per job from the job's
+ * `augmentModels`.
+ */
+export function makeAugmenterFactory(opts: { modelsDir?: string; models?: AugmentModels } = {}): AugmenterFactory {
   const modelsDir = opts.modelsDir ?? path.join(REPO_ROOT, 'models');
   return async (recipeSpec, seed, { corpusRecords, teachers, models }) => {
     const recipe = compileRecipe(withCorpusSize(recipeSpec, corpusRecords));
-    const context: OpContext = {};
-    const needs = recipe.op.needs;
+    const context: OpContext = await (opts.models ?? new AugmentModels(models, { modelsDir })).context(recipe);
     const first = teachers[0];
-    if (needs.includes('scorer') && first) context.scorer = teacherScorer(first.runner);
-    if (needs.includes('fillMasker')) {
-      if (!models?.fillMask) throw needsModel(recipe.name, 'a masked-LM model', 'augmentModels: { fillMask: tiny-bert-mlm }');
-      context.fillMasker = await TransformersFillMasker.load(path.resolve(modelsDir, models.fillMask));
-    }
-    if (needs.includes('translator')) {
-      if (!models?.translation) throw needsModel(recipe.name, 'translation models', 'augmentModels: { translation: { en-de: opus-mt-en-de, de-en: opus-mt-de-en } }');
-      context.translator = new TransformersTranslator({ models: models.translation, modelsDir });
-    }
+    if (recipe.op.needs.includes('scorer') && first) context.scorer = teacherScorer(first.runner);
     return new RecipeAugmenter(recipe, seed, context);
   };
 }
-
-const needsModel = (recipe: string, what: string, example: string) =>
-  new DistilleryError('INVALID_INPUT', `recipe ${recipe} needs ${what}`, { hint: `name it in the job file, e.g. ${example}` });

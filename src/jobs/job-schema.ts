@@ -20,7 +20,7 @@ export const corpusSchema = z.strictObject({
   textColumn: name('a column name').optional(),
   pairColumn: name('a column name').optional(),
   labelColumn: name('a column name').optional(),
-  idColumn: name('a column name').optional(),
+  idColumn: z.union([name('a column name'), z.literal(false)], { error: 'expected a column name, or false for line numbers' }).optional(),
   skipInvalid: z.boolean({ error: 'expected true or false' }).default(false),
 });
 

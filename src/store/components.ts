@@ -86,3 +86,19 @@ export function componentsForSpec(spec: OutputSpec, counts?: LayerCounts): Compo
 
 /** Higher is more precise. A cached component satisfies a request of equal or lower precision. */
 export const ENCODING_RANK: Readonly<Record<Encoding, number>> = Object.freeze({ int8: 1, fp16: 2, fp32: 3 });
+
+/** K of a 'topk:K' component name, else undefined. */
+export function topkOf(name: string): number | undefined {
+  return name.startsWith('topk:') ? Number(name.slice(5)) : undefined;
+}
+
+/**
+ * Whether a cached component can answer a wanted one: the same name, or a top-k of at least as
+ * many entries (rows are sorted, so the first k of a top-K are the top-k).
+ */
+export function serves(cached: string, wanted: string): boolean {
+  if (cached === wanted) return true;
+  const k = topkOf(wanted);
+  const have = topkOf(cached);
+  return k !== undefined && have !== undefined && have >= k;
+}

@@ -8,4 +8,6 @@ export { encodeTopK, decodeTopK } from './codecs/topk-codec.ts';
 export { encodeTeacherOutput, decodeTeacherOutput, type EncodedComponent } from './codecs/teacher-output-codec.ts';
 export { float32ToFloat16Bits, float16BitsToFloat32, encodeFloat16, decodeFloat16 } from '../core/float16.ts';
 export { BUSY_TIMEOUT_MS } from './sqlite.ts';
+export type { DatasetLockRow, DatasetLockTable, ClaimResult } from './dataset-lock-table.ts';
+export type { PruneResult } from './output-pruning.ts';
 export type * from './types.ts';

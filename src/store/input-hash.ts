@@ -2,7 +2,7 @@
  * The content address of a teacher input. Two inputs that differ only in Unicode normal form or
  * whitespace are the same input to the teacher's tokenizer, so they share one hash (and one cache row).
  */
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 import type { TextInput } from '../core/types.ts';
 
 /** U+241E SYMBOL FOR RECORD SEPARATOR: joins a pair without colliding with ordinary text. */
@@ -21,5 +21,9 @@ export function normalizeInput(input: TextInput): string {
 
 /** sha256 of the normalized input, lowercase hex (64 chars). */
 export function inputHash(input: TextInput): string {
-  return createHash('sha256').update(normalizeInput(input), 'utf8').digest('hex');
+  return sha256Hex(normalizeInput(input));
 }
+
+// crypto.hash (Node >= 20.12) skips the Hash object: every stored example and cache lookup hashes
+const sha256Hex: (s: string) => string =
+  typeof crypto.hash === 'function' ? (s) => crypto.hash('sha256', s, 'hex') : (s) => crypto.createHash('sha256').update(s, 'utf8').digest('hex');

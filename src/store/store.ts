@@ -7,9 +7,13 @@ import type Database from 'better-sqlite3';
 import { DistilleryError } from '../core/errors.ts';
 import type { Encoding, Example, OutputSpec, TeacherInfo, TeacherOutput } from '../core/types.ts';
 import { decodeTeacherOutput, encodeTeacherOutput } from './codecs/teacher-output-codec.ts';
+import { decodePage, EXAMPLE_COLUMNS, exampleFromRaw, LabelledPages } from './labelled-pages.ts';
+import { PagePrefetcher } from './page-prefetch.ts';
+import { pruneOutputs, vacuum, type PruneResult } from './output-pruning.ts';
 import { float16Payload } from './codecs/tensor-codec.ts';
-import { componentName, componentsForSpec, ENCODING_RANK, type Component, type LayerCounts } from './components.ts';
+import { componentName, componentsForSpec, ENCODING_RANK, serves, topkOf, type Component, type LayerCounts } from './components.ts';
 import { inputHash as hashInput } from './input-hash.ts';
+import { DatasetLockTable } from './dataset-lock-table.ts';
 import { migrate } from './migrations/index.ts';
 import { openDatabase, withBusyRetry } from './sqlite.ts';
 import type {
@@ -36,16 +40,6 @@ export interface StoreOptions {
   now?: () => Date;
 }
 
-interface ExampleRow {
-  ordinal: number;
-  id: string;
-  text: string;
-  text_pair: string | null;
-  label: string | null;
-  origin: string;
-  input_hash: Buffer;
-}
-
 interface DatasetRow {
   id: string;
   name: string;
@@ -56,25 +50,6 @@ interface DatasetRow {
 
 const parseJson = (s: string | null): unknown => (s === null ? null : JSON.parse(s));
 const toDataset = (r: DatasetRow): DatasetRecord => ({ id: r.id, name: r.name, created: r.created, spec: parseJson(r.spec), manifest: parseJson(r.manifest) });
-
-/** Columns of a pageOutputs row: one cached component of one example. */
-type OutputColumns = [ordinal: number, component: string, tokens: number, truncated: number, data: Buffer];
-
-const ORIGINAL_JSON = JSON.stringify({ kind: 'original' } satisfies Example['origin']);
-
-function toExample(r: ExampleRow): StoredExample {
-  const ex: StoredExample = {
-    id: r.id,
-    text: r.text,
-    label: r.label === null ? null : (JSON.parse(r.label) as string | number),
-    // most rows are originals: skip JSON.parse for the one string they all store
-    origin: r.origin === ORIGINAL_JSON ? { kind: 'original' } : (JSON.parse(r.origin) as Example['origin']),
-    ordinal: r.ordinal,
-    inputHash: r.input_hash.toString('hex'),
-  };
-  if (r.text_pair !== null) ex.textPair = r.text_pair;
-  return ex;
-}
 
 function hashBytes(hash: string): Buffer {
   if (!HASH_PATTERN.test(hash)) throw new DistilleryError('INVALID_INPUT', `'${hash}' is not an input hash`, { hint: 'use inputHash() from src/store/input-hash.ts' });
@@ -114,9 +89,13 @@ function checkExample(e: Example, i: number): void {
 export class Store {
   readonly path: string;
   readonly schemaVersion: number;
+  /** which process writes which dataset (src/jobs/dataset-lock.ts holds the policy) */
+  readonly locks: DatasetLockTable;
   readonly #db: Database.Database;
   readonly #now: () => Date;
   readonly #teacherIds = new Map<string, number>();
+  readonly #pages: LabelledPages;
+  readonly #statsCache = new Map<string, { version: string; stats: DatasetStats }>();
   #closed = false;
   readonly #s;
 
@@ -131,6 +110,8 @@ export class Store {
       throw e;
     }
     const db = this.#db;
+    this.locks = new DatasetLockTable(db, () => this.#open());
+    this.#pages = new LabelledPages(db);
     this.#s = {
       insertDataset: db.prepare('INSERT INTO datasets (id, name, created, spec, manifest) VALUES (?, ?, ?, ?, ?)'),
       getDataset: db.prepare<[string], DatasetRow>('SELECT id, name, created, spec, manifest FROM datasets WHERE id = ?'),
@@ -148,13 +129,12 @@ export class Store {
         `INSERT INTO examples (dataset_id, ordinal, id, text, text_pair, label, origin, input_hash)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dataset_id, id) DO NOTHING`,
       ),
-      pageExamples: db.prepare<[string, number, number], ExampleRow>(
-        `SELECT ordinal, id, text, text_pair, label, origin, input_hash FROM examples
-         WHERE dataset_id = ? AND ordinal > ? ORDER BY ordinal LIMIT ?`,
-      ),
-      getExample: db.prepare<[string, string], ExampleRow>(
-        'SELECT ordinal, id, text, text_pair, label, origin, input_hash FROM examples WHERE dataset_id = ? AND id = ?',
-      ),
+      pageExamples: db
+        .prepare<[string, number, number], unknown[]>(
+          `SELECT ${EXAMPLE_COLUMNS} FROM examples e WHERE e.dataset_id = ? AND e.ordinal > ? ORDER BY e.ordinal LIMIT ?`,
+        )
+        .raw(true),
+      getExample: db.prepare<[string, string], unknown[]>(`SELECT ${EXAMPLE_COLUMNS} FROM examples e WHERE e.dataset_id = ? AND e.id = ?`).raw(true),
       exampleCounts: db.prepare<[string], { n: number; originals: number | null; unique_inputs: number }>(
         `SELECT count(*) AS n, sum(json_extract(origin, '$.kind') = 'original') AS originals,
                 count(DISTINCT input_hash) AS unique_inputs FROM examples WHERE dataset_id = ?`,
@@ -173,10 +153,10 @@ export class Store {
       ),
       // a cached row is only replaced by one at least as precise (fp32 > fp16 > int8)
       putOutput: db.prepare(
-        `INSERT INTO teacher_outputs (teacher_id, input_hash, component, dtype, tokens, truncated, data)
-         VALUES (?, ?, ?, ?, ?, ?, ?)
+        `INSERT INTO teacher_outputs (teacher_id, input_hash, component, dtype, tokens, truncated, data, written_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (teacher_id, input_hash, component) DO UPDATE SET
-           dtype = excluded.dtype, tokens = excluded.tokens, truncated = excluded.truncated, data = excluded.data
+           dtype = excluded.dtype, tokens = excluded.tokens, truncated = excluded.truncated, data = excluded.data, written_at = excluded.written_at
          WHERE (CASE excluded.dtype WHEN 'fp32' THEN 3 WHEN 'fp16' THEN 2 ELSE 1 END)
             >= (CASE teacher_outputs.dtype WHEN 'fp32' THEN 3 WHEN 'fp16' THEN 2 ELSE 1 END)`,
       ),
@@ -188,17 +168,24 @@ export class Store {
       getComponents: db.prepare<[number, string, string], { input_hash: Buffer; component: string; tokens: number; truncated: number; data: Buffer }>(
         `SELECT input_hash, component, tokens, truncated, data FROM teacher_outputs
          WHERE teacher_id = ? AND input_hash IN (SELECT unhex(value) FROM json_each(?))
-           AND component IN (SELECT value FROM json_each(?))`,
+           AND (component IN (SELECT value FROM json_each(?)) OR component GLOB 'topk:*')`,
       ),
       componentCount: db.prepare<[number, string, string], { n: number }>(
         `SELECT count(*) AS n FROM examples e JOIN teacher_outputs o
            ON o.teacher_id = ? AND o.input_hash = e.input_hash AND o.component = ?
          WHERE e.dataset_id = ?`,
       ),
-      labelledCount: db.prepare<[string, number, string, number], { n: number }>(
-        `SELECT count(*) AS n FROM examples e WHERE e.dataset_id = ? AND
-           (SELECT count(*) FROM teacher_outputs o WHERE o.teacher_id = ? AND o.input_hash = e.input_hash
-              AND o.component IN (SELECT value FROM json_each(?))) = ?`,
+      // a wanted top-k counts as cached when any top-K >= k is (it serves it); @k is -1 when none is wanted
+      labelledCount: db.prepare<{ ds: string; tid: number; names: string; k: number; n: number }, { n: number }>(
+        `SELECT count(*) AS n FROM examples e WHERE e.dataset_id = @ds AND
+           (SELECT count(*) FROM teacher_outputs o WHERE o.teacher_id = @tid AND o.input_hash = e.input_hash
+              AND o.component IN (SELECT value FROM json_each(@names)))
+           + (@k > 0 AND EXISTS (SELECT 1 FROM teacher_outputs o WHERE o.teacher_id = @tid AND o.input_hash = e.input_hash
+              AND o.component GLOB 'topk:*' AND CAST(substr(o.component, 6) AS INTEGER) >= @k)) = @n`,
+      ),
+      topkCount: db.prepare<[string, number, number], { n: number }>(
+        `SELECT count(*) AS n FROM examples e WHERE e.dataset_id = ? AND EXISTS (SELECT 1 FROM teacher_outputs o
+           WHERE o.teacher_id = ? AND o.input_hash = e.input_hash AND o.component GLOB 'topk:*' AND CAST(substr(o.component, 6) AS INTEGER) >= ?)`,
       ),
       outputBytes: db.prepare<[number, string], { b: number | null }>(
         `SELECT sum(length(o.data)) AS b FROM teacher_outputs o
@@ -207,19 +194,8 @@ export class Store {
       labelTypes: db.prepare<[string], { t: string }>(
         'SELECT DISTINCT json_type(label) AS t FROM examples WHERE dataset_id = ? AND label IS NOT NULL ORDER BY t',
       ),
-      // the wanted cached components of one page of examples, as raw rows (no per-row object); the
-      // examples come from pageExamples in the same read transaction: two native calls per page,
-      // and an example's columns are not repeated for each of its components as a join would
-      pageOutputs: db
-        .prepare<[string, number, number, number, string], OutputColumns>(
-          `SELECT e.ordinal, o.component, o.tokens, o.truncated, o.data
-           FROM (SELECT ordinal, input_hash FROM examples WHERE dataset_id = ? AND ordinal > ? ORDER BY ordinal LIMIT ?) e
-           JOIN teacher_outputs o ON o.teacher_id = ? AND o.input_hash = e.input_hash
-             AND o.component IN (SELECT value FROM json_each(?))
-           ORDER BY e.ordinal`,
-        )
-        .raw(true),
       countOutputs: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM teacher_outputs'),
+      totalChanges: db.prepare<[], { n: number }>('SELECT total_changes() AS n'),
     };
   }
 
@@ -266,7 +242,25 @@ export class Store {
     withBusyRetry(() => this.#db.transaction(() => this.#s.setManifest.run(JSON.stringify(manifest ?? null), id)).immediate());
   }
 
-  /** Deletes the dataset and its examples; cached teacher outputs stay (other datasets share them). */
+  /**
+   * Removes cached outputs that no example of any dataset refers to (left by deleted datasets, or
+   * cached by HTTP soft-label requests), if written more than `graceSeconds` ago: a running job
+   * writes a chunk's outputs just before its examples. `dryRun` only counts them.
+   */
+  pruneOutputs(opts: { graceSeconds?: number; dryRun?: boolean } = {}): PruneResult {
+    this.#open();
+    const grace = opts.graceSeconds ?? 3600;
+    if (!(Number.isFinite(grace) && grace >= 0)) throw new DistilleryError('INVALID_INPUT', `grace period ${grace} must be a number of seconds >= 0`);
+    return pruneOutputs(this.#db, Math.floor(this.#now().getTime() / 1000) - grace, opts.dryRun ?? false);
+  }
+
+  /** Gives the pages freed by deletes back to the file system (rewrites the file; writers wait). */
+  vacuum(): { before: number; after: number } {
+    this.#open();
+    return vacuum(this.#db);
+  }
+
+  /** Deletes the dataset and its examples; cached teacher outputs stay (other datasets share them: see pruneOutputs). */
   deleteDataset(id: string): boolean {
     this.#open();
     return withBusyRetry(() => this.#db.transaction(() => this.#s.deleteDataset.run(id).changes > 0).immediate());
@@ -334,7 +328,7 @@ export class Store {
   getExample(datasetId: string, id: string): StoredExample | undefined {
     this.#open();
     const row = this.#s.getExample.get(datasetId, id);
-    return row && toExample(row);
+    return row && exampleFromRaw(row);
   }
 
   /**
@@ -349,9 +343,9 @@ export class Store {
     for (;;) {
       this.#open();
       const page = this.#s.pageExamples.all(datasetId, after, limit);
-      for (const row of page) yield toExample(row);
+      for (const row of page) yield exampleFromRaw(row);
       if (page.length < limit) return;
-      after = page[page.length - 1]!.ordinal;
+      after = page[page.length - 1]![0] as number;
     }
   }
 
@@ -421,9 +415,10 @@ export class Store {
       this.#db
         .transaction(() => {
           const tid = this.#teacherId(fingerprint, true);
+          const now = Math.floor(this.#now().getTime() / 1000);
           let n = 0;
           for (const e of encoded) {
-            for (const p of e.parts) n += this.#s.putOutput.run(tid, e.hash, p.component, p.dtype, e.tokens, e.truncated, p.blob).changes;
+            for (const p of e.parts) n += this.#s.putOutput.run(tid, e.hash, p.component, p.dtype, e.tokens, e.truncated, p.blob, now).changes;
           }
           return n;
         })
@@ -461,7 +456,7 @@ export class Store {
     const out = new Map<string, string[]>();
     for (const hash of unique) {
       const got = have.get(hash);
-      const missing = got ? wanted.filter((c) => !got.has(c)) : wanted;
+      const missing = got ? wanted.filter((c) => !got.has(c) && !(topkOf(c) !== undefined && [...got].some((g) => serves(g, c)))) : wanted;
       if (missing.length > 0) out.set(hash, missing);
     }
     return out;
@@ -480,14 +475,21 @@ export class Store {
     const out = new Map<string, TeacherOutput>();
     const tid = this.#teacherId(fingerprint, false);
     if (tid === undefined) return out;
-    const found = new Map<string, { blobs: Map<string, Buffer>; tokens: number; truncated: boolean }>();
+    const topkName = wanted.map(componentName).find((n) => topkOf(n) !== undefined);
+    const found = new Map<string, { blobs: Map<string, Buffer>; tokens: number; truncated: boolean; topkFrom?: number }>();
     this.#db.transaction(() => {
       for (let i = 0; i < unique.length; i += LOOKUP_CHUNK) {
         for (const r of this.#s.getComponents.all(tid, JSON.stringify(unique.slice(i, i + LOOKUP_CHUNK)), names)) {
           const hex = r.input_hash.toString('hex');
           let f = found.get(hex);
           if (!f) found.set(hex, (f = { blobs: new Map(), tokens: r.tokens, truncated: r.truncated === 1 }));
-          f.blobs.set(r.component, r.data);
+          const k = topkOf(r.component);
+          if (k === undefined) f.blobs.set(r.component, r.data);
+          else if (topkName !== undefined && serves(r.component, topkName) && !(f.topkFrom !== undefined && f.topkFrom <= k)) {
+            // the smallest cached top-K that serves the wanted top-k answers it
+            f.topkFrom = k;
+            f.blobs.set(topkName, r.data);
+          }
         }
       }
     })();
@@ -500,88 +502,81 @@ export class Store {
     return out;
   }
 
-  /** A dataset page by page with this teacher's outputs (undefined where not fully labelled). */
+  /**
+   * A dataset page by page with this teacher's outputs (undefined where not fully labelled).
+   * `prefetch`: read the pages after the first on a worker thread while the caller works on the
+   * previous one (exports); worth it for large datasets, a few ms of thread start otherwise.
+   */
   *iterateLabelled(
     datasetId: string,
     fingerprint: string,
     spec: OutputSpec,
-    opts: { pageRows?: number; float16Hidden?: boolean } = {},
+    opts: { pageRows?: number; float16Hidden?: boolean; prefetch?: boolean } = {},
   ): Generator<LabelledRow> {
     this.#open();
     this.requireDataset(datasetId);
     const wanted = this.components(fingerprint, spec);
-    const names = JSON.stringify(wanted.map(componentName));
-    const limit = opts.pageRows ?? PAGE_ROWS;
-    const decodeOpts = { logits: spec.logits, temperatures: spec.temperatures, tokens: 0, truncated: false };
-    const hiddenNames = new Set(wanted.filter((c) => c.kind === 'hidden').map(componentName));
-    const blobs = new Map<string, Buffer>();
-    const readPage = this.#db.transaction((after: number, tid: number) => ({
-      examples: this.#s.pageExamples.all(datasetId, after, limit),
-      outputs: this.#s.pageOutputs.all(datasetId, after, limit, tid, names),
-    }));
-    let after = -1;
+    const pageOpts = { pageRows: opts.pageRows ?? PAGE_ROWS, logits: spec.logits, temperatures: spec.temperatures, float16Hidden: opts.float16Hidden ?? false };
+    const readPage = this.#db.transaction((after: number) => this.#pages.page(datasetId, this.#teacherId(fingerprint, false) ?? -1, wanted, after, pageOpts));
+    let page = readPage(-1);
+    yield* page;
+    if (page.length < pageOpts.pageRows) return;
+    let after = page[page.length - 1]!.example.ordinal;
+    if (opts.prefetch && this.path !== ':memory:') {
+      const tid = this.#teacherId(fingerprint, false) ?? -1;
+      const reader = new PagePrefetcher(this.path, LabelledPages.sqls(wanted), LabelledPages.bindings(datasetId, tid, wanted, pageOpts.pageRows), pageOpts.pageRows, after);
+      try {
+        for (let parts = reader.next(); parts; parts = reader.next()) yield* decodePage(parts, wanted, pageOpts);
+      } finally {
+        reader.close();
+      }
+      return;
+    }
     for (;;) {
       this.#open();
-      const tid = this.#teacherId(fingerprint, false) ?? -1;
-      const { examples, outputs } = readPage(after, tid);
-      const page: LabelledRow[] = [];
-      // both are ordered by ordinal: walk the outputs alongside the examples
-      let j = 0;
-      for (const e of examples) {
-        blobs.clear();
-        let tokens = 0;
-        let truncated = false;
-        for (; j < outputs.length && outputs[j]![0] <= e.ordinal; j++) {
-          const r = outputs[j]!;
-          if (r[0] !== e.ordinal) continue;
-          blobs.set(r[1], r[4]);
-          tokens = r[2];
-          truncated = r[3] === 1;
-        }
-        const row: LabelledRow = { example: toExample(e), output: undefined };
-        if (blobs.size === wanted.length) {
-          let decode = wanted;
-          if (opts.float16Hidden) {
-            let bits: Map<string, Uint16Array> | undefined;
-            for (const name of hiddenNames) {
-              const b = float16Payload(blobs.get(name)!);
-              if (b) (bits ??= new Map()).set(name, b);
-            }
-            if (bits) {
-              row.float16Hidden = bits;
-              decode = wanted.filter((c) => !bits.has(componentName(c)));
-            }
-          }
-          decodeOpts.tokens = tokens;
-          decodeOpts.truncated = truncated;
-          row.output = decodeTeacherOutput(blobs, decode, decodeOpts);
-        }
-        page.push(row);
-      }
+      page = readPage(after);
       yield* page;
-      if (page.length < limit) return;
+      if (page.length < pageOpts.pageRows) return;
       after = page[page.length - 1]!.example.ordinal;
     }
   }
 
   // ---- stats / maintenance ----
 
+  /**
+   * Counts for a dataset. They take whole-dataset scans (over a second at 100k examples), and the
+   * dashboard and `datasets list` ask for every dataset, so results are kept until anything is
+   * committed to the file: by this connection (total_changes) or any other (data_version).
+   */
   datasetStats(datasetId: string): DatasetStats {
     this.#open();
     this.requireDataset(datasetId);
     return this.#db.transaction(() => {
-      const c = this.#s.exampleCounts.get(datasetId)!;
-      const teachers = this.datasetTeachers(datasetId).map((t) => {
-        const tid = this.#teacherId(t.fingerprint, false)!;
-        const names = this.components(t.fingerprint, t.spec).map(componentName);
-        const components: Record<string, number> = {};
-        for (const name of names) components[name] = this.#s.componentCount.get(tid, name, datasetId)!.n;
-        const labelled = this.#s.labelledCount.get(datasetId, tid, JSON.stringify(names), names.length)!.n;
-        return { fingerprint: t.fingerprint, spec: t.spec, labelled, components, bytes: this.#s.outputBytes.get(tid, datasetId)!.b ?? 0 };
-      });
-      const originals = c.originals ?? 0;
-      return { id: datasetId, examples: c.n, originals, augmentations: c.n - originals, uniqueInputs: c.unique_inputs, teachers };
+      const version = `${this.#db.pragma('data_version', { simple: true })}:${this.#s.totalChanges.get()!.n}`;
+      const cached = this.#statsCache.get(datasetId);
+      if (cached?.version === version) return structuredClone(cached.stats);
+      const stats = this.#computeStats(datasetId);
+      this.#statsCache.set(datasetId, { version, stats: structuredClone(stats) });
+      return stats;
     })();
+  }
+
+  #computeStats(datasetId: string): DatasetStats {
+    const c = this.#s.exampleCounts.get(datasetId)!;
+    const teachers = this.datasetTeachers(datasetId).map((t) => {
+      const tid = this.#teacherId(t.fingerprint, false)!;
+      const names = this.components(t.fingerprint, t.spec).map(componentName);
+      const components: Record<string, number> = {};
+      const k = names.map(topkOf).find((x) => x !== undefined);
+      for (const name of names) {
+        components[name] = k !== undefined && topkOf(name) === k ? this.#s.topkCount.get(datasetId, tid, k)!.n : this.#s.componentCount.get(tid, name, datasetId)!.n;
+      }
+      const exact = JSON.stringify(names.filter((n) => topkOf(n) === undefined));
+      const labelled = this.#s.labelledCount.get({ ds: datasetId, tid, names: exact, k: k ?? -1, n: names.length })!.n;
+      return { fingerprint: t.fingerprint, spec: t.spec, labelled, components, bytes: this.#s.outputBytes.get(tid, datasetId)!.b ?? 0 };
+    });
+    const originals = c.originals ?? 0;
+    return { id: datasetId, examples: c.n, originals, augmentations: c.n - originals, uniqueInputs: c.unique_inputs, teachers };
   }
 
   /** JSON types of the dataset's gold labels ('integer', 'real', 'text'), so exports can pick a column type. */

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { exportDataset, exportStream } from '../../src/export/index.ts';
+import { exportDataset, exportDatasetYielding, exportStream } from '../../src/export/index.ts';
 import { decodeFloat16, encodeFloat16, softmaxAt } from '../../src/store/index.ts';
 import { FULL_SPEC, HIDDEN, TEACHER, fixtureExamples, fixtureOutput, labelledStore } from '../helpers/labelled-store.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
@@ -112,7 +112,7 @@ test('parquet: the same dataset exports to the same bytes; shard count does not 
 });
 
 test('parquet: export stream is one readable file; bad format and unknown dataset are clear errors', async () => {
-  const { stream, filename, contentType } = exportStream(store, 'pq', { format: 'parquet' });
+  const { stream, filename, contentType } = await exportStream(store, 'pq', { format: 'parquet' });
   assert.equal(filename, 'pq.parquet');
   assert.equal(contentType, 'application/vnd.apache.parquet');
   const chunks: Buffer[] = [];
@@ -121,7 +121,7 @@ test('parquet: export stream is one readable file; bad format and unknown datase
   const ab = buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength);
   const rows = await parquetReadObjects({ file: ab });
   assert.equal(rows.length, examples.length);
-  assert.throws(() => exportStream(store, 'pq', { format: 'csv' }), /unknown export format 'csv'/);
+  await assert.rejects(exportStream(store, 'pq', { format: 'csv' }), /unknown export format 'csv'/);
   assert.throws(() => exportDataset(store, 'nope', { format: 'parquet', outDir: join(dir, 'x') }), /no dataset 'nope'/);
   assert.throws(() => exportDataset(store, 'pq', { format: 'parquet', outDir: join(dir, 'x'), temperatures: [0] }), /temperature 0/);
   assert.equal(FULL_SPEC.encoding, 'fp16');
@@ -133,4 +133,34 @@ test('parquet: re-exporting into the same directory removes shards of the earlie
   const { manifest } = exportDataset(store, 'pq', { format: 'parquet', outDir: out, shardRows: 100 });
   const left = readdirSync(out).filter((f) => f.endsWith('.parquet'));
   assert.deepEqual(left, manifest.files.map((f) => f.path));
+});
+
+test('parquet: the yielding export lets the event loop run between pages and writes the same bytes', async () => {
+  const big = labelledStore(join(dir, 'big'), 'big', 3000);
+  let turns = 0;
+  let running = true;
+  const spin = (): void => {
+    turns++;
+    if (running) setImmediate(spin);
+  };
+  setImmediate(spin);
+  const yielding = await exportDatasetYielding(big, 'big', { format: 'parquet', outDir: join(dir, 'yield-a') });
+  running = false;
+  // 3000 rows in steps of 512: the loop ran between steps (a blocking export gives 0 or 1 turns)
+  assert.ok(turns >= 5, `event loop turns during the export: ${turns}`);
+  const blocking = exportDataset(big, 'big', { format: 'parquet', outDir: join(dir, 'yield-b') });
+  assert.equal(yielding.manifest.rows, 3000);
+  assert.deepEqual(yielding.manifest.files.map((f) => f.sha256), blocking.manifest.files.map((f) => f.sha256));
+  big.close();
+});
+
+test('prefetched pages (read on a worker thread) equal pages read inline, fp16 bits and unlabelled rows included', () => {
+  const many = labelledStore(join(dir, 'many'), 'many', 1300, { unlabelledEvery: 7 });
+  const opts = { float16Hidden: true, pageRows: 128 };
+  const inline = [...many.iterateLabelled('many', TEACHER.fingerprint, FULL_SPEC, opts)];
+  const prefetched = [...many.iterateLabelled('many', TEACHER.fingerprint, FULL_SPEC, { ...opts, prefetch: true })];
+  assert.equal(inline.length, 1300);
+  assert.ok(inline.some((r) => r.output === undefined) && inline.some((r) => r.float16Hidden));
+  assert.deepEqual(prefetched, inline);
+  many.close();
 });

@@ -106,7 +106,7 @@ test('jsonl: same column names as Parquet, deterministic, and the stream equals 
   assert.deepEqual(lines[1]!.probs_t1, [...softmaxAt(logits16, 1)]);
   assert.equal(lines[1]!.label, labelled[1]!.label);
   assert.equal((lines[1]!.hidden_2_cls as number[]).length, HIDDEN);
-  const { stream } = exportStream(store, 'js', { format: 'jsonl' });
+  const { stream } = await exportStream(store, 'js', { format: 'jsonl' });
   let streamed = '';
   for await (const c of stream) streamed += (c as Buffer).toString();
   assert.equal(streamed, text);

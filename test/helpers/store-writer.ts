@@ -4,6 +4,7 @@
  * after each transaction commits, so the parent knows what must survive a kill -9.
  *
  * usage: tsx test/helpers/store-writer.ts DB DATASET BATCHES SIZE [SHARED_PREFIX]
+ * With STORE_WRITER_BARRIER=1 it prints `ready` once the store is open and waits for a line on stdin.
  */
 import { openStore, inputHash } from '../../src/store/index.ts';
 import type { Example } from '../../src/core/types.ts';
@@ -19,6 +20,12 @@ store.registerTeacher({
   name: 'writer', fingerprint: 'fp-writer', task: 'text-classification', labels: ['a', 'b'],
   device: 'cpu', dtype: 'fp32', maxLength: 64, hiddenLayers: 13, attentionLayers: 12,
 });
+// a start barrier, so two writers really run at the same time however slowly each one starts
+if (process.env.STORE_WRITER_BARRIER === '1') {
+  process.stdout.write('ready\n');
+  await new Promise((resolve) => process.stdin.once('data', resolve));
+  process.stdin.destroy();
+}
 let examples = 0;
 let outputs = 0;
 const hidden = new Float32Array(768).map((_, i) => Math.sin(i));

@@ -43,7 +43,7 @@ describe('POST /v1/augment', () => {
   const bad: [string, unknown, number, RegExp][] = [
     ['unknown op', { inputs: ['a b c'], recipe: { flow: { op: 'nope' } }, seed: 1 }, 422, /\/recipe\/flow\/op/],
     ['unknown builtin', { inputs: ['a b c'], recipe: 'edax', seed: 1 }, 422, /\/recipe.*builtin recipe name/],
-    ['a recipe needing a translator', { inputs: ['a b c'], recipe: 'backtranslate', seed: 1 }, 422, /translator/],
+    ['a recipe needing a translator', { inputs: ['a b c'], recipe: 'backtranslate', seed: 1 }, 422, /augmentModels\.translation\.en-de/],
     ['no seed', { inputs: ['a b c'], recipe: 'eda' }, 422, /\/seed/],
     ['too many outputs', { inputs: ['a b c'], recipe: { builtin: 'eda', variants: 100 }, seed: 1 }, 413, /variants/],
     ['duplicate ids', { inputs: [{ id: 'x', text: 'a b' }, { id: 'x', text: 'c d' }], recipe: 'eda', seed: 1 }, 422, /unique/],

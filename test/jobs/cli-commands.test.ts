@@ -53,7 +53,7 @@ test('a bad job file fails with exit 1 and one line naming the field', async () 
 test('every job command shows an example in --help', () => {
   const program = new Command('distillery');
   for (const register of [registerRun, registerAugment, registerLabel, registerExport, registerEval, registerDatasets]) register(program);
-  for (const names of [['run'], ['augment'], ['label'], ['export'], ['eval'], ['datasets', 'list'], ['datasets', 'show'], ['datasets', 'rm'], ['datasets', 'merge']]) {
+  for (const names of [['run'], ['augment'], ['label'], ['export'], ['eval'], ['datasets', 'list'], ['datasets', 'show'], ['datasets', 'rm'], ['datasets', 'merge'], ['datasets', 'prune']]) {
     let cmd: Command = program;
     for (const n of names) cmd = cmd.commands.find((c) => c.name() === n)!;
     let text = '';
@@ -61,4 +61,14 @@ test('every job command shows an example in --help', () => {
     cmd.outputHelp();
     assert.match(text, new RegExp(`Example[^\\n]*:\\n(.*\\n)*\\s+distillery ${names.join(' ')}`), `${names.join(' ')} --help has no example`);
   }
+});
+
+test('datasets prune reports what it removes, and a bad --grace is one line naming the flag', async () => {
+  const db = path.join(dir, 'prune.db');
+  const ok = await runCli(['datasets', 'prune', '--db', db, '--grace', '0', '--vacuum']);
+  assert.equal(ok.code, 0, ok.stderr);
+  assert.match(ok.stdout, /^removed 0 cached outputs \(0\.0 MB of blobs\) that no dataset uses\nvacuum: [\d.]+ MB -> [\d.]+ MB\n$/);
+  const bad = await runCli(['datasets', 'prune', '--db', db, '--grace', 'soon']);
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /^distillery: --grace 'soon' is not a duration \(use seconds or a number with s, m, h or d/);
 });

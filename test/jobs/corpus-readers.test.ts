@@ -5,6 +5,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { readCorpus, newCorpusStats, type CorpusOptions, type CorpusRecord } from '../../src/jobs/corpus/index.ts';
 import { DistilleryError } from '../../src/core/errors.ts';
+import { Command } from 'commander';
+import { addCorpusFlags, corpusOptions, type CorpusFlags } from '../../src/cli/corpus-flags.ts';
+import { countShardRecords } from '../../src/jobs/runner/chunks.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'distillery-corpus-'));
 test.after(() => rmSync(dir, { recursive: true, force: true }));
@@ -105,4 +108,35 @@ test('records stream across read buffers (a 64 KiB boundary inside a quoted fiel
   assert.equal(rs.length, 2);
   assert.equal(rs[0]!.input.text, `${long}\n${long}`);
   assert.deepEqual([rs[1]!.line, rs[1]!.input.text], [4, 'end']);
+});
+
+test('ids: the `id` field by default, line numbers with idColumn false (--no-id-column), an explicit column wins', async () => {
+  const p = file('ids.jsonl', '{"id":"r-7","text":"good","label":1,"k":"a"}\n{"id":12,"text":"bad","label":0,"k":"b"}\n');
+  const ids = async (opts: Partial<CorpusOptions>) => (await all({ path: p, ...opts })).map((r) => [r.id, r.idColumn]);
+  assert.deepEqual(await ids({}), [['r-7', 'id'], ['12', 'id']]);
+  assert.deepEqual(await ids({ idColumn: false }), [['1', undefined], ['2', undefined]]);
+  assert.deepEqual(await ids({ idColumn: 'k' }), [['a', 'k'], ['b', 'k']]);
+  const csv = file('ids.csv', 'text,id\nx,first\ny,second\n');
+  assert.deepEqual((await all({ path: csv })).map((r) => r.id), ['first', 'second']);
+  // without an id field: line numbers as before
+  assert.deepEqual((await all({ path: file('noid.jsonl', '{"text":"a"}\n{"text":"b"}\n') })).map((r) => r.id), ['1', '2']);
+  // a record missing the id the first one had is malformed, like a missing text
+  await assert.rejects(all({ path: file('gap.jsonl', '{"id":"a","text":"x"}\n{"text":"y"}\n') }), /gap\.jsonl:2: "id" \(the id column\) is empty/);
+});
+
+test('ids: repeated default ids stop the job before it writes, saying how to use line numbers; the CLI flags map to the options', async () => {
+  const p = file('dup.jsonl', '{"id":"a","text":"x"}\n{"id":"b","text":"y"}\n{"id":"a","text":"z"}\n');
+  const stats = newCorpusStats();
+  await assert.rejects(countShardRecords({ path: p }, undefined, (r) => r.input.text, stats), (e: unknown) =>
+    e instanceof DistilleryError && /dup\.jsonl:3: id "a" repeats the id of line 1/.test(e.message) && /idColumn: false \(--no-id-column\)/.test(e.hint ?? ''));
+  assert.equal(await countShardRecords({ path: p, idColumn: false }, undefined, (r) => r.input.text, newCorpusStats()), 3);
+
+  const parse = (args: string[]) => {
+    const cmd = addCorpusFlags(new Command('x')).exitOverride();
+    cmd.parse(['node', 'x', '--input', p, ...args]);
+    return corpusOptions(cmd.opts<CorpusFlags>()).idColumn;
+  };
+  assert.equal(parse([]), undefined);
+  assert.equal(parse(['--no-id-column']), false);
+  assert.equal(parse(['--id-column', 'k']), 'k');
 });

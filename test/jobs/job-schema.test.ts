@@ -60,6 +60,8 @@ test('messages point at the field path', () => {
   assert.deepEqual(issues({ corpus: { path: 'c' }, teachers: ['t'] }), ['dataset: expected a dataset id']);
   assert.equal(issues({ ...base, recipe: 'edaa' }).length, 1);
   assert.match(issues({ ...base, recipe: 'edaa' })[0]!, /^recipe: expected a built-in recipe/);
+  assert.deepEqual(issues({ ...base, corpus: { path: 'c', idColumn: true } }), ['corpus.idColumn: expected a column name, or false for line numbers']);
+  assert.equal(parseJob({ ...base, corpus: { path: 'c', idColumn: false } }).corpus.idColumn, false);
 });
 
 test('YAML syntax errors say so in one line', () => {

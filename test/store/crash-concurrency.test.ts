@@ -12,16 +12,25 @@ const spec = { logits: true, temperatures: [1], hidden: { layers: [12], pooling:
 
 interface Run {
   committed: [number, number];
+  /** with { barrier: true }: resolves once the writer has opened the store; go() lets it write */
+  ready: Promise<void>;
+  go(): void;
   stderr: string;
   exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   kill(): void;
   onCommit(fn: (examples: number, outputs: number) => void): void;
 }
 
-function startWriter(args: string[]): Run {
-  const child = spawn(process.execPath, ['--import', 'tsx', WRITER, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+function startWriter(args: string[], opts: { barrier?: boolean } = {}): Run {
+  const child = spawn(process.execPath, ['--import', 'tsx', WRITER, ...args], {
+    stdio: [opts.barrier ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+    env: { ...process.env, STORE_WRITER_BARRIER: opts.barrier ? '1' : '0' },
+  });
+  let markReady = (): void => {};
   const run: Run = {
     committed: [0, 0],
+    ready: new Promise((resolve) => (markReady = resolve)),
+    go: () => child.stdin?.end('go\n'),
     stderr: '',
     exit: new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal }))),
     kill: () => child.kill('SIGKILL'),
@@ -29,10 +38,11 @@ function startWriter(args: string[]): Run {
   };
   const listeners: ((e: number, o: number) => void)[] = [];
   let buf = '';
-  child.stdout.on('data', (chunk: Buffer) => {
+  child.stdout!.on('data', (chunk: Buffer) => {
     buf += chunk.toString();
     let nl;
     while ((nl = buf.indexOf('\n')) >= 0) {
+      if (buf.slice(0, nl) === 'ready') markReady();
       const m = /^committed (\d+) (\d+)$/.exec(buf.slice(0, nl));
       buf = buf.slice(nl + 1);
       if (m) {
@@ -41,7 +51,7 @@ function startWriter(args: string[]): Run {
       }
     }
   });
-  child.stderr.on('data', (c: Buffer) => (run.stderr += c.toString()));
+  child.stderr!.on('data', (c: Buffer) => (run.stderr += c.toString()));
   return run;
 }
 
@@ -82,8 +92,8 @@ test('two writer processes on one file at once: no SQLITE_BUSY reaches them, not
   const size = 200;
   const batches = 15;
   // both write overlapping content-addressed outputs (same texts) into their own datasets
-  const a = startWriter([path, 'writer-a', String(batches), String(size), 'shared']);
-  const b = startWriter([path, 'writer-b', String(batches), String(size), 'shared']);
+  const a = startWriter([path, 'writer-a', String(batches), String(size), 'shared'], { barrier: true });
+  const b = startWriter([path, 'writer-b', String(batches), String(size), 'shared'], { barrier: true });
   const spans = [a, b].map((w) => {
     const span = { first: Infinity, last: 0 };
     w.onCommit(() => {
@@ -92,6 +102,10 @@ test('two writer processes on one file at once: no SQLITE_BUSY reaches them, not
     });
     return span;
   });
+  // both processes take seconds to start on a busy machine: release them together
+  await Promise.all([a.ready, b.ready]);
+  a.go();
+  b.go();
   // and this process reads meanwhile
   const reader = openStore(join(dir, 'concurrent.db'));
   let reads = 0;

@@ -1,10 +1,13 @@
 /** `distillery augment`: run a recipe over a corpus and write the results as JSON lines. */
 import { createWriteStream, existsSync, readFileSync } from 'node:fs';
 import { once } from 'node:events';
+import path from 'node:path';
 import type { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import { DistilleryError } from '../../core/errors.ts';
-import { makeAugmenterFactory } from '../../jobs/augmenter.ts';
+import { compileRecipe } from '../../augment/index.ts';
+import { AugmentModels, augmentModelsExample, type MissingModelHint } from '../../jobs/augment-models.ts';
+import { makeAugmenterFactory, withCorpusSize } from '../../jobs/augmenter.ts';
 import { augmentFile } from '../../jobs/augment-file.ts';
 import { newCorpusStats, scanCorpus } from '../../jobs/corpus/index.ts';
 import { recipeSchema } from '../../jobs/job-schema.ts';
@@ -18,29 +21,79 @@ export function readRecipe(value: string): unknown {
   if (value.trim().startsWith('{')) raw = JSON.parse(value);
   else if (existsSync(value)) raw = parseYaml(readFileSync(value, 'utf8'));
   const r = recipeSchema.safeParse(raw);
-  if (!r.success) throw new DistilleryError('INVALID_INPUT', `--recipe ${value}: ${r.error.issues[0]?.message ?? 'invalid recipe'}`, { hint: 'use eda, tinybert, adversarial, a recipe file, or inline JSON' });
+  if (!r.success) throw new DistilleryError('INVALID_INPUT', `--recipe ${value}: ${r.error.issues[0]?.message ?? 'invalid recipe'}`, { hint: 'use eda, tinybert, backtranslate, adversarial, a recipe file, or inline JSON' });
   return r.data;
+}
+
+/** `en-de=opus-mt-en-de` items (also comma-separated) -> { 'en-de': folder }. */
+export function parseTranslationFlags(values: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const item of values.flatMap((v) => v.split(','))) {
+    const m = /^([a-z]{2,3}-[a-z]{2,3})=(.+)$/.exec(item.trim());
+    if (!m) throw new DistilleryError('INVALID_INPUT', `--translation ${item}: expected DIRECTION=MODEL, e.g. en-de=opus-mt-en-de`, { hint: 'give one per direction the recipe runs, e.g. --translation en-de=opus-mt-en-de de-en=opus-mt-de-en' });
+    out[m[1]!] = modelFlag(m[2]!);
+  }
+  return out;
+}
+
+/** A model flag: a folder that exists from here, else a folder name in the models dir. */
+const modelFlag = (value: string): string => (existsSync(path.resolve(value)) ? path.resolve(value) : value);
+
+const cliHint: MissingModelHint = (recipe, what, key, example) => {
+  const flag = key === 'fillMask' ? `--fill-mask ${example}` : `--translation ${key.slice('translation.'.length)}=${example}`;
+  return new DistilleryError('INVALID_INPUT', `recipe ${recipe} needs ${what}`, { hint: `pass ${flag}, or set ${augmentModelsExample(key, example)} in the config`, details: { key } });
+};
+
+interface AugmentFlags extends CorpusFlags {
+  recipe: string;
+  seed: string;
+  output?: string;
+  onlyNew?: boolean;
+  teacher?: string;
+  fillMask?: string;
+  translation?: string[];
+  config?: string;
 }
 
 export function registerAugment(program: Command): void {
   const cmd = program.command('augment').description('Augment a corpus with a recipe (no teacher labels): JSON lines of originals and augmentations with provenance');
   addCorpusFlags(cmd)
-    .requiredOption('--recipe <recipe>', 'built-in recipe (eda, adversarial, ...), a recipe YAML/JSON file, or inline JSON')
+    .requiredOption('--recipe <recipe>', 'built-in recipe (eda, tinybert, backtranslate, adversarial), a recipe YAML/JSON file, or inline JSON')
     .option('--seed <seed>', 'seed: the same corpus + recipe + seed gives the same output', '1')
     .option('--output <file>', 'write here instead of stdout')
     .option('--only-new', 'write only the augmentations, not the originals')
-    .option('--teacher <name>', 'teacher for teacher-guided recipes (adversarial)')
+    .option('--teacher <name>', 'configured teacher that scores teacher-guided recipes (adversarial; default: the config\'s augmentModels.scorer, else the default teacher)')
+    .option('--fill-mask <model>', 'masked-LM model for masked-lm / tinybert: a folder in the models dir or a path (default: the config\'s augmentModels.fillMask)')
+    .option('--translation <direction=model...>', 'translation model per direction for back-translate, e.g. en-de=opus-mt-en-de de-en=opus-mt-de-en (default: the config\'s augmentModels.translation)')
     .option('--config <file>', 'config file (YAML or JSON)')
-    .addHelpText('after', '\nExample:\n  distillery augment --input ../shared/data/corpora/sst2/dev.jsonl --recipe eda --seed 1 --output dev-eda.jsonl')
-    .action(async (opts: CorpusFlags & { recipe: string; seed: string; output?: string; onlyNew?: boolean; teacher?: string; config?: string }) => {
+    .addHelpText(
+      'after',
+      `
+Examples:
+  distillery augment --input ../shared/data/corpora/sst2/dev.jsonl --recipe eda --seed 1 --output dev-eda.jsonl
+  distillery augment --input ../shared/data/corpora/sst2/dev.jsonl --recipe tinybert --fill-mask tiny-bert-mlm
+  distillery augment --input ../shared/data/corpora/sst2/dev.jsonl --recipe '{"builtin":"backtranslate","params":{"pivots":["xx"]}}' \\
+    --translation en-xx=tiny-marian-en-xx xx-en=tiny-marian-xx-en`,
+    )
+    .action(async (opts: AugmentFlags) => {
       const corpus = corpusOptions(opts);
       const recipe = readRecipe(opts.recipe);
+      const translation = opts.translation ? parseTranslationFlags(opts.translation) : undefined;
       const scanned = await scanCorpus(corpus);
-      const { registry } = await loadCliContext(opts.config ? { config: opts.config } : {});
+      const { config, registry } = await loadCliContext(opts.config ? { config: opts.config } : {});
+      const models = new AugmentModels(
+        {
+          fillMask: opts.fillMask ? modelFlag(opts.fillMask) : config.augmentModels.fillMask,
+          translation: translation ?? config.augmentModels.translation,
+        },
+        { modelsDir: config.modelsDir, missing: cliHint },
+      );
       try {
-        const teachers: JobTeacher[] = opts.teacher ? [{ runner: await registry.get(opts.teacher), weight: 1 }] : [];
+        const needsScorer = compileRecipe(withCorpusSize(recipe, scanned.records)).op.needs.includes('scorer');
+        const scorer = opts.teacher ?? (needsScorer ? (config.augmentModels.scorer ?? config.defaultTeacher ?? config.teachers[0]!.name) : undefined);
+        const teachers: JobTeacher[] = scorer ? [{ runner: await registry.get(scorer), weight: 1 }] : [];
         const seed = /^-?\d+$/.test(opts.seed) ? Number(opts.seed) : opts.seed;
-        const augmenter = await makeAugmenterFactory()(recipe, seed, { corpusRecords: scanned.records, teachers });
+        const augmenter = await makeAugmenterFactory({ modelsDir: config.modelsDir, models })(recipe, seed, { corpusRecords: scanned.records, teachers });
         const out = opts.output ? createWriteStream(opts.output) : process.stdout;
         const stats = newCorpusStats();
         const totals = await augmentFile(corpus, augmenter, async (line) => {
@@ -54,7 +107,7 @@ export function registerAugment(program: Command): void {
         const skippedLines = stats.skipped > 0 ? `, ${stats.skipped} invalid lines skipped` : '';
         process.stderr.write(`augmented ${totals.records} records: ${totals.augmentations} augmentations, ${totals.skipped} attempts skipped${skippedLines}\n`);
       } finally {
-        await registry.close();
+        await Promise.all([registry.close(), models.dispose()]);
       }
     });
 }

@@ -1,6 +1,8 @@
-/** `distillery datasets list | show ID | rm ID`. */
+/** `distillery datasets list | show ID | rm ID | merge ID | prune`. */
 import type { Command } from 'commander';
+import { withDatasetLock } from '../../jobs/dataset-lock.ts';
 import { mergeShards } from '../../jobs/runner/merge-shards.ts';
+import { DistilleryError } from '../../core/errors.ts';
 import { openRuntime } from '../job-runtime.ts';
 
 interface StoreFlags {
@@ -8,6 +10,17 @@ interface StoreFlags {
   config?: string;
   json?: boolean;
 }
+
+const UNIT_SECONDS: Readonly<Record<string, number>> = { s: 1, m: 60, h: 3600, d: 86400 };
+
+/** '90', '90s', '30m', '1h', '2d' -> seconds */
+function parseDuration(text: string): number {
+  const m = /^(\d+)([smhd]?)$/.exec(text.trim());
+  if (!m) throw new DistilleryError('INVALID_INPUT', `--grace '${text}' is not a duration`, { hint: 'use seconds or a number with s, m, h or d: 0, 90s, 30m, 1h, 2d' });
+  return Number(m[1]) * UNIT_SECONDS[m[2] || 's']!;
+}
+
+const mb = (bytes: number): string => `${(bytes / 1e6).toFixed(1)} MB`;
 
 const storeFlags = (cmd: Command) => cmd.option('--db <file>', 'SQLite store (default from the config)').option('--config <file>', 'config file (YAML or JSON)');
 
@@ -51,7 +64,8 @@ export function registerDatasets(program: Command): void {
       const rt = await openRuntime(opts);
       try {
         rt.store.requireDataset(id);
-        rt.store.deleteDataset(id);
+        // not while a run writes it
+        await withDatasetLock(rt.store, id, `distillery datasets rm ${id}`, () => rt.store.deleteDataset(id));
         console.log(`removed dataset ${id}`);
       } finally {
         await rt.close();
@@ -69,8 +83,32 @@ export function registerDatasets(program: Command): void {
     .action(async (id: string, opts: StoreFlags & { shards: string }) => {
       const rt = await openRuntime(opts);
       try {
-        const r = await mergeShards(rt.store, id, Number(opts.shards));
+        const r = await withDatasetLock(rt.store, id, `distillery datasets merge ${id}`, () => mergeShards(rt.store, id, Number(opts.shards)));
         console.log(r.status === 'up-to-date' ? `dataset ${id} is already merged: ${r.examples} examples` : `merged ${opts.shards} shards into ${id}: ${r.examples} examples from ${r.records} records`);
+      } finally {
+        await rt.close();
+      }
+    });
+
+  storeFlags(
+    datasets
+      .command('prune')
+      .description('Remove cached teacher outputs that no dataset uses any more (left by removed datasets, or cached by HTTP requests)')
+      .option('--grace <duration>', 'keep outputs written within this period: a running job writes outputs just before their examples', '1h')
+      .option('--dry-run', 'only count what would be removed')
+      .option('--vacuum', 'then rewrite the file so the freed space goes back to the disk (writers wait meanwhile)'),
+  )
+    .addHelpText('after', '\nExamples:\n  distillery datasets rm sst2-old && distillery datasets prune --vacuum\n  distillery datasets prune --dry-run --grace 0')
+    .action(async (opts: StoreFlags & { grace: string; dryRun?: boolean; vacuum?: boolean }) => {
+      const graceSeconds = parseDuration(opts.grace);
+      const rt = await openRuntime(opts);
+      try {
+        const r = rt.store.pruneOutputs({ graceSeconds, dryRun: opts.dryRun ?? false });
+        console.log(`${opts.dryRun ? 'would remove' : 'removed'} ${r.outputs} cached outputs (${mb(r.bytes)} of blobs) that no dataset uses`);
+        if (opts.vacuum && !opts.dryRun) {
+          const v = rt.store.vacuum();
+          console.log(`vacuum: ${mb(v.before)} -> ${mb(v.after)}`);
+        }
       } finally {
         await rt.close();
       }

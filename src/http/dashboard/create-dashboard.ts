@@ -1,4 +1,5 @@
 /** Wires the dashboard from the service's parts: one call in the composition root. */
+import type { AugmentModels } from '../../jobs/augment-models.ts';
 import { tokenLabeler } from '../../report/token-labels.ts';
 import type { Store } from '../../store/index.ts';
 import type { TeacherRegistry } from '../../teacher/registry.ts';
@@ -11,9 +12,9 @@ export interface Dashboard {
   corpora: CorpusCatalog;
 }
 
-export function createDashboard(opts: { store: Store; registry: TeacherRegistry; corporaDirs: readonly string[] }): Dashboard {
+export function createDashboard(opts: { store: Store; registry: TeacherRegistry; corporaDirs: readonly string[]; augmentModels?: AugmentModels }): Dashboard {
   const { registry } = opts;
   const corpora = new CorpusCatalog(opts.corporaDirs);
   const tokenLabels = tokenLabeler((name) => (registry.has(name) ? registry.resolveDir(registry.config(name)) : undefined));
-  return { module: dashboardModule({ store: opts.store, corpora, tokenLabels }), corpora };
+  return { module: dashboardModule({ store: opts.store, corpora, tokenLabels, ...(opts.augmentModels ? { augmentModels: opts.augmentModels } : {}) }), corpora };
 }

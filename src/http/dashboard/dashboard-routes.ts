@@ -12,6 +12,7 @@ import { ReportCache } from '../../report/report-cache.ts';
 import { exampleAttention } from '../../report/example-attention.ts';
 import { evaluateTeacher } from '../../report/teacher-evaluation.ts';
 import { withTokenLabels, type TokenLabeler } from '../../report/token-labels.ts';
+import type { AugmentModels } from '../../jobs/augment-models.ts';
 import type { Store } from '../../store/index.ts';
 import type { RouteModule } from '../app.ts';
 import type { RouteDoc } from '../openapi.ts';
@@ -25,6 +26,8 @@ export interface DashboardDeps {
   corpora: CorpusCatalog;
   /** token strings for attention axes; positions are shown without it */
   tokenLabels?: TokenLabeler;
+  /** the server config's augmentation models: recipes they can run are offered too */
+  augmentModels?: AugmentModels;
 }
 
 const uploadSchema = z.strictObject({ name: z.string().min(1), content: z.string() });
@@ -51,7 +54,7 @@ function routes(deps: DashboardDeps): Router {
     res.status(201).json(corpora.save(body.data.name, body.data.content));
   });
   router.get('/v1/recipes', (_req, res) => {
-    res.json({ recipes: runnableRecipes() });
+    res.json({ recipes: runnableRecipes(deps.augmentModels) });
   });
 
   router.get('/v1/datasets/:id/report', (req, res) => {
@@ -78,7 +81,7 @@ function docs(): RouteDoc[] {
   return [
     { method: 'get', path: '/v1/corpora', summary: 'Corpora the dashboard can run: public ones and uploads', errors: [401] },
     { method: 'post', path: '/v1/corpora', summary: 'Upload a corpus file (JSON { name, content })', body: uploadSchema, okStatus: 201, errors: [401, 413, 422] },
-    { method: 'get', path: '/v1/recipes', summary: 'Built-in recipes a job can run (ops that need no model beyond the teacher)', errors: [401] },
+    { method: 'get', path: '/v1/recipes', summary: 'Built-in recipes a job can run (ops that need no model beyond the teacher, or only models the server config names)', errors: [401] },
     { method: 'get', path: '/v1/datasets/{id}/report', summary: 'Dataset report: label distribution, confidence and entropy histograms, per-op stats, examples', params: id, errors: [401, 404, 422] },
     { method: 'get', path: '/v1/datasets/{id}/eval', summary: 'Teacher evaluation on the labelled originals: accuracy, ECE, reliability, temperature sweep', params: id, errors: [401, 404, 422] },
     { method: 'get', path: '/v1/datasets/{id}/examples/{exampleId}/attention', summary: 'Stored attention maps of one example', errors: [401, 404] },

@@ -1,12 +1,15 @@
 /**
  * POST /v1/augment: texts + recipe + seed -> augmented texts with provenance (src/augment).
- * Teacher-guided ops score through the soft labeller, so they share its micro-batches and cache.
+ * Teacher-guided ops score through the soft labeller, so they share its micro-batches and cache;
+ * masked-LM and back-translation ops use the models the server config names (augmentModels), loaded
+ * once and shared with HTTP jobs.
  */
 import { Router } from 'express';
 import { z } from 'zod';
 import { augmentCorpus, compileRecipe, RecipeSpecSchema, type OpContext, type Recipe } from '../../augment/index.ts';
 import { isDistilleryError } from '../../core/errors.ts';
 import type { Example } from '../../core/types.ts';
+import type { AugmentModels } from '../../jobs/augment-models.ts';
 import type { SoftLabeler } from '../../jobs/soft-labeler.ts';
 import type { RouteModule } from '../app.ts';
 import { HttpProblem } from '../problem.ts';
@@ -33,7 +36,7 @@ function augmentSchemas(maxTexts: number, maxChars: number) {
         .union([z.enum(['eda', 'tinybert', 'backtranslate', 'adversarial']), RecipeSpecSchema], { error: 'expected a builtin recipe name (eda, tinybert, backtranslate, adversarial) or a recipe spec' })
         .describe('a builtin name or a recipe spec (same schema as JOB.yaml)'),
       seed: z.union([z.number().int(), z.string().min(1).max(128)]),
-      teacher: z.string().regex(TEACHER_NAME).optional().describe('teacher that scores texts for teacher-guided ops (adversarial); defaults to the default teacher'),
+      teacher: z.string().regex(TEACHER_NAME).optional().describe('configured teacher that scores texts for teacher-guided ops (adversarial); defaults to augmentModels.scorer, else the default teacher'),
     })
     .strict();
   const response = z.object({
@@ -45,7 +48,24 @@ function augmentSchemas(maxTexts: number, maxChars: number) {
   return { request, response };
 }
 
-export function augmentModule(deps: { labeler: SoftLabeler; teacherNames: readonly string[]; defaultTeacher: string; maxTexts: number; maxChars: number }): RouteModule {
+/** A recipe the configured models cannot run: 422 naming the config key to set. */
+function recipeProblem(err: unknown): unknown {
+  if (!isDistilleryError(err) || err.code !== 'INVALID_INPUT') return err;
+  return new HttpProblem(422, `field /recipe: ${err.message}`, { errors: [{ pointer: '/recipe', detail: err.message }], ...(err.hint ? { hint: err.hint } : {}) });
+}
+
+export interface AugmentRouteDeps {
+  labeler: SoftLabeler;
+  teacherNames: readonly string[];
+  /** scores teacher-guided ops (adversarial) when a request names no teacher */
+  defaultTeacher: string;
+  /** the masked LM and translation models the server config names (augmentModels) */
+  models: AugmentModels;
+  maxTexts: number;
+  maxChars: number;
+}
+
+export function augmentModule(deps: AugmentRouteDeps): RouteModule {
   return {
     router() {
       const { request } = augmentSchemas(deps.maxTexts, deps.maxChars);
@@ -64,18 +84,16 @@ export function augmentModule(deps: { labeler: SoftLabeler; teacherNames: readon
             hint: 'send fewer texts or variants per request, or run a job (POST /v1/jobs)',
           });
         }
-        const context: OpContext = {};
-        const unsupported = recipe.op.needs.filter((n) => n !== 'scorer');
-        if (unsupported.length > 0) {
-          throw new HttpProblem(422, `field /recipe: recipe "${recipe.name}" needs a ${unsupported.join(' and a ')} model, which the HTTP API does not load`, {
-            errors: [{ pointer: '/recipe', detail: `needs ${unsupported.join(', ')}` }],
-            hint: 'use word-level ops (eda, synonym, insert, swap, delete, char-noise, lexicon) or adversarial, or run a job',
-          });
+        try {
+          deps.models.check(recipe);
+        } catch (err) {
+          throw recipeProblem(err);
         }
+        let scorer: OpContext['scorer'];
         if (recipe.op.needs.includes('scorer')) {
           const teacher = body.teacher ?? deps.defaultTeacher;
           if (!deps.teacherNames.includes(teacher)) throw new HttpProblem(404, `field /teacher: no teacher named "${teacher}"`, { errors: [{ pointer: '/teacher', detail: 'not configured' }] });
-          context.scorer = {
+          scorer = {
             score: async (inputs) => (await deps.labeler.label(teacher, inputs, { logits: false, temperatures: [1], encoding: 'fp32' })).outputs.map((o) => o.probs![0]!),
           };
         }
@@ -87,6 +105,11 @@ export function augmentModule(deps: { labeler: SoftLabeler; teacherNames: readon
         });
         const ids = new Set(examples.map((e) => e.id));
         if (ids.size !== examples.length) throw new HttpProblem(422, 'field /inputs: example ids must be unique', { errors: [{ pointer: '/inputs', detail: 'duplicate id' }] });
+        // loads the recipe's masked LM / translation models on first use (a load failure is a 503)
+        const context: OpContext = await deps.models.context(recipe).catch((err: unknown) => {
+          throw recipeProblem(err);
+        });
+        if (scorer) context.scorer = scorer;
         const controller = new AbortController();
         res.on('close', () => controller.abort());
         context.signal = controller.signal;
@@ -97,7 +120,7 @@ export function augmentModule(deps: { labeler: SoftLabeler; teacherNames: readon
     },
     docs() {
       const { request, response } = augmentSchemas(deps.maxTexts, deps.maxChars);
-      return [{ method: 'post', path: '/v1/augment', summary: 'Augment texts with a recipe and seed; each output records parent, op chain, params, seed and changed positions', body: request, response, errors: [400, 401, 404, 413, 422, 429, 503] }];
+      return [{ method: 'post', path: '/v1/augment', summary: 'Augment texts with a recipe and seed; each output records parent, op chain, params, seed and changed positions. Masked-LM and back-translation recipes need the models named in the server config (augmentModels), else 422', body: request, response, errors: [400, 401, 404, 413, 422, 429, 503] }];
     },
   };
 }

@@ -34,7 +34,7 @@ export function datasetsModule(store: Store): RouteModule {
         const temperatures = query.temperatures?.split(',').map(Number);
         if (temperatures?.some((t) => !(t > 0))) throw new HttpProblem(422, 'query parameter "temperatures": each must be > 0');
         // Only the dataset id and format pick the file; no path ever comes from the request.
-        const out = exportStream(store, id, { format: query.format, ...(query.teacher ? { teacher: query.teacher } : {}), ...(temperatures ? { temperatures } : {}) });
+        const out = await exportStream(store, id, { format: query.format, ...(query.teacher ? { teacher: query.teacher } : {}), ...(temperatures ? { temperatures } : {}) });
         res.setHeader('content-type', out.contentType);
         res.setHeader('content-disposition', `attachment; filename="${out.filename}"`);
         try {

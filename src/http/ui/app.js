@@ -41,6 +41,12 @@ async function datasetsPage() {
 }
 
 const FINISHED = ['done', 'up-to-date', 'cancelled', 'failed'];
+const PENDING = ['queued', 'running'];
+
+/** "queued (#2)" while waiting for a free slot, else the state */
+function statusText(job) {
+  return job.state === 'queued' && job.queuePosition ? `queued (#${job.queuePosition})` : job.state;
+}
 
 function progressLine(job) {
   const p = job.progress;
@@ -63,25 +69,26 @@ function jobRow(job) {
     h('td.mono', { title: job.id }, job.id.slice(0, 8)),
     h('td', {}, done ? h('a', { href: `#/report/${job.dataset}` }, job.dataset) : job.dataset),
     h('td', {}, job.submitted.replace('T', ' ').slice(0, 19)),
-    h('td.status', {}, job.state, job.error ? h('div.error', {}, job.error.message) : ''),
+    h('td.status', {}, statusText(job), job.error ? h('div.error', {}, job.error.message) : ''),
     h('td', {}, progressLine(job)),
-    h('td', {}, job.state === 'running' ? h('button.link', { onclick: () => api(`/v1/jobs/${job.id}`, { method: 'DELETE' }) }, 'cancel') : ''),
+    h('td', {}, PENDING.includes(job.state) ? h('button.link', { onclick: () => api(`/v1/jobs/${job.id}`, { method: 'DELETE' }) }, 'cancel') : ''),
   );
 }
 
 let pollTimer = null;
+const PENDING_ROWS = PENDING.map((s) => `tr[data-state="${s}"]`).join(', ');
 
-/** Poll running jobs twice a second, replacing their rows, until none runs or the page changes. */
+/** Poll queued and running jobs twice a second, replacing their rows, until none is left or the page changes. */
 function poll(tbody) {
   clearTimeout(pollTimer);
   const tick = async () => {
     if (!document.body.contains(tbody)) return;
-    const running = [...tbody.querySelectorAll('tr[data-state="running"]')].map((r) => r.dataset.job);
-    for (const id of running) {
+    const pending = [...tbody.querySelectorAll(PENDING_ROWS)].map((r) => r.dataset.job);
+    for (const id of pending) {
       const v = await api(`/v1/jobs/${id}`);
       tbody.querySelector(`tr[data-job="${id}"]`)?.replaceWith(jobRow(v));
     }
-    if (tbody.querySelector('tr[data-state="running"]')) pollTimer = setTimeout(tick, 500);
+    if (tbody.querySelector(PENDING_ROWS)) pollTimer = setTimeout(tick, 500);
   };
   pollTimer = setTimeout(tick, 300);
 }
@@ -138,7 +145,7 @@ async function jobsPage() {
     const body = { dataset: f.get('dataset'), corpus: { path: f.get('corpus') }, recipe: f.get('recipe') || null, seed: Number(f.get('seed')), teachers: f.getAll('teacher'), outputs, chunkSize: Number(f.get('chunkSize')) };
     try {
       const job = await postJson('/v1/jobs', body);
-      message.textContent = `started ${job.id}`;
+      message.textContent = job.state === 'queued' ? `queued ${job.id} (#${job.queuePosition})` : `started ${job.id}`;
       message.className = 'ok';
       message.dataset.job = job.id;
       tbody.prepend(jobRow(job));

@@ -24,7 +24,7 @@ interface Columns {
   id: string | undefined;
 }
 
-/** Pick column names: explicit options win, then the conventional names when the source has them. */
+/** Pick column names: explicit options win, then the conventional names (text, label, id...) when the source has them. */
 function resolveColumns(opts: CorpusOptions, has: (name: string) => boolean, where: string): Columns {
   const text = opts.textColumn ?? ['text', 'sentence', 'text_a'].find(has);
   if (!text || !has(text)) {
@@ -34,12 +34,15 @@ function resolveColumns(opts: CorpusOptions, has: (name: string) => boolean, whe
   }
   const pair = opts.pairColumn ?? (text === 'text_a' && has('text_b') ? 'text_b' : undefined);
   const label = opts.labelColumn ?? (has('label') ? 'label' : undefined);
-  for (const [flag, name] of [['--pair-column', opts.pairColumn], ['--label-column', opts.labelColumn], ['--id-column', opts.idColumn]] as const) {
+  const explicitId = opts.idColumn === false ? undefined : opts.idColumn;
+  for (const [flag, name] of [['--pair-column', opts.pairColumn], ['--label-column', opts.labelColumn], ['--id-column', explicitId]] as const) {
     if (name !== undefined && !has(name)) {
       throw new DistilleryError('INVALID_INPUT', `${where}: no column "${name}"`, { hint: `check ${flag}` });
     }
   }
-  return { text, pair, label, id: opts.idColumn };
+  // records that carry an `id` are known by it (a dataset keeps them), unless told to use line numbers
+  const id = opts.idColumn === false ? undefined : (opts.idColumn ?? (has('id') ? 'id' : undefined));
+  return { text, pair, label, id };
 }
 
 function toLabel(value: unknown, line: number): string | number | null {
@@ -64,7 +67,9 @@ function makeRecord(get: (name: string) => unknown, cols: Columns, line: number)
   if (cols.id !== undefined && (rawId === undefined || rawId === null || rawId === '')) {
     throw new RecordProblem(line, `"${cols.id}" (the id column) is empty`);
   }
-  return { line, id: rawId === undefined ? String(line) : String(rawId), input, label: cols.label === undefined ? null : toLabel(get(cols.label), line) };
+  const label = cols.label === undefined ? null : toLabel(get(cols.label), line);
+  if (cols.id === undefined) return { line, id: String(line), input, label };
+  return { line, id: String(rawId), idColumn: cols.id, input, label };
 }
 
 async function* jsonlRecords(opts: CorpusOptions): AsyncGenerator<CorpusRecord | RecordProblem> {

@@ -13,8 +13,11 @@ export interface CorpusOptions {
   pairColumn?: string;
   /** gold label; default `label` when the file has it */
   labelColumn?: string;
-  /** stable record id; default: the record's line number */
-  idColumn?: string;
+  /**
+   * stable record id; default: `id` when the records have it, else the record's line number;
+   * false: line numbers even when the records have an `id`
+   */
+  idColumn?: string | false;
   /** skip and count malformed lines instead of stopping at the first */
   skipInvalid?: boolean;
 }
@@ -23,6 +26,8 @@ export interface CorpusRecord {
   /** 1-based line where the record starts */
   line: number;
   id: string;
+  /** the column the id came from; absent when the id is the line number */
+  idColumn?: string;
   input: TextInput;
   label: string | number | null;
 }

@@ -44,12 +44,14 @@ export async function* recordChunks(
  */
 export async function countShardRecords(corpus: CorpusOptions, shard: Shard | undefined, hash: (r: CorpusRecord) => string, stats: CorpusStats): Promise<number> {
   let n = 0;
-  const seen = corpus.idColumn === undefined ? undefined : new Map<string, number>();
+  // line-number ids are unique by construction: only ids from a column are remembered
+  const seen = new Map<string, number>();
   for await (const r of readCorpus(corpus, stats)) {
-    if (seen) {
+    if (r.idColumn !== undefined) {
       const first = seen.get(r.id);
       if (first !== undefined) {
-        throw new DistilleryError('INVALID_INPUT', `${corpus.path}:${r.line}: id "${r.id}" repeats the id of line ${first}`, { hint: `ids in "${corpus.idColumn}" must be unique; drop idColumn to use line numbers` });
+        const useLines = corpus.idColumn === undefined ? 'set idColumn: false (--no-id-column) to use line numbers' : 'drop idColumn to use line numbers';
+        throw new DistilleryError('INVALID_INPUT', `${corpus.path}:${r.line}: id "${r.id}" repeats the id of line ${first}`, { hint: `ids in "${r.idColumn}" must be unique; ${useLines}` });
       }
       seen.set(r.id, r.line);
     }

@@ -36,6 +36,13 @@ export function encodeTeacherOutput(output: TeacherOutput, encoding: Encoding): 
   return out;
 }
 
+// a module function, not a closure per call: exports decode once per row
+function blobOf(blobs: ReadonlyMap<string, Buffer>, c: Component): Buffer {
+  const blob = blobs.get(c.kind === 'logits' ? 'logits' : componentName(c));
+  if (!blob) throw new DistilleryError('INTERNAL', `component ${componentName(c)} is not cached`);
+  return blob;
+}
+
 /**
  * Assemble the requested components (all must be in `blobs`) into a TeacherOutput, deriving
  * probabilities at each temperature from the logits.
@@ -46,29 +53,25 @@ export function decodeTeacherOutput(
   opts: { logits: boolean; temperatures: readonly number[]; tokens: number; truncated: boolean },
 ): TeacherOutput {
   const out: TeacherOutput = { tokens: opts.tokens, truncated: opts.truncated };
-  const blobOf = (c: Component): Buffer => {
-    const blob = blobs.get(componentName(c));
-    if (!blob) throw new DistilleryError('INTERNAL', `component ${componentName(c)} is not cached`);
-    return blob;
-  };
   for (const c of wanted) {
     switch (c.kind) {
       case 'logits': {
-        const logits = decodeTensor(blobOf(c)).data;
+        const logits = decodeTensor(blobOf(blobs, c)).data;
         if (opts.logits) out.logits = logits;
         if (opts.temperatures.length > 0) out.probs = opts.temperatures.map((t) => softmaxAt(logits, t));
         break;
       }
       case 'topk':
-        out.topK = decodeTopK(blobOf(c)).rows;
+        // a cached top-K with K > k serves top-k: its rows are sorted, keep the first k
+        out.topK = decodeTopK(blobOf(blobs, c)).rows.map((r) => (r.ids.length <= c.k ? r : { ids: r.ids.slice(0, c.k), logits: r.logits.slice(0, c.k), logSumExp: r.logSumExp }));
         break;
       case 'hidden': {
-        const t = decodeTensor(blobOf(c));
+        const t = decodeTensor(blobOf(blobs, c));
         (out.hidden ??= []).push({ layer: c.layer, pooling: c.pooling, value: { data: t.data, shape: t.shape } });
         break;
       }
       case 'attn': {
-        const t = decodeTensor(blobOf(c));
+        const t = decodeTensor(blobOf(blobs, c));
         (out.attentions ??= []).push({ layer: c.layer, value: { data: t.data, shape: t.shape } });
         break;
       }

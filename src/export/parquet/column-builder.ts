@@ -1,0 +1,123 @@
+/**
+ * One column of the row group being written: each row's value is encoded (PLAIN values, RLE
+ * level runs) the moment it is added, so a row's objects, and the SQLite buffers behind them,
+ * die young instead of surviving a whole row group; the buffers keep their capacity from one row
+ * group to the next.
+ */
+import { DistilleryError } from '../../core/errors.ts';
+import { Bytes, LevelRuns } from './page-encoding.ts';
+import type { ListValue, ParquetColumn, ScalarType, ScalarValue } from './parquet-types.ts';
+
+/** utf8 needs at most 3 bytes per UTF-16 unit */
+const MAX_UTF8_PER_UNIT = 3;
+
+export class ColumnBuilder {
+  readonly column: ParquetColumn;
+  /** PLAIN-encoded values of the rows added since the last reset */
+  readonly values = new Bytes();
+  rows = 0;
+  /** level entries: rows for flat columns, list elements (or one per empty/null list) for lists */
+  numValues = 0;
+  #rep: LevelRuns | undefined;
+  #def: LevelRuns | undefined;
+  #bools = 0;
+
+  constructor(column: ParquetColumn) {
+    this.column = column;
+    this.reset();
+  }
+
+  reset(): void {
+    this.values.length = 0;
+    this.rows = 0;
+    this.numValues = 0;
+    this.#bools = 0;
+    const c = this.column;
+    this.#rep = c.kind === 'list' ? new LevelRuns() : undefined;
+    this.#def = c.kind === 'list' || c.optional ? new LevelRuns() : undefined;
+  }
+
+  add(v: ScalarValue | ListValue): void {
+    const c = this.column;
+    this.rows++;
+    if (c.kind === 'scalar') {
+      this.numValues++;
+      if (v === null) {
+        if (!this.#def) throw new DistilleryError('INTERNAL', `parquet column ${c.name} is required but has nulls`);
+        this.#def.push(0, 1);
+        return;
+      }
+      this.#def?.push(1, 1);
+      this.#scalar(c.type, v as Exclude<ScalarValue, null>);
+      return;
+    }
+    const list = v as ListValue;
+    const n = list === null ? 0 : list.length;
+    this.#rep!.push(0, 1);
+    if (n === 0) {
+      this.numValues++;
+      this.#def!.push(list === null ? 0 : 1, 1);
+      return;
+    }
+    this.numValues += n;
+    this.#rep!.push(1, n - 1);
+    this.#def!.push(2, n);
+    const out = this.values;
+    if (c.element === 'STRING') for (const s of list as readonly string[]) this.#scalar('STRING', s);
+    else if (c.element === 'INT64' && list instanceof Int32Array) {
+      out.ensure(8 * n);
+      for (const x of list) out.length = out.buf.writeBigInt64LE(BigInt(x), out.length);
+    } else {
+      const typed = list as Float32Array | Uint16Array | BigInt64Array;
+      out.bytes(new Uint8Array(typed.buffer, typed.byteOffset, typed.byteLength));
+    }
+  }
+
+  /** The page's level section (repetition then definition levels; empty for required flat columns). */
+  levels(): Buffer {
+    const out = new Bytes(64);
+    this.#rep?.writeTo(out);
+    this.#def?.writeTo(out);
+    return out.view();
+  }
+
+  #scalar(type: ScalarType, v: Exclude<ScalarValue, null>): void {
+    const out = this.values;
+    switch (type) {
+      case 'STRING': {
+        if (typeof v !== 'string') this.#bad(type, v);
+        const s = v as string;
+        // write the bytes, then their length in front: one pass over the string
+        out.ensure(4 + MAX_UTF8_PER_UNIT * s.length);
+        const len = out.buf.write(s, out.length + 4);
+        out.buf.writeUInt32LE(len, out.length);
+        out.length += 4 + len;
+        break;
+      }
+      case 'INT64':
+        out.ensure(8);
+        out.length = out.buf.writeBigInt64LE(typeof v === 'bigint' ? v : BigInt(v as number), out.length);
+        break;
+      case 'INT32':
+        out.ensure(4);
+        out.length = out.buf.writeInt32LE(v as number, out.length);
+        break;
+      case 'FLOAT':
+        out.ensure(4);
+        out.length = out.buf.writeFloatLE(v as number, out.length);
+        break;
+      case 'BOOLEAN':
+        // PLAIN booleans are bit-packed, LSB first
+        if (typeof v !== 'boolean') this.#bad(type, v);
+        if ((this.#bools & 7) === 0) out.u8(0);
+        if (v) out.buf[out.length - 1]! |= 1 << (this.#bools & 7);
+        this.#bools++;
+        break;
+    }
+  }
+
+  // a method, not a closure per value: this runs for every cell of an export
+  #bad(type: ScalarType, v: unknown): never {
+    throw new DistilleryError('INTERNAL', `parquet column ${this.column.name}: value ${String(v)} is not ${type}`);
+  }
+}

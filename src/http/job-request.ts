@@ -1,0 +1,72 @@
+/**
+ * What a job submitted over HTTP may ask for: the JOB.yaml schema, no export targets (they write server
+ * paths), a corpus inside the configured corpora folders, augmentation models named by plain folder
+ * inside the models dir. Returns the job with its corpus path resolved.
+ */
+import { existsSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { jobSchema, type JobSpec } from '../jobs/job-schema.ts';
+import { HttpProblem } from './problem.ts';
+import { parseOr422 } from './validate.ts';
+
+export interface JobRequestRules {
+  /** folders a job's corpus.path may point into, searched in order */
+  corporaDirs: readonly string[];
+  /** the only folder augmentModels may name models in (by plain folder name) */
+  modelsDir: string;
+}
+
+export function validateJobRequest(request: unknown, rules: JobRequestRules): JobSpec {
+  const job = parseOr422(jobSchema, request);
+  if (job.export.length > 0) {
+    throw new HttpProblem(422, 'field /export: export targets write server paths and are not accepted over HTTP', {
+      errors: [{ pointer: '/export', detail: 'must be empty' }],
+      hint: 'download the result with GET /v1/datasets/{id}/export?format=...',
+    });
+  }
+  checkAugmentModels(job, rules.modelsDir);
+  return { ...job, corpus: { ...job.corpus, path: corpusPath(job.corpus.path, rules.corporaDirs) } };
+}
+
+/** True when `folder` is a plain folder name of an existing folder inside `modelsDir`. */
+export function isModelFolder(modelsDir: string, folder: string): boolean {
+  const ok = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(folder) && !folder.includes('..');
+  const full = path.join(modelsDir, folder);
+  return ok && existsSync(full) && statSync(full).isDirectory();
+}
+
+/** Model-backed ops load models a request names: only plain folder names inside the models dir. */
+function checkAugmentModels(job: JobSpec, modelsDir: string): void {
+  const m = job.augmentModels;
+  if (!m) return;
+  const named: [string, string][] = [];
+  if (m.fillMask !== undefined) named.push(['/augmentModels/fillMask', m.fillMask]);
+  for (const [dir, folder] of Object.entries(m.translation ?? {})) named.push([`/augmentModels/translation/${dir}`, folder]);
+  for (const [pointer, folder] of named) {
+    if (!isModelFolder(modelsDir, folder)) {
+      throw new HttpProblem(422, `field ${pointer}: "${folder}" is not a model folder in the models dir`, {
+        errors: [{ pointer, detail: 'a folder name inside the configured models dir' }],
+        hint: 'requests name models by folder, never by path or hub id',
+      });
+    }
+  }
+}
+
+/** A relative path inside one of the corpora folders; never absolute, never climbing out. */
+function corpusPath(p: string, corporaDirs: readonly string[]): string {
+  const bad = (detail: string): never => {
+    throw new HttpProblem(422, `field /corpus/path: ${detail}`, {
+      errors: [{ pointer: '/corpus/path', detail }],
+      hint: 'name a corpus relative to the corpora folders, e.g. "sst2/dev.jsonl"',
+    });
+  };
+  if (path.isAbsolute(p) || p.includes('\\') || p.includes('\0')) bad('must be a relative path');
+  const norm = path.posix.normalize(p);
+  if (norm.startsWith('..') || norm.split('/').includes('..')) bad('must not leave the corpora folders');
+  for (const dir of corporaDirs) {
+    const full = path.resolve(dir, norm);
+    if (!full.startsWith(path.resolve(dir) + path.sep)) continue;
+    if (existsSync(full) && statSync(full).isFile()) return full;
+  }
+  throw new HttpProblem(404, `field /corpus/path: no corpus "${p}" in the corpora folders`, { errors: [{ pointer: '/corpus/path', detail: 'not found' }] });
+}
