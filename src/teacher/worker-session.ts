@@ -32,7 +32,7 @@ interface Pending {
 }
 
 export class WorkerSession implements TeacherSession {
-  /** the thread itself, for diagnostics (threadId) and tests that need to stop it abruptly */
+  /** the thread itself, for diagnostics (threadId) and tests (which post it a `crash` message) */
   readonly thread: Worker;
   inputNames: readonly string[] = [];
   outputNames: readonly string[] = [];
