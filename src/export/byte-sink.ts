@@ -12,7 +12,7 @@ import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from '
 import { DistilleryError } from '../core/errors.ts';
 
 const CHUNK = 4 << 20;
-const IN_FLIGHT_LIMIT = 16 << 20;
+const IN_FLIGHT_LIMIT = 32 << 20;
 /** control words shared with the thread */
 const PENDING = 0;
 const STATE = 1;

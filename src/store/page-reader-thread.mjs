@@ -11,7 +11,7 @@ const ctl = new Int32Array(control);
 const POSTED = 0;
 const CONSUMED = 1;
 const STOP = 2;
-const AHEAD = 2;
+const AHEAD = 16;
 
 /** One statement's rows as columns: plain arrays, or for blob columns one buffer + offsets. */
 function pack(rows, transfer) {
