@@ -8,7 +8,10 @@
  *            two peaks match), against a baseline: reading + decoding the rows without writing
  * Each export runs in its own process so its peak RSS is its own.
  *
- *   npx tsx bench/store-throughput.ts [--rows 100000] [--batch 1000]
+ *   npx tsx bench/store-throughput.ts [--rows 100000] [--batch 1000] [--repeat 3]
+ *
+ * Each export runs --repeat times (alternating formats, so background writeback of one run does
+ * not land on the same format every time); the median run is printed with the spread.
  *
  * To profile one export, keep a database and export from it:
  *   npx tsx bench/store-throughput.ts --phase insert --dir /tmp/sb --rows 30000
@@ -30,6 +33,7 @@ const { values } = parseArgs({
   options: {
     rows: { type: 'string', default: '100000' },
     batch: { type: 'string', default: '1000' },
+    repeat: { type: 'string', default: '3' },
     phase: { type: 'string' },
     db: { type: 'string' },
     dataset: { type: 'string' },
@@ -148,23 +152,33 @@ if (values.phase === 'insert') {
   const dir = mkdtempSync(path.join(tmpdir(), 'store-bench-'));
   try {
     const db = insertPhase(dir, rows, Number(values.batch));
-    const run = (format: string, n: number, heapCapMb?: number): { rows: number; rowsPerSec: number; rowsPerCpuSec: number; seconds: number; peakRssMb: number } => {
+    type Run = { rows: number; rowsPerSec: number; rowsPerCpuSec: number; seconds: number; peakRssMb: number; spread?: string };
+    const once = (format: string, n: number, heapCapMb?: number): Run => {
       const cap = heapCapMb === undefined ? [] : [`--max-old-space-size=${heapCapMb}`];
       const out = execFileSync(process.execPath, [...cap, '--import', 'tsx', import.meta.filename, '--phase', 'export', '--db', db, '--out', path.join(dir, `out-${format}-${n}`), '--format', format, '--rows', String(n)]);
       return JSON.parse(out.toString().trim().split('\n').pop()!);
     };
     const small = Math.max(1, Math.floor(rows / 10));
-    const base = run('read-only', rows);
-    const pq = run('parquet', rows);
-    const pqSmall = run('parquet', small);
-    const js = run('jsonl', small);
-    const st = run('safetensors', rows);
     // V8 grows its heap lazily, so peak RSS overstates what an export needs: with the old space
     // capped far below the data size the export must still finish (it throws otherwise)
-    const capped = run('parquet', rows, 64);
-    const line = (label: string, r: typeof base, extra = ''): void =>
-      console.log(`  ${label.padEnd(28)} ${String(r.rowsPerSec).padStart(7)} rows/s wall ${String(r.rowsPerCpuSec).padStart(7)} per CPU-second   peak RSS ${r.peakRssMb} MB${extra}`);
-    console.log(`export: ${rows} rows (id, text, label, origin, logits, probs_t1, probs_t2, hidden_12_cls float16[768])`);
+    const plan: [string, string, number, number?][] = [
+      ['base', 'read-only', rows],
+      ['pq', 'parquet', rows],
+      ['pqSmall', 'parquet', small],
+      ['js', 'jsonl', small],
+      ['st', 'safetensors', rows],
+      ['capped', 'parquet', rows, 64],
+    ];
+    const runs = new Map<string, Run[]>(plan.map(([key]) => [key, []]));
+    for (let r = 0; r < Math.max(1, Number(values.repeat)); r++) for (const [key, format, n, cap] of plan) runs.get(key)!.push(once(format, n, cap));
+    const median = (key: string): Run => {
+      const all = [...runs.get(key)!].sort((a, b) => a.rowsPerSec - b.rowsPerSec);
+      return { ...all[Math.floor(all.length / 2)]!, spread: all.length > 1 ? ` (runs ${all.map((x) => x.rowsPerSec).join(', ')})` : '' };
+    };
+    const [base, pq, pqSmall, js, st, capped] = plan.map(([key]) => median(key)) as [Run, Run, Run, Run, Run, Run];
+    const line = (label: string, r: Run, extra = ''): void =>
+      console.log(`  ${label.padEnd(28)} ${String(r.rowsPerSec).padStart(7)} rows/s wall ${String(r.rowsPerCpuSec).padStart(7)} per CPU-second   peak RSS ${r.peakRssMb} MB${extra}${r.spread}`);
+    console.log(`export: ${rows} rows (id, text, label, origin, logits, probs_t1, probs_t2, hidden_12_cls float16[768]); median of ${values.repeat} runs`);
     line('baseline: read + decode only', base);
     line(`parquet ${rows} rows`, pq, `   parquet/baseline (CPU) ${(pq.rowsPerCpuSec / base.rowsPerCpuSec).toFixed(2)}`);
     line(`parquet ${small} rows`, pqSmall, '   (flat memory: peak close to the line above)');

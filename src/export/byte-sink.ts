@@ -131,6 +131,8 @@ export class FileSink {
     const worker = new Worker(new URL('./file-writer-thread.mjs', import.meta.url), {
       workerData: { fd: this.#fd, control: ctl.buffer, replies: port2 },
       transferList: [port2],
+      // plain JavaScript: skip the loaders (tsx) the parent may run under, they cost a start of ~100 ms
+      execArgv: [],
     });
     // a finished export must not wait for the thread to be collected
     worker.unref();

@@ -47,6 +47,8 @@ export class PagePrefetcher {
     this.#worker = new Worker(new URL('./page-reader-thread.mjs', import.meta.url), {
       workerData: { path, sqls, params, pageRows, after, control: this.#ctl.buffer, port: port2 },
       transferList: [port2],
+      // plain JavaScript: skip the loaders (tsx) the parent may run under, they cost a start of ~100 ms
+      execArgv: [],
     });
     // an abandoned iteration must not keep the process alive
     this.#worker.unref();
