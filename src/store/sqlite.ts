@@ -23,6 +23,10 @@ export function openDatabase(path: string, opts: { readonly?: boolean } = {}): D
       cause,
     });
   }
+  // Takes effect only on a new, empty file. Rows carry hidden states of kilobytes: with 4 KiB pages
+  // two such rows fill a leaf and a fifth of it is wasted; 16 KiB pages hold ten, and bulk inserts
+  // write fewer pages (bench/store-throughput.ts: insert +20%).
+  if (!opts.readonly) db.pragma('page_size = 16384');
   if (!opts.readonly) withBusyRetry(() => db.pragma('journal_mode = WAL'));
   db.pragma('foreign_keys = ON');
   // WAL + NORMAL: a committed transaction survives a killed process (not a power cut), and commits

@@ -41,6 +41,7 @@ test('open: WAL, foreign keys, migrations recorded in user_version; close twice 
   assert.throws(() => store.listDatasets(), /closed/);
   const raw = new Database(path);
   assert.equal(raw.pragma('journal_mode', { simple: true }), 'wal');
+  assert.equal(raw.pragma('page_size', { simple: true }), 16384, 'new files get pages that hold several hidden-state rows');
   assert.equal(raw.pragma('user_version', { simple: true }), LATEST);
   raw.close();
   const again = openStore(path); // re-open applies nothing new
