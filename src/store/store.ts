@@ -543,6 +543,14 @@ export class Store {
 
   // ---- stats / maintenance ----
 
+  /** Example counts only: what a resuming job needs, without the per-teacher scans of datasetStats. */
+  exampleCounts(datasetId: string): { examples: number; originals: number } {
+    this.#open();
+    this.requireDataset(datasetId);
+    const c = this.#s.exampleCounts.get(datasetId)!;
+    return { examples: c.n, originals: c.originals ?? 0 };
+  }
+
   /**
    * Counts for a dataset. They take whole-dataset scans (over a second at 100k examples), and the
    * dashboard and `datasets list` ask for every dataset, so results are kept until anything is

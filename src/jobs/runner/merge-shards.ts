@@ -66,7 +66,8 @@ export async function mergeShards(store: Store, dataset: string, count: number):
       throw new DistilleryError('INVALID_INPUT', `dataset ${dataset} exists and was made by a different job`, { hint: `remove it with: distillery datasets rm ${dataset}` });
     }
     if ((existing.manifest as { status?: string } | null)?.status === 'done') {
-      return { dataset, records: store.datasetStats(dataset).originals, examples: store.datasetStats(dataset).examples, status: 'up-to-date' };
+      const counts = store.exampleCounts(dataset);
+      return { dataset, records: counts.originals, examples: counts.examples, status: 'up-to-date' };
     }
   } else {
     store.createDataset({ id: dataset, spec: merged, manifest: { status: 'running' } });

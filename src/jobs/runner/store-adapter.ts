@@ -53,7 +53,7 @@ export class StoreRunnerAdapter implements RunnerStore {
   checkpoint(datasetId: string): JobCheckpoint | undefined {
     const d = this.#store.getDataset(datasetId);
     if (!d) return undefined;
-    const stats = this.#store.datasetStats(datasetId);
+    const stats = this.#store.exampleCounts(datasetId);
     const manifest = (d.manifest ?? { status: 'running' }) as JobManifest;
     return {
       chunks: Math.ceil(stats.originals / this.#chunkSize),
