@@ -1,4 +1,5 @@
 /** Options and results shared by every export format. */
+import type { Steps } from '../core/steps.ts';
 import type { OutputSpec } from '../core/types.ts';
 import type { HiddenDtype } from './export-plan.ts';
 
@@ -68,5 +69,5 @@ export interface WriterResult {
  * Format writers are generators that yield every YIELD_ROWS rows: the CLI drains them in one go,
  * the HTTP service lets its event loop run between steps (a large export takes seconds).
  */
-export type WriterSteps = Generator<void, WriterResult, void>;
+export type WriterSteps = Steps<WriterResult>;
 export const YIELD_ROWS = 512;

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { DistilleryError } from '../core/errors.ts';
+import { runSteps, runStepsYielding } from '../core/steps.ts';
 import type { Store } from '../store/index.ts';
 import { EXPORT_FORMATS, type ExportFormat, type ExportManifest, type ExportOptions, type ExportResult, type WriterResult, type WriterSteps } from './export-options.ts';
 import { planExport, type ExportPlan } from './export-plan.ts';
@@ -75,9 +76,7 @@ function writeManifest(datasetId: string, opts: ExportOptions, prepared: Prepare
 /** Writes the export in one go (the CLI and jobs: nothing else waits on this thread). */
 export function exportDataset(store: Store, datasetId: string, opts: ExportOptions): ExportResult {
   const prepared = prepareExport(store, datasetId, opts);
-  let step = prepared.steps.next();
-  while (!step.done) step = prepared.steps.next();
-  return writeManifest(datasetId, opts, prepared, step.value);
+  return writeManifest(datasetId, opts, prepared, runSteps(prepared.steps));
 }
 
 /**
@@ -86,12 +85,7 @@ export function exportDataset(store: Store, datasetId: string, opts: ExportOptio
  */
 export async function exportDatasetYielding(store: Store, datasetId: string, opts: ExportOptions): Promise<ExportResult> {
   const prepared = prepareExport(store, datasetId, opts);
-  let step = prepared.steps.next();
-  while (!step.done) {
-    await new Promise((resolve) => setImmediate(resolve));
-    step = prepared.steps.next();
-  }
-  return writeManifest(datasetId, opts, prepared, step.value);
+  return writeManifest(datasetId, opts, prepared, await runStepsYielding(prepared.steps));
 }
 
 export interface ExportStream {

@@ -7,6 +7,7 @@ import { argmax, entropy, klDivergence, softmaxT } from '../core/soft-labels.ts'
 import type { OutputSpec, TeacherInfo } from '../core/types.ts';
 import { DistilleryError } from '../core/errors.ts';
 import { opChainKey } from '../core/op-chain.ts';
+import { runSteps, runStepsYielding, type Steps } from '../core/steps.ts';
 import type { DatasetTeacher, Store, StoredExample } from '../store/index.ts';
 import { TokenizedText } from '../augment/text/tokenized-text.ts';
 import { storedAttentionLayers } from './attention-layers.ts';
@@ -89,7 +90,19 @@ function row(e: StoredExample, probs: Float32Array | undefined, labels: readonly
   return r;
 }
 
+/** The report in one pass over the dataset (the CLI: nothing else waits on this thread). */
 export function buildDatasetReport(store: Store, datasetId: string, opts: ReportOptions = {}): DatasetReport {
+  return runSteps(reportSteps(store, datasetId, opts));
+}
+
+/** The same report, letting the event loop run every few hundred rows (the dashboard's server). */
+export function buildDatasetReportYielding(store: Store, datasetId: string, opts: ReportOptions = {}): Promise<DatasetReport> {
+  return runStepsYielding(reportSteps(store, datasetId, opts));
+}
+
+const YIELD_ROWS = 512;
+
+function* reportSteps(store: Store, datasetId: string, opts: ReportOptions): Steps<DatasetReport> {
   const dataset = store.requireDataset(datasetId);
   const chosen = pickTeacher(store, datasetId, opts.teacher);
   const info: TeacherInfo | undefined = chosen?.info;
@@ -118,13 +131,13 @@ export function buildDatasetReport(store: Store, datasetId: string, opts: Report
   let originalIndex = -1;
 
   const rows = chosen
-    ? store.iterateLabelled(datasetId, chosen.fingerprint, { logits: true, temperatures: [1], encoding: chosen.spec.encoding } satisfies OutputSpec)
+    ? store.iterateLabelled(datasetId, chosen.fingerprint, { logits: true, temperatures: [1], encoding: chosen.spec.encoding } satisfies OutputSpec, { prefetch: true })
     : (function* () {
         for (const example of store.iterateExamples(datasetId)) yield { example, output: undefined };
       })();
 
   for (const { example: e, output } of rows) {
-    totals.examples++;
+    if (++totals.examples % YIELD_ROWS === 0) yield;
     const z = output?.logits;
     const probs = z ? softmaxT(z, 1) : undefined;
     if (z && probs) {

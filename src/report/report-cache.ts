@@ -4,7 +4,7 @@
  * whose manifest does not say it is done) is always recomputed.
  */
 import type { Store } from '../store/index.ts';
-import { buildDatasetReport, type ReportOptions } from './dataset-report.ts';
+import { buildDatasetReportYielding, type ReportOptions } from './dataset-report.ts';
 import type { DatasetReport } from './report-types.ts';
 
 export class ReportCache {
@@ -17,10 +17,11 @@ export class ReportCache {
     this.#max = opts.maxEntries ?? 16;
   }
 
-  get(datasetId: string, opts: ReportOptions = {}): DatasetReport {
+  /** The report, computed while the event loop keeps running (a large dataset takes seconds). */
+  async get(datasetId: string, opts: ReportOptions = {}): Promise<DatasetReport> {
     const record = this.#store.getDataset(datasetId);
     const done = (record?.manifest as { status?: unknown } | null | undefined)?.status === 'done';
-    if (!record || !done) return buildDatasetReport(this.#store, datasetId, opts);
+    if (!record || !done) return buildDatasetReportYielding(this.#store, datasetId, opts);
     // the teachers are part of the key: labelling a finished dataset with another teacher adds one
     const teachers = this.#store.datasetTeachers(datasetId).map((t) => t.fingerprint);
     const key = JSON.stringify([datasetId, record.created, record.manifest, teachers, opts]);
@@ -31,7 +32,7 @@ export class ReportCache {
       this.#entries.set(key, hit);
       return hit;
     }
-    const report = buildDatasetReport(this.#store, datasetId, opts);
+    const report = await buildDatasetReportYielding(this.#store, datasetId, opts);
     this.#entries.set(key, report);
     if (this.#entries.size > this.#max) this.#entries.delete(this.#entries.keys().next().value!);
     return report;

@@ -6,13 +6,14 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Example, TeacherInfo } from '../../src/core/types.ts';
-import { buildDatasetReport } from '../../src/report/dataset-report.ts';
+import { buildDatasetReport, buildDatasetReportYielding } from '../../src/report/dataset-report.ts';
 import { exampleAttention } from '../../src/report/example-attention.ts';
 import { histogram } from '../../src/report/histogram.ts';
 import { ReportCache } from '../../src/report/report-cache.ts';
 import { evaluateTeacher } from '../../src/report/teacher-evaluation.ts';
 import { inputHash, openStore, type Store } from '../../src/store/index.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
+import { labelledStore } from '../helpers/labelled-store.ts';
 
 const INFO: TeacherInfo = {
   name: 'hand',
@@ -169,19 +170,39 @@ describe('dataset report', () => {
     assert.throws(() => buildDatasetReport(store, 'hand', { teacher: 'other' }), /has no teacher "other"/);
   });
 
-  test('report cache: finished datasets are remembered until their teachers change; others are recomputed', () => {
+  test('report cache: finished datasets are remembered until their teachers change; others are recomputed', async () => {
     const cache = new ReportCache(store);
-    const running = cache.get('hand');
-    assert.notEqual(cache.get('hand'), running, 'no "done" in the manifest: recomputed');
+    const running = await cache.get('hand');
+    assert.notEqual(await cache.get('hand'), running, 'no "done" in the manifest: recomputed');
     store.setDatasetManifest('hand', { status: 'done', augmentStats: { byOp: { synonym: { produced: 3, duplicates: 1 }, swap: { produced: 1, duplicates: 0 } } } });
-    const done = cache.get('hand');
-    assert.equal(cache.get('hand'), done);
-    assert.notEqual(cache.get('hand', { exampleOffset: 1 }), done, 'another window is another entry');
-    assert.deepEqual(cache.get('hand', { exampleOffset: 1 }).totals, done.totals);
+    const done = await cache.get('hand');
+    assert.equal(await cache.get('hand'), done);
+    assert.notEqual(await cache.get('hand', { exampleOffset: 1 }), done, 'another window is another entry');
+    assert.deepEqual((await cache.get('hand', { exampleOffset: 1 })).totals, done.totals);
     store.registerTeacher({ ...INFO, name: 'second', fingerprint: 'e'.repeat(64) });
     store.linkTeacher('hand', 'e'.repeat(64), { logits: true, temperatures: [1], encoding: 'fp32' });
-    const after = cache.get('hand');
+    const after = await cache.get('hand');
     assert.notEqual(after, done);
     assert.equal(after.teachers.length, 2);
   });
+});
+
+test('the yielding report lets the event loop run between pages and equals the one-pass report', async () => {
+  const big = labelledStore(tempDir('report-yield-'), 'big', 3000);
+  try {
+    let turns = 0;
+    let running = true;
+    const spin = (): void => {
+      turns++;
+      if (running) setImmediate(spin);
+    };
+    setImmediate(spin);
+    const yielding = await buildDatasetReportYielding(big, 'big');
+    running = false;
+    assert.ok(turns >= 5, `event loop turns during the report: ${turns}`);
+    assert.equal(yielding.totals.examples, 3000);
+    assert.deepEqual(yielding, buildDatasetReport(big, 'big'));
+  } finally {
+    big.close();
+  }
 });

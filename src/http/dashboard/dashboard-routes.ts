@@ -57,9 +57,9 @@ function routes(deps: DashboardDeps): Router {
     res.json({ recipes: runnableRecipes(deps.augmentModels) });
   });
 
-  router.get('/v1/datasets/:id/report', (req, res) => {
+  router.get('/v1/datasets/:id/report', async (req, res) => {
     res.json(
-      reports.get(req.params.id, {
+      await reports.get(req.params.id, {
         ...(teacherQuery(req.query.teacher) ? { teacher: teacherQuery(req.query.teacher)! } : {}),
         exampleOffset: intParam(req.query.offset, 0, 1e9),
         exampleGroups: intParam(req.query.groups, 25, 500),
