@@ -49,12 +49,23 @@ function componentMatch(name: string, k: number): string {
           ORDER BY CAST(substr(t.component, 6) AS INTEGER) LIMIT 1)`;
 }
 
+/** One LEFT JOIN alias (o0, o1, ...) of teacher_outputs per component, keyed on the example's input. */
+function componentJoins(names: readonly string[]): string {
+  return names.map((n, k) => `LEFT JOIN teacher_outputs o${k} ON o${k}.teacher_id = @tid AND o${k}.input_hash = e.input_hash AND o${k}.component = ${componentMatch(n, k)}`).join(' ');
+}
+
 function pageSql(names: readonly string[], first: boolean): string {
   const cols = names.map((_, k) => `o${k}.data`);
-  const joins = names.map((n, k) => `LEFT JOIN teacher_outputs o${k} ON o${k}.teacher_id = @tid AND o${k}.input_hash = e.input_hash AND o${k}.component = ${componentMatch(n, k)}`);
   const head = first ? `${EXAMPLE_COLUMNS}, o0.tokens, o0.truncated` : 'e.ordinal';
-  return `SELECT ${head}, ${cols.join(', ')} FROM examples e ${joins.join(' ')}
+  return `SELECT ${head}, ${cols.join(', ')} FROM examples e ${componentJoins(names)}
           WHERE e.dataset_id = @ds AND e.ordinal > @after ORDER BY e.ordinal LIMIT @limit`;
+}
+
+/** Per component, the examples that have it cached; then those that have all of them (rowids come from the index alone). */
+function countSql(names: readonly string[]): string {
+  const present = names.map((_, k) => `o${k}.rowid IS NOT NULL`);
+  return `SELECT ${names.map((_, k) => `count(o${k}.rowid)`).join(', ')}, count(CASE WHEN ${present.join(' AND ')} THEN 1 END)
+          FROM examples e ${componentJoins(names)} WHERE e.dataset_id = @ds`;
 }
 
 export interface PageOptions {
@@ -70,6 +81,7 @@ export class LabelledPages {
   readonly #db: Database.Database;
   /** prepared statements per component list (specs repeat: prepare once) */
   readonly #statements = new Map<string, Database.Statement[]>();
+  readonly #countStatements = new Map<string, Database.Statement>();
 
   constructor(db: Database.Database) {
     this.#db = db;
@@ -95,6 +107,29 @@ export class LabelledPages {
       });
       return bound;
     });
+  }
+
+  /**
+   * Examples with each component cached (a wider top-K counting for top-k), and with all of them,
+   * in one pass over the dataset per COMPONENTS_PER_STATEMENT components. `labelled` is undefined
+   * when the components take more than one statement: the caller counts it another way.
+   */
+  counts(datasetId: string, teacherId: number, wanted: readonly Component[]): { components: number[]; labelled: number | undefined } {
+    const names = wanted.map(componentName);
+    const params = LabelledPages.bindings(datasetId, teacherId, wanted, 0);
+    const components: number[] = [];
+    let labelled: number | undefined;
+    for (let s = 0; s * COMPONENTS_PER_STATEMENT < names.length; s++) {
+      const chunk = names.slice(s * COMPONENTS_PER_STATEMENT, (s + 1) * COMPONENTS_PER_STATEMENT);
+      const key = `count\n${chunk.join('\n')}`;
+      let st = this.#countStatements.get(key);
+      if (!st) this.#countStatements.set(key, (st = this.#db.prepare(countSql(chunk)).raw(true)));
+      const { limit: _unused, ...bound } = params[s]!;
+      const row = st.get(bound) as number[];
+      components.push(...row.slice(0, chunk.length));
+      labelled = names.length <= COMPONENTS_PER_STATEMENT ? row[chunk.length] : undefined;
+    }
+    return { components, labelled };
   }
 
   #prepare(wanted: readonly Component[]): Database.Statement[] {

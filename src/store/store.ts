@@ -170,11 +170,6 @@ export class Store {
          WHERE teacher_id = ? AND input_hash IN (SELECT unhex(value) FROM json_each(?))
            AND (component IN (SELECT value FROM json_each(?)) OR component GLOB 'topk:*')`,
       ),
-      componentCount: db.prepare<[number, string, string], { n: number }>(
-        `SELECT count(*) AS n FROM examples e JOIN teacher_outputs o
-           ON o.teacher_id = ? AND o.input_hash = e.input_hash AND o.component = ?
-         WHERE e.dataset_id = ?`,
-      ),
       // a wanted top-k counts as cached when any top-K >= k is (it serves it); @k is -1 when none is wanted
       labelledCount: db.prepare<{ ds: string; tid: number; names: string; k: number; n: number }, { n: number }>(
         `SELECT count(*) AS n FROM examples e WHERE e.dataset_id = @ds AND
@@ -183,13 +178,10 @@ export class Store {
            + (@k > 0 AND EXISTS (SELECT 1 FROM teacher_outputs o WHERE o.teacher_id = @tid AND o.input_hash = e.input_hash
               AND o.component GLOB 'topk:*' AND CAST(substr(o.component, 6) AS INTEGER) >= @k)) = @n`,
       ),
-      topkCount: db.prepare<[string, number, number], { n: number }>(
-        `SELECT count(*) AS n FROM examples e WHERE e.dataset_id = ? AND EXISTS (SELECT 1 FROM teacher_outputs o
-           WHERE o.teacher_id = ? AND o.input_hash = e.input_hash AND o.component GLOB 'topk:*' AND CAST(substr(o.component, 6) AS INTEGER) >= ?)`,
-      ),
-      outputBytes: db.prepare<[number, string], { b: number | null }>(
-        `SELECT sum(length(o.data)) AS b FROM teacher_outputs o
-         WHERE o.teacher_id = ? AND o.input_hash IN (SELECT input_hash FROM examples WHERE dataset_id = ?)`,
+      // driven from the dataset's distinct inputs: reads only this dataset's outputs
+      outputBytes: db.prepare<[string, number], { b: number | null }>(
+        `SELECT sum(length(o.data)) AS b FROM (SELECT DISTINCT input_hash FROM examples WHERE dataset_id = ?) e
+         JOIN teacher_outputs o ON o.teacher_id = ? AND o.input_hash = e.input_hash`,
       ),
       labelTypes: db.prepare<[string], { t: string }>(
         'SELECT DISTINCT json_type(label) AS t FROM examples WHERE dataset_id = ? AND label IS NOT NULL ORDER BY t',
@@ -573,15 +565,15 @@ export class Store {
     const c = this.#s.exampleCounts.get(datasetId)!;
     const teachers = this.datasetTeachers(datasetId).map((t) => {
       const tid = this.#teacherId(t.fingerprint, false)!;
-      const names = this.components(t.fingerprint, t.spec).map(componentName);
+      const wanted = this.components(t.fingerprint, t.spec);
+      const names = wanted.map(componentName);
       const components: Record<string, number> = {};
+      const counts = this.#pages.counts(datasetId, tid, wanted);
+      names.forEach((name, i) => (components[name] = counts.components[i]!));
       const k = names.map(topkOf).find((x) => x !== undefined);
-      for (const name of names) {
-        components[name] = k !== undefined && topkOf(name) === k ? this.#s.topkCount.get(datasetId, tid, k)!.n : this.#s.componentCount.get(tid, name, datasetId)!.n;
-      }
       const exact = JSON.stringify(names.filter((n) => topkOf(n) === undefined));
-      const labelled = this.#s.labelledCount.get({ ds: datasetId, tid, names: exact, k: k ?? -1, n: names.length })!.n;
-      return { fingerprint: t.fingerprint, spec: t.spec, labelled, components, bytes: this.#s.outputBytes.get(tid, datasetId)!.b ?? 0 };
+      const labelled = counts.labelled ?? this.#s.labelledCount.get({ ds: datasetId, tid, names: exact, k: k ?? -1, n: names.length })!.n;
+      return { fingerprint: t.fingerprint, spec: t.spec, labelled, components, bytes: this.#s.outputBytes.get(datasetId, tid)!.b ?? 0 };
     });
     const originals = c.originals ?? 0;
     return { id: datasetId, examples: c.n, originals, augmentations: c.n - originals, uniqueInputs: c.unique_inputs, teachers };

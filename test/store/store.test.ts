@@ -206,6 +206,9 @@ test('labelled iteration: a spec with more components than one SQL join holds (6
   assert.deepEqual(rows.map((r) => [r.example.id, r.output !== undefined]), [['a', true], ['b', false], ['c', true]]);
   // pages after the first read on a worker thread: the same rows
   assert.deepEqual([...store.iterateLabelled('w', 'fp-wide', spec, { pageRows: 1, prefetch: true })], rows);
+  // stats count in two statements too
+  const stats = store.datasetStats('w').teachers[0]!;
+  assert.deepEqual([stats.labelled, stats.components.logits, stats.components['hidden:29:cls'], stats.components['attn:29'], Object.keys(stats.components).length], [2, 3, 3, 2, 61]);
   const c = rows[2]!.output!;
   assert.deepEqual(c.logits, output(3).logits);
   assert.equal(c.hidden!.length, 30);
