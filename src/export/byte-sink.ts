@@ -52,6 +52,22 @@ export class FileSink {
     }
   }
 
+  /**
+   * Appends `bytes` taking ownership of the memory behind them (the caller must not touch it
+   * again): a large page goes to the writer thread without being copied into a chunk.
+   */
+  writeOwned(bytes: Uint8Array): void {
+    const whole = bytes.byteOffset === 0 && bytes.buffer instanceof ArrayBuffer;
+    if (bytes.length < CHUNK / 2 || !whole) {
+      this.write(bytes);
+      return;
+    }
+    if (this.#released) throw new DistilleryError('INTERNAL', `${this.path} is already closed`);
+    this.offset += bytes.length;
+    if (this.#used > 0) this.#handOver();
+    this.#post(bytes.buffer as ArrayBuffer, bytes.length);
+  }
+
   /** Flushes, closes the file; returns its sha256 (hex) and size. Safe to call twice. */
   close(): { sha256: string; bytes: number } {
     if (this.#result) return this.#result;
@@ -98,18 +114,22 @@ export class FileSink {
   }
 
   #handOver(): void {
+    // the whole chunk's memory moves to the thread (no copy); a fresh one takes its place
+    this.#post(this.#chunk.buffer as ArrayBuffer, this.#used);
+    this.#chunk = Buffer.allocUnsafeSlow(CHUNK);
+    this.#used = 0;
+  }
+
+  /** Transfers the first `length` bytes of `buffer` to the writer thread, once it lags less than IN_FLIGHT_LIMIT. */
+  #post(buffer: ArrayBuffer, length: number): void {
     const t = (this.#thread ??= this.#startThread());
     this.#checkThread();
     for (let lag = Atomics.load(t.ctl, PENDING); lag > IN_FLIGHT_LIMIT; lag = Atomics.load(t.ctl, PENDING)) {
       Atomics.wait(t.ctl, PENDING, lag, 1000);
       this.#checkThread();
     }
-    // the whole chunk's memory moves to the thread (no copy); a fresh one takes its place
-    const chunk = this.#chunk.buffer;
-    Atomics.add(t.ctl, PENDING, this.#used);
-    t.worker.postMessage({ chunk, length: this.#used }, [chunk]);
-    this.#chunk = Buffer.allocUnsafeSlow(CHUNK);
-    this.#used = 0;
+    Atomics.add(t.ctl, PENDING, length);
+    t.worker.postMessage({ chunk: buffer, length }, [buffer]);
   }
 
   #checkThread(): void {

@@ -28,6 +28,35 @@ test('file sink: a file past several chunks (written by the writer thread) has e
   }
 });
 
+test('file sink: owned buffers go to the thread uncopied, in order with copied writes', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sink-'));
+  try {
+    const path = join(dir, 'owned.bin');
+    const sink = new FileSink(path);
+    const owned = (n: number, seed: number): Uint8Array => {
+      const b = new Uint8Array(new ArrayBuffer(n + 100), 0, n); // capacity beyond the bytes given
+      b.set(pattern(n, seed));
+      return b;
+    };
+    const big = owned(3 << 20, 7);
+    const parts = [pattern(10, 1), big.slice(), pattern(5, 2), owned(100, 3).slice(), pattern(9_000_000, 4)];
+    sink.write(parts[0]!);
+    sink.writeOwned(big);
+    assert.equal(big.byteLength, 0, 'the big buffer was transferred, not copied');
+    sink.write(parts[2]!);
+    const small = owned(100, 3);
+    sink.writeOwned(small); // small: copied into a chunk like write()
+    sink.write(parts[4]!);
+    const { sha256, bytes } = sink.close();
+    const expected = Buffer.concat(parts);
+    assert.deepEqual(readFileSync(path), expected);
+    assert.equal(bytes, expected.length);
+    assert.equal(sha256, createHash('sha256').update(expected).digest('hex'));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('file sink: a small file is written without a thread and hashed the same way', () => {
   const dir = mkdtempSync(join(tmpdir(), 'sink-'));
   try {

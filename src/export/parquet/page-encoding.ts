@@ -11,12 +11,13 @@ export class Bytes {
   length = 0;
 
   constructor(initial = 1 << 16) {
-    this.buf = Buffer.allocUnsafe(initial);
+    // not from Node's shared pool: detach() hands the whole ArrayBuffer to another thread
+    this.buf = Buffer.allocUnsafeSlow(initial);
   }
 
   ensure(n: number): void {
     if (this.length + n <= this.buf.length) return;
-    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.length + n));
+    const next = Buffer.allocUnsafeSlow(Math.max(this.buf.length * 2, this.length + n));
     this.buf.copy(next, 0, 0, this.length);
     this.buf = next;
   }
@@ -47,6 +48,14 @@ export class Bytes {
 
   view(): Buffer {
     return this.buf.subarray(0, this.length);
+  }
+
+  /** The bytes written so far, handing over the memory behind them; this buffer starts afresh. */
+  detach(): Buffer {
+    const out = this.view();
+    this.buf = Buffer.allocUnsafeSlow(Math.max(1 << 16, this.buf.length));
+    this.length = 0;
+    return out;
   }
 }
 

@@ -122,7 +122,8 @@ export class ParquetFileWriter {
       if (compressed) this.#sink.write(compressed);
       else {
         this.#sink.write(levels);
-        this.#sink.write(values);
+        // a large page (the hidden states) moves to the writer thread uncopied
+        this.#sink.writeOwned(b.values.detach());
       }
       const leafPath = c.kind === 'scalar' ? [c.name] : [c.name, 'list', 'element'];
       uncompressedTotal += headerBytes.length + rawLength;
