@@ -67,6 +67,10 @@ export class ColumnBuilder {
     else if (c.element === 'INT64' && list instanceof Int32Array) {
       out.ensure(8 * n);
       for (const x of list) out.length = out.buf.writeBigInt64LE(BigInt(x), out.length);
+    } else if (list instanceof Float32Array && n <= 8) {
+      // logits and probabilities of a few labels: element writes beat making a byte view per row
+      out.ensure(4 * n);
+      for (let i = 0; i < n; i++) out.length = out.buf.writeFloatLE(list[i]!, out.length);
     } else {
       const typed = list as Float32Array | Uint16Array | BigInt64Array;
       out.bytes(new Uint8Array(typed.buffer, typed.byteOffset, typed.byteLength));
