@@ -4,7 +4,7 @@
  * Meanwhile a probe GETs /healthz one request at a time (every 50 ms) and reports its latency: with
  * the teacher's session on the main thread (--threads main) a model call holds every route up.
  *
- *   npx tsx bench/http-batching.ts [--teachers demo,bert-base] [--duration 20] [--connections 32] [--threads worker,main]
+ *   npx tsx bench/http-batching.ts [--teachers demo,bert-base] [--duration 20] [--connections 32] [--threads worker,main] [--device cpu]
  *
  * bert-base needs `npx tsx src/cli/main.ts models build-bench bench/models` first.
  */
@@ -23,6 +23,8 @@ const { values } = parseArgs({
     wait: { type: 'string', default: '5' },
     /** where each teacher's session runs: worker (default), main, or both to compare */
     threads: { type: 'string', default: 'worker' },
+    /** the teacher's device: cpu, webgpu, cuda, auto */
+    device: { type: 'string', default: 'cpu' },
     /** padded tokens per batch inside the teacher engine (smaller: less padding on CPU) */
     'teacher-budget': { type: 'string' },
   },
@@ -67,7 +69,7 @@ async function measure(teacher: string, merged: boolean, thread: string) {
   const dir = TEACHERS[teacher]!;
   if (!existsSync(dir)) throw new Error(`${dir} is missing: run npx tsx src/cli/main.ts models build-bench bench/models`);
   const server = await startBenchServer({
-    teachers: [{ name: teacher, path: dir, thread, ...(values['teacher-budget'] ? { tokenBudget: Number(values['teacher-budget']) } : {}) }],
+    teachers: [{ name: teacher, path: dir, thread, device: values.device, ...(values['teacher-budget'] ? { tokenBudget: Number(values['teacher-budget']) } : {}) }],
     batching: { enabled: merged, maxWaitMs: Number(values.wait), tokenBudget: 8192, maxBatchTexts: 64 },
     limits: { queueBound: 100_000 },
   });

@@ -87,7 +87,9 @@ async function runMode(mode: string, dtype: string): Promise<Result> {
     await teacher.infer(texts, spec);
     seconds = (performance.now() - t0) / 1000;
   } else if (mode === 'pipeline') {
-    const classify = await pipeline('text-classification', path.resolve(values.model!), { dtype: dtype as 'fp32', device: 'cpu' });
+    // the same device as the engine, so the comparison is like for like
+    const device = values.device === 'auto' ? 'cpu' : (values.device as 'cpu');
+    const classify = await pipeline('text-classification', path.resolve(values.model!), { dtype: dtype as 'fp32', device });
     await classify(texts[0]!.text);
     const t0 = performance.now();
     for (const t of texts) await classify(t.text);
