@@ -9,6 +9,7 @@ import { exportDataset, exportDatasetYielding, exportStream } from '../../src/ex
 import { decodeFloat16, encodeFloat16, softmaxAt } from '../../src/store/index.ts';
 import { FULL_SPEC, HIDDEN, TEACHER, fixtureExamples, fixtureOutput, labelledStore } from '../helpers/labelled-store.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
+import { eventLoopTurns } from '../helpers/event-loop-turns.ts';
 
 const dir = tempDir('parquet-export-');
 const N = 53;
@@ -137,15 +138,7 @@ test('parquet: re-exporting into the same directory removes shards of the earlie
 
 test('parquet: the yielding export lets the event loop run between pages and writes the same bytes', async () => {
   const big = labelledStore(join(dir, 'big'), 'big', 3000);
-  let turns = 0;
-  let running = true;
-  const spin = (): void => {
-    turns++;
-    if (running) setImmediate(spin);
-  };
-  setImmediate(spin);
-  const yielding = await exportDatasetYielding(big, 'big', { format: 'parquet', outDir: join(dir, 'yield-a') });
-  running = false;
+  const { result: yielding, turns } = await eventLoopTurns(() => exportDatasetYielding(big, 'big', { format: 'parquet', outDir: join(dir, 'yield-a') }));
   // 3000 rows in steps of 512: the loop ran between steps (a blocking export gives 0 or 1 turns)
   assert.ok(turns >= 5, `event loop turns during the export: ${turns}`);
   const blocking = exportDataset(big, 'big', { format: 'parquet', outDir: join(dir, 'yield-b') });

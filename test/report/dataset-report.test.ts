@@ -13,6 +13,7 @@ import { ReportCache } from '../../src/report/report-cache.ts';
 import { evaluateTeacher } from '../../src/report/teacher-evaluation.ts';
 import { inputHash, openStore, type Store } from '../../src/store/index.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
+import { eventLoopTurns } from '../helpers/event-loop-turns.ts';
 import { labelledStore } from '../helpers/labelled-store.ts';
 
 const INFO: TeacherInfo = {
@@ -190,15 +191,7 @@ describe('dataset report', () => {
 test('the yielding report lets the event loop run between pages and equals the one-pass report', async () => {
   const big = labelledStore(tempDir('report-yield-'), 'big', 3000);
   try {
-    let turns = 0;
-    let running = true;
-    const spin = (): void => {
-      turns++;
-      if (running) setImmediate(spin);
-    };
-    setImmediate(spin);
-    const yielding = await buildDatasetReportYielding(big, 'big');
-    running = false;
+      const { result: yielding, turns } = await eventLoopTurns(() => buildDatasetReportYielding(big, 'big'));
     assert.ok(turns >= 5, `event loop turns during the report: ${turns}`);
     assert.equal(yielding.totals.examples, 3000);
     assert.deepEqual(yielding, buildDatasetReport(big, 'big'));
