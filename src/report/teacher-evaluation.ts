@@ -4,6 +4,7 @@
  */
 import { DistilleryError } from '../core/errors.ts';
 import { softmaxT } from '../core/soft-labels.ts';
+import { runSteps, runStepsYielding, type Steps } from '../core/steps.ts';
 import { accuracy, argmax, calibration, macroF1, temperatureSweep, type ReliabilityBin, type TemperaturePoint } from '../jobs/eval/metrics.ts';
 import type { Store } from '../store/index.ts';
 import { pickTeacher } from './dataset-report.ts';
@@ -22,14 +23,29 @@ export interface TeacherEvaluation {
   sweep: TemperaturePoint[];
 }
 
+/** In one pass (the CLI report). */
 export function evaluateTeacher(store: Store, datasetId: string, teacher?: string): TeacherEvaluation {
+  return runSteps(evaluationSteps(store, datasetId, teacher));
+}
+
+/** The same, letting the event loop run every few hundred rows (the dashboard's server). */
+export function evaluateTeacherYielding(store: Store, datasetId: string, teacher?: string): Promise<TeacherEvaluation> {
+  return runStepsYielding(evaluationSteps(store, datasetId, teacher));
+}
+
+const YIELD_ROWS = 512;
+
+function* evaluationSteps(store: Store, datasetId: string, teacher?: string): Steps<TeacherEvaluation> {
   store.requireDataset(datasetId);
   const chosen = pickTeacher(store, datasetId, teacher);
   if (!chosen?.info) throw new DistilleryError('NOT_FOUND', `dataset ${datasetId} has no labelled teacher outputs`, { hint: 'run a job on it first' });
   const labels = chosen.info.labels;
   const logits: Float32Array[] = [];
   const gold: number[] = [];
-  for (const { example, output } of store.iterateLabelled(datasetId, chosen.fingerprint, { logits: true, temperatures: [1], encoding: chosen.spec.encoding })) {
+  let seen = 0;
+  const rows = store.iterateLabelled(datasetId, chosen.fingerprint, { logits: true, temperatures: [1], encoding: chosen.spec.encoding }, { prefetch: true });
+  for (const { example, output } of rows) {
+    if (++seen % YIELD_ROWS === 0) yield;
     if (example.origin.kind !== 'original' || !output?.logits) continue;
     const g = goldLabelIndex(example.label, labels);
     if (g < 0) continue;

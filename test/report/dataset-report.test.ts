@@ -10,7 +10,7 @@ import { buildDatasetReport, buildDatasetReportYielding } from '../../src/report
 import { exampleAttention } from '../../src/report/example-attention.ts';
 import { histogram } from '../../src/report/histogram.ts';
 import { ReportCache } from '../../src/report/report-cache.ts';
-import { evaluateTeacher } from '../../src/report/teacher-evaluation.ts';
+import { evaluateTeacher, evaluateTeacherYielding } from '../../src/report/teacher-evaluation.ts';
 import { inputHash, openStore, type Store } from '../../src/store/index.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 import { eventLoopTurns } from '../helpers/event-loop-turns.ts';
@@ -195,6 +195,10 @@ test('the yielding report lets the event loop run between pages and equals the o
     assert.ok(turns >= 5, `event loop turns during the report: ${turns}`);
     assert.equal(yielding.totals.examples, 3000);
     assert.deepEqual(yielding, buildDatasetReport(big, 'big'));
+    const ev = await eventLoopTurns(() => evaluateTeacherYielding(big, 'big'));
+    assert.ok(ev.turns >= 5, `event loop turns during the evaluation: ${ev.turns}`);
+    assert.equal(ev.result.examples, 2400, 'the originals (every fifth row is an augmentation)');
+    assert.deepEqual(ev.result, evaluateTeacher(big, 'big'));
   } finally {
     big.close();
   }

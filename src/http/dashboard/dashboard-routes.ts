@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { DistilleryError } from '../../core/errors.ts';
 import { ReportCache } from '../../report/report-cache.ts';
 import { exampleAttention } from '../../report/example-attention.ts';
-import { evaluateTeacher } from '../../report/teacher-evaluation.ts';
+import { evaluateTeacherYielding } from '../../report/teacher-evaluation.ts';
 import { withTokenLabels, type TokenLabeler } from '../../report/token-labels.ts';
 import type { AugmentModels } from '../../jobs/augment-models.ts';
 import type { Store } from '../../store/index.ts';
@@ -66,8 +66,8 @@ function routes(deps: DashboardDeps): Router {
       }),
     );
   });
-  router.get('/v1/datasets/:id/eval', (req, res) => {
-    res.json(evaluateTeacher(store, req.params.id, teacherQuery(req.query.teacher)));
+  router.get('/v1/datasets/:id/eval', async (req, res) => {
+    res.json(await evaluateTeacherYielding(store, req.params.id, teacherQuery(req.query.teacher)));
   });
   router.get('/v1/datasets/:id/examples/:exampleId/attention', async (req, res) => {
     res.json(await withTokenLabels(exampleAttention(store, req.params.id, req.params.exampleId, teacherQuery(req.query.teacher)), deps.tokenLabels));
