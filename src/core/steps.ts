@@ -5,6 +5,9 @@
  */
 export type Steps<T> = Generator<void, T, void>;
 
+/** Rows between two steps: a few milliseconds of work, so other requests wait at most that long. */
+export const STEP_ROWS = 512;
+
 export function runSteps<T>(steps: Steps<T>): T {
   let step = steps.next();
   while (!step.done) step = steps.next();

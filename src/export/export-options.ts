@@ -66,8 +66,7 @@ export interface WriterResult {
 }
 
 /**
- * Format writers are generators that yield every YIELD_ROWS rows: the CLI drains them in one go,
+ * Format writers are generators that yield every STEP_ROWS rows: the CLI drains them in one go,
  * the HTTP service lets its event loop run between steps (a large export takes seconds).
  */
 export type WriterSteps = Steps<WriterResult>;
-export const YIELD_ROWS = 512;

@@ -1,6 +1,7 @@
 /** JSONL: one object per labelled example with the Parquet column names, for small sets and inspection. */
 import type { Store } from '../store/index.ts';
-import { YIELD_ROWS, type ExportedFile, type ExportOptions, type WriterSteps } from './export-options.ts';
+import { STEP_ROWS } from '../core/steps.ts';
+import type { ExportedFile, ExportOptions, WriterSteps } from './export-options.ts';
 import type { ExportPlan } from './export-plan.ts';
 import { checkPositiveInt, ShardFile, shardName } from './shards.ts';
 
@@ -33,12 +34,12 @@ export function* writeJsonl(store: Store, plan: ExportPlan, opts: ExportOptions)
   try {
     for (const line of jsonlLines(store, plan)) {
       if (line === undefined) {
-        if (++skipped % YIELD_ROWS === 0) yield;
+        if (++skipped % STEP_ROWS === 0) yield;
         continue;
       }
       shard ??= new ShardFile(opts.outDir, shardName(prefix, files.length, 'jsonl'));
       shard.sink.write(Buffer.from(line));
-      if (++rows % YIELD_ROWS === 0) yield;
+      if (++rows % STEP_ROWS === 0) yield;
       if (++inShard === shardRows) {
         files.push(shard.commit(inShard));
         shard = undefined;

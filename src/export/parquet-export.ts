@@ -1,6 +1,7 @@
 /** Parquet shards: one row per labelled example, row groups streamed to disk. */
 import type { Store } from '../store/index.ts';
-import { YIELD_ROWS, type ExportedFile, type ExportOptions, type WriterSteps } from './export-options.ts';
+import { STEP_ROWS } from '../core/steps.ts';
+import type { ExportedFile, ExportOptions, WriterSteps } from './export-options.ts';
 import type { ExportPlan } from './export-plan.ts';
 import { ParquetFileWriter, type Codec, type ParquetColumn } from './parquet/parquet-file-writer.ts';
 import { checkPositiveInt, ShardFile, shardName } from './shards.ts';
@@ -34,7 +35,7 @@ export function* writeParquet(store: Store, plan: ExportPlan, opts: ExportOption
   try {
     for (const row of store.iterateLabelled(plan.datasetId, plan.fingerprint, plan.spec, { float16Hidden: plan.hiddenDtype === 'float16', prefetch: true })) {
       if (!row.output) {
-        if (++skipped % YIELD_ROWS === 0) yield;
+        if (++skipped % STEP_ROWS === 0) yield;
         continue;
       }
       if (!shard) {
@@ -45,7 +46,7 @@ export function* writeParquet(store: Store, plan: ExportPlan, opts: ExportOption
       rows++;
       if (rows % shardRows === 0) closeShard();
       else if (shard.writer.pendingRows >= groupRows) shard.writer.flushRowGroup();
-      if (rows % YIELD_ROWS === 0) yield;
+      if (rows % STEP_ROWS === 0) yield;
     }
     closeShard();
   } catch (e) {

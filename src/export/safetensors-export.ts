@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { DistilleryError } from '../core/errors.ts';
 import { encodeFloat16, type Store } from '../store/index.ts';
 import type { TeacherOutput } from '../core/types.ts';
-import { YIELD_ROWS, type ExportedFile, type ExportOptions, type WriterSteps } from './export-options.ts';
+import { STEP_ROWS } from '../core/steps.ts';
+import type { ExportedFile, ExportOptions, WriterSteps } from './export-options.ts';
 import type { ExportPlan } from './export-plan.ts';
 import { SafetensorsWriter, type SafetensorsDtype } from './safetensors/safetensors-writer.ts';
 import { checkPositiveInt, ShardFile, shardName } from './shards.ts';
@@ -116,12 +117,12 @@ export function* writeSafetensors(store: Store, plan: ExportPlan, opts: ExportOp
   try {
     for (const row of store.iterateLabelled(plan.datasetId, plan.fingerprint, plan.spec, { prefetch: true })) {
       if (!row.output) {
-        if (++skipped % YIELD_ROWS === 0) yield;
+        if (++skipped % STEP_ROWS === 0) yield;
         continue;
       }
       shard ??= new Shard(opts.outDir, shardName(prefix, files.length, 'safetensors'));
       addRow(shard, row.example.ordinal, row.output);
-      if (++rows % YIELD_ROWS === 0) yield;
+      if (++rows % STEP_ROWS === 0) yield;
       if (shard.rows === shardRows) closeShard();
     }
     closeShard();

@@ -110,7 +110,7 @@ interface BodyParserError {
 }
 
 export function problemMiddleware(retryAfterSeconds: number): ErrorRequestHandler {
-  return (err: unknown, req, res, next) => {
+  return (err: unknown, _req, res, next) => {
     if (res.headersSent) return next(err);
     if (err instanceof HttpProblem) return sendProblem(res, err.problem, err.headers);
     if (isDistilleryError(err)) {

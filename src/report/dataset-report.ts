@@ -7,7 +7,7 @@ import { argmax, entropy, klDivergence, softmaxT } from '../core/soft-labels.ts'
 import type { OutputSpec, TeacherInfo } from '../core/types.ts';
 import { DistilleryError } from '../core/errors.ts';
 import { opChainKey } from '../core/op-chain.ts';
-import { runSteps, runStepsYielding, type Steps } from '../core/steps.ts';
+import { runSteps, runStepsYielding, STEP_ROWS, type Steps } from '../core/steps.ts';
 import type { DatasetTeacher, Store, StoredExample } from '../store/index.ts';
 import { TokenizedText } from '../augment/text/tokenized-text.ts';
 import { storedAttentionLayers } from './attention-layers.ts';
@@ -100,7 +100,6 @@ export function buildDatasetReportYielding(store: Store, datasetId: string, opts
   return runStepsYielding(reportSteps(store, datasetId, opts));
 }
 
-const YIELD_ROWS = 512;
 
 function* reportSteps(store: Store, datasetId: string, opts: ReportOptions): Steps<DatasetReport> {
   const dataset = store.requireDataset(datasetId);
@@ -137,7 +136,7 @@ function* reportSteps(store: Store, datasetId: string, opts: ReportOptions): Ste
       })();
 
   for (const { example: e, output } of rows) {
-    if (++totals.examples % YIELD_ROWS === 0) yield;
+    if (++totals.examples % STEP_ROWS === 0) yield;
     const z = output?.logits;
     const probs = z ? softmaxT(z, 1) : undefined;
     if (z && probs) {

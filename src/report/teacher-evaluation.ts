@@ -4,7 +4,7 @@
  */
 import { DistilleryError } from '../core/errors.ts';
 import { softmaxT } from '../core/soft-labels.ts';
-import { runSteps, runStepsYielding, type Steps } from '../core/steps.ts';
+import { runSteps, runStepsYielding, STEP_ROWS, type Steps } from '../core/steps.ts';
 import { accuracy, argmax, calibration, macroF1, temperatureSweep, type ReliabilityBin, type TemperaturePoint } from '../jobs/eval/metrics.ts';
 import type { Store } from '../store/index.ts';
 import { pickTeacher } from './dataset-report.ts';
@@ -33,7 +33,6 @@ export function evaluateTeacherYielding(store: Store, datasetId: string, teacher
   return runStepsYielding(evaluationSteps(store, datasetId, teacher));
 }
 
-const YIELD_ROWS = 512;
 
 function* evaluationSteps(store: Store, datasetId: string, teacher?: string): Steps<TeacherEvaluation> {
   store.requireDataset(datasetId);
@@ -45,7 +44,7 @@ function* evaluationSteps(store: Store, datasetId: string, teacher?: string): St
   let seen = 0;
   const rows = store.iterateLabelled(datasetId, chosen.fingerprint, { logits: true, temperatures: [1], encoding: chosen.spec.encoding }, { prefetch: true });
   for (const { example, output } of rows) {
-    if (++seen % YIELD_ROWS === 0) yield;
+    if (++seen % STEP_ROWS === 0) yield;
     if (example.origin.kind !== 'original' || !output?.logits) continue;
     const g = goldLabelIndex(example.label, labels);
     if (g < 0) continue;

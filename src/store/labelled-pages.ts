@@ -41,6 +41,24 @@ export function exampleFromRaw(r: RawRow): StoredExample {
   return ex;
 }
 
+/** The component names each statement joins: at most COMPONENTS_PER_STATEMENT, and one statement even for none. */
+function statementChunks(names: readonly string[]): string[][] {
+  const out: string[][] = [];
+  for (let i = 0; i === 0 || i < names.length; i += COMPONENTS_PER_STATEMENT) out.push(names.slice(i, i + COMPONENTS_PER_STATEMENT));
+  return out;
+}
+
+/** @cK (a component name) or @kK (the k of a top-k) for each join alias of one statement. */
+function componentParams(chunk: readonly string[]): Record<string, string | number> {
+  const bound: Record<string, string | number> = {};
+  chunk.forEach((n, k) => {
+    const topk = topkOf(n);
+    if (topk === undefined) bound[`c${k}`] = n;
+    else bound[`k${k}`] = topk;
+  });
+  return bound;
+}
+
 /** SQL for the component a join alias takes: the wanted one, or for top-k the smallest cached top-K >= k. */
 function componentMatch(name: string, k: number): string {
   if (topkOf(name) === undefined) return `@c${k}`;
@@ -89,45 +107,33 @@ export class LabelledPages {
 
   /** The SQL of the page statements for these components (one per COMPONENTS_PER_STATEMENT). */
   static sqls(wanted: readonly Component[]): string[] {
-    const names = wanted.map(componentName);
-    const out: string[] = [];
-    for (let i = 0; i === 0 || i < names.length; i += COMPONENTS_PER_STATEMENT) out.push(pageSql(names.slice(i, i + COMPONENTS_PER_STATEMENT), i === 0));
-    return out;
+    return statementChunks(wanted.map(componentName)).map((chunk, s) => pageSql(chunk, s === 0));
   }
 
   /** Each statement's parameters but `after`. */
   static bindings(datasetId: string, teacherId: number, wanted: readonly Component[], pageRows: number): Record<string, string | number>[] {
-    const names = wanted.map(componentName);
-    return LabelledPages.sqls(wanted).map((_, s) => {
-      const bound: Record<string, string | number> = { tid: teacherId, ds: datasetId, limit: pageRows };
-      names.slice(s * COMPONENTS_PER_STATEMENT, (s + 1) * COMPONENTS_PER_STATEMENT).forEach((n, k) => {
-        const topk = topkOf(n);
-        if (topk === undefined) bound[`c${k}`] = n;
-        else bound[`k${k}`] = topk;
-      });
-      return bound;
-    });
+    return statementChunks(wanted.map(componentName)).map((chunk) => ({ tid: teacherId, ds: datasetId, limit: pageRows, ...componentParams(chunk) }));
   }
 
   /**
    * Examples with each component cached (a wider top-K counting for top-k), and with all of them,
    * in one pass over the dataset per COMPONENTS_PER_STATEMENT components. `labelled` is undefined
-   * when the components take more than one statement: the caller counts it another way.
+   * when the components take more than one statement (or there are none): the caller counts it
+   * another way.
    */
   counts(datasetId: string, teacherId: number, wanted: readonly Component[]): { components: number[]; labelled: number | undefined } {
     const names = wanted.map(componentName);
-    const params = LabelledPages.bindings(datasetId, teacherId, wanted, 0);
+    if (names.length === 0) return { components: [], labelled: undefined };
+    const chunks = statementChunks(names);
     const components: number[] = [];
     let labelled: number | undefined;
-    for (let s = 0; s * COMPONENTS_PER_STATEMENT < names.length; s++) {
-      const chunk = names.slice(s * COMPONENTS_PER_STATEMENT, (s + 1) * COMPONENTS_PER_STATEMENT);
-      const key = `count\n${chunk.join('\n')}`;
+    for (const chunk of chunks) {
+      const key = chunk.join('\n');
       let st = this.#countStatements.get(key);
       if (!st) this.#countStatements.set(key, (st = this.#db.prepare(countSql(chunk)).raw(true)));
-      const { limit: _unused, ...bound } = params[s]!;
-      const row = st.get(bound) as number[];
+      const row = st.get({ tid: teacherId, ds: datasetId, ...componentParams(chunk) }) as number[];
       components.push(...row.slice(0, chunk.length));
-      labelled = names.length <= COMPONENTS_PER_STATEMENT ? row[chunk.length] : undefined;
+      labelled = chunks.length === 1 ? row[chunk.length] : undefined;
     }
     return { components, labelled };
   }

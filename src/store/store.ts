@@ -10,7 +10,6 @@ import { decodeTeacherOutput, encodeTeacherOutput } from './codecs/teacher-outpu
 import { decodePage, EXAMPLE_COLUMNS, exampleFromRaw, LabelledPages } from './labelled-pages.ts';
 import { PagePrefetcher } from './page-prefetch.ts';
 import { pruneOutputs, vacuum, type PruneResult } from './output-pruning.ts';
-import { float16Payload } from './codecs/tensor-codec.ts';
 import { componentName, componentsForSpec, ENCODING_RANK, serves, topkOf, type Component, type LayerCounts } from './components.ts';
 import { inputHash as hashInput } from './input-hash.ts';
 import { DatasetLockTable } from './dataset-lock-table.ts';

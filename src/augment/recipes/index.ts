@@ -1,5 +1,4 @@
 /** Built-in recipes by name. */
-import type { Recipe } from '../recipe.ts';
 import { adversarialRecipe } from './adversarial.ts';
 import { backtranslateRecipe } from './backtranslate.ts';
 import { edaRecipe } from './eda.ts';
