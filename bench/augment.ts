@@ -35,7 +35,7 @@ const minMs = quick ? 300 : 1500;
  */
 function rate(fn: () => void): number {
   const window = minMs / 3;
-  for (let t0 = performance.now(); performance.now() - t0 < window; ) fn();
+  for (let t0 = performance.now(); performance.now() - t0 < window;) fn();
   let best = 0;
   for (let w = 0; w < 3; w++) {
     let n = 0;
@@ -62,7 +62,9 @@ const rows: [string, number, string][] = [];
 
 // Index load first, in a fresh process state (nothing else loaded yet).
 const wn = sharedWordNet(); // the instance every op uses
-console.log(`WordNet index load: ${wn.loadMs.toFixed(0)} ms (${Object.values(wn.size).reduce((a, b) => a + b, 0)} synsets)`);
+console.log(
+  `WordNet index load: ${wn.loadMs.toFixed(0)} ms (${Object.values(wn.size).reduce((a, b) => a + b, 0)} synsets)`,
+);
 const tagStart = performance.now();
 const tagger = brillTagger();
 tagger.tag(['warm']);
@@ -70,7 +72,11 @@ console.log(`Brill tagger load: ${(performance.now() - tagStart).toFixed(0)} ms`
 
 const parseRate = rate(() => void texts.forEach((t) => TokenizedText.parse(t)));
 rows.push(['baseline: tokenize only (TokenizedText.parse)', parseRate, '']);
-rows.push(['baseline: tokenize + Brill tag', rate(() => void texts.forEach((t) => tagger.tag(TokenizedText.parse(t).tokens.map((x) => x.text)))), '']);
+rows.push([
+  'baseline: tokenize + Brill tag',
+  rate(() => void texts.forEach((t) => tagger.tag(TokenizedText.parse(t).tokens.map((x) => x.text)))),
+  '',
+]);
 
 const ops: [string, SyncOp, number][] = [
   ['swap (EDA RS, alpha 0.1)', new SwapOp({ alpha: 0.1 }), 20_000],
@@ -96,13 +102,19 @@ for (const [name, op, target] of ops) {
   const t0 = performance.now();
   const { stats } = await augmentCorpus(examples, recipe, { seed: 1 });
   const s = (performance.now() - t0) / 1000;
-  rows.push([`EDA recipe end to end (n_aug 4, ${stats.produced} outputs)`, texts.length / s, `${fmt(stats.produced / s)} outputs/s`]);
+  rows.push([
+    `EDA recipe end to end (n_aug 4, ${stats.produced} outputs)`,
+    texts.length / s,
+    `${fmt(stats.produced / s)} outputs/s`,
+  ]);
 }
 
 // natural's WordNet reader: the per-lookup cost the index replaces.
 {
   const require = createRequire(import.meta.url);
-  const { WordNet } = require('natural/lib/natural/wordnet/index.js') as { WordNet: new () => { lookup(w: string, cb: (r: unknown[]) => void): void } };
+  const { WordNet } = require('natural/lib/natural/wordnet/index.js') as {
+    WordNet: new () => { lookup(w: string, cb: (r: unknown[]) => void): void };
+  };
   const reader = new WordNet();
   const words = ['movie', 'charming', 'journey', 'bleak', 'funny'];
   const t0 = performance.now();
@@ -112,7 +124,9 @@ for (const [name, op, target] of ops) {
   let k = 0;
   for (let r = 0; r < 20_000; r++) for (const w of words) k += wn.synonyms(w + (r % 2 ? '' : ' ')).length;
   const indexPer = (performance.now() - t1) / (20_000 * words.length);
-  console.log(`natural WordNet.lookup: ${perLookup.toFixed(1)} ms/lookup; index synonyms(): ${(indexPer * 1000).toFixed(2)} µs/lookup (${fmt(perLookup / indexPer)}x) [${k}]`);
+  console.log(
+    `natural WordNet.lookup: ${perLookup.toFixed(1)} ms/lookup; index synonyms(): ${(indexPer * 1000).toFixed(2)} µs/lookup (${fmt(perLookup / indexPer)}x) [${k}]`,
+  );
 }
 
 console.log('\n| op | sentences/s | vs tokenize-only | note |\n| --- | ---: | ---: | --- |');
@@ -130,10 +144,20 @@ async function batchedVsSingle(name: string, op: AugmentOp, ctx: OpContext): Pro
   }, subset.length);
   console.log(`| ${name} | ${fmt(batched)} | ${fmt(single)} | ${(batched / single).toFixed(2)}x |`);
 }
-console.log(`\n| model op (${subset.length} SST-2 sentences) | batched sentences/s | one-at-a-time sentences/s | speed-up |\n| --- | ---: | ---: | ---: |`);
+console.log(
+  `\n| model op (${subset.length} SST-2 sentences) | batched sentences/s | one-at-a-time sentences/s | speed-up |\n| --- | ---: | ---: | ---: |`,
+);
 const masker = await TransformersFillMasker.load(path.join(MODELS, 'tiny-bert-mlm'), { maxBatchSize: 64 });
 await batchedVsSingle('masked-lm (tiny-bert-mlm, p 0.4, K 15)', new MaskedLmOp(), { fillMasker: masker });
 await masker.dispose();
-const translator = new TransformersTranslator({ models: { 'en-xx': 'tiny-marian-en-xx', 'xx-en': 'tiny-marian-xx-en' }, modelsDir: MODELS, maxBatchSize: 64 });
-await batchedVsSingle('back-translate (tiny Marian en->xx->en, T 0.8, top-k 20)', new BackTranslateOp({ pivots: ['xx'] }), { translator });
+const translator = new TransformersTranslator({
+  models: { 'en-xx': 'tiny-marian-en-xx', 'xx-en': 'tiny-marian-xx-en' },
+  modelsDir: MODELS,
+  maxBatchSize: 64,
+});
+await batchedVsSingle(
+  'back-translate (tiny Marian en->xx->en, T 0.8, top-k 20)',
+  new BackTranslateOp({ pivots: ['xx'] }),
+  { translator },
+);
 await translator.dispose();

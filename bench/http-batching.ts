@@ -67,9 +67,18 @@ const quantile = (xs: number[], q: number): number => {
 
 async function measure(teacher: string, merged: boolean, thread: string) {
   const dir = TEACHERS[teacher]!;
-  if (!existsSync(dir)) throw new Error(`${dir} is missing: run npx tsx src/cli/main.ts models build-bench bench/models`);
+  if (!existsSync(dir))
+    throw new Error(`${dir} is missing: run npx tsx src/cli/main.ts models build-bench bench/models`);
   const server = await startBenchServer({
-    teachers: [{ name: teacher, path: dir, thread, device: values.device, ...(values['teacher-budget'] ? { tokenBudget: Number(values['teacher-budget']) } : {}) }],
+    teachers: [
+      {
+        name: teacher,
+        path: dir,
+        thread,
+        device: values.device,
+        ...(values['teacher-budget'] ? { tokenBudget: Number(values['teacher-budget']) } : {}),
+      },
+    ],
     batching: { enabled: merged, maxWaitMs: Number(values.wait), tokenBudget: 8192, maxBatchTexts: 64 },
     limits: { queueBound: 100_000 },
   });
@@ -78,7 +87,12 @@ async function measure(teacher: string, merged: boolean, thread: string) {
     let n = 0;
     const body = () => JSON.stringify({ inputs: [`${sentences[n % sentences.length]} (${n++})`] });
     // warm-up: first model calls allocate
-    for (let i = 0; i < 3; i++) await fetch(`${server.url}/v1/soft-labels`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: body() });
+    for (let i = 0; i < 3; i++)
+      await fetch(`${server.url}/v1/soft-labels`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: body(),
+      });
     const probe = healthProbe(server.url);
     const r = await autocannon({
       url: `${server.url}/v1/soft-labels`,
@@ -86,7 +100,13 @@ async function measure(teacher: string, merged: boolean, thread: string) {
       duration,
       pipelining: 1,
       timeout: 60,
-      requests: [{ method: 'POST', headers: { 'content-type': 'application/json' }, setupRequest: (req) => ({ ...req, body: body() }) }],
+      requests: [
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          setupRequest: (req) => ({ ...req, body: body() }),
+        },
+      ],
     });
     const health = await probe.stop();
     // Calls still in the model when the run ended count too: wait for the queue to drain.
@@ -115,8 +135,12 @@ async function measure(teacher: string, merged: boolean, thread: string) {
   }
 }
 
-console.log(`# ${connections} concurrent clients, one distinct text each, ${duration} s per run, merge wait ${values.wait} ms, teacher token budget ${values['teacher-budget'] ?? 'engine default (2048, padding <= 20%)'}`);
-console.log('teacher    | thread | mode        | req/s   | p50 ms | p99 ms | ok     | errors | texts/model call | healthz p50 / p99 / max ms (n)');
+console.log(
+  `# ${connections} concurrent clients, one distinct text each, ${duration} s per run, merge wait ${values.wait} ms, teacher token budget ${values['teacher-budget'] ?? 'engine default (2048, padding <= 20%)'}`,
+);
+console.log(
+  'teacher    | thread | mode        | req/s   | p50 ms | p99 ms | ok     | errors | texts/model call | healthz p50 / p99 / max ms (n)',
+);
 const ms = (x: number) => x.toFixed(0);
 for (const teacher of values.teachers.split(',')) {
   for (const thread of values.threads.split(',')) {

@@ -19,10 +19,25 @@ export async function startBenchServer(config: Record<string, unknown>): Promise
   const dir = mkdtempSync(path.join(tmpdir(), 'distillery-bench-http-'));
   const file = path.join(dir, 'config.yaml');
   writeFileSync(file, stringify({ logLevel: 'warn', ...config }));
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'src/cli/main.ts'), 'serve', '--port', '0', '--db', path.join(dir, 'bench.db'), '--config', file], {
-    cwd: REPO_ROOT,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      path.join(REPO_ROOT, 'src/cli/main.ts'),
+      'serve',
+      '--port',
+      '0',
+      '--db',
+      path.join(dir, 'bench.db'),
+      '--config',
+      file,
+    ],
+    {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   const url = await new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stdout! }).on('line', (l) => {
       const m = /^distillery listening on (\S+)/.exec(l);

@@ -27,7 +27,9 @@ const rounds = Number(values.rounds);
 env.allowRemoteModels = false;
 env.localModelPath = path.join(REPO_ROOT, 'models');
 const translator = (await pipeline('translation', 'tiny-marian-en-xx')) as TranslationPipeline;
-const texts = sst2Dev().slice(0, limit).map((r) => r.text);
+const texts = sst2Dev()
+  .slice(0, limit)
+  .map((r) => r.text);
 const words = texts.reduce((n, t) => n + t.split(/\s+/).length, 0);
 
 /** Seconds to translate all texts in chunks of `chunk`, and the outputs. */
@@ -43,7 +45,9 @@ async function timeRun(chunk: number): Promise<{ seconds: number; outputs: strin
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-console.log(`tiny-marian-en-xx, ${texts.length} SST-2 dev sentences (${words} words), Node ${process.version}, median of ${rounds}`);
+console.log(
+  `tiny-marian-en-xx, ${texts.length} SST-2 dev sentences (${words} words), Node ${process.version}, median of ${rounds}`,
+);
 await timeRun(batchSize); // warm-up
 const modes = [
   { label: 'one at a time', chunk: 1, seconds: [] as number[], outputs: [] as string[] },
@@ -58,8 +62,12 @@ for (let r = 0; r < rounds; r++) {
 }
 for (const mode of modes) {
   const seconds = median(mode.seconds);
-  console.log(`${mode.label.padEnd(16)} ${(texts.length / seconds).toFixed(1).padStart(7)} sentences/s  ${(words / seconds).toFixed(0).padStart(6)} words/s  (${seconds.toFixed(2)} s; runs ${mode.seconds.map((x) => x.toFixed(2)).join(', ')})`);
+  console.log(
+    `${mode.label.padEnd(16)} ${(texts.length / seconds).toFixed(1).padStart(7)} sentences/s  ${(words / seconds).toFixed(0).padStart(6)} words/s  (${seconds.toFixed(2)} s; runs ${mode.seconds.map((x) => x.toFixed(2)).join(', ')})`,
+  );
 }
 console.log(`batched / one at a time: ${(median(modes[0]!.seconds) / median(modes[1]!.seconds)).toFixed(2)}x`);
-console.log(`batched output identical to one at a time: ${JSON.stringify(modes[0]!.outputs) === JSON.stringify(modes[1]!.outputs)}`);
+console.log(
+  `batched output identical to one at a time: ${JSON.stringify(modes[0]!.outputs) === JSON.stringify(modes[1]!.outputs)}`,
+);
 await translator.dispose();

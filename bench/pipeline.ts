@@ -74,32 +74,58 @@ async function speed(dtype: string): Promise<void> {
   const corpus = path.join(dir, 'dev.jsonl');
   const limit = Number(values.limit);
   const rounds = Number(values.rounds);
-  writeFileSync(corpus, readFileSync(path.join(SHARED_DIR, 'data/corpora/sst2/dev.jsonl'), 'utf8').split('\n').filter(Boolean).slice(0, limit).join('\n') + '\n');
-  const registry = new TeacherRegistry([{ name: 'bench', path: values.model!, dtype: dtype as 'fp32', device: 'cpu' }], {
-    modelsDir: path.join(REPO_ROOT, 'models'),
-    allowRemote: false,
-  });
+  writeFileSync(
+    corpus,
+    readFileSync(path.join(SHARED_DIR, 'data/corpora/sst2/dev.jsonl'), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .slice(0, limit)
+      .join('\n') + '\n',
+  );
+  const registry = new TeacherRegistry(
+    [{ name: 'bench', path: values.model!, dtype: dtype as 'fp32', device: 'cpu' }],
+    {
+      modelsDir: path.join(REPO_ROOT, 'models'),
+      allowRemote: false,
+    },
+  );
   const teacher = await registry.get('bench');
   const spec = { logits: true, temperatures: [1], encoding: 'fp32' as const };
   // a warm-up call so neither side pays for first-run allocations
   await teacher.infer([{ text: 'a warm up sentence .' }], spec);
   // the recipe's one-time setup (WordNet index, tagger) is reported apart: it does not grow with the corpus
   const tSetup = performance.now();
-  const augmenter = await makeAugmenterFactory()({ builtin: 'eda', variants: 4 }, 1, { corpusRecords: limit, teachers: [] });
+  const augmenter = await makeAugmenterFactory()({ builtin: 'eda', variants: 4 }, 1, {
+    corpusRecords: limit,
+    teachers: [],
+  });
   await augmenter.augment([{ id: 'w', text: 'a warm up sentence for the augmenter .', origin: { kind: 'original' } }]);
   const setupSeconds = seconds(tSetup);
 
-  const job: JobInput = { dataset: 'bench', corpus: { path: corpus }, recipe: { builtin: 'eda', variants: 4 }, seed: 1, teachers: ['bench'], outputs: { temperatures: [1] } };
+  const job: JobInput = {
+    dataset: 'bench',
+    corpus: { path: corpus },
+    recipe: { builtin: 'eda', variants: 4 },
+    seed: 1,
+    teachers: ['bench'],
+    outputs: { temperatures: [1] },
+  };
   const results: { job: number; inJobTeacher: number; alone: number; examples: number }[] = [];
   for (let round = 0; round < rounds; round++) {
     // a fresh store each round, so the job computes everything (no cache hits)
     const store = openStore(path.join(dir, `bench-${round}.db`));
     const t = timed(teacher);
-    const opts = await resolveJob(parseJob(job), { store, teachers: { get: async () => t.runner }, augmenterFactory: async () => augmenter });
+    const opts = await resolveJob(parseJob(job), {
+      store,
+      teachers: { get: async () => t.runner },
+      augmenterFactory: async () => augmenter,
+    });
     const tJob = performance.now();
     const result = await runJob({ ...opts, augmenter });
     const jobSeconds = seconds(tJob);
-    const texts: TextInput[] = [...store.iterateExamples('bench')].map((e) => (e.textPair === undefined ? { text: e.text } : { text: e.text, textPair: e.textPair }));
+    const texts: TextInput[] = [...store.iterateExamples('bench')].map((e) =>
+      e.textPair === undefined ? { text: e.text } : { text: e.text, textPair: e.textPair },
+    );
     store.close();
     // the teacher engine alone on exactly the texts the job stored, in the job's chunk size
     const tAlone = performance.now();
@@ -113,7 +139,11 @@ async function speed(dtype: string): Promise<void> {
       dtype,
       sentences: limit,
       examples: n,
-      rounds: results.map((r) => ({ jobSeconds: r2(r.job), teacherInsideJobSeconds: r2(r.inJobTeacher), teacherAloneSeconds: r2(r.alone) })),
+      rounds: results.map((r) => ({
+        jobSeconds: r2(r.job),
+        teacherInsideJobSeconds: r2(r.inJobTeacher),
+        teacherAloneSeconds: r2(r.alone),
+      })),
       recipeSetupSeconds: r2(setupSeconds),
       // robust to a busy machine: the job's wall time beyond the teacher calls it made, in the same seconds
       overheadOverInJobTeacherPercent: r2(median(results.map((r) => (r.job / r.inJobTeacher - 1) * 100))),
@@ -129,10 +159,13 @@ async function speed(dtype: string): Promise<void> {
 
 async function rssChild(): Promise<void> {
   const dir = mkdtempSync(path.join(tmpdir(), 'distillery-bench-rss-'));
-  const registry = new TeacherRegistry([{ name: values.teacher!, path: path.join(REPO_ROOT, 'models/demo-sentiment'), dtype: 'fp32', device: 'cpu' }], {
-    modelsDir: path.join(REPO_ROOT, 'models'),
-    allowRemote: false,
-  });
+  const registry = new TeacherRegistry(
+    [{ name: values.teacher!, path: path.join(REPO_ROOT, 'models/demo-sentiment'), dtype: 'fp32', device: 'cpu' }],
+    {
+      modelsDir: path.join(REPO_ROOT, 'models'),
+      allowRemote: false,
+    },
+  );
   const store = openStore(path.join(dir, 'rss.db'));
   const variants = Number(values.variants);
   const job: JobInput = {
@@ -166,7 +199,20 @@ async function rssChild(): Promise<void> {
     },
   });
   const s = seconds(t0);
-  console.log(JSON.stringify({ corpus: values.corpus, variants, records: result.records, examples: result.examples, seconds: Number(s.toFixed(1)), examplesPerSecond: Number((result.examples / s).toFixed(1)), peakRssMb: peakRssMb(), maxSampledRssMb: Math.round(sampled / 2 ** 20), rssMbPerTenth: curve, ...(gc ? { heapMbAfterGcPerTenth: heap } : {}) }));
+  console.log(
+    JSON.stringify({
+      corpus: values.corpus,
+      variants,
+      records: result.records,
+      examples: result.examples,
+      seconds: Number(s.toFixed(1)),
+      examplesPerSecond: Number((result.examples / s).toFixed(1)),
+      peakRssMb: peakRssMb(),
+      maxSampledRssMb: Math.round(sampled / 2 ** 20),
+      rssMbPerTenth: curve,
+      ...(gc ? { heapMbAfterGcPerTenth: heap } : {}),
+    }),
+  );
   store.close();
   await registry.close();
   rmSync(dir, { recursive: true, force: true });
@@ -179,8 +225,23 @@ if (mode === 'speed') {
   await rssChild();
 } else if (mode === 'rss') {
   // a child process per measurement, so peak RSS is the job's own
-  const args = ['--expose-gc', '--import', 'tsx', path.join(REPO_ROOT, 'bench/pipeline.ts'), 'rss', '--child', '--corpus', values.corpus!, '--teacher', values.teacher!, '--variants', values.variants!];
-  process.stdout.write(execFileSync(process.execPath, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }));
+  const args = [
+    '--expose-gc',
+    '--import',
+    'tsx',
+    path.join(REPO_ROOT, 'bench/pipeline.ts'),
+    'rss',
+    '--child',
+    '--corpus',
+    values.corpus!,
+    '--teacher',
+    values.teacher!,
+    '--variants',
+    values.variants!,
+  ];
+  process.stdout.write(
+    execFileSync(process.execPath, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }),
+  );
 } else {
   throw new Error(`unknown mode ${mode}: use speed or rss`);
 }

@@ -13,11 +13,22 @@ import * as ort from 'onnxruntime-node';
 import { SeededRng } from '../src/core/seeded-rng.ts';
 import { buildBertGraph } from '../src/fixtures/bert/bert-graph.ts';
 import { randomBertWeights } from '../src/fixtures/bert/bert-weights.ts';
-import { BENCH_MODEL_NAME, BENCH_SEED, BENCH_SPEC, BENCH_WEIGHT_SCALE, buildBenchModel } from '../src/fixtures/bench-model.ts';
+import {
+  BENCH_MODEL_NAME,
+  BENCH_SEED,
+  BENCH_SPEC,
+  BENCH_WEIGHT_SCALE,
+  buildBenchModel,
+} from '../src/fixtures/bench-model.ts';
 import { writeModelFile } from '../src/teacher/onnx/graph-builder.ts';
 
 const { values } = parseArgs({
-  options: { batch: { type: 'string', default: '8' }, seq: { type: 'string', default: '128' }, rounds: { type: 'string', default: '5' }, threads: { type: 'string', default: '2' } },
+  options: {
+    batch: { type: 'string', default: '8' },
+    seq: { type: 'string', default: '128' },
+    rounds: { type: 'string', default: '5' },
+    threads: { type: 'string', default: '2' },
+  },
 });
 const batch = Number(values.batch);
 const seq = Number(values.seq);
@@ -29,13 +40,19 @@ const dir = path.join(root, BENCH_MODEL_NAME, 'onnx');
 if (!existsSync(path.join(dir, 'model_quantized.onnx'))) buildBenchModel(root, (l) => console.log(l));
 if (!existsSync(path.join(dir, 'model_fused.onnx'))) {
   const weights = randomBertWeights(BENCH_SPEC, new SeededRng(BENCH_SEED), BENCH_WEIGHT_SCALE);
-  writeModelFile(path.join(dir, 'model_fused.onnx'), buildBertGraph(BENCH_SPEC, weights, { outputs: 'all', quantize: 'fused' }), {
-    extraOpsets: { 'com.microsoft': 1 },
-  });
+  writeModelFile(
+    path.join(dir, 'model_fused.onnx'),
+    buildBertGraph(BENCH_SPEC, weights, { outputs: 'all', quantize: 'fused' }),
+    {
+      extraOpsets: { 'com.microsoft': 1 },
+    },
+  );
 }
 
 const rng = new SeededRng('bench-input');
-const ids = BigInt64Array.from({ length: batch * seq }, (_, i) => BigInt(i % seq === 0 ? 2 : 5 + rng.int(BENCH_SPEC.vocabSize - 5)));
+const ids = BigInt64Array.from({ length: batch * seq }, (_, i) =>
+  BigInt(i % seq === 0 ? 2 : 5 + rng.int(BENCH_SPEC.vocabSize - 5)),
+);
 const feeds = {
   input_ids: new ort.Tensor('int64', ids, [batch, seq]),
   attention_mask: new ort.Tensor('int64', new BigInt64Array(batch * seq).fill(1n), [batch, seq]),
@@ -66,7 +83,10 @@ for (const v of variants) {
   const m = median(times.get(v)!);
   const l = logits.get(v)!;
   let agree = 0;
-  for (let i = 0; i < batch; i++) agree += Math.sign(l[2 * i + 1]! - l[2 * i]!) === Math.sign(fp32[2 * i + 1]! - fp32[2 * i]!) ? 1 : 0;
-  console.log(`${v.padEnd(22)} median ${m.toFixed(0).padStart(6)} ms/batch  ${(base / m).toFixed(2)}x fp32 speed  argmax agrees ${agree}/${batch}`);
+  for (let i = 0; i < batch; i++)
+    agree += Math.sign(l[2 * i + 1]! - l[2 * i]!) === Math.sign(fp32[2 * i + 1]! - fp32[2 * i]!) ? 1 : 0;
+  console.log(
+    `${v.padEnd(22)} median ${m.toFixed(0).padStart(6)} ms/batch  ${(base / m).toFixed(2)}x fp32 speed  argmax agrees ${agree}/${batch}`,
+  );
 }
 for (const s of sessions.values()) await s.release();

@@ -17,7 +17,17 @@ const { values } = parseArgs({ options: { originals: { type: 'string', default: 
 const originals = Number(values.originals);
 const dir = mkdtempSync(path.join(tmpdir(), 'distillery-bench-report-'));
 const store = openStore(path.join(dir, 'bench.db'));
-const info: TeacherInfo = { name: 'bench', fingerprint: 'b'.repeat(64), task: 'text-classification', labels: ['NEGATIVE', 'POSITIVE'], device: 'cpu', dtype: 'fp32', maxLength: 128, hiddenLayers: 0, attentionLayers: 0 };
+const info: TeacherInfo = {
+  name: 'bench',
+  fingerprint: 'b'.repeat(64),
+  task: 'text-classification',
+  labels: ['NEGATIVE', 'POSITIVE'],
+  device: 'cpu',
+  dtype: 'fp32',
+  maxLength: 128,
+  hiddenLayers: 0,
+  attentionLayers: 0,
+};
 const spec: OutputSpec = { logits: true, temperatures: [1], encoding: 'fp32' };
 const OPS = ['synonym', 'swap', 'insert', 'delete'];
 
@@ -35,11 +45,23 @@ try {
       OPS.forEach((op, j) => {
         const w = [...words];
         w[j] = `x${i}`;
-        batch.push({ id: `o${i}-${op}`, text: w.join(' '), label: i % 2, origin: { kind: 'augmentation', parentId: `o${i}`, ops: [op], params: {}, seed: '1', changed: [j] } });
+        batch.push({
+          id: `o${i}-${op}`,
+          text: w.join(' '),
+          label: i % 2,
+          origin: { kind: 'augmentation', parentId: `o${i}`, ops: [op], params: {}, seed: '1', changed: [j] },
+        });
       });
     }
     store.addExamples('bench', batch);
-    store.putOutputs(info.fingerprint, batch.map((e) => ({ inputHash: inputHash(e), output: { logits: Float32Array.of(rng.next() * 4 - 2, rng.next() * 4 - 2), tokens: 14, truncated: false } })), { encoding: 'fp32' });
+    store.putOutputs(
+      info.fingerprint,
+      batch.map((e) => ({
+        inputHash: inputHash(e),
+        output: { logits: Float32Array.of(rng.next() * 4 - 2, rng.next() * 4 - 2), tokens: 14, truncated: false },
+      })),
+      { encoding: 'fp32' },
+    );
   }
   const examples = originals * (1 + OPS.length);
   console.log(`built ${examples} examples in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
@@ -56,14 +78,18 @@ try {
   const report: number[] = [];
   let json = 0;
   for (let r = 0; r < 3; r++) {
-    read.push(time(() => {
-      let k = 0;
-      for (const row of store.iterateLabelled('bench', info.fingerprint, spec)) if (row.output) k++;
-      if (k !== n) throw new Error('short read');
-    }));
-    report.push(time(() => {
-      json = JSON.stringify(buildDatasetReport(store, 'bench')).length;
-    }));
+    read.push(
+      time(() => {
+        let k = 0;
+        for (const row of store.iterateLabelled('bench', info.fingerprint, spec)) if (row.output) k++;
+        if (k !== n) throw new Error('short read');
+      }),
+    );
+    report.push(
+      time(() => {
+        json = JSON.stringify(buildDatasetReport(store, 'bench')).length;
+      }),
+    );
   }
   const best = (xs: number[]) => Math.min(...xs);
   console.log(`rows: ${n}`);

@@ -17,7 +17,9 @@ import type { OutputSpec, TextInput } from '../src/core/types.ts';
 import { OnnxTeacher } from '../src/teacher/onnx-teacher.ts';
 import { REPO_ROOT, sst2Dev } from './corpus.ts';
 
-const { values } = parseArgs({ options: { rounds: { type: 'string', default: '5' }, calls: { type: 'string', default: '200' } } });
+const { values } = parseArgs({
+  options: { rounds: { type: 'string', default: '5' }, calls: { type: 'string', default: '200' } },
+});
 const rounds = Number(values.rounds);
 const THREADS = ['worker', 'main'] as const;
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -36,8 +38,19 @@ async function withGap<T>(fn: () => Promise<T>): Promise<number> {
   return Math.max(worst, performance.now() - last);
 }
 
-async function compare(label: string, dir: string, inputs: TextInput[], spec: OutputSpec, repeat: number, n: number): Promise<void> {
-  const teachers = Object.fromEntries(await Promise.all(THREADS.map(async (thread) => [thread, await OnnxTeacher.load({ name: thread, dir, thread })] as const)));
+async function compare(
+  label: string,
+  dir: string,
+  inputs: TextInput[],
+  spec: OutputSpec,
+  repeat: number,
+  n: number,
+): Promise<void> {
+  const teachers = Object.fromEntries(
+    await Promise.all(
+      THREADS.map(async (thread) => [thread, await OnnxTeacher.load({ name: thread, dir, thread })] as const),
+    ),
+  );
   const ms: Record<string, number[]> = { worker: [], main: [] };
   const gaps: Record<string, number[]> = { worker: [], main: [] };
   for (const t of Object.values(teachers)) await t.infer(inputs.slice(0, 2), spec);
@@ -50,7 +63,8 @@ async function compare(label: string, dir: string, inputs: TextInput[], spec: Ou
   }
   // Apart from the timed rounds: a timer ticking on the main thread competes with onnxruntime's
   // intra-op threads on a small machine and slowed worker calls by up to 1.35x in a first version.
-  for (let r = 0; r < 3; r++) for (const thread of THREADS) gaps[thread]!.push(await withGap(() => teachers[thread]!.infer(inputs, spec)));
+  for (let r = 0; r < 3; r++)
+    for (const thread of THREADS) gaps[thread]!.push(await withGap(() => teachers[thread]!.infer(inputs, spec)));
   for (const t of Object.values(teachers)) await t.dispose();
   const [w, m] = [median(ms.worker!), median(ms.main!)];
   console.log(
@@ -59,17 +73,43 @@ async function compare(label: string, dir: string, inputs: TextInput[], spec: Ou
 }
 
 const sst2 = sst2Dev().map((r) => ({ text: r.text }));
-const FULL: OutputSpec = { logits: true, temperatures: [1], hidden: { layers: 'all', pooling: 'none' }, attentions: { layers: 'all' }, encoding: 'fp32' };
+const FULL: OutputSpec = {
+  logits: true,
+  temperatures: [1],
+  hidden: { layers: 'all', pooling: 'none' },
+  attentions: { layers: 'all' },
+  encoding: 'fp32',
+};
 const LOGITS: OutputSpec = { logits: true, temperatures: [], encoding: 'fp32' };
-const CLS: OutputSpec = { logits: true, temperatures: [], hidden: { layers: 'last', pooling: 'cls' }, encoding: 'fp32' };
+const CLS: OutputSpec = {
+  logits: true,
+  temperatures: [],
+  hidden: { layers: 'last', pooling: 'cls' },
+  encoding: 'fp32',
+};
 
-console.log(`# medians over ${rounds} alternating rounds (per-call: ${values.calls} calls per round); gap = longest wait of a 5 ms timer during one call (median of 3, measured apart)`);
+console.log(
+  `# medians over ${rounds} alternating rounds (per-call: ${values.calls} calls per round); gap = longest wait of a 5 ms timer during one call (median of 3, measured apart)`,
+);
 console.log('workload                           | worker ms | main ms   | worker/main | worker gap | main gap');
-await compare('demo, 1 text, logits (per call)', path.join(REPO_ROOT, 'models/demo-sentiment'), sst2.slice(0, 1), LOGITS, Number(values.calls), rounds);
-await compare('tiny, 32 texts, all outputs', path.join(REPO_ROOT, 'models/tiny-bert-classifier'), sst2.slice(0, 32), FULL, 20, rounds);
+await compare(
+  'demo, 1 text, logits (per call)',
+  path.join(REPO_ROOT, 'models/demo-sentiment'),
+  sst2.slice(0, 1),
+  LOGITS,
+  Number(values.calls),
+  rounds,
+);
+await compare(
+  'tiny, 32 texts, all outputs',
+  path.join(REPO_ROOT, 'models/tiny-bert-classifier'),
+  sst2.slice(0, 32),
+  FULL,
+  20,
+  rounds,
+);
 const bert = path.join(REPO_ROOT, 'bench/models/bench-bert-base');
 if (existsSync(bert)) {
   await compare('bert-base, 32 texts, logits + cls', bert, sst2.slice(0, 32), CLS, 1, rounds);
   await compare('bert-base, 1 text, logits (per call)', bert, sst2.slice(40, 41), LOGITS, 8, rounds);
-}
-else console.log(`(${bert} missing: npx tsx src/cli/main.ts models build-bench bench/models)`);
+} else console.log(`(${bert} missing: npx tsx src/cli/main.ts models build-bench bench/models)`);

@@ -43,7 +43,12 @@ const texts: TextInput[] = sst2Dev()
   .map((r) => ({ text: r.text }));
 const teacher = await OnnxTeacher.load({ name: 'demo-sentiment', dir: values.model! });
 const fp = teacher.info.fingerprint;
-const spec: OutputSpec = { logits: true, temperatures: TEMPS, hidden: { layers: 'last', pooling: 'cls' }, encoding: 'fp32' };
+const spec: OutputSpec = {
+  logits: true,
+  temperatures: TEMPS,
+  hidden: { layers: 'last', pooling: 'cls' },
+  encoding: 'fp32',
+};
 await teacher.infer(texts.slice(0, 8), spec); // warm-up: graph initialisation is not timed
 
 const dir = mkdtempSync(path.join(tmpdir(), 'store-labelling-'));
@@ -60,7 +65,11 @@ try {
       if (missing.size > 0) {
         const todo = texts.filter((_, i) => missing.has(hashes[i]!));
         const outputs = await teacher.infer(todo, spec);
-        store.putOutputs(fp, todo.map((t, i) => ({ inputHash: inputHash(t), output: outputs[i]! })), spec);
+        store.putOutputs(
+          fp,
+          todo.map((t, i) => ({ inputHash: inputHash(t), output: outputs[i]! })),
+          spec,
+        );
       }
       return store.getOutputs(fp, hashes, spec);
     };
@@ -70,19 +79,30 @@ try {
     t0 = performance.now();
     const second = await label();
     hits.push(performance.now() - t0);
-    if (second.size !== texts.length || first.size !== new Set(hashes).size) throw new Error('cache returned the wrong number of outputs');
+    if (second.size !== texts.length || first.size !== new Set(hashes).size)
+      throw new Error('cache returned the wrong number of outputs');
     reference ??= first;
     store.close();
   }
   const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   const f = median(firsts);
   const h = median(hits);
-  console.log(`cache hit: SST-2 dev, ${texts.length} texts, teacher ${path.basename(values.model!)} (${teacher.info.device}), spec logits + T=${TEMPS.join(',')} + last hidden cls, median of ${values.repeat}`);
-  console.log(`  first pass (missing -> infer -> put -> get)   ${f.toFixed(1)} ms   ${Math.round(texts.length / (f / 1000))} texts/s`);
-  console.log(`  cache hit  (missing -> get)                   ${h.toFixed(1)} ms   ${Math.round(texts.length / (h / 1000))} texts/s   speed-up ${(f / h).toFixed(1)}x`);
+  console.log(
+    `cache hit: SST-2 dev, ${texts.length} texts, teacher ${path.basename(values.model!)} (${teacher.info.device}), spec logits + T=${TEMPS.join(',')} + last hidden cls, median of ${values.repeat}`,
+  );
+  console.log(
+    `  first pass (missing -> infer -> put -> get)   ${f.toFixed(1)} ms   ${Math.round(texts.length / (f / 1000))} texts/s`,
+  );
+  console.log(
+    `  cache hit  (missing -> get)                   ${h.toFixed(1)} ms   ${Math.round(texts.length / (h / 1000))} texts/s   speed-up ${(f / h).toFixed(1)}x`,
+  );
 
-  console.log(`fidelity: ${reference!.size} distinct SST-2 dev inputs, ${teacher.info.labels.length} classes, pooled hidden of ${reference!.values().next().value!.hidden![0]!.value.data.length} dims`);
-  console.log('  encoding  logits B/ex  +hidden B/ex  max|dlogit|  max|dhidden|  KL T=1 mean / max        KL T=2 mean / max        KL T=4 mean / max');
+  console.log(
+    `fidelity: ${reference!.size} distinct SST-2 dev inputs, ${teacher.info.labels.length} classes, pooled hidden of ${reference!.values().next().value!.hidden![0]!.value.data.length} dims`,
+  );
+  console.log(
+    '  encoding  logits B/ex  +hidden B/ex  max|dlogit|  max|dhidden|  KL T=1 mean / max        KL T=2 mean / max        KL T=4 mean / max',
+  );
   for (const enc of ['fp32', 'fp16', 'int8'] as Encoding[]) {
     let bytes = 0;
     let hiddenBytes = 0;

@@ -49,17 +49,32 @@ const cpuSec = (c0: NodeJS.CpuUsage): number => {
   return (c.user + c.system) / 1e6;
 };
 
-const SPEC: OutputSpec = { logits: true, temperatures: [1, 2], hidden: { layers: [12], pooling: 'cls' }, encoding: 'fp16' };
+const SPEC: OutputSpec = {
+  logits: true,
+  temperatures: [1, 2],
+  hidden: { layers: [12], pooling: 'cls' },
+  encoding: 'fp16',
+};
 const FP = 'sha256:bench-teacher';
 
 function makeBatch(rng: SeededRng, start: number, n: number): { examples: Example[]; outputs: TeacherOutput[] } {
   const examples: Example[] = [];
   const outputs: TeacherOutput[] = [];
   for (let i = start; i < start + n; i++) {
-    examples.push({ id: `ex-${i}`, text: `synthetic review number ${i} with a few more words in it`, label: i % 2, origin: { kind: 'original' } });
+    examples.push({
+      id: `ex-${i}`,
+      text: `synthetic review number ${i} with a few more words in it`,
+      label: i % 2,
+      origin: { kind: 'original' },
+    });
     const hidden = new Float32Array(768);
     for (let j = 0; j < 768; j++) hidden[j] = rng.next() * 4 - 2;
-    outputs.push({ logits: Float32Array.of(rng.next() * 8 - 4, rng.next() * 8 - 4), hidden: [{ layer: 12, pooling: 'cls', value: { data: hidden, shape: [768] } }], tokens: 12, truncated: false });
+    outputs.push({
+      logits: Float32Array.of(rng.next() * 8 - 4, rng.next() * 8 - 4),
+      hidden: [{ layer: 12, pooling: 'cls', value: { data: hidden, shape: [768] } }],
+      tokens: 12,
+      truncated: false,
+    });
   }
   return { examples, outputs };
 }
@@ -67,17 +82,33 @@ function makeBatch(rng: SeededRng, start: number, n: number): { examples: Exampl
 function insertPhase(dir: string, rows: number, batch: number): string {
   const dbPath = path.join(dir, 'bench.db');
   const store = openStore(dbPath);
-  store.registerTeacher({ name: 'bench', fingerprint: FP, task: 'text-classification', labels: ['NEG', 'POS'], device: 'cpu', dtype: 'fp32', maxLength: 128, hiddenLayers: 13, attentionLayers: 12 });
+  store.registerTeacher({
+    name: 'bench',
+    fingerprint: FP,
+    task: 'text-classification',
+    labels: ['NEG', 'POS'],
+    device: 'cpu',
+    dtype: 'fp32',
+    maxLength: 128,
+    hiddenLayers: 13,
+    attentionLayers: 12,
+  });
   store.createDataset({ id: 'bench' });
   store.linkTeacher('bench', FP, SPEC);
   const rng = new SeededRng('bench');
   // generate outside the timed loop: the bench measures the store, not the RNG
-  const batches = Array.from({ length: Math.ceil(rows / batch) }, (_, b) => makeBatch(rng, b * batch, Math.min(batch, rows - b * batch)));
+  const batches = Array.from({ length: Math.ceil(rows / batch) }, (_, b) =>
+    makeBatch(rng, b * batch, Math.min(batch, rows - b * batch)),
+  );
   let t0 = performance.now();
   let c0 = process.cpuUsage();
   for (const { examples, outputs } of batches) {
     store.addExamples('bench', examples);
-    store.putOutputs(FP, examples.map((e, i) => ({ inputHash: inputHash(e), output: outputs[i]! })), SPEC);
+    store.putOutputs(
+      FP,
+      examples.map((e, i) => ({ inputHash: inputHash(e), output: outputs[i]! })),
+      SPEC,
+    );
   }
   const storeSec = (performance.now() - t0) / 1000;
   const storeCpu = cpuSec(c0);
@@ -91,7 +122,11 @@ function insertPhase(dir: string, rows: number, batch: number): string {
   const ie = raw.prepare('INSERT INTO e VALUES (?, ?, ?)');
   const io = raw.prepare('INSERT INTO o VALUES (?, ?, ?)');
   const pre = batches.map(({ examples, outputs }) =>
-    examples.map((e, i) => ({ e, hash: Buffer.from(inputHash(e), 'hex'), parts: encodeTeacherOutput(outputs[i]!, 'fp16') })),
+    examples.map((e, i) => ({
+      e,
+      hash: Buffer.from(inputHash(e), 'hex'),
+      parts: encodeTeacherOutput(outputs[i]!, 'fp16'),
+    })),
   );
   t0 = performance.now();
   c0 = process.cpuUsage();
@@ -107,8 +142,12 @@ function insertPhase(dir: string, rows: number, batch: number): string {
   const rawCpu = cpuSec(c0);
   raw.close();
   console.log(`insert: ${rows} examples (2 logits + 768-d hidden, fp16), batches of ${batch}`);
-  console.log(`  store (hash + encode + 2 transactions per batch)   ${Math.round(rows / storeSec)} examples/s wall   ${Math.round(rows / storeCpu)} per CPU-second`);
-  console.log(`  baseline (pre-encoded rows into bare tables)        ${Math.round(rows / rawSec)} examples/s wall   ${Math.round(rows / rawCpu)} per CPU-second   store/baseline (CPU) ${(rawCpu / storeCpu).toFixed(2)}`);
+  console.log(
+    `  store (hash + encode + 2 transactions per batch)   ${Math.round(rows / storeSec)} examples/s wall   ${Math.round(rows / storeCpu)} per CPU-second`,
+  );
+  console.log(
+    `  baseline (pre-encoded rows into bare tables)        ${Math.round(rows / rawSec)} examples/s wall   ${Math.round(rows / rawCpu)} per CPU-second   store/baseline (CPU) ${(rawCpu / storeCpu).toFixed(2)}`,
+  );
   return dbPath;
 }
 
@@ -140,7 +179,16 @@ function exportPhase(db: string, out: string, format: string, limitRows: number)
   const sec = (performance.now() - t0) / 1000;
   const cpu = cpuSec(c0);
   store.close();
-  console.log(JSON.stringify({ format, rows, rowsPerSec: Math.round(rows / sec), rowsPerCpuSec: Math.round(rows / cpu), seconds: +sec.toFixed(2), peakRssMb: peakRssMb() }));
+  console.log(
+    JSON.stringify({
+      format,
+      rows,
+      rowsPerSec: Math.round(rows / sec),
+      rowsPerCpuSec: Math.round(rows / cpu),
+      seconds: +sec.toFixed(2),
+      peakRssMb: peakRssMb(),
+    }),
+  );
 }
 
 if (values.phase === 'insert') {
@@ -152,10 +200,32 @@ if (values.phase === 'insert') {
   const dir = mkdtempSync(path.join(tmpdir(), 'store-bench-'));
   try {
     const db = insertPhase(dir, rows, Number(values.batch));
-    type Run = { rows: number; rowsPerSec: number; rowsPerCpuSec: number; seconds: number; peakRssMb: number; spread?: string };
+    type Run = {
+      rows: number;
+      rowsPerSec: number;
+      rowsPerCpuSec: number;
+      seconds: number;
+      peakRssMb: number;
+      spread?: string;
+    };
     const once = (format: string, n: number, heapCapMb?: number): Run => {
       const cap = heapCapMb === undefined ? [] : [`--max-old-space-size=${heapCapMb}`];
-      const out = execFileSync(process.execPath, [...cap, '--import', 'tsx', import.meta.filename, '--phase', 'export', '--db', db, '--out', path.join(dir, `out-${format}-${n}`), '--format', format, '--rows', String(n)]);
+      const out = execFileSync(process.execPath, [
+        ...cap,
+        '--import',
+        'tsx',
+        import.meta.filename,
+        '--phase',
+        'export',
+        '--db',
+        db,
+        '--out',
+        path.join(dir, `out-${format}-${n}`),
+        '--format',
+        format,
+        '--rows',
+        String(n),
+      ]);
       return JSON.parse(out.toString().trim().split('\n').pop()!);
     };
     const small = Math.max(1, Math.floor(rows / 10));
@@ -170,15 +240,23 @@ if (values.phase === 'insert') {
       ['capped', 'parquet', rows, 64],
     ];
     const runs = new Map<string, Run[]>(plan.map(([key]) => [key, []]));
-    for (let r = 0; r < Math.max(1, Number(values.repeat)); r++) for (const [key, format, n, cap] of plan) runs.get(key)!.push(once(format, n, cap));
+    for (let r = 0; r < Math.max(1, Number(values.repeat)); r++)
+      for (const [key, format, n, cap] of plan) runs.get(key)!.push(once(format, n, cap));
     const median = (key: string): Run => {
       const all = [...runs.get(key)!].sort((a, b) => a.rowsPerSec - b.rowsPerSec);
-      return { ...all[Math.floor(all.length / 2)]!, spread: all.length > 1 ? ` (runs ${all.map((x) => x.rowsPerSec).join(', ')})` : '' };
+      return {
+        ...all[Math.floor(all.length / 2)]!,
+        spread: all.length > 1 ? ` (runs ${all.map((x) => x.rowsPerSec).join(', ')})` : '',
+      };
     };
     const [base, pq, pqSmall, js, st, capped] = plan.map(([key]) => median(key)) as [Run, Run, Run, Run, Run, Run];
     const line = (label: string, r: Run, extra = ''): void =>
-      console.log(`  ${label.padEnd(28)} ${String(r.rowsPerSec).padStart(7)} rows/s wall ${String(r.rowsPerCpuSec).padStart(7)} per CPU-second   peak RSS ${r.peakRssMb} MB${extra}${r.spread}`);
-    console.log(`export: ${rows} rows (id, text, label, origin, logits, probs_t1, probs_t2, hidden_12_cls float16[768]); median of ${values.repeat} runs`);
+      console.log(
+        `  ${label.padEnd(28)} ${String(r.rowsPerSec).padStart(7)} rows/s wall ${String(r.rowsPerCpuSec).padStart(7)} per CPU-second   peak RSS ${r.peakRssMb} MB${extra}${r.spread}`,
+      );
+    console.log(
+      `export: ${rows} rows (id, text, label, origin, logits, probs_t1, probs_t2, hidden_12_cls float16[768]); median of ${values.repeat} runs`,
+    );
     line('baseline: read + decode only', base);
     line(`parquet ${rows} rows`, pq, `   parquet/baseline (CPU) ${(pq.rowsPerCpuSec / base.rowsPerCpuSec).toFixed(2)}`);
     line(`parquet ${small} rows`, pqSmall, '   (flat memory: peak close to the line above)');

@@ -49,8 +49,20 @@ async function runMode(mode: string, dtype: string): Promise<Result> {
     .map((r) => ({ text: r.text }));
   const limits = { tokenBudget: Number(values.budget), maxBatchSize: 64 };
   const thread = mode === 'engine-main' ? 'main' : 'worker';
-  const teacher = await OnnxTeacher.load({ name: 'bench', dir: values.model!, dtype, device: values.device as Device, limits, thread });
-  const spec = { logits: true, temperatures: [], hidden: { layers: 'last' as const, pooling: 'cls' as const }, encoding: 'fp32' as const };
+  const teacher = await OnnxTeacher.load({
+    name: 'bench',
+    dir: values.model!,
+    dtype,
+    device: values.device as Device,
+    limits,
+    thread,
+  });
+  const spec = {
+    logits: true,
+    temperatures: [],
+    hidden: { layers: 'last' as const, pooling: 'cls' as const },
+    encoding: 'fp32' as const,
+  };
   const lastHidden = `hidden_states.${teacher.outputs.hiddenLayers.at(-1)}`;
   const encoded = teacher.encode(texts);
   const lengths = encoded.map((e) => e.ids.length);
@@ -69,7 +81,9 @@ async function runMode(mode: string, dtype: string): Promise<Result> {
       const seq = Math.max(...b.map((i) => lengths[i]!));
       const ids = new BigInt64Array(b.length * seq);
       const mask = new BigInt64Array(b.length * seq);
-      b.forEach((i, r) => encoded[i]!.ids.forEach((id, p) => ((ids[r * seq + p] = BigInt(id)), (mask[r * seq + p] = 1n))));
+      b.forEach((i, r) =>
+        encoded[i]!.ids.forEach((id, p) => ((ids[r * seq + p] = BigInt(id)), (mask[r * seq + p] = 1n))),
+      );
       const dims = [b.length, seq];
       return {
         input_ids: new ort.Tensor('int64', ids, dims),
@@ -89,7 +103,10 @@ async function runMode(mode: string, dtype: string): Promise<Result> {
   } else if (mode === 'pipeline') {
     // the same device as the engine, so the comparison is like for like
     const device = values.device === 'auto' ? 'cpu' : (values.device as 'cpu');
-    const classify = await pipeline('text-classification', path.resolve(values.model!), { dtype: dtype as 'fp32', device });
+    const classify = await pipeline('text-classification', path.resolve(values.model!), {
+      dtype: dtype as 'fp32',
+      device,
+    });
     await classify(texts[0]!.text);
     const t0 = performance.now();
     for (const t of texts) await classify(t.text);
@@ -99,19 +116,43 @@ async function runMode(mode: string, dtype: string): Promise<Result> {
     throw new Error(`unknown mode ${mode}`);
   }
   await teacher.dispose();
-  return { mode, dtype, tokensPerSec: realTokens / seconds, seconds, realTokens, paddingWaste: paddingWaste(lengths, batches), peakRssMb: peakRssMb() };
+  return {
+    mode,
+    dtype,
+    tokensPerSec: realTokens / seconds,
+    seconds,
+    realTokens,
+    paddingWaste: paddingWaste(lengths, batches),
+    peakRssMb: peakRssMb(),
+  };
 }
 
 if (values.mode) {
   console.log(JSON.stringify(await runMode(values.mode, values.dtype ?? 'fp32')));
 } else {
-  console.log(`model ${values.model}, device ${values.device}, SST-2 dev${values.limit ? ` (first ${values.limit})` : ''}, token budget ${values.budget}`);
+  console.log(
+    `model ${values.model}, device ${values.device}, SST-2 dev${values.limit ? ` (first ${values.limit})` : ''}, token budget ${values.budget}`,
+  );
   console.log('dtype  mode        tok/s    seconds  padding  peakRSS(MB)  vs raw');
   for (const dtype of values.dtypes!.split(',')) {
     const results: Result[] = [];
     const modes = values.modes!.split(',');
     for (const mode of modes) {
-      const args = ['--import', 'tsx', path.join(REPO_ROOT, 'bench/teacher.ts'), '--mode', mode, '--dtype', dtype, '--model', values.model!, '--device', values.device!, '--budget', values.budget!];
+      const args = [
+        '--import',
+        'tsx',
+        path.join(REPO_ROOT, 'bench/teacher.ts'),
+        '--mode',
+        mode,
+        '--dtype',
+        dtype,
+        '--model',
+        values.model!,
+        '--device',
+        values.device!,
+        '--budget',
+        values.budget!,
+      ];
       if (values.limit) args.push('--limit', values.limit);
       const out = execFileSync(process.execPath, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
       const r = JSON.parse(out.trim().split('\n').at(-1)!) as Result;

@@ -67,7 +67,9 @@ const configSchema = z
     augmentModels: z
       .object({
         fillMask: z.string().min(1).optional(),
-        translation: z.record(z.string().regex(/^[a-z]{2,3}-[a-z]{2,3}$/, 'a direction such as en-de'), z.string().min(1)).optional(),
+        translation: z
+          .record(z.string().regex(/^[a-z]{2,3}-[a-z]{2,3}$/, 'a direction such as en-de'), z.string().min(1))
+          .optional(),
         scorer: z.string().optional(),
       })
       .strict()
@@ -119,7 +121,15 @@ function defaults(): z.input<typeof configSchema> {
     logLevel: 'info',
     teachers: [{ name: 'demo', path: path.join(modelsDir, 'demo-sentiment'), dtype: 'fp32', device: 'cpu' }],
     batching: { enabled: true, maxWaitMs: 5, maxDelayMs: 50, tokenBudget: 8192, maxBatchTexts: 64 },
-    limits: { maxTextsPerRequest: 64, maxCharsPerText: 4000, queueBound: 1024, bodyLimit: '1mb', retryAfterSeconds: 1, maxRunningJobs: 2, maxQueuedJobs: 100 },
+    limits: {
+      maxTextsPerRequest: 64,
+      maxCharsPerText: 4000,
+      queueBound: 1024,
+      bodyLimit: '1mb',
+      retryAfterSeconds: 1,
+      maxRunningJobs: 2,
+      maxQueuedJobs: 100,
+    },
   };
 }
 
@@ -154,23 +164,32 @@ function readConfigFile(file: string): Record<string, unknown> {
   try {
     text = readFileSync(file, 'utf8');
   } catch (cause) {
-    throw new DistilleryError('CONFIG_INVALID', `cannot read config file ${file}`, { cause, hint: 'check the --config / DISTILLERY_CONFIG path' });
+    throw new DistilleryError('CONFIG_INVALID', `cannot read config file ${file}`, {
+      cause,
+      hint: 'check the --config / DISTILLERY_CONFIG path',
+    });
   }
   let parsed: unknown;
   try {
     parsed = file.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
   } catch (cause) {
-    throw new DistilleryError('CONFIG_INVALID', `config file ${file} is not valid ${file.endsWith('.json') ? 'JSON' : 'YAML'}`, { cause });
+    throw new DistilleryError(
+      'CONFIG_INVALID',
+      `config file ${file} is not valid ${file.endsWith('.json') ? 'JSON' : 'YAML'}`,
+      { cause },
+    );
   }
   if (parsed == null) return {};
-  if (!isPlainObject(parsed)) throw new DistilleryError('CONFIG_INVALID', `config file ${file} must hold a mapping at the top level`);
+  if (!isPlainObject(parsed))
+    throw new DistilleryError('CONFIG_INVALID', `config file ${file} must hold a mapping at the top level`);
   // Paths in a config file are relative to the file, not to wherever the server was started.
   const dir = path.dirname(path.resolve(file));
   const out: Record<string, unknown> = { ...parsed };
   for (const key of ['db', 'modelsDir', 'sharedDir'] as const) {
     if (typeof out[key] === 'string') out[key] = path.resolve(dir, out[key]);
   }
-  if (Array.isArray(out.corporaDirs)) out.corporaDirs = out.corporaDirs.map((d: unknown) => (typeof d === 'string' ? path.resolve(dir, d) : d));
+  if (Array.isArray(out.corporaDirs))
+    out.corporaDirs = out.corporaDirs.map((d: unknown) => (typeof d === 'string' ? path.resolve(dir, d) : d));
   if (Array.isArray(out.teachers)) {
     out.teachers = out.teachers.map((t: unknown) =>
       isPlainObject(t) && typeof t.path === 'string' ? { ...t, path: path.resolve(dir, t.path) } : t,
@@ -196,7 +215,9 @@ function envBool(env: Env, name: string): boolean | undefined {
 }
 
 function fromEnv(env: Env): Record<string, unknown> {
-  const keys = env.DISTILLERY_API_KEYS?.split(',').map((k) => k.trim()).filter(Boolean);
+  const keys = env.DISTILLERY_API_KEYS?.split(',')
+    .map((k) => k.trim())
+    .filter(Boolean);
   return {
     host: env.DISTILLERY_HOST || undefined,
     port: envNumber(env, 'DISTILLERY_PORT'),
@@ -248,15 +269,25 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: Env = process.e
     names.add(t.name);
   }
   if (cfg.defaultTeacher !== undefined && !names.has(cfg.defaultTeacher)) {
-    throw new DistilleryError('CONFIG_INVALID', `defaultTeacher "${cfg.defaultTeacher}" is not among the configured teachers (${[...names].join(', ')})`);
+    throw new DistilleryError(
+      'CONFIG_INVALID',
+      `defaultTeacher "${cfg.defaultTeacher}" is not among the configured teachers (${[...names].join(', ')})`,
+    );
   }
   if (cfg.augmentModels.scorer !== undefined && !names.has(cfg.augmentModels.scorer)) {
-    throw new DistilleryError('CONFIG_INVALID', `augmentModels.scorer "${cfg.augmentModels.scorer}" is not among the configured teachers (${[...names].join(', ')})`);
+    throw new DistilleryError(
+      'CONFIG_INVALID',
+      `augmentModels.scorer "${cfg.augmentModels.scorer}" is not among the configured teachers (${[...names].join(', ')})`,
+    );
   }
   if (!isLoopbackHost(cfg.host) && cfg.apiKeys.length === 0 && !cfg.allowInsecureRemote) {
-    throw new DistilleryError('CONFIG_INVALID', `refusing to listen on non-loopback host ${cfg.host} without API keys`, {
-      hint: 'set DISTILLERY_API_KEYS (comma-separated bearer tokens), or set allowInsecureRemote: true in the config file (or DISTILLERY_ALLOW_INSECURE_REMOTE=1) if an open service is really intended',
-    });
+    throw new DistilleryError(
+      'CONFIG_INVALID',
+      `refusing to listen on non-loopback host ${cfg.host} without API keys`,
+      {
+        hint: 'set DISTILLERY_API_KEYS (comma-separated bearer tokens), or set allowInsecureRemote: true in the config file (or DISTILLERY_ALLOW_INSECURE_REMOTE=1) if an open service is really intended',
+      },
+    );
   }
   const corporaDirs = cfg.corporaDirs ?? [path.join(REPO_ROOT, 'data'), path.join(cfg.sharedDir, 'data', 'corpora')];
   return deepFreeze({ ...cfg, corporaDirs });

@@ -74,7 +74,10 @@ export async function startService(config: Config, opts: ServiceOptions = {}): P
     return checks;
   };
 
-  const augmentModels = new AugmentModels(config.augmentModels, { modelsDir: config.modelsDir, missing: serverConfigHint });
+  const augmentModels = new AugmentModels(config.augmentModels, {
+    modelsDir: config.modelsDir,
+    missing: serverConfigHint,
+  });
   const jobs = new JobManager({
     store,
     teachers: registry,
@@ -90,13 +93,24 @@ export async function startService(config: Config, opts: ServiceOptions = {}): P
   const modules: RouteModule[] = [
     jobsModule(jobs),
     datasetsModule(store),
-    augmentModule({ labeler, teacherNames: registry.names(), defaultTeacher: config.augmentModels.scorer ?? defaultTeacher, models: augmentModels, maxTexts: config.limits.maxTextsPerRequest, maxChars: config.limits.maxCharsPerText }),
+    augmentModule({
+      labeler,
+      teacherNames: registry.names(),
+      defaultTeacher: config.augmentModels.scorer ?? defaultTeacher,
+      models: augmentModels,
+      maxTexts: config.limits.maxTextsPerRequest,
+      maxChars: config.limits.maxCharsPerText,
+    }),
     createDashboard({ store, registry, corporaDirs: config.corporaDirs, augmentModels }).module,
   ];
   const app = createApp({ config, logger, metrics, labeler, teachers: registry, readiness, modules });
   let server;
   try {
-    server = await listen(app, { host: config.host, port: config.port, ...(opts.graceMs !== undefined ? { graceMs: opts.graceMs } : {}) });
+    server = await listen(app, {
+      host: config.host,
+      port: config.port,
+      ...(opts.graceMs !== undefined ? { graceMs: opts.graceMs } : {}),
+    });
   } catch (err) {
     await Promise.all([labeler.close(), jobs.close()]);
     await Promise.all([registry.close(), augmentModels.dispose()]);

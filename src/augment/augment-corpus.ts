@@ -49,7 +49,11 @@ export interface AugmentResult {
   stats: AugmentStats;
 }
 
-export async function augmentCorpus(examples: readonly Example[], recipe: Recipe, opts: AugmentOptions): Promise<AugmentResult> {
+export async function augmentCorpus(
+  examples: readonly Example[],
+  recipe: Recipe,
+  opts: AugmentOptions,
+): Promise<AugmentResult> {
   const out: Example[] = [];
   const stats = emptyStats();
   for await (const chunk of augmentStream(examples, recipe, opts, stats)) out.push(...chunk);
@@ -64,7 +68,8 @@ export async function* augmentStream(
   stats: AugmentStats = emptyStats(),
 ): AsyncGenerator<Example[]> {
   const chunkSize = opts.chunkSize ?? 256;
-  if (!(Number.isInteger(chunkSize) && chunkSize > 0)) throw new RangeError(`Expected \`chunkSize\` to be an integer > 0, got ${chunkSize}`);
+  if (!(Number.isInteger(chunkSize) && chunkSize > 0))
+    throw new RangeError(`Expected \`chunkSize\` to be an integer > 0, got ${chunkSize}`);
   checkContext(recipe, opts.context ?? {});
   const rng = new SeededRng(opts.seed).fork(`recipe:${recipe.name}`);
   const total = Array.isArray(examples) ? examples.length : NaN;
@@ -95,7 +100,9 @@ const NEED_HINTS: Record<OpNeed, string> = {
 function checkContext(recipe: Recipe, context: OpContext): void {
   for (const need of recipe.op.needs) {
     if (!context[need]) {
-      throw new DistilleryError('CONFIG_INVALID', `Recipe "${recipe.name}" needs a ${need}`, { hint: NEED_HINTS[need] });
+      throw new DistilleryError('CONFIG_INVALID', `Recipe "${recipe.name}" needs a ${need}`, {
+        hint: NEED_HINTS[need],
+      });
     }
   }
 }
@@ -104,7 +111,13 @@ export function emptyStats(): AugmentStats {
   return { examples: 0, attempts: 0, produced: 0, duplicates: 0, skipped: {}, byOp: {}, byChain: {} };
 }
 
-async function runChunk(chunk: readonly Example[], recipe: Recipe, rng: SeededRng, opts: AugmentOptions, stats: AugmentStats): Promise<Example[]> {
+async function runChunk(
+  chunk: readonly Example[],
+  recipe: Recipe,
+  rng: SeededRng,
+  opts: AugmentOptions,
+  stats: AugmentStats,
+): Promise<Example[]> {
   const items: OpItem[] = [];
   const owners: { example: Example; variant: number; original: TokenizedText }[] = [];
   const early = new Map<number, SkipReason>();
@@ -126,7 +139,8 @@ async function runChunk(chunk: readonly Example[], recipe: Recipe, rng: SeededRn
     }
   }
   const results = items.length > 0 ? await recipe.op.apply(items, rng, opts.context ?? {}) : [];
-  if (results.length !== items.length) throw new Error(`Op ${recipe.op.name} returned ${results.length} results for ${items.length} items`);
+  if (results.length !== items.length)
+    throw new Error(`Op ${recipe.op.name} returned ${results.length} results for ${items.length} items`);
 
   const out: Example[] = [];
   const seen = new Map<string, Set<string>>();
@@ -135,8 +149,10 @@ async function runChunk(chunk: readonly Example[], recipe: Recipe, rng: SeededRn
     const pre = early.get(i);
     let r: OpResult = pre ? { status: 'skipped', reason: pre, op: CONSTRAINTS } : results[next++]!;
     if (r.status === 'ok') {
-      if (r.value.edits === 0 || r.text === owner.original.text) r = { status: 'skipped', reason: 'no-change', op: recipe.op.name };
-      else if (changeShare(owner.original, r.value) > recipe.constraints.maxChangeShare) r = { status: 'skipped', reason: 'max-change-exceeded', op: CONSTRAINTS };
+      if (r.value.edits === 0 || r.text === owner.original.text)
+        r = { status: 'skipped', reason: 'no-change', op: recipe.op.name };
+      else if (changeShare(owner.original, r.value) > recipe.constraints.maxChangeShare)
+        r = { status: 'skipped', reason: 'max-change-exceeded', op: CONSTRAINTS };
     }
     if (r.status !== 'ok') {
       count(stats.skipped, r.reason);
@@ -166,7 +182,14 @@ async function runChunk(chunk: readonly Example[], recipe: Recipe, rng: SeededRn
 
 const LEAVES = new WeakMap<AugmentOp, Map<string, AugmentOp>>();
 
-function toExample(parent: Example, variant: number, r: Extract<OpResult, { status: 'ok' }>, ops: string[], recipe: Recipe, seed: string): Example {
+function toExample(
+  parent: Example,
+  variant: number,
+  r: Extract<OpResult, { status: 'ok' }>,
+  ops: string[],
+  recipe: Recipe,
+  seed: string,
+): Example {
   // only the params of the ops that edited this example, not the whole recipe tree
   let leaves = LEAVES.get(recipe.op);
   if (!leaves) LEAVES.set(recipe.op, (leaves = leafOps(recipe.op)));

@@ -9,7 +9,13 @@ import type { AugmentOp, OpContext, OpItem, OpNeed, OpResult } from './op.ts';
 export const appliedOps = (op: AugmentOp, r: Extract<OpResult, { status: 'ok' }>): string[] => r.applied ?? [op.name];
 
 function pass(item: OpItem): OpResult {
-  const r: OpResult = { status: 'ok', text: item.text.text, changed: item.text.modified, value: item.text, applied: [] };
+  const r: OpResult = {
+    status: 'ok',
+    text: item.text.text,
+    changed: item.text.modified,
+    value: item.text,
+    applied: [],
+  };
   if (item.textPair !== undefined) r.textPair = item.textPair;
   return r;
 }
@@ -49,7 +55,12 @@ export class Sequence implements AugmentOp {
         const i = live[k]!;
         const before = results[i] as Extract<OpResult, { status: 'ok' }>;
         if (r.status !== 'ok') results[i] = { ...r, op: r.op ?? step.name };
-        else results[i] = { ...r, applied: [...(before.applied ?? []), ...appliedOps(step, r)], info: mergeInfo(before.info, step.name, r.info) };
+        else
+          results[i] = {
+            ...r,
+            applied: [...(before.applied ?? []), ...appliedOps(step, r)],
+            info: mergeInfo(before.info, step.name, r.info),
+          };
       });
     }
     return results;
@@ -63,7 +74,10 @@ export class Sometimes implements AugmentOp {
   readonly preservesLabel: boolean;
   readonly params: Readonly<Record<string, unknown>>;
 
-  constructor(readonly p: number, readonly op: AugmentOp) {
+  constructor(
+    readonly p: number,
+    readonly op: AugmentOp,
+  ) {
     if (!(p >= 0 && p <= 1)) throw new RangeError(`Expected \`sometimes\` probability in [0, 1], got ${p}`);
     this.needs = op.needs;
     this.preservesLabel = op.preservesLabel;
@@ -91,11 +105,16 @@ export class OneOf implements AugmentOp {
   readonly params: Readonly<Record<string, unknown>>;
   readonly #cumulative: number[];
 
-  constructor(readonly ops: readonly AugmentOp[], weights?: readonly number[]) {
+  constructor(
+    readonly ops: readonly AugmentOp[],
+    weights?: readonly number[],
+  ) {
     if (ops.length === 0) throw new RangeError('Expected `oneOf` to have at least one op');
     const w = weights ?? ops.map(() => 1);
     if (w.length !== ops.length || w.some((x) => !(x >= 0)) || w.every((x) => x === 0)) {
-      throw new RangeError(`Expected \`weights\` to be ${ops.length} non-negative numbers, not all zero, got ${JSON.stringify(weights)}`);
+      throw new RangeError(
+        `Expected \`weights\` to be ${ops.length} non-negative numbers, not all zero, got ${JSON.stringify(weights)}`,
+      );
     }
     const total = w.reduce((a, b) => a + b, 0);
     let acc = 0;
@@ -118,7 +137,11 @@ export class OneOf implements AugmentOp {
       const idx = groups[k]!;
       if (idx.length === 0) continue;
       const op = this.ops[k]!;
-      const out = await op.apply(idx.map((i) => items[i]!), rng.fork(k), ctx);
+      const out = await op.apply(
+        idx.map((i) => items[i]!),
+        rng.fork(k),
+        ctx,
+      );
       out.forEach((r, j) => {
         results[idx[j]!] = r.status === 'ok' ? { ...r, applied: appliedOps(op, r) } : { ...r, op: r.op ?? op.name };
       });
@@ -127,7 +150,11 @@ export class OneOf implements AugmentOp {
   }
 }
 
-function mergeInfo(before: Record<string, unknown> | undefined, step: string, info: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
+function mergeInfo(
+  before: Record<string, unknown> | undefined,
+  step: string,
+  info: Record<string, unknown> | undefined,
+): Record<string, unknown> | undefined {
   if (!info) return before;
   return { ...before, [step]: info };
 }

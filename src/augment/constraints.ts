@@ -11,7 +11,11 @@ export interface Constraints {
   maxChangeShare: number;
 }
 
-export const DEFAULT_CONSTRAINTS: Readonly<Constraints> = Object.freeze({ minWords: 1, maxWords: 0, maxChangeShare: 1 });
+export const DEFAULT_CONSTRAINTS: Readonly<Constraints> = Object.freeze({
+  minWords: 1,
+  maxWords: 0,
+  maxChangeShare: 1,
+});
 
 export function checkInput(text: TokenizedText, c: Constraints): SkipReason | undefined {
   if (text.text.trim() === '') return 'empty';

@@ -4,4 +4,6 @@ import type { TextInput } from '../core/types.ts';
 export const normalizeText = (s: string): string => s.normalize('NFC').trim().replace(/\s+/g, ' ').toLowerCase();
 
 export const dedupKey = (input: TextInput): string =>
-  input.textPair === undefined ? normalizeText(input.text) : `${normalizeText(input.text)}\u0000${normalizeText(input.textPair)}`;
+  input.textPair === undefined
+    ? normalizeText(input.text)
+    : `${normalizeText(input.text)}\u0000${normalizeText(input.textPair)}`;

@@ -5,7 +5,14 @@ export { compileRecipe, compileFlow, RecipeSpecSchema, FlowNodeSchema, Constrain
 export type { RecipeSpec, FlowNode } from './recipe-schema.ts';
 export type { Recipe } from './recipe.ts';
 export type { AugmentOp, OpContext, OpItem, OpResult, SkipReason, OpNeed } from './op.ts';
-export type { Scorer, FillMasker, FillCandidate, Translator, TranslateRequest, SamplingOptions } from './model-interfaces.ts';
+export type {
+  Scorer,
+  FillMasker,
+  FillCandidate,
+  Translator,
+  TranslateRequest,
+  SamplingOptions,
+} from './model-interfaces.ts';
 export { decideTeacherFilter } from './teacher-filter.ts';
 export type { TeacherFilter, FilterDecision, FilterAction } from './teacher-filter.ts';
 export { normalizeText, dedupKey } from './dedup.ts';

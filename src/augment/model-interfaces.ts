@@ -38,5 +38,9 @@ export interface SamplingOptions {
 
 /** One translation direction per call; `pair` names a model pair such as 'en-de' or a model folder. */
 export interface Translator {
-  translate(requests: TranslateRequest[], direction: { from: string; to: string }, sampling: SamplingOptions): Promise<string[]>;
+  translate(
+    requests: TranslateRequest[],
+    direction: { from: string; to: string },
+    sampling: SamplingOptions,
+  ): Promise<string[]>;
 }

@@ -47,7 +47,12 @@ export const RecipeSpecSchema = z.union([
     constraints: ConstraintsSchema.optional(),
   }),
   z.strictObject({
-    name: z.string().min(1).max(64).regex(/^[\w.-]+$/).default('custom'),
+    name: z
+      .string()
+      .min(1)
+      .max(64)
+      .regex(/^[\w.-]+$/)
+      .default('custom'),
     flow: FlowNodeSchema,
     variants: z.number().int().positive().max(1000).default(1),
     constraints: ConstraintsSchema.optional(),
@@ -75,13 +80,23 @@ export function compileRecipe(spec: unknown): Recipe {
     try {
       recipe = BUILTIN_RECIPES[s.builtin as BuiltinName](opts);
     } catch (err) {
-      throw new DistilleryError('CONFIG_INVALID', `Recipe "${s.builtin}": ${err instanceof Error ? err.message : String(err)}`, {
-        hint: 'fix the params of the builtin recipe',
-        cause: err,
-      });
+      throw new DistilleryError(
+        'CONFIG_INVALID',
+        `Recipe "${s.builtin}": ${err instanceof Error ? err.message : String(err)}`,
+        {
+          hint: 'fix the params of the builtin recipe',
+          cause: err,
+        },
+      );
     }
   } else {
-    recipe = { name: s.name, op: compileFlow(s.flow), variants: s.variants, constraints: { ...DEFAULT_CONSTRAINTS }, params: {} };
+    recipe = {
+      name: s.name,
+      op: compileFlow(s.flow),
+      variants: s.variants,
+      constraints: { ...DEFAULT_CONSTRAINTS },
+      params: {},
+    };
   }
   if (s.constraints) {
     const c = { ...recipe.constraints };
@@ -98,6 +113,8 @@ export function compileFlow(node: FlowNode): AugmentOp {
   try {
     return new OneOf(node.oneOf.map(compileFlow), node.weights);
   } catch (err) {
-    throw new DistilleryError('CONFIG_INVALID', err instanceof Error ? err.message : String(err), { hint: 'give one weight per oneOf branch' });
+    throw new DistilleryError('CONFIG_INVALID', err instanceof Error ? err.message : String(err), {
+      hint: 'give one weight per oneOf branch',
+    });
   }
 }

@@ -25,9 +25,15 @@ export interface FilterDecision {
 
 const SEVERITY: Record<FilterAction, number> = { keep: 0, flag: 1, drop: 2 };
 
-export function decideTeacherFilter(original: ArrayLike<number>, augmented: ArrayLike<number>, filter: TeacherFilter): FilterDecision {
+export function decideTeacherFilter(
+  original: ArrayLike<number>,
+  augmented: ArrayLike<number>,
+  filter: TeacherFilter,
+): FilterDecision {
   if (original.length !== augmented.length || original.length === 0) {
-    throw new RangeError(`Expected two probability rows of the same non-zero length, got ${original.length} and ${augmented.length}`);
+    throw new RangeError(
+      `Expected two probability rows of the same non-zero length, got ${original.length} and ${augmented.length}`,
+    );
   }
   const originalLabel = argmax(original);
   const augmentedLabel = argmax(augmented);

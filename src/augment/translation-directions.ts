@@ -12,7 +12,12 @@ const BACK_TRANSLATE = 'back-translate';
 export function translationDirections(op: Pick<AugmentOp, 'name' | 'params'>): string[] {
   const found = new Set<string>();
   const visit = (name: unknown, params: unknown) => {
-    if (name === BACK_TRANSLATE && isRecord(params) && typeof params.source === 'string' && Array.isArray(params.pivots)) {
+    if (
+      name === BACK_TRANSLATE &&
+      isRecord(params) &&
+      typeof params.source === 'string' &&
+      Array.isArray(params.pivots)
+    ) {
       const chain = [params.source, ...params.pivots.map(String), params.source];
       for (let i = 0; i + 1 < chain.length; i++) found.add(`${chain[i]}-${chain[i + 1]}`);
       return;

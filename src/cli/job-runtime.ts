@@ -28,7 +28,10 @@ export interface Runtime extends CliContext {
 }
 
 export async function openRuntime(opts: RuntimeOptions): Promise<Runtime> {
-  const ctx = await loadCliContext({ ...(opts.config ? { config: opts.config } : {}), ...(opts.db ? { db: opts.db } : {}) });
+  const ctx = await loadCliContext({
+    ...(opts.config ? { config: opts.config } : {}),
+    ...(opts.db ? { db: opts.db } : {}),
+  });
   mkdirSync(path.dirname(ctx.config.db), { recursive: true });
   const store = openStore(ctx.config.db);
   let closing: Promise<void> | undefined;
@@ -63,16 +66,24 @@ export async function runJobCommand(rt: Runtime, job: JobSpec, progress: Progres
   const lock = DatasetLock.acquire(rt.store, shardDatasetId(job.dataset, job.shard), {
     command: ['distillery', ...process.argv.slice(2)].join(' '),
     onLost: () => {
-      process.stderr.write('\ndistillery: another process took over the dataset lock (this one looked dead); stopping after the current chunk\n');
+      process.stderr.write(
+        '\ndistillery: another process took over the dataset lock (this one looked dead); stopping after the current chunk\n',
+      );
       handle?.cancel();
     },
   });
   if (lock.tookOver) {
     const t = lock.tookOver;
-    process.stderr.write(`distillery: took over the lock on dataset ${lock.dataset} left by pid ${t.pid} on ${t.host} (${t.command}), which is no longer running\n`);
+    process.stderr.write(
+      `distillery: took over the lock on dataset ${lock.dataset} left by pid ${t.pid} on ${t.host} (${t.command}), which is no longer running\n`,
+    );
   }
   try {
-    const opts = await resolveJob(job, { store: rt.store, teachers: rt.registry, augmenterFactory: makeAugmenterFactory({ modelsDir: rt.config.modelsDir }) });
+    const opts = await resolveJob(job, {
+      store: rt.store,
+      teachers: rt.registry,
+      augmenterFactory: makeAugmenterFactory({ modelsDir: rt.config.modelsDir }),
+    });
     handle = startJob(opts);
     return await followJob(handle, progress);
   } finally {
@@ -106,7 +117,9 @@ async function followJob(handle: JobHandle, progress: ProgressMode): Promise<Job
 /** One line for stdout describing how a job ended; sets a non-zero exit code when it was cancelled. */
 export function reportResult(r: JobResult): void {
   if (r.status === 'up-to-date') {
-    console.log(`dataset ${r.dataset} is up to date: ${r.examples} examples from ${r.records} records; nothing recomputed`);
+    console.log(
+      `dataset ${r.dataset} is up to date: ${r.examples} examples from ${r.records} records; nothing recomputed`,
+    );
     return;
   }
   const resumed = r.resumed > 0 ? `, resumed after ${r.resumed} records` : '';
@@ -120,7 +133,9 @@ export function reportResult(r: JobResult): void {
     r.flagged > 0 ? `${r.flagged} flagged` : '',
   ].filter(Boolean);
   if (r.status === 'cancelled') {
-    console.log(`dataset ${r.dataset}: stopped after chunk ${r.chunks}; ${parts.join('; ')}. Run the same command to continue.`);
+    console.log(
+      `dataset ${r.dataset}: stopped after chunk ${r.chunks}; ${parts.join('; ')}. Run the same command to continue.`,
+    );
     process.exitCode = 130;
     return;
   }

@@ -61,7 +61,10 @@ function decodeTable(): Float32Array {
  * rounds to nearest even. Subnormals, overflow and NaN take the exact scalar path above.
  */
 export function encodeFloat16(values: Float32Array): Uint16Array {
-  const bits = values.byteOffset % 4 === 0 ? new Uint32Array(values.buffer, values.byteOffset, values.length) : new Uint32Array(Float32Array.from(values).buffer);
+  const bits =
+    values.byteOffset % 4 === 0
+      ? new Uint32Array(values.buffer, values.byteOffset, values.length)
+      : new Uint32Array(Float32Array.from(values).buffer);
   const out = new Uint16Array(values.length);
   for (let i = 0; i < bits.length; i++) {
     const x = bits[i]!;

@@ -5,7 +5,10 @@
  */
 function hashString(s: string): number[] {
   // cyrb128: 4 x 32-bit state words from a string
-  let h1 = 1779033703, h2 = 3144134277, h3 = 1013904242, h4 = 2773480762;
+  let h1 = 1779033703,
+    h2 = 3144134277,
+    h3 = 1013904242,
+    h4 = 2773480762;
   for (let i = 0; i < s.length; i++) {
     const k = s.charCodeAt(i);
     h1 = h2 ^ Math.imul(h1 ^ k, 597399067);
@@ -72,7 +75,9 @@ export class SeededRng {
 
   /** k distinct indices from [0, n), in increasing order. */
   sampleIndices(n: number, k: number): number[] {
-    return this.shuffle(Array.from({ length: n }, (_, i) => i)).slice(0, Math.min(k, n)).sort((x, y) => x - y);
+    return this.shuffle(Array.from({ length: n }, (_, i) => i))
+      .slice(0, Math.min(k, n))
+      .sort((x, y) => x - y);
   }
 
   /** Independent stream derived from this generator's seed and a label (does not advance this one). */

@@ -43,7 +43,7 @@ export class FileSink {
   write(bytes: Uint8Array): void {
     if (this.#released) throw new DistilleryError('INTERNAL', `${this.path} is already closed`);
     this.offset += bytes.length;
-    for (let from = 0; from < bytes.length; ) {
+    for (let from = 0; from < bytes.length;) {
       const n = Math.min(CHUNK - this.#used, bytes.length - from);
       this.#chunk.set(bytes.subarray(from, from + n), this.#used);
       this.#used += n;
@@ -77,7 +77,7 @@ export class FileSink {
       if (!this.#thread) {
         const tail = this.#chunk.subarray(0, this.#used);
         try {
-          for (let done = 0; done < tail.length; ) done += writeSync(this.#fd, tail, done, tail.length - done);
+          for (let done = 0; done < tail.length;) done += writeSync(this.#fd, tail, done, tail.length - done);
         } catch (e) {
           throw this.#writeError((e as Error).message);
         }

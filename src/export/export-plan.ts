@@ -41,14 +41,23 @@ export function planExport(store: Store, datasetId: string, opts: PlanOptions = 
   let teacher = linked[0];
   if (opts.teacher !== undefined) {
     teacher = linked.find((t) => t.fingerprint === opts.teacher);
-    if (!teacher) throw new DistilleryError('NOT_FOUND', `dataset '${datasetId}' has no teacher ${opts.teacher}`, { hint: `linked: ${linked.map((t) => t.fingerprint).join(', ') || 'none'}` });
+    if (!teacher)
+      throw new DistilleryError('NOT_FOUND', `dataset '${datasetId}' has no teacher ${opts.teacher}`, {
+        hint: `linked: ${linked.map((t) => t.fingerprint).join(', ') || 'none'}`,
+      });
   } else if (linked.length > 1) {
-    throw new DistilleryError('INVALID_INPUT', `dataset '${datasetId}' has ${linked.length} teachers`, { hint: `choose one with --teacher: ${linked.map((t) => t.fingerprint).join(', ')}` });
+    throw new DistilleryError('INVALID_INPUT', `dataset '${datasetId}' has ${linked.length} teachers`, {
+      hint: `choose one with --teacher: ${linked.map((t) => t.fingerprint).join(', ')}`,
+    });
   }
-  if (!teacher) throw new DistilleryError('INVALID_INPUT', `dataset '${datasetId}' has not been labelled by any teacher`, { hint: 'label it first (distillery label / run)' });
+  if (!teacher)
+    throw new DistilleryError('INVALID_INPUT', `dataset '${datasetId}' has not been labelled by any teacher`, {
+      hint: 'label it first (distillery label / run)',
+    });
   const temperatures = opts.temperatures ?? teacher.spec.temperatures;
   for (const t of temperatures) {
-    if (!(Number.isFinite(t) && t > 0)) throw new DistilleryError('INVALID_INPUT', `temperature ${t} must be a positive number`);
+    if (!(Number.isFinite(t) && t > 0))
+      throw new DistilleryError('INVALID_INPUT', `temperature ${t} must be a positive number`);
   }
   const spec: OutputSpec = { ...teacher.spec, temperatures };
   const components = store.components(teacher.fingerprint, spec);
@@ -77,7 +86,12 @@ export function planExport(store: Store, datasetId: string, opts: PlanOptions = 
     (r) => r.example.id,
     (r) => r.example.text,
     (r) => r.example.textPair ?? null,
-    (r) => (r.example.label === null || r.example.label === undefined ? null : labelType === 'INT64' ? BigInt(r.example.label) : String(r.example.label)),
+    (r) =>
+      r.example.label === null || r.example.label === undefined
+        ? null
+        : labelType === 'INT64'
+          ? BigInt(r.example.label)
+          : String(r.example.label),
     (r) => r.example.origin.kind,
     (r) => (r.example.origin.kind === 'augmentation' ? r.example.origin.parentId : null),
     (r) => (r.example.origin.kind === 'augmentation' ? r.example.origin.ops : []),
@@ -92,7 +106,9 @@ export function planExport(store: Store, datasetId: string, opts: PlanOptions = 
     extract.push(f);
   };
   if (spec.logits) add({ name: 'logits', kind: 'list', element: 'FLOAT' }, (r) => r.output!.logits ?? null);
-  temperatures.forEach((t, i) => add({ name: probsColumn(t), kind: 'list', element: 'FLOAT' }, (r) => r.output!.probs?.[i] ?? null));
+  temperatures.forEach((t, i) =>
+    add({ name: probsColumn(t), kind: 'list', element: 'FLOAT' }, (r) => r.output!.probs?.[i] ?? null),
+  );
   if (components.some((c) => c.kind === 'topk')) {
     // flattened over top-k rows: one row for sequence heads, one per token for token heads
     const flat = (r: LabelledRow, f: 'ids' | 'logits'): Float32Array | Int32Array | null => {
@@ -105,21 +121,30 @@ export function planExport(store: Store, datasetId: string, opts: PlanOptions = 
     };
     add({ name: 'topk_ids', kind: 'list', element: 'INT64' }, (r) => flat(r, 'ids'));
     add({ name: 'topk_values', kind: 'list', element: 'FLOAT' }, (r) => flat(r, 'logits'));
-    add({ name: 'topk_lse', kind: 'list', element: 'FLOAT' }, (r) => (r.output!.topK ? Float32Array.from(r.output!.topK, (t) => t.logSumExp) : null));
+    add({ name: 'topk_lse', kind: 'list', element: 'FLOAT' }, (r) =>
+      r.output!.topK ? Float32Array.from(r.output!.topK, (t) => t.logSumExp) : null,
+    );
   }
   for (const c of components) {
     if (c.kind !== 'hidden' || c.pooling === 'none') continue; // per-token states go to safetensors
     const name = componentName(c);
-    add({ name: hiddenColumn(c.layer, c.pooling), kind: 'list', element: hiddenDtype === 'float16' ? 'FLOAT16' : 'FLOAT' }, (r) => {
-      // stored fp16 bits pass straight through (iterateLabelled's float16Hidden) when the reader asked for them
-      if (hiddenDtype === 'float16') {
-        const bits = r.float16Hidden?.get(name);
-        if (bits) return bits;
-      }
-      const h = r.output!.hidden?.find((x) => x.layer === c.layer && x.pooling === c.pooling);
-      if (!h) return null;
-      return hiddenDtype === 'float16' ? encodeFloat16(h.value.data) : h.value.data;
-    });
+    add(
+      {
+        name: hiddenColumn(c.layer, c.pooling),
+        kind: 'list',
+        element: hiddenDtype === 'float16' ? 'FLOAT16' : 'FLOAT',
+      },
+      (r) => {
+        // stored fp16 bits pass straight through (iterateLabelled's float16Hidden) when the reader asked for them
+        if (hiddenDtype === 'float16') {
+          const bits = r.float16Hidden?.get(name);
+          if (bits) return bits;
+        }
+        const h = r.output!.hidden?.find((x) => x.layer === c.layer && x.pooling === c.pooling);
+        if (!h) return null;
+        return hiddenDtype === 'float16' ? encodeFloat16(h.value.data) : h.value.data;
+      },
+    );
   }
   return {
     datasetId,

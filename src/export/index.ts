@@ -10,7 +10,15 @@ import { Readable } from 'node:stream';
 import { DistilleryError } from '../core/errors.ts';
 import { runSteps, runStepsYielding } from '../core/steps.ts';
 import type { Store } from '../store/index.ts';
-import { EXPORT_FORMATS, type ExportFormat, type ExportManifest, type ExportOptions, type ExportResult, type WriterResult, type WriterSteps } from './export-options.ts';
+import {
+  EXPORT_FORMATS,
+  type ExportFormat,
+  type ExportManifest,
+  type ExportOptions,
+  type ExportResult,
+  type WriterResult,
+  type WriterSteps,
+} from './export-options.ts';
 import { planExport, type ExportPlan } from './export-plan.ts';
 import { jsonlLines, writeJsonl } from './jsonl-export.ts';
 import { writeParquet } from './parquet-export.ts';
@@ -25,7 +33,9 @@ const WRITERS: Readonly<Record<ExportFormat, (store: Store, plan: ExportPlan, op
 
 function checkFormat(format: string): asserts format is ExportFormat {
   if (!EXPORT_FORMATS.includes(format as ExportFormat)) {
-    throw new DistilleryError('INVALID_INPUT', `unknown export format '${format}'`, { hint: `use one of: ${EXPORT_FORMATS.join(', ')}` });
+    throw new DistilleryError('INVALID_INPUT', `unknown export format '${format}'`, {
+      hint: `use one of: ${EXPORT_FORMATS.join(', ')}`,
+    });
   }
 }
 
@@ -44,7 +54,9 @@ function prepareExport(store: Store, datasetId: string, opts: ExportOptions): Pr
     ...(opts.teacher !== undefined && { teacher: opts.teacher }),
     ...(opts.temperatures !== undefined && { temperatures: opts.temperatures }),
     // JSON has no float16: JSONL always carries float32 values
-    ...(opts.format === 'jsonl' ? { hiddenDtype: 'float32' as const } : opts.hiddenDtype !== undefined && { hiddenDtype: opts.hiddenDtype }),
+    ...(opts.format === 'jsonl'
+      ? { hiddenDtype: 'float32' as const }
+      : opts.hiddenDtype !== undefined && { hiddenDtype: opts.hiddenDtype }),
   });
   const outDir = resolve(opts.outDir);
   mkdirSync(outDir, { recursive: true });
@@ -55,7 +67,12 @@ function prepareExport(store: Store, datasetId: string, opts: ExportOptions): Pr
   return { plan, outDir, prefix, steps: WRITERS[opts.format](store, plan, { ...opts, outDir }) };
 }
 
-function writeManifest(datasetId: string, opts: ExportOptions, prepared: PreparedExport, result: WriterResult): ExportResult {
+function writeManifest(
+  datasetId: string,
+  opts: ExportOptions,
+  prepared: PreparedExport,
+  result: WriterResult,
+): ExportResult {
   const { plan, outDir, prefix } = prepared;
   const manifest: ExportManifest = {
     format: opts.format,
@@ -83,7 +100,11 @@ export function exportDataset(store: Store, datasetId: string, opts: ExportOptio
  * The same export, letting the event loop run every few hundred rows: a server keeps answering
  * (health checks, other requests) while a large dataset is written.
  */
-export async function exportDatasetYielding(store: Store, datasetId: string, opts: ExportOptions): Promise<ExportResult> {
+export async function exportDatasetYielding(
+  store: Store,
+  datasetId: string,
+  opts: ExportOptions,
+): Promise<ExportResult> {
   const prepared = prepareExport(store, datasetId, opts);
   return writeManifest(datasetId, opts, prepared, await runStepsYielding(prepared.steps));
 }
@@ -106,12 +127,20 @@ const CONTENT_TYPES: Readonly<Record<ExportFormat, string>> = Object.freeze({
  * while it is read; Parquet and safetensors (whose footer / header need the whole file) are
  * written to a temp file first, then streamed from disk.
  */
-export async function exportStream(store: Store, datasetId: string, opts: { format: string; teacher?: string; temperatures?: number[] }): Promise<ExportStream> {
+export async function exportStream(
+  store: Store,
+  datasetId: string,
+  opts: { format: string; teacher?: string; temperatures?: number[] },
+): Promise<ExportStream> {
   checkFormat(opts.format);
   const format = opts.format;
   const filename = `${datasetId}.${format}`;
   if (format === 'jsonl') {
-    const plan = planExport(store, datasetId, { ...(opts.teacher !== undefined && { teacher: opts.teacher }), ...(opts.temperatures !== undefined && { temperatures: opts.temperatures }), hiddenDtype: 'float32' });
+    const plan = planExport(store, datasetId, {
+      ...(opts.teacher !== undefined && { teacher: opts.teacher }),
+      ...(opts.temperatures !== undefined && { temperatures: opts.temperatures }),
+      hiddenDtype: 'float32',
+    });
     const lines = jsonlLines(store, plan);
     const stream = Readable.from(
       (function* () {
@@ -134,7 +163,9 @@ export async function exportStream(store: Store, datasetId: string, opts: { form
     const file = manifest.files[0];
     if (!file) {
       // nothing labelled: an empty export is still a valid file for JSONL only
-      throw new DistilleryError('NOT_FOUND', `dataset '${datasetId}' has no labelled examples to export`, { hint: 'label it first' });
+      throw new DistilleryError('NOT_FOUND', `dataset '${datasetId}' has no labelled examples to export`, {
+        hint: 'label it first',
+      });
     }
     const stream = createReadStream(join(dir, file.path));
     const cleanup = (): void => rmSync(dir, { recursive: true, force: true });

@@ -12,7 +12,8 @@ export function* writeParquet(store: Store, plan: ExportPlan, opts: ExportOption
   const groupRows = Math.min(shardRows, checkPositiveInt('rowGroupRows', opts.rowGroupRows, 8192));
   const prefix = opts.prefix ?? plan.datasetId;
   const codec: Codec = { snappy: 'SNAPPY', gzip: 'GZIP', none: 'UNCOMPRESSED' }[opts.compression ?? 'snappy'] as Codec;
-  const floatList = (c: ParquetColumn): boolean => c.kind === 'list' && (c.element === 'FLOAT' || c.element === 'FLOAT16') && c.name.startsWith('hidden_');
+  const floatList = (c: ParquetColumn): boolean =>
+    c.kind === 'list' && (c.element === 'FLOAT' || c.element === 'FLOAT16') && c.name.startsWith('hidden_');
   const codecFor = (c: ParquetColumn): Codec => (floatList(c) && !opts.compressFloatLists ? 'UNCOMPRESSED' : codec);
   const kv = {
     'distillery.dataset': plan.datasetId,
@@ -33,7 +34,10 @@ export function* writeParquet(store: Store, plan: ExportPlan, opts: ExportOption
   };
 
   try {
-    for (const row of store.iterateLabelled(plan.datasetId, plan.fingerprint, plan.spec, { float16Hidden: plan.hiddenDtype === 'float16', prefetch: true })) {
+    for (const row of store.iterateLabelled(plan.datasetId, plan.fingerprint, plan.spec, {
+      float16Hidden: plan.hiddenDtype === 'float16',
+      prefetch: true,
+    })) {
       if (!row.output) {
         if (++skipped % STEP_ROWS === 0) yield;
         continue;

@@ -47,7 +47,8 @@ export function* writeSafetensors(store: Store, plan: ExportPlan, opts: ExportOp
   const shardRows = checkPositiveInt('shardRows', opts.shardRows, 100_000);
   const prefix = opts.prefix ?? plan.datasetId;
   const floatDtype: SafetensorsDtype = plan.hiddenDtype === 'float16' ? 'F16' : 'F32';
-  const asFloat = (data: Float32Array): Float32Array | Uint16Array => (floatDtype === 'F16' ? encodeFloat16(data) : data);
+  const asFloat = (data: Float32Array): Float32Array | Uint16Array =>
+    floatDtype === 'F16' ? encodeFloat16(data) : data;
   const metadata = {
     dataset: plan.datasetId,
     teacher_fingerprint: plan.fingerprint,
@@ -78,7 +79,8 @@ export function* writeSafetensors(store: Store, plan: ExportPlan, opts: ExportOp
       const name = `hidden.${h.layer}.${h.pooling}`;
       if (h.pooling === 'none') {
         const [t, width] = h.value.shape as [number, number];
-        if (tokenRows !== undefined && tokenRows !== t) throw new DistilleryError('INTERNAL', `hidden layers disagree on token count (${tokenRows} vs ${t})`);
+        if (tokenRows !== undefined && tokenRows !== t)
+          throw new DistilleryError('INTERNAL', `hidden layers disagree on token count (${tokenRows} vs ${t})`);
         tokenRows = t;
         ensure(s, name, floatDtype, [width]);
         s.writer.append(name, asFloat(h.value.data), t);

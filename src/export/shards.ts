@@ -5,7 +5,8 @@ import { DistilleryError } from '../core/errors.ts';
 import { FileSink } from './byte-sink.ts';
 import type { ExportedFile } from './export-options.ts';
 
-export const shardName = (prefix: string, index: number, ext: string): string => `${prefix}-${String(index).padStart(5, '0')}.${ext}`;
+export const shardName = (prefix: string, index: number, ext: string): string =>
+  `${prefix}-${String(index).padStart(5, '0')}.${ext}`;
 
 export class ShardFile {
   readonly name: string;
@@ -34,6 +35,7 @@ export class ShardFile {
 
 export function checkPositiveInt(name: string, v: number | undefined, fallback: number): number {
   const n = v ?? fallback;
-  if (!Number.isInteger(n) || n <= 0) throw new DistilleryError('INVALID_INPUT', `${name} must be a positive integer, got ${v}`);
+  if (!Number.isInteger(n) || n <= 0)
+    throw new DistilleryError('INVALID_INPUT', `${name} must be a positive integer, got ${v}`);
   return n;
 }

@@ -37,8 +37,20 @@ export interface AppDeps {
 
 function coreDocs(s: Schemas): RouteDoc[] {
   return [
-    { method: 'post', path: '/v1/soft-labels', summary: 'Soft labels for texts or text pairs from a configured teacher (cache-aware, micro-batched)', body: s.softLabelsRequest, response: s.softLabelsResponse, errors: [400, 401, 404, 413, 422, 429, 503] },
-    { method: 'get', path: '/v1/teachers', summary: 'Configured teachers: state, fingerprint, device, available outputs', errors: [401] },
+    {
+      method: 'post',
+      path: '/v1/soft-labels',
+      summary: 'Soft labels for texts or text pairs from a configured teacher (cache-aware, micro-batched)',
+      body: s.softLabelsRequest,
+      response: s.softLabelsResponse,
+      errors: [400, 401, 404, 413, 422, 429, 503],
+    },
+    {
+      method: 'get',
+      path: '/v1/teachers',
+      summary: 'Configured teachers: state, fingerprint, device, available outputs',
+      errors: [401],
+    },
     { method: 'get', path: '/healthz', summary: 'Liveness', errors: [] },
     { method: 'get', path: '/readyz', summary: 'Readiness: database open and default teacher loaded', errors: [503] },
     { method: 'get', path: '/metrics', summary: 'Prometheus metrics', produces: 'text/plain', errors: [401] },
@@ -71,7 +83,9 @@ export function createApp(deps: AppDeps): Express {
   for (const m of modules) app.use(m.router(schemas));
   app.use(openApiRoute(schemas, docs, deps.version ?? '0.1.0'));
 
-  app.use((req, _res, next) => next(new HttpProblem(404, `no route for ${req.method} ${req.path}`, { hint: 'see GET /openapi.json' })));
+  app.use((req, _res, next) =>
+    next(new HttpProblem(404, `no route for ${req.method} ${req.path}`, { hint: 'see GET /openapi.json' })),
+  );
   app.use(problemMiddleware(config.limits.retryAfterSeconds));
   return app;
 }

@@ -17,11 +17,22 @@ export function bearerAuth(keys: readonly string[]): RequestHandler {
     const header = req.get('authorization') ?? '';
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     const challenge = { 'WWW-Authenticate': 'Bearer realm="distillery"' };
-    if (!match) return next(new HttpProblem(401, 'missing bearer token', { hint: 'send "Authorization: Bearer <api key>"' }, challenge));
+    if (!match)
+      return next(
+        new HttpProblem(401, 'missing bearer token', { hint: 'send "Authorization: Bearer <api key>"' }, challenge),
+      );
     const given = digest(match[1]!);
     let ok = false;
     for (const d of digests) ok = timingSafeEqual(d, given) || ok;
-    if (!ok) return next(new HttpProblem(401, 'unknown API key', {}, { 'WWW-Authenticate': 'Bearer realm="distillery", error="invalid_token"' }));
+    if (!ok)
+      return next(
+        new HttpProblem(
+          401,
+          'unknown API key',
+          {},
+          { 'WWW-Authenticate': 'Bearer realm="distillery", error="invalid_token"' },
+        ),
+      );
     next();
   };
 }

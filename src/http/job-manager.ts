@@ -107,16 +107,23 @@ export class JobManager {
     if (this.#closing) throw new DistilleryError('CANCELLED', 'the server is shutting down');
     const job = this.#validate(request);
     for (const [i, t] of job.teachers.entries()) {
-      if (!this.#opts.teachers.has(t.name)) throw new HttpProblem(404, `field /teachers/${i}/name: no teacher named "${t.name}"`, { errors: [{ pointer: `/teachers/${i}/name`, detail: 'not configured' }] });
+      if (!this.#opts.teachers.has(t.name))
+        throw new HttpProblem(404, `field /teachers/${i}/name: no teacher named "${t.name}"`, {
+          errors: [{ pointer: `/teachers/${i}/name`, detail: 'not configured' }],
+        });
     }
     const target = writtenDataset(job);
     // queued and started jobs keep their spec until they end (a cancelled one finishes its chunk first)
     const clash = [...this.#specs.entries()].find(([, s]) => writtenDataset(s) === target);
     if (clash) {
       const state = this.#entries.get(clash[0])!.state;
-      throw new HttpProblem(409, `a job is already ${state === 'queued' ? 'queued to write' : 'writing'} dataset "${target}"`, {
-        hint: `wait for job ${clash[0]} (GET /v1/jobs/${clash[0]}) or cancel it (DELETE)`,
-      });
+      throw new HttpProblem(
+        409,
+        `a job is already ${state === 'queued' ? 'queued to write' : 'writing'} dataset "${target}"`,
+        {
+          hint: `wait for job ${clash[0]} (GET /v1/jobs/${clash[0]}) or cancel it (DELETE)`,
+        },
+      );
     }
     // a `distillery run` (or another server) on the same database writing it now
     const held = this.#opts.store.locks.get(target);
@@ -134,9 +141,13 @@ export class JobManager {
       }
     } else {
       if (this.#queue.length >= this.#opts.maxQueued) {
-        throw new DistilleryError('OVERLOADED', `${this.#active.size} jobs are running and ${this.#queue.length} wait (limits ${this.#opts.maxRunning} and ${this.#opts.maxQueued})`, {
-          hint: 'retry when one finishes',
-        });
+        throw new DistilleryError(
+          'OVERLOADED',
+          `${this.#active.size} jobs are running and ${this.#queue.length} wait (limits ${this.#opts.maxRunning} and ${this.#opts.maxQueued})`,
+          {
+            hint: 'retry when one finishes',
+          },
+        );
       }
       this.#entries.set(entry.id, entry);
       this.#specs.set(entry.id, job);
@@ -149,14 +160,26 @@ export class JobManager {
   get(id: string): JobView | undefined {
     const e = this.#entries.get(id);
     if (!e) return undefined;
-    const times = { submitted: e.submitted, ...(e.started ? { started: e.started } : {}), ...(e.finished ? { finished: e.finished } : {}) };
+    const times = {
+      submitted: e.submitted,
+      ...(e.started ? { started: e.started } : {}),
+      ...(e.finished ? { finished: e.finished } : {}),
+    };
     const h = this.#handles.get(id);
     if (h) {
       const st = h.status();
-      if (e.state === 'cancelled' && st.state === 'failed') return { ...st, state: 'cancelled', error: undefined, id, ...times };
+      if (e.state === 'cancelled' && st.state === 'failed')
+        return { ...st, state: 'cancelled', error: undefined, id, ...times };
       return { ...st, id, ...times };
     }
-    const base = { id, ...times, dataset: datasetOf(e.request), progress: undefined, result: undefined, error: e.error };
+    const base = {
+      id,
+      ...times,
+      dataset: datasetOf(e.request),
+      progress: undefined,
+      result: undefined,
+      error: e.error,
+    };
     if (e.state === 'queued') {
       const at = this.#queue.indexOf(id);
       return { ...base, state: 'queued', ...(at >= 0 ? { queuePosition: at + 1 } : {}) };
@@ -207,14 +230,19 @@ export class JobManager {
     const job = validateJobRequest(request, { corporaDirs: this.#opts.corporaDirs, modelsDir: this.#opts.modelsDir });
     if (job.recipe !== null) {
       // a recipe whose models are named nowhere is refused now, not after waiting in the queue
-      const models = job.augmentModels ? new AugmentModels(job.augmentModels, { modelsDir: this.#opts.modelsDir }) : this.#opts.augmentModels;
+      const models = job.augmentModels
+        ? new AugmentModels(job.augmentModels, { modelsDir: this.#opts.modelsDir })
+        : this.#opts.augmentModels;
       try {
         models?.check(compileRecipe(withCorpusSize(job.recipe, 1)));
       } catch (err) {
         const message = err instanceof Error ? err.message : String(err);
         const given = err instanceof DistilleryError ? err.hint : undefined;
         const hint = job.augmentModels || !given ? given : `name the model in the job's augmentModels, or ${given}`;
-        throw new HttpProblem(422, `field /recipe: ${message}`, { errors: [{ pointer: '/recipe', detail: message }], ...(hint ? { hint } : {}) });
+        throw new HttpProblem(422, `field /recipe: ${message}`, {
+          errors: [{ pointer: '/recipe', detail: message }],
+          ...(hint ? { hint } : {}),
+        });
       }
     }
     return job;
@@ -254,8 +282,15 @@ export class JobManager {
         });
         this.#locks.set(entry.id, lock);
         const shared = job.augmentModels ? undefined : this.#opts.augmentModels;
-        const augmenterFactory = makeAugmenterFactory({ modelsDir: this.#opts.modelsDir, ...(shared ? { models: shared } : {}) });
-        const opts = await resolveJob(job, { store: this.#opts.store, teachers: this.#opts.teachers, augmenterFactory });
+        const augmenterFactory = makeAugmenterFactory({
+          modelsDir: this.#opts.modelsDir,
+          ...(shared ? { models: shared } : {}),
+        });
+        const opts = await resolveJob(job, {
+          store: this.#opts.store,
+          teachers: this.#opts.teachers,
+          augmenterFactory,
+        });
         // cancelled while its teachers loaded, or the server is stopping (it stays 'running': resumed next start)
         if (entry.state !== 'running' || this.#closing) {
           this.#release(entry.id);
@@ -270,23 +305,25 @@ export class JobManager {
         this.#handles.set(entry.id, handle);
         entry.started = now();
         handle.done.then(
-          (r) => this.#ended(entry, () => {
-            // cancelled by shutdown: keep 'running' so the next start resumes it
-            if (r.status === 'cancelled' && (this.#closing || entry.state === 'running')) return false;
-            this.#finish(entry, r.status);
-            return true;
-          }),
-          (err: unknown) => this.#ended(entry, () => {
-            // A cancel can surface as an abort error from the chunk in flight; the committed chunks stand.
-            if (this.#closing && entry.state === 'running') return false;
-            if (entry.state === 'cancelled') {
-              this.#finish(entry, 'cancelled');
+          (r) =>
+            this.#ended(entry, () => {
+              // cancelled by shutdown: keep 'running' so the next start resumes it
+              if (r.status === 'cancelled' && (this.#closing || entry.state === 'running')) return false;
+              this.#finish(entry, r.status);
               return true;
-            }
-            this.#opts.logger.warn({ job: entry.id, err }, 'job failed');
-            this.#finish(entry, 'failed', errorOf(err));
-            return true;
-          }),
+            }),
+          (err: unknown) =>
+            this.#ended(entry, () => {
+              // A cancel can surface as an abort error from the chunk in flight; the committed chunks stand.
+              if (this.#closing && entry.state === 'running') return false;
+              if (entry.state === 'cancelled') {
+                this.#finish(entry, 'cancelled');
+                return true;
+              }
+              this.#opts.logger.warn({ job: entry.id, err }, 'job failed');
+              this.#finish(entry, 'failed', errorOf(err));
+              return true;
+            }),
         );
       } catch (err) {
         this.#release(entry.id);
@@ -318,7 +355,11 @@ export class JobManager {
     this.#locks.delete(id);
   }
 
-  #finish(entry: JournalEntry, state: 'done' | 'up-to-date' | 'cancelled' | 'failed', error?: { code: string; message: string }): void {
+  #finish(
+    entry: JournalEntry,
+    state: 'done' | 'up-to-date' | 'cancelled' | 'failed',
+    error?: { code: string; message: string },
+  ): void {
     entry.state = state;
     entry.finished = now();
     if (error) entry.error = error;
@@ -334,7 +375,10 @@ export class JobManager {
 const LOCK_STALE_MS = 60_000;
 
 const lockedProblem = (err: DatasetLockedError) =>
-  new HttpProblem(409, err.message, { hint: err.hint ?? 'wait for it to finish', holder: { pid: err.holder.pid, host: err.holder.host, command: err.holder.command, since: err.holder.acquired } });
+  new HttpProblem(409, err.message, {
+    hint: err.hint ?? 'wait for it to finish',
+    holder: { pid: err.holder.pid, host: err.holder.host, command: err.holder.command, since: err.holder.acquired },
+  });
 
 /** The dataset id a job writes (a shard writes its own). */
 const writtenDataset = (job: JobSpec): string => shardDatasetId(job.dataset, job.shard);

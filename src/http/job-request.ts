@@ -41,7 +41,8 @@ function checkAugmentModels(job: JobSpec, modelsDir: string): void {
   if (!m) return;
   const named: [string, string][] = [];
   if (m.fillMask !== undefined) named.push(['/augmentModels/fillMask', m.fillMask]);
-  for (const [dir, folder] of Object.entries(m.translation ?? {})) named.push([`/augmentModels/translation/${dir}`, folder]);
+  for (const [dir, folder] of Object.entries(m.translation ?? {}))
+    named.push([`/augmentModels/translation/${dir}`, folder]);
   for (const [pointer, folder] of named) {
     if (!isModelFolder(modelsDir, folder)) {
       throw new HttpProblem(422, `field ${pointer}: "${folder}" is not a model folder in the models dir`, {
@@ -68,5 +69,7 @@ function corpusPath(p: string, corporaDirs: readonly string[]): string {
     if (!full.startsWith(path.resolve(dir) + path.sep)) continue;
     if (existsSync(full) && statSync(full).isFile()) return full;
   }
-  throw new HttpProblem(404, `field /corpus/path: no corpus "${p}" in the corpora folders`, { errors: [{ pointer: '/corpus/path', detail: 'not found' }] });
+  throw new HttpProblem(404, `field /corpus/path: no corpus "${p}" in the corpora folders`, {
+    errors: [{ pointer: '/corpus/path', detail: 'not found' }],
+  });
 }

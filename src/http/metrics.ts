@@ -18,7 +18,10 @@ interface Metric {
 
 export class Counter implements Metric {
   readonly #values = new Map<string, { labels: Labels; value: number }>();
-  constructor(readonly name: string, readonly help: string) {}
+  constructor(
+    readonly name: string,
+    readonly help: string,
+  ) {}
   inc(labels: Labels = {}, by = 1): void {
     const k = keyOf(labels);
     const cur = this.#values.get(k);
@@ -37,7 +40,11 @@ export class Counter implements Metric {
 
 /** A gauge read at scrape time from a callback, so it can never go stale. */
 export class Gauge implements Metric {
-  constructor(readonly name: string, readonly help: string, readonly collect: () => Array<[Labels, number]>) {}
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    readonly collect: () => Array<[Labels, number]>,
+  ) {}
   render(): string {
     const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} gauge`];
     for (const [labels, value] of this.collect()) lines.push(`${this.name}${labelText(labels)} ${num(value)}`);
@@ -47,7 +54,11 @@ export class Gauge implements Metric {
 
 export class Histogram implements Metric {
   readonly #series = new Map<string, { labels: Labels; counts: number[]; sum: number; count: number }>();
-  constructor(readonly name: string, readonly help: string, readonly buckets: number[]) {}
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    readonly buckets: number[],
+  ) {}
   observe(labels: Labels, value: number): void {
     const k = keyOf(labels);
     let s = this.#series.get(k);
@@ -64,7 +75,9 @@ export class Histogram implements Metric {
   render(): string {
     const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} histogram`];
     for (const s of this.#series.values()) {
-      this.buckets.forEach((b, i) => lines.push(`${this.name}_bucket${labelText({ ...s.labels, le: num(b) })} ${s.counts[i]}`));
+      this.buckets.forEach((b, i) =>
+        lines.push(`${this.name}_bucket${labelText({ ...s.labels, le: num(b) })} ${s.counts[i]}`),
+      );
       lines.push(`${this.name}_bucket${labelText({ ...s.labels, le: '+Inf' })} ${s.count}`);
       lines.push(`${this.name}_sum${labelText(s.labels)} ${num(s.sum)}`);
       lines.push(`${this.name}_count${labelText(s.labels)} ${s.count}`);
@@ -76,32 +89,50 @@ export class Histogram implements Metric {
 /** The service's series. Queue depth is read from the labeller at scrape time. */
 export class ServiceMetrics {
   readonly requests = new Counter('distillery_http_requests_total', 'HTTP requests by route, method and status.');
-  readonly latency = new Histogram('distillery_http_request_duration_seconds', 'HTTP request latency by route, method and status.', [
-    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
-  ]);
-  readonly batchSize = new Histogram('distillery_teacher_batch_texts', 'Texts per model call (after cross-request merging).', [1, 2, 4, 8, 16, 32, 64, 128, 256]);
+  readonly latency = new Histogram(
+    'distillery_http_request_duration_seconds',
+    'HTTP request latency by route, method and status.',
+    [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+  );
+  readonly batchSize = new Histogram(
+    'distillery_teacher_batch_texts',
+    'Texts per model call (after cross-request merging).',
+    [1, 2, 4, 8, 16, 32, 64, 128, 256],
+  );
   readonly teacherTokens = new Counter('distillery_teacher_tokens_total', 'Real tokens sent through each teacher.');
-  readonly teacherSeconds = new Counter('distillery_teacher_seconds_total', 'Seconds spent in model calls per teacher.');
+  readonly teacherSeconds = new Counter(
+    'distillery_teacher_seconds_total',
+    'Seconds spent in model calls per teacher.',
+  );
   readonly teacherCalls = new Counter('distillery_teacher_calls_total', 'Model calls per teacher and outcome.');
-  readonly cacheLookups = new Counter('distillery_cache_lookups_total', 'Output cache lookups per teacher and result (hit|miss).');
+  readonly cacheLookups = new Counter(
+    'distillery_cache_lookups_total',
+    'Output cache lookups per teacher and result (hit|miss).',
+  );
   readonly #metrics: Metric[];
   readonly #teachers = new Set<string>();
 
   constructor(queueDepths: () => Map<string, number>) {
-    const perTeacher = (f: (t: string) => number): Array<[Labels, number]> => [...this.#teachers].map((t) => [{ teacher: t }, f(t)]);
+    const perTeacher = (f: (t: string) => number): Array<[Labels, number]> =>
+      [...this.#teachers].map((t) => [{ teacher: t }, f(t)]);
     this.#metrics = [
       this.requests,
       this.latency,
-      new Gauge('distillery_queue_depth', 'Texts queued or in the model per teacher.', () => [...queueDepths()].map(([t, d]) => [{ teacher: t }, d])),
+      new Gauge('distillery_queue_depth', 'Texts queued or in the model per teacher.', () =>
+        [...queueDepths()].map(([t, d]) => [{ teacher: t }, d]),
+      ),
       this.batchSize,
       this.teacherCalls,
       this.teacherTokens,
       this.teacherSeconds,
-      new Gauge('distillery_teacher_tokens_per_second', 'Tokens per second of model time per teacher, since start.', () =>
-        perTeacher((t) => {
-          const s = this.teacherSeconds.get({ teacher: t });
-          return s > 0 ? this.teacherTokens.get({ teacher: t }) / s : 0;
-        }),
+      new Gauge(
+        'distillery_teacher_tokens_per_second',
+        'Tokens per second of model time per teacher, since start.',
+        () =>
+          perTeacher((t) => {
+            const s = this.teacherSeconds.get({ teacher: t });
+            return s > 0 ? this.teacherTokens.get({ teacher: t }) / s : 0;
+          }),
       ),
       this.cacheLookups,
       new Gauge('distillery_cache_hit_ratio', 'Share of looked-up texts answered from the cache, since start.', () =>

@@ -50,18 +50,27 @@ export function buildOpenApi(schemas: Schemas, routes: RouteDoc[], version: stri
       },
     };
     for (const status of r.errors) {
-      responses[String(status)] = { description: 'RFC 9457 problem', content: { 'application/problem+json': { schema: problemSchema } } };
+      responses[String(status)] = {
+        description: 'RFC 9457 problem',
+        content: { 'application/problem+json': { schema: problemSchema } },
+      };
     }
     (paths[r.path] ??= {})[r.method] = {
       summary: r.summary,
       parameters: [...parameters(r.params, 'path'), ...parameters(r.query, 'query')],
-      ...(r.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(r.body, 'input') } } } } : {}),
+      ...(r.body
+        ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(r.body, 'input') } } } }
+        : {}),
       responses,
     };
   }
   return {
     openapi: '3.1.0',
-    info: { title: 'distillery', version, description: 'Soft labels, augmentation and distillation datasets over HTTP.' },
+    info: {
+      title: 'distillery',
+      version,
+      description: 'Soft labels, augmentation and distillation datasets over HTTP.',
+    },
     components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
     security: [{ bearer: [] }, {}],
     paths,

@@ -68,7 +68,8 @@ type Issue = z.core.$ZodIssue;
 
 /** How far into the value an issue got; through unions, as far as its best branch got. */
 function reach(issue: Issue): number {
-  const inner = issue.code === 'invalid_union' ? Math.max(0, ...issue.errors.map((b) => Math.max(0, ...b.map(reach)))) : 0;
+  const inner =
+    issue.code === 'invalid_union' ? Math.max(0, ...issue.errors.map((b) => Math.max(0, ...b.map(reach)))) : 0;
   return issue.path.length + inner;
 }
 
@@ -87,7 +88,9 @@ function explain(issue: Issue, prefix: PropertyKey[] = []): Issue[] {
 }
 
 export function fromZod(error: z.ZodError): HttpProblem {
-  const errors = error.issues.flatMap((i) => explain(i)).map((i) => ({ pointer: pointerOf(i.path), detail: i.message }));
+  const errors = error.issues
+    .flatMap((i) => explain(i))
+    .map((i) => ({ pointer: pointerOf(i.path), detail: i.message }));
   const first = errors[0]!;
   const field = first.pointer === '/' ? 'the request body' : `field ${first.pointer}`;
   return new HttpProblem(422, `${field}: ${first.detail}`, { errors });
@@ -120,15 +123,35 @@ export function problemMiddleware(retryAfterSeconds: number): ErrorRequestHandle
       if (status === 429 || status === 503) headers['Retry-After'] = String(retryAfterSeconds);
       return sendProblem(
         res,
-        { type: 'about:blank', title: TITLES[status] ?? 'Error', status, detail: status === 500 ? 'internal error' : err.message, code: err.code, ...(err.hint ? { hint: err.hint } : {}), ...(err.details ?? {}) },
+        {
+          type: 'about:blank',
+          title: TITLES[status] ?? 'Error',
+          status,
+          detail: status === 500 ? 'internal error' : err.message,
+          code: err.code,
+          ...(err.hint ? { hint: err.hint } : {}),
+          ...(err.details ?? {}),
+        },
         headers,
       );
     }
     const bp = err as BodyParserError;
     if (bp && typeof bp.type === 'string' && typeof bp.status === 'number' && bp.status < 500) {
       // body-parser errors: malformed JSON, over the limit, wrong charset...
-      if (bp.type === 'entity.parse.failed') return sendProblem(res, new HttpProblem(400, `the request body is not valid JSON: ${bp.message}`, { errors: [{ pointer: '/', detail: 'malformed JSON' }] }).problem);
-      if (bp.type === 'entity.too.large') return sendProblem(res, new HttpProblem(413, `the request body is over the ${bp.limit} byte limit`, { hint: 'send fewer or shorter texts per request' }).problem);
+      if (bp.type === 'entity.parse.failed')
+        return sendProblem(
+          res,
+          new HttpProblem(400, `the request body is not valid JSON: ${bp.message}`, {
+            errors: [{ pointer: '/', detail: 'malformed JSON' }],
+          }).problem,
+        );
+      if (bp.type === 'entity.too.large')
+        return sendProblem(
+          res,
+          new HttpProblem(413, `the request body is over the ${bp.limit} byte limit`, {
+            hint: 'send fewer or shorter texts per request',
+          }).problem,
+        );
       return sendProblem(res, new HttpProblem(bp.status, bp.message ?? 'bad request').problem);
     }
     res.locals.log?.error({ err }, 'unhandled error');

@@ -24,28 +24,45 @@ export function buildSchemas(limits: SchemaLimits) {
     .min(1, 'must not be empty')
     .max(limits.maxCharsPerText, `at most ${limits.maxCharsPerText} characters per text`);
 
-  const textInput = z.union([
-    text,
-    z.object({ text, textPair: text.optional().describe('second segment of a text pair') }).strict(),
-  ], { error: 'expected a string or an object {"text": ..., "textPair": ...}' });
+  const textInput = z.union(
+    [text, z.object({ text, textPair: text.optional().describe('second segment of a text pair') }).strict()],
+    { error: 'expected a string or an object {"text": ..., "textPair": ...}' },
+  );
 
   const outputSpec = z
     .object({
       logits: z.boolean().default(true),
-      temperatures: z.array(z.number().positive().max(100)).max(16).default([1]).describe('softmax(logits / T) for each T'),
-      topK: z.number().int().min(1).max(1000).optional().describe('top-k ids and logits per head (per token for masked LMs)'),
+      temperatures: z
+        .array(z.number().positive().max(100))
+        .max(16)
+        .default([1])
+        .describe('softmax(logits / T) for each T'),
+      topK: z
+        .number()
+        .int()
+        .min(1)
+        .max(1000)
+        .optional()
+        .describe('top-k ids and logits per head (per token for masked LMs)'),
       hidden: z
         .object({ layers, pooling: z.enum(['cls', 'mean', 'none']).default('cls') })
         .strict()
         .optional(),
       attentions: z.object({ layers }).strict().optional(),
-      encoding: z.enum(['fp32', 'fp16', 'int8']).default('fp32').describe('storage encoding in the cache; responses are JSON numbers'),
+      encoding: z
+        .enum(['fp32', 'fp16', 'int8'])
+        .default('fp32')
+        .describe('storage encoding in the cache; responses are JSON numbers'),
     })
     .strict();
 
   const softLabelsRequest = z
     .object({
-      teacher: z.string().regex(TEACHER_NAME, 'a configured teacher name (see GET /v1/teachers)').optional().describe('defaults to the configured default teacher'),
+      teacher: z
+        .string()
+        .regex(TEACHER_NAME, 'a configured teacher name (see GET /v1/teachers)')
+        .optional()
+        .describe('defaults to the configured default teacher'),
       inputs: z
         .array(textInput)
         .min(1, 'give at least one text')
@@ -64,7 +81,16 @@ export function buildSchemas(limits: SchemaLimits) {
         label: z.string().optional().describe('argmax label of a classifier'),
         logits: floats.optional(),
         probs: z.array(z.object({ temperature: z.number(), values: floats })).optional(),
-        topK: z.array(z.object({ ids: z.array(z.number().int()), labels: z.array(z.string()).optional(), logits: floats, logSumExp: z.number() })).optional(),
+        topK: z
+          .array(
+            z.object({
+              ids: z.array(z.number().int()),
+              labels: z.array(z.string()).optional(),
+              logits: floats,
+              logSumExp: z.number(),
+            }),
+          )
+          .optional(),
         hidden: z.array(z.object({ layer: z.number().int(), pooling: z.string(), value: tensor })).optional(),
         attentions: z.array(z.object({ layer: z.number().int(), value: tensor })).optional(),
         tokens: z.number().int(),
@@ -74,16 +100,22 @@ export function buildSchemas(limits: SchemaLimits) {
     ),
   });
 
-  const datasetParams = z.object({ id: z.string().regex(DATASET_ID_PATTERN, 'lowercase letters, digits, ".", "_" or "-", at most 64') }).strict();
+  const datasetParams = z
+    .object({ id: z.string().regex(DATASET_ID_PATTERN, 'lowercase letters, digits, ".", "_" or "-", at most 64') })
+    .strict();
   const exportQuery = z
     .object({
       format: z.enum(['parquet', 'jsonl', 'safetensors']).default('jsonl'),
-      teacher: z.string().regex(/^[\w:.-]{1,160}$/, 'a teacher fingerprint as listed by GET /v1/datasets/{id}').optional().describe('fingerprint; defaults to the dataset\'s only teacher'),
+      teacher: z
+        .string()
+        .regex(/^[\w:.-]{1,160}$/, 'a teacher fingerprint as listed by GET /v1/datasets/{id}')
+        .optional()
+        .describe("fingerprint; defaults to the dataset's only teacher"),
       temperatures: z
         .string()
         .regex(/^\d+(\.\d+)?(,\d+(\.\d+)?){0,15}$/, 'comma-separated positive numbers, e.g. 1,2,4')
         .optional()
-        .describe('probabilities columns to derive, e.g. 1,2,4; defaults to the dataset\'s output spec'),
+        .describe("probabilities columns to derive, e.g. 1,2,4; defaults to the dataset's output spec"),
     })
     .strict();
   const jobParams = z.object({ id: z.string().regex(JOB_ID, 'a job id as returned by POST /v1/jobs') }).strict();
@@ -112,7 +144,17 @@ export function buildSchemas(limits: SchemaLimits) {
     errors: z.array(z.object({ pointer: z.string(), detail: z.string() })).optional(),
   });
 
-  return { textInput, outputSpec, softLabelsRequest, softLabelsResponse, datasetParams, exportQuery, jobParams, jobView, problem };
+  return {
+    textInput,
+    outputSpec,
+    softLabelsRequest,
+    softLabelsResponse,
+    datasetParams,
+    exportQuery,
+    jobParams,
+    jobView,
+    problem,
+  };
 }
 
 export type Schemas = ReturnType<typeof buildSchemas>;

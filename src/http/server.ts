@@ -14,7 +14,10 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export async function listen(app: Express, opts: { host: string; port: number; graceMs?: number }): Promise<RunningServer> {
+export async function listen(
+  app: Express,
+  opts: { host: string; port: number; graceMs?: number },
+): Promise<RunningServer> {
   const server = createServer(app);
   // Slow clients must not hold a socket forever; headers within 10 s, whole request within 60 s.
   server.headersTimeout = 10_000;
@@ -22,7 +25,12 @@ export async function listen(app: Express, opts: { host: string; port: number; g
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) => {
       if (err.code === 'EADDRINUSE' || err.code === 'EACCES' || err.code === 'EADDRNOTAVAIL') {
-        reject(new DistilleryError('CONFIG_INVALID', `cannot listen on ${opts.host}:${opts.port} (${err.code})`, { cause: err, hint: 'pick another --port (0 = any free port) or --host' }));
+        reject(
+          new DistilleryError('CONFIG_INVALID', `cannot listen on ${opts.host}:${opts.port} (${err.code})`, {
+            cause: err,
+            hint: 'pick another --port (0 = any free port) or --host',
+          }),
+        );
       } else reject(err);
     });
     server.listen(opts.port, opts.host, () => {

@@ -10,7 +10,13 @@
  */
 import path from 'node:path';
 import { DistilleryError } from '../core/errors.ts';
-import { translationDirections, type FillMasker, type OpContext, type Recipe, type Translator } from '../augment/index.ts';
+import {
+  translationDirections,
+  type FillMasker,
+  type OpContext,
+  type Recipe,
+  type Translator,
+} from '../augment/index.ts';
 import { TransformersFillMasker } from '../teacher/fill-masker.ts';
 import { TransformersTranslator } from '../teacher/translator.ts';
 
@@ -31,14 +37,21 @@ export function augmentModelsExample(key: string, example: string): string {
 }
 
 export const jobFileHint: MissingModelHint = (recipe, what, key, example) =>
-  new DistilleryError('INVALID_INPUT', `recipe ${recipe} needs ${what}`, { hint: `name it in the job file, e.g. ${augmentModelsExample(key, example)}`, details: { key } });
+  new DistilleryError('INVALID_INPUT', `recipe ${recipe} needs ${what}`, {
+    hint: `name it in the job file, e.g. ${augmentModelsExample(key, example)}`,
+    details: { key },
+  });
 
 /** For the HTTP service: the server config names the models. */
 export const serverConfigHint: MissingModelHint = (recipe, what, key, example) =>
-  new DistilleryError('INVALID_INPUT', `recipe ${recipe} needs ${what}, and the server config sets no augmentModels.${key}`, {
-    hint: `set it in the server config, e.g. ${augmentModelsExample(key, example)} (a model folder in modelsDir)`,
-    details: { key: `augmentModels.${key}` },
-  });
+  new DistilleryError(
+    'INVALID_INPUT',
+    `recipe ${recipe} needs ${what}, and the server config sets no augmentModels.${key}`,
+    {
+      hint: `set it in the server config, e.g. ${augmentModelsExample(key, example)} (a model folder in modelsDir)`,
+      details: { key: `augmentModels.${key}` },
+    },
+  );
 
 export class AugmentModels {
   readonly #names: AugmentModelNames;
@@ -56,12 +69,16 @@ export class AugmentModels {
   /** Throws the missing-model error when the recipe needs a model that is not named. Loads nothing. */
   check(recipe: Recipe): void {
     const needs = recipe.op.needs;
-    if (needs.includes('fillMasker') && !this.#names.fillMask) throw this.#missing(recipe.name, 'a masked-LM model', 'fillMask', 'tiny-bert-mlm');
+    if (needs.includes('fillMasker') && !this.#names.fillMask)
+      throw this.#missing(recipe.name, 'a masked-LM model', 'fillMask', 'tiny-bert-mlm');
     if (needs.includes('translator')) {
       const have = this.#names.translation ?? {};
       const missing = translationDirections(recipe.op).filter((dir) => !have[dir]);
       if (missing.length > 0) {
-        const what = missing.length === 1 ? `a translation model for ${missing[0]}` : `translation models for ${missing.join(', ')}`;
+        const what =
+          missing.length === 1
+            ? `a translation model for ${missing[0]}`
+            : `translation models for ${missing.join(', ')}`;
         throw this.#missing(recipe.name, what, `translation.${missing[0]}`, `opus-mt-${missing[0]}`);
       }
     }
@@ -74,7 +91,10 @@ export class AugmentModels {
     const needs = recipe.op.needs;
     if (needs.includes('fillMasker')) context.fillMasker = oneAtATimeMasker(await this.#loadFillMasker());
     if (needs.includes('translator')) {
-      this.#translator ??= new TransformersTranslator({ models: { ...this.#names.translation }, modelsDir: this.#modelsDir });
+      this.#translator ??= new TransformersTranslator({
+        models: { ...this.#names.translation },
+        modelsDir: this.#modelsDir,
+      });
       context.translator = oneAtATimeTranslator(this.#translator);
     }
     return context;
@@ -83,7 +103,11 @@ export class AugmentModels {
   async dispose(): Promise<void> {
     const masker = this.#fillMasker;
     this.#fillMasker = undefined;
-    if (masker) await masker.then((m) => m.dispose(), () => undefined);
+    if (masker)
+      await masker.then(
+        (m) => m.dispose(),
+        () => undefined,
+      );
     await this.#translator?.dispose();
   }
 
@@ -104,7 +128,10 @@ export class AugmentModels {
 const chains = new WeakMap<object, Promise<unknown>>();
 function queued<T>(model: object, run: () => Promise<T>): Promise<T> {
   const next = (chains.get(model) ?? Promise.resolve()).then(run, run);
-  chains.set(model, next.catch(() => undefined));
+  chains.set(
+    model,
+    next.catch(() => undefined),
+  );
   return next;
 }
 

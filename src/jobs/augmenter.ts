@@ -14,7 +14,12 @@ import type { AugmentOutcome, ChunkAugmenter } from './runner/ports.ts';
 
 export function withCorpusSize(recipe: unknown, corpusRecords: number): unknown {
   if (recipe === 'eda') return { builtin: 'eda', trainingSize: corpusRecords };
-  if (typeof recipe === 'object' && recipe !== null && (recipe as { builtin?: unknown }).builtin === 'eda' && !('trainingSize' in recipe)) {
+  if (
+    typeof recipe === 'object' &&
+    recipe !== null &&
+    (recipe as { builtin?: unknown }).builtin === 'eda' &&
+    !('trainingSize' in recipe)
+  ) {
     return { ...recipe, trainingSize: corpusRecords };
   }
   return recipe;
@@ -33,9 +38,15 @@ class RecipeAugmenter implements ChunkAugmenter {
 
   async augment(originals: readonly Example[], signal?: AbortSignal): Promise<AugmentOutcome> {
     const context: OpContext = signal ? { ...this.#context, signal } : this.#context;
-    const { examples, stats } = await augmentCorpus(originals, this.#recipe, { seed: this.#seed, context, chunkSize: Math.max(1, originals.length) });
+    const { examples, stats } = await augmentCorpus(originals, this.#recipe, {
+      seed: this.#seed,
+      context,
+      chunkSize: Math.max(1, originals.length),
+    });
     const skipped = Object.values(stats.skipped).reduce((a, b) => a + (b ?? 0), 0);
-    const duplicatesByChain = Object.fromEntries(Object.entries(stats.byChain).map(([chain, c]) => [chain, c.duplicates]));
+    const duplicatesByChain = Object.fromEntries(
+      Object.entries(stats.byChain).map(([chain, c]) => [chain, c.duplicates]),
+    );
     return { examples, skipped, duplicatesByChain };
   }
 }

@@ -26,10 +26,14 @@ export class DatasetLockedError extends DistilleryError {
   readonly holder: DatasetLockRow;
   constructor(holder: DatasetLockRow, staleMs: number) {
     const since = Math.max(0, Math.round((Date.now() - holder.heartbeat) / 1000));
-    super('INVALID_INPUT', `dataset ${holder.dataset} is being written by another process: pid ${holder.pid} on ${holder.host} (${holder.command}), since ${holder.acquired}, last heartbeat ${since} s ago`, {
-      hint: `wait for it to finish or stop it (kill ${holder.pid}), or write another dataset id; a lock left by a process that died is taken over automatically (at once on this host, after ${Math.round(staleMs / 1000)} s without a heartbeat elsewhere)`,
-      details: { holder },
-    });
+    super(
+      'INVALID_INPUT',
+      `dataset ${holder.dataset} is being written by another process: pid ${holder.pid} on ${holder.host} (${holder.command}), since ${holder.acquired}, last heartbeat ${since} s ago`,
+      {
+        hint: `wait for it to finish or stop it (kill ${holder.pid}), or write another dataset id; a lock left by a process that died is taken over automatically (at once on this host, after ${Math.round(staleMs / 1000)} s without a heartbeat elsewhere)`,
+        details: { holder },
+      },
+    );
     this.name = 'DatasetLockedError';
     this.holder = holder;
   }
@@ -51,7 +55,12 @@ export function isStaleLock(holder: DatasetLockRow, staleMs: number, nowMs = Dat
 }
 
 /** Runs `fn` holding the dataset's lock (a one-off write: remove, merge), released however it ends. */
-export async function withDatasetLock<T>(store: Store, dataset: string, command: string, fn: () => T | Promise<T>): Promise<T> {
+export async function withDatasetLock<T>(
+  store: Store,
+  dataset: string,
+  command: string,
+  fn: () => T | Promise<T>,
+): Promise<T> {
   const lock = DatasetLock.acquire(store, dataset, { command });
   try {
     return await fn();
@@ -69,7 +78,13 @@ export class DatasetLock {
   readonly #timer: NodeJS.Timeout;
   #released = false;
 
-  private constructor(store: Store, dataset: string, owner: string, tookOver: DatasetLockRow | undefined, opts: DatasetLockOptions) {
+  private constructor(
+    store: Store,
+    dataset: string,
+    owner: string,
+    tookOver: DatasetLockRow | undefined,
+    opts: DatasetLockOptions,
+  ) {
     this.#store = store;
     this.dataset = dataset;
     this.#owner = owner;
@@ -90,7 +105,15 @@ export class DatasetLock {
     const staleMs = opts.staleMs ?? 60_000;
     const now = Date.now();
     const owner = randomUUID();
-    const mine: DatasetLockRow = { dataset, owner, pid: process.pid, host: hostname(), command: opts.command, acquired: new Date(now).toISOString(), heartbeat: now };
+    const mine: DatasetLockRow = {
+      dataset,
+      owner,
+      pid: process.pid,
+      host: hostname(),
+      command: opts.command,
+      acquired: new Date(now).toISOString(),
+      heartbeat: now,
+    };
     const r = store.locks.claim(mine, (held) => isStaleLock(held, staleMs, now));
     if (!r.acquired) throw new DatasetLockedError(r.holder, staleMs);
     return new DatasetLock(store, dataset, owner, r.tookOver, opts);

@@ -8,7 +8,12 @@ import { join, resolve } from 'node:path';
 import { DistilleryError } from '../core/errors.ts';
 import type { OutputSpec } from '../core/types.ts';
 import { probsColumn } from '../export/index.ts';
-import { ParquetFileWriter, type ListValue, type ParquetColumn, type ScalarValue } from '../export/parquet/parquet-file-writer.ts';
+import {
+  ParquetFileWriter,
+  type ListValue,
+  type ParquetColumn,
+  type ScalarValue,
+} from '../export/parquet/parquet-file-writer.ts';
 import { ShardFile, shardName } from '../export/shards.ts';
 import type { Store } from '../store/index.ts';
 
@@ -26,9 +31,23 @@ export interface EnsembleExport {
 
 const PAGE = 1024;
 
-export function exportEnsemble(store: Store, dataset: string, members: readonly EnsembleMember[], temperatures: readonly number[], outDir: string, prefix = dataset): EnsembleExport {
-  if (members.length < 2) throw new DistilleryError('INVALID_INPUT', `dataset ${dataset} has ${members.length} teacher: averaging needs two or more`);
-  if (temperatures.length === 0) throw new DistilleryError('INVALID_INPUT', 'averaging needs at least one temperature', { hint: 'set outputs.temperatures' });
+export function exportEnsemble(
+  store: Store,
+  dataset: string,
+  members: readonly EnsembleMember[],
+  temperatures: readonly number[],
+  outDir: string,
+  prefix = dataset,
+): EnsembleExport {
+  if (members.length < 2)
+    throw new DistilleryError(
+      'INVALID_INPUT',
+      `dataset ${dataset} has ${members.length} teacher: averaging needs two or more`,
+    );
+  if (temperatures.length === 0)
+    throw new DistilleryError('INVALID_INPUT', 'averaging needs at least one temperature', {
+      hint: 'set outputs.temperatures',
+    });
   const total = members.reduce((s, m) => s + m.weight, 0);
   const spec: OutputSpec = { logits: true, temperatures: [...temperatures], encoding: 'int8' };
   const columns: ParquetColumn[] = [
@@ -78,9 +97,15 @@ export function exportEnsemble(store: Store, dataset: string, members: readonly 
     if (page.length >= PAGE) flush();
   }
   flush();
-  writer.finish({ 'distillery.dataset': dataset, 'distillery.ensemble': JSON.stringify(members.map((m) => ({ ...m, weight: m.weight / total }))) });
+  writer.finish({
+    'distillery.dataset': dataset,
+    'distillery.ensemble': JSON.stringify(members.map((m) => ({ ...m, weight: m.weight / total }))),
+  });
   const file = shard.commit(writer.rows);
   const manifestPath = join(dir, `${prefix}.ensemble.manifest.json`);
-  writeFileSync(manifestPath, `${JSON.stringify({ format: 'parquet', dataset, rows, skippedUnlabelled: skipped, teachers: members, temperatures, files: [file] }, null, 2)}\n`);
+  writeFileSync(
+    manifestPath,
+    `${JSON.stringify({ format: 'parquet', dataset, rows, skippedUnlabelled: skipped, teachers: members, temperatures, files: [file] }, null, 2)}\n`,
+  );
   return { file: join(dir, name), manifestPath, rows, skippedUnlabelled: skipped };
 }

@@ -13,9 +13,13 @@ export function resolveTeacherFingerprint(store: Store, dataset: string, teacher
   const linked = store.datasetTeachers(dataset);
   const hit = linked.filter((t) => t.info?.name === teacher || t.fingerprint.startsWith(teacher));
   if (hit.length !== 1) {
-    throw new DistilleryError('NOT_FOUND', `dataset ${dataset} has ${hit.length === 0 ? 'no' : 'several'} teacher(s) matching "${teacher}"`, {
-      hint: `its teachers: ${linked.map((t) => `${t.info?.name ?? '?'} (${t.fingerprint.slice(0, 12)})`).join(', ')}`,
-    });
+    throw new DistilleryError(
+      'NOT_FOUND',
+      `dataset ${dataset} has ${hit.length === 0 ? 'no' : 'several'} teacher(s) matching "${teacher}"`,
+      {
+        hint: `its teachers: ${linked.map((t) => `${t.info?.name ?? '?'} (${t.fingerprint.slice(0, 12)})`).join(', ')}`,
+      },
+    );
   }
   return hit[0]!.fingerprint;
 }
@@ -26,7 +30,15 @@ export function exportJobTargets(store: Store, job: JobSpec, dataset: string, co
   for (const target of job.export) {
     for (const t of linked) {
       const prefix = linked.length > 1 ? `${dataset}.${t.info?.name ?? t.fingerprint.slice(0, 12)}` : dataset;
-      results.push(exportDataset(store, dataset, { format: target.format, outDir: target.out, teacher: t.fingerprint, prefix, command }));
+      results.push(
+        exportDataset(store, dataset, {
+          format: target.format,
+          outDir: target.out,
+          teacher: t.fingerprint,
+          prefix,
+          command,
+        }),
+      );
     }
   }
   return results;
@@ -43,7 +55,10 @@ export function exportJobEnsembles(store: Store, job: JobSpec, dataset: string):
     return { fingerprint: hit.fingerprint, weight: t.weight };
   });
   return targets.map((t) => {
-    if (t.format !== 'parquet') throw new DistilleryError('INVALID_INPUT', `export.average is written as Parquet, not ${t.format}`, { hint: 'use format: parquet for the averaged target' });
+    if (t.format !== 'parquet')
+      throw new DistilleryError('INVALID_INPUT', `export.average is written as Parquet, not ${t.format}`, {
+        hint: 'use format: parquet for the averaged target',
+      });
     return exportEnsemble(store, dataset, members, job.outputs.temperatures, t.out);
   });
 }

@@ -1,5 +1,14 @@
 /** The jobs module's public surface, for the CLI and the HTTP service (POST /v1/jobs). */
-export { jobSchema, parseJob, parseJobYaml, outputSpecOf, formatPath, type JobSpec, type JobInput, type JobIssue } from './job-schema.ts';
+export {
+  jobSchema,
+  parseJob,
+  parseJobYaml,
+  outputSpecOf,
+  formatPath,
+  type JobSpec,
+  type JobInput,
+  type JobIssue,
+} from './job-schema.ts';
 export { resolveJob, resolveJobPaths, type JobDeps, type TeacherSource, type AugmenterFactory } from './resolve-job.ts';
 export { makeAugmenterFactory } from './augmenter.ts';
 export { startJob, JobHandle, type JobState, type JobStatus } from './runner/job-handle.ts';

@@ -8,11 +8,26 @@ import { DistilleryError } from '../core/errors.ts';
 import { RecipeSpecSchema } from '../augment/recipe-schema.ts';
 import type { OutputSpec } from '../core/types.ts';
 
-const name = (what: string) => z.string({ error: `expected ${what}` }).trim().min(1, { error: `expected ${what}` });
-const positiveInt = (what = 'an integer >= 1') => z.number({ error: `expected ${what}` }).int({ error: `expected ${what}` }).min(1, { error: `expected ${what}` });
-const layerList = z.union([z.literal('all'), z.literal('last'), z.array(z.number().int().min(0, { error: 'expected a layer index >= 0' })).min(1)], {
-  error: 'expected "all", "last" or a list of layer indices',
-});
+const name = (what: string) =>
+  z
+    .string({ error: `expected ${what}` })
+    .trim()
+    .min(1, { error: `expected ${what}` });
+const positiveInt = (what = 'an integer >= 1') =>
+  z
+    .number({ error: `expected ${what}` })
+    .int({ error: `expected ${what}` })
+    .min(1, { error: `expected ${what}` });
+const layerList = z.union(
+  [
+    z.literal('all'),
+    z.literal('last'),
+    z.array(z.number().int().min(0, { error: 'expected a layer index >= 0' })).min(1),
+  ],
+  {
+    error: 'expected "all", "last" or a list of layer indices',
+  },
+);
 
 export const corpusSchema = z.strictObject({
   path: name('a file path'),
@@ -20,13 +35,16 @@ export const corpusSchema = z.strictObject({
   textColumn: name('a column name').optional(),
   pairColumn: name('a column name').optional(),
   labelColumn: name('a column name').optional(),
-  idColumn: z.union([name('a column name'), z.literal(false)], { error: 'expected a column name, or false for line numbers' }).optional(),
+  idColumn: z
+    .union([name('a column name'), z.literal(false)], { error: 'expected a column name, or false for line numbers' })
+    .optional(),
   skipInvalid: z.boolean({ error: 'expected true or false' }).default(false),
 });
 
 /** A built-in recipe name (`eda`) or a recipe object, as the augmentation engine defines them. */
 export const recipeSchema = z.union([z.enum(['eda', 'tinybert', 'backtranslate', 'adversarial']), RecipeSpecSchema], {
-  error: 'expected a built-in recipe (eda, tinybert, backtranslate, adversarial) or a recipe object { builtin } / { flow, variants }',
+  error:
+    'expected a built-in recipe (eda, tinybert, backtranslate, adversarial) or a recipe object { builtin } / { flow, variants }',
 });
 
 export const teacherRefSchema = z.strictObject({
@@ -36,9 +54,18 @@ export const teacherRefSchema = z.strictObject({
 
 export const outputsSchema = z.strictObject({
   logits: z.boolean({ error: 'expected true or false' }).default(true),
-  temperatures: z.array(z.number({ error: 'expected a number > 0' }).gt(0, { error: 'expected a number > 0' }), { error: 'expected a list of numbers > 0' }).default([1]),
+  temperatures: z
+    .array(z.number({ error: 'expected a number > 0' }).gt(0, { error: 'expected a number > 0' }), {
+      error: 'expected a list of numbers > 0',
+    })
+    .default([1]),
   topK: positiveInt().optional(),
-  hidden: z.strictObject({ layers: layerList, pooling: z.enum(['cls', 'mean', 'none'], { error: 'expected cls, mean or none' }).default('cls') }).optional(),
+  hidden: z
+    .strictObject({
+      layers: layerList,
+      pooling: z.enum(['cls', 'mean', 'none'], { error: 'expected cls, mean or none' }).default('cls'),
+    })
+    .optional(),
   attentions: z.strictObject({ layers: layerList }).optional(),
   encoding: z.enum(['fp32', 'fp16', 'int8'], { error: 'expected fp32, fp16 or int8' }).default('fp32'),
 });
@@ -82,13 +109,23 @@ export const jobSchema = z
     corpus: corpusSchema,
     recipe: recipeSchema.nullable().default(null),
     seed: z.union([z.number().int(), z.string().min(1)], { error: 'expected an integer or a string' }).default(1),
-    teachers: z.array(z.preprocess((v) => (typeof v === 'string' ? { name: v } : v), teacherRefSchema), { error: 'expected a list of teacher names or { name, weight }' }).min(1, { error: 'expected at least one teacher' }),
+    teachers: z
+      .array(
+        z.preprocess((v) => (typeof v === 'string' ? { name: v } : v), teacherRefSchema),
+        { error: 'expected a list of teacher names or { name, weight }' },
+      )
+      .min(1, { error: 'expected at least one teacher' }),
     outputs: outputsSchema.default({ logits: true, temperatures: [1], encoding: 'fp32' }),
     /** models for model-backed augmentation ops, relative to the models dir: masked-LM and translation pairs */
     augmentModels: z
       .strictObject({
         fillMask: name('a model folder').optional(),
-        translation: z.record(z.string().regex(/^[a-z]{2,3}-[a-z]{2,3}$/, { error: 'expected a direction such as en-de' }), name('a model folder')).optional(),
+        translation: z
+          .record(
+            z.string().regex(/^[a-z]{2,3}-[a-z]{2,3}$/, { error: 'expected a direction such as en-de' }),
+            name('a model folder'),
+          )
+          .optional(),
       })
       .optional(),
     filters: filtersSchema.optional(),
@@ -99,19 +136,38 @@ export const jobSchema = z
   .superRefine((job, ctx) => {
     const seen = new Set<string>();
     job.teachers.forEach((t, i) => {
-      if (seen.has(t.name)) ctx.addIssue({ code: 'custom', path: ['teachers', i, 'name'], message: `teacher "${t.name}" is listed twice` });
+      if (seen.has(t.name))
+        ctx.addIssue({ code: 'custom', path: ['teachers', i, 'name'], message: `teacher "${t.name}" is listed twice` });
       seen.add(t.name);
     });
     job.export.forEach((t, i) => {
-      if (t.average && job.teachers.length < 2) ctx.addIssue({ code: 'custom', path: ['export', i, 'average'], message: 'averaging needs two or more teachers' });
-      if (t.average && t.format !== 'parquet') ctx.addIssue({ code: 'custom', path: ['export', i, 'format'], message: 'the averaged export is written as parquet' });
+      if (t.average && job.teachers.length < 2)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['export', i, 'average'],
+          message: 'averaging needs two or more teachers',
+        });
+      if (t.average && t.format !== 'parquet')
+        ctx.addIssue({
+          code: 'custom',
+          path: ['export', i, 'format'],
+          message: 'the averaged export is written as parquet',
+        });
     });
     const f = job.filters;
     if (f && !job.outputs.logits && job.outputs.temperatures.length === 0) {
-      ctx.addIssue({ code: 'custom', path: ['filters'], message: 'teacher filters need logits: set outputs.logits or outputs.temperatures' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['filters'],
+        message: 'teacher filters need logits: set outputs.logits or outputs.temperatures',
+      });
     }
     if (f?.minConfidence !== undefined && f.maxConfidence !== undefined && f.minConfidence > f.maxConfidence) {
-      ctx.addIssue({ code: 'custom', path: ['filters', 'maxConfidence'], message: 'expected maxConfidence >= minConfidence' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['filters', 'maxConfidence'],
+        message: 'expected maxConfidence >= minConfidence',
+      });
     }
   });
 
@@ -135,7 +191,10 @@ export interface JobIssue {
 function issuesOf(error: z.ZodError): JobIssue[] {
   return error.issues.map((i) => {
     if (i.code === 'unrecognized_keys') {
-      return { path: formatPath(i.path), message: `unknown field${i.keys.length > 1 ? 's' : ''} ${i.keys.map((k) => `"${k}"`).join(', ')}` };
+      return {
+        path: formatPath(i.path),
+        message: `unknown field${i.keys.length > 1 ? 's' : ''} ${i.keys.map((k) => `"${k}"`).join(', ')}`,
+      };
     }
     return { path: formatPath(i.path), message: i.message };
   });

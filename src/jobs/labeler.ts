@@ -33,7 +33,11 @@ export function estimateTokens(input: TextInput, maxLength: number): number {
 }
 
 /** Consecutive batches whose padded size (longest x count) stays within the budget. */
-export function tokenBudgetBatches<T extends TextInput>(inputs: readonly T[], budget: number, maxLength: number): T[][] {
+export function tokenBudgetBatches<T extends TextInput>(
+  inputs: readonly T[],
+  budget: number,
+  maxLength: number,
+): T[][] {
   const batches: T[][] = [];
   let batch: T[] = [];
   let longest = 0;
@@ -73,7 +77,9 @@ export async function labelInputs(
     let g = groups.get(key);
     if (!g) groups.set(key, (g = { spec: need, items: [] }));
     const input = unique.get(hash)!;
-    g.items.push(input.textPair === undefined ? { text: input.text, hash } : { text: input.text, textPair: input.textPair, hash });
+    g.items.push(
+      input.textPair === undefined ? { text: input.text, hash } : { text: input.text, textPair: input.textPair, hash },
+    );
   }
   let teacherCalls = 0;
   for (const { spec: need, items } of groups.values()) {
@@ -84,14 +90,29 @@ export async function labelInputs(
       .map((x) => x.item);
     for (const batch of tokenBudgetBatches(byLength, budget, teacher.info.maxLength)) {
       if (opts.signal?.aborted) throw new DistilleryError('CANCELLED', 'labelling was cancelled');
-      const request = batch.map((b) => (b.textPair === undefined ? { text: b.text } : { text: b.text, textPair: b.textPair }));
+      const request = batch.map((b) =>
+        b.textPair === undefined ? { text: b.text } : { text: b.text, textPair: b.textPair },
+      );
       const outputs = await teacher.infer(request, need, opts.signal ? { signal: opts.signal } : undefined);
       teacherCalls++;
       if (outputs.length !== batch.length) {
-        throw new DistilleryError('INTERNAL', `teacher ${teacher.info.name} returned ${outputs.length} outputs for ${batch.length} inputs`);
+        throw new DistilleryError(
+          'INTERNAL',
+          `teacher ${teacher.info.name} returned ${outputs.length} outputs for ${batch.length} inputs`,
+        );
       }
-      cache.saveOutputs(teacher.info, need, batch.map((b, i) => ({ inputHash: b.hash, output: outputs[i]! })));
+      cache.saveOutputs(
+        teacher.info,
+        need,
+        batch.map((b, i) => ({ inputHash: b.hash, output: outputs[i]! })),
+      );
     }
   }
-  return { inputs: inputs.length, unique: unique.size, cached: unique.size - missing.size, computed: missing.size, teacherCalls };
+  return {
+    inputs: inputs.length,
+    unique: unique.size,
+    cached: unique.size - missing.size,
+    computed: missing.size,
+    teacherCalls,
+  };
 }

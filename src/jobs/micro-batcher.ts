@@ -53,10 +53,18 @@ export function estimateTokens(input: TextInput, maxLength: number): number {
 }
 
 export function specKey(spec: OutputSpec): string {
-  return JSON.stringify([spec.logits, spec.temperatures, spec.topK ?? null, spec.hidden ?? null, spec.attentions ?? null, spec.encoding]);
+  return JSON.stringify([
+    spec.logits,
+    spec.temperatures,
+    spec.topK ?? null,
+    spec.hidden ?? null,
+    spec.attentions ?? null,
+    spec.encoding,
+  ]);
 }
 
-const inputKey = (i: TextInput): string => (i.textPair === undefined ? `s\u0000${i.text}` : `p\u0000${i.text}\u0000${i.textPair}`);
+const inputKey = (i: TextInput): string =>
+  i.textPair === undefined ? `s\u0000${i.text}` : `p\u0000${i.text}\u0000${i.textPair}`;
 
 export class MicroBatcher {
   readonly #runner: TeacherRunner;
@@ -72,7 +80,8 @@ export class MicroBatcher {
 
   constructor(runner: TeacherRunner, opts: MicroBatcherOptions) {
     for (const k of ['maxWaitMs', 'maxDelayMs', 'tokenBudget', 'maxBatchTexts', 'queueBound'] as const) {
-      if (!Number.isFinite(opts[k]) || opts[k] < 0) throw new TypeError(`Expected \`${k}\` to be a finite number >= 0, got ${opts[k]}`);
+      if (!Number.isFinite(opts[k]) || opts[k] < 0)
+        throw new TypeError(`Expected \`${k}\` to be a finite number >= 0, got ${opts[k]}`);
     }
     this.#runner = runner;
     this.#opts = opts;
@@ -85,14 +94,22 @@ export class MicroBatcher {
 
   submit(inputs: TextInput[], spec: OutputSpec): Promise<TeacherOutput[]> {
     if (this.#closed) {
-      return Promise.reject(new DistilleryError('CANCELLED', 'the server is shutting down', { hint: 'retry against another instance or after restart' }));
+      return Promise.reject(
+        new DistilleryError('CANCELLED', 'the server is shutting down', {
+          hint: 'retry against another instance or after restart',
+        }),
+      );
     }
     if (inputs.length === 0) return Promise.resolve([]);
     if (this.depth + inputs.length > this.#opts.queueBound) {
       return Promise.reject(
-        new DistilleryError('OVERLOADED', `teacher "${this.#runner.info.name}" has ${this.depth} texts queued (bound ${this.#opts.queueBound})`, {
-          hint: 'retry after the Retry-After delay, or send fewer texts per request',
-        }),
+        new DistilleryError(
+          'OVERLOADED',
+          `teacher "${this.#runner.info.name}" has ${this.depth} texts queued (bound ${this.#opts.queueBound})`,
+          {
+            hint: 'retry after the Retry-After delay, or send fewer texts per request',
+          },
+        ),
       );
     }
     const request = this.#nextRequest++;
@@ -101,7 +118,15 @@ export class MicroBatcher {
     const promises = inputs.map(
       (input) =>
         new Promise<TeacherOutput>((resolve, reject) => {
-          this.#pending.push({ input, spec, specKey: key, request, estTokens: estimateTokens(input, maxLength), resolve, reject });
+          this.#pending.push({
+            input,
+            spec,
+            specKey: key,
+            request,
+            estTokens: estimateTokens(input, maxLength),
+            resolve,
+            reject,
+          });
         }),
     );
     this.#schedule();
@@ -161,7 +186,9 @@ export class MicroBatcher {
     for (const it of this.#pending) {
       const sameGroup = it.specKey === first.specKey && (this.#opts.enabled || it.request === first.request);
       const nextLongest = Math.max(longest, it.estTokens);
-      const fits = batch.length === 0 || ((batch.length + 1) * nextLongest <= this.#opts.tokenBudget && batch.length < this.#opts.maxBatchTexts);
+      const fits =
+        batch.length === 0 ||
+        ((batch.length + 1) * nextLongest <= this.#opts.tokenBudget && batch.length < this.#opts.maxBatchTexts);
       if (sameGroup && fits) {
         batch.push(it);
         longest = nextLongest;
@@ -193,7 +220,10 @@ export class MicroBatcher {
     try {
       const outputs = await this.#runner.infer(inputs, batch[0]!.spec);
       if (outputs.length !== inputs.length) {
-        throw new DistilleryError('INTERNAL', `teacher "${this.#runner.info.name}" returned ${outputs.length} outputs for ${inputs.length} inputs`);
+        throw new DistilleryError(
+          'INTERNAL',
+          `teacher "${this.#runner.info.name}" returned ${outputs.length} outputs for ${inputs.length} inputs`,
+        );
       }
       for (const o of outputs) tokens += o.tokens;
       ok = true;
@@ -202,7 +232,13 @@ export class MicroBatcher {
       for (const it of batch) it.reject(err);
     } finally {
       this.#inFlight -= batch.length;
-      this.#opts.onBatch?.({ texts: batch.length, unique: inputs.length, tokens, seconds: (performance.now() - t0) / 1000, ok });
+      this.#opts.onBatch?.({
+        texts: batch.length,
+        unique: inputs.length,
+        tokens,
+        seconds: (performance.now() - t0) / 1000,
+        ok,
+      });
     }
   }
 

@@ -47,7 +47,12 @@ export async function resolveJob(job: JobSpec, deps: JobDeps): Promise<Omit<RunJ
   };
   if (job.recipe !== null) {
     if (!deps.augmenterFactory) throw new Error('this job has a recipe but no augmentation engine was given');
-    opts.augmenterFactory = (corpusRecords: number) => deps.augmenterFactory!(job.recipe, job.seed, { corpusRecords, teachers, ...(job.augmentModels ? { models: job.augmentModels } : {}) });
+    opts.augmenterFactory = (corpusRecords: number) =>
+      deps.augmenterFactory!(job.recipe, job.seed, {
+        corpusRecords,
+        teachers,
+        ...(job.augmentModels ? { models: job.augmentModels } : {}),
+      });
   }
   return opts;
 }

@@ -59,7 +59,9 @@ function duplicateShares(store: Store, datasetId: string, manifest: unknown): Ma
     for (const o of stored) if (o.produced > 0) out.set(o.op, o.duplicates / o.produced);
     return out;
   }
-  const byOp = (manifest as { augmentStats?: { byOp?: Record<string, { produced?: number; duplicates?: number }> } } | null)?.augmentStats?.byOp;
+  const byOp = (
+    manifest as { augmentStats?: { byOp?: Record<string, { produced?: number; duplicates?: number }> } } | null
+  )?.augmentStats?.byOp;
   if (!byOp || typeof byOp !== 'object') return out;
   for (const [op, c] of Object.entries(byOp)) {
     const produced = Number(c?.produced ?? 0);
@@ -71,7 +73,12 @@ function duplicateShares(store: Store, datasetId: string, manifest: unknown): Ma
 
 const round4 = (x: number) => Math.round(x * 1e4) / 1e4;
 
-function row(e: StoredExample, probs: Float32Array | undefined, labels: readonly string[], hasAttentions: boolean): ExampleRow {
+function row(
+  e: StoredExample,
+  probs: Float32Array | undefined,
+  labels: readonly string[],
+  hasAttentions: boolean,
+): ExampleRow {
   const tokens = TokenizedText.parse(e.text).tokens.map((t) => ({ pre: t.pre, text: t.text }));
   const r: ExampleRow = {
     id: e.id,
@@ -96,10 +103,13 @@ export function buildDatasetReport(store: Store, datasetId: string, opts: Report
 }
 
 /** The same report, letting the event loop run every few hundred rows (the dashboard's server). */
-export function buildDatasetReportYielding(store: Store, datasetId: string, opts: ReportOptions = {}): Promise<DatasetReport> {
+export function buildDatasetReportYielding(
+  store: Store,
+  datasetId: string,
+  opts: ReportOptions = {},
+): Promise<DatasetReport> {
   return runStepsYielding(reportSteps(store, datasetId, opts));
 }
-
 
 function* reportSteps(store: Store, datasetId: string, opts: ReportOptions): Steps<DatasetReport> {
   const dataset = store.requireDataset(datasetId);
@@ -111,7 +121,9 @@ function* reportSteps(store: Store, datasetId: string, opts: ReportOptions): Ste
   const logitsCap = opts.logitsCap ?? 20_000;
   const attentionLayers = chosen ? storedAttentionLayers(chosen.spec, info?.attentionLayers ?? 0) : [];
 
-  const labelCounts = new Map<string, LabelCount>(labels.map((l) => [l, { label: l, gold: 0, teacherOriginals: 0, teacherAll: 0 }]));
+  const labelCounts = new Map<string, LabelCount>(
+    labels.map((l) => [l, { label: l, gold: 0, teacherOriginals: 0, teacherAll: 0 }]),
+  );
   const countFor = (l: string) => {
     let c = labelCounts.get(l);
     if (!c) labelCounts.set(l, (c = { label: l, gold: 0, teacherOriginals: 0, teacherAll: 0 }));
@@ -130,7 +142,12 @@ function* reportSteps(store: Store, datasetId: string, opts: ReportOptions): Ste
   let originalIndex = -1;
 
   const rows = chosen
-    ? store.iterateLabelled(datasetId, chosen.fingerprint, { logits: true, temperatures: [1], encoding: chosen.spec.encoding } satisfies OutputSpec, { prefetch: true })
+    ? store.iterateLabelled(
+        datasetId,
+        chosen.fingerprint,
+        { logits: true, temperatures: [1], encoding: chosen.spec.encoding } satisfies OutputSpec,
+        { prefetch: true },
+      )
     : (function* () {
         for (const example of store.iterateExamples(datasetId)) yield { example, output: undefined };
       })();
@@ -192,12 +209,19 @@ function* reportSteps(store: Store, datasetId: string, opts: ReportOptions): Ste
   const maxEntropy = Math.log(Math.max(2, labels.length));
   return {
     dataset: { id: dataset.id, name: dataset.name, created: dataset.created },
-    teachers: store.datasetTeachers(datasetId).map((t) => ({ name: t.info?.name ?? t.fingerprint.slice(0, 12), fingerprint: t.fingerprint })),
-    teacher: info ? { name: info.name, fingerprint: info.fingerprint, labels: [...labels], device: info.device, dtype: info.dtype } : null,
+    teachers: store
+      .datasetTeachers(datasetId)
+      .map((t) => ({ name: t.info?.name ?? t.fingerprint.slice(0, 12), fingerprint: t.fingerprint })),
+    teacher: info
+      ? { name: info.name, fingerprint: info.fingerprint, labels: [...labels], device: info.device, dtype: info.dtype }
+      : null,
     totals,
     labels: [...labelCounts.values()],
     confidence: histogram(confidences, 10, 1 / Math.max(2, labels.length), 1),
-    entropy: REPORT_TEMPERATURES.map((t, i) => ({ temperature: t, histogram: histogram(entropies[i]!, 20, 0, maxEntropy) })),
+    entropy: REPORT_TEMPERATURES.map((t, i) => ({
+      temperature: t,
+      histogram: histogram(entropies[i]!, 20, 0, maxEntropy),
+    })),
     ops: opReports,
     examples: groups,
     logits,

@@ -18,7 +18,12 @@ export interface ExampleAttention {
   layers: { layer: number; heads: number; /** heads x tokens x tokens, row-major, rounded to 1e-4 */ data: number[] }[];
 }
 
-export function exampleAttention(store: Store, datasetId: string, exampleId: string, teacher?: string): ExampleAttention {
+export function exampleAttention(
+  store: Store,
+  datasetId: string,
+  exampleId: string,
+  teacher?: string,
+): ExampleAttention {
   store.requireDataset(datasetId);
   const example = store.getExample(datasetId, exampleId);
   if (!example) throw new DistilleryError('NOT_FOUND', `dataset ${datasetId} has no example "${exampleId}"`);
@@ -29,8 +34,18 @@ export function exampleAttention(store: Store, datasetId: string, exampleId: str
       hint: 'run the job with outputs.attentions, e.g. { "layers": "all" }, and a teacher that exposes them (models/tiny-bert-classifier)',
     });
   }
-  const out = store.getOutputs(chosen.fingerprint, [example.inputHash], { logits: false, temperatures: [], attentions: { layers }, encoding: chosen.spec.encoding }).get(example.inputHash);
-  if (!out?.attentions) throw new DistilleryError('NOT_FOUND', `example "${exampleId}" has no stored attentions`, { hint: 'the job may not have labelled it yet' });
+  const out = store
+    .getOutputs(chosen.fingerprint, [example.inputHash], {
+      logits: false,
+      temperatures: [],
+      attentions: { layers },
+      encoding: chosen.spec.encoding,
+    })
+    .get(example.inputHash);
+  if (!out?.attentions)
+    throw new DistilleryError('NOT_FOUND', `example "${exampleId}" has no stored attentions`, {
+      hint: 'the job may not have labelled it yet',
+    });
   return {
     exampleId,
     text: example.text,
@@ -38,6 +53,10 @@ export function exampleAttention(store: Store, datasetId: string, exampleId: str
     teacher: chosen.info?.name ?? chosen.fingerprint,
     maxLength: chosen.info?.maxLength ?? out.tokens,
     tokens: out.tokens,
-    layers: out.attentions.map((a) => ({ layer: a.layer, heads: a.value.shape[0] ?? 1, data: Array.from(a.value.data, (x) => Math.round(x * 1e4) / 1e4) })),
+    layers: out.attentions.map((a) => ({
+      layer: a.layer,
+      heads: a.value.shape[0] ?? 1,
+      data: Array.from(a.value.data, (x) => Math.round(x * 1e4) / 1e4),
+    })),
   };
 }

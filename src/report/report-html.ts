@@ -23,17 +23,19 @@ export interface ReportBundle {
 
 /** Module code without its `import` lines and `export` keywords: the modules share one scope inline. */
 export function inlineModule(source: string): string {
-  return source
-    .replace(/^import\s[^;]*;\s*$/gm, '')
-    .replace(/^export\s+(?=(async\s+)?function|const|let|class)/gm, '');
+  return source.replace(/^import\s[^;]*;\s*$/gm, '').replace(/^export\s+(?=(async\s+)?function|const|let|class)/gm, '');
 }
 
 /** JSON safe inside a <script> element ("</script>" and U+2028/2029 cannot end or break it). */
 export function scriptJson(value: unknown): string {
-  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  return JSON.stringify(value)
+    .replace(/</g, '\\u003c')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
 }
 
-const escapeHtml = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
+const escapeHtml = (s: string) =>
+  s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 
 const BOOT = `
 const bundle = JSON.parse(document.getElementById('report-data').textContent);

@@ -5,7 +5,15 @@
 import { DistilleryError } from '../core/errors.ts';
 import { softmaxT } from '../core/soft-labels.ts';
 import { runSteps, runStepsYielding, STEP_ROWS, type Steps } from '../core/steps.ts';
-import { accuracy, argmax, calibration, macroF1, temperatureSweep, type ReliabilityBin, type TemperaturePoint } from '../jobs/eval/metrics.ts';
+import {
+  accuracy,
+  argmax,
+  calibration,
+  macroF1,
+  temperatureSweep,
+  type ReliabilityBin,
+  type TemperaturePoint,
+} from '../jobs/eval/metrics.ts';
 import type { Store } from '../store/index.ts';
 import { pickTeacher } from './dataset-report.ts';
 import { goldLabelIndex } from './label-names.ts';
@@ -33,16 +41,23 @@ export function evaluateTeacherYielding(store: Store, datasetId: string, teacher
   return runStepsYielding(evaluationSteps(store, datasetId, teacher));
 }
 
-
 function* evaluationSteps(store: Store, datasetId: string, teacher?: string): Steps<TeacherEvaluation> {
   store.requireDataset(datasetId);
   const chosen = pickTeacher(store, datasetId, teacher);
-  if (!chosen?.info) throw new DistilleryError('NOT_FOUND', `dataset ${datasetId} has no labelled teacher outputs`, { hint: 'run a job on it first' });
+  if (!chosen?.info)
+    throw new DistilleryError('NOT_FOUND', `dataset ${datasetId} has no labelled teacher outputs`, {
+      hint: 'run a job on it first',
+    });
   const labels = chosen.info.labels;
   const logits: Float32Array[] = [];
   const gold: number[] = [];
   let seen = 0;
-  const rows = store.iterateLabelled(datasetId, chosen.fingerprint, { logits: true, temperatures: [1], encoding: chosen.spec.encoding }, { prefetch: true });
+  const rows = store.iterateLabelled(
+    datasetId,
+    chosen.fingerprint,
+    { logits: true, temperatures: [1], encoding: chosen.spec.encoding },
+    { prefetch: true },
+  );
   for (const { example, output } of rows) {
     if (++seen % STEP_ROWS === 0) yield;
     if (example.origin.kind !== 'original' || !output?.logits) continue;
@@ -52,9 +67,13 @@ function* evaluationSteps(store: Store, datasetId: string, teacher?: string): St
     gold.push(g);
   }
   if (gold.length === 0) {
-    throw new DistilleryError('INVALID_INPUT', `dataset ${datasetId} has no labelled originals with gold labels among ${labels.join(', ')}`, {
-      hint: 'evaluate on a corpus with a label column (e.g. sst2/dev.jsonl)',
-    });
+    throw new DistilleryError(
+      'INVALID_INPUT',
+      `dataset ${datasetId} has no labelled originals with gold labels among ${labels.join(', ')}`,
+      {
+        hint: 'evaluate on a corpus with a label column (e.g. sst2/dev.jsonl)',
+      },
+    );
   }
   const probs = logits.map((z) => softmaxT(z, 1));
   const predicted = probs.map((p) => argmax(p));

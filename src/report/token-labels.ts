@@ -32,7 +32,10 @@ export function tokenLabeler(modelDir: (teacher: string) => string | undefined):
 }
 
 /** Adds token labels when the tokenizer gives exactly as many tokens as the stored map has. */
-export async function withTokenLabels(att: ExampleAttention, labeler: TokenLabeler | undefined): Promise<ExampleAttention> {
+export async function withTokenLabels(
+  att: ExampleAttention,
+  labeler: TokenLabeler | undefined,
+): Promise<ExampleAttention> {
   if (!labeler) return att;
   const input: TextInput = att.textPair === undefined ? { text: att.text } : { text: att.text, textPair: att.textPair };
   const labels = await labeler(att.teacher, input, att.maxLength);

@@ -51,15 +51,22 @@ function resolveLayers(layers: 'all' | 'last' | number[], count: number | undefi
   if (Array.isArray(layers)) {
     for (const l of layers) {
       if (!Number.isInteger(l) || l < 0 || (count !== undefined && l >= count)) {
-        throw new DistilleryError('INVALID_INPUT', `${what} layer ${l} is out of range${count === undefined ? '' : ` (the teacher has ${count})`}`);
+        throw new DistilleryError(
+          'INVALID_INPUT',
+          `${what} layer ${l} is out of range${count === undefined ? '' : ` (the teacher has ${count})`}`,
+        );
       }
     }
     return [...new Set(layers)].sort((a, b) => a - b);
   }
   if (count === undefined) {
-    throw new DistilleryError('INVALID_INPUT', `${what} layers '${layers}' cannot be resolved for an unregistered teacher`, {
-      hint: 'call store.registerTeacher(info) first, or name the layers explicitly',
-    });
+    throw new DistilleryError(
+      'INVALID_INPUT',
+      `${what} layers '${layers}' cannot be resolved for an unregistered teacher`,
+      {
+        hint: 'call store.registerTeacher(info) first, or name the layers explicitly',
+      },
+    );
   }
   if (count === 0) throw new DistilleryError('UNSUPPORTED_OUTPUT', `the teacher exposes no ${what} outputs`);
   return layers === 'last' ? [count - 1] : Array.from({ length: count }, (_, i) => i);
@@ -70,7 +77,8 @@ export function componentsForSpec(spec: OutputSpec, counts?: LayerCounts): Compo
   const out: Component[] = [];
   if (spec.logits || spec.temperatures.length > 0) out.push({ kind: 'logits' });
   if (spec.topK !== undefined) {
-    if (!Number.isInteger(spec.topK) || spec.topK <= 0) throw new DistilleryError('INVALID_INPUT', `topK must be a positive integer, got ${spec.topK}`);
+    if (!Number.isInteger(spec.topK) || spec.topK <= 0)
+      throw new DistilleryError('INVALID_INPUT', `topK must be a positive integer, got ${spec.topK}`);
     out.push({ kind: 'topk', k: spec.topK });
   }
   if (spec.hidden) {
@@ -79,7 +87,8 @@ export function componentsForSpec(spec: OutputSpec, counts?: LayerCounts): Compo
     }
   }
   if (spec.attentions) {
-    for (const layer of resolveLayers(spec.attentions.layers, counts?.attentionLayers, 'attention')) out.push({ kind: 'attn', layer });
+    for (const layer of resolveLayers(spec.attentions.layers, counts?.attentionLayers, 'attention'))
+      out.push({ kind: 'attn', layer });
   }
   return out;
 }

@@ -18,7 +18,8 @@ export interface DatasetLockRow {
   heartbeat: number;
 }
 
-export type ClaimResult = { acquired: true; tookOver: DatasetLockRow | undefined } | { acquired: false; holder: DatasetLockRow };
+export type ClaimResult =
+  { acquired: true; tookOver: DatasetLockRow | undefined } | { acquired: false; holder: DatasetLockRow };
 
 interface Row {
   dataset_id: string;
@@ -30,7 +31,15 @@ interface Row {
   heartbeat: number;
 }
 
-const toLock = (r: Row): DatasetLockRow => ({ dataset: r.dataset_id, owner: r.owner, pid: r.pid, host: r.host, command: r.command, acquired: r.acquired, heartbeat: r.heartbeat });
+const toLock = (r: Row): DatasetLockRow => ({
+  dataset: r.dataset_id,
+  owner: r.owner,
+  pid: r.pid,
+  host: r.host,
+  command: r.command,
+  acquired: r.acquired,
+  heartbeat: r.heartbeat,
+});
 
 export class DatasetLockTable {
   readonly #db: Database.Database;
@@ -41,7 +50,9 @@ export class DatasetLockTable {
     this.#db = db;
     this.#ensureOpen = ensureOpen;
     this.#s = {
-      get: db.prepare<[string], Row>('SELECT dataset_id, owner, pid, host, command, acquired, heartbeat FROM dataset_locks WHERE dataset_id = ?'),
+      get: db.prepare<[string], Row>(
+        'SELECT dataset_id, owner, pid, host, command, acquired, heartbeat FROM dataset_locks WHERE dataset_id = ?',
+      ),
       put: db.prepare(
         `INSERT INTO dataset_locks (dataset_id, owner, pid, host, command, acquired, heartbeat) VALUES (?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (dataset_id) DO UPDATE SET owner = excluded.owner, pid = excluded.pid, host = excluded.host,

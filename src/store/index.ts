@@ -1,7 +1,14 @@
 /** The store's public surface: only these exports are meant for other modules. */
 export { openStore, Store, DATASET_ID_PATTERN, type StoreOptions } from './store.ts';
 export { inputHash, normalizeInput, normalizeText, PAIR_SEPARATOR } from './input-hash.ts';
-export { componentName, componentsForSpec, parseComponent, ENCODING_RANK, type Component, type LayerCounts } from './components.ts';
+export {
+  componentName,
+  componentsForSpec,
+  parseComponent,
+  ENCODING_RANK,
+  type Component,
+  type LayerCounts,
+} from './components.ts';
 export { softmaxAt, klDivergence, logSumExp } from './probabilities.ts';
 export { encodeTensor, decodeTensor, float16Payload, type DecodedTensor } from './codecs/tensor-codec.ts';
 export { encodeTopK, decodeTopK } from './codecs/topk-codec.ts';

@@ -26,4 +26,6 @@ export function inputHash(input: TextInput): string {
 
 // crypto.hash (Node >= 20.12) skips the Hash object: every stored example and cache lookup hashes
 const sha256Hex: (s: string) => string =
-  typeof crypto.hash === 'function' ? (s) => crypto.hash('sha256', s, 'hex') : (s) => crypto.createHash('sha256').update(s, 'utf8').digest('hex');
+  typeof crypto.hash === 'function'
+    ? (s) => crypto.hash('sha256', s, 'hex')
+    : (s) => crypto.createHash('sha256').update(s, 'utf8').digest('hex');

@@ -44,7 +44,8 @@ export function exampleFromRaw(r: RawRow): StoredExample {
 /** The component names each statement joins: at most COMPONENTS_PER_STATEMENT, and one statement even for none. */
 function statementChunks(names: readonly string[]): string[][] {
   const out: string[][] = [];
-  for (let i = 0; i === 0 || i < names.length; i += COMPONENTS_PER_STATEMENT) out.push(names.slice(i, i + COMPONENTS_PER_STATEMENT));
+  for (let i = 0; i === 0 || i < names.length; i += COMPONENTS_PER_STATEMENT)
+    out.push(names.slice(i, i + COMPONENTS_PER_STATEMENT));
   return out;
 }
 
@@ -69,7 +70,12 @@ function componentMatch(name: string, k: number): string {
 
 /** One LEFT JOIN alias (o0, o1, ...) of teacher_outputs per component, keyed on the example's input. */
 function componentJoins(names: readonly string[]): string {
-  return names.map((n, k) => `LEFT JOIN teacher_outputs o${k} ON o${k}.teacher_id = @tid AND o${k}.input_hash = e.input_hash AND o${k}.component = ${componentMatch(n, k)}`).join(' ');
+  return names
+    .map(
+      (n, k) =>
+        `LEFT JOIN teacher_outputs o${k} ON o${k}.teacher_id = @tid AND o${k}.input_hash = e.input_hash AND o${k}.component = ${componentMatch(n, k)}`,
+    )
+    .join(' ');
 }
 
 function pageSql(names: readonly string[], first: boolean): string {
@@ -111,8 +117,18 @@ export class LabelledPages {
   }
 
   /** Each statement's parameters but `after`. */
-  static bindings(datasetId: string, teacherId: number, wanted: readonly Component[], pageRows: number): Record<string, string | number>[] {
-    return statementChunks(wanted.map(componentName)).map((chunk) => ({ tid: teacherId, ds: datasetId, limit: pageRows, ...componentParams(chunk) }));
+  static bindings(
+    datasetId: string,
+    teacherId: number,
+    wanted: readonly Component[],
+    pageRows: number,
+  ): Record<string, string | number>[] {
+    return statementChunks(wanted.map(componentName)).map((chunk) => ({
+      tid: teacherId,
+      ds: datasetId,
+      limit: pageRows,
+      ...componentParams(chunk),
+    }));
   }
 
   /**
@@ -121,7 +137,11 @@ export class LabelledPages {
    * when the components take more than one statement (or there are none): the caller counts it
    * another way.
    */
-  counts(datasetId: string, teacherId: number, wanted: readonly Component[]): { components: number[]; labelled: number | undefined } {
+  counts(
+    datasetId: string,
+    teacherId: number,
+    wanted: readonly Component[],
+  ): { components: number[]; labelled: number | undefined } {
     const names = wanted.map(componentName);
     if (names.length === 0) return { components: [], labelled: undefined };
     const chunks = statementChunks(names);
@@ -153,7 +173,13 @@ export class LabelledPages {
    * `wanted` is cached for teacher `teacherId` (-1: none is). Call inside a read transaction when
    * the spec needs more than one statement, so the statements see the same snapshot.
    */
-  page(datasetId: string, teacherId: number, wanted: readonly Component[], after: number, opts: PageOptions): LabelledRow[] {
+  page(
+    datasetId: string,
+    teacherId: number,
+    wanted: readonly Component[],
+    after: number,
+    opts: PageOptions,
+  ): LabelledRow[] {
     const params = LabelledPages.bindings(datasetId, teacherId, wanted, opts.pageRows);
     const parts = this.#prepare(wanted).map((st, s) => st.all({ ...params[s], after }) as RawRow[]);
     return decodePage(parts, wanted, opts);
@@ -161,7 +187,11 @@ export class LabelledPages {
 }
 
 /** Rows of the page statements (raw rows per statement, aligned) as labelled rows. */
-export function decodePage(parts: readonly (readonly RawRow[])[], wanted: readonly Component[], opts: PageOptions): LabelledRow[] {
+export function decodePage(
+  parts: readonly (readonly RawRow[])[],
+  wanted: readonly Component[],
+  opts: PageOptions,
+): LabelledRow[] {
   const names = wanted.map(componentName);
   const head = parts[0]!;
   const fp16Candidates = opts.float16Hidden ? wanted.map((c) => c.kind === 'hidden') : [];

@@ -18,7 +18,9 @@ export interface PruneResult {
 const UNREFERENCED = `FROM teacher_outputs WHERE written_at < ? AND input_hash NOT IN (SELECT input_hash FROM examples)`;
 
 export function pruneOutputs(db: Database.Database, writtenBefore: number, dryRun: boolean): PruneResult {
-  const count = db.prepare<[number], { n: number; b: number }>(`SELECT count(*) AS n, coalesce(sum(length(data)), 0) AS b ${UNREFERENCED}`);
+  const count = db.prepare<[number], { n: number; b: number }>(
+    `SELECT count(*) AS n, coalesce(sum(length(data)), 0) AS b ${UNREFERENCED}`,
+  );
   const remove = db.prepare(`DELETE ${UNREFERENCED}`);
   // one IMMEDIATE transaction: no example can start referring to a row between the check and the delete
   return withBusyRetry(() =>

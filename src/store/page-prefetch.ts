@@ -28,7 +28,8 @@ function unpack(part: PackedPart): unknown[][] {
       for (let i = 0; i < part.rows; i++) rows[i]![j] = col[i];
       return;
     }
-    for (let i = 0; i < part.rows; i++) rows[i]![j] = col.lens[i]! < 0 ? null : Buffer.from(col.buf, col.starts[i]!, col.lens[i]!);
+    for (let i = 0; i < part.rows; i++)
+      rows[i]![j] = col.lens[i]! < 0 ? null : Buffer.from(col.buf, col.starts[i]!, col.lens[i]!);
   });
   return rows;
 }
@@ -41,7 +42,13 @@ export class PagePrefetcher {
   #finished = false;
 
   /** `params[s]` binds statement s of `sqls` (without `after`); pages start after ordinal `after`. */
-  constructor(path: string, sqls: readonly string[], params: readonly Record<string, string | number>[], pageRows: number, after: number) {
+  constructor(
+    path: string,
+    sqls: readonly string[],
+    params: readonly Record<string, string | number>[],
+    pageRows: number,
+    after: number,
+  ) {
     const { port1, port2 } = new MessageChannel();
     this.#port = port1;
     this.#worker = new Worker(new URL('./page-reader-thread.mjs', import.meta.url), {
@@ -69,7 +76,9 @@ export class PagePrefetcher {
     Atomics.notify(this.#ctl, CONSUMED);
     if ('error' in msg) {
       this.close();
-      throw new DistilleryError('INTERNAL', `reading the store failed: ${msg.error}`, { hint: 'check that the database file is readable; nothing was changed' });
+      throw new DistilleryError('INTERNAL', `reading the store failed: ${msg.error}`, {
+        hint: 'check that the database file is readable; nothing was changed',
+      });
     }
     if (msg.done) this.close();
     return msg.parts.map(unpack);

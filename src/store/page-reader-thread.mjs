@@ -55,7 +55,8 @@ try {
   let posted = 0;
   for (;;) {
     // stay at most AHEAD pages in front of the consumer, and stop when it is gone
-    while (posted - Atomics.load(ctl, CONSUMED) >= AHEAD && Atomics.load(ctl, STOP) === 0) Atomics.wait(ctl, CONSUMED, Atomics.load(ctl, CONSUMED), 1000);
+    while (posted - Atomics.load(ctl, CONSUMED) >= AHEAD && Atomics.load(ctl, STOP) === 0)
+      Atomics.wait(ctl, CONSUMED, Atomics.load(ctl, CONSUMED), 1000);
     if (Atomics.load(ctl, STOP) !== 0) break;
     const parts = readPage(after);
     const head = parts[0];

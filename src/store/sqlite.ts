@@ -16,7 +16,11 @@ export function openDatabase(path: string, opts: { readonly?: boolean } = {}): D
   if (path !== ':memory:' && !opts.readonly) mkdirSync(dirname(path), { recursive: true });
   let db: Database.Database;
   try {
-    db = new Database(path, { timeout: BUSY_TIMEOUT_MS, readonly: opts.readonly ?? false, fileMustExist: opts.readonly ?? false });
+    db = new Database(path, {
+      timeout: BUSY_TIMEOUT_MS,
+      readonly: opts.readonly ?? false,
+      fileMustExist: opts.readonly ?? false,
+    });
   } catch (cause) {
     throw new DistilleryError('CONFIG_INVALID', `cannot open database ${path}: ${(cause as Error).message}`, {
       hint: 'check the --db path and its permissions',
@@ -40,7 +44,10 @@ export function openDatabase(path: string, opts: { readonly?: boolean } = {}): D
 }
 
 const isBusy = (e: unknown): boolean =>
-  e instanceof Error && 'code' in e && typeof e.code === 'string' && (e.code === 'SQLITE_BUSY' || e.code.startsWith('SQLITE_BUSY_') || e.code === 'SQLITE_LOCKED');
+  e instanceof Error &&
+  'code' in e &&
+  typeof e.code === 'string' &&
+  (e.code === 'SQLITE_BUSY' || e.code.startsWith('SQLITE_BUSY_') || e.code === 'SQLITE_LOCKED');
 
 const pause = new Int32Array(new SharedArrayBuffer(4));
 function sleepSync(ms: number): void {

@@ -10,7 +10,15 @@ import { decodeTeacherOutput, encodeTeacherOutput } from './codecs/teacher-outpu
 import { decodePage, EXAMPLE_COLUMNS, exampleFromRaw, LabelledPages } from './labelled-pages.ts';
 import { PagePrefetcher } from './page-prefetch.ts';
 import { pruneOutputs, vacuum, type PruneResult } from './output-pruning.ts';
-import { componentName, componentsForSpec, ENCODING_RANK, serves, topkOf, type Component, type LayerCounts } from './components.ts';
+import {
+  componentName,
+  componentsForSpec,
+  ENCODING_RANK,
+  serves,
+  topkOf,
+  type Component,
+  type LayerCounts,
+} from './components.ts';
 import { inputHash as hashInput } from './input-hash.ts';
 import { DatasetLockTable } from './dataset-lock-table.ts';
 import { migrate } from './migrations/index.ts';
@@ -48,10 +56,19 @@ interface DatasetRow {
 }
 
 const parseJson = (s: string | null): unknown => (s === null ? null : JSON.parse(s));
-const toDataset = (r: DatasetRow): DatasetRecord => ({ id: r.id, name: r.name, created: r.created, spec: parseJson(r.spec), manifest: parseJson(r.manifest) });
+const toDataset = (r: DatasetRow): DatasetRecord => ({
+  id: r.id,
+  name: r.name,
+  created: r.created,
+  spec: parseJson(r.spec),
+  manifest: parseJson(r.manifest),
+});
 
 function hashBytes(hash: string): Buffer {
-  if (!HASH_PATTERN.test(hash)) throw new DistilleryError('INVALID_INPUT', `'${hash}' is not an input hash`, { hint: 'use inputHash() from src/store/input-hash.ts' });
+  if (!HASH_PATTERN.test(hash))
+    throw new DistilleryError('INVALID_INPUT', `'${hash}' is not an input hash`, {
+      hint: 'use inputHash() from src/store/input-hash.ts',
+    });
   return Buffer.from(hash, 'hex');
 }
 
@@ -66,8 +83,16 @@ function checkDatasetId(id: string): void {
 const isCount = (n: unknown): n is number => Number.isSafeInteger(n) && (n as number) >= 0;
 
 function checkOpStat(o: OpStat): OpStat {
-  if (typeof o?.op !== 'string' || o.op.length === 0 || !isCount(o.produced) || !isCount(o.duplicates) || o.duplicates > o.produced) {
-    throw new DistilleryError('INVALID_INPUT', `op stat ${JSON.stringify(o)} is invalid`, { hint: 'expected { op, produced, duplicates } with 0 <= duplicates <= produced' });
+  if (
+    typeof o?.op !== 'string' ||
+    o.op.length === 0 ||
+    !isCount(o.produced) ||
+    !isCount(o.duplicates) ||
+    o.duplicates > o.produced
+  ) {
+    throw new DistilleryError('INVALID_INPUT', `op stat ${JSON.stringify(o)} is invalid`, {
+      hint: 'expected { op, produced, duplicates } with 0 <= duplicates <= produced',
+    });
   }
   return o;
 }
@@ -76,12 +101,15 @@ function checkExample(e: Example, i: number): void {
   const where = `example ${i}${typeof e?.id === 'string' ? ` (id '${e.id}')` : ''}`;
   if (typeof e?.id !== 'string' || e.id.length === 0) throw new DistilleryError('INVALID_INPUT', `${where} has no id`);
   if (typeof e.text !== 'string') throw new DistilleryError('INVALID_INPUT', `${where} has no text`);
-  if (e.textPair !== undefined && typeof e.textPair !== 'string') throw new DistilleryError('INVALID_INPUT', `${where} has a non-string textPair`);
+  if (e.textPair !== undefined && typeof e.textPair !== 'string')
+    throw new DistilleryError('INVALID_INPUT', `${where} has a non-string textPair`);
   if (e.label !== undefined && e.label !== null && typeof e.label !== 'string' && typeof e.label !== 'number') {
     throw new DistilleryError('INVALID_INPUT', `${where} has a label that is neither string nor number`);
   }
   if (e.origin?.kind !== 'original' && e.origin?.kind !== 'augmentation') {
-    throw new DistilleryError('INVALID_INPUT', `${where} has no origin`, { hint: "set origin to { kind: 'original' } or an augmentation origin" });
+    throw new DistilleryError('INVALID_INPUT', `${where} has no origin`, {
+      hint: "set origin to { kind: 'original' } or an augmentation origin",
+    });
   }
 }
 
@@ -113,7 +141,9 @@ export class Store {
     this.#pages = new LabelledPages(db);
     this.#s = {
       insertDataset: db.prepare('INSERT INTO datasets (id, name, created, spec, manifest) VALUES (?, ?, ?, ?, ?)'),
-      getDataset: db.prepare<[string], DatasetRow>('SELECT id, name, created, spec, manifest FROM datasets WHERE id = ?'),
+      getDataset: db.prepare<[string], DatasetRow>(
+        'SELECT id, name, created, spec, manifest FROM datasets WHERE id = ?',
+      ),
       listDatasets: db.prepare<[], DatasetRow>('SELECT id, name, created, spec, manifest FROM datasets ORDER BY id'),
       setManifest: db.prepare('UPDATE datasets SET manifest = ? WHERE id = ?'),
       deleteDataset: db.prepare('DELETE FROM datasets WHERE id = ?'),
@@ -122,8 +152,12 @@ export class Store {
          ON CONFLICT (dataset_id, op) DO UPDATE SET produced = produced + excluded.produced, duplicates = duplicates + excluded.duplicates`,
       ),
       clearOpStats: db.prepare('DELETE FROM dataset_op_stats WHERE dataset_id = ?'),
-      opStats: db.prepare<[string], OpStat>('SELECT op, produced, duplicates FROM dataset_op_stats WHERE dataset_id = ? ORDER BY op'),
-      maxOrdinal: db.prepare<[string], { m: number }>('SELECT coalesce(max(ordinal), -1) AS m FROM examples WHERE dataset_id = ?'),
+      opStats: db.prepare<[string], OpStat>(
+        'SELECT op, produced, duplicates FROM dataset_op_stats WHERE dataset_id = ? ORDER BY op',
+      ),
+      maxOrdinal: db.prepare<[string], { m: number }>(
+        'SELECT coalesce(max(ordinal), -1) AS m FROM examples WHERE dataset_id = ?',
+      ),
       insertExample: db.prepare(
         `INSERT INTO examples (dataset_id, ordinal, id, text, text_pair, label, origin, input_hash)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dataset_id, id) DO NOTHING`,
@@ -133,7 +167,11 @@ export class Store {
           `SELECT ${EXAMPLE_COLUMNS} FROM examples e WHERE e.dataset_id = ? AND e.ordinal > ? ORDER BY e.ordinal LIMIT ?`,
         )
         .raw(true),
-      getExample: db.prepare<[string, string], unknown[]>(`SELECT ${EXAMPLE_COLUMNS} FROM examples e WHERE e.dataset_id = ? AND e.id = ?`).raw(true),
+      getExample: db
+        .prepare<[string, string], unknown[]>(
+          `SELECT ${EXAMPLE_COLUMNS} FROM examples e WHERE e.dataset_id = ? AND e.id = ?`,
+        )
+        .raw(true),
       exampleCounts: db.prepare<[string], { n: number; originals: number | null; unique_inputs: number }>(
         `SELECT count(*) AS n, sum(json_extract(origin, '$.kind') = 'original') AS originals,
                 count(DISTINCT input_hash) AS unique_inputs FROM examples WHERE dataset_id = ?`,
@@ -164,7 +202,10 @@ export class Store {
         `SELECT input_hash, component, dtype FROM teacher_outputs
          WHERE teacher_id = ? AND input_hash IN (SELECT unhex(value) FROM json_each(?))`,
       ),
-      getComponents: db.prepare<[number, string, string], { input_hash: Buffer; component: string; tokens: number; truncated: number; data: Buffer }>(
+      getComponents: db.prepare<
+        [number, string, string],
+        { input_hash: Buffer; component: string; tokens: number; truncated: number; data: Buffer }
+      >(
         `SELECT input_hash, component, tokens, truncated, data FROM teacher_outputs
          WHERE teacher_id = ? AND input_hash IN (SELECT unhex(value) FROM json_each(?))
            AND (component IN (SELECT value FROM json_each(?)) OR component GLOB 'topk:*')`,
@@ -199,10 +240,16 @@ export class Store {
     const created = this.#now().toISOString();
     const json = (v: unknown): string | null => (v === undefined || v === null ? null : JSON.stringify(v));
     try {
-      withBusyRetry(() => this.#db.transaction(() => this.#s.insertDataset.run(input.id, name, created, json(input.spec), json(input.manifest))).immediate());
+      withBusyRetry(() =>
+        this.#db
+          .transaction(() => this.#s.insertDataset.run(input.id, name, created, json(input.spec), json(input.manifest)))
+          .immediate(),
+      );
     } catch (e) {
       if ((e as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
-        throw new DistilleryError('INVALID_INPUT', `dataset '${input.id}' already exists`, { hint: 'pick another id, or delete the dataset first' });
+        throw new DistilleryError('INVALID_INPUT', `dataset '${input.id}' already exists`, {
+          hint: 'pick another id, or delete the dataset first',
+        });
       }
       throw e;
     }
@@ -218,7 +265,10 @@ export class Store {
   /** The dataset, or a NOT_FOUND error naming it. */
   requireDataset(id: string): DatasetRecord {
     const d = this.getDataset(id);
-    if (!d) throw new DistilleryError('NOT_FOUND', `no dataset '${id}'`, { hint: 'list datasets with `distillery datasets list`' });
+    if (!d)
+      throw new DistilleryError('NOT_FOUND', `no dataset '${id}'`, {
+        hint: 'list datasets with `distillery datasets list`',
+      });
     return d;
   }
 
@@ -230,7 +280,9 @@ export class Store {
   setDatasetManifest(id: string, manifest: unknown): void {
     this.#open();
     this.requireDataset(id);
-    withBusyRetry(() => this.#db.transaction(() => this.#s.setManifest.run(JSON.stringify(manifest ?? null), id)).immediate());
+    withBusyRetry(() =>
+      this.#db.transaction(() => this.#s.setManifest.run(JSON.stringify(manifest ?? null), id)).immediate(),
+    );
   }
 
   /**
@@ -241,7 +293,8 @@ export class Store {
   pruneOutputs(opts: { graceSeconds?: number; dryRun?: boolean } = {}): PruneResult {
     this.#open();
     const grace = opts.graceSeconds ?? 3600;
-    if (!(Number.isFinite(grace) && grace >= 0)) throw new DistilleryError('INVALID_INPUT', `grace period ${grace} must be a number of seconds >= 0`);
+    if (!(Number.isFinite(grace) && grace >= 0))
+      throw new DistilleryError('INVALID_INPUT', `grace period ${grace} must be a number of seconds >= 0`);
     return pruneOutputs(this.#db, Math.floor(this.#now().getTime() / 1000) - grace, opts.dryRun ?? false);
   }
 
@@ -268,14 +321,17 @@ export class Store {
     this.requireDataset(datasetId);
     examples.forEach(checkExample);
     const opStats = (opts.opStats ?? []).map(checkOpStat);
-    const rows = examples.map((e) => [
-      e.id,
-      e.text,
-      e.textPair ?? null,
-      e.label === undefined || e.label === null ? null : JSON.stringify(e.label),
-      JSON.stringify(e.origin),
-      hashBytes(hashInput(e)),
-    ] as const);
+    const rows = examples.map(
+      (e) =>
+        [
+          e.id,
+          e.text,
+          e.textPair ?? null,
+          e.label === undefined || e.label === null ? null : JSON.stringify(e.label),
+          JSON.stringify(e.origin),
+          hashBytes(hashInput(e)),
+        ] as const,
+    );
     return withBusyRetry(() =>
       this.#db
         .transaction(() => {
@@ -326,7 +382,10 @@ export class Store {
    * Examples in ordinal order, read in pages of `pageRows` by keyset, so memory stays flat and the
    * caller may write to the store between pages (a cursor held open across yields would forbid that).
    */
-  *iterateExamples(datasetId: string, opts: { afterOrdinal?: number; pageRows?: number } = {}): Generator<StoredExample> {
+  *iterateExamples(
+    datasetId: string,
+    opts: { afterOrdinal?: number; pageRows?: number } = {},
+  ): Generator<StoredExample> {
     this.#open();
     this.requireDataset(datasetId);
     let after = opts.afterOrdinal ?? -1;
@@ -367,7 +426,14 @@ export class Store {
     this.requireDataset(datasetId);
     withBusyRetry(() =>
       this.#db
-        .transaction(() => this.#s.linkTeacher.run(datasetId, this.#teacherId(fingerprint, true), JSON.stringify(spec), this.#now().toISOString()))
+        .transaction(() =>
+          this.#s.linkTeacher.run(
+            datasetId,
+            this.#teacherId(fingerprint, true),
+            JSON.stringify(spec),
+            this.#now().toISOString(),
+          ),
+        )
         .immediate(),
     );
   }
@@ -386,7 +452,10 @@ export class Store {
   /** Components `spec` needs for this teacher (layers 'all'/'last' resolved from its registered info). */
   components(fingerprint: string, spec: OutputSpec): Component[] {
     const info = this.getTeacher(fingerprint);
-    const counts: LayerCounts | undefined = info && { hiddenLayers: info.hiddenLayers, attentionLayers: info.attentionLayers };
+    const counts: LayerCounts | undefined = info && {
+      hiddenLayers: info.hiddenLayers,
+      attentionLayers: info.attentionLayers,
+    };
     return componentsForSpec(spec, counts);
   }
 
@@ -409,7 +478,8 @@ export class Store {
           const now = Math.floor(this.#now().getTime() / 1000);
           let n = 0;
           for (const e of encoded) {
-            for (const p of e.parts) n += this.#s.putOutput.run(tid, e.hash, p.component, p.dtype, e.tokens, e.truncated, p.blob, now).changes;
+            for (const p of e.parts)
+              n += this.#s.putOutput.run(tid, e.hash, p.component, p.dtype, e.tokens, e.truncated, p.blob, now).changes;
           }
           return n;
         })
@@ -447,7 +517,9 @@ export class Store {
     const out = new Map<string, string[]>();
     for (const hash of unique) {
       const got = have.get(hash);
-      const missing = got ? wanted.filter((c) => !got.has(c) && !(topkOf(c) !== undefined && [...got].some((g) => serves(g, c)))) : wanted;
+      const missing = got
+        ? wanted.filter((c) => !got.has(c) && !(topkOf(c) !== undefined && [...got].some((g) => serves(g, c))))
+        : wanted;
       if (missing.length > 0) out.set(hash, missing);
     }
     return out;
@@ -467,7 +539,10 @@ export class Store {
     const tid = this.#teacherId(fingerprint, false);
     if (tid === undefined) return out;
     const topkName = wanted.map(componentName).find((n) => topkOf(n) !== undefined);
-    const found = new Map<string, { blobs: Map<string, Buffer>; tokens: number; truncated: boolean; topkFrom?: number }>();
+    const found = new Map<
+      string,
+      { blobs: Map<string, Buffer>; tokens: number; truncated: boolean; topkFrom?: number }
+    >();
     this.#db.transaction(() => {
       for (let i = 0; i < unique.length; i += LOOKUP_CHUNK) {
         for (const r of this.#s.getComponents.all(tid, JSON.stringify(unique.slice(i, i + LOOKUP_CHUNK)), names)) {
@@ -476,7 +551,11 @@ export class Store {
           if (!f) found.set(hex, (f = { blobs: new Map(), tokens: r.tokens, truncated: r.truncated === 1 }));
           const k = topkOf(r.component);
           if (k === undefined) f.blobs.set(r.component, r.data);
-          else if (topkName !== undefined && serves(r.component, topkName) && !(f.topkFrom !== undefined && f.topkFrom <= k)) {
+          else if (
+            topkName !== undefined &&
+            serves(r.component, topkName) &&
+            !(f.topkFrom !== undefined && f.topkFrom <= k)
+          ) {
             // the smallest cached top-K that serves the wanted top-k answers it
             f.topkFrom = k;
             f.blobs.set(topkName, r.data);
@@ -487,7 +566,15 @@ export class Store {
     for (const hash of unique) {
       const f = found.get(hash);
       if (f && f.blobs.size === wanted.length) {
-        out.set(hash, decodeTeacherOutput(f.blobs, wanted, { logits: spec.logits, temperatures: spec.temperatures, tokens: f.tokens, truncated: f.truncated }));
+        out.set(
+          hash,
+          decodeTeacherOutput(f.blobs, wanted, {
+            logits: spec.logits,
+            temperatures: spec.temperatures,
+            tokens: f.tokens,
+            truncated: f.truncated,
+          }),
+        );
       }
     }
     return out;
@@ -507,15 +594,28 @@ export class Store {
     this.#open();
     this.requireDataset(datasetId);
     const wanted = this.components(fingerprint, spec);
-    const pageOpts = { pageRows: opts.pageRows ?? PAGE_ROWS, logits: spec.logits, temperatures: spec.temperatures, float16Hidden: opts.float16Hidden ?? false };
-    const readPage = this.#db.transaction((after: number) => this.#pages.page(datasetId, this.#teacherId(fingerprint, false) ?? -1, wanted, after, pageOpts));
+    const pageOpts = {
+      pageRows: opts.pageRows ?? PAGE_ROWS,
+      logits: spec.logits,
+      temperatures: spec.temperatures,
+      float16Hidden: opts.float16Hidden ?? false,
+    };
+    const readPage = this.#db.transaction((after: number) =>
+      this.#pages.page(datasetId, this.#teacherId(fingerprint, false) ?? -1, wanted, after, pageOpts),
+    );
     let page = readPage(-1);
     yield* page;
     if (page.length < pageOpts.pageRows) return;
     let after = page[page.length - 1]!.example.ordinal;
     if (opts.prefetch && this.path !== ':memory:') {
       const tid = this.#teacherId(fingerprint, false) ?? -1;
-      const reader = new PagePrefetcher(this.path, LabelledPages.sqls(wanted), LabelledPages.bindings(datasetId, tid, wanted, pageOpts.pageRows), pageOpts.pageRows, after);
+      const reader = new PagePrefetcher(
+        this.path,
+        LabelledPages.sqls(wanted),
+        LabelledPages.bindings(datasetId, tid, wanted, pageOpts.pageRows),
+        pageOpts.pageRows,
+        after,
+      );
       try {
         for (let parts = reader.next(); parts; parts = reader.next()) yield* decodePage(parts, wanted, pageOpts);
       } finally {
@@ -571,11 +671,26 @@ export class Store {
       names.forEach((name, i) => (components[name] = counts.components[i]!));
       const k = names.map(topkOf).find((x) => x !== undefined);
       const exact = JSON.stringify(names.filter((n) => topkOf(n) === undefined));
-      const labelled = counts.labelled ?? this.#s.labelledCount.get({ ds: datasetId, tid, names: exact, k: k ?? -1, n: names.length })!.n;
-      return { fingerprint: t.fingerprint, spec: t.spec, labelled, components, bytes: this.#s.outputBytes.get(datasetId, tid)!.b ?? 0 };
+      const labelled =
+        counts.labelled ??
+        this.#s.labelledCount.get({ ds: datasetId, tid, names: exact, k: k ?? -1, n: names.length })!.n;
+      return {
+        fingerprint: t.fingerprint,
+        spec: t.spec,
+        labelled,
+        components,
+        bytes: this.#s.outputBytes.get(datasetId, tid)!.b ?? 0,
+      };
     });
     const originals = c.originals ?? 0;
-    return { id: datasetId, examples: c.n, originals, augmentations: c.n - originals, uniqueInputs: c.unique_inputs, teachers };
+    return {
+      id: datasetId,
+      examples: c.n,
+      originals,
+      augmentations: c.n - originals,
+      uniqueInputs: c.unique_inputs,
+      teachers,
+    };
   }
 
   /** JSON types of the dataset's gold labels ('integer', 'real', 'text'), so exports can pick a column type. */
@@ -617,7 +732,8 @@ export class Store {
   #teacherId(fingerprint: string, create: boolean): number | undefined {
     const known = this.#teacherIds.get(fingerprint);
     if (known !== undefined) return known;
-    if (typeof fingerprint !== 'string' || fingerprint.length === 0) throw new DistilleryError('INVALID_INPUT', 'a teacher fingerprint is required');
+    if (typeof fingerprint !== 'string' || fingerprint.length === 0)
+      throw new DistilleryError('INVALID_INPUT', 'a teacher fingerprint is required');
     if (create) this.#s.insertTeacher.run(fingerprint);
     const id = this.#s.teacherId.get(fingerprint)?.id;
     if (id !== undefined) this.#teacherIds.set(fingerprint, id);

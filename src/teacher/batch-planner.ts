@@ -14,12 +14,18 @@ export interface BatchLimits {
   maxPaddingWaste?: number;
 }
 
-export const DEFAULT_BATCH_LIMITS: BatchLimits = Object.freeze({ tokenBudget: 2048, maxBatchSize: 64, maxPaddingWaste: 0.2 });
+export const DEFAULT_BATCH_LIMITS: BatchLimits = Object.freeze({
+  tokenBudget: 2048,
+  maxBatchSize: 64,
+  maxPaddingWaste: 0.2,
+});
 
 /** Returns batches of input indices; every index appears exactly once. */
 export function planBatches(lengths: readonly number[], limits: BatchLimits = DEFAULT_BATCH_LIMITS): number[][] {
   if (!(limits.tokenBudget >= 1) || !(limits.maxBatchSize >= 1)) {
-    throw new RangeError(`Expected tokenBudget and maxBatchSize >= 1, got ${limits.tokenBudget} and ${limits.maxBatchSize}`);
+    throw new RangeError(
+      `Expected tokenBudget and maxBatchSize >= 1, got ${limits.tokenBudget} and ${limits.maxBatchSize}`,
+    );
   }
   // Stable order: by length, then by original index, so plans are deterministic.
   const order = lengths.map((_, i) => i).sort((x, y) => lengths[x]! - lengths[y]! || x - y);

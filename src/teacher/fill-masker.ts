@@ -36,7 +36,10 @@ export class TransformersFillMasker implements FillMasker {
       });
     }
     const masker = new TransformersFillMasker(pipe, opts.maxBatchSize ?? 32);
-    if (!masker.maskToken) throw new DistilleryError('MODEL_LOAD_FAILED', `${abs} has no mask token`, { hint: 'set mask_token in tokenizer_config.json' });
+    if (!masker.maskToken)
+      throw new DistilleryError('MODEL_LOAD_FAILED', `${abs} has no mask token`, {
+        hint: 'set mask_token in tokenizer_config.json',
+      });
     return masker;
   }
 
@@ -54,7 +57,13 @@ export class TransformersFillMasker implements FillMasker {
         // One text whose mask fell past the model's max length fails the whole batch in the pipeline:
         // redo this chunk one by one so only that text comes back without candidates.
         rows = [];
-        for (const text of chunk) rows.push(await this.#run([text], topK).then((r) => r[0]!, () => []));
+        for (const text of chunk)
+          rows.push(
+            await this.#run([text], topK).then(
+              (r) => r[0]!,
+              () => [],
+            ),
+          );
       }
       rows.forEach((row, j) => (out[idx[j]!] = row));
     }
@@ -64,7 +73,8 @@ export class TransformersFillMasker implements FillMasker {
   async #run(chunk: string[], topK: number): Promise<FillCandidate[][]> {
     // an array in (even of one text) -> one list of fills per text out
     const rows = (await this.#pipe(chunk, { top_k: topK })) as unknown as PipelineFill[][];
-    if (rows.length !== chunk.length) throw new Error(`fill-mask returned ${rows.length} rows for ${chunk.length} texts`);
+    if (rows.length !== chunk.length)
+      throw new Error(`fill-mask returned ${rows.length} rows for ${chunk.length} texts`);
     return rows.map((row) => row.map((r) => ({ token: r.token_str, score: r.score })));
   }
 

@@ -15,7 +15,12 @@ export const DTYPE_SUFFIX: Readonly<Record<string, string>> = Object.freeze({
   q4f16: '_q4f16',
 });
 
-export const TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'vocab.txt'] as const;
+export const TOKENIZER_FILES = [
+  'tokenizer.json',
+  'tokenizer_config.json',
+  'special_tokens_map.json',
+  'vocab.txt',
+] as const;
 
 export interface ModelFiles {
   dir: string;
@@ -54,12 +59,17 @@ export function locateModelFiles(dir: string, dtype: string, onnxBaseName = 'mod
   const onnxPath = path.join(dir, 'onnx', `${onnxBaseName}${suffix}.onnx`);
   if (!existsSync(onnxPath)) {
     throw new DistilleryError('NOT_FOUND', `No ${path.relative(dir, onnxPath)} in ${dir} for dtype ${dtype}`, {
-      hint: dtype === 'fp32' ? 'export the model to ONNX (optimum-cli export onnx) first' : 'pick a dtype whose file exists, e.g. fp32',
+      hint:
+        dtype === 'fp32'
+          ? 'export the model to ONNX (optimum-cli export onnx) first'
+          : 'pick a dtype whose file exists, e.g. fp32',
     });
   }
   const configPath = path.join(dir, 'config.json');
   if (!existsSync(configPath)) {
-    throw new DistilleryError('NOT_FOUND', `No config.json in ${dir}`, { hint: 'copy config.json from the original model' });
+    throw new DistilleryError('NOT_FOUND', `No config.json in ${dir}`, {
+      hint: 'copy config.json from the original model',
+    });
   }
   const tokenizerFiles = TOKENIZER_FILES.map((f) => path.join(dir, f)).filter((f) => existsSync(f));
   if (!tokenizerFiles.some((f) => f.endsWith('tokenizer.json'))) {

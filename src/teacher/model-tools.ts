@@ -52,9 +52,16 @@ export async function inspectModel(dir: string, dtype = 'fp32'): Promise<ModelIn
     return {
       dir: path.resolve(dir),
       dtype,
-      task: arch.endsWith('ForMaskedLM') || rank === 3 ? 'fill-mask' : rank === 2 ? 'text-classification' : 'feature-extraction',
+      task:
+        arch.endsWith('ForMaskedLM') || rank === 3
+          ? 'fill-mask'
+          : rank === 2
+            ? 'text-classification'
+            : 'feature-extraction',
       architecture: arch,
-      labels: Object.keys(id2label).sort((a, b) => Number(a) - Number(b)).map((k) => id2label[k]!),
+      labels: Object.keys(id2label)
+        .sort((a, b) => Number(a) - Number(b))
+        .map((k) => id2label[k]!),
       maxLength,
       inputs: describe(session.inputMetadata),
       outputs: describe(session.outputMetadata),
@@ -62,10 +69,14 @@ export async function inspectModel(dir: string, dtype = 'fp32'): Promise<ModelIn
         logits: outputs.logits,
         hiddenStates: outputs.hiddenLayers,
         attentions: outputs.attentionLayers,
-        ...(outputs.hiddenLayers.length === 0 ? { hint: `add hidden states with: distillery models expose-hidden ${dir} OUT_DIR` } : {}),
+        ...(outputs.hiddenLayers.length === 0
+          ? { hint: `add hidden states with: distillery models expose-hidden ${dir} OUT_DIR` }
+          : {}),
       },
       fingerprint: await teacherFingerprint(files, dtype, maxLength),
-      onnxFiles: readdirSync(path.join(dir, 'onnx')).filter((f) => f.endsWith('.onnx')).sort(),
+      onnxFiles: readdirSync(path.join(dir, 'onnx'))
+        .filter((f) => f.endsWith('.onnx'))
+        .sort(),
     };
   } finally {
     await session.release();
@@ -81,20 +92,28 @@ export interface ExposeHiddenReport {
 export function exposeHiddenDir(inDir: string, outDir: string): ExposeHiddenReport {
   const onnxDir = path.join(inDir, 'onnx');
   if (!existsSync(onnxDir)) {
-    throw new DistilleryError('NOT_FOUND', `No onnx/ folder in ${inDir}`, { hint: 'IN_DIR must be a Hugging Face-layout ONNX model folder' });
+    throw new DistilleryError('NOT_FOUND', `No onnx/ folder in ${inDir}`, {
+      hint: 'IN_DIR must be a Hugging Face-layout ONNX model folder',
+    });
   }
   if (path.resolve(inDir) === path.resolve(outDir)) {
-    throw new DistilleryError('INVALID_INPUT', 'OUT_DIR must differ from IN_DIR', { hint: 'the original model is never modified in place' });
+    throw new DistilleryError('INVALID_INPUT', 'OUT_DIR must differ from IN_DIR', {
+      hint: 'the original model is never modified in place',
+    });
   }
   const config = JSON.parse(readFileSync(path.join(inDir, 'config.json'), 'utf8')) as Record<string, unknown>;
   const hiddenSize = Number(config.hidden_size ?? config.dim ?? config.d_model);
   if (!Number.isInteger(hiddenSize)) {
-    throw new DistilleryError('INVALID_INPUT', `config.json in ${inDir} has no hidden_size`, { hint: 'expose-hidden needs the encoder width' });
+    throw new DistilleryError('INVALID_INPUT', `config.json in ${inDir} has no hidden_size`, {
+      hint: 'expose-hidden needs the encoder width',
+    });
   }
   mkdirSync(outDir, { recursive: true });
   cpSync(inDir, outDir, { recursive: true, filter: (src) => !src.endsWith('.onnx') });
   const report: ExposeHiddenReport = { outDir: path.resolve(outDir), files: [] };
-  for (const file of readdirSync(onnxDir).filter((f) => f.endsWith('.onnx')).sort()) {
+  for (const file of readdirSync(onnxDir)
+    .filter((f) => f.endsWith('.onnx'))
+    .sort()) {
     const result = exposeHiddenStates(readFileSync(path.join(onnxDir, file)), hiddenSize);
     writeFileSync(path.join(outDir, 'onnx', file), result.bytes);
     report.files.push({ file: `onnx/${file}`, added: result.added, alreadyPresent: result.alreadyPresent });

@@ -99,14 +99,18 @@ export class OnnxTeacher implements TeacherRunner {
       threads: opts.threads,
       thread: opts.thread,
       label: `teacher "${opts.name}"`,
-      onDevice: (d, tried) => opts.log?.(`teacher ${opts.name}: running on ${d}${tried.length ? ` (unavailable: ${tried.join('; ')})` : ''}`),
+      onDevice: (d, tried) =>
+        opts.log?.(`teacher ${opts.name}: running on ${d}${tried.length ? ` (unavailable: ${tried.join('; ')})` : ''}`),
     });
     try {
       const outputs = graphOutputs(session.outputNames);
       const logitsMeta = session.outputMetadata.find((m) => m.name === 'logits');
       const logitsShape = logitsMeta && logitsMeta.isTensor ? logitsMeta.shape : [];
       const task = taskOf(files.config, logitsShape.length);
-      const numLabels = task === 'text-classification' ? Number(logitsShape[1]) || Object.keys((files.config.id2label ?? {}) as object).length : 0;
+      const numLabels =
+        task === 'text-classification'
+          ? Number(logitsShape[1]) || Object.keys((files.config.id2label ?? {}) as object).length
+          : 0;
       const info: TeacherInfo = {
         name: opts.name,
         fingerprint,
@@ -161,7 +165,11 @@ export class OnnxTeacher implements TeacherRunner {
     return this.inferEncoded(this.encode(inputs), spec, opts);
   }
 
-  async inferEncoded(encoded: readonly EncodedText[], spec: OutputSpec, opts: { signal?: AbortSignal } = {}): Promise<TeacherOutput[]> {
+  async inferEncoded(
+    encoded: readonly EncodedText[],
+    spec: OutputSpec,
+    opts: { signal?: AbortSignal } = {},
+  ): Promise<TeacherOutput[]> {
     if (this.#disposed) throw new DistilleryError('MODEL_LOAD_FAILED', `Teacher ${this.info.name} was closed`);
     if (this.failure) throw this.failure;
     const resolved = resolveSpec(spec, this.outputs, this.files.dir);

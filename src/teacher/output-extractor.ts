@@ -51,7 +51,11 @@ export function extractBatch(
         const [, seq, hidden] = t.dims as [number, number, number];
         const base = b * seq * hidden;
         if (spec.hidden!.pooling === 'cls') {
-          return { layer, pooling: 'cls' as const, value: { data: t.data.slice(base, base + hidden), shape: [hidden] } };
+          return {
+            layer,
+            pooling: 'cls' as const,
+            value: { data: t.data.slice(base, base + hidden), shape: [hidden] },
+          };
         }
         if (spec.hidden!.pooling === 'mean') {
           const acc = new Float64Array(hidden);
@@ -59,9 +63,17 @@ export function extractBatch(
             const off = base + p * hidden;
             for (let h = 0; h < hidden; h++) acc[h]! += t.data[off + h]!;
           }
-          return { layer, pooling: 'mean' as const, value: { data: Float32Array.from(acc, (v) => v / len), shape: [hidden] } };
+          return {
+            layer,
+            pooling: 'mean' as const,
+            value: { data: Float32Array.from(acc, (v) => v / len), shape: [hidden] },
+          };
         }
-        return { layer, pooling: 'none' as const, value: { data: t.data.slice(base, base + len * hidden), shape: [len, hidden] } };
+        return {
+          layer,
+          pooling: 'none' as const,
+          value: { data: t.data.slice(base, base + len * hidden), shape: [len, hidden] },
+        };
       });
     }
     if (resolved.attentionLayers.length) {

@@ -28,7 +28,12 @@ export function graphOutputs(outputNames: readonly string[]): GraphOutputs {
   };
 }
 
-function pickLayers(requested: 'all' | 'last' | number[], available: number[], kind: string, modelDir: string): number[] {
+function pickLayers(
+  requested: 'all' | 'last' | number[],
+  available: number[],
+  kind: string,
+  modelDir: string,
+): number[] {
   const fix =
     kind === 'hidden states'
       ? `run \`distillery models expose-hidden ${modelDir} OUT_DIR\` and use the copy as the teacher`
@@ -61,8 +66,12 @@ export function resolveSpec(spec: OutputSpec, available: GraphOutputs, modelDir:
       hint: 'use a model with a task head (ForSequenceClassification or ForMaskedLM)',
     });
   }
-  const hiddenLayers = spec.hidden ? pickLayers(spec.hidden.layers, available.hiddenLayers, 'hidden states', modelDir) : [];
-  const attentionLayers = spec.attentions ? pickLayers(spec.attentions.layers, available.attentionLayers, 'attention', modelDir) : [];
+  const hiddenLayers = spec.hidden
+    ? pickLayers(spec.hidden.layers, available.hiddenLayers, 'hidden states', modelDir)
+    : [];
+  const attentionLayers = spec.attentions
+    ? pickLayers(spec.attentions.layers, available.attentionLayers, 'attention', modelDir)
+    : [];
   const fetches = [
     ...(needLogits ? ['logits'] : []),
     ...hiddenLayers.map((l) => `hidden_states.${l}`),

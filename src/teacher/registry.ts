@@ -41,9 +41,12 @@ export class TeacherRegistry {
     this.#opts = opts;
     setRemoteModelsAllowed(opts.allowRemote, opts.hubCacheDir);
     for (const c of configs) {
-      if (this.#configs.has(c.name)) throw new DistilleryError('CONFIG_INVALID', `Teacher "${c.name}" is configured twice`);
+      if (this.#configs.has(c.name))
+        throw new DistilleryError('CONFIG_INVALID', `Teacher "${c.name}" is configured twice`);
       if (!c.path && !c.hubId) {
-        throw new DistilleryError('CONFIG_INVALID', `Teacher "${c.name}" has neither path nor hubId`, { hint: 'set path: to a model folder' });
+        throw new DistilleryError('CONFIG_INVALID', `Teacher "${c.name}" has neither path nor hubId`, {
+          hint: 'set path: to a model folder',
+        });
       }
       this.#configs.set(c.name, c);
     }
@@ -110,7 +113,10 @@ export class TeacherRegistry {
         threads: c.threads,
         thread: c.thread,
         maxLength: c.maxLength,
-        limits: { ...(c.tokenBudget ? { tokenBudget: c.tokenBudget } : {}), ...(c.maxBatchSize ? { maxBatchSize: c.maxBatchSize } : {}) },
+        limits: {
+          ...(c.tokenBudget ? { tokenBudget: c.tokenBudget } : {}),
+          ...(c.maxBatchSize ? { maxBatchSize: c.maxBatchSize } : {}),
+        },
         log: this.#opts.log,
       });
       this.#ready.set(c.name, teacher);
@@ -123,7 +129,9 @@ export class TeacherRegistry {
       const e =
         err instanceof DistilleryError
           ? err
-          : new DistilleryError('MODEL_LOAD_FAILED', `Teacher "${c.name}" failed to load: ${(err as Error).message}`, { cause: err });
+          : new DistilleryError('MODEL_LOAD_FAILED', `Teacher "${c.name}" failed to load: ${(err as Error).message}`, {
+              cause: err,
+            });
       this.#failed.set(c.name, e);
       throw e;
     } finally {

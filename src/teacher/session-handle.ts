@@ -5,7 +5,8 @@
 import type { InferenceSession } from 'onnxruntime-node';
 import type { DistilleryError } from '../core/errors.ts';
 
-export type SessionTensorData = BigInt64Array | Float32Array | Uint16Array | Int32Array | Uint8Array | Int8Array | Float64Array;
+export type SessionTensorData =
+  BigInt64Array | Float32Array | Uint16Array | Int32Array | Uint8Array | Int8Array | Float64Array;
 
 export interface SessionTensor {
   /** ORT element type: int64, float32, float16, ... */

@@ -27,7 +27,8 @@ function sendOutputs(id, out, fetches) {
     const t = out[name];
     let data = t.data;
     // A view on part of a buffer, or a buffer another output already moves, would take the rest with it.
-    if (data.byteOffset !== 0 || data.byteLength !== data.buffer.byteLength || transfer.includes(data.buffer)) data = data.slice();
+    if (data.byteOffset !== 0 || data.byteLength !== data.buffer.byteLength || transfer.includes(data.buffer))
+      data = data.slice();
     outputs[name] = { type: t.type, data, dims: t.dims };
     transfer.push(data.buffer);
   }
@@ -36,7 +37,11 @@ function sendOutputs(id, out, fetches) {
   } catch {
     // Memory ORT owns (an external buffer) cannot be transferred: send copies instead.
     for (const o of Object.values(outputs)) o.data = o.data.slice();
-    reply(id, { outputs }, Object.values(outputs).map((o) => o.data.buffer));
+    reply(
+      id,
+      { outputs },
+      Object.values(outputs).map((o) => o.data.buffer),
+    );
   }
 }
 
@@ -46,7 +51,11 @@ async function handle(msg) {
       if (session) await session.release();
       session = undefined;
       session = await ort.InferenceSession.create(msg.path, msg.options);
-      reply(msg.id, { inputNames: session.inputNames, outputNames: session.outputNames, outputMetadata: session.outputMetadata });
+      reply(msg.id, {
+        inputNames: session.inputNames,
+        outputNames: session.outputNames,
+        outputMetadata: session.outputMetadata,
+      });
       return;
     }
     case 'run': {
@@ -69,5 +78,7 @@ async function handle(msg) {
 
 parentPort.on('message', (msg) => {
   if (msg.op === 'crash') throw new Error(msg.message ?? 'crash requested');
-  handle(msg).catch((err) => parentPort.postMessage({ id: msg.id, ok: false, message: err instanceof Error ? err.message : String(err) }));
+  handle(msg).catch((err) =>
+    parentPort.postMessage({ id: msg.id, ok: false, message: err instanceof Error ? err.message : String(err) }),
+  );
 });

@@ -55,7 +55,8 @@ class MainThreadSession implements TeacherSession {
 
   async run(feeds: Record<string, SessionTensor>, fetches: readonly string[]): Promise<Record<string, SessionTensor>> {
     const tensors: Record<string, ort.Tensor> = {};
-    for (const [name, t] of Object.entries(feeds)) tensors[name] = new ort.Tensor(t.type as 'int64', t.data as BigInt64Array, t.dims);
+    for (const [name, t] of Object.entries(feeds))
+      tensors[name] = new ort.Tensor(t.type as 'int64', t.data as BigInt64Array, t.dims);
     const out = await this.#session.run(tensors, [...fetches]);
     const result: Record<string, SessionTensor> = {};
     for (const name of fetches) {
@@ -73,7 +74,9 @@ class MainThreadSession implements TeacherSession {
 export async function openSession(req: SessionRequest): Promise<OpenedSession> {
   const candidates = DEVICE_CANDIDATES[req.device];
   if (!candidates) {
-    throw new DistilleryError('CONFIG_INVALID', `Unknown device "${req.device}"`, { hint: 'use cpu, cuda, webgpu or auto' });
+    throw new DistilleryError('CONFIG_INVALID', `Unknown device "${req.device}"`, {
+      hint: 'use cpu, cuda, webgpu or auto',
+    });
   }
   const onWorker = (req.thread ?? 'worker') === 'worker';
   let worker: WorkerSession | undefined;
@@ -95,7 +98,8 @@ export async function openSession(req: SessionRequest): Promise<OpenedSession> {
       let session: TeacherSession;
       if (onWorker) {
         // One thread tries each candidate in turn; a probe that killed it gets a fresh one.
-        if (!worker || worker.failure) worker = new WorkerSession(req.label ? `${req.label} (${req.onnxPath})` : req.onnxPath);
+        if (!worker || worker.failure)
+          worker = new WorkerSession(req.label ? `${req.label} (${req.onnxPath})` : req.onnxPath);
         session = await worker.open(req.onnxPath, options);
       } else {
         session = new MainThreadSession(await ort.InferenceSession.create(req.onnxPath, options));
@@ -107,7 +111,10 @@ export async function openSession(req: SessionRequest): Promise<OpenedSession> {
       failures.push(`${device}: ${msg}`);
       if (device === 'cpu' || req.device !== 'auto') {
         await worker?.release();
-        const hint = device === 'cpu' ? 'check that the ONNX file is valid (distillery models inspect DIR)' : DEVICE_INSTALL_HINT[device];
+        const hint =
+          device === 'cpu'
+            ? 'check that the ONNX file is valid (distillery models inspect DIR)'
+            : DEVICE_INSTALL_HINT[device];
         throw new DistilleryError(
           device === 'cpu' ? 'MODEL_LOAD_FAILED' : 'DEVICE_UNAVAILABLE',
           `Cannot start ${req.onnxPath} on ${device}: ${msg}`,

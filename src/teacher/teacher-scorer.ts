@@ -13,7 +13,8 @@ export function teacherScorer(teacher: TeacherRunner): ProbabilityScorer {
     async score(inputs) {
       if (inputs.length === 0) return [];
       const outs = await teacher.infer(inputs, { logits: false, temperatures: [1], encoding: 'fp32' });
-      if (outs.length !== inputs.length) throw new Error(`teacher returned ${outs.length} outputs for ${inputs.length} inputs`);
+      if (outs.length !== inputs.length)
+        throw new Error(`teacher returned ${outs.length} outputs for ${inputs.length} inputs`);
       return outs.map((o) => o.probs![0]!);
     },
   };

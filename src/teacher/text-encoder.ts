@@ -31,11 +31,14 @@ export class TextEncoder {
   }
 
   encode(input: TextInput): EncodedText {
-    const enc = (this.#tokenizer as unknown as { _encode_plus(t: string, o: object): RawEncoding })._encode_plus(input.text, {
-      text_pair: input.textPair ?? null,
-      add_special_tokens: true,
-      return_token_type_ids: true,
-    });
+    const enc = (this.#tokenizer as unknown as { _encode_plus(t: string, o: object): RawEncoding })._encode_plus(
+      input.text,
+      {
+        text_pair: input.textPair ?? null,
+        add_special_tokens: true,
+        return_token_type_ids: true,
+      },
+    );
     const ids = enc.input_ids.map(Number);
     const typeIds = enc.token_type_ids?.map(Number) ?? new Array<number>(ids.length).fill(0);
     if (ids.length <= this.maxLength) return { ids, typeIds, truncated: false };

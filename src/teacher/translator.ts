@@ -6,7 +6,13 @@
  * only that token finite; greedy then picks it. One generate() call per batch and direction.
  */
 import path from 'node:path';
-import { AutoModelForSeq2SeqLM, AutoTokenizer, type PreTrainedModel, type PreTrainedTokenizer, type Tensor } from '@huggingface/transformers';
+import {
+  AutoModelForSeq2SeqLM,
+  AutoTokenizer,
+  type PreTrainedModel,
+  type PreTrainedTokenizer,
+  type Tensor,
+} from '@huggingface/transformers';
 import { DistilleryError } from '../core/errors.ts';
 import type { SeededRng } from '../core/seeded-rng.ts';
 import type { SamplingOptions, TranslateRequest, Translator } from '../augment/model-interfaces.ts';
@@ -33,18 +39,27 @@ export class TransformersTranslator implements Translator {
     this.#opts = opts;
   }
 
-  async translate(requests: TranslateRequest[], direction: { from: string; to: string }, sampling: SamplingOptions): Promise<string[]> {
+  async translate(
+    requests: TranslateRequest[],
+    direction: { from: string; to: string },
+    sampling: SamplingOptions,
+  ): Promise<string[]> {
     if (requests.length === 0) return [];
     const { tokenizer, model } = await this.#load(`${direction.from}-${direction.to}`);
     const size = this.#opts.maxBatchSize ?? 32;
     // Similar lengths share a batch (less padding, and no short text waits for a long one's decoding);
     // each row samples from its own rng, so the grouping does not change any output.
-    const order = requests.map((_, i) => i).sort((a, b) => requests[a]!.text.length - requests[b]!.text.length || a - b);
+    const order = requests
+      .map((_, i) => i)
+      .sort((a, b) => requests[a]!.text.length - requests[b]!.text.length || a - b);
     const out = new Array<string>(requests.length);
     for (let i = 0; i < order.length; i += size) {
       const idx = order.slice(i, i + size);
       const chunk = idx.map((k) => requests[k]!);
-      const inputs = tokenizer(chunk.map((r) => r.text), { padding: true, truncation: true });
+      const inputs = tokenizer(
+        chunk.map((r) => r.text),
+        { padding: true, truncation: true },
+      );
       const inputLength = inputs.input_ids.dims.at(-1) ?? 1;
       const generated = (await model.generate({
         ...inputs,
@@ -53,7 +68,15 @@ export class TransformersTranslator implements Translator {
         do_sample: false,
         num_beams: 1,
         // generate() spreads this into its processor list (an array works; null = none; undefined would throw)
-        logits_processor: sampling.temperature > 0 ? [seededSampler(chunk.map((r) => r.rng), sampling)] : null,
+        logits_processor:
+          sampling.temperature > 0
+            ? [
+                seededSampler(
+                  chunk.map((r) => r.rng),
+                  sampling,
+                ),
+              ]
+            : null,
       } as unknown as Parameters<PreTrainedModel['generate']>[0])) as Tensor;
       tokenizer.batch_decode(generated, { skip_special_tokens: true }).forEach((text, j) => (out[idx[j]!] = text));
     }

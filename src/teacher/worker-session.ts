@@ -138,10 +138,14 @@ export class WorkerSession implements TeacherSession {
   /** Rejects every pending call; the first failure is the one reported. */
   #fail(reason: string, cause?: unknown): void {
     const first = !this.#failure;
-    this.#failure ??= new DistilleryError('MODEL_LOAD_FAILED', `The onnxruntime worker thread for ${this.#label} ${reason}`, {
-      hint: 'the teacher is marked failed and answers 503; see the server log, then restart the service',
-      ...(cause !== undefined ? { cause } : {}),
-    });
+    this.#failure ??= new DistilleryError(
+      'MODEL_LOAD_FAILED',
+      `The onnxruntime worker thread for ${this.#label} ${reason}`,
+      {
+        hint: 'the teacher is marked failed and answers 503; see the server log, then restart the service',
+        ...(cause !== undefined ? { cause } : {}),
+      },
+    );
     const pending = [...this.#pending.values()];
     this.#pending.clear();
     this.thread.unref();

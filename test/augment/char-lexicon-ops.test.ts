@@ -13,7 +13,9 @@ import { item, sst2Dev } from './helpers.ts';
 
 /** Levenshtein distance with adjacent transpositions (optimal string alignment). */
 function osa(a: string, b: string): number {
-  const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  const d = Array.from({ length: a.length + 1 }, (_, i) =>
+    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
   for (let i = 1; i <= a.length; i++)
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
@@ -27,13 +29,21 @@ function osa(a: string, b: string): number {
 test('keyboard neighbours are real QWERTY neighbours', () => {
   // s: a d beside it, w e above, z x below (rows are staggered, so q and c are too far)
   assert.equal([...KEYBOARD_NEIGHBOURS.get('s')!].sort().join(''), 'adewxz');
-  assert.ok(KEYBOARD_NEIGHBOURS.get('g')!.includes('h') && KEYBOARD_NEIGHBOURS.get('g')!.includes('t') && !KEYBOARD_NEIGHBOURS.get('g')!.includes('p'));
+  assert.ok(
+    KEYBOARD_NEIGHBOURS.get('g')!.includes('h') &&
+      KEYBOARD_NEIGHBOURS.get('g')!.includes('t') &&
+      !KEYBOARD_NEIGHBOURS.get('g')!.includes('p'),
+  );
 });
 
 test('character noise: one edit per word, within the budget, first letter and stopwords kept', async () => {
   const texts = sst2Dev(200).map((e) => e.text);
   const op = new CharNoiseOp({ alpha: 0.5, budget: 2 });
-  const results = await op.apply(texts.map((t, i) => item(t, `c${i}`)), new SeededRng(11), {});
+  const results = await op.apply(
+    texts.map((t, i) => item(t, `c${i}`)),
+    new SeededRng(11),
+    {},
+  );
   const kinds = { keyboard: 0, other: 0 };
   results.forEach((r, n) => {
     if (r.status !== 'ok') return;
@@ -48,7 +58,10 @@ test('character noise: one edit per word, within the budget, first letter and st
       assert.equal(osa(a, b), 1, `${a} -> ${b}`);
       if (a.length === b.length && [...a].filter((c, k) => c !== b[k]).length === 1) {
         const k = [...a].findIndex((c, k2) => c !== b[k2]);
-        assert.ok(KEYBOARD_NEIGHBOURS.get(a[k]!.toLowerCase())!.includes(b[k]!.toLowerCase()), `${a[k]} -> ${b[k]} is no neighbour`);
+        assert.ok(
+          KEYBOARD_NEIGHBOURS.get(a[k]!.toLowerCase())!.includes(b[k]!.toLowerCase()),
+          `${a[k]} -> ${b[k]} is no neighbour`,
+        );
         kinds.keyboard++;
       } else kinds.other++;
     }
@@ -69,9 +82,18 @@ test('knowledge injection: JSON and TSV lexicons, longest multi-word match, type
   const dir = mkdtempSync(path.join(tmpdir(), 'distillery-lexicon-'));
   try {
     const json = path.join(dir, 'med.json');
-    writeFileSync(json, JSON.stringify({ 'heart attack': ['myocardial infarction', { term: 'MI', type: 'abbreviation' }], heart: ['ticker'] }));
+    writeFileSync(
+      json,
+      JSON.stringify({
+        'heart attack': ['myocardial infarction', { term: 'MI', type: 'abbreviation' }],
+        heart: ['ticker'],
+      }),
+    );
     const tsv = path.join(dir, 'med.tsv');
-    writeFileSync(tsv, '# term\trelated\ttype\nheart attack\tmyocardial infarction\nheart attack\tMI\tabbreviation\nheart\tticker\n');
+    writeFileSync(
+      tsv,
+      '# term\trelated\ttype\nheart attack\tmyocardial infarction\nheart attack\tMI\tabbreviation\nheart\tticker\n',
+    );
     for (const file of [json, tsv]) {
       const lexicon = UserLexicon.fromFile(file);
       const op = new LexiconOp(lexicon, { types: ['abbreviation'] });
@@ -83,7 +105,10 @@ test('knowledge injection: JSON and TSV lexicons, longest multi-word match, type
         const [x] = await all.apply([item('Heart attack risk: a heart condition.')], new SeededRng(s), {});
         if (x!.status === 'ok') outs.add(x!.text);
       }
-      assert.deepEqual([...outs].sort(), ['MI risk: a ticker condition.', 'Myocardial infarction risk: a ticker condition.']);
+      assert.deepEqual([...outs].sort(), [
+        'MI risk: a ticker condition.',
+        'Myocardial infarction risk: a ticker condition.',
+      ]);
     }
     const [none] = await new LexiconOp(UserLexicon.fromFile(json)).apply([item('nothing here')], new SeededRng(1), {});
     assert.equal(none!.status === 'skipped' && none!.reason, 'no-candidates');

@@ -20,18 +20,30 @@ export function sst2Dev(limit = Infinity): Example[] {
 }
 
 export const item = (text: string, key = 'k'): OpItem => ({ key, text: TokenizedText.parse(text) });
-export const example = (id: string, text: string, label: number | null = null): Example => ({ id, text, label, origin: { kind: 'original' } });
+export const example = (id: string, text: string, label: number | null = null): Example => ({
+  id,
+  text,
+  label,
+  origin: { kind: 'original' },
+});
 
 /**
  * Independent check of a replacement: `after` is a WordNet synonym of `before` with POS `pos`, or, for an
  * inflected word, an attested form (tagger lexicon, same tag) of a synonym of one of its lemmas.
  * Returns 'lemma' | 'inflected' | false.
  */
-export function synonymKind(before: string, after: string, tag: string, pos: WordNetPos): 'lemma' | 'inflected' | false {
+export function synonymKind(
+  before: string,
+  after: string,
+  tag: string,
+  pos: WordNetPos,
+): 'lemma' | 'inflected' | false {
   const wn = sharedWordNet();
   const a = after.toLowerCase();
   if (wn.synonyms(before, pos).includes(a)) return 'lemma';
   if (!brillTagger().knows(a, tag)) return false;
-  const ok = lemmaCandidates(before, pos, wn).some((l) => lemmaCandidates(a, pos, wn).some((m) => wn.synonyms(l, pos).includes(m)));
+  const ok = lemmaCandidates(before, pos, wn).some((l) =>
+    lemmaCandidates(a, pos, wn).some((m) => wn.synonyms(l, pos).includes(m)),
+  );
   return ok ? 'inflected' : false;
 }

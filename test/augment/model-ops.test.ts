@@ -25,7 +25,11 @@ let masker: TransformersFillMasker;
 let teacher: OnnxTeacher;
 
 before(async () => {
-  translator = new TransformersTranslator({ models: { 'en-xx': 'tiny-marian-en-xx', 'xx-en': 'tiny-marian-xx-en' }, modelsDir: MODELS, maxBatchSize: 8 });
+  translator = new TransformersTranslator({
+    models: { 'en-xx': 'tiny-marian-en-xx', 'xx-en': 'tiny-marian-xx-en' },
+    modelsDir: MODELS,
+    maxBatchSize: 8,
+  });
   masker = await TransformersFillMasker.load(path.join(MODELS, 'tiny-bert-mlm'), { maxBatchSize: 16 });
   teacher = await OnnxTeacher.load({ name: 'demo-sentiment', dir: path.join(MODELS, 'demo-sentiment') });
 });
@@ -44,7 +48,8 @@ const EN = [
   'A little bird can fly over the big tree.',
 ].map((t, i) => example(`en${i}`, t));
 
-const backtranslate = (temperature: number, variants = 3) => compileRecipe({ builtin: 'backtranslate', variants, params: { pivots: ['xx'], temperature, topK: 8 } });
+const backtranslate = (temperature: number, variants = 3) =>
+  compileRecipe({ builtin: 'backtranslate', variants, params: { pivots: ['xx'], temperature, topK: 8 } });
 
 test('back-translation: greedy round trip of the cipher pair is the input again, so it is dropped as a duplicate', async () => {
   const { examples, stats } = await augmentCorpus(EN, backtranslate(0, 1), { seed: 1, context: { translator } });
@@ -59,7 +64,10 @@ test('back-translation: sampled outputs are deterministic, batch-independent, va
   assert.deepEqual(b.examples, a.examples);
   assert.ok(a.examples.length >= EN.length, `only ${a.examples.length} outputs: ${JSON.stringify(a.stats)}`);
   const c = await augmentCorpus(EN, recipe, { seed: 8, context: { translator } });
-  assert.notDeepEqual(c.examples.map((e) => e.text), a.examples.map((e) => e.text));
+  assert.notDeepEqual(
+    c.examples.map((e) => e.text),
+    a.examples.map((e) => e.text),
+  );
   // the pair shares one vocabulary: hot sampling may emit an xx word, but only the model's own words
   const lexicon = cipherLexicon();
   const english = new Set(lexicon.enWords);
@@ -77,11 +85,12 @@ test('back-translation: sampled outputs are deterministic, batch-independent, va
   assert.ok(en / all > 0.7, `only ${en} of ${all} words are English`);
   // several distinct outputs for one sentence
   const perParent = new Map<string, number>();
-  for (const e of a.examples) if (e.origin.kind === 'augmentation') perParent.set(e.origin.parentId, (perParent.get(e.origin.parentId) ?? 0) + 1);
+  for (const e of a.examples)
+    if (e.origin.kind === 'augmentation') perParent.set(e.origin.parentId, (perParent.get(e.origin.parentId) ?? 0) + 1);
   assert.ok([...perParent.values()].some((n) => n >= 2));
 });
 
-test('masked LM: each replacement is one of the model\'s top-K fills for that word in the original context', async () => {
+test("masked LM: each replacement is one of the model's top-K fills for that word in the original context", async () => {
   const corpus = sst2Dev(30);
   const recipe = compileRecipe({ builtin: 'tinybert', variants: 3, params: { topK: 5 } });
   const { examples, stats } = await augmentCorpus(corpus, recipe, { seed: 3, context: { fillMasker: masker } });
@@ -98,7 +107,10 @@ test('masked LM: each replacement is one of the model\'s top-K fills for that wo
     for (const i of e.origin.changed) {
       assert.ok(!isStopword(parent.tokens[i]!.text));
       const [fills] = await masker.fill([parent.replace(i, masker.maskToken).text], 5);
-      assert.ok(fills!.some((f) => f.token === out.tokens[i]!.text.toLowerCase()), `${out.tokens[i]!.text} not in ${JSON.stringify(fills)}`);
+      assert.ok(
+        fills!.some((f) => f.token === out.tokens[i]!.text.toLowerCase()),
+        `${out.tokens[i]!.text} not in ${JSON.stringify(fills)}`,
+      );
       checked++;
     }
   }
@@ -106,15 +118,22 @@ test('masked LM: each replacement is one of the model\'s top-K fills for that wo
   assert.equal(examples[0]!.label, null, 'masked-LM outputs are not assumed to keep the label');
 });
 
-test('adversarial: lowers the real teacher\'s confidence with POS-consistent synonyms, records flips, batches calls', async () => {
+test("adversarial: lowers the real teacher's confidence with POS-consistent synonyms, records flips, batches calls", async () => {
   const calls: number[] = [];
   const base = teacherScorer(teacher);
   const scorer: Scorer = { score: (inputs: TextInput[]) => (calls.push(inputs.length), base.score(inputs)) };
   const corpus: Example[] = sst2Dev(40);
-  const { examples, stats } = await augmentCorpus(corpus, compileRecipe('adversarial'), { seed: 1, context: { scorer } });
+  const { examples, stats } = await augmentCorpus(corpus, compileRecipe('adversarial'), {
+    seed: 1,
+    context: { scorer },
+  });
   assert.ok(examples.length > 10, JSON.stringify(stats));
   const tagger = brillTagger();
-  const originals = await base.score(examples.map((e) => ({ text: corpus.find((p) => e.origin.kind === 'augmentation' && p.id === e.origin.parentId)!.text })));
+  const originals = await base.score(
+    examples.map((e) => ({
+      text: corpus.find((p) => e.origin.kind === 'augmentation' && p.id === e.origin.parentId)!.text,
+    })),
+  );
   const attacked = await base.score(examples.map((e) => ({ text: e.text })));
   let flips = 0;
   examples.forEach((e, k) => {
@@ -132,7 +151,10 @@ test('adversarial: lowers the real teacher\'s confidence with POS-consistent syn
     assert.ok(e.origin.changed.length <= Math.max(1, Math.floor(0.2 * parent.wordCount)));
     for (const i of e.origin.changed) {
       const pos = pennToWordNet(tags[i]!)!;
-      assert.ok(synonymKind(parent.tokens[i]!.text, out.tokens[i]!.text, tags[i]!, pos), `${parent.tokens[i]!.text} -> ${out.tokens[i]!.text}`);
+      assert.ok(
+        synonymKind(parent.tokens[i]!.text, out.tokens[i]!.text, tags[i]!, pos),
+        `${parent.tokens[i]!.text} -> ${out.tokens[i]!.text}`,
+      );
     }
   });
   assert.ok(flips >= 1, 'some sentence flips the teacher');

@@ -3,25 +3,45 @@ import { test } from 'node:test';
 import { matchCase, TokenizedText } from '../../src/augment/text/tokenized-text.ts';
 
 test('parse keeps every character of the input', () => {
-  for (const s of ['', '   ', 'Hello, World!  ', "it 's a don't well-made film .", '日本語のテキスト 🎬👍 ok', 'tab\there\nnew\u0000ctl', ' lead', '\ud800 lone \udc00', '\u00a0nbsp\u3000ideo', 'e\u0301clair 𝒳𝒴']) {
+  for (const s of [
+    '',
+    '   ',
+    'Hello, World!  ',
+    "it 's a don't well-made film .",
+    '日本語のテキスト 🎬👍 ok',
+    'tab\there\nnew\u0000ctl',
+    ' lead',
+    '\ud800 lone \udc00',
+    '\u00a0nbsp\u3000ideo',
+    'e\u0301clair 𝒳𝒴',
+  ]) {
     assert.equal(TokenizedText.parse(s).text, s);
   }
 });
 
 test('non-ASCII: Unicode spaces separate, combining marks and astral letters stay in words', () => {
-  assert.deepEqual(TokenizedText.parse('\u00a0naïve\u3000e\u0301clair 𝒳𝒴, 日本語').tokens.map((t) => [t.text, t.word]), [
-    ['naïve', true],
-    ['e\u0301clair', true],
-    ['𝒳𝒴', true],
-    [',', false],
-    ['日本語', true],
-  ]);
-  assert.deepEqual(TokenizedText.parse('x \ud800 y').tokens.map((t) => t.text), ['x', '\ud800', 'y']);
+  assert.deepEqual(
+    TokenizedText.parse('\u00a0naïve\u3000e\u0301clair 𝒳𝒴, 日本語').tokens.map((t) => [t.text, t.word]),
+    [
+      ['naïve', true],
+      ['e\u0301clair', true],
+      ['𝒳𝒴', true],
+      [',', false],
+      ['日本語', true],
+    ],
+  );
+  assert.deepEqual(
+    TokenizedText.parse('x \ud800 y').tokens.map((t) => t.text),
+    ['x', '\ud800', 'y'],
+  );
 });
 
 test('words and punctuation are told apart', () => {
   const t = TokenizedText.parse("Wow, it's GREAT!!");
-  assert.deepEqual(t.tokens.map((x) => x.text), ['Wow', ',', "it's", 'GREAT', '!!']);
+  assert.deepEqual(
+    t.tokens.map((x) => x.text),
+    ['Wow', ',', "it's", 'GREAT', '!!'],
+  );
   assert.deepEqual(t.wordIndices, [0, 2, 3]);
 });
 

@@ -26,7 +26,11 @@ function isSynonym(before: string, after: string, tag: string, pos: WordNetPos):
 }
 
 async function run(op: { apply: SynonymOp['apply'] }, texts: string[], seed = 7): Promise<OpResult[]> {
-  return op.apply(texts.map((t, i) => item(t, `s${i}`)), new SeededRng(seed), {});
+  return op.apply(
+    texts.map((t, i) => item(t, `s${i}`)),
+    new SeededRng(seed),
+    {},
+  );
 }
 
 test('POS-aware synonym replacement: WordNet synonym of the tagged POS, stopwords untouched', async () => {
@@ -65,9 +69,17 @@ test('inflected words get synonyms in the same inflection', async () => {
   }
   const nouns = new Set([...seen].map((t) => t.split(' ')[1]));
   const verbs = new Set([...seen].map((t) => t.split(' ')[2]));
-  assert.ok([...nouns].every((w) => ['films', 'movies', 'pictures', 'flicks', 'moving-pictures'].includes(w!) || tagger.knows(w!, 'NNS')), [...nouns].join());
+  assert.ok(
+    [...nouns].every(
+      (w) => ['films', 'movies', 'pictures', 'flicks', 'moving-pictures'].includes(w!) || tagger.knows(w!, 'NNS'),
+    ),
+    [...nouns].join(),
+  );
   assert.ok(nouns.has('movies') || nouns.has('pictures'), [...nouns].join());
-  assert.ok([...verbs].every((w) => tagger.knows(w!, 'VBD') || tagger.knows(w!, 'VBN')), [...verbs].join());
+  assert.ok(
+    [...verbs].every((w) => tagger.knows(w!, 'VBD') || tagger.knows(w!, 'VBN')),
+    [...verbs].join(),
+  );
   assert.ok(verbs.has('dazed'), [...verbs].join());
 });
 
@@ -82,16 +94,25 @@ test('synonym replacement keeps capitalization and can insert multi-word lemmas 
   }
   const all = [...seen].join(' | ');
   assert.match(all, /\bThe [A-Z ]+ was a [A-Z][a-z]+(?: [a-z-]+)* about a [a-z]/, 'casing follows each replaced word');
-  assert.ok([...seen].some((s) => /motion picture|moving picture|picture show/i.test(s)), `no multi-word lemma in ${all}`);
-  assert.ok([...seen].every((s) => s.startsWith('The ') && s.includes(' was a ') && s.includes(' about a ')), 'stopwords stay');
+  assert.ok(
+    [...seen].some((s) => /motion picture|moving picture|picture show/i.test(s)),
+    `no multi-word lemma in ${all}`,
+  );
+  assert.ok(
+    [...seen].every((s) => s.startsWith('The ') && s.includes(' was a ') && s.includes(' about a ')),
+    'stopwords stay',
+  );
 });
 
 test('an op with nothing to do says so instead of copying the input', async () => {
   const results = await run(new SynonymOp(), ['', 'of the and', '🎬🍿', 'Ωραία ταινία']);
-  assert.deepEqual(results.map((r) => r.status === 'skipped' && r.reason), ['empty', 'no-candidates', 'empty', 'no-candidates']);
+  assert.deepEqual(
+    results.map((r) => r.status === 'skipped' && r.reason),
+    ['empty', 'no-candidates', 'empty', 'no-candidates'],
+  );
 });
 
-test('insertion adds synonyms of the sentence\'s own content words, leaving the rest in order', async () => {
+test("insertion adds synonyms of the sentence's own content words, leaving the rest in order", async () => {
   const results = await run(new InsertOp({ alpha: 0.2 }), sentences);
   let checked = 0;
   results.forEach((r, n) => {
@@ -99,9 +120,15 @@ test('insertion adds synonyms of the sentence\'s own content words, leaving the 
     const original = TokenizedText.parse(sentences[n]!);
     const synonyms = new Set(original.wordIndices.flatMap((i) => wn.synonyms(original.tokens[i]!.text)));
     const kept = r.value.tokens.filter((_, i) => !r.changed.includes(i)).map((t) => t.text);
-    assert.deepEqual(kept, original.tokens.map((t) => t.text));
+    assert.deepEqual(
+      kept,
+      original.tokens.map((t) => t.text),
+    );
     const inserted = r.changed.map((i) => r.value.tokens[i]!.text).join(' ');
-    assert.ok([...synonyms].some((s) => inserted.includes(s)), `"${inserted}" is no synonym of the sentence's words`);
+    assert.ok(
+      [...synonyms].some((s) => inserted.includes(s)),
+      `"${inserted}" is no synonym of the sentence's words`,
+    );
     checked++;
   });
   assert.ok(checked > 100);
@@ -110,7 +137,9 @@ test('insertion adds synonyms of the sentence\'s own content words, leaving the 
 test('deletion removes content words only and never all words', async () => {
   const results = await run(new DeleteOp({ alpha: 0.5 }), [...sentences, 'great', 'great film']);
   results.forEach((r, n) => {
-    const original = TokenizedText.parse(n < sentences.length ? sentences[n]! : n === sentences.length ? 'great' : 'great film');
+    const original = TokenizedText.parse(
+      n < sentences.length ? sentences[n]! : n === sentences.length ? 'great' : 'great film',
+    );
     if (r.status !== 'ok') return assert.ok(['too-short', 'no-change', 'no-candidates'].includes(r.reason), r.reason);
     assert.ok(r.value.wordCount >= 1);
     const left = r.value.tokens.map((t) => t.text);

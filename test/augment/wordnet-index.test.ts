@@ -10,11 +10,18 @@ test('the index loads within the 3 s budget', () => {
   assert.ok(wn.size.n > 80_000 && wn.size.v > 13_000 && wn.size.a > 18_000 && wn.size.r > 3_000);
 });
 
-test('synonyms agree with natural\'s WordNet reader (an independent parser of the same files)', async () => {
+test("synonyms agree with natural's WordNet reader (an independent parser of the same files)", async () => {
   const require = createRequire(import.meta.url);
-  const { WordNet } = require('natural/lib/natural/wordnet/index.js') as { WordNet: new () => { lookup(w: string, cb: (r: { pos: string; synonyms: string[] }[]) => void): void } };
+  const { WordNet } = require('natural/lib/natural/wordnet/index.js') as {
+    WordNet: new () => { lookup(w: string, cb: (r: { pos: string; synonyms: string[] }[]) => void): void };
+  };
   const reader = new WordNet();
-  for (const [word, pos] of [['movie', 'n'], ['charming', 'a'], ['quickly', 'r'], ['run', 'v']] as const) {
+  for (const [word, pos] of [
+    ['movie', 'n'],
+    ['charming', 'a'],
+    ['quickly', 'r'],
+    ['run', 'v'],
+  ] as const) {
     const senses = await new Promise<{ pos: string; synonyms: string[] }[]>((resolve) => reader.lookup(word, resolve));
     const expected = new Set<string>();
     for (const s of senses) {

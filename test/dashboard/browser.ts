@@ -11,7 +11,9 @@ export const ARTIFACTS = path.join(REPO_ROOT, 'artifacts');
 /** Fails (never skips) when Chromium is missing, saying how to install it. */
 export async function launchChromium(): Promise<{ context: BrowserContext; close(): Promise<void> }> {
   if (!existsSync(CHROMIUM)) {
-    throw new Error(`Chromium not found at ${CHROMIUM}: the dashboard tests drive a real browser. Install it with \`apt-get install chromium\` (or set DISTILLERY_CHROMIUM).`);
+    throw new Error(
+      `Chromium not found at ${CHROMIUM}: the dashboard tests drive a real browser. Install it with \`apt-get install chromium\` (or set DISTILLERY_CHROMIUM).`,
+    );
   }
   mkdirSync(ARTIFACTS, { recursive: true });
   const profile = mkdtempSync(path.join(tmpdir(), 'distillery-chromium-'));
@@ -20,7 +22,16 @@ export async function launchChromium(): Promise<{ context: BrowserContext; close
     executablePath: CHROMIUM,
     headless: true,
     viewport: { width: 1360, height: 900 },
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
   return {
     context,

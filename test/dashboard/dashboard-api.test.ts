@@ -27,7 +27,11 @@ describe('dashboard routes', () => {
     for (const asset of ['/app.js', '/report-view.js', '/lib/charts.js', '/style.css']) {
       const res = await fetch(`${svc.url}${asset}`);
       assert.equal(res.status, 200, asset);
-      assert.doesNotMatch(await res.text(), /https?:\/\/(?!www\.w3\.org\/2000\/svg)/, `${asset} loads nothing from elsewhere`);
+      assert.doesNotMatch(
+        await res.text(),
+        /https?:\/\/(?!www\.w3\.org\/2000\/svg)/,
+        `${asset} loads nothing from elsewhere`,
+      );
     }
   });
 
@@ -42,7 +46,11 @@ describe('dashboard routes', () => {
     assert.ok(ids.includes('uploads/mine.txt'));
     assert.ok(ids.includes('sst2/dev.jsonl'), 'public corpora are listed by the path jobs take');
 
-    const job = await post(`${svc.url}/v1/jobs`, { dataset: 'mine', corpus: { path: 'uploads/mine.txt' }, teachers: ['tiny'] });
+    const job = await post(`${svc.url}/v1/jobs`, {
+      dataset: 'mine',
+      corpus: { path: 'uploads/mine.txt' },
+      teachers: ['tiny'],
+    });
     assert.equal(job.status, 202);
     const { id } = (await job.json()) as { id: string };
     let state = 'running';
@@ -51,7 +59,10 @@ describe('dashboard routes', () => {
       state = ((await (await fetch(`${svc.url}/v1/jobs/${id}`)).json()) as { state: string }).state;
     }
     assert.equal(state, 'done');
-    const report = (await (await fetch(`${svc.url}/v1/datasets/mine/report`)).json()) as { totals: { examples: number; labelled: number }; ops: unknown[] };
+    const report = (await (await fetch(`${svc.url}/v1/datasets/mine/report`)).json()) as {
+      totals: { examples: number; labelled: number };
+      ops: unknown[];
+    };
     assert.deepEqual(report.totals, { examples: 2, originals: 2, augmentations: 0, labelled: 2 });
     assert.deepEqual(report.ops, []);
   });

@@ -135,20 +135,32 @@ describe('dashboard in Chromium', () => {
       assert.equal(await page.textContent(`#report-totals [data-k="${k}"]`), `${report.totals[k]} ${k}`);
     }
     // the charts rendered: bars with the API's counts
-    const labelBars = await page.$$eval('#label-chart rect.bar', (els) => els.map((e) => Number(e.getAttribute('data-count'))));
-    assert.deepEqual(labelBars, report.labels.flatMap((l) => [l.gold, l.teacherOriginals, l.teacherAll]));
+    const labelBars = await page.$$eval('#label-chart rect.bar', (els) =>
+      els.map((e) => Number(e.getAttribute('data-count'))),
+    );
+    assert.deepEqual(
+      labelBars,
+      report.labels.flatMap((l) => [l.gold, l.teacherOriginals, l.teacherAll]),
+    );
     assert.ok(labelBars.some((c) => c > 0));
-    const confBars = await page.$$eval('#confidence-chart rect.bar', (els) => els.map((e) => Number(e.getAttribute('data-count'))));
+    const confBars = await page.$$eval('#confidence-chart rect.bar', (els) =>
+      els.map((e) => Number(e.getAttribute('data-count'))),
+    );
     assert.deepEqual(confBars, report.confidence.counts);
-    const entropyAt = async () => page.$$eval('#entropy-chart rect.bar', (els) => els.map((e) => Number(e.getAttribute('data-count'))));
+    const entropyAt = async () =>
+      page.$$eval('#entropy-chart rect.bar', (els) => els.map((e) => Number(e.getAttribute('data-count'))));
     assert.deepEqual(await entropyAt(), report.entropy[0]!.histogram.counts);
 
     // the temperature slider: whole T shows the server's histogram, T in between is recomputed in the page
     const slide = (t: string) =>
-      page.$eval('#temperature', (el, v) => {
-        (el as HTMLInputElement).value = v;
-        el.dispatchEvent(new Event('input'));
-      }, t);
+      page.$eval(
+        '#temperature',
+        (el, v) => {
+          (el as HTMLInputElement).value = v;
+          el.dispatchEvent(new Event('input'));
+        },
+        t,
+      );
     await slide('3');
     assert.equal(await page.textContent('#temperature-value'), '3.0');
     assert.deepEqual(await entropyAt(), report.entropy.find((e) => e.temperature === 3)!.histogram.counts);
@@ -157,13 +169,22 @@ describe('dashboard in Chromium', () => {
     const want = entropyCounts(report.logits, 2.5, 20, Math.log(report.labels.length));
     const moved = (await entropyAt()).reduce((acc, c, i) => acc + Math.abs(c - want[i]!), 0);
     assert.ok(moved <= 1, `entropy histogram at T=2.5 is ${moved} off the one computed here from the served logits`);
-    assert.equal(want.reduce((a, b) => a + b, 0), report.totals.labelled);
+    assert.equal(
+      want.reduce((a, b) => a + b, 0),
+      report.totals.labelled,
+    );
     await slide('3');
 
     // per-op table: counts, flip shares and KL as served
     for (const o of report.ops) {
       const cells = await page.$$eval(`#ops-table tr[data-op="${o.op}"] td`, (els) => els.map((e) => e.textContent));
-      assert.deepEqual(cells, [o.op, String(o.count), o.duplicateShare === null ? 'n/a' : pct(o.duplicateShare), pct(o.flippedShare), o.meanKl.toFixed(4)]);
+      assert.deepEqual(cells, [
+        o.op,
+        String(o.count),
+        o.duplicateShare === null ? 'n/a' : pct(o.duplicateShare),
+        pct(o.flippedShare),
+        o.meanKl.toFixed(4),
+      ]);
     }
     // examples: originals beside their augmentations, changed words highlighted
     const first = report.examples[0]!;
@@ -171,7 +192,10 @@ describe('dashboard in Chromium', () => {
     const marked = report.examples.flatMap((g) => g.augmentations).reduce((n, a) => n + a.changed.length, 0);
     assert.equal(await page.$$eval('#examples-table mark', (e) => e.length), marked);
     assert.ok(marked > 0);
-    await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-report.png'), clip: { x: 0, y: 0, width: 1360, height: 1100 } });
+    await page.screenshot({
+      path: path.join(ARTIFACTS, 'dashboard-report.png'),
+      clip: { x: 0, y: 0, width: 1360, height: 1100 },
+    });
     await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-report-full.png'), fullPage: true });
 
     // the examples table pages through the originals, 25 at a time
@@ -180,24 +204,40 @@ describe('dashboard in Chromium', () => {
     await page.waitForSelector('#examples-prev', { timeout: 10_000 });
     assert.equal(await page.textContent('.pager .muted'), `originals 26–30 of ${report.totals.originals}`);
     const page2 = await api<DatasetReport>('/v1/datasets/sst2-head/report?offset=25&groups=25');
-    assert.deepEqual(await page.$$eval('#examples-table tr.original', (rows) => rows.map((r) => r.getAttribute('data-id'))), page2.examples.map((g) => g.original.id));
+    assert.deepEqual(
+      await page.$$eval('#examples-table tr.original', (rows) => rows.map((r) => r.getAttribute('data-id'))),
+      page2.examples.map((g) => g.original.id),
+    );
 
     // teacher evaluation: reliability diagram and temperature sweep from the pipeline's eval metrics
     await open('eval/sst2-head', 'eval');
     const ev = await api<TeacherEvaluation>('/v1/datasets/sst2-head/eval');
     assert.equal(ev.examples, 30);
-    assert.match((await page.textContent('#eval-summary'))!, new RegExp(`accuracy ${ev.accuracy.toFixed(3)} · macro-F1 ${ev.macroF1.toFixed(3)} · ECE ${ev.ece.toFixed(4)}`));
-    assert.equal(await page.$$eval('#reliability-chart circle.point', (e) => e.length), ev.reliability.filter((b) => b.count > 0).length);
+    assert.match(
+      (await page.textContent('#eval-summary'))!,
+      new RegExp(`accuracy ${ev.accuracy.toFixed(3)} · macro-F1 ${ev.macroF1.toFixed(3)} · ECE ${ev.ece.toFixed(4)}`),
+    );
+    assert.equal(
+      await page.$$eval('#reliability-chart circle.point', (e) => e.length),
+      ev.reliability.filter((b) => b.count > 0).length,
+    );
     assert.equal(await page.$$eval('#sweep-chart circle.point', (e) => e.length), 2 * ev.sweep.length);
-    const sweepRows = await page.$$eval('#sweep-table tbody tr', (rows) => rows.map((r) => [...r.querySelectorAll('td')].map((c) => c.textContent)));
-    assert.deepEqual(sweepRows, ev.sweep.map((p) => [String(p.temperature), p.meanEntropy.toFixed(4), p.meanKlToGold.toFixed(4)]));
+    const sweepRows = await page.$$eval('#sweep-table tbody tr', (rows) =>
+      rows.map((r) => [...r.querySelectorAll('td')].map((c) => c.textContent)),
+    );
+    assert.deepEqual(
+      sweepRows,
+      ev.sweep.map((p) => [String(p.temperature), p.meanEntropy.toFixed(4), p.meanKlToGold.toFixed(4)]),
+    );
     await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-eval.png'), fullPage: true });
   });
 
   test('attention heatmap with layer and head select, for a job that stored attentions', async () => {
     // an ensemble: both teachers label the dataset; the report is about one at a time
     await startJobFromForm('sst2-head-attn', ['tiny', 'demo'], true);
-    const tinyFp = (await api<{ teachers: { name: string; info?: { fingerprint: string } }[] }>('/v1/teachers')).teachers.find((t) => t.name === 'tiny')!.info!.fingerprint;
+    const tinyFp = (
+      await api<{ teachers: { name: string; info?: { fingerprint: string } }[] }>('/v1/teachers')
+    ).teachers.find((t) => t.name === 'tiny')!.info!.fingerprint;
     await open(`report/sst2-head-attn/0/${tinyFp}`, 'report');
     const report = await api<DatasetReport>(`/v1/datasets/sst2-head-attn/report?teacher=${tinyFp}`);
     assert.deepEqual(report.teachers.map((t) => t.name).sort(), ['demo', 'tiny']);
@@ -207,12 +247,19 @@ describe('dashboard in Chromium', () => {
     const id = report.examples[0]!.original.id;
     await page.click(`#examples-table tr[data-id="${id}"] button`);
     await page.waitForSelector('#attention-panel canvas.heatmap', { timeout: 10_000 });
-    const att = await api<{ tokens: number; tokenLabels?: string[]; layers: { layer: number; heads: number; data: number[] }[] }>(`/v1/datasets/sst2-head-attn/examples/${id}/attention?teacher=${tinyFp}`);
+    const att = await api<{
+      tokens: number;
+      tokenLabels?: string[];
+      layers: { layer: number; heads: number; data: number[] }[];
+    }>(`/v1/datasets/sst2-head-attn/examples/${id}/attention?teacher=${tinyFp}`);
     // the axes carry the teacher's own tokens, special tokens included
     assert.equal(att.tokenLabels?.length, att.tokens);
     assert.equal(att.tokenLabels![0], '[CLS]');
     assert.equal(att.tokenLabels!.at(-1), '[SEP]');
-    assert.deepEqual(await page.$$eval('#attn-layer option', (o) => o.map((x) => Number((x as HTMLOptionElement).value))), att.layers.map((l) => l.layer));
+    assert.deepEqual(
+      await page.$$eval('#attn-layer option', (o) => o.map((x) => Number((x as HTMLOptionElement).value))),
+      att.layers.map((l) => l.layer),
+    );
     assert.equal(await page.$$eval('#attn-head option', (o) => o.length), att.layers[0]!.heads);
     const paint = () =>
       page.$eval('#attention-panel canvas.heatmap', (c) => {
@@ -234,10 +281,22 @@ describe('dashboard in Chromium', () => {
     // the teacher picker switches the whole report to the other teacher
     const demoFp = report.teachers.find((t) => t.name === 'demo')!.fingerprint;
     await page.selectOption('#report-teacher', demoFp);
-    await page.waitForFunction(() => document.querySelector('#report-totals')?.textContent?.includes('teacher demo'), undefined, { timeout: 10_000 });
+    await page.waitForFunction(
+      () => document.querySelector('#report-totals')?.textContent?.includes('teacher demo'),
+      undefined,
+      { timeout: 10_000 },
+    );
     const demoReport = await api<DatasetReport>(`/v1/datasets/sst2-head-attn/report?teacher=${demoFp}`);
-    assert.deepEqual(await page.$$eval('#confidence-chart rect.bar', (els) => els.map((e) => Number(e.getAttribute('data-count')))), demoReport.confidence.counts);
-    assert.deepEqual(await page.$$eval('#label-chart text', (els) => els.map((e) => e.textContent)).then((t) => t.filter((x) => x === 'NEGATIVE' || x === 'POSITIVE')), ['NEGATIVE', 'POSITIVE']);
+    assert.deepEqual(
+      await page.$$eval('#confidence-chart rect.bar', (els) => els.map((e) => Number(e.getAttribute('data-count')))),
+      demoReport.confidence.counts,
+    );
+    assert.deepEqual(
+      await page
+        .$$eval('#label-chart text', (els) => els.map((e) => e.textContent))
+        .then((t) => t.filter((x) => x === 'NEGATIVE' || x === 'POSITIVE')),
+      ['NEGATIVE', 'POSITIVE'],
+    );
   });
 
   test('teachers and datasets pages list what the API lists', async () => {
@@ -255,20 +314,41 @@ describe('dashboard in Chromium', () => {
     assert.equal(datasets.length, 2);
     for (const d of datasets) {
       const { stats } = await api<{ stats: { examples: number } }>(`/v1/datasets/${d.id}`);
-      assert.equal(await page.textContent(`#datasets-table tr[data-id="${d.id}"] td:nth-child(3)`), String(stats.examples));
+      assert.equal(
+        await page.textContent(`#datasets-table tr[data-id="${d.id}"] td:nth-child(3)`),
+        String(stats.examples),
+      );
     }
     assert.deepEqual(pageErrors, []);
   });
 
   test('`distillery report` writes one self-contained HTML file that draws the same report offline', async () => {
     const out = path.join(dir, 'report.html');
-    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'src/cli/main.ts'), 'report', 'sst2-head-attn', '--db', svc.config.db, '--out', out], {
-      cwd: REPO_ROOT,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' },
-    });
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        path.join(REPO_ROOT, 'src/cli/main.ts'),
+        'report',
+        'sst2-head-attn',
+        '--db',
+        svc.config.db,
+        '--out',
+        out,
+      ],
+      {
+        cwd: REPO_ROOT,
+        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' },
+      },
+    );
     assert.match(stdout, /wrote .*report\.html/);
     const html = readFileSync(out, 'utf8');
-    assert.doesNotMatch(html, /<script[^>]+src=|<link[^>]+stylesheet|https?:\/\/(?!www\.w3\.org\/2000\/svg)/, 'nothing is loaded from elsewhere (the SVG namespace is a name, not a fetch)');
+    assert.doesNotMatch(
+      html,
+      /<script[^>]+src=|<link[^>]+stylesheet|https?:\/\/(?!www\.w3\.org\/2000\/svg)/,
+      'nothing is loaded from elsewhere (the SVG namespace is a name, not a fetch)',
+    );
     const report = await api<DatasetReport>('/v1/datasets/sst2-head-attn/report');
 
     const offline = await page.context().newPage();
@@ -279,16 +359,31 @@ describe('dashboard in Chromium', () => {
     await offline.goto(pathToFileURL(out).href);
     await offline.waitForSelector('body[data-ready="report"]', { timeout: 10_000 });
     assert.deepEqual(errors, []);
-    assert.deepEqual(requests.filter((u) => !u.startsWith('file:') && !u.startsWith('data:')), []);
+    assert.deepEqual(
+      requests.filter((u) => !u.startsWith('file:') && !u.startsWith('data:')),
+      [],
+    );
     for (const k of ['examples', 'originals', 'augmentations', 'labelled'] as const) {
       assert.equal(await offline.textContent(`#report-totals [data-k="${k}"]`), `${report.totals[k]} ${k}`);
     }
-    assert.deepEqual(await offline.$$eval('#confidence-chart rect.bar', (els) => els.map((e) => Number(e.getAttribute('data-count')))), report.confidence.counts);
-    assert.deepEqual(await offline.$$eval('#entropy-chart rect.bar', (els) => els.map((e) => Number(e.getAttribute('data-count')))), report.entropy[0]!.histogram.counts);
-    assert.ok((await offline.$$('#reliability-chart circle.point')).length > 0, 'the teacher evaluation is in the file too');
+    assert.deepEqual(
+      await offline.$$eval('#confidence-chart rect.bar', (els) => els.map((e) => Number(e.getAttribute('data-count')))),
+      report.confidence.counts,
+    );
+    assert.deepEqual(
+      await offline.$$eval('#entropy-chart rect.bar', (els) => els.map((e) => Number(e.getAttribute('data-count')))),
+      report.entropy[0]!.histogram.counts,
+    );
+    assert.ok(
+      (await offline.$$('#reliability-chart circle.point')).length > 0,
+      'the teacher evaluation is in the file too',
+    );
     await offline.click(`#examples-table tr[data-id="${report.examples[0]!.original.id}"] button`);
     await offline.waitForSelector('#attention-panel canvas.heatmap', { timeout: 5_000 });
-    await offline.screenshot({ path: path.join(ARTIFACTS, 'report-file.png'), clip: { x: 0, y: 0, width: 1360, height: 1000 } });
+    await offline.screenshot({
+      path: path.join(ARTIFACTS, 'report-file.png'),
+      clip: { x: 0, y: 0, width: 1360, height: 1000 },
+    });
     await offline.close();
   });
 });

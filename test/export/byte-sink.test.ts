@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { FileSink } from '../../src/export/byte-sink.ts';
 
-const pattern = (n: number, seed: number): Uint8Array => Uint8Array.from({ length: n }, (_, i) => (i * 31 + seed) & 0xff);
+const pattern = (n: number, seed: number): Uint8Array =>
+  Uint8Array.from({ length: n }, (_, i) => (i * 31 + seed) & 0xff);
 
 test('file sink: a file past several chunks (written by the writer thread) has exactly the bytes and sha256 given', () => {
   const dir = mkdtempSync(join(tmpdir(), 'sink-'));
@@ -16,7 +17,10 @@ test('file sink: a file past several chunks (written by the writer thread) has e
     // odd sizes straddle chunk borders; one write is bigger than a chunk
     const parts = [pattern(3, 1), pattern(5_000_001, 2), pattern(12 << 20, 3), pattern(777, 4)];
     for (const p of parts) sink.write(p);
-    assert.equal(sink.offset, parts.reduce((s, p) => s + p.length, 0));
+    assert.equal(
+      sink.offset,
+      parts.reduce((s, p) => s + p.length, 0),
+    );
     const { sha256, bytes } = sink.close();
     const written = readFileSync(path);
     assert.equal(bytes, written.length);
@@ -69,19 +73,24 @@ test('file sink: a small file is written without a thread and hashed the same wa
   }
 });
 
-test('file sink: a full disk is a clear error, from the thread and from the small-file path', { skip: process.platform !== 'linux' && 'needs /dev/full' }, () => {
-  const big = new FileSink('/dev/full');
-  assert.throws(
-    () => {
-      for (let i = 0; i < 64; i++) big.write(pattern(1 << 20, i));
-      big.close();
-    },
-    (e: Error & { hint?: string }) => /cannot write \/dev\/full: .*ENOSPC/.test(e.message) && /free disk space/.test(e.hint ?? ''),
-  );
-  big.discard();
-  const small = new FileSink('/dev/full');
-  small.write(pattern(10, 1));
-  assert.throws(() => small.close(), /cannot write \/dev\/full: .*ENOSPC/);
-  small.discard(); // after a failed close: no double close of the descriptor
-  assert.throws(() => small.write(pattern(1, 1)), /already closed/);
-});
+test(
+  'file sink: a full disk is a clear error, from the thread and from the small-file path',
+  { skip: process.platform !== 'linux' && 'needs /dev/full' },
+  () => {
+    const big = new FileSink('/dev/full');
+    assert.throws(
+      () => {
+        for (let i = 0; i < 64; i++) big.write(pattern(1 << 20, i));
+        big.close();
+      },
+      (e: Error & { hint?: string }) =>
+        /cannot write \/dev\/full: .*ENOSPC/.test(e.message) && /free disk space/.test(e.hint ?? ''),
+    );
+    big.discard();
+    const small = new FileSink('/dev/full');
+    small.write(pattern(10, 1));
+    assert.throws(() => small.close(), /cannot write \/dev\/full: .*ENOSPC/);
+    small.discard(); // after a failed close: no double close of the descriptor
+    assert.throws(() => small.write(pattern(1, 1)), /already closed/);
+  },
+);

@@ -7,7 +7,14 @@ import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'h
 import { DuckDBInstance } from '@duckdb/node-api';
 import { exportDataset, exportDatasetYielding, exportStream } from '../../src/export/index.ts';
 import { decodeFloat16, encodeFloat16, softmaxAt } from '../../src/store/index.ts';
-import { FULL_SPEC, HIDDEN, TEACHER, fixtureExamples, fixtureOutput, labelledStore } from '../helpers/labelled-store.ts';
+import {
+  FULL_SPEC,
+  HIDDEN,
+  TEACHER,
+  fixtureExamples,
+  fixtureOutput,
+  labelledStore,
+} from '../helpers/labelled-store.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 import { eventLoopTurns } from '../helpers/event-loop-turns.ts';
 
@@ -19,10 +26,23 @@ const sha = (p: string): string => createHash('sha256').update(readFileSync(p)).
 
 test('parquet: shards, row groups, manifest, and every value read back by hyparquet', async () => {
   const out = join(dir, 'a');
-  const { manifest, manifestPath } = exportDataset(store, 'pq', { format: 'parquet', outDir: out, shardRows: 20, rowGroupRows: 7, command: 'test' });
+  const { manifest, manifestPath } = exportDataset(store, 'pq', {
+    format: 'parquet',
+    outDir: out,
+    shardRows: 20,
+    rowGroupRows: 7,
+    command: 'test',
+  });
   assert.equal(manifest.rows, examples.length);
   assert.equal(manifest.skippedUnlabelled, N - examples.length);
-  assert.deepEqual(manifest.files.map((f) => [f.path, f.rows]), [['pq-00000.parquet', 20], ['pq-00001.parquet', 20], ['pq-00002.parquet', 8]]);
+  assert.deepEqual(
+    manifest.files.map((f) => [f.path, f.rows]),
+    [
+      ['pq-00000.parquet', 20],
+      ['pq-00001.parquet', 20],
+      ['pq-00002.parquet', 8],
+    ],
+  );
   assert.deepEqual(manifest.teachers, [TEACHER.fingerprint]);
   assert.equal(manifest.command, 'test');
   assert.deepEqual(JSON.parse(readFileSync(manifestPath, 'utf8')), manifest);
@@ -34,7 +54,10 @@ test('parquet: shards, row groups, manifest, and every value read back by hyparq
     const meta = await parquetMetadataAsync(file);
     assert.equal(Number(meta.num_rows), f.rows);
     assert.equal(meta.row_groups.length, Math.ceil(f.rows / 7));
-    assert.equal(meta.key_value_metadata?.find((kv) => kv.key === 'distillery.teacher_fingerprint')?.value, TEACHER.fingerprint);
+    assert.equal(
+      meta.key_value_metadata?.find((kv) => kv.key === 'distillery.teacher_fingerprint')?.value,
+      TEACHER.fingerprint,
+    );
     rows.push(...(await parquetReadObjects({ file })));
   }
   assert.equal(rows.length, examples.length);
@@ -74,7 +97,9 @@ test('parquet: DuckDB reads the files with trainer-friendly column types', async
   const db = await DuckDBInstance.create(':memory:');
   const conn = await db.connect();
   const glob = join(out, '*.parquet');
-  const types = Object.fromEntries((await conn.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet('${glob}')`)).getRows().map((r) => [r[0], r[1]]));
+  const types = Object.fromEntries(
+    (await conn.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet('${glob}')`)).getRows().map((r) => [r[0], r[1]]),
+  );
   assert.equal(types.label, 'BIGINT');
   assert.equal(types.logits, 'FLOAT[]');
   assert.equal(types.probs_t1, 'FLOAT[]');
@@ -82,22 +107,32 @@ test('parquet: DuckDB reads the files with trainer-friendly column types', async
   assert.equal(types.ops, 'VARCHAR[]');
   assert.equal(types.truncated, 'BOOLEAN');
   assert.match(String(types.hidden_2_cls), /^(FLOAT|HALF|FLOAT16)\[\]$/);
-  const agg = (await conn.runAndReadAll(
-    `SELECT count(*), sum(len(hidden_2_cls)), max(abs(list_sum(probs_t1) - 1)), count(*) FILTER (WHERE origin_kind = 'augmentation') FROM read_parquet('${glob}')`,
-  )).getRows()[0]!;
+  const agg = (
+    await conn.runAndReadAll(
+      `SELECT count(*), sum(len(hidden_2_cls)), max(abs(list_sum(probs_t1) - 1)), count(*) FILTER (WHERE origin_kind = 'augmentation') FROM read_parquet('${glob}')`,
+    )
+  ).getRows()[0]!;
   assert.equal(Number(agg[0]), examples.length);
   assert.equal(Number(agg[1]), examples.length * HIDDEN);
   assert.ok(Number(agg[2]) < 1e-6);
   assert.equal(Number(agg[3]), examples.filter((e) => e.origin.kind === 'augmentation').length);
-  const first = (await conn.runAndReadAll(`SELECT id, logits[1], text FROM read_parquet('${glob}') ORDER BY ordinal LIMIT 1`)).getRows()[0]!;
+  const first = (
+    await conn.runAndReadAll(`SELECT id, logits[1], text FROM read_parquet('${glob}') ORDER BY ordinal LIMIT 1`)
+  ).getRows()[0]!;
   assert.equal(first[0], examples[0]!.id);
   assert.equal(first[2], examples[0]!.text);
   // gzip everywhere (hidden lists too) is also read
   const gz = join(dir, 'duck-gzip');
   exportDataset(store, 'pq', { format: 'parquet', outDir: gz, compression: 'gzip', compressFloatLists: true });
-  const n = (await conn.runAndReadAll(`SELECT count(*), sum(list_sum(hidden_2_cls)) FROM read_parquet('${join(gz, '*.parquet')}')`)).getRows()[0]!;
+  const n = (
+    await conn.runAndReadAll(
+      `SELECT count(*), sum(list_sum(hidden_2_cls)) FROM read_parquet('${join(gz, '*.parquet')}')`,
+    )
+  ).getRows()[0]!;
   assert.equal(Number(n[0]), examples.length);
-  const ref = (await conn.runAndReadAll(`SELECT sum(list_sum(hidden_2_cls)) FROM read_parquet('${glob}')`)).getRows()[0]!;
+  const ref = (
+    await conn.runAndReadAll(`SELECT sum(list_sum(hidden_2_cls)) FROM read_parquet('${glob}')`)
+  ).getRows()[0]!;
   assert.equal(Number(n[1]), Number(ref[0]));
   conn.closeSync();
 });
@@ -124,7 +159,10 @@ test('parquet: export stream is one readable file; bad format and unknown datase
   assert.equal(rows.length, examples.length);
   await assert.rejects(exportStream(store, 'pq', { format: 'csv' }), /unknown export format 'csv'/);
   assert.throws(() => exportDataset(store, 'nope', { format: 'parquet', outDir: join(dir, 'x') }), /no dataset 'nope'/);
-  assert.throws(() => exportDataset(store, 'pq', { format: 'parquet', outDir: join(dir, 'x'), temperatures: [0] }), /temperature 0/);
+  assert.throws(
+    () => exportDataset(store, 'pq', { format: 'parquet', outDir: join(dir, 'x'), temperatures: [0] }),
+    /temperature 0/,
+  );
   assert.equal(FULL_SPEC.encoding, 'fp16');
 });
 
@@ -133,17 +171,25 @@ test('parquet: re-exporting into the same directory removes shards of the earlie
   exportDataset(store, 'pq', { format: 'parquet', outDir: out, shardRows: 10 });
   const { manifest } = exportDataset(store, 'pq', { format: 'parquet', outDir: out, shardRows: 100 });
   const left = readdirSync(out).filter((f) => f.endsWith('.parquet'));
-  assert.deepEqual(left, manifest.files.map((f) => f.path));
+  assert.deepEqual(
+    left,
+    manifest.files.map((f) => f.path),
+  );
 });
 
 test('parquet: the yielding export lets the event loop run between pages and writes the same bytes', async () => {
   const big = labelledStore(join(dir, 'big'), 'big', 3000);
-  const { result: yielding, turns } = await eventLoopTurns(() => exportDatasetYielding(big, 'big', { format: 'parquet', outDir: join(dir, 'yield-a') }));
+  const { result: yielding, turns } = await eventLoopTurns(() =>
+    exportDatasetYielding(big, 'big', { format: 'parquet', outDir: join(dir, 'yield-a') }),
+  );
   // 3000 rows in steps of 512: the loop ran between steps (a blocking export gives 0 or 1 turns)
   assert.ok(turns >= 5, `event loop turns during the export: ${turns}`);
   const blocking = exportDataset(big, 'big', { format: 'parquet', outDir: join(dir, 'yield-b') });
   assert.equal(yielding.manifest.rows, 3000);
-  assert.deepEqual(yielding.manifest.files.map((f) => f.sha256), blocking.manifest.files.map((f) => f.sha256));
+  assert.deepEqual(
+    yielding.manifest.files.map((f) => f.sha256),
+    blocking.manifest.files.map((f) => f.sha256),
+  );
   big.close();
 });
 

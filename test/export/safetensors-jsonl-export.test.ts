@@ -27,37 +27,63 @@ interface PyTensor {
 }
 
 /** The first python3 on PATH may lack numpy (pyenv); Debian's python3-numpy lives under /usr/bin. */
-const PYTHON = ['python3', '/usr/bin/python3'].find((py) => {
-  try {
-    execFileSync(py, ['-c', 'import numpy'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}) ?? 'python3';
+const PYTHON =
+  ['python3', '/usr/bin/python3'].find((py) => {
+    try {
+      execFileSync(py, ['-c', 'import numpy'], { stdio: 'ignore' });
+      return true;
+    } catch {
+      return false;
+    }
+  }) ?? 'python3';
 
 function readWithNumpy(path: string): { metadata: Record<string, string>; tensors: Record<string, PyTensor> } {
-  return JSON.parse(execFileSync(PYTHON, [join(import.meta.dirname, '../helpers/read_safetensors.py'), path], { maxBuffer: 1 << 28 }).toString());
+  return JSON.parse(
+    execFileSync(PYTHON, [join(import.meta.dirname, '../helpers/read_safetensors.py'), path], {
+      maxBuffer: 1 << 28,
+    }).toString(),
+  );
 }
 
 test('safetensors: per-token hidden states and attentions with offsets, read by an independent numpy reader', () => {
   // the fixture caches layer 1 per token and layer 2 pooled; this export asks for layer 1 per token only
   const store = labelledStore(dir, 'st', N, { spec, perToken: true, attentions: true });
   const out = join(dir, 'st-out');
-  const { manifest } = exportDataset(store, 'st', { format: 'safetensors', outDir: out, shardRows: 10, hiddenDtype: 'float32' });
-  assert.deepEqual(manifest.files.map((f) => f.rows), [10, 10, 3]);
-  assert.deepEqual(manifest.columns, ['attn.0', 'attn_offsets', 'hidden.1.none', 'logits', 'ordinal', 'token_offsets', 'tokens']);
+  const { manifest } = exportDataset(store, 'st', {
+    format: 'safetensors',
+    outDir: out,
+    shardRows: 10,
+    hiddenDtype: 'float32',
+  });
+  assert.deepEqual(
+    manifest.files.map((f) => f.rows),
+    [10, 10, 3],
+  );
+  assert.deepEqual(manifest.columns, [
+    'attn.0',
+    'attn_offsets',
+    'hidden.1.none',
+    'logits',
+    'ordinal',
+    'token_offsets',
+    'tokens',
+  ]);
   let base = 0;
   for (const f of manifest.files) {
     const st = readWithNumpy(join(out, f.path));
     assert.equal(st.metadata.teacher_fingerprint, TEACHER.fingerprint);
     assert.deepEqual(JSON.parse(st.metadata.output_spec!).attentions, { layers: [0] });
     const t = st.tensors;
-    const outputs = examples.slice(base, base + f.rows).map((e) => fixtureOutput(e.text, { perToken: true, attentions: true }));
+    const outputs = examples
+      .slice(base, base + f.rows)
+      .map((e) => fixtureOutput(e.text, { perToken: true, attentions: true }));
     const sumTokens = outputs.reduce((a, o) => a + o.tokens, 0);
     assert.deepEqual(t['hidden.1.none']!.shape, [sumTokens, HIDDEN]);
     assert.equal(t['hidden.1.none']!.dtype, 'F32');
-    assert.deepEqual(t.ordinal!.values, outputs.map((_, i) => base + i));
+    assert.deepEqual(
+      t.ordinal!.values,
+      outputs.map((_, i) => base + i),
+    );
     assert.deepEqual(t.logits!.shape, [f.rows, 2]);
     const offsets = t.token_offsets!.values;
     const attnOffsets = t.attn_offsets!.values;
@@ -73,7 +99,12 @@ test('safetensors: per-token hidden states and attentions with offsets, read by 
     base += f.rows;
   }
   // deterministic bytes
-  const again = exportDataset(store, 'st', { format: 'safetensors', outDir: join(dir, 'st-again'), shardRows: 10, hiddenDtype: 'float32' });
+  const again = exportDataset(store, 'st', {
+    format: 'safetensors',
+    outDir: join(dir, 'st-again'),
+    shardRows: 10,
+    hiddenDtype: 'float32',
+  });
   assert.deepEqual(again.manifest.files, manifest.files);
   store.close();
 });
@@ -86,7 +117,9 @@ test('safetensors: pooled hidden states as float16 [n, hidden]', () => {
   assert.equal(t['hidden.2.cls']!.dtype, 'F16');
   assert.deepEqual(t['hidden.2.cls']!.shape, [5, HIDDEN]);
   const o = fixtureOutput(examples[0]!.text);
-  assert.deepEqual(t['hidden.2.cls']!.values.slice(0, HIDDEN), [...decodeFloat16(encodeFloat16(o.hidden![0]!.value.data))]);
+  assert.deepEqual(t['hidden.2.cls']!.values.slice(0, HIDDEN), [
+    ...decodeFloat16(encodeFloat16(o.hidden![0]!.value.data)),
+  ]);
   store.close();
 });
 
@@ -95,7 +128,10 @@ test('jsonl: same column names as Parquet, deterministic, and the stream equals 
   const out = join(dir, 'js-out');
   const { manifest } = exportDataset(store, 'js', { format: 'jsonl', outDir: out });
   const text = readFileSync(join(out, manifest.files[0]!.path), 'utf8');
-  const lines = text.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  const lines = text
+    .trimEnd()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
   const labelled = examples.filter((_, i) => i % 4 !== 3);
   assert.equal(lines.length, labelled.length);
   assert.equal(manifest.skippedUnlabelled, N - labelled.length);

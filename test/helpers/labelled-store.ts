@@ -35,16 +35,40 @@ export function fixtureOutput(text: string, opts: { perToken?: boolean; attentio
   const order = logits[0]! >= logits[1]! ? [0, 1] : [1, 0];
   const out: TeacherOutput = {
     logits,
-    topK: [{ ids: Int32Array.from(order), logits: Float32Array.from(order, (i) => logits[i]!), logSumExp: logSumExp(logits) }],
-    hidden: [{ layer: 2, pooling: 'cls', value: { data: new Float32Array(HIDDEN).map(() => rng.next() * 2 - 1), shape: [HIDDEN] } }],
+    topK: [
+      {
+        ids: Int32Array.from(order),
+        logits: Float32Array.from(order, (i) => logits[i]!),
+        logSumExp: logSumExp(logits),
+      },
+    ],
+    hidden: [
+      {
+        layer: 2,
+        pooling: 'cls',
+        value: { data: new Float32Array(HIDDEN).map(() => rng.next() * 2 - 1), shape: [HIDDEN] },
+      },
+    ],
     tokens,
     truncated: false,
   };
   if (opts.perToken) {
-    out.hidden!.push({ layer: 1, pooling: 'none', value: { data: new Float32Array(tokens * HIDDEN).map(() => rng.next()), shape: [tokens, HIDDEN] } });
+    out.hidden!.push({
+      layer: 1,
+      pooling: 'none',
+      value: { data: new Float32Array(tokens * HIDDEN).map(() => rng.next()), shape: [tokens, HIDDEN] },
+    });
   }
   if (opts.attentions) {
-    out.attentions = [{ layer: 0, value: { data: new Float32Array(HEADS * tokens * tokens).map(() => rng.next()), shape: [HEADS, tokens, tokens] } }];
+    out.attentions = [
+      {
+        layer: 0,
+        value: {
+          data: new Float32Array(HEADS * tokens * tokens).map(() => rng.next()),
+          shape: [HEADS, tokens, tokens],
+        },
+      },
+    ];
   }
   return out;
 }
@@ -56,16 +80,35 @@ export function fixtureExamples(n: number): Example[] {
         id: `aug-${i}`,
         text: `an augmented sentence number ${i}`,
         label: i % 2,
-        origin: { kind: 'augmentation', parentId: `orig-${i - 1}`, ops: ['synonym', 'swap'], params: { p: 0.1 }, seed: `s${i}`, changed: [1] },
+        origin: {
+          kind: 'augmentation',
+          parentId: `orig-${i - 1}`,
+          ops: ['synonym', 'swap'],
+          params: { p: 0.1 },
+          seed: `s${i}`,
+          changed: [1],
+        },
       };
     }
-    if (i % 7 === 3) return { id: `pair-${i}`, text: `premise ${i}`, textPair: `hypothesis ${i}`, label: i % 2, origin: { kind: 'original' } };
+    if (i % 7 === 3)
+      return {
+        id: `pair-${i}`,
+        text: `premise ${i}`,
+        textPair: `hypothesis ${i}`,
+        label: i % 2,
+        origin: { kind: 'original' },
+      };
     return { id: `orig-${i}`, text: `a plain sentence ${i} — ünïcode`, label: i % 2, origin: { kind: 'original' } };
   });
 }
 
 /** Creates dataset `id` with n examples, all labelled except every `unlabelledEvery`-th. */
-export function labelledStore(dir: string, id: string, n: number, opts: { spec?: OutputSpec; perToken?: boolean; attentions?: boolean; unlabelledEvery?: number } = {}): Store {
+export function labelledStore(
+  dir: string,
+  id: string,
+  n: number,
+  opts: { spec?: OutputSpec; perToken?: boolean; attentions?: boolean; unlabelledEvery?: number } = {},
+): Store {
   const store = openStore(join(dir, `${id}.db`), { now: () => new Date('2026-01-01T00:00:00Z') });
   const spec = opts.spec ?? FULL_SPEC;
   store.registerTeacher(TEACHER);
@@ -73,7 +116,13 @@ export function labelledStore(dir: string, id: string, n: number, opts: { spec?:
   const examples = fixtureExamples(n);
   store.addExamples(id, examples);
   store.linkTeacher(id, TEACHER.fingerprint, spec);
-  const labelled = examples.filter((_, i) => !opts.unlabelledEvery || i % opts.unlabelledEvery !== opts.unlabelledEvery - 1);
-  store.putOutputs(TEACHER.fingerprint, labelled.map((e) => ({ inputHash: inputHash(e), output: fixtureOutput(e.text, opts) })), spec);
+  const labelled = examples.filter(
+    (_, i) => !opts.unlabelledEvery || i % opts.unlabelledEvery !== opts.unlabelledEvery - 1,
+  );
+  store.putOutputs(
+    TEACHER.fingerprint,
+    labelled.map((e) => ({ inputHash: inputHash(e), output: fixtureOutput(e.text, opts) })),
+    spec,
+  );
   return store;
 }

@@ -31,12 +31,36 @@ export function buildSlowTeacher(dir: string): string {
   const spec = { ...SLOW_SPEC, vocabSize: vocab.length };
   const out = path.join(dir, 'slow-bert');
   writeBertModelDir(out, { spec, vocab, onnx: {} });
-  writeModelFile(path.join(out, 'onnx/model.onnx'), buildBertGraph(spec, randomBertWeights(spec, new SeededRng('slow-bert'), 0.035), { outputs: 'logits-only', quantize: false }));
+  writeModelFile(
+    path.join(out, 'onnx/model.onnx'),
+    buildBertGraph(spec, randomBertWeights(spec, new SeededRng('slow-bert'), 0.035), {
+      outputs: 'logits-only',
+      quantize: false,
+    }),
+  );
   return out;
 }
 
 /** n distinct texts of about `words` words each (a counter keeps them out of any cache). */
 export function longTexts(n: number, words: number): string[] {
-  const pool = ['the', 'movie', 'was', 'good', 'but', 'plot', 'thin', 'and', 'acting', 'wonderful', 'score', 'lovely', 'bad', 'time'];
-  return Array.from({ length: n }, (_, i) => `${i} ` + Array.from({ length: words }, (_, w) => pool[(i * 7 + w * 3) % pool.length]).join(' '));
+  const pool = [
+    'the',
+    'movie',
+    'was',
+    'good',
+    'but',
+    'plot',
+    'thin',
+    'and',
+    'acting',
+    'wonderful',
+    'score',
+    'lovely',
+    'bad',
+    'time',
+  ];
+  return Array.from(
+    { length: n },
+    (_, i) => `${i} ` + Array.from({ length: words }, (_, w) => pool[(i * 7 + w * 3) % pool.length]).join(' '),
+  );
 }

@@ -10,15 +10,23 @@ import { openStore, inputHash } from '../../src/store/index.ts';
 import type { Example } from '../../src/core/types.ts';
 
 const [path, dataset, batchesArg, sizeArg, sharedPrefix] = process.argv.slice(2);
-if (!path || !dataset || !batchesArg || !sizeArg) throw new Error('usage: store-writer DB DATASET BATCHES SIZE [SHARED_PREFIX]');
+if (!path || !dataset || !batchesArg || !sizeArg)
+  throw new Error('usage: store-writer DB DATASET BATCHES SIZE [SHARED_PREFIX]');
 const batches = Number(batchesArg);
 const size = Number(sizeArg);
 
 const store = openStore(path);
 if (!store.getDataset(dataset)) store.createDataset({ id: dataset });
 store.registerTeacher({
-  name: 'writer', fingerprint: 'fp-writer', task: 'text-classification', labels: ['a', 'b'],
-  device: 'cpu', dtype: 'fp32', maxLength: 64, hiddenLayers: 13, attentionLayers: 12,
+  name: 'writer',
+  fingerprint: 'fp-writer',
+  task: 'text-classification',
+  labels: ['a', 'b'],
+  device: 'cpu',
+  dtype: 'fp32',
+  maxLength: 64,
+  hiddenLayers: 13,
+  attentionLayers: 12,
 });
 // a start barrier, so two writers really run at the same time however slowly each one starts
 if (process.env.STORE_WRITER_BARRIER === '1') {

@@ -16,7 +16,12 @@ interface AugmentBody {
   stats: { examples: number; produced: number; skipped: Record<string, number> };
 }
 
-const EN = ['The cat sat on the table.', 'My mother and father love music.', 'The children play in the snow.', 'A little bird can fly over the big tree.'];
+const EN = [
+  'The cat sat on the table.',
+  'My mother and father love music.',
+  'The children play in the snow.',
+  'A little bird can fly over the big tree.',
+];
 const DEMO = { name: 'demo', path: path.join(REPO_ROOT, 'models', 'demo-sentiment') };
 
 describe('POST /v1/augment with configured augmentation models', () => {
@@ -24,11 +29,18 @@ describe('POST /v1/augment with configured augmentation models', () => {
   let corpora: string;
   before(async () => {
     corpora = mkdtempSync(path.join(tmpdir(), 'distillery-augment-models-'));
-    writeFileSync(path.join(corpora, 'en.jsonl'), EN.map((text, i) => JSON.stringify({ text, label: i % 2 })).join('\n') + '\n');
+    writeFileSync(
+      path.join(corpora, 'en.jsonl'),
+      EN.map((text, i) => JSON.stringify({ text, label: i % 2 })).join('\n') + '\n',
+    );
     svc = await startTestService({
       teachers: [TINY_TEACHER, DEMO],
       corporaDirs: [corpora],
-      augmentModels: { fillMask: 'tiny-bert-mlm', translation: { 'en-xx': 'tiny-marian-en-xx', 'xx-en': 'tiny-marian-xx-en' }, scorer: 'demo' },
+      augmentModels: {
+        fillMask: 'tiny-bert-mlm',
+        translation: { 'en-xx': 'tiny-marian-en-xx', 'xx-en': 'tiny-marian-xx-en' },
+        scorer: 'demo',
+      },
     });
   });
   after(async () => {
@@ -51,7 +63,11 @@ describe('POST /v1/augment with configured augmentation models', () => {
   });
 
   test('backtranslate through the configured en-xx / xx-en pair', async () => {
-    const a = await augment({ inputs: EN, recipe: { builtin: 'backtranslate', variants: 2, params: { pivots: ['xx'], temperature: 4, topK: 8 } }, seed: 3 });
+    const a = await augment({
+      inputs: EN,
+      recipe: { builtin: 'backtranslate', variants: 2, params: { pivots: ['xx'], temperature: 4, topK: 8 } },
+      seed: 3,
+    });
     assert.ok(a.examples.length > 0, JSON.stringify(a.stats));
     for (const e of a.examples) {
       assert.deepEqual(e.origin.ops, ['back-translate']);
@@ -64,12 +80,17 @@ describe('POST /v1/augment with configured augmentation models', () => {
     assert.equal(res.status, 422);
     const p = await problemOf(res);
     assert.match(p.detail, /\/recipe: .*augmentModels\.translation\.en-de/);
-    assert.deepEqual(p.errors?.map((e) => e.pointer), ['/recipe']);
+    assert.deepEqual(
+      p.errors?.map((e) => e.pointer),
+      ['/recipe'],
+    );
   });
 
   test('adversarial is scored by augmentModels.scorer unless the request names a configured teacher', async () => {
     const calls = async (teacher: string) => {
-      const m = (await (await fetch(`${svc.url}/metrics`)).text()).match(new RegExp(`distillery_teacher_calls_total\\{teacher="${teacher}",outcome="ok"\\} (\\d+)`));
+      const m = (await (await fetch(`${svc.url}/metrics`)).text()).match(
+        new RegExp(`distillery_teacher_calls_total\\{teacher="${teacher}",outcome="ok"\\} (\\d+)`),
+      );
       return m ? Number(m[1]) : 0;
     };
     const [demo0, tiny0] = [await calls('demo'), await calls('tiny')];
@@ -79,8 +100,22 @@ describe('POST /v1/augment with configured augmentation models', () => {
     await augment({ inputs: [EN[1]!], recipe: 'adversarial', seed: 1, teacher: 'tiny' });
     assert.ok((await calls('tiny')) > tiny0, 'the named teacher ran');
     // a request names teachers, never model paths
-    assert.equal((await post(`${svc.url}/v1/augment`, { inputs: ['a b'], recipe: 'adversarial', seed: 1, teacher: '../models/demo-sentiment' })).status, 422);
-    assert.equal((await post(`${svc.url}/v1/augment`, { inputs: ['a b'], recipe: 'tinybert', seed: 1, fillMask: '/tmp/model' })).status, 422);
+    assert.equal(
+      (
+        await post(`${svc.url}/v1/augment`, {
+          inputs: ['a b'],
+          recipe: 'adversarial',
+          seed: 1,
+          teacher: '../models/demo-sentiment',
+        })
+      ).status,
+      422,
+    );
+    assert.equal(
+      (await post(`${svc.url}/v1/augment`, { inputs: ['a b'], recipe: 'tinybert', seed: 1, fillMask: '/tmp/model' }))
+        .status,
+      422,
+    );
   });
 
   test('the dashboard offers the model-backed recipes the configured models can run', async () => {
@@ -91,7 +126,13 @@ describe('POST /v1/augment with configured augmentation models', () => {
   });
 
   test('an HTTP job naming no augmentModels uses the configured ones', async () => {
-    const res = await post(`${svc.url}/v1/jobs`, { dataset: 'en-tinybert', corpus: { path: 'en.jsonl' }, recipe: { builtin: 'tinybert', variants: 2 }, seed: 1, teachers: ['tiny'] });
+    const res = await post(`${svc.url}/v1/jobs`, {
+      dataset: 'en-tinybert',
+      corpus: { path: 'en.jsonl' },
+      recipe: { builtin: 'tinybert', variants: 2 },
+      seed: 1,
+      teachers: ['tiny'],
+    });
     assert.equal(res.status, 202, await res.clone().text());
     const { id } = (await res.json()) as { id: string };
     let job: { state: string; result?: { examples: number }; error?: unknown };
@@ -108,7 +149,10 @@ describe('POST /v1/augment with configured augmentation models', () => {
 test('without augmentModels in the config, model-backed recipes are 422s naming the key to set', async () => {
   const svc = await startTestService();
   try {
-    for (const [recipe, key] of [['tinybert', 'augmentModels.fillMask'], ['backtranslate', 'augmentModels.translation.en-de']] as const) {
+    for (const [recipe, key] of [
+      ['tinybert', 'augmentModels.fillMask'],
+      ['backtranslate', 'augmentModels.translation.en-de'],
+    ] as const) {
       const res = await post(`${svc.url}/v1/augment`, { inputs: ['the cat sat on the mat'], recipe, seed: 1 });
       assert.equal(res.status, 422);
       const p = (await problemOf(res)) as { detail: string; hint?: string };
@@ -116,7 +160,12 @@ test('without augmentModels in the config, model-backed recipes are 422s naming 
       assert.match(p.hint ?? '', /server config/);
     }
     // a job is refused at submission, not after waiting in the queue
-    const job = await post(`${svc.url}/v1/jobs`, { dataset: 'mlm', corpus: { path: 'sst2/dev.jsonl' }, recipe: 'tinybert', teachers: ['tiny'] });
+    const job = await post(`${svc.url}/v1/jobs`, {
+      dataset: 'mlm',
+      corpus: { path: 'sst2/dev.jsonl' },
+      recipe: 'tinybert',
+      teachers: ['tiny'],
+    });
     assert.equal(job.status, 422);
     const p = (await problemOf(job)) as { detail: string; hint?: string };
     assert.match(p.detail, /^field \/recipe: recipe tinybert needs a masked-LM model/);

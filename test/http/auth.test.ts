@@ -36,12 +36,15 @@ test('without API keys: open on loopback', async () => {
 });
 
 test('a non-loopback host without API keys is refused, naming the way out', () => {
-  assert.throws(() => loadConfig({ host: '0.0.0.0' }, {}), (e: Error & { hint?: string }) => {
-    assert.match(e.message, /non-loopback host 0\.0\.0\.0 without API keys/);
-    assert.match(e.hint ?? '', /allowInsecureRemote: true/);
-    assert.match(e.hint ?? '', /DISTILLERY_API_KEYS/);
-    return true;
-  });
+  assert.throws(
+    () => loadConfig({ host: '0.0.0.0' }, {}),
+    (e: Error & { hint?: string }) => {
+      assert.match(e.message, /non-loopback host 0\.0\.0\.0 without API keys/);
+      assert.match(e.hint ?? '', /allowInsecureRemote: true/);
+      assert.match(e.hint ?? '', /DISTILLERY_API_KEYS/);
+      return true;
+    },
+  );
   assert.equal(loadConfig({ host: '0.0.0.0' }, { DISTILLERY_API_KEYS: KEY }).host, '0.0.0.0');
   assert.equal(loadConfig({ host: '0.0.0.0', patch: { allowInsecureRemote: true } }, {}).allowInsecureRemote, true);
   assert.equal(loadConfig({ host: '127.0.0.2' }, {}).host, '127.0.0.2');

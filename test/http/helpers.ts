@@ -16,11 +16,20 @@ export interface TestService {
   close(): Promise<void>;
 }
 
-export async function startTestService(patch: Record<string, unknown> = {}, opts: { graceMs?: number; dir?: string } = {}): Promise<TestService> {
+export async function startTestService(
+  patch: Record<string, unknown> = {},
+  opts: { graceMs?: number; dir?: string } = {},
+): Promise<TestService> {
   const dir = opts.dir ?? mkdtempSync(path.join(tmpdir(), 'distillery-http-'));
   // An empty env: the tests never depend on the developer's DISTILLERY_* variables.
-  const config = loadConfig({ port: 0, db: path.join(dir, 'test.db'), patch: { teachers: [TINY_TEACHER], logLevel: 'silent', ...patch } }, {});
-  const service = await startService(config, { logger: pino({ level: 'silent' }), ...(opts.graceMs !== undefined ? { graceMs: opts.graceMs } : {}) });
+  const config = loadConfig(
+    { port: 0, db: path.join(dir, 'test.db'), patch: { teachers: [TINY_TEACHER], logLevel: 'silent', ...patch } },
+    {},
+  );
+  const service = await startService(config, {
+    logger: pino({ level: 'silent' }),
+    ...(opts.graceMs !== undefined ? { graceMs: opts.graceMs } : {}),
+  });
   return {
     service,
     url: service.url,
@@ -51,7 +60,9 @@ export interface ProblemBody {
 
 export async function problemOf(res: Response): Promise<ProblemBody> {
   if (!res.headers.get('content-type')?.startsWith('application/problem+json')) {
-    throw new Error(`expected application/problem+json, got ${res.headers.get('content-type')} (${res.status}): ${await res.text()}`);
+    throw new Error(
+      `expected application/problem+json, got ${res.headers.get('content-type')} (${res.status}): ${await res.text()}`,
+    );
   }
   return (await res.json()) as ProblemBody;
 }

@@ -23,7 +23,12 @@ interface JobBody {
 
 const WORDS = ['good', 'bad', 'film', 'plot', 'actors', 'music', 'long', 'short', 'funny', 'dull', 'warm', 'cold'];
 function writeCorpus(dir: string, n: number): void {
-  const lines = Array.from({ length: n }, (_, i) => JSON.stringify({ text: `the ${WORDS[i % 12]} ${WORDS[(i * 7) % 12]} was ${WORDS[(i * 5) % 12]} and ${WORDS[(i * 3) % 12]} number ${i}`, label: i % 2 }));
+  const lines = Array.from({ length: n }, (_, i) =>
+    JSON.stringify({
+      text: `the ${WORDS[i % 12]} ${WORDS[(i * 7) % 12]} was ${WORDS[(i * 5) % 12]} and ${WORDS[(i * 3) % 12]} number ${i}`,
+      label: i % 2,
+    }),
+  );
   writeFileSync(path.join(dir, 'reviews.jsonl'), lines.join('\n') + '\n');
 }
 
@@ -41,14 +46,29 @@ async function waitFor(url: string, id: string, until: (j: JobBody) => boolean, 
 const ended = (j: JobBody) => !['queued', 'running'].includes(j.state);
 
 /** A job long enough (eda over 300 records in chunks of 20) to still run when the next POSTs arrive. */
-const jobBody = (dataset: string) => ({ dataset, corpus: { path: 'reviews.jsonl' }, recipe: 'eda', seed: 1, teachers: ['tiny'], chunkSize: 20 });
+const jobBody = (dataset: string) => ({
+  dataset,
+  corpus: { path: 'reviews.jsonl' },
+  recipe: 'eda',
+  seed: 1,
+  teachers: ['tiny'],
+  chunkSize: 20,
+});
 
-function setup(name: string): { dir: string; patch: (limits: Record<string, number>) => Record<string, unknown>; cleanup: () => void } {
+function setup(name: string): {
+  dir: string;
+  patch: (limits: Record<string, number>) => Record<string, unknown>;
+  cleanup: () => void;
+} {
   const dir = mkdtempSync(path.join(tmpdir(), `distillery-${name}-`));
   const corpora = path.join(dir, 'corpora');
   mkdirSync(corpora);
   writeCorpus(corpora, 300);
-  return { dir, patch: (limits) => ({ corporaDirs: [corpora], limits }), cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+  return {
+    dir,
+    patch: (limits) => ({ corporaDirs: [corpora], limits }),
+    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+  };
 }
 
 test('past maxRunningJobs jobs are queued with positions, start in order as others end, and past maxQueuedJobs get 429', async () => {
@@ -63,7 +83,14 @@ test('past maxRunningJobs jobs are queued with positions, start in order as othe
       assert.equal(res.headers.get('location'), `/v1/jobs/${body.id}`);
       submitted.push(body);
     }
-    assert.deepEqual(submitted.map((j) => [j.dataset, j.state, j.queuePosition]), [['q1', 'running', undefined], ['q2', 'queued', 1], ['q3', 'queued', 2]]);
+    assert.deepEqual(
+      submitted.map((j) => [j.dataset, j.state, j.queuePosition]),
+      [
+        ['q1', 'running', undefined],
+        ['q2', 'queued', 1],
+        ['q3', 'queued', 2],
+      ],
+    );
 
     // the queue is full: 429 with Retry-After, and nothing is queued
     const full = await post(`${svc.url}/v1/jobs`, jobBody('q4'));
@@ -74,7 +101,10 @@ test('past maxRunningJobs jobs are queued with positions, start in order as othe
     assert.equal((await post(`${svc.url}/v1/jobs`, jobBody('q3'))).status, 409);
 
     const listed = (await (await fetch(`${svc.url}/v1/jobs`)).json()) as { jobs: JobBody[] };
-    assert.deepEqual(listed.jobs.map((j) => j.dataset), ['q1', 'q2', 'q3']);
+    assert.deepEqual(
+      listed.jobs.map((j) => j.dataset),
+      ['q1', 'q2', 'q3'],
+    );
 
     // once q1 ends, q2 starts and q3 moves up
     await waitFor(svc.url, submitted[1]!.id, (j) => j.state !== 'queued');
@@ -83,13 +113,33 @@ test('past maxRunningJobs jobs are queued with positions, start in order as othe
 
     const done = [];
     for (const j of submitted) done.push(await waitFor(svc.url, j.id, ended));
-    assert.deepEqual(done.map((j) => j.state), ['done', 'done', 'done']);
+    assert.deepEqual(
+      done.map((j) => j.state),
+      ['done', 'done', 'done'],
+    );
     for (const j of done) assert.equal(j.result!.records, 300);
     // FIFO, one at a time: each started after the one before it finished
-    for (let i = 1; i < done.length; i++) assert.ok(done[i]!.started! >= done[i - 1]!.finished!, `${done[i]!.dataset} started ${done[i]!.started} before ${done[i - 1]!.dataset} finished ${done[i - 1]!.finished}`);
+    for (let i = 1; i < done.length; i++)
+      assert.ok(
+        done[i]!.started! >= done[i - 1]!.finished!,
+        `${done[i]!.dataset} started ${done[i]!.started} before ${done[i - 1]!.dataset} finished ${done[i - 1]!.finished}`,
+      );
 
     // the OpenAPI document describes the queued state (generated from the same schemas)
-    const doc = (await (await fetch(`${svc.url}/openapi.json`)).json()) as { paths: Record<string, Record<string, { responses: Record<string, { content: Record<string, { schema: { properties: Record<string, { enum?: string[] }> } }> }> }>> };
+    const doc = (await (await fetch(`${svc.url}/openapi.json`)).json()) as {
+      paths: Record<
+        string,
+        Record<
+          string,
+          {
+            responses: Record<
+              string,
+              { content: Record<string, { schema: { properties: Record<string, { enum?: string[] }> } }> }
+            >;
+          }
+        >
+      >;
+    };
     const view = doc.paths['/v1/jobs']!.post!.responses['202']!.content['application/json']!.schema;
     assert.ok(view.properties.state!.enum!.includes('queued'));
     assert.ok('queuePosition' in view.properties);
@@ -110,7 +160,8 @@ test('DELETE drops a queued job without running it; queued jobs survive a restar
   try {
     const first = await startTestService(limits, { dir });
     const ids: string[] = [];
-    for (const d of ['r1', 'r2', 'r3']) ids.push(((await (await post(`${first.url}/v1/jobs`, jobBody(d))).json()) as JobBody).id);
+    for (const d of ['r1', 'r2', 'r3'])
+      ids.push(((await (await post(`${first.url}/v1/jobs`, jobBody(d))).json()) as JobBody).id);
     const [r1, r2, r3] = ids as [string, string, string];
     const del = await fetch(`${first.url}/v1/jobs/${r2}`, { method: 'DELETE' });
     assert.equal(del.status, 202);
@@ -120,7 +171,9 @@ test('DELETE drops a queued job without running it; queued jobs survive a restar
     assert.equal((await getJob(first.url, r3)).queuePosition, 1);
     await first.close();
 
-    const journal = JSON.parse(readFileSync(path.join(dir, 'test.db-jobs.json'), 'utf8')) as { jobs: { id: string; state: string }[] };
+    const journal = JSON.parse(readFileSync(path.join(dir, 'test.db-jobs.json'), 'utf8')) as {
+      jobs: { id: string; state: string }[];
+    };
     const states = new Map(journal.jobs.map((j) => [j.id, j.state]));
     assert.equal(states.get(r2), 'cancelled');
     assert.equal(states.get(r3), 'queued');
@@ -163,7 +216,9 @@ test('a running job that is cancelled or fails hands its slot to the next queued
     const next = await waitFor(svc.url, b.id, (j) => j.state !== 'queued');
     assert.ok(next.started! >= cancelled.finished!, 'h2 started once h1 stopped');
 
-    const failing = (await (await post(`${svc.url}/v1/jobs`, { ...jobBody('h3'), corpus: { path: 'broken.jsonl' } })).json()) as JobBody;
+    const failing = (await (
+      await post(`${svc.url}/v1/jobs`, { ...jobBody('h3'), corpus: { path: 'broken.jsonl' } })
+    ).json()) as JobBody;
     const after = (await (await post(`${svc.url}/v1/jobs`, jobBody('h4'))).json()) as JobBody;
     const failed = await waitFor(svc.url, failing.id, ended);
     assert.equal(failed.state, 'failed');

@@ -16,7 +16,12 @@ interface JobBody {
 
 const WORDS = ['good', 'bad', 'film', 'plot', 'actors', 'music', 'long', 'short', 'funny', 'dull', 'warm', 'cold'];
 function writeCorpus(dir: string, n: number): void {
-  const lines = Array.from({ length: n }, (_, i) => JSON.stringify({ text: `the ${WORDS[i % 12]} ${WORDS[(i * 7) % 12]} was ${WORDS[(i * 5) % 12]} and ${WORDS[(i * 3) % 12]} number ${i}`, label: i % 2 }));
+  const lines = Array.from({ length: n }, (_, i) =>
+    JSON.stringify({
+      text: `the ${WORDS[i % 12]} ${WORDS[(i * 7) % 12]} was ${WORDS[(i * 5) % 12]} and ${WORDS[(i * 3) % 12]} number ${i}`,
+      label: i % 2,
+    }),
+  );
   writeFileSync(path.join(dir, 'reviews.jsonl'), lines.join('\n') + '\n');
 }
 
@@ -44,14 +49,22 @@ describe('/v1/jobs', () => {
   });
 
   test('POST runs a job to the end; GET follows it; the dataset is then listed and exportable', async () => {
-    const res = await post(`${svc.url}/v1/jobs`, { dataset: 'reviews', corpus: { path: 'reviews.jsonl' }, teachers: ['tiny'], outputs: { temperatures: [1, 2] }, chunkSize: 10 });
+    const res = await post(`${svc.url}/v1/jobs`, {
+      dataset: 'reviews',
+      corpus: { path: 'reviews.jsonl' },
+      teachers: ['tiny'],
+      outputs: { temperatures: [1, 2] },
+      chunkSize: 10,
+    });
     assert.equal(res.status, 202);
     const job = (await res.json()) as JobBody;
     assert.equal(res.headers.get('location'), `/v1/jobs/${job.id}`);
     const done = await waitFor(`${svc.url}/v1/jobs/${job.id}`, (j) => j.state !== 'running');
     assert.equal(done.state, 'done', JSON.stringify(done));
     assert.equal(done.result!.examples, 40);
-    const stats = (await (await fetch(`${svc.url}/v1/datasets/reviews`)).json()) as { stats: { examples: number; teachers: { labelled: number }[] } };
+    const stats = (await (await fetch(`${svc.url}/v1/datasets/reviews`)).json()) as {
+      stats: { examples: number; teachers: { labelled: number }[] };
+    };
     assert.equal(stats.stats.examples, 40);
     assert.equal(stats.stats.teachers[0]!.labelled, 40);
     const jsonl = await (await fetch(`${svc.url}/v1/datasets/reviews/export?format=jsonl`)).text();
@@ -61,14 +74,65 @@ describe('/v1/jobs', () => {
   });
 
   const bad: [string, unknown, number, RegExp][] = [
-    ['absolute corpus path', { dataset: 'x1', corpus: { path: '/etc/passwd' }, teachers: ['tiny'] }, 422, /\/corpus\/path.*relative/],
-    ['corpus path climbing out', { dataset: 'x2', corpus: { path: '../../etc/passwd' }, teachers: ['tiny'] }, 422, /\/corpus\/path.*leave/],
+    [
+      'absolute corpus path',
+      { dataset: 'x1', corpus: { path: '/etc/passwd' }, teachers: ['tiny'] },
+      422,
+      /\/corpus\/path.*relative/,
+    ],
+    [
+      'corpus path climbing out',
+      { dataset: 'x2', corpus: { path: '../../etc/passwd' }, teachers: ['tiny'] },
+      422,
+      /\/corpus\/path.*leave/,
+    ],
     ['missing corpus', { dataset: 'x3', corpus: { path: 'nope.jsonl' }, teachers: ['tiny'] }, 404, /\/corpus\/path/],
-    ['export targets', { dataset: 'x4', corpus: { path: 'reviews.jsonl' }, teachers: ['tiny'], export: [{ format: 'jsonl', out: '/tmp/x' }] }, 422, /\/export/],
-    ['unknown teacher', { dataset: 'x5', corpus: { path: 'reviews.jsonl' }, teachers: ['nope'] }, 404, /\/teachers\/0\/name/],
-    ['schema error', { dataset: 'x6', corpus: { path: 'reviews.jsonl' }, teachers: ['tiny'], outputs: { temperatures: [-1] } }, 422, /\/outputs\/temperatures\/0/],
-    ['a model path in augmentModels', { dataset: 'x7', corpus: { path: 'reviews.jsonl' }, teachers: ['tiny'], recipe: 'backtranslate', augmentModels: { translation: { 'en-xx': '../../etc' } } }, 422, /\/augmentModels\/translation\/en-xx/],
-    ['a hub id in augmentModels', { dataset: 'x8', corpus: { path: 'reviews.jsonl' }, teachers: ['tiny'], augmentModels: { fillMask: 'Xenova/bert-base' } }, 422, /\/augmentModels\/fillMask/],
+    [
+      'export targets',
+      {
+        dataset: 'x4',
+        corpus: { path: 'reviews.jsonl' },
+        teachers: ['tiny'],
+        export: [{ format: 'jsonl', out: '/tmp/x' }],
+      },
+      422,
+      /\/export/,
+    ],
+    [
+      'unknown teacher',
+      { dataset: 'x5', corpus: { path: 'reviews.jsonl' }, teachers: ['nope'] },
+      404,
+      /\/teachers\/0\/name/,
+    ],
+    [
+      'schema error',
+      { dataset: 'x6', corpus: { path: 'reviews.jsonl' }, teachers: ['tiny'], outputs: { temperatures: [-1] } },
+      422,
+      /\/outputs\/temperatures\/0/,
+    ],
+    [
+      'a model path in augmentModels',
+      {
+        dataset: 'x7',
+        corpus: { path: 'reviews.jsonl' },
+        teachers: ['tiny'],
+        recipe: 'backtranslate',
+        augmentModels: { translation: { 'en-xx': '../../etc' } },
+      },
+      422,
+      /\/augmentModels\/translation\/en-xx/,
+    ],
+    [
+      'a hub id in augmentModels',
+      {
+        dataset: 'x8',
+        corpus: { path: 'reviews.jsonl' },
+        teachers: ['tiny'],
+        augmentModels: { fillMask: 'Xenova/bert-base' },
+      },
+      422,
+      /\/augmentModels\/fillMask/,
+    ],
     ['bad dataset id', { dataset: 'Bad Id', corpus: { path: 'reviews.jsonl' }, teachers: ['tiny'] }, 422, /\/dataset/],
   ];
   for (const [name, body, status, detail] of bad) {
@@ -93,14 +157,26 @@ test('shutdown checkpoints a running job; the next start resumes it to the same 
   mkdirSync(corpora);
   writeCorpus(corpora, 400);
   const patch = { corporaDirs: [corpora] };
-  const body = { dataset: 'big', corpus: { path: 'reviews.jsonl' }, recipe: 'eda', seed: 3, teachers: ['tiny'], chunkSize: 20 };
+  const body = {
+    dataset: 'big',
+    corpus: { path: 'reviews.jsonl' },
+    recipe: 'eda',
+    seed: 3,
+    teachers: ['tiny'],
+    chunkSize: 20,
+  };
   try {
     const first = await startTestService(patch, { dir });
     const job = (await (await post(`${first.url}/v1/jobs`, body)).json()) as JobBody;
     await waitFor(`${first.url}/v1/jobs/${job.id}`, (j) => (j.progress?.chunks ?? 0) >= 1);
     await first.close();
-    const journal = JSON.parse(readFileSync(path.join(dir, 'test.db-jobs.json'), 'utf8')) as { jobs: { id: string; state: string }[] };
-    assert.deepEqual(journal.jobs.map((j) => [j.id, j.state]), [[job.id, 'running']]);
+    const journal = JSON.parse(readFileSync(path.join(dir, 'test.db-jobs.json'), 'utf8')) as {
+      jobs: { id: string; state: string }[];
+    };
+    assert.deepEqual(
+      journal.jobs.map((j) => [j.id, j.state]),
+      [[job.id, 'running']],
+    );
 
     const second = await startTestService(patch, { dir });
     try {

@@ -30,12 +30,30 @@ test('close() lets an in-flight request finish, then refuses connections; a seco
 test('`distillery serve` prints where it listens, serves, and exits 0 on SIGTERM with a request in flight', async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'distillery-serve-'));
   const cfg = path.join(dir, 'config.yaml');
-  writeFileSync(cfg, `teachers:\n  - name: tiny\n    path: ${TINY}\nlogLevel: warn\nbatching:\n  maxWaitMs: 300\n  maxDelayMs: 300\n`);
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'src/cli/main.ts'), 'serve', '--port', '0', '--db', path.join(dir, 'd.db'), '--config', cfg], {
-    cwd: REPO_ROOT,
-    env: { PATH: process.env.PATH ?? '' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  writeFileSync(
+    cfg,
+    `teachers:\n  - name: tiny\n    path: ${TINY}\nlogLevel: warn\nbatching:\n  maxWaitMs: 300\n  maxDelayMs: 300\n`,
+  );
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      path.join(REPO_ROOT, 'src/cli/main.ts'),
+      'serve',
+      '--port',
+      '0',
+      '--db',
+      path.join(dir, 'd.db'),
+      '--config',
+      cfg,
+    ],
+    {
+      cwd: REPO_ROOT,
+      env: { PATH: process.env.PATH ?? '' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   try {
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     const line = await new Promise<string>((resolve, reject) => {
@@ -43,7 +61,10 @@ test('`distillery serve` prints where it listens, serves, and exits 0 on SIGTERM
       rl.on('line', (l) => l.startsWith('distillery listening') && resolve(l));
       child.on('exit', () => reject(new Error('serve exited before listening')));
     });
-    const m = /^distillery listening on (http:\/\/127\.0\.0\.1:\d+) \(teacher tiny: .*tiny-bert-classifier, fp32, cpu\)$/.exec(line);
+    const m =
+      /^distillery listening on (http:\/\/127\.0\.0\.1:\d+) \(teacher tiny: .*tiny-bert-classifier, fp32, cpu\)$/.exec(
+        line,
+      );
     assert.ok(m, line);
     const url = m[1]!;
     assert.equal((await fetch(`${url}/readyz`)).status, 200);
@@ -66,8 +87,14 @@ test('a port in use is a clear error, and nothing is left open', async () => {
     const pino = (await import('pino')).default;
     const dir = mkdtempSync(path.join(tmpdir(), 'distillery-port-'));
     try {
-      const config = loadConfig({ port: svc.service.port, db: path.join(dir, 'x.db'), patch: { teachers: [{ name: 'tiny', path: TINY }] } }, {});
-      await assert.rejects(startService(config, { logger: pino({ level: 'silent' }) }), /cannot listen on 127\.0\.0\.1:\d+ \(EADDRINUSE\)/);
+      const config = loadConfig(
+        { port: svc.service.port, db: path.join(dir, 'x.db'), patch: { teachers: [{ name: 'tiny', path: TINY }] } },
+        {},
+      );
+      await assert.rejects(
+        startService(config, { logger: pino({ level: 'silent' }) }),
+        /cannot listen on 127\.0\.0\.1:\d+ \(EADDRINUSE\)/,
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

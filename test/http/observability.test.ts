@@ -12,10 +12,36 @@ describe('metrics, OpenAPI, teachers, probes', () => {
   test('/openapi.json is generated from the validating schemas (configured limits included)', async () => {
     const doc = (await (await fetch(`${svc.url}/openapi.json`)).json()) as {
       openapi: string;
-      paths: Record<string, Record<string, { requestBody?: { content: { 'application/json': { schema: { properties: Record<string, { maxItems?: number; items?: { anyOf: { maxLength?: number }[] } }> } } } } ; responses: Record<string, unknown> }>>;
+      paths: Record<
+        string,
+        Record<
+          string,
+          {
+            requestBody?: {
+              content: {
+                'application/json': {
+                  schema: {
+                    properties: Record<string, { maxItems?: number; items?: { anyOf: { maxLength?: number }[] } }>;
+                  };
+                };
+              };
+            };
+            responses: Record<string, unknown>;
+          }
+        >
+      >;
     };
     assert.equal(doc.openapi, '3.1.0');
-    for (const p of ['/v1/soft-labels', '/v1/teachers', '/v1/datasets', '/v1/datasets/{id}', '/healthz', '/readyz', '/metrics']) assert.ok(doc.paths[p], p);
+    for (const p of [
+      '/v1/soft-labels',
+      '/v1/teachers',
+      '/v1/datasets',
+      '/v1/datasets/{id}',
+      '/healthz',
+      '/readyz',
+      '/metrics',
+    ])
+      assert.ok(doc.paths[p], p);
     const post = doc.paths['/v1/soft-labels']!.post!;
     const inputs = post.requestBody!.content['application/json'].schema.properties.inputs!;
     assert.equal(inputs.maxItems, 5);
@@ -34,7 +60,10 @@ describe('metrics, OpenAPI, teachers, probes', () => {
     assert.match(text, /^distillery_http_requests_total\{route="\/v1\/soft-labels",method="POST",status="200"\} 2$/m);
     assert.match(text, /^distillery_http_requests_total\{route="\/v1\/soft-labels",method="POST",status="422"\} 1$/m);
     assert.match(text, /^distillery_http_requests_total\{route="\/v1\/soft-labels",method="POST",status="400"\} 1$/m);
-    assert.match(text, /^distillery_http_request_duration_seconds_bucket\{route="\/v1\/soft-labels",method="POST",status="200",le="\+Inf"\} 2$/m);
+    assert.match(
+      text,
+      /^distillery_http_request_duration_seconds_bucket\{route="\/v1\/soft-labels",method="POST",status="200",le="\+Inf"\} 2$/m,
+    );
     assert.match(text, /^distillery_queue_depth\{teacher="tiny"\} 0$/m);
     assert.match(text, /^distillery_teacher_batch_texts_sum\{teacher="tiny"\} 2$/m);
     assert.match(text, /^distillery_teacher_tokens_per_second\{teacher="tiny"\} \d/m);
@@ -47,7 +76,10 @@ describe('metrics, OpenAPI, teachers, probes', () => {
   });
 
   test('/v1/teachers lists the registry; /healthz and /readyz answer', async () => {
-    const t = (await (await fetch(`${svc.url}/v1/teachers`)).json()) as { default: string; teachers: { name: string; state: string; info?: { fingerprint: string } }[] };
+    const t = (await (await fetch(`${svc.url}/v1/teachers`)).json()) as {
+      default: string;
+      teachers: { name: string; state: string; info?: { fingerprint: string } }[];
+    };
     assert.equal(t.default, 'tiny');
     assert.equal(t.teachers[0]!.name, 'tiny');
     assert.match(t.teachers[0]!.info!.fingerprint, /^[0-9a-f]{64}$/);

@@ -7,10 +7,15 @@ import { post, problemOf, startTestService, TINY, TINY_TEACHER } from './helpers
 
 test('a flooded queue answers 429 with Retry-After, and the accepted requests still succeed', async () => {
   // Texts wait 400 ms for company, so the queue fills before any model call drains it.
-  const svc = await startTestService({ batching: { maxWaitMs: 400, maxDelayMs: 400 }, limits: { queueBound: 4, retryAfterSeconds: 2 } });
+  const svc = await startTestService({
+    batching: { maxWaitMs: 400, maxDelayMs: 400 },
+    limits: { queueBound: 4, retryAfterSeconds: 2 },
+  });
   try {
     await fetch(`${svc.url}/readyz`);
-    const responses = await Promise.all(Array.from({ length: 10 }, (_, i) => post(`${svc.url}/v1/soft-labels`, { inputs: [`flood ${i}`] })));
+    const responses = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => post(`${svc.url}/v1/soft-labels`, { inputs: [`flood ${i}`] })),
+    );
     const statuses = responses.map((r) => r.status).sort();
     assert.deepEqual(statuses, [200, 200, 200, 200, 429, 429, 429, 429, 429, 429]);
     for (const r of responses) {
@@ -40,7 +45,9 @@ test('a teacher that fails to load answers 503 while the other teacher keeps ser
     }
     const ok = await post(`${svc.url}/v1/soft-labels`, { inputs: ['hello'] });
     assert.equal(ok.status, 200);
-    const listing = (await (await fetch(`${svc.url}/v1/teachers`)).json()) as { teachers: { name: string; state: string; error?: string }[] };
+    const listing = (await (await fetch(`${svc.url}/v1/teachers`)).json()) as {
+      teachers: { name: string; state: string; error?: string }[];
+    };
     const b = listing.teachers.find((t) => t.name === 'broken')!;
     assert.equal(b.state, 'failed');
     assert.ok(b.error);
@@ -54,7 +61,9 @@ test('a teacher that fails to load answers 503 while the other teacher keeps ser
 });
 
 test('readyz is 503 when the default teacher cannot load; healthz stays 200', async () => {
-  const svc = await startTestService({ teachers: [{ name: 'missing', path: path.join(tmpdir(), 'distillery-no-such-model') }] });
+  const svc = await startTestService({
+    teachers: [{ name: 'missing', path: path.join(tmpdir(), 'distillery-no-such-model') }],
+  });
   try {
     const ready = await fetch(`${svc.url}/readyz`);
     assert.equal(ready.status, 503);
@@ -79,7 +88,10 @@ test('a teacher that fails at run time answers 503 for that request; the server 
     const bad = await post(`${svc.url}/v1/soft-labels`, { teacher: 'faulty', inputs: ['room 7 please'] });
     assert.equal(bad.status, 503);
     assert.match((await problemOf(bad)).detail, /teacher "faulty" failed/);
-    assert.equal((await post(`${svc.url}/v1/soft-labels`, { teacher: 'faulty', inputs: ['room eight please'] })).status, 200);
+    assert.equal(
+      (await post(`${svc.url}/v1/soft-labels`, { teacher: 'faulty', inputs: ['room eight please'] })).status,
+      200,
+    );
     assert.equal((await post(`${svc.url}/v1/soft-labels`, { teacher: 'tiny', inputs: ['room 7 please'] })).status, 200);
     const metrics = await (await fetch(`${svc.url}/metrics`)).text();
     assert.match(metrics, /distillery_teacher_calls_total\{teacher="faulty",outcome="error"\} 1/);

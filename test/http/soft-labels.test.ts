@@ -42,7 +42,13 @@ describe('POST /v1/soft-labels', () => {
     const body = (await res.json()) as SoftLabelsBody;
     assert.equal(body.teacher.name, 'tiny');
     assert.equal(body.teacher.fingerprint, direct.info.fingerprint);
-    const want = await direct.infer(inputs, { logits: true, temperatures: [1, 4], topK: 2, hidden: { layers: 'last', pooling: 'mean' }, encoding: 'fp32' });
+    const want = await direct.infer(inputs, {
+      logits: true,
+      temperatures: [1, 4],
+      topK: 2,
+      hidden: { layers: 'last', pooling: 'mean' },
+      encoding: 'fp32',
+    });
     assert.equal(body.results.length, 2);
     body.results.forEach((r, i) => {
       const w = want[i]!;
@@ -51,7 +57,10 @@ describe('POST /v1/soft-labels', () => {
       assert.equal(r.tokens, w.tokens);
       assert.equal(r.logits!.length, direct.info.labels.length);
       r.logits!.forEach((z, j) => assert.ok(Math.abs(z - w.logits![j]!) < 1e-5, `logit ${j} of input ${i}`));
-      assert.deepEqual(r.probs!.map((p) => p.temperature), [1, 4]);
+      assert.deepEqual(
+        r.probs!.map((p) => p.temperature),
+        [1, 4],
+      );
       for (const p of r.probs!) assert.ok(Math.abs(p.values.reduce((a, b) => a + b, 0) - 1) < 1e-5);
       // a higher temperature flattens the distribution
       assert.ok(Math.max(...r.probs![1]!.values) < Math.max(...r.probs![0]!.values));
@@ -74,7 +83,10 @@ describe('POST /v1/soft-labels', () => {
   });
 
   test('logits can be left out: probabilities only, label still given', async () => {
-    const res = await post(`${svc.url}/v1/soft-labels`, { inputs: ['probabilities only please'], outputs: { logits: false, temperatures: [2] } });
+    const res = await post(`${svc.url}/v1/soft-labels`, {
+      inputs: ['probabilities only please'],
+      outputs: { logits: false, temperatures: [2] },
+    });
     assert.equal(res.status, 200);
     const r = ((await res.json()) as SoftLabelsBody).results[0]!;
     assert.equal(r.logits, undefined);
@@ -99,7 +111,12 @@ describe('POST /v1/soft-labels', () => {
     ['too many texts', { inputs: Array.from({ length: 9 }, (_, i) => `t${i}`) }, 422, /at most 8 texts/],
     ['text too long', { inputs: ['x'.repeat(201)] }, 422, /\/inputs\/0.*at most 200 characters/],
     ['bad temperature', { inputs: ['a'], outputs: { temperatures: [0] } }, 422, /\/outputs\/temperatures\/0/],
-    ['layer out of range', { inputs: ['a'], outputs: { hidden: { layers: [99] } } }, 422, /\/outputs\/hidden\/layers\/0/],
+    [
+      'layer out of range',
+      { inputs: ['a'], outputs: { hidden: { layers: [99] } } },
+      422,
+      /\/outputs\/hidden\/layers\/0/,
+    ],
     ['unknown teacher', { inputs: ['a'], teacher: 'nope' }, 404, /\/teacher/],
     ['a path instead of a teacher name', { inputs: ['a'], teacher: '../models/tiny-bert-mlm' }, 422, /\/teacher/],
     ['a hub id instead of a teacher name', { inputs: ['a'], teacher: 'Xenova/bert-base' }, 422, /\/teacher/],
@@ -139,11 +156,17 @@ test('the embedded default teacher (demo) labels clear sentiment correctly over 
   assert.equal(demo.name, 'demo');
   const svc = await startTestService({ teachers: [demo] });
   try {
-    const res = await post(`${svc.url}/v1/soft-labels`, { inputs: ['a warm, funny and moving film', 'dull, lifeless and far too long'], outputs: { temperatures: [1, 2] } });
+    const res = await post(`${svc.url}/v1/soft-labels`, {
+      inputs: ['a warm, funny and moving film', 'dull, lifeless and far too long'],
+      outputs: { temperatures: [1, 2] },
+    });
     assert.equal(res.status, 200);
     const body = (await res.json()) as SoftLabelsBody;
     assert.deepEqual(body.teacher.labels, ['NEGATIVE', 'POSITIVE']);
-    assert.deepEqual(body.results.map((r) => r.label), ['POSITIVE', 'NEGATIVE']);
+    assert.deepEqual(
+      body.results.map((r) => r.label),
+      ['POSITIVE', 'NEGATIVE'],
+    );
     assert.ok(body.results[0]!.probs![0]!.values[1]! > 0.7);
     assert.ok(body.results[1]!.probs![0]!.values[0]! > 0.7);
   } finally {

@@ -8,17 +8,37 @@ import { runCli } from './helpers/cli.ts';
 
 const dir = tempDir('distillery-cli-augment-');
 const corpus = path.join(dir, 'en.jsonl');
-writeFileSync(corpus, ['The cat sat on the table.', 'My mother and father love music.', 'The children play in the snow.'].map((text, i) => JSON.stringify({ text, label: i % 2 })).join('\n') + '\n');
+writeFileSync(
+  corpus,
+  ['The cat sat on the table.', 'My mother and father love music.', 'The children play in the snow.']
+    .map((text, i) => JSON.stringify({ text, label: i % 2 }))
+    .join('\n') + '\n',
+);
 
 interface Row {
   id: string;
   text: string;
   origin: { kind: string; parentId?: string; ops?: string[] };
 }
-const rows = (stdout: string): Row[] => stdout.trim().split('\n').map((l) => JSON.parse(l) as Row);
+const rows = (stdout: string): Row[] =>
+  stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Row);
 
 test('--fill-mask runs tinybert; the same seed gives the same lines', async () => {
-  const args = ['augment', '--input', corpus, '--recipe', '{"builtin":"tinybert","variants":2}', '--seed', '4', '--only-new', '--fill-mask', 'tiny-bert-mlm'];
+  const args = [
+    'augment',
+    '--input',
+    corpus,
+    '--recipe',
+    '{"builtin":"tinybert","variants":2}',
+    '--seed',
+    '4',
+    '--only-new',
+    '--fill-mask',
+    'tiny-bert-mlm',
+  ];
   const a = await runCli(args);
   assert.equal(a.code, 0, a.stderr);
   const out = rows(a.stdout);
@@ -29,7 +49,17 @@ test('--fill-mask runs tinybert; the same seed gives the same lines', async () =
 
 test('--translation runs back-translation through the given pair; models also come from the config', async () => {
   const recipe = '{"builtin":"backtranslate","variants":2,"params":{"pivots":["xx"],"temperature":4,"topK":8}}';
-  const flags = await runCli(['augment', '--input', corpus, '--recipe', recipe, '--only-new', '--translation', 'en-xx=tiny-marian-en-xx', 'xx-en=tiny-marian-xx-en']);
+  const flags = await runCli([
+    'augment',
+    '--input',
+    corpus,
+    '--recipe',
+    recipe,
+    '--only-new',
+    '--translation',
+    'en-xx=tiny-marian-en-xx',
+    'xx-en=tiny-marian-xx-en',
+  ]);
   assert.equal(flags.code, 0, flags.stderr);
   assert.ok(rows(flags.stdout).every((r) => r.origin.ops?.[0] === 'back-translate'));
   const config = path.join(dir, 'config.yaml');
@@ -42,8 +72,19 @@ test('--translation runs back-translation through the given pair; models also co
 test('a missing model is one line naming the flag and the config key', async () => {
   const mlm = await runCli(['augment', '--input', corpus, '--recipe', 'tinybert']);
   assert.equal(mlm.code, 1);
-  assert.match(mlm.stderr, /^distillery: recipe tinybert needs a masked-LM model \(pass --fill-mask .*augmentModels: \{ fillMask/);
-  const bt = await runCli(['augment', '--input', corpus, '--recipe', 'backtranslate', '--translation', 'en-xx=tiny-marian-en-xx']);
+  assert.match(
+    mlm.stderr,
+    /^distillery: recipe tinybert needs a masked-LM model \(pass --fill-mask .*augmentModels: \{ fillMask/,
+  );
+  const bt = await runCli([
+    'augment',
+    '--input',
+    corpus,
+    '--recipe',
+    'backtranslate',
+    '--translation',
+    'en-xx=tiny-marian-en-xx',
+  ]);
   assert.equal(bt.code, 1);
   assert.match(bt.stderr, /needs translation models for en-de, de-en \(pass --translation en-de=/);
   const bad = await runCli(['augment', '--input', corpus, '--recipe', 'backtranslate', '--translation', 'en-de']);

@@ -25,17 +25,32 @@ test('distillery eval --json on SST-2 dev with the demo teacher', async () => {
   assert.deepEqual(report.teacher.labels, ['NEGATIVE', 'POSITIVE']);
   assert.ok(report.accuracy > 0.75 && report.accuracy < 1, `accuracy ${report.accuracy}`);
   assert.ok(report.macroF1 > 0.7 && report.macroF1 <= report.accuracy + 0.02);
-  assert.equal(report.reliability.reduce((s, b) => s + b.count, 0), 872);
-  assert.deepEqual(report.perClass.map((c) => c.support), [428, 444]);
+  assert.equal(
+    report.reliability.reduce((s, b) => s + b.count, 0),
+    872,
+  );
+  assert.deepEqual(
+    report.perClass.map((c) => c.support),
+    [428, 444],
+  );
   // softer labels as T rises
   const h = report.temperatures.map((t) => t.meanEntropy);
-  assert.deepEqual(report.temperatures.map((t) => t.temperature), [1, 2, 3, 4, 5]);
+  assert.deepEqual(
+    report.temperatures.map((t) => t.temperature),
+    [1, 2, 3, 4, 5],
+  );
   for (let i = 1; i < h.length; i++) assert.ok(h[i]! > h[i - 1]!);
   assert.ok(h[4]! <= Math.log(2));
 });
 
 test('eval refuses gold labels the teacher does not have, in one line', async () => {
-  const r = await runCli(['eval', '--input', path.join(SHARED_DIR, 'data/corpora/trec/test.jsonl'), '--teacher', 'demo']);
+  const r = await runCli([
+    'eval',
+    '--input',
+    path.join(SHARED_DIR, 'data/corpora/trec/test.jsonl'),
+    '--teacher',
+    'demo',
+  ]);
   assert.equal(r.code, 1);
   assert.match(r.stderr, /^distillery: line 1: gold label "NUM" is not one of the teacher's labels/);
   assert.equal(r.stderr.trim().split('\n').length, 1);
@@ -52,14 +67,30 @@ test('a bad job file fails with exit 1 and one line naming the field', async () 
 
 test('every job command shows an example in --help', () => {
   const program = new Command('distillery');
-  for (const register of [registerRun, registerAugment, registerLabel, registerExport, registerEval, registerDatasets]) register(program);
-  for (const names of [['run'], ['augment'], ['label'], ['export'], ['eval'], ['datasets', 'list'], ['datasets', 'show'], ['datasets', 'rm'], ['datasets', 'merge'], ['datasets', 'prune']]) {
+  for (const register of [registerRun, registerAugment, registerLabel, registerExport, registerEval, registerDatasets])
+    register(program);
+  for (const names of [
+    ['run'],
+    ['augment'],
+    ['label'],
+    ['export'],
+    ['eval'],
+    ['datasets', 'list'],
+    ['datasets', 'show'],
+    ['datasets', 'rm'],
+    ['datasets', 'merge'],
+    ['datasets', 'prune'],
+  ]) {
     let cmd: Command = program;
     for (const n of names) cmd = cmd.commands.find((c) => c.name() === n)!;
     let text = '';
     cmd.configureOutput({ writeOut: (s) => (text += s) });
     cmd.outputHelp();
-    assert.match(text, new RegExp(`Example[^\\n]*:\\n(.*\\n)*\\s+distillery ${names.join(' ')}`), `${names.join(' ')} --help has no example`);
+    assert.match(
+      text,
+      new RegExp(`Example[^\\n]*:\\n(.*\\n)*\\s+distillery ${names.join(' ')}`),
+      `${names.join(' ')} --help has no example`,
+    );
   }
 });
 
@@ -67,7 +98,10 @@ test('datasets prune reports what it removes, and a bad --grace is one line nami
   const db = path.join(dir, 'prune.db');
   const ok = await runCli(['datasets', 'prune', '--db', db, '--grace', '0', '--vacuum']);
   assert.equal(ok.code, 0, ok.stderr);
-  assert.match(ok.stdout, /^removed 0 cached outputs \(0\.0 MB of blobs\) that no dataset uses\nvacuum: [\d.]+ MB -> [\d.]+ MB\n$/);
+  assert.match(
+    ok.stdout,
+    /^removed 0 cached outputs \(0\.0 MB of blobs\) that no dataset uses\nvacuum: [\d.]+ MB -> [\d.]+ MB\n$/,
+  );
   const bad = await runCli(['datasets', 'prune', '--db', db, '--grace', 'soon']);
   assert.equal(bad.code, 1);
   assert.match(bad.stderr, /^distillery: --grace 'soon' is not a duration \(use seconds or a number with s, m, h or d/);

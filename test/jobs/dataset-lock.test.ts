@@ -20,9 +20,35 @@ test('a second run fails fast naming the holder; after kill -9 the next run take
   const job = path.join(dir, 'job.yaml');
   // far too long to finish during the test (eda x4 over 40k reviews: minutes): each run is stopped early
   const corpus = path.join(dir, 'reviews.jsonl');
-  const words = ['good', 'bad', 'film', 'plot', 'actors', 'music', 'long', 'short', 'funny', 'dull', 'warm', 'cold', 'sharp', 'slow'];
-  writeFileSync(corpus, Array.from({ length: 40_000 }, (_, i) => JSON.stringify({ text: `the ${words[i % 14]} ${words[(i * 5) % 14]} felt ${words[(i * 3) % 14]} and ${words[(i * 11) % 14]} in part ${i}`, label: i % 2 })).join('\n') + '\n');
-  writeFileSync(job, `dataset: reviews-lock\ncorpus: { path: ${JSON.stringify(corpus)} }\nrecipe: { builtin: eda, variants: 4 }\nseed: 3\nteachers: [demo]\nchunkSize: 40\n`);
+  const words = [
+    'good',
+    'bad',
+    'film',
+    'plot',
+    'actors',
+    'music',
+    'long',
+    'short',
+    'funny',
+    'dull',
+    'warm',
+    'cold',
+    'sharp',
+    'slow',
+  ];
+  writeFileSync(
+    corpus,
+    Array.from({ length: 40_000 }, (_, i) =>
+      JSON.stringify({
+        text: `the ${words[i % 14]} ${words[(i * 5) % 14]} felt ${words[(i * 3) % 14]} and ${words[(i * 11) % 14]} in part ${i}`,
+        label: i % 2,
+      }),
+    ).join('\n') + '\n',
+  );
+  writeFileSync(
+    job,
+    `dataset: reviews-lock\ncorpus: { path: ${JSON.stringify(corpus)} }\nrecipe: { builtin: eda, variants: 4 }\nseed: 3\nteachers: [demo]\nchunkSize: 40\n`,
+  );
   const db = path.join(dir, 'test.db');
   let firstChunk!: () => void;
   const started = new Promise<void>((r) => (firstChunk = r));
@@ -37,7 +63,12 @@ test('a second run fails fast naming the holder; after kill -9 the next run take
   const secondMs = Date.now() - t0;
   assert.equal(first.child.exitCode, null, 'the first run was still writing');
   assert.equal(second.code, 1);
-  assert.match(second.stderr, new RegExp(`^distillery: dataset reviews-lock is being written by another process: pid ${pid} on ${hostname()} \\(distillery run .*job\\.yaml`));
+  assert.match(
+    second.stderr,
+    new RegExp(
+      `^distillery: dataset reviews-lock is being written by another process: pid ${pid} on ${hostname()} \\(distillery run .*job\\.yaml`,
+    ),
+  );
   assert.match(second.stderr, new RegExp(`kill ${pid}`));
   assert.equal(second.stderr.trim().split('\n').length, 1);
   assert.ok(secondMs < 20_000, `the second run took ${secondMs} ms to refuse`);
@@ -45,7 +76,11 @@ test('a second run fails fast naming the holder; after kill -9 the next run take
   // the HTTP service on the same database refuses the dataset too
   const svc = await startTestService({ corporaDirs: [dir] }, { dir });
   try {
-    const res = await post(`${svc.url}/v1/jobs`, { dataset: 'reviews-lock', corpus: { path: 'reviews.jsonl' }, teachers: ['tiny'] });
+    const res = await post(`${svc.url}/v1/jobs`, {
+      dataset: 'reviews-lock',
+      corpus: { path: 'reviews.jsonl' },
+      teachers: ['tiny'],
+    });
     assert.equal(res.status, 409);
     const p = (await res.json()) as { detail: string; holder: { pid: number } };
     assert.equal(p.holder.pid, pid);
@@ -57,7 +92,10 @@ test('a second run fails fast naming the holder; after kill -9 the next run take
   // nor can the dataset be removed under it
   const rm = await runCli(['datasets', 'rm', 'reviews-lock', '--db', db]);
   assert.equal(rm.code, 1);
-  assert.match(rm.stderr, new RegExp(`^distillery: dataset reviews-lock is being written by another process: pid ${pid}`));
+  assert.match(
+    rm.stderr,
+    new RegExp(`^distillery: dataset reviews-lock is being written by another process: pid ${pid}`),
+  );
   assert.equal(first.child.exitCode, null, 'the first run was still writing');
 
   first.child.kill('SIGKILL');
@@ -73,7 +111,10 @@ test('a second run fails fast naming the holder; after kill -9 the next run take
   });
   const r = await third.done;
   assert.equal(r.code, 130, r.stderr);
-  assert.match(r.stderr, new RegExp(`took over the lock on dataset reviews-lock left by pid ${pid} .*no longer running`));
+  assert.match(
+    r.stderr,
+    new RegExp(`took over the lock on dataset reviews-lock left by pid ${pid} .*no longer running`),
+  );
   assert.match(r.stdout, /dataset reviews-lock: stopped after chunk \d+; .*resumed after \d+ records/);
   const store = openStore(db);
   try {
@@ -86,9 +127,23 @@ test('a second run fails fast naming the holder; after kill -9 the next run take
 test('a holder on another host is live until its heartbeat is older than staleMs; the heartbeat keeps it', async () => {
   const store = openStore(path.join(dir, 'hosts.db'));
   try {
-    const other = { dataset: 'd', owner: 'x', pid: 1, host: 'elsewhere.invalid', command: 'distillery run other.yaml', acquired: new Date().toISOString(), heartbeat: Date.now() - 10_000 };
+    const other = {
+      dataset: 'd',
+      owner: 'x',
+      pid: 1,
+      host: 'elsewhere.invalid',
+      command: 'distillery run other.yaml',
+      acquired: new Date().toISOString(),
+      heartbeat: Date.now() - 10_000,
+    };
     store.locks.claim(other, () => false);
-    assert.throws(() => DatasetLock.acquire(store, 'd', { command: 'test', staleMs: 30_000 }), (e: unknown) => e instanceof DatasetLockedError && e.holder.host === 'elsewhere.invalid' && /after 30 s without a heartbeat/.test(e.hint ?? ''));
+    assert.throws(
+      () => DatasetLock.acquire(store, 'd', { command: 'test', staleMs: 30_000 }),
+      (e: unknown) =>
+        e instanceof DatasetLockedError &&
+        e.holder.host === 'elsewhere.invalid' &&
+        /after 30 s without a heartbeat/.test(e.hint ?? ''),
+    );
     const lock = DatasetLock.acquire(store, 'd', { command: 'test', staleMs: 5_000, heartbeatMs: 20 });
     assert.equal(lock.tookOver?.host, 'elsewhere.invalid');
     const mine = store.locks.get('d')!;
@@ -112,7 +167,18 @@ test('a lock taken over while held is reported to its holder (onLost) and not re
     let lost = 0;
     const lock = DatasetLock.acquire(store, 'd', { command: 'test', heartbeatMs: 20, onLost: () => lost++ });
     // another holder decides this one is dead and takes the row
-    store.locks.claim({ dataset: 'd', owner: 'y', pid: 2, host: 'elsewhere.invalid', command: 'other', acquired: new Date().toISOString(), heartbeat: Date.now() }, () => true);
+    store.locks.claim(
+      {
+        dataset: 'd',
+        owner: 'y',
+        pid: 2,
+        host: 'elsewhere.invalid',
+        command: 'other',
+        acquired: new Date().toISOString(),
+        heartbeat: Date.now(),
+      },
+      () => true,
+    );
     await new Promise((r) => setTimeout(r, 120));
     assert.equal(lost, 1);
     lock.release();

@@ -41,14 +41,22 @@ test('SST-2 dev x eda x demo teacher -> Parquet: counts, provenance, determinist
   assert.equal(first.code, 0, first.stderr);
   assert.match(first.stdout, /dataset sst2-dev-eda done: \d+ examples from 872 records/);
   // progress is JSON lines when stderr is not a terminal
-  const events = first.stderr.trim().split('\n').map((l) => JSON.parse(l) as { type: string; totalRecords: number });
+  const events = first.stderr
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { type: string; totalRecords: number });
   assert.deepEqual([events[0]!.type, events.at(-1)!.type, events.at(-1)!.totalRecords], ['start', 'done', 872]);
 
   const second = await runCli(['run', writeJob('b'), '--db', path.join(dir, 'b.db'), '--progress', 'none']);
   assert.equal(second.code, 0, second.stderr);
 
-  const manifest = JSON.parse(readFileSync(path.join(dir, 'out-a/sst2-dev-eda.parquet.manifest.json'), 'utf8')) as { rows: number; files: { path: string; sha256: string }[] };
-  const manifestB = JSON.parse(readFileSync(path.join(dir, 'out-b/sst2-dev-eda.parquet.manifest.json'), 'utf8')) as typeof manifest;
+  const manifest = JSON.parse(readFileSync(path.join(dir, 'out-a/sst2-dev-eda.parquet.manifest.json'), 'utf8')) as {
+    rows: number;
+    files: { path: string; sha256: string }[];
+  };
+  const manifestB = JSON.parse(
+    readFileSync(path.join(dir, 'out-b/sst2-dev-eda.parquet.manifest.json'), 'utf8'),
+  ) as typeof manifest;
   assert.equal(manifest.files.length, 1);
   const bytesA = readFileSync(path.join(dir, 'out-a', manifest.files[0]!.path));
   const bytesB = readFileSync(path.join(dir, 'out-b', manifestB.files[0]!.path));

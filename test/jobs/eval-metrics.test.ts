@@ -12,25 +12,39 @@ test('accuracy and macro-F1 on a hand-computed case', () => {
   // class 0: P = 2/2, R = 2/3, F1 = 0.8; class 1: P = 1/2, R = 1/1, F1 = 2/3
   close(perClass[0]!.f1, 0.8);
   close(perClass[1]!.f1, 2 / 3);
-  assert.deepEqual(perClass.map((c) => c.support), [3, 1]);
+  assert.deepEqual(
+    perClass.map((c) => c.support),
+    [3, 1],
+  );
   close(f, (0.8 + 2 / 3) / 2);
 });
 
 test('macro-F1 leaves out a class that never occurs, counts one that is only predicted', () => {
   // 3 classes; class 2 absent everywhere; class 1 only predicted (F1 0)
   const { macroF1: f, perClass } = macroF1([0, 1], [0, 0], 3);
-  assert.deepEqual(perClass.map((c) => c.label), [0, 1]);
+  assert.deepEqual(
+    perClass.map((c) => c.label),
+    [0, 1],
+  );
   // class 0: P = 1, R = 1/2, F1 = 2/3; class 1: F1 = 0
   close(f, 1 / 3);
 });
 
 test('expected calibration error and reliability table', () => {
-  const probs = [[0.9, 0.1], [0.8, 0.2], [0.3, 0.7], [0.6, 0.4]];
+  const probs = [
+    [0.9, 0.1],
+    [0.8, 0.2],
+    [0.3, 0.7],
+    [0.6, 0.4],
+  ];
   const gold = [0, 1, 1, 0];
   // 10 bins: one example per bin 9, 8, 7, 6 with accuracy 1, 0, 1, 1
   const ten = calibration(probs, gold, 10);
   close(ten.ece, (0.1 + 0.8 + 0.3 + 0.4) / 4);
-  assert.deepEqual(ten.table.map((b) => b.count), [0, 0, 0, 0, 0, 0, 1, 1, 1, 1]);
+  assert.deepEqual(
+    ten.table.map((b) => b.count),
+    [0, 0, 0, 0, 0, 0, 1, 1, 1, 1],
+  );
   // 5 bins: [0.8, 1] holds 0.9 and 0.8 (acc 0.5, conf 0.85); [0.6, 0.8) holds 0.7 and 0.6 (acc 1, conf 0.65)
   const five = calibration(probs, gold, 5);
   close(five.ece, 0.5 * 0.35 + 0.5 * 0.35);
@@ -49,7 +63,10 @@ test('softmax with temperature and entropy', () => {
 });
 
 test('temperature sweep: entropy rises and KL to gold follows -log p_T(gold)', () => {
-  const logits = [[Math.log(3), 0], [0, 0]];
+  const logits = [
+    [Math.log(3), 0],
+    [0, 0],
+  ];
   const gold = [0, 1];
   const sweep = temperatureSweep(logits, gold, [1, 2]);
   // T = 1: p = (0.75, 0.25) and (0.5, 0.5)
@@ -60,5 +77,8 @@ test('temperature sweep: entropy rises and KL to gold follows -log p_T(gold)', (
   const q = Math.sqrt(3) / (Math.sqrt(3) + 1);
   close(sweep[1]!.meanKlToGold, (-Math.log(q) + Math.log(2)) / 2);
   assert.ok(sweep[1]!.meanEntropy > sweep[0]!.meanEntropy);
-  assert.deepEqual(temperatureSweep(logits, gold).map((s) => s.temperature), [1, 2, 3, 4, 5]);
+  assert.deepEqual(
+    temperatureSweep(logits, gold).map((s) => s.temperature),
+    [1, 2, 3, 4, 5],
+  );
 });

@@ -31,10 +31,21 @@ function recording(teacher: TeacherRunner): { runner: TeacherRunner; calls: { n:
 }
 
 test('labeler: cache first, only missing inputs and only missing components go to the teacher', async () => {
-  const registry = new TeacherRegistry([{ name: 'tiny', path: path.join(REPO_ROOT, 'models/tiny-bert-classifier'), dtype: 'fp32', device: 'cpu', threads: 1 }], {
-    modelsDir: path.join(REPO_ROOT, 'models'),
-    allowRemote: false,
-  });
+  const registry = new TeacherRegistry(
+    [
+      {
+        name: 'tiny',
+        path: path.join(REPO_ROOT, 'models/tiny-bert-classifier'),
+        dtype: 'fp32',
+        device: 'cpu',
+        threads: 1,
+      },
+    ],
+    {
+      modelsDir: path.join(REPO_ROOT, 'models'),
+      allowRemote: false,
+    },
+  );
   const store = openStore(path.join(dir, 'l.db'));
   const cache = new StoreRunnerAdapter(store, 1000);
   const { runner, calls } = recording(await registry.get('tiny'));
@@ -44,7 +55,10 @@ test('labeler: cache first, only missing inputs and only missing components go t
 
   const first = await labelInputs(runner, cache, texts, logitsSpec);
   assert.deepEqual([first.unique, first.computed, first.cached], [3, 3, 0]);
-  assert.deepEqual(calls.map((c) => c.n), [3]);
+  assert.deepEqual(
+    calls.map((c) => c.n),
+    [3],
+  );
 
   // one new text: only it is computed
   const second = await labelInputs(runner, cache, [...texts, { text: 'new words here' }], logitsSpec);
@@ -58,7 +72,14 @@ test('labeler: cache first, only missing inputs and only missing components go t
   const asked = calls.at(-1)!.spec;
   assert.equal(asked.logits, false);
   assert.deepEqual(asked.hidden, { layers: [runner.info.hiddenLayers - 1], pooling: 'cls' });
-  assert.equal(cache.missing(runner.info, texts.map((t) => inputHash(t)), withHidden).size, 0);
+  assert.equal(
+    cache.missing(
+      runner.info,
+      texts.map((t) => inputHash(t)),
+      withHidden,
+    ).size,
+    0,
+  );
   store.close();
   await registry.close();
 });
@@ -66,8 +87,12 @@ test('labeler: cache first, only missing inputs and only missing components go t
 test('token-budget batches keep padded size within the budget and the input order', () => {
   const inputs = ['a', 'b'.repeat(40), 'c', 'd'.repeat(400), 'e'].map((text) => ({ text }));
   const batches = tokenBudgetBatches(inputs, 64, 512);
-  assert.deepEqual(batches.flat().map((b) => b.text[0]), ['a', 'b', 'c', 'd', 'e']);
-  for (const b of batches) if (b.length > 1) assert.ok(Math.max(...b.map((x) => Math.ceil(x.text.length / 4) + 2)) * b.length <= 64);
+  assert.deepEqual(
+    batches.flat().map((b) => b.text[0]),
+    ['a', 'b', 'c', 'd', 'e'],
+  );
+  for (const b of batches)
+    if (b.length > 1) assert.ok(Math.max(...b.map((x) => Math.ceil(x.text.length / 4) + 2)) * b.length <= 64);
   // a single input longer than the budget still gets its own batch
   assert.ok(batches.some((b) => b.length === 1 && b[0]!.text.startsWith('d')));
 });
@@ -107,15 +132,35 @@ test('mapAhead propagates a stage error to the consumer', async () => {
 
 test('dedupe drops augmentations equal to their original or an earlier sibling, after normalization', () => {
   const o = (id: string, text: string): Example => ({ id, text, origin: { kind: 'original' } });
-  const a = (id: string, parentId: string, text: string, ops = ['swap']): Example => ({ id, text, origin: { kind: 'augmentation', parentId, ops, params: {}, seed: '1', changed: [] } });
+  const a = (id: string, parentId: string, text: string, ops = ['swap']): Example => ({
+    id,
+    text,
+    origin: { kind: 'augmentation', parentId, ops, params: {}, seed: '1', changed: [] },
+  });
   const r = dedupeAugmentations(
-    [o('1', 'a b c'), a('1~0', '1', 'a  b c'), a('1~1', '1', 'b a c'), a('1~2', '1', 'b a c ', ['swap', 'delete']), o('2', 'b a c'), a('2~0', '2', 'x')],
+    [
+      o('1', 'a b c'),
+      a('1~0', '1', 'a  b c'),
+      a('1~1', '1', 'b a c'),
+      a('1~2', '1', 'b a c ', ['swap', 'delete']),
+      o('2', 'b a c'),
+      a('2~0', '2', 'x'),
+    ],
     (e) => inputHash(e),
   );
-  assert.deepEqual(r.examples.map((e) => e.id), ['1', '1~1', '2', '2~0']);
+  assert.deepEqual(
+    r.examples.map((e) => e.id),
+    ['1', '1~1', '2', '2~0'],
+  );
   assert.equal(r.dropped, 2);
   // counted under the op chain the report groups by
-  assert.deepEqual([...r.droppedByChain], [['swap', 1], ['swap+delete', 1]]);
+  assert.deepEqual(
+    [...r.droppedByChain],
+    [
+      ['swap', 1],
+      ['swap+delete', 1],
+    ],
+  );
 });
 
 test('shard assignment is a pure function of the input hash', () => {
@@ -126,7 +171,21 @@ test('shard assignment is a pure function of the input hash', () => {
 });
 
 test('progress bar shows percent, counts, rate and ETA', () => {
-  const e: ProgressEvent = { type: 'chunk', dataset: 'd', records: 250, totalRecords: 1000, chunks: 1, examples: 1100, computed: 1100, cached: 0, invalid: 0, resumed: 0, elapsedSeconds: 5, rate: 50, etaSeconds: 15 };
+  const e: ProgressEvent = {
+    type: 'chunk',
+    dataset: 'd',
+    records: 250,
+    totalRecords: 1000,
+    chunks: 1,
+    examples: 1100,
+    computed: 1100,
+    cached: 0,
+    invalid: 0,
+    resumed: 0,
+    elapsedSeconds: 5,
+    rate: 50,
+    etaSeconds: 15,
+  };
   const line = renderBar(e, 20);
   assert.equal(line, 'd [#####...............]  25.0% 250/1000 records, 1100 examples, 50.0 rec/s, ETA 00:15');
   assert.match(renderBar({ ...e, etaSeconds: 3725 }, 20), /ETA 1:02:05$/);

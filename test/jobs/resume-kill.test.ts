@@ -31,13 +31,22 @@ export: [{ format: parquet, out: out-${name} }]
 }
 
 const exported = (name: string): Buffer => {
-  const m = JSON.parse(readFileSync(path.join(dir, `out-${name}/sst2-kill.parquet.manifest.json`), 'utf8')) as { files: { path: string }[] };
+  const m = JSON.parse(readFileSync(path.join(dir, `out-${name}/sst2-kill.parquet.manifest.json`), 'utf8')) as {
+    files: { path: string }[];
+  };
   assert.equal(m.files.length, 1);
   return readFileSync(path.join(dir, `out-${name}`, m.files[0]!.path));
 };
 
 test('kill -9 mid-run, rerun: nothing lost, nothing duplicated, identical export', async () => {
-  const whole = await runCli(['run', writeJob('whole', 1000), '--db', path.join(dir, 'whole.db'), '--progress', 'none']);
+  const whole = await runCli([
+    'run',
+    writeJob('whole', 1000),
+    '--db',
+    path.join(dir, 'whole.db'),
+    '--progress',
+    'none',
+  ]);
   assert.equal(whole.code, 0, whole.stderr);
 
   const job = writeJob('killed', 60);
@@ -65,12 +74,18 @@ test('kill -9 mid-run, rerun: nothing lost, nothing duplicated, identical export
   const resumed = await runCli(['run', job, '--db', db, '--progress', 'none']);
   assert.equal(resumed.code, 0, resumed.stderr);
   assert.match(resumed.stdout, new RegExp(`resumed after ${partial.originals} records`));
-  assert.ok(exported('killed').equals(exported('whole')), 'the resumed export must equal the uninterrupted one byte for byte');
+  assert.ok(
+    exported('killed').equals(exported('whole')),
+    'the resumed export must equal the uninterrupted one byte for byte',
+  );
 });
 
 test('Ctrl-C (SIGINT) stops after the current chunk with exit code 130; the same command continues', async () => {
   const job = path.join(dir, 'sigint.yaml');
-  writeFileSync(job, `dataset: sst2-sigint\ncorpus: { path: ${JSON.stringify(SST2_DEV)} }\nteachers: [demo]\nchunkSize: 50\n`);
+  writeFileSync(
+    job,
+    `dataset: sst2-sigint\ncorpus: { path: ${JSON.stringify(SST2_DEV)} }\nteachers: [demo]\nchunkSize: 50\n`,
+  );
   const db = path.join(dir, 'sigint.db');
   let sent = false;
   const { done } = startCli(['run', job, '--db', db, '--progress', 'json'], (line, child) => {

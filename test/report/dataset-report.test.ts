@@ -43,7 +43,10 @@ const LOGITS: Record<string, [number, number]> = {
   a2: [2, 0], // synonym of o1, flips to NEGATIVE
   a3: [1, 0.5], // swap of o2, stays NEGATIVE
 };
-const softmax = ([a, b]: [number, number]) => [Math.exp(a) / (Math.exp(a) + Math.exp(b)), Math.exp(b) / (Math.exp(a) + Math.exp(b))];
+const softmax = ([a, b]: [number, number]) => [
+  Math.exp(a) / (Math.exp(a) + Math.exp(b)),
+  Math.exp(b) / (Math.exp(a) + Math.exp(b)),
+];
 const kl = (p: number[], q: number[]) => p.reduce((s, pi, i) => s + pi * Math.log(pi / q[i]!), 0);
 
 describe('dataset report', () => {
@@ -58,7 +61,12 @@ describe('dataset report', () => {
 
   before(() => {
     store = openStore(path.join(tempDir('distillery-report-'), 'r.db'));
-    store.createDataset({ id: 'hand', manifest: { augmentStats: { byOp: { synonym: { produced: 3, duplicates: 1 }, swap: { produced: 1, duplicates: 0 } } } } });
+    store.createDataset({
+      id: 'hand',
+      manifest: {
+        augmentStats: { byOp: { synonym: { produced: 3, duplicates: 1 }, swap: { produced: 1, duplicates: 0 } } },
+      },
+    });
     store.addExamples('hand', examples);
     store.registerTeacher(INFO);
     const spec = { logits: true, temperatures: [1], attentions: { layers: 'all' as const }, encoding: 'fp32' as const };
@@ -70,7 +78,10 @@ describe('dataset report', () => {
         output: {
           logits: Float32Array.from(LOGITS[e.id]!),
           // 2 layers x [1 head, 3 tokens, 3 tokens]; layer l puts weight on key l
-          attentions: [0, 1].map((l) => ({ layer: l, value: { shape: [1, 3, 3], data: Float32Array.from({ length: 9 }, (_, k) => (k % 3 === l ? 1 : 0)) } })),
+          attentions: [0, 1].map((l) => ({
+            layer: l,
+            value: { shape: [1, 3, 3], data: Float32Array.from({ length: 9 }, (_, k) => (k % 3 === l ? 1 : 0)) },
+          })),
           tokens: 3,
           truncated: false,
         },
@@ -102,10 +113,18 @@ describe('dataset report', () => {
   });
 
   test('duplicate shares from the counts the runner stored (produced before dedupe), preferred over a manifest', () => {
-    store.createDataset({ id: 'counted', manifest: { augmentStats: { byOp: { synonym: { produced: 1, duplicates: 1 } } } } });
+    store.createDataset({
+      id: 'counted',
+      manifest: { augmentStats: { byOp: { synonym: { produced: 1, duplicates: 1 } } } },
+    });
     // two batches, as two job chunks: counts add up; synonym made 3 + 2, dropped 1 + 2; swap made 4, dropped 0
     store.addExamples('counted', examples.slice(0, 3), { opStats: [{ op: 'synonym', produced: 3, duplicates: 1 }] });
-    store.addExamples('counted', examples.slice(3), { opStats: [{ op: 'synonym', produced: 2, duplicates: 2 }, { op: 'swap', produced: 4, duplicates: 0 }] });
+    store.addExamples('counted', examples.slice(3), {
+      opStats: [
+        { op: 'synonym', produced: 2, duplicates: 2 },
+        { op: 'swap', produced: 4, duplicates: 0 },
+      ],
+    });
     // a replayed batch (every row already there) must not count twice
     store.addExamples('counted', examples.slice(3), { opStats: [{ op: 'swap', produced: 4, duplicates: 4 }] });
     assert.deepEqual(store.opStats('counted'), [
@@ -116,7 +135,10 @@ describe('dataset report', () => {
     const byOp = new Map(r.ops.map((o) => [o.op, o]));
     assert.equal(byOp.get('synonym')!.duplicateShare, 3 / 5);
     assert.equal(byOp.get('swap')!.duplicateShare, 0);
-    assert.throws(() => store.addExamples('counted', [], { opStats: [{ op: 'swap', produced: 1, duplicates: 2 }] }), /op stat/);
+    assert.throws(
+      () => store.addExamples('counted', [], { opStats: [{ op: 'swap', produced: 1, duplicates: 2 }] }),
+      /op stat/,
+    );
     // no stored counts and no manifest counts: n/a (null), never a made-up 0
     store.createDataset({ id: 'uncounted' });
     store.addExamples('uncounted', examples);
@@ -129,10 +151,18 @@ describe('dataset report', () => {
     const r = buildDatasetReport(store, 'hand');
     const conf = Object.values(LOGITS).map((z) => Math.max(...softmax(z)));
     assert.deepEqual(r.confidence, histogram(conf, 10, 0.5, 1));
-    assert.deepEqual(r.entropy.map((e) => e.temperature), [1, 2, 3, 4, 5]);
-    for (const e of r.entropy) assert.equal(e.histogram.counts.reduce((a, b) => a + b, 0), 5);
+    assert.deepEqual(
+      r.entropy.map((e) => e.temperature),
+      [1, 2, 3, 4, 5],
+    );
+    for (const e of r.entropy)
+      assert.equal(
+        e.histogram.counts.reduce((a, b) => a + b, 0),
+        5,
+      );
     // a higher temperature moves mass to the high-entropy end
-    const mean = (h: { edges: number[]; counts: number[] }) => h.counts.reduce((s, c, i) => s + c * (h.edges[i]! + h.edges[i + 1]!) / 2, 0) / 5;
+    const mean = (h: { edges: number[]; counts: number[] }) =>
+      h.counts.reduce((s, c, i) => s + (c * (h.edges[i]! + h.edges[i + 1]!)) / 2, 0) / 5;
     assert.ok(mean(r.entropy[4]!.histogram) > mean(r.entropy[0]!.histogram));
     assert.equal(r.logits.length, 5);
     assert.deepEqual(r.logits[0], [0, 2]);
@@ -143,8 +173,14 @@ describe('dataset report', () => {
     assert.equal(r.examples.length, 1);
     const g = r.examples[0]!;
     assert.equal(g.original.id, 'o2');
-    assert.deepEqual(g.augmentations.map((a) => a.id), ['a3']);
-    assert.deepEqual(g.augmentations[0]!.tokens.map((t) => t.text), ['slow', 'and', 'dull']);
+    assert.deepEqual(
+      g.augmentations.map((a) => a.id),
+      ['a3'],
+    );
+    assert.deepEqual(
+      g.augmentations[0]!.tokens.map((t) => t.text),
+      ['slow', 'and', 'dull'],
+    );
     assert.deepEqual(g.augmentations[0]!.changed, [0, 2]);
     assert.equal(g.original.predicted, 'NEGATIVE');
     assert.ok(Math.abs(g.original.probs![0]! - softmax(LOGITS.o2!)[0]!) < 1e-4);
@@ -154,7 +190,13 @@ describe('dataset report', () => {
   test('attention of one example; teacher evaluation on the originals', () => {
     const a = exampleAttention(store, 'hand', 'a1');
     assert.equal(a.tokens, 3);
-    assert.deepEqual(a.layers.map((l) => [l.layer, l.heads]), [[0, 1], [1, 1]]);
+    assert.deepEqual(
+      a.layers.map((l) => [l.layer, l.heads]),
+      [
+        [0, 1],
+        [1, 1],
+      ],
+    );
     assert.deepEqual(a.layers[1]!.data, [0, 1, 0, 0, 1, 0, 0, 1, 0]);
     assert.throws(() => exampleAttention(store, 'hand', 'nope'), /no example "nope"/);
 
@@ -167,7 +209,10 @@ describe('dataset report', () => {
   });
 
   test('an unknown dataset or teacher is a NOT_FOUND with a hint', () => {
-    assert.throws(() => buildDatasetReport(store, 'nope'), (e: Error & { code?: string }) => e.code === 'NOT_FOUND');
+    assert.throws(
+      () => buildDatasetReport(store, 'nope'),
+      (e: Error & { code?: string }) => e.code === 'NOT_FOUND',
+    );
     assert.throws(() => buildDatasetReport(store, 'hand', { teacher: 'other' }), /has no teacher "other"/);
   });
 
@@ -175,7 +220,10 @@ describe('dataset report', () => {
     const cache = new ReportCache(store);
     const running = await cache.get('hand');
     assert.notEqual(await cache.get('hand'), running, 'no "done" in the manifest: recomputed');
-    store.setDatasetManifest('hand', { status: 'done', augmentStats: { byOp: { synonym: { produced: 3, duplicates: 1 }, swap: { produced: 1, duplicates: 0 } } } });
+    store.setDatasetManifest('hand', {
+      status: 'done',
+      augmentStats: { byOp: { synonym: { produced: 3, duplicates: 1 }, swap: { produced: 1, duplicates: 0 } } },
+    });
     const done = await cache.get('hand');
     assert.equal(await cache.get('hand'), done);
     assert.notEqual(await cache.get('hand', { exampleOffset: 1 }), done, 'another window is another entry');
@@ -191,7 +239,7 @@ describe('dataset report', () => {
 test('the yielding report lets the event loop run between pages and equals the one-pass report', async () => {
   const big = labelledStore(tempDir('report-yield-'), 'big', 3000);
   try {
-      const { result: yielding, turns } = await eventLoopTurns(() => buildDatasetReportYielding(big, 'big'));
+    const { result: yielding, turns } = await eventLoopTurns(() => buildDatasetReportYielding(big, 'big'));
     assert.ok(turns >= 5, `event loop turns during the report: ${turns}`);
     assert.equal(yielding.totals.examples, 3000);
     assert.deepEqual(yielding, buildDatasetReport(big, 'big'));

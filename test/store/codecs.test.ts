@@ -53,7 +53,8 @@ test('float16: relative error within half an ulp on random values', () => {
   const rng = new SeededRng('f16');
   const x = new Float32Array(10_000).map(() => (rng.next() - 0.5) * 40);
   const y = decodeFloat16(encodeFloat16(x));
-  for (let i = 0; i < x.length; i++) assert.ok(Math.abs(x[i]! - y[i]!) <= Math.abs(x[i]!) * 2 ** -11 + 2 ** -25, `value ${x[i]}`);
+  for (let i = 0; i < x.length; i++)
+    assert.ok(Math.abs(x[i]! - y[i]!) <= Math.abs(x[i]!) * 2 ** -11 + 2 ** -25, `value ${x[i]}`);
 });
 
 test('tensor codec: dtype and shape travel with the blob; errors per dtype are bounded', () => {
@@ -88,7 +89,13 @@ test('top-k codec keeps ids, values and log-sum-exp per row', () => {
   ];
   const back = decodeTopK(encodeTopK(rows, 'fp32'));
   assert.equal(back.dtype, 'fp32');
-  assert.deepEqual(back.rows.map((r) => [...r.ids]), [[5, 1, 9], [0, 2, 30000]]);
+  assert.deepEqual(
+    back.rows.map((r) => [...r.ids]),
+    [
+      [5, 1, 9],
+      [0, 2, 30000],
+    ],
+  );
   assert.deepEqual([...back.rows[1]!.logits], [7, 6, 5]);
   assert.ok(Math.abs(back.rows[0]!.logSumExp - 4.2) < 1e-6);
   const q = decodeTopK(encodeTopK(rows, 'int8'));
@@ -110,7 +117,10 @@ test('teacher output codec: components round-trip and probabilities are derived'
     },
     'fp32',
   );
-  assert.deepEqual(parts.map((p) => p.component), ['logits', 'topk:1', 'hidden:2:cls', 'attn:0']);
+  assert.deepEqual(
+    parts.map((p) => p.component),
+    ['logits', 'topk:1', 'hidden:2:cls', 'attn:0'],
+  );
   const blobs = new Map(parts.map((p) => [p.component, p.blob]));
   const wanted = parts.map((p) => parseComponent(p.component));
   const out = decodeTeacherOutput(blobs, wanted, { logits: true, temperatures: [1, 2], tokens: 3, truncated: false });

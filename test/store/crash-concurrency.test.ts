@@ -8,7 +8,12 @@ import { tempDir } from '../helpers/temp-dir.ts';
 
 const dir = tempDir('store-crash-');
 const WRITER = join(import.meta.dirname, '../helpers/store-writer.ts');
-const spec = { logits: true, temperatures: [1], hidden: { layers: [12], pooling: 'cls' as const }, encoding: 'fp16' as const };
+const spec = {
+  logits: true,
+  temperatures: [1],
+  hidden: { layers: [12], pooling: 'cls' as const },
+  encoding: 'fp16' as const,
+};
 
 interface Run {
   committed: [number, number];
@@ -72,11 +77,17 @@ test('kill -9 mid-run: integrity ok, no partial batch, counts match what was com
   assert.equal(store.integrityCheck(), 'ok');
   const stats = store.datasetStats('crash');
   // the writer may have committed one more transaction than it lived to print
-  assert.ok(stats.examples === reportedExamples || stats.examples === reportedExamples + size, `examples ${stats.examples} vs ${reportedExamples}`);
+  assert.ok(
+    stats.examples === reportedExamples || stats.examples === reportedExamples + size,
+    `examples ${stats.examples} vs ${reportedExamples}`,
+  );
   assert.equal(stats.examples % size, 0, 'no partial example batch');
   const outputs = store.countOutputs();
   assert.equal(outputs % (2 * size), 0, 'no partial output batch (2 components per example)');
-  assert.ok(outputs / 2 === reportedOutputs || outputs / 2 === reportedOutputs + size, `outputs ${outputs / 2} vs ${reportedOutputs}`);
+  assert.ok(
+    outputs / 2 === reportedOutputs || outputs / 2 === reportedOutputs + size,
+    `outputs ${outputs / 2} vs ${reportedOutputs}`,
+  );
   // every stored row decodes
   let decoded = 0;
   store.linkTeacher('crash', 'fp-writer', spec);

@@ -24,11 +24,21 @@ const info: TeacherInfo = {
   attentionLayers: 2,
 };
 
-const ex = (id: string, text: string, extra: Partial<Example> = {}): Example => ({ id, text, origin: { kind: 'original' }, ...extra });
+const ex = (id: string, text: string, extra: Partial<Example> = {}): Example => ({
+  id,
+  text,
+  origin: { kind: 'original' },
+  ...extra,
+});
 
 function output(seed: number, opts: { hidden?: boolean } = {}): TeacherOutput {
-  const out: TeacherOutput = { logits: Float32Array.from([seed / 10, -seed / 10]), tokens: 4 + seed, truncated: seed % 2 === 1 };
-  if (opts.hidden) out.hidden = [{ layer: 2, pooling: 'cls', value: { data: new Float32Array(8).fill(seed), shape: [8] } }];
+  const out: TeacherOutput = {
+    logits: Float32Array.from([seed / 10, -seed / 10]),
+    tokens: 4 + seed,
+    truncated: seed % 2 === 1,
+  };
+  if (opts.hidden)
+    out.hidden = [{ layer: 2, pooling: 'cls', value: { data: new Float32Array(8).fill(seed), shape: [8] } }];
   return out;
 }
 
@@ -41,7 +51,11 @@ test('open: WAL, foreign keys, migrations recorded in user_version; close twice 
   assert.throws(() => store.listDatasets(), /closed/);
   const raw = new Database(path);
   assert.equal(raw.pragma('journal_mode', { simple: true }), 'wal');
-  assert.equal(raw.pragma('page_size', { simple: true }), 16384, 'new files get pages that hold several hidden-state rows');
+  assert.equal(
+    raw.pragma('page_size', { simple: true }),
+    16384,
+    'new files get pages that hold several hidden-state rows',
+  );
   assert.equal(raw.pragma('user_version', { simple: true }), LATEST);
   raw.close();
   const again = openStore(path); // re-open applies nothing new
@@ -55,16 +69,26 @@ test('datasets: create, validate id, list, get, delete cascades examples', () =>
   assert.equal(d.created, '2026-01-02T03:04:05.000Z');
   assert.throws(() => store.createDataset({ id: 'sst2-aug' }), /already exists/);
   for (const bad of ['', 'Upper', '-dash', 'a'.repeat(65), 'sp ace', '../x']) {
-    assert.throws(() => store.createDataset({ id: bad }), (e: Error & { code?: string }) => e.code === 'INVALID_INPUT', bad);
+    assert.throws(
+      () => store.createDataset({ id: bad }),
+      (e: Error & { code?: string }) => e.code === 'INVALID_INPUT',
+      bad,
+    );
   }
   store.createDataset({ id: 'b.2_x-y' });
-  assert.deepEqual(store.listDatasets().map((x) => x.id), ['b.2_x-y', 'sst2-aug']);
+  assert.deepEqual(
+    store.listDatasets().map((x) => x.id),
+    ['b.2_x-y', 'sst2-aug'],
+  );
   assert.deepEqual(store.getDataset('sst2-aug')?.spec, { recipe: 'eda' });
   store.addExamples('sst2-aug', [ex('a', 'one')]);
   assert.equal(store.deleteDataset('sst2-aug'), true);
   assert.equal(store.deleteDataset('sst2-aug'), false);
   assert.equal(store.getDataset('sst2-aug'), undefined);
-  assert.throws(() => store.addExamples('sst2-aug', [ex('a', 'one')]), (e: Error & { code?: string }) => e.code === 'NOT_FOUND');
+  assert.throws(
+    () => store.addExamples('sst2-aug', [ex('a', 'one')]),
+    (e: Error & { code?: string }) => e.code === 'NOT_FOUND',
+  );
   store.close();
 });
 
@@ -77,10 +101,23 @@ test('examples: ordinals follow insertion, re-adding ids is skipped, pairs/label
     label: 1,
     origin: { kind: 'augmentation', parentId: 'o1', ops: ['swap'], params: { n: 1 }, seed: '7', changed: [1, 2] },
   };
-  assert.deepEqual(store.addExamples('d', [ex('o1', 'a good film', { label: 'pos' }), aug]), { inserted: 2, skipped: 0 });
-  assert.deepEqual(store.addExamples('d', [aug, ex('p1', 'premise', { textPair: 'hypothesis', label: null })]), { inserted: 1, skipped: 1 });
+  assert.deepEqual(store.addExamples('d', [ex('o1', 'a good film', { label: 'pos' }), aug]), {
+    inserted: 2,
+    skipped: 0,
+  });
+  assert.deepEqual(store.addExamples('d', [aug, ex('p1', 'premise', { textPair: 'hypothesis', label: null })]), {
+    inserted: 1,
+    skipped: 1,
+  });
   const all = [...store.iterateExamples('d', { pageRows: 2 })];
-  assert.deepEqual(all.map((e) => [e.ordinal, e.id]), [[0, 'o1'], [1, 'a1'], [2, 'p1']]);
+  assert.deepEqual(
+    all.map((e) => [e.ordinal, e.id]),
+    [
+      [0, 'o1'],
+      [1, 'a1'],
+      [2, 'p1'],
+    ],
+  );
   assert.deepEqual(all[1]!.origin, aug.origin);
   assert.equal(all[0]!.label, 'pos');
   assert.equal(all[1]!.label, 1);
@@ -103,7 +140,10 @@ test('outputs: content-addressed, only missing components are reported, precisio
   store.registerTeacher(info);
   const hashes = ['a', 'b', 'c'].map((t) => inputHash({ text: t }));
   const logitsSpec: OutputSpec = { logits: true, temperatures: [1, 2], encoding: 'fp32' };
-  assert.deepEqual([...store.missingComponents('fp-demo', hashes, logitsSpec).values()], [['logits'], ['logits'], ['logits']]);
+  assert.deepEqual(
+    [...store.missingComponents('fp-demo', hashes, logitsSpec).values()],
+    [['logits'], ['logits'], ['logits']],
+  );
   const entries: OutputEntry[] = hashes.slice(0, 2).map((h, i) => ({ inputHash: h, output: output(i + 1) }));
   assert.equal(store.putOutputs('fp-demo', entries, logitsSpec), 2);
   assert.deepEqual([...store.missingComponents('fp-demo', hashes, logitsSpec)], [[hashes[2], ['logits']]]);
@@ -113,7 +153,11 @@ test('outputs: content-addressed, only missing components are reported, precisio
   const missing = store.missingComponents('fp-demo', hashes, moreSpec);
   assert.deepEqual(missing.get(hashes[0]!), ['hidden:2:cls']);
   assert.deepEqual(missing.get(hashes[2]!), ['logits', 'hidden:2:cls']);
-  store.putOutputs('fp-demo', [{ inputHash: hashes[0]!, output: { ...output(1, { hidden: true }), logits: undefined } }], moreSpec);
+  store.putOutputs(
+    'fp-demo',
+    [{ inputHash: hashes[0]!, output: { ...output(1, { hidden: true }), logits: undefined } }],
+    moreSpec,
+  );
   assert.equal(store.missingComponents('fp-demo', hashes, moreSpec).has(hashes[0]!), false);
 
   const got = store.getOutputs('fp-demo', hashes, logitsSpec);
@@ -151,11 +195,22 @@ test('stats and labelled iteration join examples to a linked teacher', () => {
     ex('1', 'alpha'),
     ex('2', 'beta'),
     ex('3', ' alpha '), // same normalized input as '1'
-    { id: '4', text: 'gamma', origin: { kind: 'augmentation', parentId: '2', ops: ['x'], params: {}, seed: '1', changed: [] } },
+    {
+      id: '4',
+      text: 'gamma',
+      origin: { kind: 'augmentation', parentId: '2', ops: ['x'], params: {}, seed: '1', changed: [] },
+    },
   ]);
   const spec: OutputSpec = { logits: true, temperatures: [1], encoding: 'fp16' };
   store.linkTeacher('s', 'fp-demo', spec);
-  store.putOutputs('fp-demo', [{ inputHash: inputHash({ text: 'alpha' }), output: output(1) }, { inputHash: inputHash({ text: 'gamma' }), output: output(2) }], spec);
+  store.putOutputs(
+    'fp-demo',
+    [
+      { inputHash: inputHash({ text: 'alpha' }), output: output(1) },
+      { inputHash: inputHash({ text: 'gamma' }), output: output(2) },
+    ],
+    spec,
+  );
   const stats = store.datasetStats('s');
   assert.equal(stats.examples, 4);
   assert.equal(stats.originals, 3);
@@ -166,20 +221,47 @@ test('stats and labelled iteration join examples to a linked teacher', () => {
   assert.deepEqual(stats.teachers[0]!.components, { logits: 3 });
   assert.ok(stats.teachers[0]!.bytes > 0);
   const rows = [...store.iterateLabelled('s', 'fp-demo', spec, { pageRows: 3 })];
-  assert.deepEqual(rows.map((r) => [r.example.id, r.output !== undefined]), [['1', true], ['2', false], ['3', true], ['4', true]]);
-  assert.deepEqual(rows[3]!.example.origin, { kind: 'augmentation', parentId: '2', ops: ['x'], params: {}, seed: '1', changed: [] });
+  assert.deepEqual(
+    rows.map((r) => [r.example.id, r.output !== undefined]),
+    [
+      ['1', true],
+      ['2', false],
+      ['3', true],
+      ['4', true],
+    ],
+  );
+  assert.deepEqual(rows[3]!.example.origin, {
+    kind: 'augmentation',
+    parentId: '2',
+    ops: ['x'],
+    params: {},
+    seed: '1',
+    changed: [],
+  });
   assert.deepEqual(rows[0]!.example.origin, { kind: 'original' });
 
   // float16Hidden: fp16 hidden states come back as their stored bits, everything else decoded
-  const hiddenSpec: OutputSpec = { logits: true, temperatures: [1], hidden: { layers: [2], pooling: 'cls' }, encoding: 'fp16' };
-  store.putOutputs('fp-demo', [{ inputHash: inputHash({ text: 'alpha' }), output: output(3, { hidden: true }) }], hiddenSpec);
+  const hiddenSpec: OutputSpec = {
+    logits: true,
+    temperatures: [1],
+    hidden: { layers: [2], pooling: 'cls' },
+    encoding: 'fp16',
+  };
+  store.putOutputs(
+    'fp-demo',
+    [{ inputHash: inputHash({ text: 'alpha' }), output: output(3, { hidden: true }) }],
+    hiddenSpec,
+  );
   const [plain] = [...store.iterateLabelled('s', 'fp-demo', hiddenSpec)];
   const [raw] = [...store.iterateLabelled('s', 'fp-demo', hiddenSpec, { float16Hidden: true })];
   assert.equal(raw!.output!.hidden, undefined);
   assert.deepEqual(raw!.output!.logits, plain!.output!.logits);
   assert.deepEqual(raw!.float16Hidden!.get('hidden:2:cls'), encodeFloat16(plain!.output!.hidden![0]!.value.data));
   assert.equal(plain!.float16Hidden, undefined);
-  assert.deepEqual(store.datasetTeachers('s').map((t) => t.fingerprint), ['fp-demo']);
+  assert.deepEqual(
+    store.datasetTeachers('s').map((t) => t.fingerprint),
+    ['fp-demo'],
+  );
   store.close();
 });
 
@@ -188,32 +270,71 @@ test('labelled iteration: a spec with more components than one SQL join holds (6
   const wide: TeacherInfo = { ...info, fingerprint: 'fp-wide', hiddenLayers: 30, attentionLayers: 30 };
   store.registerTeacher(wide);
   store.createDataset({ id: 'w' });
-  const spec: OutputSpec = { logits: true, temperatures: [1], hidden: { layers: 'all', pooling: 'cls' }, attentions: { layers: 'all' }, encoding: 'fp32' };
+  const spec: OutputSpec = {
+    logits: true,
+    temperatures: [1],
+    hidden: { layers: 'all', pooling: 'cls' },
+    attentions: { layers: 'all' },
+    encoding: 'fp32',
+  };
   store.linkTeacher('w', 'fp-wide', spec);
-  store.addExamples('w', ['a', 'b', 'c'].map((t) => ex(t, `text ${t}`)));
+  store.addExamples(
+    'w',
+    ['a', 'b', 'c'].map((t) => ex(t, `text ${t}`)),
+  );
   const full = (seed: number, skipAttn?: number): TeacherOutput => ({
     ...output(seed),
-    hidden: Array.from({ length: 30 }, (_, layer) => ({ layer, pooling: 'cls' as const, value: { data: Float32Array.of(seed, layer), shape: [2] } })),
-    attentions: Array.from({ length: 30 }, (_, layer) => ({ layer, value: { data: Float32Array.of(seed * 100 + layer), shape: [1, 1, 1] } })).filter((a) => a.layer !== skipAttn),
+    hidden: Array.from({ length: 30 }, (_, layer) => ({
+      layer,
+      pooling: 'cls' as const,
+      value: { data: Float32Array.of(seed, layer), shape: [2] },
+    })),
+    attentions: Array.from({ length: 30 }, (_, layer) => ({
+      layer,
+      value: { data: Float32Array.of(seed * 100 + layer), shape: [1, 1, 1] },
+    })).filter((a) => a.layer !== skipAttn),
   });
   // 'b' lacks the last attention layer: a component that only the second statement reads
-  store.putOutputs('fp-wide', [
-    { inputHash: inputHash({ text: 'text a' }), output: full(1) },
-    { inputHash: inputHash({ text: 'text b' }), output: full(2, 29) },
-    { inputHash: inputHash({ text: 'text c' }), output: full(3) },
-  ], spec);
+  store.putOutputs(
+    'fp-wide',
+    [
+      { inputHash: inputHash({ text: 'text a' }), output: full(1) },
+      { inputHash: inputHash({ text: 'text b' }), output: full(2, 29) },
+      { inputHash: inputHash({ text: 'text c' }), output: full(3) },
+    ],
+    spec,
+  );
   const rows = [...store.iterateLabelled('w', 'fp-wide', spec, { pageRows: 2 })];
-  assert.deepEqual(rows.map((r) => [r.example.id, r.output !== undefined]), [['a', true], ['b', false], ['c', true]]);
+  assert.deepEqual(
+    rows.map((r) => [r.example.id, r.output !== undefined]),
+    [
+      ['a', true],
+      ['b', false],
+      ['c', true],
+    ],
+  );
   // pages after the first read on a worker thread: the same rows
   assert.deepEqual([...store.iterateLabelled('w', 'fp-wide', spec, { pageRows: 1, prefetch: true })], rows);
   // stats count in two statements too
   const stats = store.datasetStats('w').teachers[0]!;
-  assert.deepEqual([stats.labelled, stats.components.logits, stats.components['hidden:29:cls'], stats.components['attn:29'], Object.keys(stats.components).length], [2, 3, 3, 2, 61]);
+  assert.deepEqual(
+    [
+      stats.labelled,
+      stats.components.logits,
+      stats.components['hidden:29:cls'],
+      stats.components['attn:29'],
+      Object.keys(stats.components).length,
+    ],
+    [2, 3, 3, 2, 61],
+  );
   const c = rows[2]!.output!;
   assert.deepEqual(c.logits, output(3).logits);
   assert.equal(c.hidden!.length, 30);
   assert.deepEqual([...c.hidden![29]!.value.data], [3, 29]);
-  assert.deepEqual(c.attentions!.map((a) => a.value.data[0]), Array.from({ length: 30 }, (_, l) => 300 + l));
+  assert.deepEqual(
+    c.attentions!.map((a) => a.value.data[0]),
+    Array.from({ length: 30 }, (_, l) => 300 + l),
+  );
   assert.equal(c.tokens, output(3).tokens);
   store.close();
 });
@@ -223,7 +344,12 @@ test('prune: outputs no dataset refers to go once past the grace period; shared 
   let clock = new Date('2026-03-01T00:00:00Z');
   const store = openStore(path, { now: () => clock });
   store.registerTeacher(info);
-  const spec: OutputSpec = { logits: true, temperatures: [1], hidden: { layers: 'last', pooling: 'none' }, encoding: 'fp32' };
+  const spec: OutputSpec = {
+    logits: true,
+    temperatures: [1],
+    hidden: { layers: 'last', pooling: 'none' },
+    encoding: 'fp32',
+  };
   const big = (seed: number): TeacherOutput => ({
     ...output(seed),
     hidden: [{ layer: 2, pooling: 'none', value: { data: new Float32Array(64 * 256).fill(seed), shape: [64, 256] } }],
@@ -233,9 +359,19 @@ test('prune: outputs no dataset refers to go once past the grace period; shared 
     store.linkTeacher(id, 'fp-demo', spec);
   }
   const texts = Array.from({ length: 40 }, (_, i) => `text ${i}`);
-  store.addExamples('keep', texts.slice(0, 10).map((t, i) => ex(`k${i}`, t))); // shared with 'gone'
-  store.addExamples('gone', texts.map((t, i) => ex(`g${i}`, t)));
-  store.putOutputs('fp-demo', texts.map((t, i) => ({ inputHash: inputHash({ text: t }), output: big(i) })), spec);
+  store.addExamples(
+    'keep',
+    texts.slice(0, 10).map((t, i) => ex(`k${i}`, t)),
+  ); // shared with 'gone'
+  store.addExamples(
+    'gone',
+    texts.map((t, i) => ex(`g${i}`, t)),
+  );
+  store.putOutputs(
+    'fp-demo',
+    texts.map((t, i) => ({ inputHash: inputHash({ text: t }), output: big(i) })),
+    spec,
+  );
   // an output cached by a request, never part of a dataset
   store.putOutputs('fp-demo', [{ inputHash: inputHash({ text: 'asked over http' }), output: output(7) }], spec);
   assert.equal(store.deleteDataset('gone'), true);
@@ -295,31 +431,63 @@ test('top-k: a cached top-K answers any k <= K (missing, outputs, pages, stats) 
   const topOf = (seed: number, k: number) => {
     const z = Float32Array.from({ length: vocab }, (_, i) => Math.sin(seed * 7 + i * 1.3) * 5);
     const ids = [...z.keys()].sort((a, b) => z[b]! - z[a]! || a - b).slice(0, k);
-    return { ids: Int32Array.from(ids), logits: Float32Array.from(ids, (i) => z[i]!), logSumExp: Math.log(z.reduce((s, v) => s + Math.exp(v), 0)) };
+    return {
+      ids: Int32Array.from(ids),
+      logits: Float32Array.from(ids, (i) => z[i]!),
+      logSumExp: Math.log(z.reduce((s, v) => s + Math.exp(v), 0)),
+    };
   };
-  const withTopk = (seed: number, k: number): TeacherOutput => ({ ...output(seed), topK: [topOf(seed, k), topOf(seed + 1, k)] });
+  const withTopk = (seed: number, k: number): TeacherOutput => ({
+    ...output(seed),
+    topK: [topOf(seed, k), topOf(seed + 1, k)],
+  });
   const texts = ['p', 'q', 'r'];
   const hashes = texts.map((t) => inputHash({ text: t }));
-  const spec = (k: number, encoding: OutputSpec['encoding'] = 'fp32'): OutputSpec => ({ logits: true, temperatures: [1], topK: k, encoding });
-  store.putOutputs('fp-demo', hashes.map((h, i) => ({ inputHash: h, output: withTopk(i, 10) })), spec(10, 'fp16'));
+  const spec = (k: number, encoding: OutputSpec['encoding'] = 'fp32'): OutputSpec => ({
+    logits: true,
+    temperatures: [1],
+    topK: k,
+    encoding,
+  });
+  store.putOutputs(
+    'fp-demo',
+    hashes.map((h, i) => ({ inputHash: h, output: withTopk(i, 10) })),
+    spec(10, 'fp16'),
+  );
   // 'r' also has an exact top-5 at fp32: the exact one answers for it
   store.putOutputs('fp-demo', [{ inputHash: hashes[2]!, output: withTopk(2, 5) }], spec(5));
 
   assert.equal(store.missingComponents('fp-demo', hashes, spec(5, 'fp16')).size, 0, 'top-10 serves top-5');
-  assert.deepEqual([...store.missingComponents('fp-demo', hashes, spec(12, 'fp16')).values()], [['topk:12'], ['topk:12'], ['topk:12']]);
+  assert.deepEqual(
+    [...store.missingComponents('fp-demo', hashes, spec(12, 'fp16')).values()],
+    [['topk:12'], ['topk:12'], ['topk:12']],
+  );
   const got = store.getOutputs('fp-demo', hashes, spec(5, 'fp16'));
   assert.equal(got.size, 3);
   const p = got.get(hashes[0]!)!.topK!;
   assert.equal(p.length, 2);
   assert.deepEqual([...p[1]!.ids], [...topOf(1, 5).ids]);
-  assert.ok(p[1]!.logits.every((v, i) => Math.abs(v - topOf(1, 5).logits[i]!) < 1e-2), 'fp16 values of the first five');
-  assert.deepEqual([...got.get(hashes[2]!)!.topK![0]!.logits], [...topOf(2, 5).logits], 'the exact fp32 top-5 wins over the fp16 top-10');
+  assert.ok(
+    p[1]!.logits.every((v, i) => Math.abs(v - topOf(1, 5).logits[i]!) < 1e-2),
+    'fp16 values of the first five',
+  );
+  assert.deepEqual(
+    [...got.get(hashes[2]!)!.topK![0]!.logits],
+    [...topOf(2, 5).logits],
+    'the exact fp32 top-5 wins over the fp16 top-10',
+  );
 
   store.createDataset({ id: 't' });
-  store.addExamples('t', texts.map((t) => ex(t, t)));
+  store.addExamples(
+    't',
+    texts.map((t) => ex(t, t)),
+  );
   store.linkTeacher('t', 'fp-demo', spec(5, 'fp16'));
   const rows = [...store.iterateLabelled('t', 'fp-demo', spec(5, 'fp16'))];
-  assert.deepEqual(rows.map((r) => r.output?.topK?.[0]?.ids.length), [5, 5, 5]);
+  assert.deepEqual(
+    rows.map((r) => r.output?.topK?.[0]?.ids.length),
+    [5, 5, 5],
+  );
   assert.deepEqual([...rows[1]!.output!.topK![0]!.ids], [...topOf(1, 5).ids]);
   assert.deepEqual([...rows[2]!.output!.topK![0]!.logits], [...topOf(2, 5).logits]);
   const stats = store.datasetStats('t').teachers[0]!;

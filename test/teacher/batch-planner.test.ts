@@ -8,7 +8,10 @@ test('every input lands in exactly one batch, within the token budget and max si
   const lengths = Array.from({ length: 500 }, () => 3 + rng.int(60));
   const batches = planBatches(lengths, { tokenBudget: 512, maxBatchSize: 16 });
   const seen = batches.flat().sort((a, b) => a - b);
-  assert.deepEqual(seen, lengths.map((_, i) => i));
+  assert.deepEqual(
+    seen,
+    lengths.map((_, i) => i),
+  );
   for (const b of batches) {
     assert.ok(b.length <= 16);
     const longest = Math.max(...b.map((i) => lengths[i]!));
@@ -38,7 +41,10 @@ test('rejects nonsense limits with a precise message', () => {
 test('a batch of very mixed lengths is split where padding would exceed the allowed share', () => {
   const lengths = [10, 11, 12, 100, 101];
   const tight = planBatches(lengths, { tokenBudget: 10_000, maxBatchSize: 64, maxPaddingWaste: 0.2 });
-  assert.deepEqual(tight, [[0, 1, 2], [3, 4]]);
+  assert.deepEqual(tight, [
+    [0, 1, 2],
+    [3, 4],
+  ]);
   assert.ok(paddingWaste(lengths, tight) <= 0.2);
   const loose = planBatches(lengths, { tokenBudget: 10_000, maxBatchSize: 64, maxPaddingWaste: 1 });
   assert.deepEqual(loose, [[0, 1, 2, 3, 4]]);

@@ -28,7 +28,11 @@ const TEXTS = [
 
 let teacher: OnnxTeacher;
 before(async () => {
-  teacher = await OnnxTeacher.load({ name: 'tiny', dir: path.join(MODELS, 'tiny-bert-classifier'), limits: { tokenBudget: 256, maxBatchSize: 4 } });
+  teacher = await OnnxTeacher.load({
+    name: 'tiny',
+    dir: path.join(MODELS, 'tiny-bert-classifier'),
+    limits: { tokenBudget: 256, maxBatchSize: 4 },
+  });
 });
 after(() => teacher.dispose());
 
@@ -45,7 +49,9 @@ function assertSameOutputs(a: TeacherOutput, b: TeacherOutput): void {
     assert.deepEqual(h.value.shape, b.hidden![i]!.value.shape);
     assert.ok(maxDiff(h.value.data, b.hidden![i]!.value.data) <= 1e-5, `hidden ${h.layer}`);
   });
-  a.attentions!.forEach((h, i) => assert.ok(maxDiff(h.value.data, b.attentions![i]!.value.data) <= 1e-5, `attention ${h.layer}`));
+  a.attentions!.forEach((h, i) =>
+    assert.ok(maxDiff(h.value.data, b.attentions![i]!.value.data) <= 1e-5, `attention ${h.layer}`),
+  );
 }
 
 test('a text gets the same outputs alone and inside any batch', async () => {
@@ -84,7 +90,8 @@ test('pooling: cls is position 0 and mean averages real tokens only', async () =
   assert.equal(tokens, none!.tokens);
   assert.ok(maxDiff(cls!.hidden![0]!.value.data, none!.hidden![0]!.value.data.subarray(0, width)) <= 1e-6);
   const avg = new Float32Array(width);
-  for (let p = 0; p < tokens; p++) for (let h = 0; h < width; h++) avg[h]! += none!.hidden![0]!.value.data[p * width + h]! / tokens;
+  for (let p = 0; p < tokens; p++)
+    for (let h = 0; h < width; h++) avg[h]! += none!.hidden![0]!.value.data[p * width + h]! / tokens;
   assert.ok(maxDiff(mean!.hidden![0]!.value.data, avg) <= 1e-5);
 });
 
@@ -95,7 +102,12 @@ test('probabilities at T derive from the logits and top-k carries the log-sum-ex
   assert.ok(Math.abs(o!.topK![0]!.logSumExp - lse) < 1e-5);
   const p2 = z.map((v) => Math.exp(v / 2));
   const s2 = p2.reduce((a, b) => a + b);
-  assert.ok(maxDiff(o!.probs![1]!, p2.map((v) => v / s2)) < 1e-6);
+  assert.ok(
+    maxDiff(
+      o!.probs![1]!,
+      p2.map((v) => v / s2),
+    ) < 1e-6,
+  );
   assert.ok(o!.topK![0]!.logits[0]! >= o!.topK![0]!.logits[1]!);
 });
 
@@ -121,9 +133,17 @@ test('expose-hidden gives a logits-only export the hidden states of the full fix
   const dir = mkdtempSync(path.join(os.tmpdir(), 'distillery-expose-'));
   try {
     const report = exposeHiddenDir(path.join(MODELS, 'tiny-bert-classifier-logits-only'), path.join(dir, 'exposed'));
-    assert.deepEqual(report.files[0]!.added, teacher.outputs.hiddenLayers.map((l) => `hidden_states.${l}`));
+    assert.deepEqual(
+      report.files[0]!.added,
+      teacher.outputs.hiddenLayers.map((l) => `hidden_states.${l}`),
+    );
     const exposed = await OnnxTeacher.load({ name: 'exposed', dir: path.join(dir, 'exposed') });
-    const spec: OutputSpec = { logits: true, temperatures: [], hidden: { layers: 'all', pooling: 'none' }, encoding: 'fp32' };
+    const spec: OutputSpec = {
+      logits: true,
+      temperatures: [],
+      hidden: { layers: 'all', pooling: 'none' },
+      encoding: 'fp32',
+    };
     const ours = await exposed.infer(TEXTS, spec);
     const reference = await teacher.infer(TEXTS, spec);
     ours.forEach((o, i) => {
@@ -140,7 +160,8 @@ test('asking for an output the graph lacks is a clear error naming the fix', asy
   const plain = await OnnxTeacher.load({ name: 'plain', dir: path.join(MODELS, 'tiny-bert-classifier-logits-only') });
   await assert.rejects(
     plain.infer(TEXTS, { ...FULL, attentions: undefined }),
-    (err: unknown) => err instanceof DistilleryError && err.code === 'UNSUPPORTED_OUTPUT' && /expose-hidden/.test(err.hint ?? ''),
+    (err: unknown) =>
+      err instanceof DistilleryError && err.code === 'UNSUPPORTED_OUTPUT' && /expose-hidden/.test(err.hint ?? ''),
   );
   await assert.rejects(teacher.infer(TEXTS, { ...FULL, hidden: { layers: [99], pooling: 'cls' } }), /layer\(s\) 99/);
   await plain.dispose();
@@ -148,7 +169,11 @@ test('asking for an output the graph lacks is a clear error naming the fix', asy
 
 test('the fingerprint is stable per model and changes with dtype-relevant settings', async () => {
   const again = await OnnxTeacher.load({ name: 'again', dir: path.join(MODELS, 'tiny-bert-classifier') });
-  const shorter = await OnnxTeacher.load({ name: 'short', dir: path.join(MODELS, 'tiny-bert-classifier'), maxLength: 32 });
+  const shorter = await OnnxTeacher.load({
+    name: 'short',
+    dir: path.join(MODELS, 'tiny-bert-classifier'),
+    maxLength: 32,
+  });
   const other = await OnnxTeacher.load({ name: 'other', dir: path.join(MODELS, 'tiny-bert-classifier-logits-only') });
   assert.match(teacher.info.fingerprint, /^[0-9a-f]{64}$/);
   assert.equal(again.info.fingerprint, teacher.info.fingerprint);
@@ -160,7 +185,12 @@ test('the fingerprint is stable per model and changes with dtype-relevant settin
 test('masked-LM teachers give per-token top-k', async () => {
   const mlm = await OnnxTeacher.load({ name: 'mlm', dir: path.join(MODELS, 'tiny-bert-mlm') });
   assert.equal(mlm.info.task, 'fill-mask');
-  const [o] = await mlm.infer([{ text: 'the [MASK] was good' }], { logits: true, temperatures: [], topK: 3, encoding: 'fp32' });
+  const [o] = await mlm.infer([{ text: 'the [MASK] was good' }], {
+    logits: true,
+    temperatures: [],
+    topK: 3,
+    encoding: 'fp32',
+  });
   assert.equal(o!.topK!.length, o!.tokens);
   assert.equal(o!.topK![0]!.ids.length, 3);
   await mlm.dispose();
@@ -170,7 +200,10 @@ test('an explicit GPU device that cannot start fails loudly; auto falls back to 
   const dir = path.join(MODELS, 'tiny-bert-classifier');
   await assert.rejects(
     OnnxTeacher.load({ name: 'gpu', dir, device: 'cuda' }),
-    (err: unknown) => err instanceof DistilleryError && err.code === 'DEVICE_UNAVAILABLE' && /ONNXRUNTIME_NODE_INSTALL=cuda12/.test(err.hint ?? ''),
+    (err: unknown) =>
+      err instanceof DistilleryError &&
+      err.code === 'DEVICE_UNAVAILABLE' &&
+      /ONNXRUNTIME_NODE_INSTALL=cuda12/.test(err.hint ?? ''),
   );
   const lines: string[] = [];
   const auto = await OnnxTeacher.load({ name: 'auto', dir, device: 'auto', log: (l) => lines.push(l) });

@@ -53,7 +53,11 @@ test('the HTTP server answers /healthz and timers keep ticking while a long batc
   const svc = await startTestService({ teachers: [{ name: 'slow', path: slowDir, ...SLOW }], batching: ONE_BATCH });
   try {
     const inputs = longTexts(32, 100);
-    assert.equal((await post(`${svc.url}/v1/soft-labels`, { teacher: 'slow', inputs: inputs.slice(0, 2).map((t) => `warm ${t}`) })).status, 200);
+    assert.equal(
+      (await post(`${svc.url}/v1/soft-labels`, { teacher: 'slow', inputs: inputs.slice(0, 2).map((t) => `warm ${t}`) }))
+        .status,
+      200,
+    );
     const gaps = tickGaps();
     const started = performance.now();
     let labelsDone = 0;
@@ -100,7 +104,12 @@ test('a worker thread that dies fails the in-flight and later requests with 503 
     assert.ok(session instanceof WorkerSession, 'the default session lives in a worker thread');
     crash(session);
     const inFlight = post(`${svc.url}/v1/soft-labels`, { teacher: 'slow', inputs: longTexts(4, 20) }, {});
-    const res = await Promise.race([inFlight, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('request hung after the worker died')), 30_000).unref())]);
+    const res = await Promise.race([
+      inFlight,
+      new Promise<never>((_, reject) =>
+        setTimeout(() => reject(new Error('request hung after the worker died')), 30_000).unref(),
+      ),
+    ]);
     assert.equal(res.status, 503);
     const p = await problemOf(res);
     assert.match(p.detail, /worker thread for teacher "slow".* (crashed: simulated bug|stopped unexpectedly)/);
@@ -109,7 +118,9 @@ test('a worker thread that dies fails the in-flight and later requests with 503 
     const again = await post(`${svc.url}/v1/soft-labels`, { teacher: 'slow', inputs: ['hello'] });
     assert.equal(again.status, 503);
     assert.match((await problemOf(again)).detail, /crashed: simulated bug/);
-    const listing = (await (await fetch(`${svc.url}/v1/teachers`)).json()) as { teachers: { name: string; state: string; error?: string }[] };
+    const listing = (await (await fetch(`${svc.url}/v1/teachers`)).json()) as {
+      teachers: { name: string; state: string; error?: string }[];
+    };
     const slow = listing.teachers.find((t) => t.name === 'slow')!;
     assert.equal(slow.state, 'failed');
     assert.match(slow.error ?? '', /crashed: simulated bug/);
@@ -120,7 +131,9 @@ test('a worker thread that dies fails the in-flight and later requests with 503 
 });
 
 test('a run error rejects that run only; a dead thread rejects every pending run with a clear error', async () => {
-  const session = await new WorkerSession('a test session').open(path.join(TINY, 'onnx/model.onnx'), { intraOpNumThreads: 1 });
+  const session = await new WorkerSession('a test session').open(path.join(TINY, 'onnx/model.onnx'), {
+    intraOpNumThreads: 1,
+  });
   try {
     assert.deepEqual([...session.inputNames].sort(), ['attention_mask', 'input_ids', 'token_type_ids']);
     const feeds = (n: number) => ({
@@ -129,7 +142,10 @@ test('a run error rejects that run only; a dead thread rejects every pending run
       token_type_ids: { type: 'int64', data: new BigInt64Array(n), dims: [1, n] },
     });
     const bad = { ...feeds(4), attention_mask: { type: 'int64', data: new BigInt64Array(3), dims: [1, 3] } };
-    await assert.rejects(session.run(bad, ['logits']), (err: Error) => !(err instanceof DistilleryError) && err.message.length > 0);
+    await assert.rejects(
+      session.run(bad, ['logits']),
+      (err: Error) => !(err instanceof DistilleryError) && err.message.length > 0,
+    );
     assert.equal(session.failure, undefined);
     const ok = await session.run(feeds(4), ['logits']);
     assert.equal(ok.logits!.type, 'float32');
@@ -142,7 +158,13 @@ test('a run error rejects that run only; a dead thread rejects every pending run
     crash(session);
     const runs = [session.run(feeds(8), ['logits']), session.run(feeds(8), ['logits'])];
     for (const r of runs) {
-      await assert.rejects(r, (err: unknown) => err instanceof DistilleryError && err.code === 'MODEL_LOAD_FAILED' && /a test session crashed: simulated bug/.test(err.message));
+      await assert.rejects(
+        r,
+        (err: unknown) =>
+          err instanceof DistilleryError &&
+          err.code === 'MODEL_LOAD_FAILED' &&
+          /a test session crashed: simulated bug/.test(err.message),
+      );
     }
     assert.equal(notified, session.failure);
     await assert.rejects(session.run(feeds(4), ['logits']), (err: unknown) => err === session.failure);
@@ -152,7 +174,14 @@ test('a run error rejects that run only; a dead thread rejects every pending run
 });
 
 test('worker and main-thread sessions give identical outputs, and a closed teacher says so', async () => {
-  const spec: OutputSpec = { logits: true, temperatures: [1, 2], topK: 2, hidden: { layers: 'all', pooling: 'none' }, attentions: { layers: 'all' }, encoding: 'fp32' };
+  const spec: OutputSpec = {
+    logits: true,
+    temperatures: [1, 2],
+    topK: 2,
+    hidden: { layers: 'all', pooling: 'none' },
+    attentions: { layers: 'all' },
+    encoding: 'fp32',
+  };
   const inputs = longTexts(5, 12).map((text) => ({ text }));
   const worker = await OnnxTeacher.load({ name: 'w', dir: TINY, limits: { tokenBudget: 64, maxBatchSize: 2 } });
   const main = await OnnxTeacher.load({ name: 'm', dir: TINY, thread: 'main' });
@@ -179,12 +208,21 @@ console.log('logits', out[0].logits.length === t.info.labels.length);
 
   // The CLI entry point registers tsx itself (workers do not inherit it): the plain-JS worker still starts.
   const corpus = path.join(dir, 'corpus.jsonl');
-  writeFileSync(corpus, ['a good movie', 'a bad movie', 'wonderful', 'dreadful'].map((text, i) => JSON.stringify({ text, label: i % 2 === 0 ? 1 : 0 })).join('\n') + '\n');
-  const cli = await run(process.execPath, [path.join(REPO, 'bin/distillery.js'), 'eval', '--input', corpus, '--teacher', 'demo', '--json'], {
-    cwd: REPO,
-    timeout: 30_000,
-    env: { ...process.env, DISTILLERY_LOG_LEVEL: 'silent' },
-  });
+  writeFileSync(
+    corpus,
+    ['a good movie', 'a bad movie', 'wonderful', 'dreadful']
+      .map((text, i) => JSON.stringify({ text, label: i % 2 === 0 ? 1 : 0 }))
+      .join('\n') + '\n',
+  );
+  const cli = await run(
+    process.execPath,
+    [path.join(REPO, 'bin/distillery.js'), 'eval', '--input', corpus, '--teacher', 'demo', '--json'],
+    {
+      cwd: REPO,
+      timeout: 30_000,
+      env: { ...process.env, DISTILLERY_LOG_LEVEL: 'silent' },
+    },
+  );
   const report = JSON.parse(cli.stdout) as { examples: number; accuracy: number };
   assert.equal(report.examples, 4);
   assert.ok(report.accuracy >= 0 && report.accuracy <= 1);
@@ -192,14 +230,32 @@ console.log('logits', out[0].logits.length === t.info.labels.length);
 
 test('a second SIGTERM during a batch ends `serve` by the signal, not by an onnxruntime abort', async () => {
   const config = path.join(dir, 'serve.json');
-  writeFileSync(config, JSON.stringify({ logLevel: 'silent', teachers: [{ name: 'slow', path: slowDir, ...SLOW }], batching: ONE_BATCH }));
-  const child = spawn(process.execPath, [path.join(REPO, 'bin/distillery.js'), 'serve', '--port', '0', '--db', path.join(dir, 'serve.db'), '--config', config], {
-    cwd: REPO,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  writeFileSync(
+    config,
+    JSON.stringify({ logLevel: 'silent', teachers: [{ name: 'slow', path: slowDir, ...SLOW }], batching: ONE_BATCH }),
+  );
+  const child = spawn(
+    process.execPath,
+    [
+      path.join(REPO, 'bin/distillery.js'),
+      'serve',
+      '--port',
+      '0',
+      '--db',
+      path.join(dir, 'serve.db'),
+      '--config',
+      config,
+    ],
+    {
+      cwd: REPO,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
   try {
     const url = await new Promise<string>((resolve, reject) => {
       createInterface({ input: child.stdout }).on('line', (l) => {
@@ -208,9 +264,12 @@ test('a second SIGTERM during a batch ends `serve` by the signal, not by an onnx
       });
       void exited.then(() => reject(new Error(`serve exited early: ${stderr}`)));
     });
-    const labels = post(`${url}/v1/soft-labels`, { teacher: 'slow', inputs: longTexts(64, 100) }).catch(() => undefined);
+    const labels = post(`${url}/v1/soft-labels`, { teacher: 'slow', inputs: longTexts(64, 100) }).catch(
+      () => undefined,
+    );
     // queue depth counts texts queued or in the model: wait until the batch is in
-    while (!/^distillery_queue_depth\{teacher="slow"\} [1-9]/m.test(await (await fetch(`${url}/metrics`)).text())) await new Promise((r) => setTimeout(r, 10));
+    while (!/^distillery_queue_depth\{teacher="slow"\} [1-9]/m.test(await (await fetch(`${url}/metrics`)).text()))
+      await new Promise((r) => setTimeout(r, 10));
     await new Promise((r) => setTimeout(r, 100));
     child.kill('SIGTERM');
     await new Promise((r) => setTimeout(r, 50));

@@ -7,9 +7,33 @@
 import type { WordNetIndex, WordNetPos } from './wordnet-index.ts';
 
 const DETACH: Partial<Record<WordNetPos, readonly [string, string][]>> = {
-  n: [['s', ''], ['ses', 's'], ['xes', 'x'], ['zes', 'z'], ['ches', 'ch'], ['shes', 'sh'], ['men', 'man'], ['ies', 'y']],
-  v: [['s', ''], ['ies', 'y'], ['es', 'e'], ['es', ''], ['ed', 'e'], ['ed', ''], ['ied', 'y'], ['ing', 'e'], ['ing', '']],
-  a: [['er', ''], ['est', ''], ['er', 'e'], ['est', 'e']],
+  n: [
+    ['s', ''],
+    ['ses', 's'],
+    ['xes', 'x'],
+    ['zes', 'z'],
+    ['ches', 'ch'],
+    ['shes', 'sh'],
+    ['men', 'man'],
+    ['ies', 'y'],
+  ],
+  v: [
+    ['s', ''],
+    ['ies', 'y'],
+    ['es', 'e'],
+    ['es', ''],
+    ['ed', 'e'],
+    ['ed', ''],
+    ['ied', 'y'],
+    ['ing', 'e'],
+    ['ing', ''],
+  ],
+  a: [
+    ['er', ''],
+    ['est', ''],
+    ['er', 'e'],
+    ['est', 'e'],
+  ],
 };
 
 /** Base forms of `word` that WordNet lists under `pos` (the word itself first when it is one). */
@@ -27,7 +51,8 @@ export function lemmaCandidates(word: string, pos: WordNetPos, wordnet: WordNetI
   for (const suffix of ['ing', 'ed']) {
     if (pos === 'v' && w.endsWith(suffix) && w.length > suffix.length + 2) {
       const stem = w.slice(0, -suffix.length);
-      if (stem.at(-1) === stem.at(-2) && !out.includes(stem.slice(0, -1)) && wordnet.has(stem.slice(0, -1), 'v')) out.push(stem.slice(0, -1));
+      if (stem.at(-1) === stem.at(-2) && !out.includes(stem.slice(0, -1)) && wordnet.has(stem.slice(0, -1), 'v'))
+        out.push(stem.slice(0, -1));
     }
   }
   return out;

@@ -30,7 +30,10 @@ export class UserLexicon {
     try {
       raw = readFileSync(file, 'utf8');
     } catch (err) {
-      throw new DistilleryError('NOT_FOUND', `Lexicon file not found: ${file}`, { hint: 'pass a JSON or TSV lexicon path', cause: err });
+      throw new DistilleryError('NOT_FOUND', `Lexicon file not found: ${file}`, {
+        hint: 'pass a JSON or TSV lexicon path',
+        cause: err,
+      });
     }
     return file.endsWith('.json') ? UserLexicon.fromJson(raw, file) : UserLexicon.fromTsv(raw, file);
   }
@@ -40,20 +43,31 @@ export class UserLexicon {
     try {
       data = JSON.parse(raw);
     } catch (err) {
-      throw new DistilleryError('INVALID_INPUT', `${source}: not valid JSON`, { hint: 'expected { "term": ["related", ...] }', cause: err });
+      throw new DistilleryError('INVALID_INPUT', `${source}: not valid JSON`, {
+        hint: 'expected { "term": ["related", ...] }',
+        cause: err,
+      });
     }
     if (typeof data !== 'object' || data === null || Array.isArray(data)) {
-      throw new DistilleryError('INVALID_INPUT', `${source}: expected an object of term -> related terms`, { hint: 'e.g. { "MI": ["heart attack"] }' });
+      throw new DistilleryError('INVALID_INPUT', `${source}: expected an object of term -> related terms`, {
+        hint: 'e.g. { "MI": ["heart attack"] }',
+      });
     }
     const map = new Map<string, RelatedTerm[]>();
     for (const [term, related] of Object.entries(data)) {
-      if (!Array.isArray(related)) throw new DistilleryError('INVALID_INPUT', `${source}: "${term}" must map to an array`, { hint: 'e.g. "MI": ["heart attack"]' });
+      if (!Array.isArray(related))
+        throw new DistilleryError('INVALID_INPUT', `${source}: "${term}" must map to an array`, {
+          hint: 'e.g. "MI": ["heart attack"]',
+        });
       for (const r of related) {
         if (typeof r === 'string') add(map, term, { term: r }, source);
         else if (r && typeof r === 'object' && typeof (r as RelatedTerm).term === 'string') {
           const t = r as RelatedTerm;
           add(map, term, t.type === undefined ? { term: t.term } : { term: t.term, type: String(t.type) }, source);
-        } else throw new DistilleryError('INVALID_INPUT', `${source}: bad related term under "${term}"`, { hint: 'use a string or { "term": ..., "type": ... }' });
+        } else
+          throw new DistilleryError('INVALID_INPUT', `${source}: bad related term under "${term}"`, {
+            hint: 'use a string or { "term": ..., "type": ... }',
+          });
       }
     }
     return new UserLexicon(map);
@@ -65,7 +79,9 @@ export class UserLexicon {
       if (line.trim() === '' || line.startsWith('#')) return;
       const [term, related, type] = line.split('\t');
       if (!term?.trim() || !related?.trim()) {
-        throw new DistilleryError('INVALID_INPUT', `${source}:${n + 1}: expected "term<TAB>related[<TAB>type]"`, { hint: 'separate columns with a tab' });
+        throw new DistilleryError('INVALID_INPUT', `${source}:${n + 1}: expected "term<TAB>related[<TAB>type]"`, {
+          hint: 'separate columns with a tab',
+        });
       }
       add(map, term, type?.trim() ? { term: related.trim(), type: type.trim() } : { term: related.trim() }, source);
     });
@@ -81,7 +97,8 @@ export const normalizeTerm = (s: string): string => s.normalize('NFC').trim().to
 
 function add(map: Map<string, RelatedTerm[]>, term: string, related: RelatedTerm, source: string): void {
   const key = normalizeTerm(term);
-  if (key === '' || related.term.trim() === '') throw new DistilleryError('INVALID_INPUT', `${source}: empty term`, { hint: 'remove empty entries' });
+  if (key === '' || related.term.trim() === '')
+    throw new DistilleryError('INVALID_INPUT', `${source}: empty term`, { hint: 'remove empty entries' });
   if (normalizeTerm(related.term) === key) return;
   const list = map.get(key) ?? [];
   if (!list.some((r) => r.term === related.term && r.type === related.type)) list.push(related);

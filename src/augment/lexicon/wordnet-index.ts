@@ -21,7 +21,11 @@ export class WordNetIndex {
   readonly #cache = new Map<string, readonly string[]>();
   readonly loadMs: number;
 
-  private constructor(synsets: Record<WordNetPos, string[][]>, lemmas: Record<WordNetPos, Map<string, number[]>>, loadMs: number) {
+  private constructor(
+    synsets: Record<WordNetPos, string[][]>,
+    lemmas: Record<WordNetPos, Map<string, number[]>>,
+    loadMs: number,
+  ) {
     this.#synsets = synsets;
     this.#lemmas = lemmas;
     this.loadMs = loadMs;
@@ -32,7 +36,10 @@ export class WordNetIndex {
     const started = performance.now();
     const dictDir = dir ?? defaultDictDir();
     const synsets = { n: [], v: [], a: [], r: [] } as Record<WordNetPos, string[][]>;
-    const lemmas = { n: new Map(), v: new Map(), a: new Map(), r: new Map() } as Record<WordNetPos, Map<string, number[]>>;
+    const lemmas = { n: new Map(), v: new Map(), a: new Map(), r: new Map() } as Record<
+      WordNetPos,
+      Map<string, number[]>
+    >;
     for (const pos of WORDNET_POS) {
       const byOffset = new Map<number, number>();
       parseDataFile(readDict(dictDir, `data.${FILES[pos]}`), synsets[pos], byOffset);
@@ -80,7 +87,12 @@ export class WordNetIndex {
 
   /** Synset count per POS (for reports and tests). */
   get size(): Record<WordNetPos, number> {
-    return { n: this.#synsets.n.length, v: this.#synsets.v.length, a: this.#synsets.a.length, r: this.#synsets.r.length };
+    return {
+      n: this.#synsets.n.length,
+      v: this.#synsets.v.length,
+      a: this.#synsets.a.length,
+      r: this.#synsets.r.length,
+    };
   }
 }
 

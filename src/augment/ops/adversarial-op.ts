@@ -47,7 +47,10 @@ export class AdversarialOp implements AugmentOp {
   readonly #synonyms: PosSynonyms;
 
   constructor(params: Partial<AdversarialParams> = {}, deps: { wordnet?: WordNetIndex; tagger?: PosTagger } = {}) {
-    this.params = Object.freeze({ maxShare: checkShare('maxShare', params.maxShare ?? 0.2), maxCandidates: checkCount('maxCandidates', params.maxCandidates ?? 10) });
+    this.params = Object.freeze({
+      maxShare: checkShare('maxShare', params.maxShare ?? 0.2),
+      maxCandidates: checkCount('maxCandidates', params.maxCandidates ?? 10),
+    });
     this.#tagger = deps.tagger ?? brillTagger();
     this.#synonyms = new PosSynonyms(deps.wordnet ?? sharedWordNet(), this.#tagger);
   }
@@ -74,10 +77,14 @@ export class AdversarialOp implements AugmentOp {
     const live = items.map((_, n) => n).filter((n) => !results[n]);
     if (live.length === 0) return results as OpResult[];
 
-    const base = await score(scorer, live.map((n) => input(items[n]!, items[n]!.text)));
+    const base = await score(
+      scorer,
+      live.map((n) => input(items[n]!, items[n]!.text)),
+    );
     // Leave-one-out: every candidate word of every live text, one call.
     const deletions: TextInput[] = [];
-    for (const n of live) for (const c of candidates[n]!) deletions.push(input(items[n]!, items[n]!.text.remove(c.index)));
+    for (const n of live)
+      for (const c of candidates[n]!) deletions.push(input(items[n]!, items[n]!.text.remove(c.index)));
     const deleted = await score(scorer, deletions);
     const states: State[] = [];
     let k = 0;
@@ -88,18 +95,32 @@ export class AdversarialOp implements AugmentOp {
       const ranked = candidates[n]!.map((c) => ({ ...c, drop: confidence - deleted[k++]![label]! }));
       // stable: ties keep text order
       ranked.sort((a, b) => b.drop - a.drop);
-      states.push({ n, label, start: confidence, confidence, value: items[n]!.text, queue: ranked, budget: edaCount(this.params.maxShare, items[n]!.text.wordCount), substitutions: 0, flipped: false });
+      states.push({
+        n,
+        label,
+        start: confidence,
+        confidence,
+        value: items[n]!.text,
+        queue: ranked,
+        budget: edaCount(this.params.maxShare, items[n]!.text.wordCount),
+        substitutions: 0,
+        flipped: false,
+      });
     });
 
     // Greedy rounds: each active text tries its next most important word.
-    for (let active = states; active.length > 0; ) {
+    for (let active = states; active.length > 0;) {
       const tries: { state: State; index: number; word: string }[] = [];
       for (const s of active) {
         const next = s.queue.shift()!;
         const original = s.value.tokens[next.index]!.text;
-        for (const syn of next.synonyms.slice(0, this.params.maxCandidates)) tries.push({ state: s, index: next.index, word: matchCase(original, syn) });
+        for (const syn of next.synonyms.slice(0, this.params.maxCandidates))
+          tries.push({ state: s, index: next.index, word: matchCase(original, syn) });
       }
-      const probs = await score(scorer, tries.map((t) => input(items[t.state.n]!, t.state.value.replace(t.index, t.word))));
+      const probs = await score(
+        scorer,
+        tries.map((t) => input(items[t.state.n]!, t.state.value.replace(t.index, t.word))),
+      );
       const best = new Map<State, { index: number; word: string; p: Float32Array }>();
       tries.forEach((t, i) => {
         const p = probs[i]!;
@@ -121,7 +142,13 @@ export class AdversarialOp implements AugmentOp {
       results[s.n] =
         s.substitutions === 0
           ? skipped('no-change', 'no synonym lowered the teacher confidence')
-          : ok(s.value, item, { flipped: s.flipped, label: s.label, confidenceBefore: s.start, confidenceAfter: s.confidence, substitutions: s.substitutions });
+          : ok(s.value, item, {
+              flipped: s.flipped,
+              label: s.label,
+              confidenceBefore: s.start,
+              confidenceAfter: s.confidence,
+              substitutions: s.substitutions,
+            });
     }
     return results as OpResult[];
   }

@@ -50,7 +50,9 @@ export class CharNoiseOp extends SyncOp {
     super();
     const edits = params.edits ?? [...CHAR_EDITS];
     if (edits.length === 0 || edits.some((e) => !CHAR_EDITS.includes(e))) {
-      throw new RangeError(`Expected \`edits\` to be a non-empty subset of ${CHAR_EDITS.join(', ')}, got ${JSON.stringify(edits)}`);
+      throw new RangeError(
+        `Expected \`edits\` to be a non-empty subset of ${CHAR_EDITS.join(', ')}, got ${JSON.stringify(edits)}`,
+      );
     }
     this.params = Object.freeze({
       alpha: checkShare('alpha', params.alpha ?? 0.1),

@@ -18,7 +18,10 @@ export class DeleteOp extends SyncOp {
 
   constructor(params: Partial<DeleteParams> = {}) {
     super();
-    this.params = Object.freeze({ alpha: checkShare('alpha', params.alpha ?? 0.1), protectStopwords: params.protectStopwords ?? true });
+    this.params = Object.freeze({
+      alpha: checkShare('alpha', params.alpha ?? 0.1),
+      protectStopwords: params.protectStopwords ?? true,
+    });
   }
 
   applyOne(item: OpItem, rng: SeededRng): OpResult {

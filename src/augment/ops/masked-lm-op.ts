@@ -61,7 +61,9 @@ export class MaskedLmOp implements AugmentOp {
     const replacements = new Map<number, { index: number; word: string }[]>();
     picks.forEach((pick, k) => {
       const original = items[pick.item]!.text.tokens[pick.index]!.text;
-      const options = (fills[k] ?? []).map((c) => c.token.trim()).filter((t) => FILL_WORD.test(t) && t.toLowerCase() !== original.toLowerCase());
+      const options = (fills[k] ?? [])
+        .map((c) => c.token.trim())
+        .filter((t) => FILL_WORD.test(t) && t.toLowerCase() !== original.toLowerCase());
       if (options.length === 0) return;
       const list = replacements.get(pick.item) ?? [];
       list.push({ index: pick.index, word: matchCase(original, pick.rng.pick(options)) });

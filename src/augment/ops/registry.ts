@@ -12,7 +12,17 @@ import { MaskedLmOp } from './masked-lm-op.ts';
 import { SwapOp } from './swap-op.ts';
 import { SynonymOp } from './synonym-op.ts';
 
-export const OP_NAMES = ['synonym', 'insert', 'delete', 'swap', 'char-noise', 'lexicon', 'adversarial', 'masked-lm', 'back-translate'] as const;
+export const OP_NAMES = [
+  'synonym',
+  'insert',
+  'delete',
+  'swap',
+  'char-noise',
+  'lexicon',
+  'adversarial',
+  'masked-lm',
+  'back-translate',
+] as const;
 export type OpName = (typeof OP_NAMES)[number];
 
 type Params = Record<string, unknown>;
@@ -25,7 +35,8 @@ const FACTORIES: Readonly<Record<OpName, (p: Params) => AugmentOp>> = Object.fre
   'char-noise': (p: Params) => new CharNoiseOp(p),
   lexicon: (p: Params) => {
     const { file, ...rest } = p;
-    if (typeof file !== 'string' || file === '') throw new RangeError('Expected `file` (a JSON or TSV lexicon path) for the lexicon op');
+    if (typeof file !== 'string' || file === '')
+      throw new RangeError('Expected `file` (a JSON or TSV lexicon path) for the lexicon op');
     return new LexiconOp(UserLexicon.fromFile(file), rest);
   },
   adversarial: (p: Params) => new AdversarialOp(p),

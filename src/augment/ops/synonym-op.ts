@@ -30,7 +30,11 @@ export class SynonymOp extends SyncOp {
 
   constructor(params: Partial<SynonymParams> = {}, deps: { wordnet?: WordNetIndex; tagger?: PosTagger } = {}) {
     super();
-    this.params = Object.freeze({ alpha: checkShare('alpha', params.alpha ?? 0.1), posAware: params.posAware ?? true, phrases: params.phrases ?? true });
+    this.params = Object.freeze({
+      alpha: checkShare('alpha', params.alpha ?? 0.1),
+      posAware: params.posAware ?? true,
+      phrases: params.phrases ?? true,
+    });
     this.#wordnet = deps.wordnet ?? sharedWordNet();
     this.#tagger = this.params.posAware ? (deps.tagger ?? brillTagger()) : undefined;
     this.#posSynonyms = this.#tagger ? new PosSynonyms(this.#wordnet, this.#tagger) : undefined;

@@ -11,11 +11,13 @@ export function contentWords(text: TokenizedText, extraStopwords?: ReadonlySet<s
 }
 
 export function checkShare(name: string, value: number): number {
-  if (!(Number.isFinite(value) && value > 0 && value <= 1)) throw new RangeError(`Expected \`${name}\` to be a number in (0, 1], got ${value}`);
+  if (!(Number.isFinite(value) && value > 0 && value <= 1))
+    throw new RangeError(`Expected \`${name}\` to be a number in (0, 1], got ${value}`);
   return value;
 }
 
 export function checkCount(name: string, value: number, min = 1): number {
-  if (!(Number.isInteger(value) && value >= min)) throw new RangeError(`Expected \`${name}\` to be an integer >= ${min}, got ${value}`);
+  if (!(Number.isInteger(value) && value >= min))
+    throw new RangeError(`Expected \`${name}\` to be an integer >= ${min}, got ${value}`);
   return value;
 }

@@ -10,5 +10,11 @@ import type { Recipe } from '../recipe.ts';
 
 export function backtranslateRecipe(opts: { variants?: number; params?: Record<string, unknown> } = {}): Recipe {
   const op = new BackTranslateOp({ ...opts.params });
-  return { name: 'backtranslate', op, variants: opts.variants ?? 4, constraints: { ...DEFAULT_CONSTRAINTS }, params: {} };
+  return {
+    name: 'backtranslate',
+    op,
+    variants: opts.variants ?? 4,
+    constraints: { ...DEFAULT_CONSTRAINTS },
+    params: {},
+  };
 }

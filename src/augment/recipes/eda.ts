@@ -26,15 +26,26 @@ export function edaSettings(trainingSize?: number): { alpha: number; nAug: numbe
   return { alpha: row[1], nAug: row[2] };
 }
 
-export function edaRecipe(opts: { trainingSize?: number; variants?: number; params?: { alpha?: unknown } } = {}): Recipe {
+export function edaRecipe(
+  opts: { trainingSize?: number; variants?: number; params?: { alpha?: unknown } } = {},
+): Recipe {
   const table = edaSettings(opts.trainingSize);
   const alpha = typeof opts.params?.alpha === 'number' ? opts.params.alpha : table.alpha;
-  const op = new OneOf([new SynonymOp({ alpha, posAware: false }), new InsertOp({ alpha }), new SwapOp({ alpha }), new DeleteOp({ alpha })]);
+  const op = new OneOf([
+    new SynonymOp({ alpha, posAware: false }),
+    new InsertOp({ alpha }),
+    new SwapOp({ alpha }),
+    new DeleteOp({ alpha }),
+  ]);
   return {
     name: 'eda',
     op,
     variants: opts.variants ?? table.nAug,
     constraints: { ...DEFAULT_CONSTRAINTS },
-    params: { alpha, nAug: opts.variants ?? table.nAug, ...(opts.trainingSize === undefined ? {} : { trainingSize: opts.trainingSize }) },
+    params: {
+      alpha,
+      nAug: opts.variants ?? table.nAug,
+      ...(opts.trainingSize === undefined ? {} : { trainingSize: opts.trainingSize }),
+    },
   };
 }

@@ -9,5 +9,11 @@ import type { Recipe } from '../recipe.ts';
 
 export function tinybertRecipe(opts: { variants?: number; params?: Record<string, unknown> } = {}): Recipe {
   const op = new MaskedLmOp({ p: 0.4, topK: 15, ...opts.params });
-  return { name: 'tinybert', op, variants: opts.variants ?? 20, constraints: { ...DEFAULT_CONSTRAINTS }, params: { ...op.params, n: opts.variants ?? 20 } };
+  return {
+    name: 'tinybert',
+    op,
+    variants: opts.variants ?? 20,
+    constraints: { ...DEFAULT_CONSTRAINTS },
+    params: { ...op.params, n: opts.variants ?? 20 },
+  };
 }

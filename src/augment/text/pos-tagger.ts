@@ -9,7 +9,10 @@ import type { WordNetPos } from '../lexicon/wordnet-index.ts';
 interface BrillModule {
   Lexicon: new (lang: string, defaultCategory: string, defaultCategoryCapitalised: string) => unknown;
   RuleSet: new (lang: string) => unknown;
-  BrillPOSTagger: new (lexicon: unknown, rules: unknown) => { tag(words: string[]): { taggedWords: { token: string; tag: string }[] } };
+  BrillPOSTagger: new (
+    lexicon: unknown,
+    rules: unknown,
+  ) => { tag(words: string[]): { taggedWords: { token: string; tag: string }[] } };
 }
 
 export interface PosTagger {

@@ -177,7 +177,8 @@ export class TokenizedText {
     this.#check(j);
     if (i === j) return this;
     const tokens = this.tokens.slice();
-    const a = tokens[i]!, b = tokens[j]!;
+    const a = tokens[i]!,
+      b = tokens[j]!;
     tokens[i] = { ...b, pre: a.pre };
     tokens[j] = { ...a, pre: b.pre };
     const modified = new Set(this.modified);
@@ -201,10 +202,11 @@ export class TokenizedText {
       const dp = new Uint16Array((a.length + 1) * w);
       for (let i = a.length - 1; i >= 0; i--) {
         for (let j = b.length - 1; j >= 0; j--) {
-          dp[i * w + j] = a[i] === b[j] ? dp[(i + 1) * w + j + 1]! + 1 : Math.max(dp[(i + 1) * w + j]!, dp[i * w + j + 1]!);
+          dp[i * w + j] =
+            a[i] === b[j] ? dp[(i + 1) * w + j + 1]! + 1 : Math.max(dp[(i + 1) * w + j]!, dp[i * w + j + 1]!);
         }
       }
-      for (let i = 0, j = 0; i < a.length && j < b.length; ) {
+      for (let i = 0, j = 0; i < a.length && j < b.length;) {
         if (a[i] === b[j]) {
           kept.add(j);
           i++;
@@ -220,7 +222,8 @@ export class TokenizedText {
   }
 
   #check(i: number): void {
-    if (!Number.isInteger(i) || i < 0 || i >= this.tokens.length) throw new RangeError(`Token index ${i} out of range 0..${this.tokens.length - 1}`);
+    if (!Number.isInteger(i) || i < 0 || i >= this.tokens.length)
+      throw new RangeError(`Token index ${i} out of range 0..${this.tokens.length - 1}`);
   }
 }
 
@@ -232,8 +235,10 @@ function sorted(s: Set<number>): number[] {
 export function matchCase(original: string, replacement: string): string {
   const letters = original.replace(/[^\p{L}]/gu, '');
   if (letters.length === 0) return replacement;
-  if (letters.length > 1 && letters === letters.toUpperCase() && letters !== letters.toLowerCase()) return replacement.toUpperCase();
+  if (letters.length > 1 && letters === letters.toUpperCase() && letters !== letters.toLowerCase())
+    return replacement.toUpperCase();
   const first = letters[0]!;
-  if (first !== first.toLowerCase() && first === first.toUpperCase()) return replacement.charAt(0).toUpperCase() + replacement.slice(1);
+  if (first !== first.toLowerCase() && first === first.toUpperCase())
+    return replacement.charAt(0).toUpperCase() + replacement.slice(1);
   return replacement;
 }

@@ -21,7 +21,10 @@ export function readRecipe(value: string): unknown {
   if (value.trim().startsWith('{')) raw = JSON.parse(value);
   else if (existsSync(value)) raw = parseYaml(readFileSync(value, 'utf8'));
   const r = recipeSchema.safeParse(raw);
-  if (!r.success) throw new DistilleryError('INVALID_INPUT', `--recipe ${value}: ${r.error.issues[0]?.message ?? 'invalid recipe'}`, { hint: 'use eda, tinybert, backtranslate, adversarial, a recipe file, or inline JSON' });
+  if (!r.success)
+    throw new DistilleryError('INVALID_INPUT', `--recipe ${value}: ${r.error.issues[0]?.message ?? 'invalid recipe'}`, {
+      hint: 'use eda, tinybert, backtranslate, adversarial, a recipe file, or inline JSON',
+    });
   return r.data;
 }
 
@@ -30,7 +33,12 @@ export function parseTranslationFlags(values: readonly string[]): Record<string,
   const out: Record<string, string> = {};
   for (const item of values.flatMap((v) => v.split(','))) {
     const m = /^([a-z]{2,3}-[a-z]{2,3})=(.+)$/.exec(item.trim());
-    if (!m) throw new DistilleryError('INVALID_INPUT', `--translation ${item}: expected DIRECTION=MODEL, e.g. en-de=opus-mt-en-de`, { hint: 'give one per direction the recipe runs, e.g. --translation en-de=opus-mt-en-de de-en=opus-mt-de-en' });
+    if (!m)
+      throw new DistilleryError(
+        'INVALID_INPUT',
+        `--translation ${item}: expected DIRECTION=MODEL, e.g. en-de=opus-mt-en-de`,
+        { hint: 'give one per direction the recipe runs, e.g. --translation en-de=opus-mt-en-de de-en=opus-mt-de-en' },
+      );
     out[m[1]!] = modelFlag(m[2]!);
   }
   return out;
@@ -40,8 +48,12 @@ export function parseTranslationFlags(values: readonly string[]): Record<string,
 const modelFlag = (value: string): string => (existsSync(path.resolve(value)) ? path.resolve(value) : value);
 
 const cliHint: MissingModelHint = (recipe, what, key, example) => {
-  const flag = key === 'fillMask' ? `--fill-mask ${example}` : `--translation ${key.slice('translation.'.length)}=${example}`;
-  return new DistilleryError('INVALID_INPUT', `recipe ${recipe} needs ${what}`, { hint: `pass ${flag}, or set ${augmentModelsExample(key, example)} in the config`, details: { key } });
+  const flag =
+    key === 'fillMask' ? `--fill-mask ${example}` : `--translation ${key.slice('translation.'.length)}=${example}`;
+  return new DistilleryError('INVALID_INPUT', `recipe ${recipe} needs ${what}`, {
+    hint: `pass ${flag}, or set ${augmentModelsExample(key, example)} in the config`,
+    details: { key },
+  });
 };
 
 interface AugmentFlags extends CorpusFlags {
@@ -56,15 +68,31 @@ interface AugmentFlags extends CorpusFlags {
 }
 
 export function registerAugment(program: Command): void {
-  const cmd = program.command('augment').description('Augment a corpus with a recipe (no teacher labels): JSON lines of originals and augmentations with provenance');
+  const cmd = program
+    .command('augment')
+    .description(
+      'Augment a corpus with a recipe (no teacher labels): JSON lines of originals and augmentations with provenance',
+    );
   addCorpusFlags(cmd)
-    .requiredOption('--recipe <recipe>', 'built-in recipe (eda, tinybert, backtranslate, adversarial), a recipe YAML/JSON file, or inline JSON')
+    .requiredOption(
+      '--recipe <recipe>',
+      'built-in recipe (eda, tinybert, backtranslate, adversarial), a recipe YAML/JSON file, or inline JSON',
+    )
     .option('--seed <seed>', 'seed: the same corpus + recipe + seed gives the same output', '1')
     .option('--output <file>', 'write here instead of stdout')
     .option('--only-new', 'write only the augmentations, not the originals')
-    .option('--teacher <name>', 'configured teacher that scores teacher-guided recipes (adversarial; default: the config\'s augmentModels.scorer, else the default teacher)')
-    .option('--fill-mask <model>', 'masked-LM model for masked-lm / tinybert: a folder in the models dir or a path (default: the config\'s augmentModels.fillMask)')
-    .option('--translation <direction=model...>', 'translation model per direction for back-translate, e.g. en-de=opus-mt-en-de de-en=opus-mt-de-en (default: the config\'s augmentModels.translation)')
+    .option(
+      '--teacher <name>',
+      "configured teacher that scores teacher-guided recipes (adversarial; default: the config's augmentModels.scorer, else the default teacher)",
+    )
+    .option(
+      '--fill-mask <model>',
+      "masked-LM model for masked-lm / tinybert: a folder in the models dir or a path (default: the config's augmentModels.fillMask)",
+    )
+    .option(
+      '--translation <direction=model...>',
+      "translation model per direction for back-translate, e.g. en-de=opus-mt-en-de de-en=opus-mt-de-en (default: the config's augmentModels.translation)",
+    )
     .option('--config <file>', 'config file (YAML or JSON)')
     .addHelpText(
       'after',
@@ -90,22 +118,36 @@ Examples:
       );
       try {
         const needsScorer = compileRecipe(withCorpusSize(recipe, scanned.records)).op.needs.includes('scorer');
-        const scorer = opts.teacher ?? (needsScorer ? (config.augmentModels.scorer ?? config.defaultTeacher ?? config.teachers[0]!.name) : undefined);
+        const scorer =
+          opts.teacher ??
+          (needsScorer
+            ? (config.augmentModels.scorer ?? config.defaultTeacher ?? config.teachers[0]!.name)
+            : undefined);
         const teachers: JobTeacher[] = scorer ? [{ runner: await registry.get(scorer), weight: 1 }] : [];
         const seed = /^-?\d+$/.test(opts.seed) ? Number(opts.seed) : opts.seed;
-        const augmenter = await makeAugmenterFactory({ modelsDir: config.modelsDir, models })(recipe, seed, { corpusRecords: scanned.records, teachers });
+        const augmenter = await makeAugmenterFactory({ modelsDir: config.modelsDir, models })(recipe, seed, {
+          corpusRecords: scanned.records,
+          teachers,
+        });
         const out = opts.output ? createWriteStream(opts.output) : process.stdout;
         const stats = newCorpusStats();
-        const totals = await augmentFile(corpus, augmenter, async (line) => {
-          if (!out.write(`${line}\n`)) await once(out, 'drain');
-        }, { onlyNew: opts.onlyNew ?? false, stats });
+        const totals = await augmentFile(
+          corpus,
+          augmenter,
+          async (line) => {
+            if (!out.write(`${line}\n`)) await once(out, 'drain');
+          },
+          { onlyNew: opts.onlyNew ?? false, stats },
+        );
         if (opts.output) {
           const file = out as ReturnType<typeof createWriteStream>;
           file.end();
           await once(file, 'finish');
         }
         const skippedLines = stats.skipped > 0 ? `, ${stats.skipped} invalid lines skipped` : '';
-        process.stderr.write(`augmented ${totals.records} records: ${totals.augmentations} augmentations, ${totals.skipped} attempts skipped${skippedLines}\n`);
+        process.stderr.write(
+          `augmented ${totals.records} records: ${totals.augmentations} augmentations, ${totals.skipped} attempts skipped${skippedLines}\n`,
+        );
       } finally {
         await Promise.all([registry.close(), models.dispose()]);
       }

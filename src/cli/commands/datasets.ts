@@ -16,13 +16,19 @@ const UNIT_SECONDS: Readonly<Record<string, number>> = { s: 1, m: 60, h: 3600, d
 /** '90', '90s', '30m', '1h', '2d' -> seconds */
 function parseDuration(text: string): number {
   const m = /^(\d+)([smhd]?)$/.exec(text.trim());
-  if (!m) throw new DistilleryError('INVALID_INPUT', `--grace '${text}' is not a duration`, { hint: 'use seconds or a number with s, m, h or d: 0, 90s, 30m, 1h, 2d' });
+  if (!m)
+    throw new DistilleryError('INVALID_INPUT', `--grace '${text}' is not a duration`, {
+      hint: 'use seconds or a number with s, m, h or d: 0, 90s, 30m, 1h, 2d',
+    });
   return Number(m[1]) * UNIT_SECONDS[m[2] || 's']!;
 }
 
 const mb = (bytes: number): string => `${(bytes / 1e6).toFixed(1)} MB`;
 
-const storeFlags = (cmd: Command) => cmd.option('--db <file>', 'SQLite store (default from the config)').option('--config <file>', 'config file (YAML or JSON)');
+const storeFlags = (cmd: Command) =>
+  cmd
+    .option('--db <file>', 'SQLite store (default from the config)')
+    .option('--config <file>', 'config file (YAML or JSON)');
 
 export function registerDatasets(program: Command): void {
   const datasets = program.command('datasets').description('List, inspect and remove datasets in the store');
@@ -36,17 +42,33 @@ export function registerDatasets(program: Command): void {
         const rows = rt.store.listDatasets().map((d) => {
           const s = rt.store.datasetStats(d.id);
           const status = (d.manifest as { status?: string } | null)?.status ?? '-';
-          return { id: d.id, created: d.created, status, examples: s.examples, originals: s.originals, augmentations: s.augmentations, teachers: s.teachers.length };
+          return {
+            id: d.id,
+            created: d.created,
+            status,
+            examples: s.examples,
+            originals: s.originals,
+            augmentations: s.augmentations,
+            teachers: s.teachers.length,
+          };
         });
         if (opts.json) return void console.log(JSON.stringify(rows, null, 2));
         if (rows.length === 0) return void console.log('no datasets');
-        for (const r of rows) console.log(`${r.id}\t${r.status}\t${r.examples} examples (${r.originals} original, ${r.augmentations} augmented)\t${r.teachers} teacher(s)\t${r.created}`);
+        for (const r of rows)
+          console.log(
+            `${r.id}\t${r.status}\t${r.examples} examples (${r.originals} original, ${r.augmentations} augmented)\t${r.teachers} teacher(s)\t${r.created}`,
+          );
       } finally {
         await rt.close();
       }
     });
 
-  storeFlags(datasets.command('show').description('Show a dataset: counts, teachers, cached outputs, the job that made it').argument('<id>', 'dataset id'))
+  storeFlags(
+    datasets
+      .command('show')
+      .description('Show a dataset: counts, teachers, cached outputs, the job that made it')
+      .argument('<id>', 'dataset id'),
+  )
     .addHelpText('after', '\nExample:\n  distillery datasets show sst2-eda')
     .action(async (id: string, opts: StoreFlags) => {
       const rt = await openRuntime(opts);
@@ -58,7 +80,12 @@ export function registerDatasets(program: Command): void {
       }
     });
 
-  storeFlags(datasets.command('rm').description('Remove a dataset and its examples (cached teacher outputs stay: other datasets share them)').argument('<id>', 'dataset id'))
+  storeFlags(
+    datasets
+      .command('rm')
+      .description('Remove a dataset and its examples (cached teacher outputs stay: other datasets share them)')
+      .argument('<id>', 'dataset id'),
+  )
     .addHelpText('after', '\nExample:\n  distillery datasets rm sst2-eda')
     .action(async (id: string, opts: StoreFlags) => {
       const rt = await openRuntime(opts);
@@ -75,16 +102,24 @@ export function registerDatasets(program: Command): void {
   storeFlags(
     datasets
       .command('merge')
-      .description('Merge the shard datasets of `run --shard i/n` (same store file) into the dataset a single run would make')
-      .argument('<dataset>', 'the job\'s dataset id (shards are <dataset>.shard-i-of-n)')
+      .description(
+        'Merge the shard datasets of `run --shard i/n` (same store file) into the dataset a single run would make',
+      )
+      .argument('<dataset>', "the job's dataset id (shards are <dataset>.shard-i-of-n)")
       .requiredOption('--shards <n>', 'number of shards'),
   )
     .addHelpText('after', '\nExample:\n  distillery datasets merge sst2-eda --shards 4')
     .action(async (id: string, opts: StoreFlags & { shards: string }) => {
       const rt = await openRuntime(opts);
       try {
-        const r = await withDatasetLock(rt.store, id, `distillery datasets merge ${id}`, () => mergeShards(rt.store, id, Number(opts.shards)));
-        console.log(r.status === 'up-to-date' ? `dataset ${id} is already merged: ${r.examples} examples` : `merged ${opts.shards} shards into ${id}: ${r.examples} examples from ${r.records} records`);
+        const r = await withDatasetLock(rt.store, id, `distillery datasets merge ${id}`, () =>
+          mergeShards(rt.store, id, Number(opts.shards)),
+        );
+        console.log(
+          r.status === 'up-to-date'
+            ? `dataset ${id} is already merged: ${r.examples} examples`
+            : `merged ${opts.shards} shards into ${id}: ${r.examples} examples from ${r.records} records`,
+        );
       } finally {
         await rt.close();
       }
@@ -93,18 +128,29 @@ export function registerDatasets(program: Command): void {
   storeFlags(
     datasets
       .command('prune')
-      .description('Remove cached teacher outputs that no dataset uses any more (left by removed datasets, or cached by HTTP requests)')
-      .option('--grace <duration>', 'keep outputs written within this period: a running job writes outputs just before their examples', '1h')
+      .description(
+        'Remove cached teacher outputs that no dataset uses any more (left by removed datasets, or cached by HTTP requests)',
+      )
+      .option(
+        '--grace <duration>',
+        'keep outputs written within this period: a running job writes outputs just before their examples',
+        '1h',
+      )
       .option('--dry-run', 'only count what would be removed')
       .option('--vacuum', 'then rewrite the file so the freed space goes back to the disk (writers wait meanwhile)'),
   )
-    .addHelpText('after', '\nExamples:\n  distillery datasets rm sst2-old && distillery datasets prune --vacuum\n  distillery datasets prune --dry-run --grace 0')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  distillery datasets rm sst2-old && distillery datasets prune --vacuum\n  distillery datasets prune --dry-run --grace 0',
+    )
     .action(async (opts: StoreFlags & { grace: string; dryRun?: boolean; vacuum?: boolean }) => {
       const graceSeconds = parseDuration(opts.grace);
       const rt = await openRuntime(opts);
       try {
         const r = rt.store.pruneOutputs({ graceSeconds, dryRun: opts.dryRun ?? false });
-        console.log(`${opts.dryRun ? 'would remove' : 'removed'} ${r.outputs} cached outputs (${mb(r.bytes)} of blobs) that no dataset uses`);
+        console.log(
+          `${opts.dryRun ? 'would remove' : 'removed'} ${r.outputs} cached outputs (${mb(r.bytes)} of blobs) that no dataset uses`,
+        );
         if (opts.vacuum && !opts.dryRun) {
           const v = rt.store.vacuum();
           console.log(`vacuum: ${mb(v.before)} -> ${mb(v.after)}`);

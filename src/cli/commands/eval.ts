@@ -7,7 +7,9 @@ import { addCorpusFlags, corpusOptions, type CorpusFlags } from '../corpus-flags
 export function registerEval(program: Command): void {
   const cmd = program
     .command('eval')
-    .description('Evaluate a teacher on a labelled corpus: accuracy, macro-F1, calibration (ECE, reliability table), temperature sweep');
+    .description(
+      'Evaluate a teacher on a labelled corpus: accuracy, macro-F1, calibration (ECE, reliability table), temperature sweep',
+    );
   addCorpusFlags(cmd)
     .requiredOption('--teacher <name>', 'teacher name from the config')
     .option('--bins <n>', 'confidence bins of the reliability table', (v) => Number.parseInt(v, 10), 10)

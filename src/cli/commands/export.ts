@@ -17,7 +17,8 @@ interface ExportFlags {
 
 function parseTemperatures(s: string): number[] {
   const ts = s.split(',').map((x) => Number(x.trim()));
-  if (ts.some((t) => !(t > 0))) throw new DistilleryError('INVALID_INPUT', `--temperatures ${s}: expected numbers > 0 separated by commas`);
+  if (ts.some((t) => !(t > 0)))
+    throw new DistilleryError('INVALID_INPUT', `--temperatures ${s}: expected numbers > 0 separated by commas`);
   return ts;
 }
 
@@ -29,14 +30,17 @@ export function registerExport(program: Command): void {
     .requiredOption('--format <format>', `one of ${EXPORT_FORMATS.join(', ')}`)
     .requiredOption('--out <dir>', 'output directory')
     .option('--teacher <name>', 'teacher name or fingerprint prefix (needed when the dataset has several)')
-    .option('--temperatures <list>', 'probability columns at these temperatures, e.g. 1,2,4 (default: the job\'s)')
+    .option('--temperatures <list>', "probability columns at these temperatures, e.g. 1,2,4 (default: the job's)")
     .option('--shard-rows <n>', 'rows per shard file (default 100000)')
     .option('--db <file>', 'SQLite store (default from the config)')
     .option('--config <file>', 'config file (YAML or JSON)')
     .addHelpText('after', '\nExample:\n  distillery export sst2-eda --format parquet --out out/sst2-eda')
     .action(async (dataset: string, opts: ExportFlags) => {
       if (!EXPORT_FORMATS.includes(opts.format as ExportFormat)) {
-        throw new DistilleryError('INVALID_INPUT', `--format ${opts.format}: expected one of ${EXPORT_FORMATS.join(', ')}`);
+        throw new DistilleryError(
+          'INVALID_INPUT',
+          `--format ${opts.format}: expected one of ${EXPORT_FORMATS.join(', ')}`,
+        );
       }
       const rt = await openRuntime(opts);
       try {
@@ -49,7 +53,9 @@ export function registerExport(program: Command): void {
           ...(opts.temperatures ? { temperatures: parseTemperatures(opts.temperatures) } : {}),
           ...(opts.shardRows ? { shardRows: Number(opts.shardRows) } : {}),
         });
-        console.log(`exported ${r.manifest.rows} rows in ${r.manifest.files.length} file(s); manifest ${r.manifestPath}`);
+        console.log(
+          `exported ${r.manifest.rows} rows in ${r.manifest.files.length} file(s); manifest ${r.manifestPath}`,
+        );
       } finally {
         await rt.close();
       }

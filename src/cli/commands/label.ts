@@ -27,15 +27,24 @@ function parseHidden(s: string): { layers: 'all' | 'last' | number[]; pooling: s
   const [layers = '', pooling = 'cls'] = s.split(':');
   if (layers === 'all' || layers === 'last') return { layers, pooling };
   const list = layers.split(',').map(Number);
-  if (list.some((n) => !Number.isInteger(n) || n < 0)) throw new DistilleryError('INVALID_INPUT', `--hidden ${s}: expected LAYERS:POOLING such as last:cls or 6,12:mean`);
+  if (list.some((n) => !Number.isInteger(n) || n < 0))
+    throw new DistilleryError('INVALID_INPUT', `--hidden ${s}: expected LAYERS:POOLING such as last:cls or 6,12:mean`);
   return { layers: list, pooling };
 }
 
 export const datasetIdFor = (file: string): string =>
-  `label-${path.basename(file).replace(/\.[^.]+$/, '').toLowerCase().replace(/[^a-z0-9._-]+/g, '-')}`.slice(0, 48);
+  `label-${path
+    .basename(file)
+    .replace(/\.[^.]+$/, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9._-]+/g, '-')}`.slice(0, 48);
 
 export function registerLabel(program: Command): void {
-  const cmd = program.command('label').description('Label a corpus with one or more teachers into the store; cached inputs are not recomputed. Resumable like run.');
+  const cmd = program
+    .command('label')
+    .description(
+      'Label a corpus with one or more teachers into the store; cached inputs are not recomputed. Resumable like run.',
+    );
   addCorpusFlags(cmd)
     .requiredOption('--teacher <name...>', 'teacher name(s) from the config')
     .option('--dataset <id>', 'dataset id (default: label-<file name>)')
@@ -49,7 +58,10 @@ export function registerLabel(program: Command): void {
     .option('--db <file>', 'SQLite store (default from the config)')
     .option('--config <file>', 'config file (YAML or JSON)')
     .option('--progress <mode>', 'auto, bar, json or none', 'auto')
-    .addHelpText('after', '\nExample:\n  distillery label --input ../shared/data/corpora/sst2/dev.jsonl --teacher demo --temperatures 1,2,4 --out out/dev')
+    .addHelpText(
+      'after',
+      '\nExample:\n  distillery label --input ../shared/data/corpora/sst2/dev.jsonl --teacher demo --temperatures 1,2,4 --out out/dev',
+    )
     .action(async (opts: LabelFlags) => {
       const corpus = corpusOptions(opts);
       const input: JobInput = {

@@ -16,7 +16,14 @@ export function addEngineModelCommands(models: Command): void {
       for (const name of registry.names()) {
         try {
           const t = await registry.get(name);
-          rows.push({ name, task: t.info.task, device: t.info.device, dtype: t.info.dtype, fingerprint: t.info.fingerprint, labels: t.info.labels });
+          rows.push({
+            name,
+            task: t.info.task,
+            device: t.info.device,
+            dtype: t.info.dtype,
+            fingerprint: t.info.fingerprint,
+            labels: t.info.labels,
+          });
         } catch (err) {
           rows.push({ name, error: (err as Error).message });
         }
@@ -24,7 +31,11 @@ export function addEngineModelCommands(models: Command): void {
       await registry.close();
       if (opts.json) return void console.log(JSON.stringify(rows, null, 2));
       for (const r of rows) {
-        console.log('error' in r ? `${r.name}\tFAILED: ${r.error}` : `${r.name}\t${r.task}\t${r.device}/${r.dtype}\t${r.fingerprint.slice(0, 16)}\t${r.labels.join(',')}`);
+        console.log(
+          'error' in r
+            ? `${r.name}\tFAILED: ${r.error}`
+            : `${r.name}\t${r.task}\t${r.device}/${r.dtype}\t${r.fingerprint.slice(0, 16)}\t${r.labels.join(',')}`,
+        );
       }
     });
 
@@ -38,7 +49,8 @@ export function addEngineModelCommands(models: Command): void {
     .action(async (dir: string, opts: { dtype: string; json?: boolean }) => {
       const info = await inspectModel(dir, opts.dtype);
       if (opts.json) return void console.log(JSON.stringify(info, null, 2));
-      const fmt = (v: { name: string; type: string; shape: unknown[] }) => `  ${v.name}  ${v.type} [${v.shape.join(', ')}]`;
+      const fmt = (v: { name: string; type: string; shape: unknown[] }) =>
+        `  ${v.name}  ${v.type} [${v.shape.join(', ')}]`;
       console.log(`model        ${info.dir} (${info.dtype}; files: ${info.onnxFiles.join(', ')})`);
       console.log(`task         ${info.task} (${info.architecture})`);
       console.log(`labels       ${info.labels.join(', ') || '-'}`);
@@ -60,11 +72,18 @@ export function addEngineModelCommands(models: Command): void {
     .argument('<in_dir>', 'model folder whose graph outputs only logits')
     .argument('<out_dir>', 'where to write the copy')
     .description("Copy a model so its graph also outputs every layer's hidden states (hidden_states.0..L)")
-    .addHelpText('after', '\nExample:\n  distillery models expose-hidden ~/models/distilbert-sst2 ~/models/distilbert-sst2-hidden')
+    .addHelpText(
+      'after',
+      '\nExample:\n  distillery models expose-hidden ~/models/distilbert-sst2 ~/models/distilbert-sst2-hidden',
+    )
     .action((inDir: string, outDir: string) => {
       const report = exposeHiddenDir(inDir, outDir);
       for (const f of report.files) {
-        console.log(f.alreadyPresent ? `${f.file}: already outputs hidden states, copied as is` : `${f.file}: added ${f.added.join(', ')}`);
+        console.log(
+          f.alreadyPresent
+            ? `${f.file}: already outputs hidden states, copied as is`
+            : `${f.file}: added ${f.added.join(', ')}`,
+        );
       }
       console.log(`wrote ${report.outDir}`);
     });

@@ -14,7 +14,10 @@ export function registerModels(program: Command): void {
     .argument('[out_dir]', 'where to write the fixtures', 'models')
     .option('--only <names...>', 'build only these fixtures')
     .description('Write every committed model fixture (deterministic: rebuilding gives identical bytes)')
-    .addHelpText('after', '\nExamples:\n  distillery models build-fixtures\n  distillery models build-fixtures /tmp/fixtures --only tiny-bert-mlm')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  distillery models build-fixtures\n  distillery models build-fixtures /tmp/fixtures --only tiny-bert-mlm',
+    )
     .action(async (outDir: string, opts: { only?: string[] }) => {
       const { sharedDir } = loadConfig();
       for (const f of await buildFixtures(path.resolve(outDir), { sharedDir }, opts.only)) {

@@ -30,7 +30,9 @@ export function readJobFile(file: string): JobSpec {
 export function registerRun(program: Command): void {
   program
     .command('run')
-    .description('Run a job file: read the corpus, augment, label with the teachers, store (and export). Resumable: rerun the same command after a crash or Ctrl-C.')
+    .description(
+      'Run a job file: read the corpus, augment, label with the teachers, store (and export). Resumable: rerun the same command after a crash or Ctrl-C.',
+    )
     .argument('<job>', 'job file (YAML or JSON)')
     .option('--db <file>', 'SQLite store (default from the config: data/distillery.db)')
     .option('--config <file>', 'config file (YAML or JSON)')
@@ -57,7 +59,8 @@ Example:
       let job = readJobFile(file);
       if (opts.shard !== undefined) {
         const s = shardSchema.safeParse(opts.shard);
-        if (!s.success) throw new DistilleryError('INVALID_INPUT', `--shard ${opts.shard}: expected "i/n" with 0 <= i < n`);
+        if (!s.success)
+          throw new DistilleryError('INVALID_INPUT', `--shard ${opts.shard}: expected "i/n" with 0 <= i < n`);
         job = { ...job, shard: s.data };
       }
       if (opts.skipInvalid) job = { ...job, corpus: { ...job.corpus, skipInvalid: true } };

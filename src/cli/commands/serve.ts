@@ -7,7 +7,8 @@ import { exitBySignal } from '../exit-now.ts';
 
 function parsePort(v: string): number {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new DistilleryError('INVALID_INPUT', `--port must be an integer 0-65535, got "${v}"`);
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new DistilleryError('INVALID_INPUT', `--port must be an integer 0-65535, got "${v}"`);
   return n;
 }
 
@@ -30,7 +31,9 @@ Example:
     .action(async (opts: { port?: number; host?: string; db?: string; config?: string }) => {
       const config = loadConfig({ port: opts.port, host: opts.host, db: opts.db, configFile: opts.config });
       const service = await startService(config);
-      const teachers = config.teachers.map((t) => `${t.name}: ${t.path ?? `hub:${t.hubId}`}, ${t.dtype}, ${t.device}`).join('; ');
+      const teachers = config.teachers
+        .map((t) => `${t.name}: ${t.path ?? `hub:${t.hubId}`}, ${t.dtype}, ${t.device}`)
+        .join('; ');
       process.stdout.write(`distillery listening on ${service.url} (teacher ${teachers})\n`);
 
       let signals = 0;

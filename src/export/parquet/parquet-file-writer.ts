@@ -74,7 +74,11 @@ export class ParquetFileWriter {
 
   /** Adds one row (`values[i]` for column i) to the row group being built. */
   appendRow(values: readonly (ScalarValue | ListValue)[]): void {
-    if (values.length !== this.#builders.length) throw new DistilleryError('INTERNAL', `parquet row has ${values.length} values, expected ${this.#builders.length}`);
+    if (values.length !== this.#builders.length)
+      throw new DistilleryError(
+        'INTERNAL',
+        `parquet row has ${values.length} values, expected ${this.#builders.length}`,
+      );
     for (let i = 0; i < values.length; i++) this.#builders[i]!.add(values[i]!);
   }
 
@@ -87,7 +91,11 @@ export class ParquetFileWriter {
   writeRowGroup(data: readonly (readonly (ScalarValue | ListValue)[])[]): void {
     const rows = data[0]?.length ?? 0;
     data.forEach((values, i) => {
-      if (values.length !== rows) throw new DistilleryError('INTERNAL', `parquet column ${this.#columns[i]?.name} has ${values.length} rows, expected ${rows}`);
+      if (values.length !== rows)
+        throw new DistilleryError(
+          'INTERNAL',
+          `parquet column ${this.#columns[i]?.name} has ${values.length} rows, expected ${rows}`,
+        );
     });
     for (let r = 0; r < rows; r++) this.appendRow(data.map((values) => values[r]!));
     this.flushRowGroup();
@@ -108,13 +116,19 @@ export class ParquetFileWriter {
       const codec = this.#codecFor(c);
       // an uncompressed page goes out as its two parts; a compressed one needs them contiguous
       const body = codec === 'UNCOMPRESSED' ? undefined : Buffer.concat([levels, values], rawLength);
-      const compressed = body === undefined ? undefined : codec === 'GZIP' ? gzipSync(body, { level: 6 }) : snappyCompress(body);
+      const compressed =
+        body === undefined ? undefined : codec === 'GZIP' ? gzipSync(body, { level: 6 }) : snappyCompress(body);
       const header = new ByteWriter();
       writePageHeader(header, {
         type: 'DATA_PAGE',
         uncompressed_page_size: rawLength,
         compressed_page_size: compressed?.length ?? rawLength,
-        data_page_header: { num_values: b.numValues, encoding: 'PLAIN', definition_level_encoding: 'RLE', repetition_level_encoding: 'RLE' },
+        data_page_header: {
+          num_values: b.numValues,
+          encoding: 'PLAIN',
+          definition_level_encoding: 'RLE',
+          repetition_level_encoding: 'RLE',
+        },
       });
       const headerBytes = header.getBytes();
       const offset = this.#sink.offset;

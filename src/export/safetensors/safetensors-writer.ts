@@ -49,7 +49,10 @@ export class SafetensorsWriter {
     if (!t) throw new DistilleryError('INTERNAL', `tensor ${name} was not declared`);
     const rowItems = t.inner.reduce((a, b) => a * b, 1);
     if (data.length !== rows * rowItems || data.BYTES_PER_ELEMENT !== ITEM_BYTES[t.dtype]) {
-      throw new DistilleryError('INTERNAL', `tensor ${name}: ${data.length} values do not make ${rows} rows of [${t.inner.join(', ')}] ${t.dtype}`);
+      throw new DistilleryError(
+        'INTERNAL',
+        `tensor ${name}: ${data.length} values do not make ${rows} rows of [${t.inner.join(', ')}] ${t.dtype}`,
+      );
     }
     const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
     let done = 0;
@@ -79,7 +82,7 @@ export class SafetensorsWriter {
       const t = this.#tensors.get(name)!;
       closeSync(t.fd);
       const fd = openSync(t.path, 'r');
-      for (let n; (n = readSync(fd, chunk, 0, chunk.length, null)) > 0; ) sink.write(chunk.subarray(0, n));
+      for (let n; (n = readSync(fd, chunk, 0, chunk.length, null)) > 0;) sink.write(chunk.subarray(0, n));
       closeSync(fd);
       rmSync(t.path);
     }

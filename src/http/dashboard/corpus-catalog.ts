@@ -48,7 +48,9 @@ export class CorpusCatalog {
 
   save(name: string, content: string): CorpusEntry {
     if (!UPLOAD_NAME.test(name)) {
-      throw new DistilleryError('INVALID_INPUT', `upload name "${name}" is not allowed`, { hint: 'use letters, digits, ".", "_" or "-" ending in .jsonl, .csv, .tsv or .txt' });
+      throw new DistilleryError('INVALID_INPUT', `upload name "${name}" is not allowed`, {
+        hint: 'use letters, digits, ".", "_" or "-" ending in .jsonl, .csv, .tsv or .txt',
+      });
     }
     const dir = path.join(this.#dirs[0]!, 'uploads');
     mkdirSync(dir, { recursive: true });

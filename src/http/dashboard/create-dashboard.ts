@@ -12,9 +12,24 @@ export interface Dashboard {
   corpora: CorpusCatalog;
 }
 
-export function createDashboard(opts: { store: Store; registry: TeacherRegistry; corporaDirs: readonly string[]; augmentModels?: AugmentModels }): Dashboard {
+export function createDashboard(opts: {
+  store: Store;
+  registry: TeacherRegistry;
+  corporaDirs: readonly string[];
+  augmentModels?: AugmentModels;
+}): Dashboard {
   const { registry } = opts;
   const corpora = new CorpusCatalog(opts.corporaDirs);
-  const tokenLabels = tokenLabeler((name) => (registry.has(name) ? registry.resolveDir(registry.config(name)) : undefined));
-  return { module: dashboardModule({ store: opts.store, corpora, tokenLabels, ...(opts.augmentModels ? { augmentModels: opts.augmentModels } : {}) }), corpora };
+  const tokenLabels = tokenLabeler((name) =>
+    registry.has(name) ? registry.resolveDir(registry.config(name)) : undefined,
+  );
+  return {
+    module: dashboardModule({
+      store: opts.store,
+      corpora,
+      tokenLabels,
+      ...(opts.augmentModels ? { augmentModels: opts.augmentModels } : {}),
+    }),
+    corpora,
+  };
 }

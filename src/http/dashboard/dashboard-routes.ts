@@ -34,7 +34,8 @@ const uploadSchema = z.strictObject({ name: z.string().min(1), content: z.string
 const intParam = (v: unknown, fallback: number, max: number): number => {
   if (v === undefined) return fallback;
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 0 || n > max) throw new DistilleryError('INVALID_INPUT', `expected an integer 0-${max}, got "${String(v)}"`);
+  if (!Number.isInteger(n) || n < 0 || n > max)
+    throw new DistilleryError('INVALID_INPUT', `expected an integer 0-${max}, got "${String(v)}"`);
   return n;
 };
 const teacherQuery = (q: unknown): string | undefined => (typeof q === 'string' && q !== '' ? q : undefined);
@@ -50,7 +51,8 @@ function routes(deps: DashboardDeps): Router {
   });
   router.post('/v1/corpora', (req, res) => {
     const body = uploadSchema.safeParse(req.body);
-    if (!body.success) throw new DistilleryError('INVALID_INPUT', 'expected { "name": "file.jsonl", "content": "..." }');
+    if (!body.success)
+      throw new DistilleryError('INVALID_INPUT', 'expected { "name": "file.jsonl", "content": "..." }');
     res.status(201).json(corpora.save(body.data.name, body.data.content));
   });
   router.get('/v1/recipes', (_req, res) => {
@@ -70,7 +72,12 @@ function routes(deps: DashboardDeps): Router {
     res.json(await evaluateTeacherYielding(store, req.params.id, teacherQuery(req.query.teacher)));
   });
   router.get('/v1/datasets/:id/examples/:exampleId/attention', async (req, res) => {
-    res.json(await withTokenLabels(exampleAttention(store, req.params.id, req.params.exampleId, teacherQuery(req.query.teacher)), deps.tokenLabels));
+    res.json(
+      await withTokenLabels(
+        exampleAttention(store, req.params.id, req.params.exampleId, teacherQuery(req.query.teacher)),
+        deps.tokenLabels,
+      ),
+    );
   });
 
   return router;
@@ -79,12 +86,47 @@ function routes(deps: DashboardDeps): Router {
 function docs(): RouteDoc[] {
   const id = z.object({ id: z.string() });
   return [
-    { method: 'get', path: '/v1/corpora', summary: 'Corpora the dashboard can run: public ones and uploads', errors: [401] },
-    { method: 'post', path: '/v1/corpora', summary: 'Upload a corpus file (JSON { name, content })', body: uploadSchema, okStatus: 201, errors: [401, 413, 422] },
-    { method: 'get', path: '/v1/recipes', summary: 'Built-in recipes a job can run (ops that need no model beyond the teacher, or only models the server config names)', errors: [401] },
-    { method: 'get', path: '/v1/datasets/{id}/report', summary: 'Dataset report: label distribution, confidence and entropy histograms, per-op stats, examples', params: id, errors: [401, 404, 422] },
-    { method: 'get', path: '/v1/datasets/{id}/eval', summary: 'Teacher evaluation on the labelled originals: accuracy, ECE, reliability, temperature sweep', params: id, errors: [401, 404, 422] },
-    { method: 'get', path: '/v1/datasets/{id}/examples/{exampleId}/attention', summary: 'Stored attention maps of one example', errors: [401, 404] },
+    {
+      method: 'get',
+      path: '/v1/corpora',
+      summary: 'Corpora the dashboard can run: public ones and uploads',
+      errors: [401],
+    },
+    {
+      method: 'post',
+      path: '/v1/corpora',
+      summary: 'Upload a corpus file (JSON { name, content })',
+      body: uploadSchema,
+      okStatus: 201,
+      errors: [401, 413, 422],
+    },
+    {
+      method: 'get',
+      path: '/v1/recipes',
+      summary:
+        'Built-in recipes a job can run (ops that need no model beyond the teacher, or only models the server config names)',
+      errors: [401],
+    },
+    {
+      method: 'get',
+      path: '/v1/datasets/{id}/report',
+      summary: 'Dataset report: label distribution, confidence and entropy histograms, per-op stats, examples',
+      params: id,
+      errors: [401, 404, 422],
+    },
+    {
+      method: 'get',
+      path: '/v1/datasets/{id}/eval',
+      summary: 'Teacher evaluation on the labelled originals: accuracy, ECE, reliability, temperature sweep',
+      params: id,
+      errors: [401, 404, 422],
+    },
+    {
+      method: 'get',
+      path: '/v1/datasets/{id}/examples/{exampleId}/attention',
+      summary: 'Stored attention maps of one example',
+      errors: [401, 404],
+    },
   ];
 }
 

@@ -23,25 +23,52 @@ function augmentSchemas(maxTexts: number, maxChars: number) {
   const text = z.string().min(1, 'must not be empty').max(maxChars, `at most ${maxChars} characters per text`);
   const example = z
     .object({
-      id: z.string().regex(/^[\w.~:-]{1,128}$/, 'letters, digits and . _ ~ : -, at most 128').optional(),
+      id: z
+        .string()
+        .regex(/^[\w.~:-]{1,128}$/, 'letters, digits and . _ ~ : -, at most 128')
+        .optional(),
       text,
       textPair: text.optional(),
-      label: z.union([z.string().max(128), z.number()]).nullable().optional(),
+      label: z
+        .union([z.string().max(128), z.number()])
+        .nullable()
+        .optional(),
     })
     .strict();
   const request = z
     .object({
-      inputs: z.array(z.union([text, example], { error: 'expected a string or an object {"text": ..., "id"?, "label"?, "textPair"?}' })).min(1, 'give at least one text').max(maxTexts, `at most ${maxTexts} texts per request`),
+      inputs: z
+        .array(
+          z.union([text, example], {
+            error: 'expected a string or an object {"text": ..., "id"?, "label"?, "textPair"?}',
+          }),
+        )
+        .min(1, 'give at least one text')
+        .max(maxTexts, `at most ${maxTexts} texts per request`),
       recipe: z
-        .union([z.enum(['eda', 'tinybert', 'backtranslate', 'adversarial']), RecipeSpecSchema], { error: 'expected a builtin recipe name (eda, tinybert, backtranslate, adversarial) or a recipe spec' })
+        .union([z.enum(['eda', 'tinybert', 'backtranslate', 'adversarial']), RecipeSpecSchema], {
+          error: 'expected a builtin recipe name (eda, tinybert, backtranslate, adversarial) or a recipe spec',
+        })
         .describe('a builtin name or a recipe spec (same schema as JOB.yaml)'),
       seed: z.union([z.number().int(), z.string().min(1).max(128)]),
-      teacher: z.string().regex(TEACHER_NAME).optional().describe('configured teacher that scores texts for teacher-guided ops (adversarial); defaults to augmentModels.scorer, else the default teacher'),
+      teacher: z
+        .string()
+        .regex(TEACHER_NAME)
+        .optional()
+        .describe(
+          'configured teacher that scores texts for teacher-guided ops (adversarial); defaults to augmentModels.scorer, else the default teacher',
+        ),
     })
     .strict();
   const response = z.object({
     examples: z.array(
-      z.object({ id: z.string(), text: z.string(), textPair: z.string().optional(), label: z.union([z.string(), z.number(), z.null()]).optional(), origin: z.record(z.string(), z.unknown()) }),
+      z.object({
+        id: z.string(),
+        text: z.string(),
+        textPair: z.string().optional(),
+        label: z.union([z.string(), z.number(), z.null()]).optional(),
+        origin: z.record(z.string(), z.unknown()),
+      }),
     ),
     stats: z.record(z.string(), z.unknown()),
   });
@@ -51,7 +78,10 @@ function augmentSchemas(maxTexts: number, maxChars: number) {
 /** A recipe the configured models cannot run: 422 naming the config key to set. */
 function recipeProblem(err: unknown): unknown {
   if (!isDistilleryError(err) || err.code !== 'INVALID_INPUT') return err;
-  return new HttpProblem(422, `field /recipe: ${err.message}`, { errors: [{ pointer: '/recipe', detail: err.message }], ...(err.hint ? { hint: err.hint } : {}) });
+  return new HttpProblem(422, `field /recipe: ${err.message}`, {
+    errors: [{ pointer: '/recipe', detail: err.message }],
+    ...(err.hint ? { hint: err.hint } : {}),
+  });
 }
 
 export interface AugmentRouteDeps {
@@ -76,13 +106,21 @@ export function augmentModule(deps: AugmentRouteDeps): RouteModule {
         try {
           recipe = compileRecipe(body.recipe);
         } catch (err) {
-          if (isDistilleryError(err)) throw new HttpProblem(422, `field /recipe: ${err.message}`, { errors: [{ pointer: '/recipe', detail: err.message }], ...(err.hint ? { hint: err.hint } : {}) });
+          if (isDistilleryError(err))
+            throw new HttpProblem(422, `field /recipe: ${err.message}`, {
+              errors: [{ pointer: '/recipe', detail: err.message }],
+              ...(err.hint ? { hint: err.hint } : {}),
+            });
           throw err;
         }
         if (body.inputs.length * recipe.variants > deps.maxTexts * MAX_ATTEMPTS_PER_TEXT) {
-          throw new HttpProblem(413, `${body.inputs.length} texts x ${recipe.variants} variants is over the ${deps.maxTexts * MAX_ATTEMPTS_PER_TEXT} outputs a request may ask for`, {
-            hint: 'send fewer texts or variants per request, or run a job (POST /v1/jobs)',
-          });
+          throw new HttpProblem(
+            413,
+            `${body.inputs.length} texts x ${recipe.variants} variants is over the ${deps.maxTexts * MAX_ATTEMPTS_PER_TEXT} outputs a request may ask for`,
+            {
+              hint: 'send fewer texts or variants per request, or run a job (POST /v1/jobs)',
+            },
+          );
         }
         try {
           deps.models.check(recipe);
@@ -92,19 +130,33 @@ export function augmentModule(deps: AugmentRouteDeps): RouteModule {
         let scorer: OpContext['scorer'];
         if (recipe.op.needs.includes('scorer')) {
           const teacher = body.teacher ?? deps.defaultTeacher;
-          if (!deps.teacherNames.includes(teacher)) throw new HttpProblem(404, `field /teacher: no teacher named "${teacher}"`, { errors: [{ pointer: '/teacher', detail: 'not configured' }] });
+          if (!deps.teacherNames.includes(teacher))
+            throw new HttpProblem(404, `field /teacher: no teacher named "${teacher}"`, {
+              errors: [{ pointer: '/teacher', detail: 'not configured' }],
+            });
           scorer = {
-            score: async (inputs) => (await deps.labeler.label(teacher, inputs, { logits: false, temperatures: [1], encoding: 'fp32' })).outputs.map((o) => o.probs![0]!),
+            score: async (inputs) =>
+              (
+                await deps.labeler.label(teacher, inputs, { logits: false, temperatures: [1], encoding: 'fp32' })
+              ).outputs.map((o) => o.probs![0]!),
           };
         }
         const examples: Example[] = body.inputs.map((input, i) => {
           const e = typeof input === 'string' ? { text: input } : input;
-          const ex: Example = { id: e.id ?? String(i), text: e.text, label: e.label ?? null, origin: { kind: 'original' } };
+          const ex: Example = {
+            id: e.id ?? String(i),
+            text: e.text,
+            label: e.label ?? null,
+            origin: { kind: 'original' },
+          };
           if (e.textPair !== undefined) ex.textPair = e.textPair;
           return ex;
         });
         const ids = new Set(examples.map((e) => e.id));
-        if (ids.size !== examples.length) throw new HttpProblem(422, 'field /inputs: example ids must be unique', { errors: [{ pointer: '/inputs', detail: 'duplicate id' }] });
+        if (ids.size !== examples.length)
+          throw new HttpProblem(422, 'field /inputs: example ids must be unique', {
+            errors: [{ pointer: '/inputs', detail: 'duplicate id' }],
+          });
         // loads the recipe's masked LM / translation models on first use (a load failure is a 503)
         const context: OpContext = await deps.models.context(recipe).catch((err: unknown) => {
           throw recipeProblem(err);
@@ -120,7 +172,17 @@ export function augmentModule(deps: AugmentRouteDeps): RouteModule {
     },
     docs() {
       const { request, response } = augmentSchemas(deps.maxTexts, deps.maxChars);
-      return [{ method: 'post', path: '/v1/augment', summary: 'Augment texts with a recipe and seed; each output records parent, op chain, params, seed and changed positions. Masked-LM and back-translation recipes need the models named in the server config (augmentModels), else 422', body: request, response, errors: [400, 401, 404, 413, 422, 429, 503] }];
+      return [
+        {
+          method: 'post',
+          path: '/v1/augment',
+          summary:
+            'Augment texts with a recipe and seed; each output records parent, op chain, params, seed and changed positions. Masked-LM and back-translation recipes need the models named in the server config (augmentModels), else 422',
+          body: request,
+          response,
+          errors: [400, 401, 404, 413, 422, 429, 503],
+        },
+      ];
     },
   };
 }

@@ -32,9 +32,14 @@ export function datasetsModule(store: Store): RouteModule {
         const query = parseOr422(schemas.exportQuery, req.query, 'query');
         requireDataset(store, id);
         const temperatures = query.temperatures?.split(',').map(Number);
-        if (temperatures?.some((t) => !(t > 0))) throw new HttpProblem(422, 'query parameter "temperatures": each must be > 0');
+        if (temperatures?.some((t) => !(t > 0)))
+          throw new HttpProblem(422, 'query parameter "temperatures": each must be > 0');
         // Only the dataset id and format pick the file; no path ever comes from the request.
-        const out = await exportStream(store, id, { format: query.format, ...(query.teacher ? { teacher: query.teacher } : {}), ...(temperatures ? { temperatures } : {}) });
+        const out = await exportStream(store, id, {
+          format: query.format,
+          ...(query.teacher ? { teacher: query.teacher } : {}),
+          ...(temperatures ? { temperatures } : {}),
+        });
         res.setHeader('content-type', out.contentType);
         res.setHeader('content-disposition', `attachment; filename="${out.filename}"`);
         try {
@@ -49,7 +54,15 @@ export function datasetsModule(store: Store): RouteModule {
     },
     docs(schemas: Schemas) {
       return [
-        { method: 'get', path: '/v1/datasets', summary: 'Datasets in the store', response: z.object({ datasets: z.array(z.object({ id: z.string(), name: z.string(), created: z.string() })) }), errors: [401] },
+        {
+          method: 'get',
+          path: '/v1/datasets',
+          summary: 'Datasets in the store',
+          response: z.object({
+            datasets: z.array(z.object({ id: z.string(), name: z.string(), created: z.string() })),
+          }),
+          errors: [401],
+        },
         {
           method: 'get',
           path: '/v1/datasets/{id}/export',
@@ -59,7 +72,13 @@ export function datasetsModule(store: Store): RouteModule {
           produces: 'application/octet-stream',
           errors: [401, 404, 422],
         },
-        { method: 'get', path: '/v1/datasets/{id}', summary: 'One dataset: spec, manifest, example counts and per-teacher label coverage', params: schemas.datasetParams, errors: [401, 404, 422] },
+        {
+          method: 'get',
+          path: '/v1/datasets/{id}',
+          summary: 'One dataset: spec, manifest, example counts and per-teacher label coverage',
+          params: schemas.datasetParams,
+          errors: [401, 404, 422],
+        },
       ];
     },
   };

@@ -41,15 +41,38 @@ export function jobsModule(jobs: JobManager): RouteModule {
         {
           method: 'post',
           path: '/v1/jobs',
-          summary: 'Start a job, or queue it (state "queued", queuePosition) while limits.maxRunningJobs run; 429 past limits.maxQueuedJobs waiting (same schema as JOB.yaml; corpus.path relative to the corpora folders; no export targets)',
+          summary:
+            'Start a job, or queue it (state "queued", queuePosition) while limits.maxRunningJobs run; 429 past limits.maxQueuedJobs waiting (same schema as JOB.yaml; corpus.path relative to the corpora folders; no export targets)',
           body: jobSchema,
           response: schemas.jobView,
           okStatus: 202,
           errors: [400, 401, 404, 409, 413, 422, 429, 503],
         },
-        { method: 'get', path: '/v1/jobs', summary: 'Jobs this server knows (queued, running and recent), in submission order', response: z.object({ jobs: z.array(schemas.jobView) }), errors: [401] },
-        { method: 'get', path: '/v1/jobs/{id}', summary: 'A job: state, queue position, progress, result or error', params: schemas.jobParams, response: schemas.jobView, errors: [401, 404, 422] },
-        { method: 'delete', path: '/v1/jobs/{id}', summary: 'Cancel a job: a queued one never starts, a running one stops after its chunk in flight is committed', params: schemas.jobParams, response: schemas.jobView, okStatus: 202, errors: [401, 404, 422] },
+        {
+          method: 'get',
+          path: '/v1/jobs',
+          summary: 'Jobs this server knows (queued, running and recent), in submission order',
+          response: z.object({ jobs: z.array(schemas.jobView) }),
+          errors: [401],
+        },
+        {
+          method: 'get',
+          path: '/v1/jobs/{id}',
+          summary: 'A job: state, queue position, progress, result or error',
+          params: schemas.jobParams,
+          response: schemas.jobView,
+          errors: [401, 404, 422],
+        },
+        {
+          method: 'delete',
+          path: '/v1/jobs/{id}',
+          summary:
+            'Cancel a job: a queued one never starts, a running one stops after its chunk in flight is committed',
+          params: schemas.jobParams,
+          response: schemas.jobView,
+          okStatus: 202,
+          errors: [401, 404, 422],
+        },
       ];
     },
   };

@@ -19,17 +19,25 @@ function checkAgainstTeacher(spec: OutputSpec, info: TeacherInfo): void {
     const req = spec[what];
     if (!req) return;
     if (available === 0) {
-      throw new HttpProblem(422, `field /outputs/${what}: teacher "${info.name}" exposes no ${what === 'hidden' ? 'hidden states' : 'attentions'}`, {
-        errors: [{ pointer: `/outputs/${what}`, detail: 'not available for this teacher' }],
-        hint: 'see GET /v1/teachers for what each teacher exposes',
-      });
+      throw new HttpProblem(
+        422,
+        `field /outputs/${what}: teacher "${info.name}" exposes no ${what === 'hidden' ? 'hidden states' : 'attentions'}`,
+        {
+          errors: [{ pointer: `/outputs/${what}`, detail: 'not available for this teacher' }],
+          hint: 'see GET /v1/teachers for what each teacher exposes',
+        },
+      );
     }
     if (Array.isArray(req.layers)) {
       const bad = req.layers.findIndex((l) => l >= available);
       if (bad >= 0) {
-        throw new HttpProblem(422, `field /outputs/${what}/layers/${bad}: layer ${req.layers[bad]} does not exist (teacher "${info.name}" has ${available})`, {
-          errors: [{ pointer: `/outputs/${what}/layers/${bad}`, detail: `must be below ${available}` }],
-        });
+        throw new HttpProblem(
+          422,
+          `field /outputs/${what}/layers/${bad}: layer ${req.layers[bad]} does not exist (teacher "${info.name}" has ${available})`,
+          {
+            errors: [{ pointer: `/outputs/${what}/layers/${bad}`, detail: `must be below ${available}` }],
+          },
+        );
       }
     }
   };
@@ -66,8 +74,23 @@ function present(o: TeacherOutput, index: number, cached: boolean, info: Teacher
           })),
         }
       : {}),
-    ...(o.hidden ? { hidden: o.hidden.map((h) => ({ layer: h.layer, pooling: h.pooling, value: { shape: h.value.shape, data: arr(h.value.data) } })) } : {}),
-    ...(o.attentions ? { attentions: o.attentions.map((a) => ({ layer: a.layer, value: { shape: a.value.shape, data: arr(a.value.data) } })) } : {}),
+    ...(o.hidden
+      ? {
+          hidden: o.hidden.map((h) => ({
+            layer: h.layer,
+            pooling: h.pooling,
+            value: { shape: h.value.shape, data: arr(h.value.data) },
+          })),
+        }
+      : {}),
+    ...(o.attentions
+      ? {
+          attentions: o.attentions.map((a) => ({
+            layer: a.layer,
+            value: { shape: a.value.shape, data: arr(a.value.data) },
+          })),
+        }
+      : {}),
     tokens: o.tokens,
     truncated: o.truncated,
     cached,
@@ -85,7 +108,13 @@ export function softLabelsRoute(deps: SoftLabelsDeps): Router {
         errors: [{ pointer: '/teacher', detail: `configured teachers: ${deps.teacherNames.join(', ')}` }],
       });
     }
-    const inputs: TextInput[] = body.inputs.map((i) => (typeof i === 'string' ? { text: i } : i.textPair === undefined ? { text: i.text } : { text: i.text, textPair: i.textPair }));
+    const inputs: TextInput[] = body.inputs.map((i) =>
+      typeof i === 'string'
+        ? { text: i }
+        : i.textPair === undefined
+          ? { text: i.text }
+          : { text: i.text, textPair: i.textPair },
+    );
     const spec: OutputSpec = {
       logits: body.outputs.logits,
       temperatures: body.outputs.temperatures,

@@ -7,24 +7,65 @@ const main = document.getElementById('main');
 async function api(path, init) {
   const res = await fetch(path, init);
   const body = res.headers.get('content-type')?.includes('json') ? await res.json() : await res.text();
-  if (!res.ok) throw new Error(body?.detail ? `${body.detail}${body.hint ? ` (${body.hint})` : ''}` : `${res.status} ${res.statusText}`);
+  if (!res.ok)
+    throw new Error(
+      body?.detail ? `${body.detail}${body.hint ? ` (${body.hint})` : ''}` : `${res.status} ${res.statusText}`,
+    );
   return body;
 }
-const postJson = (path, body) => api(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+const postJson = (path, body) =>
+  api(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
 function table(id, headers, rows) {
-  return h('table.ops', { id }, h('thead', {}, h('tr', {}, headers.map((c) => h('th', {}, c)))), h('tbody', {}, rows));
+  return h(
+    'table.ops',
+    { id },
+    h(
+      'thead',
+      {},
+      h(
+        'tr',
+        {},
+        headers.map((c) => h('th', {}, c)),
+      ),
+    ),
+    h('tbody', {}, rows),
+  );
 }
 
 async function teachersPage() {
   const { teachers, default: def } = await api('/v1/teachers');
   main.replaceChildren(
     h('h2', {}, 'Teachers'),
-    table('teachers-table', ['name', 'state', 'fingerprint', 'device', 'dtype', 'labels', 'outputs available'], teachers.map((t) => {
-      const i = t.info;
-      const outputs = i ? ['logits', 'probs@T', 'top-k', i.hiddenLayers > 0 ? `hidden (${i.hiddenLayers})` : null, i.attentionLayers > 0 ? `attentions (${i.attentionLayers})` : null].filter(Boolean).join(', ') : 'load it to see';
-      return h('tr', {}, h('td', {}, t.name, t.name === def ? h('span.tag', {}, 'default') : ''), h('td', {}, t.state, t.error ? h('div.error', {}, t.error) : ''), h('td.mono', {}, i?.fingerprint?.slice(0, 16) ?? '—'), h('td', {}, t.device), h('td', {}, t.dtype), h('td', {}, i?.labels?.join(', ') ?? '—'), h('td', {}, outputs));
-    })),
+    table(
+      'teachers-table',
+      ['name', 'state', 'fingerprint', 'device', 'dtype', 'labels', 'outputs available'],
+      teachers.map((t) => {
+        const i = t.info;
+        const outputs = i
+          ? [
+              'logits',
+              'probs@T',
+              'top-k',
+              i.hiddenLayers > 0 ? `hidden (${i.hiddenLayers})` : null,
+              i.attentionLayers > 0 ? `attentions (${i.attentionLayers})` : null,
+            ]
+              .filter(Boolean)
+              .join(', ')
+          : 'load it to see';
+        return h(
+          'tr',
+          {},
+          h('td', {}, t.name, t.name === def ? h('span.tag', {}, 'default') : ''),
+          h('td', {}, t.state, t.error ? h('div.error', {}, t.error) : ''),
+          h('td.mono', {}, i?.fingerprint?.slice(0, 16) ?? '—'),
+          h('td', {}, t.device),
+          h('td', {}, t.dtype),
+          h('td', {}, i?.labels?.join(', ') ?? '—'),
+          h('td', {}, outputs),
+        );
+      }),
+    ),
   );
 }
 
@@ -34,9 +75,31 @@ async function datasetsPage() {
   const details = await Promise.all(datasets.map((d) => api(`/v1/datasets/${encodeURIComponent(d.id)}`)));
   main.replaceChildren(
     h('h2', {}, 'Datasets'),
-    datasets.length === 0 ? h('p.muted', {}, 'No datasets yet: start a job.') : table('datasets-table', ['id', 'created', 'examples', 'originals', 'augmentations', 'labelled', ''], details.map((d) =>
-      h('tr', { 'data-id': d.id }, h('td', {}, h('a', { href: `#/report/${d.id}` }, d.id)), h('td', {}, d.created.replace('T', ' ').slice(0, 19)), h('td.num', {}, d.stats.examples), h('td.num', {}, d.stats.originals), h('td.num', {}, d.stats.augmentations), h('td.num', {}, d.stats.teachers.map((t) => t.labelled).join(' / ') || '0'), h('td', {}, h('a', { href: `#/report/${d.id}` }, 'report'), ' · ', h('a', { href: `#/eval/${d.id}` }, 'teacher evaluation'))),
-    )),
+    datasets.length === 0
+      ? h('p.muted', {}, 'No datasets yet: start a job.')
+      : table(
+          'datasets-table',
+          ['id', 'created', 'examples', 'originals', 'augmentations', 'labelled', ''],
+          details.map((d) =>
+            h(
+              'tr',
+              { 'data-id': d.id },
+              h('td', {}, h('a', { href: `#/report/${d.id}` }, d.id)),
+              h('td', {}, d.created.replace('T', ' ').slice(0, 19)),
+              h('td.num', {}, d.stats.examples),
+              h('td.num', {}, d.stats.originals),
+              h('td.num', {}, d.stats.augmentations),
+              h('td.num', {}, d.stats.teachers.map((t) => t.labelled).join(' / ') || '0'),
+              h(
+                'td',
+                {},
+                h('a', { href: `#/report/${d.id}` }, 'report'),
+                ' · ',
+                h('a', { href: `#/eval/${d.id}` }, 'teacher evaluation'),
+              ),
+            ),
+          ),
+        ),
   );
 }
 
@@ -52,12 +115,19 @@ function progressLine(job) {
   const p = job.progress;
   const total = p?.totalRecords ?? 0;
   const frac = total > 0 ? Math.min(1, p.records / total) : job.state === 'done' ? 1 : 0;
-  const eta = p && !FINISHED.includes(job.state) && p.etaSeconds !== undefined && p.etaSeconds !== null ? ` · ETA ${Math.round(p.etaSeconds)} s` : '';
+  const eta =
+    p && !FINISHED.includes(job.state) && p.etaSeconds !== undefined && p.etaSeconds !== null
+      ? ` · ETA ${Math.round(p.etaSeconds)} s`
+      : '';
   return h(
     'div.progress',
     { 'data-state': job.state },
     h('div.bar', {}, h('div.fill', { style: `width:${(frac * 100).toFixed(1)}%` })),
-    h('span', {}, p ? `${p.records}/${total || '?'} records · ${p.examples} examples · ${fmt(p.rate, 1)} rec/s${eta}` : ''),
+    h(
+      'span',
+      {},
+      p ? `${p.records}/${total || '?'} records · ${p.examples} examples · ${fmt(p.rate, 1)} rec/s${eta}` : '',
+    ),
   );
 }
 
@@ -71,7 +141,13 @@ function jobRow(job) {
     h('td', {}, job.submitted.replace('T', ' ').slice(0, 19)),
     h('td.status', {}, statusText(job), job.error ? h('div.error', {}, job.error.message) : ''),
     h('td', {}, progressLine(job)),
-    h('td', {}, PENDING.includes(job.state) ? h('button.link', { onclick: () => api(`/v1/jobs/${job.id}`, { method: 'DELETE' }) }, 'cancel') : ''),
+    h(
+      'td',
+      {},
+      PENDING.includes(job.state)
+        ? h('button.link', { onclick: () => api(`/v1/jobs/${job.id}`, { method: 'DELETE' }) }, 'cancel')
+        : '',
+    ),
   );
 }
 
@@ -94,10 +170,19 @@ function poll(tbody) {
 }
 
 async function jobsPage() {
-  const [{ jobs }, { corpora }, { recipes }, { teachers }] = await Promise.all([api('/v1/jobs'), api('/v1/corpora'), api('/v1/recipes'), api('/v1/teachers')]);
+  const [{ jobs }, { corpora }, { recipes }, { teachers }] = await Promise.all([
+    api('/v1/jobs'),
+    api('/v1/corpora'),
+    api('/v1/recipes'),
+    api('/v1/teachers'),
+  ]);
   jobs.sort((a, b) => b.submitted.localeCompare(a.submitted));
   const tbody = h('tbody', {}, jobs.map(jobRow));
-  const corpusSel = h('select', { name: 'corpus', id: 'corpus' }, corpora.map((c) => h('option', { value: c.id }, `${c.id} (${(c.bytes / 1024).toFixed(0)} KiB)`)));
+  const corpusSel = h(
+    'select',
+    { name: 'corpus', id: 'corpus' },
+    corpora.map((c) => h('option', { value: c.id }, `${c.id} (${(c.bytes / 1024).toFixed(0)} KiB)`)),
+  );
   const message = h('p', { id: 'form-message' });
   const upload = h('input', { type: 'file', id: 'upload', accept: '.jsonl,.csv,.tsv,.txt' });
   upload.addEventListener('change', async () => {
@@ -105,7 +190,8 @@ async function jobsPage() {
     if (!file) return;
     try {
       const saved = await postJson('/v1/corpora', { name: file.name, content: await file.text() });
-      if (![...corpusSel.options].some((o) => o.value === saved.id)) corpusSel.append(h('option', { value: saved.id }, `${saved.id} (${(saved.bytes / 1024).toFixed(0)} KiB)`));
+      if (![...corpusSel.options].some((o) => o.value === saved.id))
+        corpusSel.append(h('option', { value: saved.id }, `${saved.id} (${(saved.bytes / 1024).toFixed(0)} KiB)`));
       corpusSel.value = saved.id;
       message.textContent = `uploaded ${saved.id}`;
       message.className = 'ok';
@@ -117,17 +203,56 @@ async function jobsPage() {
   const form = h(
     'form',
     { id: 'job-form' },
-    h('label', {}, 'Dataset id ', h('input', { name: 'dataset', required: true, pattern: '[a-z0-9][a-z0-9._\\-]{0,47}', placeholder: 'sst2-eda' })),
+    h(
+      'label',
+      {},
+      'Dataset id ',
+      h('input', { name: 'dataset', required: true, pattern: '[a-z0-9][a-z0-9._\\-]{0,47}', placeholder: 'sst2-eda' }),
+    ),
     h('label', {}, 'Corpus ', corpusSel),
     h('label', {}, 'or upload ', upload),
-    h('label', {}, 'Recipe ', h('select', { name: 'recipe' }, h('option', { value: '' }, 'none (label only)'), recipes.map((r) => h('option', { value: r, selected: r === 'eda' }, r)))),
+    h(
+      'label',
+      {},
+      'Recipe ',
+      h(
+        'select',
+        { name: 'recipe' },
+        h('option', { value: '' }, 'none (label only)'),
+        recipes.map((r) => h('option', { value: r, selected: r === 'eda' }, r)),
+      ),
+    ),
     h('label', {}, 'Seed ', h('input', { name: 'seed', type: 'number', value: 1 })),
-    h('fieldset', {}, h('legend', {}, 'Teachers'), teachers.map((t, i) => h('label.inline', {}, h('input', { type: 'checkbox', name: 'teacher', value: t.name, checked: i === 0 }), ` ${t.name}`))),
-    h('fieldset', {}, h('legend', {}, 'Outputs'),
+    h(
+      'fieldset',
+      {},
+      h('legend', {}, 'Teachers'),
+      teachers.map((t, i) =>
+        h(
+          'label.inline',
+          {},
+          h('input', { type: 'checkbox', name: 'teacher', value: t.name, checked: i === 0 }),
+          ` ${t.name}`,
+        ),
+      ),
+    ),
+    h(
+      'fieldset',
+      {},
+      h('legend', {}, 'Outputs'),
       h('label', {}, 'Temperatures ', h('input', { name: 'temperatures', value: '1, 2' })),
       h('label', {}, 'Top-k ', h('input', { name: 'topK', type: 'number', min: 1, placeholder: 'off' })),
       h('label.inline', {}, h('input', { type: 'checkbox', name: 'attentions' }), ' attentions (all layers)'),
-      h('label', {}, 'Encoding ', h('select', { name: 'encoding' }, ['fp32', 'fp16', 'int8'].map((e) => h('option', { value: e }, e)))),
+      h(
+        'label',
+        {},
+        'Encoding ',
+        h(
+          'select',
+          { name: 'encoding' },
+          ['fp32', 'fp16', 'int8'].map((e) => h('option', { value: e }, e)),
+        ),
+      ),
     ),
     h('label', {}, 'Chunk size ', h('input', { name: 'chunkSize', type: 'number', min: 1, value: 256 })),
     h('button', { type: 'submit', id: 'start-job' }, 'Start job'),
@@ -137,12 +262,23 @@ async function jobsPage() {
     ev.preventDefault();
     const f = new FormData(form);
     const outputs = {
-      temperatures: String(f.get('temperatures')).split(',').map((x) => Number(x.trim())).filter((x) => x > 0),
+      temperatures: String(f.get('temperatures'))
+        .split(',')
+        .map((x) => Number(x.trim()))
+        .filter((x) => x > 0),
       encoding: f.get('encoding'),
       ...(f.get('topK') ? { topK: Number(f.get('topK')) } : {}),
       ...(f.get('attentions') ? { attentions: { layers: 'all' } } : {}),
     };
-    const body = { dataset: f.get('dataset'), corpus: { path: f.get('corpus') }, recipe: f.get('recipe') || null, seed: Number(f.get('seed')), teachers: f.getAll('teacher'), outputs, chunkSize: Number(f.get('chunkSize')) };
+    const body = {
+      dataset: f.get('dataset'),
+      corpus: { path: f.get('corpus') },
+      recipe: f.get('recipe') || null,
+      seed: Number(f.get('seed')),
+      teachers: f.getAll('teacher'),
+      outputs,
+      chunkSize: Number(f.get('chunkSize')),
+    };
     try {
       const job = await postJson('/v1/jobs', body);
       message.textContent = job.state === 'queued' ? `queued ${job.id} (#${job.queuePosition})` : `started ${job.id}`;
@@ -155,7 +291,12 @@ async function jobsPage() {
       message.className = 'error';
     }
   });
-  main.replaceChildren(h('h2', {}, 'Jobs'), table('jobs-table', ['job', 'dataset', 'submitted', 'state', 'progress', ''], []), h('h3', {}, 'Start a job'), form);
+  main.replaceChildren(
+    h('h2', {}, 'Jobs'),
+    table('jobs-table', ['job', 'dataset', 'submitted', 'state', 'progress', ''], []),
+    h('h3', {}, 'Start a job'),
+    form,
+  );
   main.querySelector('#jobs-table tbody').replaceWith(tbody);
   poll(tbody);
 }
@@ -168,8 +309,15 @@ async function reportPage(id, offset, teacher) {
   const root = h('div', { id: 'report' });
   main.replaceChildren(h('p', {}, h('a', { href: `#/eval/${id}` }, 'teacher evaluation →')), root);
   renderReport(root, report, {
-    loadAttention: (exampleId) => api(`/v1/datasets/${encodeURIComponent(id)}/examples/${encodeURIComponent(exampleId)}/attention${tq.replace('&', '?')}`),
-    pager: { offset, groups: GROUPS, href: (o) => `#/report/${encodeURIComponent(id)}/${o}${teacher ? `/${encodeURIComponent(teacher)}` : ''}` },
+    loadAttention: (exampleId) =>
+      api(
+        `/v1/datasets/${encodeURIComponent(id)}/examples/${encodeURIComponent(exampleId)}/attention${tq.replace('&', '?')}`,
+      ),
+    pager: {
+      offset,
+      groups: GROUPS,
+      href: (o) => `#/report/${encodeURIComponent(id)}/${o}${teacher ? `/${encodeURIComponent(teacher)}` : ''}`,
+    },
     pickTeacher: (fp) => {
       location.hash = `#/report/${encodeURIComponent(id)}/0/${encodeURIComponent(fp)}`;
     },
@@ -186,12 +334,18 @@ async function evalPage(id) {
 
 async function route() {
   const [, page = 'jobs', arg, arg2, arg3] = location.hash.split('/');
-  for (const a of document.querySelectorAll('nav a')) a.classList.toggle('active', a.getAttribute('href') === `#/${page}`);
+  for (const a of document.querySelectorAll('nav a'))
+    a.classList.toggle('active', a.getAttribute('href') === `#/${page}`);
   main.replaceChildren(h('p.muted', {}, 'loading…'));
   try {
     if (page === 'teachers') await teachersPage();
     else if (page === 'datasets') await datasetsPage();
-    else if (page === 'report' && arg) await reportPage(decodeURIComponent(arg), Math.max(0, Number.parseInt(arg2 ?? '0', 10) || 0), arg3 ? decodeURIComponent(arg3) : undefined);
+    else if (page === 'report' && arg)
+      await reportPage(
+        decodeURIComponent(arg),
+        Math.max(0, Number.parseInt(arg2 ?? '0', 10) || 0),
+        arg3 ? decodeURIComponent(arg3) : undefined,
+      );
     else if (page === 'eval' && arg) await evalPage(decodeURIComponent(arg));
     else await jobsPage();
   } catch (e) {

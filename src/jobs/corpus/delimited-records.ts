@@ -11,7 +11,11 @@ export interface DelimitedRow {
   error?: string;
 }
 
-export async function* readDelimited(file: string, delimiter: ',' | '\t', quoted: boolean): AsyncGenerator<DelimitedRow> {
+export async function* readDelimited(
+  file: string,
+  delimiter: ',' | '\t',
+  quoted: boolean,
+): AsyncGenerator<DelimitedRow> {
   let fields: string[] = [];
   let field = '';
   let inQuotes = false;

@@ -12,7 +12,10 @@ const MAX_PROBLEMS_KEPT = 20;
 
 /** A malformed record; carries the line so the caller can report `file:line`. */
 class RecordProblem extends Error {
-  constructor(readonly line: number, message: string) {
+  constructor(
+    readonly line: number,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -28,14 +31,22 @@ interface Columns {
 function resolveColumns(opts: CorpusOptions, has: (name: string) => boolean, where: string): Columns {
   const text = opts.textColumn ?? ['text', 'sentence', 'text_a'].find(has);
   if (!text || !has(text)) {
-    throw new DistilleryError('INVALID_INPUT', `${where}: no text column ${text ? `"${text}"` : '(looked for text, sentence, text_a)'}`, {
-      hint: 'name it with --text-column',
-    });
+    throw new DistilleryError(
+      'INVALID_INPUT',
+      `${where}: no text column ${text ? `"${text}"` : '(looked for text, sentence, text_a)'}`,
+      {
+        hint: 'name it with --text-column',
+      },
+    );
   }
   const pair = opts.pairColumn ?? (text === 'text_a' && has('text_b') ? 'text_b' : undefined);
   const label = opts.labelColumn ?? (has('label') ? 'label' : undefined);
   const explicitId = opts.idColumn === false ? undefined : opts.idColumn;
-  for (const [flag, name] of [['--pair-column', opts.pairColumn], ['--label-column', opts.labelColumn], ['--id-column', explicitId]] as const) {
+  for (const [flag, name] of [
+    ['--pair-column', opts.pairColumn],
+    ['--label-column', opts.labelColumn],
+    ['--id-column', explicitId],
+  ] as const) {
     if (name !== undefined && !has(name)) {
       throw new DistilleryError('INVALID_INPUT', `${where}: no column "${name}"`, { hint: `check ${flag}` });
     }
@@ -56,7 +67,11 @@ function toLabel(value: unknown, line: number): string | number | null {
 }
 
 function toText(value: unknown, column: string, line: number): string {
-  if (typeof value !== 'string') throw new RecordProblem(line, `"${column}" must be a string, got ${value === undefined ? 'nothing' : JSON.stringify(value)}`);
+  if (typeof value !== 'string')
+    throw new RecordProblem(
+      line,
+      `"${column}" must be a string, got ${value === undefined ? 'nothing' : JSON.stringify(value)}`,
+    );
   return value;
 }
 
@@ -99,7 +114,10 @@ async function* jsonlRecords(opts: CorpusOptions): AsyncGenerator<CorpusRecord |
   }
 }
 
-async function* delimitedRecords(opts: CorpusOptions, delimiter: ',' | '\t'): AsyncGenerator<CorpusRecord | RecordProblem> {
+async function* delimitedRecords(
+  opts: CorpusOptions,
+  delimiter: ',' | '\t',
+): AsyncGenerator<CorpusRecord | RecordProblem> {
   let header: Map<string, number> | undefined;
   let cols: Columns | undefined;
   let width = 0;
@@ -125,7 +143,14 @@ async function* delimitedRecords(opts: CorpusOptions, delimiter: ',' | '\t'): As
     const h = header;
     try {
       // TSV as GLUE writes it ends each sentence with a space before the tab: trim text cells
-      yield makeRecord((k) => { const v = fields[h.get(k)!]; return v === undefined ? undefined : v.trim(); }, cols!, row.line);
+      yield makeRecord(
+        (k) => {
+          const v = fields[h.get(k)!];
+          return v === undefined ? undefined : v.trim();
+        },
+        cols!,
+        row.line,
+      );
     } catch (e) {
       if (e instanceof RecordProblem) yield e;
       else throw e;
@@ -159,7 +184,10 @@ function source(opts: CorpusOptions): AsyncGenerator<CorpusRecord | RecordProble
  * Records of a corpus file, streamed. `stats` (pass your own to read it afterwards) counts records and
  * skipped lines. Throws INVALID_INPUT naming `file:line` on the first malformed line unless `skipInvalid`.
  */
-export async function* readCorpus(opts: CorpusOptions, stats: CorpusStats = newCorpusStats()): AsyncGenerator<CorpusRecord> {
+export async function* readCorpus(
+  opts: CorpusOptions,
+  stats: CorpusStats = newCorpusStats(),
+): AsyncGenerator<CorpusRecord> {
   try {
     for await (const item of source(opts)) {
       if (item instanceof RecordProblem) {

@@ -6,7 +6,17 @@ import { DistilleryError } from '../../core/errors.ts';
 import type { TeacherRunner, TextInput } from '../../core/types.ts';
 import { readCorpus, type CorpusOptions } from '../corpus/index.ts';
 import { tokenBudgetBatches } from '../labeler.ts';
-import { accuracy, argmax, calibration, macroF1, softmax, temperatureSweep, type ClassScore, type ReliabilityBin, type TemperaturePoint } from './metrics.ts';
+import {
+  accuracy,
+  argmax,
+  calibration,
+  macroF1,
+  softmax,
+  temperatureSweep,
+  type ClassScore,
+  type ReliabilityBin,
+  type TemperaturePoint,
+} from './metrics.ts';
 
 export interface EvalReport {
   teacher: { name: string; fingerprint: string; labels: string[] };
@@ -29,9 +39,13 @@ export function goldIndex(label: string | number, labels: readonly string[], lin
     const i = labels.findIndex((l) => l.toLowerCase() === label.toLowerCase());
     if (i >= 0) return i;
   }
-  throw new DistilleryError('INVALID_INPUT', `line ${line}: gold label ${JSON.stringify(label)} is not one of the teacher's labels (${labels.join(', ')}) nor an index into them`, {
-    hint: 'check --label-column, or evaluate with a teacher trained on these labels',
-  });
+  throw new DistilleryError(
+    'INVALID_INPUT',
+    `line ${line}: gold label ${JSON.stringify(label)} is not one of the teacher's labels (${labels.join(', ')}) nor an index into them`,
+    {
+      hint: 'check --label-column, or evaluate with a teacher trained on these labels',
+    },
+  );
 }
 
 export async function evaluateTeacher(
@@ -41,7 +55,9 @@ export async function evaluateTeacher(
 ): Promise<EvalReport> {
   const { labels } = teacher.info;
   if (teacher.info.task !== 'text-classification') {
-    throw new DistilleryError('INVALID_INPUT', `teacher ${teacher.info.name} is a ${teacher.info.task} model`, { hint: 'eval needs a text-classification teacher' });
+    throw new DistilleryError('INVALID_INPUT', `teacher ${teacher.info.name} is a ${teacher.info.task} model`, {
+      hint: 'eval needs a text-classification teacher',
+    });
   }
   const logits: Float32Array[] = [];
   const gold: number[] = [];
@@ -49,9 +65,14 @@ export async function evaluateTeacher(
   let pending: (TextInput & { gold: number })[] = [];
   const flush = async () => {
     for (const batch of tokenBudgetBatches(pending, opts.tokenBudget ?? 8192, teacher.info.maxLength)) {
-      const outs = await teacher.infer(batch.map((b) => (b.textPair === undefined ? { text: b.text } : { text: b.text, textPair: b.textPair })), { logits: true, temperatures: [], encoding: 'fp32' }, opts.signal ? { signal: opts.signal } : undefined);
+      const outs = await teacher.infer(
+        batch.map((b) => (b.textPair === undefined ? { text: b.text } : { text: b.text, textPair: b.textPair })),
+        { logits: true, temperatures: [], encoding: 'fp32' },
+        opts.signal ? { signal: opts.signal } : undefined,
+      );
       outs.forEach((o, i) => {
-        if (!o.logits) throw new DistilleryError('UNSUPPORTED_OUTPUT', `teacher ${teacher.info.name} returned no logits`);
+        if (!o.logits)
+          throw new DistilleryError('UNSUPPORTED_OUTPUT', `teacher ${teacher.info.name} returned no logits`);
         logits.push(o.logits);
         gold.push(batch[i]!.gold);
       });
@@ -67,11 +88,18 @@ export async function evaluateTeacher(
     if (pending.length >= 256) await flush();
   }
   await flush();
-  if (gold.length === 0) throw new DistilleryError('INVALID_INPUT', `${corpus.path} has no gold labels to evaluate against`, { hint: 'name the label column with --label-column' });
+  if (gold.length === 0)
+    throw new DistilleryError('INVALID_INPUT', `${corpus.path} has no gold labels to evaluate against`, {
+      hint: 'name the label column with --label-column',
+    });
 
   const predicted = logits.map((z) => argmax(z));
   const f1 = macroF1(predicted, gold, labels.length);
-  const cal = calibration(logits.map((z) => softmax(z)), gold, opts.bins ?? 10);
+  const cal = calibration(
+    logits.map((z) => softmax(z)),
+    gold,
+    opts.bins ?? 10,
+  );
   return {
     teacher: { name: teacher.info.name, fingerprint: teacher.info.fingerprint, labels },
     examples: gold.length,
@@ -94,10 +122,18 @@ export function formatEvalReport(r: EvalReport): string {
     `accuracy ${f(r.accuracy)}   macro-F1 ${f(r.macroF1)}   ECE ${f(r.ece)}`,
     '',
     'class            precision  recall  f1      support',
-    ...r.perClass.map((c) => `${c.name.padEnd(16)} ${f(c.precision).padStart(9)}  ${f(c.recall)}  ${f(c.f1)}  ${String(c.support).padStart(7)}`),
+    ...r.perClass.map(
+      (c) =>
+        `${c.name.padEnd(16)} ${f(c.precision).padStart(9)}  ${f(c.recall)}  ${f(c.f1)}  ${String(c.support).padStart(7)}`,
+    ),
     '',
     'reliability (confidence bin: count, mean confidence, accuracy)',
-    ...r.reliability.filter((b) => b.count > 0).map((b) => `  [${b.lo.toFixed(1)}, ${b.hi.toFixed(1)})  ${String(b.count).padStart(6)}  ${f(b.confidence)}  ${f(b.accuracy)}`),
+    ...r.reliability
+      .filter((b) => b.count > 0)
+      .map(
+        (b) =>
+          `  [${b.lo.toFixed(1)}, ${b.hi.toFixed(1)})  ${String(b.count).padStart(6)}  ${f(b.confidence)}  ${f(b.accuracy)}`,
+      ),
     '',
     'temperature sweep (T: mean soft-label entropy in nats, mean KL(one-hot gold || p_T))',
     ...r.temperatures.map((t) => `  T=${t.temperature}  entropy ${f(t.meanEntropy)}  KL ${f(t.meanKlToGold)}`),

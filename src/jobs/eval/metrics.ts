@@ -39,7 +39,11 @@ export interface ClassScore {
 }
 
 /** Per-class precision/recall/F1 and their unweighted mean over classes (a class never seen nor predicted is left out). */
-export function macroF1(predicted: readonly number[], gold: readonly number[], numClasses: number): { macroF1: number; perClass: ClassScore[] } {
+export function macroF1(
+  predicted: readonly number[],
+  gold: readonly number[],
+  numClasses: number,
+): { macroF1: number; perClass: ClassScore[] } {
   const tp = new Array<number>(numClasses).fill(0);
   const fp = new Array<number>(numClasses).fill(0);
   const fn = new Array<number>(numClasses).fill(0);
@@ -78,7 +82,11 @@ export interface ReliabilityBin {
  * Expected calibration error with equal-width confidence bins: sum over bins of
  * (bin size / n) * |accuracy(bin) - mean confidence(bin)|, confidence being the top-class probability.
  */
-export function calibration(probs: readonly ArrayLike<number>[], gold: readonly number[], bins = 10): { ece: number; table: ReliabilityBin[] } {
+export function calibration(
+  probs: readonly ArrayLike<number>[],
+  gold: readonly number[],
+  bins = 10,
+): { ece: number; table: ReliabilityBin[] } {
   const count = new Array<number>(bins).fill(0);
   const conf = new Array<number>(bins).fill(0);
   const hits = new Array<number>(bins).fill(0);
@@ -113,7 +121,11 @@ export interface TemperaturePoint {
 }
 
 /** How soft the teacher's labels get as T grows, and how far they drift from the gold labels. */
-export function temperatureSweep(logits: readonly ArrayLike<number>[], gold: readonly number[], temperatures: readonly number[] = [1, 2, 3, 4, 5]): TemperaturePoint[] {
+export function temperatureSweep(
+  logits: readonly ArrayLike<number>[],
+  gold: readonly number[],
+  temperatures: readonly number[] = [1, 2, 3, 4, 5],
+): TemperaturePoint[] {
   return temperatures.map((t) => {
     let h = 0;
     let kl = 0;

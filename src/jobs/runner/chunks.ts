@@ -42,7 +42,12 @@ export async function* recordChunks(
  * Records in the shard, for progress totals; validates every line on the way. Ids from an id column must be
  * unique (a dataset holds each id once, and resuming counts committed records): only those ids are kept.
  */
-export async function countShardRecords(corpus: CorpusOptions, shard: Shard | undefined, hash: (r: CorpusRecord) => string, stats: CorpusStats): Promise<number> {
+export async function countShardRecords(
+  corpus: CorpusOptions,
+  shard: Shard | undefined,
+  hash: (r: CorpusRecord) => string,
+  stats: CorpusStats,
+): Promise<number> {
   let n = 0;
   // line-number ids are unique by construction: only ids from a column are remembered
   const seen = new Map<string, number>();
@@ -50,8 +55,15 @@ export async function countShardRecords(corpus: CorpusOptions, shard: Shard | un
     if (r.idColumn !== undefined) {
       const first = seen.get(r.id);
       if (first !== undefined) {
-        const useLines = corpus.idColumn === undefined ? 'set idColumn: false (--no-id-column) to use line numbers' : 'drop idColumn to use line numbers';
-        throw new DistilleryError('INVALID_INPUT', `${corpus.path}:${r.line}: id "${r.id}" repeats the id of line ${first}`, { hint: `ids in "${r.idColumn}" must be unique; ${useLines}` });
+        const useLines =
+          corpus.idColumn === undefined
+            ? 'set idColumn: false (--no-id-column) to use line numbers'
+            : 'drop idColumn to use line numbers';
+        throw new DistilleryError(
+          'INVALID_INPUT',
+          `${corpus.path}:${r.line}: id "${r.id}" repeats the id of line ${first}`,
+          { hint: `ids in "${r.idColumn}" must be unique; ${useLines}` },
+        );
       }
       seen.set(r.id, r.line);
     }

@@ -27,7 +27,8 @@ export function dedupeAugmentations(examples: readonly Example[], hashOf: (e: Ex
       out.push(e);
       continue;
     }
-    if (e.origin.parentId !== parent) throw new Error(`augmentation ${e.id} is not next to its parent ${e.origin.parentId}`);
+    if (e.origin.parentId !== parent)
+      throw new Error(`augmentation ${e.id} is not next to its parent ${e.origin.parentId}`);
     const h = hashOf(e);
     if (seen.has(h)) {
       dropped++;

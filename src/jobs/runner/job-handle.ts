@@ -50,7 +50,9 @@ export class JobHandle {
         return r;
       },
       (err: unknown) => {
-        this.#error = isDistilleryError(err) ? err : new DistilleryError('INTERNAL', (err as Error)?.message ?? String(err), { cause: err });
+        this.#error = isDistilleryError(err)
+          ? err
+          : new DistilleryError('INTERNAL', (err as Error)?.message ?? String(err), { cause: err });
         this.#state = 'failed';
         throw this.#error;
       },

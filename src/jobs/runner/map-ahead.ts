@@ -3,7 +3,11 @@
  * one the consumer holds, in order. Memory stays flat (the source is pulled only when there is room) while
  * stages overlap: augmenting chunk k+1 runs while the teacher works on chunk k.
  */
-export async function* mapAhead<T, R>(source: AsyncIterable<T>, fn: (item: T) => Promise<R>, ahead = 1): AsyncGenerator<R> {
+export async function* mapAhead<T, R>(
+  source: AsyncIterable<T>,
+  fn: (item: T) => Promise<R>,
+  ahead = 1,
+): AsyncGenerator<R> {
   const it = source[Symbol.asyncIterator]();
   const inflight: Promise<IteratorResult<R>>[] = [];
   let exhausted = false;

@@ -46,24 +46,37 @@ export interface MergeResult {
 }
 
 export async function mergeShards(store: Store, dataset: string, count: number): Promise<MergeResult> {
-  if (!(Number.isInteger(count) && count >= 2)) throw new DistilleryError('INVALID_INPUT', `--shards ${count}: expected an integer >= 2`);
+  if (!(Number.isInteger(count) && count >= 2))
+    throw new DistilleryError('INVALID_INPUT', `--shards ${count}: expected an integer >= 2`);
   const ids = Array.from({ length: count }, (_, index) => shardDatasetId(dataset, { index, count }));
   const specs = ids.map((id) => {
     const d = store.getDataset(id);
-    if (!d) throw new DistilleryError('NOT_FOUND', `shard dataset ${id} is not in this store`, { hint: `run every shard (--shard i/${count}) against this database first` });
-    if ((d.manifest as { status?: string } | null)?.status !== 'done') throw new DistilleryError('INVALID_INPUT', `shard ${id} has not finished`, { hint: 'run it again to completion' });
+    if (!d)
+      throw new DistilleryError('NOT_FOUND', `shard dataset ${id} is not in this store`, {
+        hint: `run every shard (--shard i/${count}) against this database first`,
+      });
+    if ((d.manifest as { status?: string } | null)?.status !== 'done')
+      throw new DistilleryError('INVALID_INPUT', `shard ${id} has not finished`, {
+        hint: 'run it again to completion',
+      });
     return d.spec as StoredIdentity;
   });
   const merged: StoredIdentity = { ...specs[0]!, shard: null };
   specs.forEach((s, i) => {
-    if (JSON.stringify({ ...s, shard: null }) !== JSON.stringify(merged) || s.shard?.index !== i || s.shard.count !== count) {
+    if (
+      JSON.stringify({ ...s, shard: null }) !== JSON.stringify(merged) ||
+      s.shard?.index !== i ||
+      s.shard.count !== count
+    ) {
       throw new DistilleryError('INVALID_INPUT', `shard ${ids[i]} was made by a different job than ${ids[0]}`);
     }
   });
   const existing = store.getDataset(dataset);
   if (existing) {
     if (JSON.stringify(existing.spec) !== JSON.stringify(merged)) {
-      throw new DistilleryError('INVALID_INPUT', `dataset ${dataset} exists and was made by a different job`, { hint: `remove it with: distillery datasets rm ${dataset}` });
+      throw new DistilleryError('INVALID_INPUT', `dataset ${dataset} exists and was made by a different job`, {
+        hint: `remove it with: distillery datasets rm ${dataset}`,
+      });
     }
     if ((existing.manifest as { status?: string } | null)?.status === 'done') {
       const counts = store.exampleCounts(dataset);
@@ -82,10 +95,13 @@ export async function mergeShards(store: Store, dataset: string, count: number):
     const cursor = cursors[shardOf(inputHash(r.input), count)]!;
     const original = cursor.peek();
     if (!original || original.id !== r.id || original.origin.kind !== 'original') {
-      throw new DistilleryError('INVALID_INPUT', `shard rows do not match the corpus at line ${r.line}`, { hint: 'the corpus file changed since the shards ran' });
+      throw new DistilleryError('INVALID_INPUT', `shard rows do not match the corpus at line ${r.line}`, {
+        hint: 'the corpus file changed since the shards ran',
+      });
     }
     batch.push(toExample(cursor.take()));
-    for (let e = cursor.peek(); e && e.origin.kind === 'augmentation' && e.origin.parentId === r.id; e = cursor.peek()) batch.push(toExample(cursor.take()));
+    for (let e = cursor.peek(); e && e.origin.kind === 'augmentation' && e.origin.parentId === r.id; e = cursor.peek())
+      batch.push(toExample(cursor.take()));
     records++;
     if (records % merged.chunkSize === 0) {
       examples += batch.length;
@@ -95,7 +111,10 @@ export async function mergeShards(store: Store, dataset: string, count: number):
   }
   examples += batch.length;
   if (batch.length > 0) store.addExamples(dataset, batch);
-  if (cursors.some((c) => c.peek() !== undefined)) throw new DistilleryError('INVALID_INPUT', 'a shard holds rows the corpus no longer has', { hint: 'the corpus file changed since the shards ran' });
+  if (cursors.some((c) => c.peek() !== undefined))
+    throw new DistilleryError('INVALID_INPUT', 'a shard holds rows the corpus no longer has', {
+      hint: 'the corpus file changed since the shards ran',
+    });
   // per-op counts of the merged dataset: the shards' sums (replaced, not added, so a rerun is safe)
   const opSums = new Map<string, { op: string; produced: number; duplicates: number }>();
   for (const id of ids) {

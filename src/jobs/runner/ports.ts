@@ -33,9 +33,18 @@ export interface RunnerStore {
   missing(teacher: TeacherInfo, hashes: readonly string[], spec: OutputSpec): Map<string, OutputSpec>;
   /** Cached outputs (filters read these); absent when not cached. */
   outputs(teacher: TeacherInfo, hashes: readonly string[], spec: OutputSpec): Map<string, TeacherOutput>;
-  saveOutputs(teacher: TeacherInfo, spec: OutputSpec, entries: readonly { inputHash: string; output: TeacherOutput }[]): void;
+  saveOutputs(
+    teacher: TeacherInfo,
+    spec: OutputSpec,
+    entries: readonly { inputHash: string; output: TeacherOutput }[],
+  ): void;
   /** Append a chunk's examples and per-op counts and advance the checkpoint in one transaction: all or nothing. */
-  commitChunk(datasetId: string, examples: readonly Example[], next: JobCheckpoint, opCounts?: readonly OpChainCount[]): void;
+  commitChunk(
+    datasetId: string,
+    examples: readonly Example[],
+    next: JobCheckpoint,
+    opCounts?: readonly OpChainCount[],
+  ): void;
   /** sha256 of the normalized input: the content address shared with the store. */
   inputHash(input: { text: string; textPair?: string }): string;
 }

@@ -64,7 +64,10 @@ export class ProgressMeter {
     this.#resumedRecords = resumedRecords;
   }
 
-  measure(records: number, totalRecords: number | undefined): { elapsedSeconds: number; rate: number; etaSeconds: number | undefined } {
+  measure(
+    records: number,
+    totalRecords: number | undefined,
+  ): { elapsedSeconds: number; rate: number; etaSeconds: number | undefined } {
     const elapsedSeconds = (performance.now() - this.#started) / 1000;
     const doneHere = records - this.#resumedRecords;
     const rate = elapsedSeconds > 0 ? doneHere / elapsedSeconds : 0;

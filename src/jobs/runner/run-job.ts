@@ -64,7 +64,11 @@ export function jobIdentity(job: JobSpec, teachers: readonly JobTeacher[]): unkn
     corpusBytes: corpusBytes(job.corpus.path),
     recipe: job.recipe,
     seed: String(job.seed),
-    teachers: teachers.map((t) => ({ name: t.runner.info.name, fingerprint: t.runner.info.fingerprint, weight: t.weight })),
+    teachers: teachers.map((t) => ({
+      name: t.runner.info.name,
+      fingerprint: t.runner.info.fingerprint,
+      weight: t.weight,
+    })),
     outputs: job.outputs,
     filters: job.filters ?? null,
     chunkSize: job.chunkSize,
@@ -92,7 +96,8 @@ function toOriginal(r: CorpusRecord): Example {
 function interleave(originals: readonly Example[], augmentations: readonly Example[]): Example[] {
   const byParent = new Map<string, Example[]>();
   for (const a of augmentations) {
-    if (a.origin.kind !== 'augmentation') throw new DistilleryError('INTERNAL', `augmenter returned a non-augmentation ${a.id}`);
+    if (a.origin.kind !== 'augmentation')
+      throw new DistilleryError('INTERNAL', `augmenter returned a non-augmentation ${a.id}`);
     const list = byParent.get(a.origin.parentId);
     if (list) list.push(a);
     else byParent.set(a.origin.parentId, [a]);
@@ -146,10 +151,14 @@ export async function runJob(opts: RunJobOptions): Promise<JobResult> {
 
   const existing = store.datasetSpec(dataset);
   if (existing !== undefined && !sameJson(existing, identity)) {
-    throw new DistilleryError('INVALID_INPUT', `dataset ${dataset} was made by a different job (corpus file, recipe, seed, teachers, outputs or chunk size differ)`, {
-      hint: `use another dataset id, or remove it with: distillery datasets rm ${dataset}`,
-      details: { stored: existing, now: identity },
-    });
+    throw new DistilleryError(
+      'INVALID_INPUT',
+      `dataset ${dataset} was made by a different job (corpus file, recipe, seed, teachers, outputs or chunk size differ)`,
+      {
+        hint: `use another dataset id, or remove it with: distillery datasets rm ${dataset}`,
+        details: { stored: existing, now: identity },
+      },
+    );
   }
   const start: JobCheckpoint = store.checkpoint(dataset) ?? { chunks: 0, records: 0, examples: 0, done: false };
   const base = {
@@ -162,21 +171,46 @@ export async function runJob(opts: RunJobOptions): Promise<JobResult> {
     resumed: start.records,
   };
   if (start.done) {
-    const e: ProgressEvent = { type: 'up-to-date', ...base, records: start.records, totalRecords: start.records, elapsedSeconds: 0, rate: 0, etaSeconds: 0 };
+    const e: ProgressEvent = {
+      type: 'up-to-date',
+      ...base,
+      records: start.records,
+      totalRecords: start.records,
+      elapsedSeconds: 0,
+      rate: 0,
+      etaSeconds: 0,
+    };
     opts.onProgress?.(e);
-    return { status: 'up-to-date', ...base, records: start.records, augmentSkipped: 0, duplicatesDropped: 0, filteredOut: 0, flagged: 0 };
+    return {
+      status: 'up-to-date',
+      ...base,
+      records: start.records,
+      augmentSkipped: 0,
+      duplicatesDropped: 0,
+      filteredOut: 0,
+      flagged: 0,
+    };
   }
 
   // Validate the whole corpus before writing anything: a malformed line stops the job here, not halfway.
   const scanStats = newCorpusStats();
   const totalRecords = await countShardRecords(job.corpus, job.shard, hashRecord, scanStats);
 
-  const augmenter = opts.augmenter ?? (opts.augmenterFactory ? await opts.augmenterFactory(scanStats.records) : undefined);
+  const augmenter =
+    opts.augmenter ?? (opts.augmenterFactory ? await opts.augmenterFactory(scanStats.records) : undefined);
   store.ensureDataset(dataset, identity);
   for (const t of teachers) store.registerTeacher(dataset, t.runner.info, spec);
 
   const meter = new ProgressMeter(start.records);
-  let state = { ...base, records: start.records, invalid: scanStats.skipped, augmentSkipped: 0, duplicatesDropped: 0, filteredOut: 0, flagged: 0 };
+  let state = {
+    ...base,
+    records: start.records,
+    invalid: scanStats.skipped,
+    augmentSkipped: 0,
+    duplicatesDropped: 0,
+    filteredOut: 0,
+    flagged: 0,
+  };
   const emit = (type: ProgressEvent['type']) => {
     opts.onProgress?.({
       type,
@@ -203,7 +237,13 @@ export async function runJob(opts: RunJobOptions): Promise<JobResult> {
     const outcome = await augmenter.augment(originals, discard.signal);
     const deduped = dedupeAugmentations(interleave(originals, outcome.examples), (e) => store.inputHash(e));
     const opCounts = chainCounts(outcome, deduped.droppedByChain);
-    return { ...chunk, examples: deduped.examples, augmentSkipped: outcome.skipped, duplicatesDropped: deduped.dropped, opCounts };
+    return {
+      ...chunk,
+      examples: deduped.examples,
+      augmentSkipped: outcome.skipped,
+      duplicatesDropped: deduped.dropped,
+      opCounts,
+    };
   };
 
   const label = async (chunk: PreparedChunk): Promise<LabelledChunk> => {
@@ -228,7 +268,12 @@ export async function runJob(opts: RunJobOptions): Promise<JobResult> {
   const stopAhead = () => discard.abort();
   if (!cancelled) {
     for await (const c of labelled) {
-      const next: JobCheckpoint = { chunks: c.index + 1, records: c.recordsThrough, examples: state.examples + c.examples.length, done: false };
+      const next: JobCheckpoint = {
+        chunks: c.index + 1,
+        records: c.recordsThrough,
+        examples: state.examples + c.examples.length,
+        done: false,
+      };
       try {
         store.commitChunk(dataset, c.examples, next, c.opCounts);
       } catch (e) {
@@ -261,7 +306,12 @@ export async function runJob(opts: RunJobOptions): Promise<JobResult> {
     emit('cancelled');
     return { status: 'cancelled', ...state };
   }
-  store.commitChunk(dataset, [], { chunks: state.chunks, records: state.records, examples: state.examples, done: true });
+  store.commitChunk(dataset, [], {
+    chunks: state.chunks,
+    records: state.records,
+    examples: state.examples,
+    done: true,
+  });
   emit('done');
   return { status: 'done', ...state };
 }

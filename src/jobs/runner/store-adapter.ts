@@ -80,14 +80,27 @@ export class StoreRunnerAdapter implements RunnerStore {
     return this.#store.getOutputs(teacher.fingerprint, hashes, spec);
   }
 
-  saveOutputs(teacher: TeacherInfo, spec: OutputSpec, entries: readonly { inputHash: string; output: TeacherOutput }[]): void {
+  saveOutputs(
+    teacher: TeacherInfo,
+    spec: OutputSpec,
+    entries: readonly { inputHash: string; output: TeacherOutput }[],
+  ): void {
     this.#store.putOutputs(teacher.fingerprint, entries, { encoding: spec.encoding });
   }
 
-  commitChunk(datasetId: string, examples: readonly Example[], next: JobCheckpoint, opCounts: readonly OpChainCount[] = []): void {
+  commitChunk(
+    datasetId: string,
+    examples: readonly Example[],
+    next: JobCheckpoint,
+    opCounts: readonly OpChainCount[] = [],
+  ): void {
     if (examples.length > 0) this.#store.addExamples(datasetId, examples, { opStats: opCounts });
     if (next.done) {
-      this.#store.setDatasetManifest(datasetId, { status: 'done', records: next.records, examples: next.examples } satisfies JobManifest);
+      this.#store.setDatasetManifest(datasetId, {
+        status: 'done',
+        records: next.records,
+        examples: next.examples,
+      } satisfies JobManifest);
     }
   }
 

@@ -47,7 +47,12 @@ export interface FilterOutcome {
   flagged: number;
 }
 
-export function applyTeacherFilter(examples: readonly Example[], filter: TeacherFilter, store: RunnerStore, teachers: readonly JobTeacher[]): FilterOutcome {
+export function applyTeacherFilter(
+  examples: readonly Example[],
+  filter: TeacherFilter,
+  store: RunnerStore,
+  teachers: readonly JobTeacher[],
+): FilterOutcome {
   const hashOf = (e: TextInput) => store.inputHash(e);
   const hashes = [...new Set(examples.map(hashOf))];
   const probs = meanProbs(store, teachers, hashes);
@@ -71,7 +76,10 @@ export function applyTeacherFilter(examples: readonly Example[], filter: Teacher
     if (d.action === 'drop') dropped++;
     else if (d.action === 'flag') {
       flagged++;
-      kept.push({ ...e, origin: { ...e.origin, params: { ...e.origin.params, teacherFilter: { action: 'flag', reasons: d.reasons } } } });
+      kept.push({
+        ...e,
+        origin: { ...e.origin, params: { ...e.origin.params, teacherFilter: { action: 'flag', reasons: d.reasons } } },
+      });
     } else kept.push(e);
   }
   return { examples: kept, dropped, flagged };

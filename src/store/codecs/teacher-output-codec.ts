@@ -18,10 +18,19 @@ export interface EncodedComponent {
 /** Every component present in `output`, encoded in `encoding`. */
 export function encodeTeacherOutput(output: TeacherOutput, encoding: Encoding): EncodedComponent[] {
   const out: EncodedComponent[] = [];
-  if (output.logits) out.push({ component: 'logits', dtype: encoding, blob: encodeTensor(output.logits, [output.logits.length], encoding) });
+  if (output.logits)
+    out.push({
+      component: 'logits',
+      dtype: encoding,
+      blob: encodeTensor(output.logits, [output.logits.length], encoding),
+    });
   if (output.topK && output.topK.length > 0) {
     const k = output.topK[0]!.ids.length;
-    out.push({ component: componentName({ kind: 'topk', k }), dtype: encoding, blob: encodeTopK(output.topK, encoding) });
+    out.push({
+      component: componentName({ kind: 'topk', k }),
+      dtype: encoding,
+      blob: encodeTopK(output.topK, encoding),
+    });
   }
   for (const h of output.hidden ?? []) {
     out.push({
@@ -31,7 +40,11 @@ export function encodeTeacherOutput(output: TeacherOutput, encoding: Encoding): 
     });
   }
   for (const a of output.attentions ?? []) {
-    out.push({ component: componentName({ kind: 'attn', layer: a.layer }), dtype: encoding, blob: encodeTensor(a.value.data, a.value.shape, encoding) });
+    out.push({
+      component: componentName({ kind: 'attn', layer: a.layer }),
+      dtype: encoding,
+      blob: encodeTensor(a.value.data, a.value.shape, encoding),
+    });
   }
   return out;
 }
@@ -63,7 +76,11 @@ export function decodeTeacherOutput(
       }
       case 'topk':
         // a cached top-K with K > k serves top-k: its rows are sorted, keep the first k
-        out.topK = decodeTopK(blobOf(blobs, c)).rows.map((r) => (r.ids.length <= c.k ? r : { ids: r.ids.slice(0, c.k), logits: r.logits.slice(0, c.k), logSumExp: r.logSumExp }));
+        out.topK = decodeTopK(blobOf(blobs, c)).rows.map((r) =>
+          r.ids.length <= c.k
+            ? r
+            : { ids: r.ids.slice(0, c.k), logits: r.logits.slice(0, c.k), logSumExp: r.logSumExp },
+        );
         break;
       case 'hidden': {
         const t = decodeTensor(blobOf(blobs, c));

@@ -28,7 +28,10 @@ const product = (dims: readonly number[]): number => dims.reduce((a, b) => a * b
 
 function checkShape(data: Float32Array, shape: readonly number[]): void {
   if (shape.some((d) => !Number.isInteger(d) || d < 0 || d > 0xffffffff) || product(shape) !== data.length) {
-    throw new DistilleryError('INVALID_INPUT', `tensor of ${data.length} values does not match shape [${shape.join(', ')}]`);
+    throw new DistilleryError(
+      'INVALID_INPUT',
+      `tensor of ${data.length} values does not match shape [${shape.join(', ')}]`,
+    );
   }
 }
 
@@ -69,7 +72,8 @@ export function writePayload(out: Buffer, offset: number, dtype: Encoding, data:
         for (let c = 0; c < cols; c++) maxAbs = Math.max(maxAbs, Math.abs(data[r * cols + c]!));
         const scale = maxAbs === 0 || !Number.isFinite(maxAbs) ? 1 : maxAbs / 127;
         out.writeFloatLE(scale, offset + 4 * r);
-        for (let c = 0; c < cols; c++) out.writeInt8(Math.max(-127, Math.min(127, Math.round(data[r * cols + c]! / scale))), q++);
+        for (let c = 0; c < cols; c++)
+          out.writeInt8(Math.max(-127, Math.min(127, Math.round(data[r * cols + c]! / scale))), q++);
       }
       return 4 * rows + data.length;
     }

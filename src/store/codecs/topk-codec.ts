@@ -7,7 +7,15 @@
  */
 import { DistilleryError } from '../../core/errors.ts';
 import type { Encoding, TopK } from '../../core/types.ts';
-import { BLOB_VERSION, DTYPE_CODES, dtypeOfCode, payloadBytes, readHeader, readPayload, writePayload } from './tensor-codec.ts';
+import {
+  BLOB_VERSION,
+  DTYPE_CODES,
+  dtypeOfCode,
+  payloadBytes,
+  readHeader,
+  readPayload,
+  writePayload,
+} from './tensor-codec.ts';
 
 export const TOPK_CODE = 4;
 
@@ -38,7 +46,8 @@ export function encodeTopK(rows: readonly TopK[], dtype: Encoding): Buffer {
 
 export function decodeTopK(buf: Buffer): { dtype: Encoding; rows: TopK[] } {
   const { dtypeCode, shape, offset, aux } = readHeader(buf);
-  if (dtypeCode !== TOPK_CODE || shape.length !== 2) throw new DistilleryError('INTERNAL', 'stored blob is not a top-k blob');
+  if (dtypeCode !== TOPK_CODE || shape.length !== 2)
+    throw new DistilleryError('INTERNAL', 'stored blob is not a top-k blob');
   const dtype = dtypeOfCode(aux);
   const [n, k] = shape as [number, number];
   let o = offset;

@@ -18,10 +18,16 @@ export interface Migration {
 }
 
 export function loadMigrations(dir = DIR): Migration[] {
-  const files = readdirSync(dir).filter((f) => /^\d{4}-[a-z0-9-]+\.sql$/.test(f)).sort();
+  const files = readdirSync(dir)
+    .filter((f) => /^\d{4}-[a-z0-9-]+\.sql$/.test(f))
+    .sort();
   return files.map((name, i) => {
     const version = Number(name.slice(0, 4));
-    if (version !== i + 1) throw new DistilleryError('INTERNAL', `migration ${name} is out of sequence (expected ${String(i + 1).padStart(4, '0')})`);
+    if (version !== i + 1)
+      throw new DistilleryError(
+        'INTERNAL',
+        `migration ${name} is out of sequence (expected ${String(i + 1).padStart(4, '0')})`,
+      );
     return { version, name, sql: readFileSync(join(dir, name), 'utf8') };
   });
 }
@@ -32,9 +38,13 @@ export function migrate(db: Database.Database, migrations = loadMigrations()): n
   const apply = db.transaction(() => {
     const current = db.pragma('user_version', { simple: true }) as number;
     if (current > latest) {
-      throw new DistilleryError('CONFIG_INVALID', `database schema version ${current} is newer than this distillery (${latest})`, {
-        hint: 'upgrade distillery, or point --db at another file',
-      });
+      throw new DistilleryError(
+        'CONFIG_INVALID',
+        `database schema version ${current} is newer than this distillery (${latest})`,
+        {
+          hint: 'upgrade distillery, or point --db at another file',
+        },
+      );
     }
     for (const m of migrations.slice(current)) {
       db.exec(m.sql);

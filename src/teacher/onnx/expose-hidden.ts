@@ -59,7 +59,12 @@ function valueInfo(name: string, elemType: number, dims: (string | number)[]): U
 }
 
 function identityNode(input: string, output: string): Uint8Array {
-  return new ProtoWriter().string(1, input).string(2, output).string(3, `expose_${output}`).string(4, 'Identity').finish();
+  return new ProtoWriter()
+    .string(1, input)
+    .string(2, output)
+    .string(3, `expose_${output}`)
+    .string(4, 'Identity')
+    .finish();
 }
 
 export interface ExposeResult {

@@ -120,7 +120,13 @@ export class GraphBuilder {
    * Adds a node. `outputs` may be a number (how many fresh outputs to create) or explicit names.
    * Returns the output names.
    */
-  node(op: string, inputs: string[], attrs: Record<string, AttrInput> = {}, outputs: number | string[] = 1, domain = ''): string[] {
+  node(
+    op: string,
+    inputs: string[],
+    attrs: Record<string, AttrInput> = {},
+    outputs: number | string[] = 1,
+    domain = '',
+  ): string[] {
     const outs = typeof outputs === 'number' ? Array.from({ length: outputs }, () => this.fresh(op)) : outputs;
     this.#nodes.push({
       op,

@@ -12,7 +12,10 @@ export interface CliResult {
   stderr: string;
 }
 
-export function startCli(args: string[], onStderrLine?: (line: string, child: ChildProcess) => void): { child: ChildProcess; done: Promise<CliResult> } {
+export function startCli(
+  args: string[],
+  onStderrLine?: (line: string, child: ChildProcess) => void,
+): { child: ChildProcess; done: Promise<CliResult> } {
   const child = spawn(process.execPath, [CLI, ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';

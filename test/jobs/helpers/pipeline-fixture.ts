@@ -22,7 +22,12 @@ export function demoRegistry(): TeacherRegistry {
   );
 }
 
-export async function run(store: Store, registry: TeacherRegistry, job: JobInput, extra: Partial<RunJobOptions> = {}): Promise<JobResult> {
+export async function run(
+  store: Store,
+  registry: TeacherRegistry,
+  job: JobInput,
+  extra: Partial<RunJobOptions> = {},
+): Promise<JobResult> {
   const opts = await resolveJob(parseJob(job), { store, teachers: registry, augmenterFactory: makeAugmenterFactory() });
   return runJob({ ...opts, ...extra });
 }

@@ -11,7 +11,14 @@ function s(tag, attrs, ...children) {
 const text = (x, y, str, attrs = {}) => s('text', { x, y, 'font-size': 11, fill: '#334155', ...attrs }, String(str));
 
 function frame(width, height, title) {
-  const svg = s('svg', { width, height, viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': title, class: 'chart' });
+  const svg = s('svg', {
+    width,
+    height,
+    viewBox: `0 0 ${width} ${height}`,
+    role: 'img',
+    'aria-label': title,
+    class: 'chart',
+  });
   svg.append(text(8, 14, title, { 'font-size': 13, 'font-weight': 600, fill: '#0f172a' }));
   return svg;
 }
@@ -21,20 +28,32 @@ export function niceMax(max, integer) {
   if (!(max > 0)) return 1;
   const step = max / 4;
   const mag = 10 ** Math.floor(Math.log10(step));
-  const nice = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((m) => m >= step && (!integer || Number.isInteger(m))) ?? Math.ceil(step);
+  const nice =
+    [1, 2, 2.5, 5, 10].map((m) => m * mag).find((m) => m >= step && (!integer || Number.isInteger(m))) ??
+    Math.ceil(step);
   return nice * 4;
 }
 
 function axes(svg, box, maxY, yLabel) {
   const { x0, y0, x1, y1 } = box;
-  svg.append(s('line', { x1: x0, y1: y1, x2: x1, y2: y1, stroke: '#94a3b8' }), s('line', { x1: x0, y1: y0, x2: x0, y2: y1, stroke: '#94a3b8' }));
+  svg.append(
+    s('line', { x1: x0, y1: y1, x2: x1, y2: y1, stroke: '#94a3b8' }),
+    s('line', { x1: x0, y1: y0, x2: x0, y2: y1, stroke: '#94a3b8' }),
+  );
   for (let k = 0; k <= 4; k++) {
     const v = (maxY * k) / 4;
     const y = y1 - ((y1 - y0) * k) / 4;
     svg.append(s('line', { x1: x0, y1: y, x2: x1, y2: y, stroke: '#e2e8f0' }));
     svg.append(text(x0 - 4, y + 4, Number.isInteger(v) ? v : v.toFixed(2), { 'text-anchor': 'end', 'font-size': 10 }));
   }
-  if (yLabel) svg.append(text(12, (y0 + y1) / 2, yLabel, { transform: `rotate(-90 12 ${(y0 + y1) / 2})`, 'text-anchor': 'middle', 'font-size': 10 }));
+  if (yLabel)
+    svg.append(
+      text(12, (y0 + y1) / 2, yLabel, {
+        transform: `rotate(-90 12 ${(y0 + y1) / 2})`,
+        'text-anchor': 'middle',
+        'font-size': 10,
+      }),
+    );
 }
 
 /** Histogram {edges, counts} as bars; returns the svg (data-total = sum of counts, for tests). */
@@ -46,12 +65,23 @@ export function histogramChart(hist, { title, xLabel = '', width = 420, height =
   const bw = (box.x1 - box.x0) / hist.counts.length;
   hist.counts.forEach((c, i) => {
     const hgt = ((box.y1 - box.y0) * c) / max;
-    const r = s('rect', { x: box.x0 + i * bw + 1, y: box.y1 - hgt, width: Math.max(1, bw - 2), height: hgt, fill: color, class: 'bar', 'data-count': c });
+    const r = s('rect', {
+      x: box.x0 + i * bw + 1,
+      y: box.y1 - hgt,
+      width: Math.max(1, bw - 2),
+      height: hgt,
+      fill: color,
+      class: 'bar',
+      'data-count': c,
+    });
     r.append(s('title', {}, `${hist.edges[i].toFixed(2)}–${hist.edges[i + 1].toFixed(2)}: ${c}`));
     svg.append(r);
   });
   const ticks = [0, Math.floor(hist.counts.length / 2), hist.counts.length];
-  for (const i of ticks) svg.append(text(box.x0 + i * bw, box.y1 + 14, hist.edges[i].toFixed(2), { 'text-anchor': 'middle', 'font-size': 10 }));
+  for (const i of ticks)
+    svg.append(
+      text(box.x0 + i * bw, box.y1 + 14, hist.edges[i].toFixed(2), { 'text-anchor': 'middle', 'font-size': 10 }),
+    );
   svg.append(text((box.x0 + box.x1) / 2, height - 4, xLabel, { 'text-anchor': 'middle', 'font-size': 10 }));
   svg.dataset.total = String(hist.counts.reduce((a, b) => a + b, 0));
   return svg;
@@ -70,7 +100,15 @@ export function groupedBarChart(categories, series, { title, width = 420, height
       const v = se.values[i];
       const hgt = ((box.y1 - box.y0) * v) / max;
       const x = box.x0 + i * gw + gw * 0.1 + j * bw;
-      const r = s('rect', { x, y: box.y1 - hgt, width: Math.max(1, bw - 2), height: hgt, fill: COLORS[j % COLORS.length], class: 'bar', 'data-count': v });
+      const r = s('rect', {
+        x,
+        y: box.y1 - hgt,
+        width: Math.max(1, bw - 2),
+        height: hgt,
+        fill: COLORS[j % COLORS.length],
+        class: 'bar',
+        'data-count': v,
+      });
       r.append(s('title', {}, `${cat} · ${se.name}: ${v}`));
       svg.append(r, text(x + bw / 2 - 1, box.y1 - hgt - 3, v, { 'text-anchor': 'middle', 'font-size': 10 }));
     });
@@ -78,13 +116,19 @@ export function groupedBarChart(categories, series, { title, width = 420, height
   });
   series.forEach((se, j) => {
     const x = box.x0 + j * 130;
-    svg.append(s('rect', { x, y: height - 14, width: 10, height: 10, fill: COLORS[j % COLORS.length] }), text(x + 14, height - 5, se.name));
+    svg.append(
+      s('rect', { x, y: height - 14, width: 10, height: 10, fill: COLORS[j % COLORS.length] }),
+      text(x + 14, height - 5, se.name),
+    );
   });
   return svg;
 }
 
 /** Lines over a shared x; each series {name, points: [[x, y], ...]}. */
-export function lineChart(series, { title, xLabel = '', yMax, width = 420, height = 220, diagonal = false, xMin = 0, xMax } = {}) {
+export function lineChart(
+  series,
+  { title, xLabel = '', yMax, width = 420, height = 220, diagonal = false, xMin = 0, xMax } = {},
+) {
   const svg = frame(width, height, title);
   const box = { x0: 46, y0: 26, x1: width - 10, y1: height - 40 };
   const xs = series.flatMap((se) => se.points.map((p) => p[0]));
@@ -94,20 +138,43 @@ export function lineChart(series, { title, xLabel = '', yMax, width = 420, heigh
   axes(svg, box, top);
   const X = (x) => box.x0 + ((x - lo) / (hi - lo || 1)) * (box.x1 - box.x0);
   const Y = (y) => box.y1 - (y / top) * (box.y1 - box.y0);
-  if (diagonal) svg.append(s('line', { x1: X(lo), y1: Y(lo), x2: X(hi), y2: Y(Math.min(hi, top)), stroke: '#94a3b8', 'stroke-dasharray': '4 3' }));
+  if (diagonal)
+    svg.append(
+      s('line', {
+        x1: X(lo),
+        y1: Y(lo),
+        x2: X(hi),
+        y2: Y(Math.min(hi, top)),
+        stroke: '#94a3b8',
+        'stroke-dasharray': '4 3',
+      }),
+    );
   series.forEach((se, j) => {
     const c = COLORS[j % COLORS.length];
-    if (se.points.length > 1) svg.append(s('polyline', { points: se.points.map((p) => `${X(p[0])},${Y(p[1])}`).join(' '), fill: 'none', stroke: c, 'stroke-width': 2 }));
+    if (se.points.length > 1)
+      svg.append(
+        s('polyline', {
+          points: se.points.map((p) => `${X(p[0])},${Y(p[1])}`).join(' '),
+          fill: 'none',
+          stroke: c,
+          'stroke-width': 2,
+        }),
+      );
     for (const p of se.points) {
       const dot = s('circle', { cx: X(p[0]), cy: Y(p[1]), r: 3.5, fill: c, class: 'point' });
       dot.append(s('title', {}, `${se.name}: (${p[0]}, ${p[1].toFixed(3)})`));
       svg.append(dot);
     }
-    svg.append(s('rect', { x: box.x0 + j * 140, y: height - 14, width: 10, height: 10, fill: c }), text(box.x0 + j * 140 + 14, height - 5, se.name));
+    svg.append(
+      s('rect', { x: box.x0 + j * 140, y: height - 14, width: 10, height: 10, fill: c }),
+      text(box.x0 + j * 140 + 14, height - 5, se.name),
+    );
   });
   for (let k = 0; k <= 4; k++) {
     const v = lo + ((hi - lo) * k) / 4;
-    svg.append(text(X(v), box.y1 + 14, Number.isInteger(v) ? v : v.toFixed(1), { 'text-anchor': 'middle', 'font-size': 10 }));
+    svg.append(
+      text(X(v), box.y1 + 14, Number.isInteger(v) ? v : v.toFixed(1), { 'text-anchor': 'middle', 'font-size': 10 }),
+    );
   }
   svg.append(text(box.x1, box.y1 + 26, xLabel, { 'text-anchor': 'end', 'font-size': 10 }));
   return svg;

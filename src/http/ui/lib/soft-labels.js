@@ -25,5 +25,10 @@ export function histogramOf(values, bins, lo, hi) {
 }
 
 export function entropyHistogram(logits, t, bins, maxEntropy) {
-  return histogramOf(logits.map((z) => entropyOf(softmaxT(z, t))), bins, 0, maxEntropy);
+  return histogramOf(
+    logits.map((z) => entropyOf(softmaxT(z, t))),
+    bins,
+    0,
+    maxEntropy,
+  );
 }
