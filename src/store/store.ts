@@ -455,6 +455,7 @@ export class Store {
     const counts: LayerCounts | undefined = info && {
       hiddenLayers: info.hiddenLayers,
       attentionLayers: info.attentionLayers,
+      teacher: `teacher "${info.name}"`,
     };
     return componentsForSpec(spec, counts);
   }

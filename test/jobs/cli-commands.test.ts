@@ -106,3 +106,28 @@ test('datasets prune reports what it removes, and a bad --grace is one line nami
   assert.equal(bad.code, 1);
   assert.match(bad.stderr, /^distillery: --grace 'soon' is not a duration \(use seconds or a number with s, m, h or d/);
 });
+
+test('hidden states asked of a logits-only teacher: one line that names `models expose-hidden`', async () => {
+  const config = path.join(dir, 'logits-only.yaml');
+  writeFileSync(
+    config,
+    `teachers:\n  - name: lo\n    path: ${path.resolve('models/tiny-bert-classifier-logits-only')}\n`,
+  );
+  const r = await runCli([
+    'label',
+    '--config',
+    config,
+    '--db',
+    path.join(dir, 'lo.db'),
+    '--input',
+    SST2_DEV,
+    '--teacher',
+    'lo',
+    '--hidden',
+    'last:cls',
+  ]);
+  assert.equal(r.code, 1, r.stderr);
+  const errors = r.stderr.split('\n').filter((l) => l.startsWith('distillery: '));
+  assert.equal(errors.length, 1, r.stderr);
+  assert.match(errors[0]!, /^distillery: teacher "lo" exposes no hidden outputs .*`distillery models expose-hidden /);
+});
