@@ -1,7 +1,7 @@
 /** The job commands through the real CLI: eval on the demo teacher, help examples, one-line failures. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { tempDir } from '../helpers/temp-dir.ts';
 import { runCli } from './helpers/cli.ts';
@@ -130,4 +130,20 @@ test('hidden states asked of a logits-only teacher: one line that names `models 
   const errors = r.stderr.split('\n').filter((l) => l.startsWith('distillery: '));
   assert.equal(errors.length, 1, r.stderr);
   assert.match(errors[0]!, /^distillery: teacher "lo" exposes no hidden outputs .*`distillery models expose-hidden /);
+});
+
+test('an augmented run on short texts prints progress only: no MaxListenersExceededWarning', async () => {
+  // 800 short SST-2 train phrases: a labelling call holds dozens of teacher batches, all under one abort signal
+  const corpus = path.join(dir, 'short.jsonl');
+  const train = readFileSync(path.join(SHARED_DIR, 'data/corpora/sst2/train.jsonl'), 'utf8').split('\n');
+  writeFileSync(corpus, train.slice(0, 800).join('\n') + '\n');
+  const job = path.join(dir, 'short.yaml');
+  writeFileSync(
+    job,
+    `dataset: short\ncorpus: { path: ${JSON.stringify(corpus)} }\nrecipe: { builtin: eda, variants: 2 }\nteachers: [demo]\noutputs: { temperatures: [1] }\n`,
+  );
+  const r = await runCli(['run', job, '--db', path.join(dir, 'short.db'), '--progress', 'json']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.doesNotMatch(r.stderr, /MaxListenersExceeded|Warning/);
+  for (const line of r.stderr.trim().split('\n')) assert.doesNotThrow(() => JSON.parse(line), line);
 });
