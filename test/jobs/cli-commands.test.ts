@@ -18,7 +18,16 @@ import { registerDatasets } from '../../src/cli/commands/datasets.ts';
 const dir = tempDir('distillery-cli-');
 
 test('distillery eval --json on SST-2 dev with the demo teacher', async () => {
-  const r = await runCli(['eval', '--input', SST2_DEV, '--teacher', 'demo', '--json']);
+  const r = await runCli([
+    'eval',
+    '--input',
+    SST2_DEV,
+    '--teacher',
+    'demo',
+    '--json',
+    '--db',
+    path.join(dir, 'eval.db'),
+  ]);
   assert.equal(r.code, 0, r.stderr);
   const report = JSON.parse(r.stdout) as EvalReport;
   assert.equal(report.examples, 872);
@@ -41,6 +50,23 @@ test('distillery eval --json on SST-2 dev with the demo teacher', async () => {
   );
   for (let i = 1; i < h.length; i++) assert.ok(h[i]! > h[i - 1]!);
   assert.ok(h[4]! <= Math.log(2));
+});
+
+test('eval fills the cache like any labelling: a following run on the same corpus computes nothing new', async () => {
+  const db = path.join(dir, 'eval-then-run.db');
+  const ev = await runCli(['eval', '--input', SST2_DEV, '--teacher', 'demo', '--json', '--db', db]);
+  assert.equal(ev.code, 0, ev.stderr);
+  const job = path.join(dir, 'after-eval.yaml');
+  writeFileSync(
+    job,
+    `dataset: after-eval\ncorpus: { path: ${JSON.stringify(SST2_DEV)} }\nteachers: [demo]\noutputs: { temperatures: [1, 2] }\n`,
+  );
+  const run = await runCli(['run', job, '--db', db, '--progress', 'none']);
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(run.stdout, /872 examples from 872 records; teacher computed 0, cache served 872/);
+  // and the cached logits are the ones eval measured: a second eval is served from the cache, same report
+  const again = await runCli(['eval', '--input', SST2_DEV, '--teacher', 'demo', '--json', '--db', db]);
+  assert.deepEqual(JSON.parse(again.stdout), JSON.parse(ev.stdout));
 });
 
 test('eval refuses gold labels the teacher does not have, in one line', async () => {
