@@ -61,6 +61,7 @@ export class OnnxTeacher implements TeacherRunner {
   #encoder: TextEncoder;
   #inputNames: Set<string>;
   #disposed = false;
+  #failedBeforeClose: DistilleryError | undefined;
 
   private constructor(init: {
     info: TeacherInfo;
@@ -170,10 +171,11 @@ export class OnnxTeacher implements TeacherRunner {
     spec: OutputSpec,
     opts: { signal?: AbortSignal } = {},
   ): Promise<TeacherOutput[]> {
-    // The failure first: the registry disposes a teacher whose thread died, and a caller that already held
-    // it must learn why it failed (the crash), not that it was closed as a consequence.
+    // The registry disposes a teacher whose thread died: a caller that already held it must learn why it
+    // failed (the crash), not that it was closed as a consequence.
+    if (this.#disposed)
+      throw this.#failedBeforeClose ?? new DistilleryError('MODEL_LOAD_FAILED', `Teacher ${this.info.name} was closed`);
     if (this.failure) throw this.failure;
-    if (this.#disposed) throw new DistilleryError('MODEL_LOAD_FAILED', `Teacher ${this.info.name} was closed`);
     const resolved = resolveSpec(spec, this.outputs, this.files.dir);
     const lengths = encoded.map((e) => e.ids.length);
     const batches = planBatches(lengths, this.limits);
@@ -254,6 +256,8 @@ export class OnnxTeacher implements TeacherRunner {
   async dispose(): Promise<void> {
     if (this.#disposed) return;
     this.#disposed = true;
+    // (releasing the session sets a "released" failure of its own; the one before it is the cause)
+    this.#failedBeforeClose = this.failure;
     await this.queue.onIdle();
     await this.#session.release();
   }
