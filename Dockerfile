@@ -72,8 +72,9 @@ ENV DISTILLERY_HOST=0.0.0.0
 
 EXPOSE 8080
 
-# No curl in slim images; Node 20 has fetch. /healthz needs no API key.
+# No curl in slim images; the check reads the same config as the service (DISTILLERY_CONFIG file,
+# DISTILLERY_* variables), so a port set in the config file is the one probed. /healthz needs no API key.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
-    CMD node -e "fetch('http://127.0.0.1:' + (process.env.DISTILLERY_PORT || 8080) + '/healthz', { signal: AbortSignal.timeout(4000) }).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"
+    CMD ["node", "--import", "tsx", "src/http/healthcheck.ts"]
 
 CMD ["node", "bin/distillery.js", "serve"]
