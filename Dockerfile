@@ -16,24 +16,19 @@ RUN apt-get update \
 
 WORKDIR /app
 
-# Which extra onnxruntime-node binaries to fetch. Empty (default): none, as the .npmrc line
-# `onnxruntime-node-install=skip` says; the image is CPU-only and nothing is fetched outside npm.
-# `cuda12`: onnxruntime-node's postinstall downloads its CUDA 12 execution provider from nuget.org.
-# Its script/install-utils.js reads
+# Which extra onnxruntime-node binaries to fetch. Empty (default): none; the image is CPU-only and
+# nothing is fetched outside npm. `cuda12`: the CUDA 12 execution provider, from nuget.org.
+# onnxruntime-node's postinstall would fetch it during `npm ci` unless told to skip. package.json's
+# "allowScripts" denies that script on npm 11.19 and later; the node image's npm may be older, so the
+# environment variable says `skip` as well (its install script reads
 #   process.env.ONNXRUNTIME_NODE_INSTALL || process.env.npm_config_onnxruntime_node_install
-# so the environment variable wins over .npmrc; the npm flag is passed as well so that npm's own
-# config agrees. Never pass an empty flag: with no setting at all the script downloads the CUDA
-# provider by default on linux/x64. The default branch also says `skip` in the environment, because
-# npm warns that unknown project config keys like the one in .npmrc will stop working in its next
-# major version.
+# first, with every npm). For CUDA the script then runs on its own, once, with the variable set.
 ARG ONNXRUNTIME_NODE_INSTALL=
 
 COPY package.json package-lock.json .npmrc ./
-RUN if [ -n "$ONNXRUNTIME_NODE_INSTALL" ]; then \
-        ONNXRUNTIME_NODE_INSTALL="$ONNXRUNTIME_NODE_INSTALL" \
-        npm ci --omit=dev --onnxruntime-node-install="$ONNXRUNTIME_NODE_INSTALL"; \
-    else \
-        ONNXRUNTIME_NODE_INSTALL=skip npm ci --omit=dev; \
+RUN ONNXRUNTIME_NODE_INSTALL=skip npm ci --omit=dev \
+    && if [ -n "$ONNXRUNTIME_NODE_INSTALL" ]; then \
+        ONNXRUNTIME_NODE_INSTALL="$ONNXRUNTIME_NODE_INSTALL" node node_modules/onnxruntime-node/script/install.js; \
     fi \
     && npm cache clean --force
 
@@ -72,8 +67,9 @@ ENV DISTILLERY_HOST=0.0.0.0
 
 EXPOSE 8080
 
-# No curl in slim images; Node 20 has fetch. /healthz needs no API key.
+# No curl in slim images; the check reads the same config as the service (DISTILLERY_CONFIG file,
+# DISTILLERY_* variables), so a port set in the config file is the one probed. /healthz needs no API key.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
-    CMD node -e "fetch('http://127.0.0.1:' + (process.env.DISTILLERY_PORT || 8080) + '/healthz', { signal: AbortSignal.timeout(4000) }).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"
+    CMD ["node", "--import", "tsx", "src/http/healthcheck.ts"]
 
 CMD ["node", "bin/distillery.js", "serve"]

@@ -10,6 +10,8 @@ import type { Encoding, OutputSpec, Pooling } from '../core/types.ts';
 export interface LayerCounts {
   hiddenLayers: number;
   attentionLayers: number;
+  /** the teacher's name, for error messages */
+  teacher?: string;
 }
 
 export type Component =
@@ -47,7 +49,12 @@ export function parseComponent(name: string): Component {
   });
 }
 
-function resolveLayers(layers: 'all' | 'last' | number[], count: number | undefined, what: string): number[] {
+function resolveLayers(
+  layers: 'all' | 'last' | number[],
+  count: number | undefined,
+  what: 'hidden' | 'attention',
+  teacher = 'the teacher',
+): number[] {
   if (Array.isArray(layers)) {
     for (const l of layers) {
       if (!Number.isInteger(l) || l < 0 || (count !== undefined && l >= count)) {
@@ -68,7 +75,14 @@ function resolveLayers(layers: 'all' | 'last' | number[], count: number | undefi
       },
     );
   }
-  if (count === 0) throw new DistilleryError('UNSUPPORTED_OUTPUT', `the teacher exposes no ${what} outputs`);
+  if (count === 0) {
+    throw new DistilleryError('UNSUPPORTED_OUTPUT', `${teacher} exposes no ${what} outputs`, {
+      hint:
+        what === 'hidden'
+          ? `add them with \`distillery models expose-hidden MODEL_DIR OUT_DIR\`, MODEL_DIR being the teacher's folder, then point the teacher's path at OUT_DIR`
+          : 'export the model with attention outputs (output_attentions=True)',
+    });
+  }
   return layers === 'last' ? [count - 1] : Array.from({ length: count }, (_, i) => i);
 }
 
@@ -82,12 +96,12 @@ export function componentsForSpec(spec: OutputSpec, counts?: LayerCounts): Compo
     out.push({ kind: 'topk', k: spec.topK });
   }
   if (spec.hidden) {
-    for (const layer of resolveLayers(spec.hidden.layers, counts?.hiddenLayers, 'hidden')) {
+    for (const layer of resolveLayers(spec.hidden.layers, counts?.hiddenLayers, 'hidden', counts?.teacher)) {
       out.push({ kind: 'hidden', layer, pooling: spec.hidden.pooling });
     }
   }
   if (spec.attentions) {
-    for (const layer of resolveLayers(spec.attentions.layers, counts?.attentionLayers, 'attention'))
+    for (const layer of resolveLayers(spec.attentions.layers, counts?.attentionLayers, 'attention', counts?.teacher))
       out.push({ kind: 'attn', layer });
   }
   return out;

@@ -344,6 +344,7 @@ export class Store {
             }
           }
           if (inserted > 0) for (const o of opStats) this.#s.addOpStat.run(datasetId, o.op, o.produced, o.duplicates);
+          if (opts.manifest !== undefined) this.#s.setManifest.run(JSON.stringify(opts.manifest), datasetId);
           return { inserted, skipped: rows.length - inserted };
         })
         .immediate(),
@@ -455,6 +456,7 @@ export class Store {
     const counts: LayerCounts | undefined = info && {
       hiddenLayers: info.hiddenLayers,
       attentionLayers: info.attentionLayers,
+      teacher: `teacher "${info.name}"`,
     };
     return componentsForSpec(spec, counts);
   }

@@ -43,6 +43,8 @@ export interface OpStat {
 export interface AddExamplesOptions {
   /** per-op counts of this batch, added to the dataset's in the same transaction as its rows */
   opStats?: readonly OpStat[];
+  /** replaces the dataset's manifest in the same transaction as its rows (a job's running totals) */
+  manifest?: unknown;
 }
 
 export interface OutputEntry {

@@ -61,6 +61,7 @@ export class OnnxTeacher implements TeacherRunner {
   #encoder: TextEncoder;
   #inputNames: Set<string>;
   #disposed = false;
+  #failedBeforeClose: DistilleryError | undefined;
 
   private constructor(init: {
     info: TeacherInfo;
@@ -170,33 +171,51 @@ export class OnnxTeacher implements TeacherRunner {
     spec: OutputSpec,
     opts: { signal?: AbortSignal } = {},
   ): Promise<TeacherOutput[]> {
-    if (this.#disposed) throw new DistilleryError('MODEL_LOAD_FAILED', `Teacher ${this.info.name} was closed`);
+    // The registry disposes a teacher whose thread died: a caller that already held it must learn why it
+    // failed (the crash), not that it was closed as a consequence.
+    if (this.#disposed)
+      throw this.#failedBeforeClose ?? new DistilleryError('MODEL_LOAD_FAILED', `Teacher ${this.info.name} was closed`);
     if (this.failure) throw this.failure;
     const resolved = resolveSpec(spec, this.outputs, this.files.dir);
     const lengths = encoded.map((e) => e.ids.length);
     const batches = planBatches(lengths, this.limits);
     const results = new Array<TeacherOutput>(encoded.length);
-    await Promise.all(
+    const { signal } = opts;
+    signal?.throwIfAborted();
+    // One abort listener per call, not one per batch (p-queue's own `signal` option): a call has dozens of
+    // batches, and more than 10 listeners on one signal print MaxListenersExceededWarning amid the progress
+    // stream. Queued batches still skip their work once aborted (the check at their start).
+    const all = Promise.all(
       batches.map((batch) =>
-        this.queue.add(
-          async () => {
-            opts.signal?.throwIfAborted();
-            const rows = batch.map((i) => encoded[i]!);
-            const tensors = await this.#run(rows, resolved.fetches);
-            const outs = extractBatch(
-              tensors,
-              rows.map((r) => r.ids.length),
-              rows.map((r) => r.truncated),
-              spec,
-              resolved,
-              this.info.task === 'fill-mask',
-            );
-            batch.forEach((i, k) => (results[i] = outs[k]!));
-          },
-          { signal: opts.signal },
-        ),
+        this.queue.add(async () => {
+          signal?.throwIfAborted();
+          const rows = batch.map((i) => encoded[i]!);
+          const tensors = await this.#run(rows, resolved.fetches);
+          const outs = extractBatch(
+            tensors,
+            rows.map((r) => r.ids.length),
+            rows.map((r) => r.truncated),
+            spec,
+            resolved,
+            this.info.task === 'fill-mask',
+          );
+          batch.forEach((i, k) => (results[i] = outs[k]!));
+        }),
       ),
     );
+    if (!signal) await all;
+    else {
+      let onAbort!: () => void;
+      const aborted = new Promise<never>((_, reject) => {
+        onAbort = () => reject(signal.reason);
+        signal.addEventListener('abort', onAbort, { once: true });
+      });
+      try {
+        await Promise.race([all, aborted]);
+      } finally {
+        signal.removeEventListener('abort', onAbort);
+      }
+    }
     return results;
   }
 
@@ -237,6 +256,8 @@ export class OnnxTeacher implements TeacherRunner {
   async dispose(): Promise<void> {
     if (this.#disposed) return;
     this.#disposed = true;
+    // (releasing the session sets a "released" failure of its own; the one before it is the cause)
+    this.#failedBeforeClose = this.failure;
     await this.queue.onIdle();
     await this.#session.release();
   }

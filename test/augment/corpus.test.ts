@@ -264,3 +264,13 @@ test('text pairs: the first segment is augmented, the second carried over, dedup
   assert.notEqual(dedupKey({ text: 'a', textPair: 'b' }), dedupKey({ text: 'a', textPair: 'c' }));
   assert.equal(dedupKey({ text: ' A  b', textPair: 'C' }), dedupKey({ text: 'a b', textPair: ' c ' }));
 });
+
+test('gold labels on augmented rows are as docs/TRAINING.md says: copied for eda, null for tinybert', async () => {
+  const { examples } = await augmentCorpus(corpus.slice(0, 20), compileRecipe({ builtin: 'eda' }), { seed: 3 });
+  const gold = new Map(corpus.map((e) => [e.id, e.label]));
+  assert.ok(examples.length > 20);
+  for (const e of examples) if (e.origin.kind === 'augmentation') assert.equal(e.label, gold.get(e.origin.parentId));
+  for (const builtin of ['eda', 'backtranslate', 'adversarial'] as const)
+    assert.equal(compileRecipe({ builtin }).op.preservesLabel, true, builtin);
+  assert.equal(compileRecipe({ builtin: 'tinybert' }).op.preservesLabel, false);
+});

@@ -79,3 +79,57 @@ test('matchCase follows the replaced word', () => {
   assert.equal(matchCase('good', 'fine'), 'fine');
   assert.equal(matchCase('Good', 'ice cream'), 'Ice cream');
 });
+
+test('clitics and glued compounds are not words; a split-off clitic is bound to its host', () => {
+  const t = TokenizedText.parse("i 'd say it 's fine , but ca n't the U.S. jr. 's 3.5 and/or I'd can't (wow)");
+  const marks = t.tokens.map((x) => `${x.text}${x.word ? '' : '~'}${x.bound ? '^' : ''}`);
+  assert.deepEqual(marks, [
+    'i',
+    "'~^",
+    'd~',
+    'say',
+    'it',
+    "'~^",
+    's~',
+    'fine',
+    ',~',
+    'but',
+    'ca~',
+    "n't~^",
+    'the',
+    'U~',
+    '.~',
+    'S~',
+    '.~',
+    'jr',
+    '.~',
+    "'~^",
+    's~',
+    '3~',
+    '.~',
+    '5~',
+    'and~',
+    '/~',
+    'or~',
+    "I'd",
+    "can't",
+    '(~',
+    'wow',
+    ')~',
+  ]);
+  assert.ok(t.isHost(0) && t.isHost(4) && t.isHost(17), 'i, it and jr. carry clitics');
+  assert.ok(!t.isHost(3) && !t.isHost(27));
+});
+
+test('remove keeps glued punctuation glued, unless it would merge into other punctuation', () => {
+  assert.equal(TokenizedText.parse('London is grey.').remove(2).text, 'London is.');
+  assert.equal(TokenizedText.parse('a , mr. x').remove(2).text, 'a , . x');
+  assert.equal(TokenizedText.parse('London is grey .').remove(2).text, 'London is .');
+});
+
+test('insert goes between chunks only', () => {
+  const t = TokenizedText.parse('Paris is lovely; London is grey.');
+  assert.equal(t.insert(t.tokens.length - 2, 'hoary').text, 'Paris is lovely; London is hoary grey.');
+  assert.throws(() => t.insert(t.tokens.length - 1, 'hoary'), /inside/, 'before the "." glued to "grey"');
+  assert.throws(() => TokenizedText.parse("it 's").insert(1, 'so'), /inside/, "between it and 's");
+});

@@ -5,8 +5,8 @@ import { WordNetIndex } from '../../src/augment/lexicon/wordnet-index.ts';
 
 const wn = WordNetIndex.load();
 
-test('the index loads within the 3 s budget', () => {
-  assert.ok(wn.loadMs < 3000, `load took ${wn.loadMs.toFixed(0)} ms`);
+// How long the load takes is a benchmark (bench/augment.ts, against reading the same files), not a test.
+test('the index loads every part of speech of WordNet 3.1', () => {
   assert.ok(wn.size.n > 80_000 && wn.size.v > 13_000 && wn.size.a > 18_000 && wn.size.r > 3_000);
 });
 

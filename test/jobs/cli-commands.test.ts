@@ -1,7 +1,7 @@
 /** The job commands through the real CLI: eval on the demo teacher, help examples, one-line failures. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { tempDir } from '../helpers/temp-dir.ts';
 import { runCli } from './helpers/cli.ts';
@@ -18,7 +18,16 @@ import { registerDatasets } from '../../src/cli/commands/datasets.ts';
 const dir = tempDir('distillery-cli-');
 
 test('distillery eval --json on SST-2 dev with the demo teacher', async () => {
-  const r = await runCli(['eval', '--input', SST2_DEV, '--teacher', 'demo', '--json']);
+  const r = await runCli([
+    'eval',
+    '--input',
+    SST2_DEV,
+    '--teacher',
+    'demo',
+    '--json',
+    '--db',
+    path.join(dir, 'eval.db'),
+  ]);
   assert.equal(r.code, 0, r.stderr);
   const report = JSON.parse(r.stdout) as EvalReport;
   assert.equal(report.examples, 872);
@@ -41,6 +50,23 @@ test('distillery eval --json on SST-2 dev with the demo teacher', async () => {
   );
   for (let i = 1; i < h.length; i++) assert.ok(h[i]! > h[i - 1]!);
   assert.ok(h[4]! <= Math.log(2));
+});
+
+test('eval fills the cache like any labelling: a following run on the same corpus computes nothing new', async () => {
+  const db = path.join(dir, 'eval-then-run.db');
+  const ev = await runCli(['eval', '--input', SST2_DEV, '--teacher', 'demo', '--json', '--db', db]);
+  assert.equal(ev.code, 0, ev.stderr);
+  const job = path.join(dir, 'after-eval.yaml');
+  writeFileSync(
+    job,
+    `dataset: after-eval\ncorpus: { path: ${JSON.stringify(SST2_DEV)} }\nteachers: [demo]\noutputs: { temperatures: [1, 2] }\n`,
+  );
+  const run = await runCli(['run', job, '--db', db, '--progress', 'none']);
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(run.stdout, /872 examples from 872 records; teacher computed 0, cache served 872/);
+  // and the cached logits are the ones eval measured: a second eval is served from the cache, same report
+  const again = await runCli(['eval', '--input', SST2_DEV, '--teacher', 'demo', '--json', '--db', db]);
+  assert.deepEqual(JSON.parse(again.stdout), JSON.parse(ev.stdout));
 });
 
 test('eval refuses gold labels the teacher does not have, in one line', async () => {
@@ -105,4 +131,45 @@ test('datasets prune reports what it removes, and a bad --grace is one line nami
   const bad = await runCli(['datasets', 'prune', '--db', db, '--grace', 'soon']);
   assert.equal(bad.code, 1);
   assert.match(bad.stderr, /^distillery: --grace 'soon' is not a duration \(use seconds or a number with s, m, h or d/);
+});
+
+test('hidden states asked of a logits-only teacher: one line that names `models expose-hidden`', async () => {
+  const config = path.join(dir, 'logits-only.yaml');
+  writeFileSync(
+    config,
+    `teachers:\n  - name: lo\n    path: ${path.resolve('models/tiny-bert-classifier-logits-only')}\n`,
+  );
+  const r = await runCli([
+    'label',
+    '--config',
+    config,
+    '--db',
+    path.join(dir, 'lo.db'),
+    '--input',
+    SST2_DEV,
+    '--teacher',
+    'lo',
+    '--hidden',
+    'last:cls',
+  ]);
+  assert.equal(r.code, 1, r.stderr);
+  const errors = r.stderr.split('\n').filter((l) => l.startsWith('distillery: '));
+  assert.equal(errors.length, 1, r.stderr);
+  assert.match(errors[0]!, /^distillery: teacher "lo" exposes no hidden outputs .*`distillery models expose-hidden /);
+});
+
+test('an augmented run on short texts prints progress only: no MaxListenersExceededWarning', async () => {
+  // 800 short SST-2 train phrases: a labelling call holds dozens of teacher batches, all under one abort signal
+  const corpus = path.join(dir, 'short.jsonl');
+  const train = readFileSync(path.join(SHARED_DIR, 'data/corpora/sst2/train.jsonl'), 'utf8').split('\n');
+  writeFileSync(corpus, train.slice(0, 800).join('\n') + '\n');
+  const job = path.join(dir, 'short.yaml');
+  writeFileSync(
+    job,
+    `dataset: short\ncorpus: { path: ${JSON.stringify(corpus)} }\nrecipe: { builtin: eda, variants: 2 }\nteachers: [demo]\noutputs: { temperatures: [1] }\n`,
+  );
+  const r = await runCli(['run', job, '--db', path.join(dir, 'short.db'), '--progress', 'json']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.doesNotMatch(r.stderr, /MaxListenersExceeded|Warning/);
+  for (const line of r.stderr.trim().split('\n')) assert.doesNotThrow(() => JSON.parse(line), line);
 });

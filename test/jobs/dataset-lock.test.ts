@@ -58,9 +58,9 @@ test('a second run fails fast naming the holder; after kill -9 the next run take
   await started;
   const pid = first.child.pid!;
 
-  const t0 = Date.now();
+  // Fails fast: it refuses while the first run is still writing, instead of waiting for the lock
+  // (how long the refusal takes is a benchmark: bench/dataset-lock.ts).
   const second = await runCli(['run', job, '--db', db, '--progress', 'none']);
-  const secondMs = Date.now() - t0;
   assert.equal(first.child.exitCode, null, 'the first run was still writing');
   assert.equal(second.code, 1);
   assert.match(
@@ -71,7 +71,6 @@ test('a second run fails fast naming the holder; after kill -9 the next run take
   );
   assert.match(second.stderr, new RegExp(`kill ${pid}`));
   assert.equal(second.stderr.trim().split('\n').length, 1);
-  assert.ok(secondMs < 20_000, `the second run took ${secondMs} ms to refuse`);
 
   // the HTTP service on the same database refuses the dataset too
   const svc = await startTestService({ corporaDirs: [dir] }, { dir });

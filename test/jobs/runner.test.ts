@@ -335,3 +335,31 @@ test('job handle for the HTTP service: progress events, status, cancel', async (
   assert.deepEqual([bad.status().state, bad.status().error?.code], ['failed', 'NOT_FOUND']);
   store.close();
 });
+
+test('a resumed run reports the same skipped and duplicate counts as an uninterrupted one', async () => {
+  const job = { ...baseJob, recipe: { builtin: 'eda', variants: 2 } } as const;
+  const store = openStore(path.join(dir, 'counts.db'));
+  const whole = await run(store, registry, { ...job, dataset: 'counts-whole' });
+  assert.equal(whole.status, 'done');
+  assert.ok(whole.augmentSkipped > 0, 'the eda recipe skips some attempts on SST-2 dev');
+  const controller = new AbortController();
+  const part = await run(
+    store,
+    registry,
+    { ...job, dataset: 'counts-parts' },
+    {
+      signal: controller.signal,
+      onProgress: (e) => {
+        if (e.type === 'chunk' && e.chunks === 2) controller.abort();
+      },
+    },
+  );
+  assert.deepEqual([part.status, part.chunks], ['cancelled', 2]);
+  assert.ok(part.augmentSkipped > 0 && part.augmentSkipped < whole.augmentSkipped);
+  const rest = await run(store, registry, { ...job, dataset: 'counts-parts' });
+  assert.deepEqual(
+    [rest.status, rest.augmentSkipped, rest.duplicatesDropped, rest.examples],
+    ['done', whole.augmentSkipped, whole.duplicatesDropped, whole.examples],
+  );
+  store.close();
+});

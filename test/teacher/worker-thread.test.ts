@@ -192,6 +192,18 @@ test('worker and main-thread sessions give identical outputs, and a closed teach
   await assert.rejects(worker.infer(inputs, spec), /was closed/);
 });
 
+test('a teacher disposed because its thread died still reports the crash, not that it was closed', async () => {
+  const teacher = await OnnxTeacher.load({ name: 'crashy', dir: TINY });
+  const spec: OutputSpec = { logits: true, temperatures: [1], encoding: 'fp32' };
+  const crashed = (err: unknown) => err instanceof DistilleryError && /crashed: simulated bug/.test(err.message);
+  crash(teacher.session as WorkerSession);
+  // the pending run keeps the (otherwise unreferenced) thread alive until it dies
+  await assert.rejects(teacher.infer([{ text: 'hello' }], spec), crashed);
+  // what the registry does on failure, before a caller that already holds the teacher runs its batch
+  await teacher.dispose();
+  await assert.rejects(teacher.infer([{ text: 'hello' }], spec), crashed);
+});
+
 test('an idle worker does not keep a process alive, and a pending run does not let it exit early', async () => {
   const script = path.join(dir, 'no-dispose.mts');
   writeFileSync(

@@ -15,7 +15,7 @@ import { brillTagger, type PosTagger } from '../text/pos-tagger.ts';
 import { PosSynonyms } from '../lexicon/pos-synonyms.ts';
 import { matchCase, type TokenizedText } from '../text/tokenized-text.ts';
 import { argmax } from '../../core/soft-labels.ts';
-import { checkCount, checkShare, contentWords, edaCount } from './word-choice.ts';
+import { checkCount, checkShare, contentWords, edaCount, plainSynonyms } from './word-choice.ts';
 
 export interface AdversarialParams {
   /** most words substituted, as a share of the text's words (at least one) */
@@ -158,7 +158,9 @@ export class AdversarialOp implements AugmentOp {
     const tags = this.#tagger.tag(text.tokens.map((t) => t.text));
     const out: { index: number; synonyms: readonly string[] }[] = [];
     for (const i of contentWords(text)) {
-      const synonyms = this.#synonyms.lookup(text.tokens[i]!.text, tags[i]!).filter((s) => !s.includes(' '));
+      const synonyms = plainSynonyms(this.#synonyms.lookup(text.tokens[i]!.text, tags[i]!)).filter(
+        (s) => !s.includes(' '),
+      );
       if (synonyms.length > 0) out.push({ index: i, synonyms });
     }
     return out;

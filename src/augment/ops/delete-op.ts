@@ -4,7 +4,7 @@
  */
 import type { SeededRng } from '../../core/seeded-rng.ts';
 import { ok, skipped, SyncOp, type OpItem, type OpResult } from '../op.ts';
-import { checkShare, contentWords } from './word-choice.ts';
+import { checkShare, contentWords, movableWords } from './word-choice.ts';
 
 export interface DeleteParams {
   alpha: number;
@@ -28,7 +28,11 @@ export class DeleteOp extends SyncOp {
     const text = item.text;
     if (text.wordCount === 0) return skipped('empty');
     if (text.wordCount === 1) return skipped('too-short');
-    const candidates = this.params.protectStopwords ? contentWords(text) : [...text.wordIndices];
+    // A clitic's host stays (deleting "film" from "the film 's end" leaves "the 's end"), and so does a word
+    // glued after an opening bracket or quote (deleting "really" from "(really)" leaves "()").
+    const candidates = movableWords(text, this.params.protectStopwords ? contentWords(text) : text.wordIndices).filter(
+      (i) => i === 0 || text.tokens[i]!.pre !== '',
+    );
     if (candidates.length === 0) return skipped('no-candidates');
     let doomed = candidates.filter(() => rng.next() < this.params.alpha);
     if (doomed.length === text.wordCount) {

@@ -2,7 +2,7 @@
 import type { SeededRng } from '../../core/seeded-rng.ts';
 import { sharedWordNet, type WordNetIndex } from '../lexicon/wordnet-index.ts';
 import { ok, skipped, SyncOp, type OpItem, type OpResult } from '../op.ts';
-import { checkShare, contentWords, edaCount } from './word-choice.ts';
+import { checkShare, contentWords, edaCount, plainSynonyms } from './word-choice.ts';
 
 export interface InsertParams {
   alpha: number;
@@ -23,20 +23,15 @@ export class InsertOp extends SyncOp {
   applyOne(item: OpItem, rng: SeededRng): OpResult {
     const text = item.text;
     if (text.wordCount === 0) return skipped('empty');
-    const sources = contentWords(text).filter((i) => this.#wordnet.synonyms(text.tokens[i]!.text).length > 0);
+    const synonymsOf = (i: number) => plainSynonyms(this.#wordnet.synonyms(text.tokens[i]!.text));
+    const sources = contentWords(text).filter((i) => synonymsOf(i).length > 0);
     if (sources.length === 0) return skipped('no-candidates');
     let value = text;
     for (let k = edaCount(this.params.alpha, text.wordCount); k > 0; k--) {
-      const synonym = rng.pick(this.#wordnet.synonyms(text.tokens[rng.pick(sources)]!.text));
-      // before any word of the current text, or at its end (before trailing punctuation)
-      const slots = [...value.wordIndices, lastWordEnd(value)];
-      value = value.insert(rng.pick(slots), synonym);
+      const synonym = rng.pick(synonymsOf(rng.pick(sources)));
+      // between chunks only: before a word's chunk or after the last word, never inside "grey." or "it 's"
+      value = value.insert(rng.pick(value.insertSlots), synonym);
     }
     return ok(value, item);
   }
-}
-
-function lastWordEnd(value: { wordIndices: readonly number[] }): number {
-  const words = value.wordIndices;
-  return words[words.length - 1]! + 1;
 }

@@ -1,7 +1,10 @@
-/** EDA random swap: n times, exchange two random words (punctuation stays where it was). */
+/**
+ * EDA random swap: n times, exchange two random words (punctuation stays where it was). A word carrying a
+ * clitic ("film 's") stays put: moving it alone would hand the clitic to another word.
+ */
 import type { SeededRng } from '../../core/seeded-rng.ts';
 import { ok, skipped, SyncOp, type OpItem, type OpResult } from '../op.ts';
-import { checkShare, edaCount } from './word-choice.ts';
+import { checkShare, edaCount, movableWords } from './word-choice.ts';
 
 export interface SwapParams {
   alpha: number;
@@ -19,11 +22,11 @@ export class SwapOp extends SyncOp {
 
   applyOne(item: OpItem, rng: SeededRng): OpResult {
     const text = item.text;
-    const words = text.wordIndices;
-    if (words.length === 0) return skipped('empty');
+    if (text.wordCount === 0) return skipped('empty');
+    const words = movableWords(text);
     if (words.length < 2) return skipped('too-short');
     let value = text;
-    for (let k = edaCount(this.params.alpha, words.length); k > 0; k--) {
+    for (let k = edaCount(this.params.alpha, text.wordCount); k > 0; k--) {
       const a = rng.int(words.length);
       let b = rng.int(words.length - 1);
       if (b >= a) b++;

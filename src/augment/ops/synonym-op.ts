@@ -10,7 +10,7 @@ import { sharedWordNet, type WordNetIndex } from '../lexicon/wordnet-index.ts';
 import { ok, skipped, SyncOp, type OpItem, type OpResult } from '../op.ts';
 import { brillTagger, type PosTagger } from '../text/pos-tagger.ts';
 import { matchCase } from '../text/tokenized-text.ts';
-import { checkShare, contentWords, edaCount } from './word-choice.ts';
+import { checkShare, contentWords, edaCount, plainSynonyms } from './word-choice.ts';
 
 export interface SynonymParams {
   /** share of words replaced: n = max(1, floor(alpha * words)) */
@@ -48,8 +48,8 @@ export class SynonymOp extends SyncOp {
     for (const i of contentWords(text)) {
       const word = text.tokens[i]!.text;
       let synonyms: readonly string[];
-      if (tags) synonyms = this.#posSynonyms!.lookup(word, tags[i]!);
-      else synonyms = this.#wordnet.synonyms(word);
+      if (tags) synonyms = plainSynonyms(this.#posSynonyms!.lookup(word, tags[i]!));
+      else synonyms = plainSynonyms(this.#wordnet.synonyms(word));
       if (!this.params.phrases) synonyms = synonyms.filter((s) => !s.includes(' '));
       if (synonyms.length > 0) candidates.push({ index: i, synonyms });
     }

@@ -1,13 +1,34 @@
 /** Shared "where to edit" helpers for word-level ops: EDA's count rule and eligibility checks. */
 import { isStopword } from '../text/stopwords.ts';
-import type { TokenizedText } from '../text/tokenized-text.ts';
+import { isPlainPhrase, type TokenizedText } from '../text/tokenized-text.ts';
 
 /** EDA: n = max(1, int(alpha * number of words)). */
 export const edaCount = (alpha: number, words: number): number => Math.max(1, Math.floor(alpha * words));
 
-/** Word positions that are not stopwords. */
+/**
+ * Word positions that are not stopwords. Words with an apostrophe ("I'd", "can't", "film's") are left out too:
+ * a contraction carries grammar (and often the label), and no synonym of one exists.
+ */
 export function contentWords(text: TokenizedText, extraStopwords?: ReadonlySet<string>): number[] {
-  return text.wordIndices.filter((i) => !isStopword(text.tokens[i]!.text, extraStopwords));
+  return text.wordIndices.filter((i) => {
+    const w = text.tokens[i]!.text;
+    return !isStopword(w, extraStopwords) && !w.includes("'") && !w.includes('’');
+  });
+}
+
+/** Words an op may move or delete: every word except a host of a clitic ("film" in "film 's"). */
+export const movableWords = (text: TokenizedText, among: readonly number[] = text.wordIndices): number[] =>
+  among.filter((i) => !text.isHost(i));
+
+const plainCache = new WeakMap<readonly string[], readonly string[]>();
+/** Synonyms that are words only ("rock 'n' roll" and "st. john's wort" would bring in punctuation). */
+export function plainSynonyms(synonyms: readonly string[]): readonly string[] {
+  let plain = plainCache.get(synonyms);
+  if (!plain) {
+    plain = synonyms.every(isPlainPhrase) ? synonyms : synonyms.filter(isPlainPhrase);
+    plainCache.set(synonyms, plain);
+  }
+  return plain;
 }
 
 export function checkShare(name: string, value: number): number {

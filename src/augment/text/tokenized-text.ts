@@ -8,8 +8,18 @@ export interface Token {
   readonly text: string;
   /** whitespace before the token, reproduced verbatim */
   readonly pre: string;
-  /** letters/digits (a word a synonym or swap may touch) vs punctuation, clitics, symbols */
+  /**
+   * A word an op may touch: letters/digits standing alone in their whitespace-delimited chunk (trailing or
+   * leading punctuation allowed: "grey.", "(great)"). Not words: punctuation, symbols, clitics ("'s", "n't"),
+   * the fragment a split-off "n't" leaves ("ca", "wo"), and pieces of glued compounds ("U.S.", "3.5", "and/or"),
+   * because editing any of those corrupts the text around it.
+   */
   readonly word: boolean;
+  /**
+   * First token of a chunk that belongs to the chunk before it: a split-off clitic or contraction ("it 's",
+   * "ca n't", "the '70s"). Nothing may be inserted between the two, and the host is never moved or deleted alone.
+   */
+  readonly bound: boolean;
 }
 
 // Words: letter/digit runs with inner apostrophes or hyphens ("don't", "well-made").
@@ -18,6 +28,7 @@ export interface Token {
 const WORD_CHAR = /[\p{L}\p{M}\p{N}]/u;
 const WORD_START = /^[\p{L}\p{N}]/u;
 const SPACE = /\s/;
+const ENDS_IN_WORD_CHAR = /[\p{L}\p{M}\p{N}]$/u;
 
 /** 0 = whitespace, 1 = word character, 2 = other; ASCII by table, the rest by regex. */
 const ASCII_CLASS = (() => {
@@ -68,10 +79,40 @@ function tokenize(s: string): { tokens: Token[]; trailing: string } {
       else break;
     }
     const text = s.slice(start, i);
-    tokens.push({ text, pre: s.slice(pre, start), word: cls === 1 && WORD_START.test(text) });
+    tokens.push({ text, pre: s.slice(pre, start), word: cls === 1 && WORD_START.test(text), bound: false });
     pre = i;
   }
+  markChunks(tokens);
   return { tokens, trailing: s.slice(pre) };
+}
+
+const APOSTROPHE = /^['’]$/;
+const SPLIT_NOT = /^n['’]t$/i;
+
+/**
+ * Second pass over whitespace-delimited chunks: keeps `word` only for words that stand alone in their chunk
+ * and are not clitics, and marks clitic chunks as bound to their host. Edits in place (tokens are fresh).
+ */
+function markChunks(tokens: Token[]): void {
+  const mut = tokens as { -readonly [K in keyof Token]: Token[K] }[];
+  for (let start = 0; start < mut.length;) {
+    let end = start + 1;
+    while (end < mut.length && mut[end]!.pre === '') end++;
+    let words = 0;
+    for (let k = start; k < end; k++) if (mut[k]!.word) words++;
+    const first = mut[start]!;
+    const second = mut[start + 1];
+    // "'s", "'re", "'70s": an apostrophe glued to the word after it; "n't": the PTB split of a negation
+    const apostropheLed = APOSTROPHE.test(first.text) && second !== undefined && start + 1 < end && second.word;
+    const splitNot = first.word && SPLIT_NOT.test(first.text);
+    if (words > 1 || apostropheLed || splitNot) for (let k = start; k < end; k++) mut[k]!.word = false;
+    if ((apostropheLed || splitNot) && start > 0) {
+      first.bound = true;
+      // "ca n't", "wo n't": the host is a fragment of the contraction, not a word of its own
+      if (splitNot) mut[start - 1]!.word = false;
+    }
+    start = end;
+  }
 }
 
 export class TokenizedText {
@@ -119,6 +160,34 @@ export class TokenizedText {
     return this.wordIndices.length;
   }
 
+  /** Whether token i's chunk carries a clitic ("film 's", "jr. 's"): it must not be moved or deleted alone. */
+  isHost(i: number): boolean {
+    let j = i + 1;
+    while (j < this.tokens.length && this.tokens[j]!.pre === '') j++;
+    return this.tokens[j]?.bound === true;
+  }
+
+  /**
+   * Positions where `insert` may put a word: the start of every chunk that holds a word, and the end of the
+   * text after the last word when nothing is glued to that word ("great film" but not "great film.").
+   * Never inside a chunk ("grey." stays "grey.") nor between a host and its clitic ("it 's").
+   */
+  get insertSlots(): number[] {
+    const slots: number[] = [];
+    const tokens = this.tokens;
+    let chunkStart = 0;
+    let lastWord = -1;
+    for (let i = 0; i < tokens.length; i++) {
+      if (i > 0 && tokens[i]!.pre !== '') chunkStart = i;
+      if (!tokens[i]!.word) continue;
+      if (slots[slots.length - 1] !== chunkStart && !tokens[chunkStart]!.bound) slots.push(chunkStart);
+      lastWord = i;
+    }
+    const after = tokens[lastWord + 1];
+    if (lastWord >= 0 && (after === undefined || (after.pre !== '' && !after.bound))) slots.push(lastWord + 1);
+    return slots;
+  }
+
   /** Replace token i by `replacement`, which may hold several tokens ("ice cream"). */
   replace(i: number, replacement: string): TokenizedText {
     return this.replaceSpan(i, i + 1, replacement);
@@ -142,9 +211,13 @@ export class TokenizedText {
     return new TokenizedText(tokens, this.trailing, sorted(modified), this.edits + 1);
   }
 
-  /** Insert one word (or phrase) before token i (i = tokens.length appends). */
+  /** Insert one word (or phrase) before token i (i = tokens.length appends); i must start a chunk. */
   insert(i: number, words: string): TokenizedText {
     if (i < 0 || i > this.tokens.length) throw new RangeError(`Bad insert position ${i}`);
+    const at = this.tokens[i];
+    // Inserting inside a chunk would glue the new word onto its neighbours ("greygray-headed .")
+    if (at && ((i > 0 && at.pre === '') || at.bound))
+      throw new RangeError(`Insert position ${i} is inside "${at.text}"'s chunk; use a position from insertSlots`);
     const parsed = TokenizedText.parse(words.trim()).tokens;
     if (parsed.length === 0) throw new RangeError('Inserted text has no tokens');
     const tokens = this.tokens.slice();
@@ -159,13 +232,19 @@ export class TokenizedText {
     return new TokenizedText(tokens, this.trailing, sorted(modified), this.edits + 1);
   }
 
-  /** Delete token i; the next token inherits its leading whitespace. */
+  /**
+   * Delete token i. Punctuation glued to the deleted word stays glued, to the word before ("is grey." ->
+   * "is."); it takes the deleted word's whitespace instead when gluing would merge it into other punctuation
+   * (", mr. x" -> ", . x", not ",. x") or when it becomes the first token.
+   */
   remove(i: number): TokenizedText {
     this.#check(i);
     const tokens = this.tokens.slice();
     const gone = tokens[i]!;
     tokens.splice(i, 1);
-    if (i < tokens.length) tokens[i] = { ...tokens[i]!, pre: i === 0 ? gone.pre : tokens[i]!.pre || gone.pre };
+    const next = tokens[i];
+    if (next && (i === 0 || (next.pre === '' && !ENDS_IN_WORD_CHAR.test(tokens[i - 1]!.text))))
+      tokens[i] = { ...next, pre: gone.pre };
     const modified: number[] = [];
     for (const m of this.modified) if (m !== i) modified.push(m > i ? m - 1 : m);
     return new TokenizedText(tokens, this.trailing, modified, this.edits + 1);
@@ -225,6 +304,15 @@ export class TokenizedText {
     if (!Number.isInteger(i) || i < 0 || i >= this.tokens.length)
       throw new RangeError(`Token index ${i} out of range 0..${this.tokens.length - 1}`);
   }
+}
+
+/**
+ * Whether `s` can go into a text as new words: only words, separated by spaces ("motion picture", "gray-headed"),
+ * so an insertion or replacement brings no punctuation or clitic ("rock 'n' roll", "st. john's wort").
+ */
+export function isPlainPhrase(s: string): boolean {
+  const { tokens } = tokenize(s.trim());
+  return tokens.length > 0 && tokens.every((t) => t.word && !t.text.includes("'") && !t.text.includes('’'));
 }
 
 function sorted(s: Set<number>): number[] {

@@ -1,11 +1,13 @@
 /**
  * `distillery eval`: run a teacher over a labelled corpus and measure it, streaming the corpus in batches
- * and keeping only one logits row per example.
+ * and keeping only one logits row per example. Given a cache (the store), it labels cache-first like any
+ * other labelling and leaves the logits there, so a later run on the same corpus computes nothing again.
  */
 import { DistilleryError } from '../../core/errors.ts';
-import type { TeacherRunner, TextInput } from '../../core/types.ts';
+import type { OutputSpec, TeacherRunner, TextInput } from '../../core/types.ts';
 import { readCorpus, type CorpusOptions } from '../corpus/index.ts';
-import { tokenBudgetBatches } from '../labeler.ts';
+import { labelInputs, tokenBudgetBatches, type LabelCache } from '../labeler.ts';
+import type { RunnerStore } from '../runner/ports.ts';
 import {
   accuracy,
   argmax,
@@ -48,10 +50,16 @@ export function goldIndex(label: string | number, labels: readonly string[], lin
   );
 }
 
+/** What evaluation needs of the store: label cache-first, then read the logits back. */
+export type EvalCache = LabelCache & Pick<RunnerStore, 'outputs'>;
+
+// fp32 logits: they serve any later request for logits at any encoding
+const EVAL_SPEC: OutputSpec = { logits: true, temperatures: [], encoding: 'fp32' };
+
 export async function evaluateTeacher(
   teacher: TeacherRunner,
   corpus: CorpusOptions,
-  opts: { bins?: number; temperatures?: number[]; tokenBudget?: number; signal?: AbortSignal } = {},
+  opts: { bins?: number; temperatures?: number[]; tokenBudget?: number; signal?: AbortSignal; cache?: EvalCache } = {},
 ): Promise<EvalReport> {
   const { labels } = teacher.info;
   if (teacher.info.task !== 'text-classification') {
@@ -63,19 +71,32 @@ export async function evaluateTeacher(
   const gold: number[] = [];
   let unlabelled = 0;
   let pending: (TextInput & { gold: number })[] = [];
+  const keep = (o: { logits?: Float32Array } | undefined, goldLabel: number) => {
+    if (!o?.logits) throw new DistilleryError('UNSUPPORTED_OUTPUT', `teacher ${teacher.info.name} returned no logits`);
+    logits.push(o.logits);
+    gold.push(goldLabel);
+  };
+  const textOf = (b: TextInput): TextInput =>
+    b.textPair === undefined ? { text: b.text } : { text: b.text, textPair: b.textPair };
   const flush = async () => {
-    for (const batch of tokenBudgetBatches(pending, opts.tokenBudget ?? 8192, teacher.info.maxLength)) {
-      const outs = await teacher.infer(
-        batch.map((b) => (b.textPair === undefined ? { text: b.text } : { text: b.text, textPair: b.textPair })),
-        { logits: true, temperatures: [], encoding: 'fp32' },
-        opts.signal ? { signal: opts.signal } : undefined,
-      );
-      outs.forEach((o, i) => {
-        if (!o.logits)
-          throw new DistilleryError('UNSUPPORTED_OUTPUT', `teacher ${teacher.info.name} returned no logits`);
-        logits.push(o.logits);
-        gold.push(batch[i]!.gold);
+    const { cache } = opts;
+    if (cache) {
+      await labelInputs(teacher, cache, pending.map(textOf), EVAL_SPEC, {
+        ...(opts.tokenBudget === undefined ? {} : { tokenBudget: opts.tokenBudget }),
+        ...(opts.signal ? { signal: opts.signal } : {}),
       });
+      const hashes = pending.map((p) => cache.inputHash(p));
+      const outs = cache.outputs(teacher.info, hashes, EVAL_SPEC);
+      pending.forEach((p, i) => keep(outs.get(hashes[i]!), p.gold));
+    } else {
+      for (const batch of tokenBudgetBatches(pending, opts.tokenBudget ?? 8192, teacher.info.maxLength)) {
+        const outs = await teacher.infer(
+          batch.map(textOf),
+          EVAL_SPEC,
+          opts.signal ? { signal: opts.signal } : undefined,
+        );
+        outs.forEach((o, i) => keep(o, batch[i]!.gold));
+      }
     }
     pending = [];
   };

@@ -12,6 +12,16 @@ export interface JobCheckpoint {
   records: number;
   examples: number;
   done: boolean;
+  /** what the committed chunks counted, so a resumed run reports the same totals as an uninterrupted one */
+  counts?: RunCounts;
+}
+
+/** Per-dataset totals a job accumulates chunk by chunk. */
+export interface RunCounts {
+  augmentSkipped: number;
+  duplicatesDropped: number;
+  filteredOut: number;
+  flagged: number;
 }
 
 /** Augmentations of one op chain (src/core/op-chain.ts) in a chunk: made before any dedupe, and dropped as duplicates. */

@@ -14,7 +14,7 @@ import { labelInputs } from '../labeler.ts';
 import { countShardRecords, recordChunks, type RecordChunk } from './chunks.ts';
 import { dedupeAugmentations } from './dedupe.ts';
 import { mapAhead } from './map-ahead.ts';
-import type { AugmentOutcome, ChunkAugmenter, JobCheckpoint, OpChainCount, RunnerStore } from './ports.ts';
+import type { AugmentOutcome, ChunkAugmenter, JobCheckpoint, OpChainCount, RunCounts, RunnerStore } from './ports.ts';
 import { ProgressMeter, type ProgressEvent, type ProgressListener } from './progress.ts';
 import { shardDatasetId } from './shard.ts';
 import { applyTeacherFilter, toTeacherFilter } from './teacher-filters.ts';
@@ -202,15 +202,22 @@ export async function runJob(opts: RunJobOptions): Promise<JobResult> {
   for (const t of teachers) store.registerTeacher(dataset, t.runner.info, spec);
 
   const meter = new ProgressMeter(start.records);
+  // totals of chunks committed by an interrupted run count too: a resumed run reports what a whole one would
   let state = {
     ...base,
     records: start.records,
     invalid: scanStats.skipped,
-    augmentSkipped: 0,
-    duplicatesDropped: 0,
-    filteredOut: 0,
-    flagged: 0,
+    augmentSkipped: start.counts?.augmentSkipped ?? 0,
+    duplicatesDropped: start.counts?.duplicatesDropped ?? 0,
+    filteredOut: start.counts?.filteredOut ?? 0,
+    flagged: start.counts?.flagged ?? 0,
   };
+  const countsOf = (s: typeof state): RunCounts => ({
+    augmentSkipped: s.augmentSkipped,
+    duplicatesDropped: s.duplicatesDropped,
+    filteredOut: s.filteredOut,
+    flagged: s.flagged,
+  });
   const emit = (type: ProgressEvent['type']) => {
     opts.onProgress?.({
       type,
@@ -273,6 +280,12 @@ export async function runJob(opts: RunJobOptions): Promise<JobResult> {
         records: c.recordsThrough,
         examples: state.examples + c.examples.length,
         done: false,
+        counts: {
+          augmentSkipped: state.augmentSkipped + c.augmentSkipped,
+          duplicatesDropped: state.duplicatesDropped + c.duplicatesDropped,
+          filteredOut: state.filteredOut + c.filteredOut,
+          flagged: state.flagged + c.flagged,
+        },
       };
       try {
         store.commitChunk(dataset, c.examples, next, c.opCounts);
@@ -311,6 +324,7 @@ export async function runJob(opts: RunJobOptions): Promise<JobResult> {
     records: state.records,
     examples: state.examples,
     done: true,
+    counts: countsOf(state),
   });
   emit('done');
   return { status: 'done', ...state };

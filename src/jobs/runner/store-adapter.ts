@@ -6,12 +6,14 @@
  */
 import { inputHash, parseComponent, type Store } from '../../store/index.ts';
 import type { Example, OutputSpec, TeacherInfo, TeacherOutput } from '../../core/types.ts';
-import type { JobCheckpoint, OpChainCount, RunnerStore } from './ports.ts';
+import type { JobCheckpoint, OpChainCount, RunCounts, RunnerStore } from './ports.ts';
 
 interface JobManifest {
   status: 'running' | 'done';
   records?: number;
   examples?: number;
+  /** totals of the committed chunks, written with each chunk's rows */
+  counts?: RunCounts;
 }
 
 /** The sub-spec that computes exactly these components (layers named, never 'all'). */
@@ -60,6 +62,7 @@ export class StoreRunnerAdapter implements RunnerStore {
       records: stats.originals,
       examples: stats.examples,
       done: manifest.status === 'done',
+      ...(manifest.counts ? { counts: manifest.counts } : {}),
     };
   }
 
@@ -94,12 +97,17 @@ export class StoreRunnerAdapter implements RunnerStore {
     next: JobCheckpoint,
     opCounts: readonly OpChainCount[] = [],
   ): void {
-    if (examples.length > 0) this.#store.addExamples(datasetId, examples, { opStats: opCounts });
+    const counts = next.counts ? { counts: next.counts } : {};
+    if (examples.length > 0) {
+      const manifest: JobManifest = { status: 'running', ...counts };
+      this.#store.addExamples(datasetId, examples, { opStats: opCounts, ...(next.counts ? { manifest } : {}) });
+    }
     if (next.done) {
       this.#store.setDatasetManifest(datasetId, {
         status: 'done',
         records: next.records,
         examples: next.examples,
+        ...counts,
       } satisfies JobManifest);
     }
   }
