@@ -17,7 +17,7 @@ RUN apt-get update \
 WORKDIR /app
 
 # Which extra onnxruntime-node binaries to fetch. Empty (default): none; the image is CPU-only and
-# nothing is fetched outside npm. `cuda12`: the CUDA 12 execution provider, from nuget.org.
+# nothing is fetched outside npm. `cuda12`: the CUDA 12 execution provider, downloaded from outside the npm registry.
 # onnxruntime-node's postinstall would fetch it during `npm ci` unless told to skip. package.json's
 # "allowScripts" denies that script on npm 11.19 and later; the node image's npm may be older, so the
 # environment variable says `skip` as well (its install script reads
