@@ -16,8 +16,7 @@ import { AugmentModels, serverConfigHint } from './jobs/augment-models.ts';
 import { jobsModule } from './http/routes/jobs.ts';
 import { datasetsModule } from './http/routes/datasets.ts';
 import { listen } from './http/server.ts';
-import { StoreOutputCache } from './jobs/output-cache.ts';
-import { SoftLabeler } from './jobs/soft-labeler.ts';
+import { SoftLabeler, StoreLabelCache } from './labels/index.ts';
 import { openStore, type Store } from './store/index.ts';
 import { TeacherRegistry } from './teacher/registry.ts';
 import { createDashboard } from './http/dashboard/create-dashboard.ts';
@@ -47,7 +46,7 @@ export async function startService(config: Config, opts: ServiceOptions = {}): P
   const registry = TeacherRegistry.fromConfig(config, (msg) => logger.info(msg));
   mkdirSync(path.dirname(config.db), { recursive: true });
   const store = openStore(config.db);
-  const cache = new StoreOutputCache(store);
+  const cache = new StoreLabelCache(store);
   let labeler: SoftLabeler | undefined;
   const metrics = new ServiceMetrics(() => labeler?.queueDepths() ?? new Map());
   labeler = new SoftLabeler(registry, {

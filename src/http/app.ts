@@ -5,7 +5,7 @@
 import express, { type Express, type Router } from 'express';
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
-import type { SoftLabeler } from '../jobs/soft-labeler.ts';
+import type { SoftLabeler } from '../labels/index.ts';
 import { bearerAuth } from './auth.ts';
 import type { ServiceMetrics } from './metrics.ts';
 import type { RouteDoc } from './openapi.ts';

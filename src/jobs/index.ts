@@ -17,7 +17,6 @@ export type { ProgressEvent, ProgressListener } from './runner/progress.ts';
 export { progressPrinter, renderBar } from './runner/progress.ts';
 export { mergeShards } from './runner/merge-shards.ts';
 export { shardDatasetId } from './runner/shard.ts';
-export { labelInputs, type LabelStats } from './labeler.ts';
 export { exportJobTargets, exportJobEnsembles, resolveTeacherFingerprint } from './export-targets.ts';
 export { exportEnsemble } from './ensemble-export.ts';
 export { evaluateTeacher, formatEvalReport, type EvalReport } from './eval/evaluate.ts';

@@ -107,6 +107,29 @@ export function componentsForSpec(spec: OutputSpec, counts?: LayerCounts): Compo
   return out;
 }
 
+/** Layer counts from a teacher's metadata, so 'all' / 'last' resolve without the store. */
+export function layerCountsOf(info: { name: string; hiddenLayers: number; attentionLayers: number }): LayerCounts {
+  return { hiddenLayers: info.hiddenLayers, attentionLayers: info.attentionLayers, teacher: `teacher "${info.name}"` };
+}
+
+/** The sub-spec that computes exactly these components (layers named, never 'all'): the way back from names. */
+export function specForComponents(names: readonly string[], encoding: Encoding): OutputSpec {
+  const spec: OutputSpec = { logits: false, temperatures: [], encoding };
+  const hidden: number[] = [];
+  const attn: number[] = [];
+  for (const name of names) {
+    const c = parseComponent(name);
+    if (c.kind === 'logits') spec.logits = true;
+    else if (c.kind === 'topk') spec.topK = c.k;
+    else if (c.kind === 'hidden') {
+      hidden.push(c.layer);
+      spec.hidden = { layers: hidden, pooling: c.pooling };
+    } else attn.push(c.layer);
+  }
+  if (attn.length > 0) spec.attentions = { layers: attn };
+  return spec;
+}
+
 /** Higher is more precise. A cached component satisfies a request of equal or lower precision. */
 export const ENCODING_RANK: Readonly<Record<Encoding, number>> = Object.freeze({ int8: 1, fp16: 2, fp32: 3 });
 

@@ -5,6 +5,8 @@ export {
   componentName,
   componentsForSpec,
   parseComponent,
+  specForComponents,
+  layerCountsOf,
   ENCODING_RANK,
   type Component,
   type LayerCounts,

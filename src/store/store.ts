@@ -14,10 +14,10 @@ import {
   componentName,
   componentsForSpec,
   ENCODING_RANK,
+  layerCountsOf,
   serves,
   topkOf,
   type Component,
-  type LayerCounts,
 } from './components.ts';
 import { inputHash as hashInput } from './input-hash.ts';
 import { DatasetLockTable } from './dataset-lock-table.ts';
@@ -453,12 +453,7 @@ export class Store {
   /** Components `spec` needs for this teacher (layers 'all'/'last' resolved from its registered info). */
   components(fingerprint: string, spec: OutputSpec): Component[] {
     const info = this.getTeacher(fingerprint);
-    const counts: LayerCounts | undefined = info && {
-      hiddenLayers: info.hiddenLayers,
-      attentionLayers: info.attentionLayers,
-      teacher: `teacher "${info.name}"`,
-    };
-    return componentsForSpec(spec, counts);
+    return componentsForSpec(spec, info && layerCountsOf(info));
   }
 
   /**

@@ -2,6 +2,7 @@
  * The scorer that teacher-guided augmentation talks to: class probabilities (T = 1) for a batch of
  * texts, in one batched teacher call.
  */
+import { expectOutputPerInput } from '../core/output-count.ts';
 import type { TeacherRunner, TextInput } from '../core/types.ts';
 
 export interface ProbabilityScorer {
@@ -13,8 +14,7 @@ export function teacherScorer(teacher: TeacherRunner): ProbabilityScorer {
     async score(inputs) {
       if (inputs.length === 0) return [];
       const outs = await teacher.infer(inputs, { logits: false, temperatures: [1], encoding: 'fp32' });
-      if (outs.length !== inputs.length)
-        throw new Error(`teacher returned ${outs.length} outputs for ${inputs.length} inputs`);
+      expectOutputPerInput(teacher.info.name, outs.length, inputs.length);
       return outs.map((o) => o.probs![0]!);
     },
   };

@@ -7,7 +7,7 @@ import {
   type TextInput,
   type OutputSpec,
 } from '../../src/core/types.ts';
-import { estimateTokens, MicroBatcher, type BatchStats } from '../../src/jobs/micro-batcher.ts';
+import { estimateTokens, MicroBatcher, type BatchStats } from '../../src/labels/index.ts';
 import { OnnxTeacher } from '../../src/teacher/onnx-teacher.ts';
 import { post, startTestService, TINY } from './helpers.ts';
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { tempDir } from '../helpers/temp-dir.ts';
 import type { OutputSpec, TeacherRunner, TextInput } from '../../src/core/types.ts';
-import { labelInputs, tokenBudgetBatches } from '../../src/jobs/labeler.ts';
+import { labelInputs, tokenBudgetBatches } from '../../src/labels/index.ts';
 import { mapAhead } from '../../src/jobs/runner/map-ahead.ts';
 import { renderBar, type ProgressEvent } from '../../src/jobs/runner/progress.ts';
 import { StoreRunnerAdapter } from '../../src/jobs/runner/store-adapter.ts';

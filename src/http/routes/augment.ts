@@ -10,7 +10,7 @@ import { augmentCorpus, compileRecipe, RecipeSpecSchema, type OpContext, type Re
 import { isDistilleryError } from '../../core/errors.ts';
 import type { Example } from '../../core/types.ts';
 import type { AugmentModels } from '../../jobs/augment-models.ts';
-import type { SoftLabeler } from '../../jobs/soft-labeler.ts';
+import type { SoftLabeler } from '../../labels/index.ts';
 import type { RouteModule } from '../app.ts';
 import { HttpProblem } from '../problem.ts';
 import { TEACHER_NAME } from '../schemas.ts';

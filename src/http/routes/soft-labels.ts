@@ -1,7 +1,7 @@
 /** POST /v1/soft-labels: texts or pairs -> real teacher outputs, cache-aware and micro-batched. */
 import { Router } from 'express';
 import type { OutputSpec, TeacherInfo, TeacherOutput, TextInput } from '../../core/types.ts';
-import type { SoftLabeler } from '../../jobs/soft-labeler.ts';
+import type { SoftLabeler } from '../../labels/index.ts';
 import { HttpProblem } from '../problem.ts';
 import type { Schemas, SoftLabelsRequest } from '../schemas.ts';
 import { parseOr422 } from '../validate.ts';

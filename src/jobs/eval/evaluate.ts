@@ -6,8 +6,7 @@
 import { DistilleryError } from '../../core/errors.ts';
 import type { OutputSpec, TeacherRunner, TextInput } from '../../core/types.ts';
 import { readCorpus, type CorpusOptions } from '../corpus/index.ts';
-import { labelInputs, tokenBudgetBatches, type LabelCache } from '../labeler.ts';
-import type { RunnerStore } from '../runner/ports.ts';
+import { labelInputs, tokenBudgetBatches, type LabelCache } from '../../labels/index.ts';
 import {
   accuracy,
   argmax,
@@ -51,7 +50,7 @@ export function goldIndex(label: string | number, labels: readonly string[], lin
 }
 
 /** What evaluation needs of the store: label cache-first, then read the logits back. */
-export type EvalCache = LabelCache & Pick<RunnerStore, 'outputs'>;
+export type EvalCache = LabelCache;
 
 // fp32 logits: they serve any later request for logits at any encoding
 const EVAL_SPEC: OutputSpec = { logits: true, temperatures: [], encoding: 'fp32' };

@@ -2,7 +2,8 @@
  * What the runner needs from the store and the augmentation engine. Adapters in this folder bind them
  * to src/store and src/augment; the runner itself never touches SQL or ops.
  */
-import type { Example, OutputSpec, TeacherInfo, TeacherOutput } from '../../core/types.ts';
+import type { Example, OutputSpec, TeacherInfo } from '../../core/types.ts';
+import type { LabelCache } from '../../labels/index.ts';
 
 /** Where a job stands, as last committed. */
 export interface JobCheckpoint {
@@ -31,23 +32,14 @@ export interface OpChainCount {
   duplicates: number;
 }
 
-/** The store as the runner sees it. */
-export interface RunnerStore {
+/** The store as the runner sees it: the labelling gate's cache plus datasets and checkpoints. */
+export interface RunnerStore extends LabelCache {
   /** The job spec a dataset was made with, or undefined when the dataset does not exist. */
   datasetSpec(datasetId: string): unknown | undefined;
   /** Create the dataset (recording the job spec that makes it) unless it exists. */
   ensureDataset(datasetId: string, spec: unknown): void;
   checkpoint(datasetId: string): JobCheckpoint | undefined;
   registerTeacher(datasetId: string, info: TeacherInfo, spec: OutputSpec): void;
-  /** Per input hash, the part of `spec` not cached yet; hashes that are fully cached are absent. */
-  missing(teacher: TeacherInfo, hashes: readonly string[], spec: OutputSpec): Map<string, OutputSpec>;
-  /** Cached outputs (filters read these); absent when not cached. */
-  outputs(teacher: TeacherInfo, hashes: readonly string[], spec: OutputSpec): Map<string, TeacherOutput>;
-  saveOutputs(
-    teacher: TeacherInfo,
-    spec: OutputSpec,
-    entries: readonly { inputHash: string; output: TeacherOutput }[],
-  ): void;
   /** Append a chunk's examples and per-op counts and advance the checkpoint in one transaction: all or nothing. */
   commitChunk(
     datasetId: string,
@@ -55,8 +47,6 @@ export interface RunnerStore {
     next: JobCheckpoint,
     opCounts?: readonly OpChainCount[],
   ): void;
-  /** sha256 of the normalized input: the content address shared with the store. */
-  inputHash(input: { text: string; textPair?: string }): string;
 }
 
 export interface AugmentOutcome {

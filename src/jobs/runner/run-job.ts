@@ -10,7 +10,7 @@ import { opChainKey } from '../../core/op-chain.ts';
 import type { Example, OutputSpec, TeacherRunner } from '../../core/types.ts';
 import { newCorpusStats, type CorpusRecord } from '../corpus/index.ts';
 import { outputSpecOf, type JobSpec } from '../job-schema.ts';
-import { labelInputs } from '../labeler.ts';
+import { labelInputs } from '../../labels/index.ts';
 import { countShardRecords, recordChunks, type RecordChunk } from './chunks.ts';
 import { dedupeAugmentations } from './dedupe.ts';
 import { mapAhead } from './map-ahead.ts';

@@ -4,8 +4,9 @@
  * count of committed originals says exactly which chunks are done. The checkpoint is therefore written in
  * the same transaction as the chunk's rows, because it *is* those rows. Only `done` lives in the manifest.
  */
-import { inputHash, parseComponent, type Store } from '../../store/index.ts';
-import type { Example, OutputSpec, TeacherInfo, TeacherOutput } from '../../core/types.ts';
+import type { Store } from '../../store/index.ts';
+import type { Example, OutputSpec, TeacherInfo, TeacherOutput, TextInput } from '../../core/types.ts';
+import { StoreLabelCache } from '../../labels/index.ts';
 import type { JobCheckpoint, OpChainCount, RunCounts, RunnerStore } from './ports.ts';
 
 interface JobManifest {
@@ -16,31 +17,15 @@ interface JobManifest {
   counts?: RunCounts;
 }
 
-/** The sub-spec that computes exactly these components (layers named, never 'all'). */
-export function specForComponents(names: readonly string[], encoding: OutputSpec['encoding']): OutputSpec {
-  const spec: OutputSpec = { logits: false, temperatures: [], encoding };
-  const hidden: number[] = [];
-  const attn: number[] = [];
-  for (const name of names) {
-    const c = parseComponent(name);
-    if (c.kind === 'logits') spec.logits = true;
-    else if (c.kind === 'topk') spec.topK = c.k;
-    else if (c.kind === 'hidden') {
-      hidden.push(c.layer);
-      spec.hidden = { layers: hidden, pooling: c.pooling };
-    } else attn.push(c.layer);
-  }
-  if (attn.length > 0) spec.attentions = { layers: attn };
-  return spec;
-}
-
 export class StoreRunnerAdapter implements RunnerStore {
   readonly #store: Store;
   readonly #chunkSize: number;
+  readonly #labels: StoreLabelCache;
 
   constructor(store: Store, chunkSize: number) {
     this.#store = store;
     this.#chunkSize = chunkSize;
+    this.#labels = new StoreLabelCache(store);
   }
 
   datasetSpec(datasetId: string): unknown | undefined {
@@ -72,15 +57,11 @@ export class StoreRunnerAdapter implements RunnerStore {
   }
 
   missing(teacher: TeacherInfo, hashes: readonly string[], spec: OutputSpec): Map<string, OutputSpec> {
-    const out = new Map<string, OutputSpec>();
-    for (const [hash, names] of this.#store.missingComponents(teacher.fingerprint, hashes, spec)) {
-      out.set(hash, specForComponents(names, spec.encoding));
-    }
-    return out;
+    return this.#labels.missing(teacher, hashes, spec);
   }
 
-  outputs(teacher: TeacherInfo, hashes: readonly string[], spec: OutputSpec) {
-    return this.#store.getOutputs(teacher.fingerprint, hashes, spec);
+  outputs(teacher: TeacherInfo, hashes: readonly string[], spec: OutputSpec): Map<string, TeacherOutput> {
+    return this.#labels.outputs(teacher, hashes, spec);
   }
 
   saveOutputs(
@@ -88,7 +69,7 @@ export class StoreRunnerAdapter implements RunnerStore {
     spec: OutputSpec,
     entries: readonly { inputHash: string; output: TeacherOutput }[],
   ): void {
-    this.#store.putOutputs(teacher.fingerprint, entries, { encoding: spec.encoding });
+    this.#labels.saveOutputs(teacher, spec, entries);
   }
 
   commitChunk(
@@ -112,7 +93,7 @@ export class StoreRunnerAdapter implements RunnerStore {
     }
   }
 
-  inputHash(input: { text: string; textPair?: string }): string {
-    return inputHash(input);
+  inputHash(input: TextInput): string {
+    return this.#labels.inputHash(input);
   }
 }

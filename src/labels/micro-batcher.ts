@@ -1,5 +1,5 @@
 /**
- * Cross-request micro-batching for one teacher.
+ * Cross-request micro-batching for one teacher: it only merges what the labelling gate (gate.ts) hands it.
  *
  * Texts from concurrent callers wait for company (see #schedule), then go to the model together in
  * token-budget batches (texts x longest text <= tokenBudget). One model call runs at a time per teacher:
@@ -9,7 +9,10 @@
  * With `enabled: false` every request is its own model call (the per-request baseline for benchmarks).
  */
 import { DistilleryError } from '../core/errors.ts';
+import { expectOutputPerInput } from '../core/output-count.ts';
 import type { OutputSpec, TeacherOutput, TeacherRunner, TextInput } from '../core/types.ts';
+import { fitsTokenBudget } from './batch-plan.ts';
+import { estimateTokens } from './token-estimate.ts';
 
 export interface MicroBatcherOptions {
   enabled: boolean;
@@ -43,13 +46,6 @@ interface Item {
   estTokens: number;
   resolve: (o: TeacherOutput) => void;
   reject: (e: unknown) => void;
-}
-
-/** A cheap upper-ish estimate of WordPiece tokens; the teacher truncates at maxLength anyway. */
-export function estimateTokens(input: TextInput, maxLength: number): number {
-  const chars = input.text.length + (input.textPair?.length ?? 0);
-  const special = input.textPair === undefined ? 2 : 3;
-  return Math.min(maxLength, Math.ceil(chars / 4) + special);
 }
 
 export function specKey(spec: OutputSpec): string {
@@ -188,7 +184,8 @@ export class MicroBatcher {
       const nextLongest = Math.max(longest, it.estTokens);
       const fits =
         batch.length === 0 ||
-        ((batch.length + 1) * nextLongest <= this.#opts.tokenBudget && batch.length < this.#opts.maxBatchTexts);
+        (fitsTokenBudget(batch.length + 1, nextLongest, this.#opts.tokenBudget) &&
+          batch.length < this.#opts.maxBatchTexts);
       if (sameGroup && fits) {
         batch.push(it);
         longest = nextLongest;
@@ -219,12 +216,7 @@ export class MicroBatcher {
     let tokens = 0;
     try {
       const outputs = await this.#runner.infer(inputs, batch[0]!.spec);
-      if (outputs.length !== inputs.length) {
-        throw new DistilleryError(
-          'INTERNAL',
-          `teacher "${this.#runner.info.name}" returned ${outputs.length} outputs for ${inputs.length} inputs`,
-        );
-      }
+      expectOutputPerInput(this.#runner.info.name, outputs.length, inputs.length);
       for (const o of outputs) tokens += o.tokens;
       ok = true;
       batch.forEach((it, j) => it.resolve(outputs[slot[j]!]!));

@@ -1,11 +1,13 @@
 /**
- * Soft labels on demand: cache first, then the teacher through a per-teacher micro-batcher.
- * Shared by the HTTP API; the teacher registry and the cache are injected.
+ * Soft labels on demand, for the HTTP API: the labelling gate with a per-teacher micro-batcher as its
+ * way to the model, so only what the cache lacks is computed and concurrent requests share model calls.
+ * The teacher registry and the cache are injected.
  */
 import { DistilleryError, isDistilleryError } from '../core/errors.ts';
 import type { OutputSpec, TeacherInfo, TeacherOutput, TeacherRunner, TextInput } from '../core/types.ts';
+import { labelInputs } from './gate.ts';
+import type { LabelCache } from './label-cache.ts';
 import { MicroBatcher, type BatchStats } from './micro-batcher.ts';
-import type { OutputCache } from './output-cache.ts';
 
 /** The part of the teacher registry this module needs (src/teacher/registry.ts satisfies it). */
 export interface TeacherProvider {
@@ -15,7 +17,7 @@ export interface TeacherProvider {
 export interface SoftLabelerOptions {
   batching: { enabled: boolean; maxWaitMs: number; maxDelayMs: number; tokenBudget: number; maxBatchTexts: number };
   queueBound: number;
-  cache?: OutputCache;
+  cache: LabelCache;
   onBatch?: (teacher: string, stats: BatchStats) => void;
   onCache?: (teacher: string, hits: number, misses: number) => void;
 }
@@ -23,7 +25,7 @@ export interface SoftLabelerOptions {
 export interface SoftLabels {
   info: TeacherInfo;
   outputs: TeacherOutput[];
-  /** per input: answered from the cache without the model */
+  /** per input: answered from the cache without the model (every component of it) */
   cached: boolean[];
 }
 
@@ -69,28 +71,19 @@ export class SoftLabeler {
     const runner = await this.#runner(teacher);
     const info = runner.info;
     const cache = this.#opts.cache;
-    const found = cache ? cache.lookup(info, inputs, spec) : inputs.map(() => undefined);
-    const missIdx: number[] = [];
-    found.forEach((o, i) => {
-      if (!o) missIdx.push(i);
+    const batcher = this.#batcher(runner);
+    const labelled = await labelInputs(runner, cache, inputs, spec, {
+      answer: true,
+      submit: (missing, need) =>
+        batcher.submit(missing, need).catch((err: unknown) => {
+          throw teacherUnavailable(teacher, err);
+        }),
     });
-    this.#opts.onCache?.(teacher, inputs.length - missIdx.length, missIdx.length);
-
-    const outputs = found.slice();
-    if (missIdx.length > 0) {
-      const missing = missIdx.map((i) => inputs[i]!);
-      let computed: TeacherOutput[];
-      try {
-        computed = await this.#batcher(runner).submit(missing, spec);
-      } catch (err) {
-        throw teacherUnavailable(teacher, err);
-      }
-      cache?.save(info, missing, spec, computed);
-      missIdx.forEach((i, j) => {
-        outputs[i] = computed[j];
-      });
-    }
-    return { info, outputs: outputs as TeacherOutput[], cached: found.map((o) => o !== undefined) };
+    const hashes = inputs.map((i) => cache.inputHash(i));
+    const cached = hashes.map((h) => !labelled.missed.has(h));
+    const hits = cached.filter(Boolean).length;
+    this.#opts.onCache?.(teacher, hits, inputs.length - hits);
+    return { info, outputs: hashes.map((h) => labelled.outputs!.get(h)!), cached };
   }
 
   #batcher(runner: TeacherRunner): MicroBatcher {
