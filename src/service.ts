@@ -11,7 +11,8 @@ import { createApp, type RouteModule } from './http/app.ts';
 import { ServiceMetrics } from './http/metrics.ts';
 import type { ReadinessCheck } from './http/routes/health.ts';
 import { augmentModule } from './http/routes/augment.ts';
-import { JobManager } from './http/job-manager.ts';
+import { jobRequestValidator } from './http/job-request.ts';
+import { InProcessJobQueue, type JobQueue } from './jobs/queue/index.ts';
 import { AugmentModels, serverConfigHint } from './jobs/augment-models.ts';
 import { jobsModule } from './http/routes/jobs.ts';
 import { datasetsModule } from './http/routes/datasets.ts';
@@ -28,7 +29,7 @@ export interface Service {
   readonly logger: Logger;
   readonly registry: TeacherRegistry;
   readonly store: Store;
-  readonly jobs: JobManager;
+  readonly jobs: JobQueue;
   readonly labeler: SoftLabeler;
   readonly metrics: ServiceMetrics;
   close(): Promise<void>;
@@ -77,10 +78,10 @@ export async function startService(config: Config, opts: ServiceOptions = {}): P
     modelsDir: config.modelsDir,
     missing: serverConfigHint,
   });
-  const jobs = new JobManager({
+  const jobs = new InProcessJobQueue({
     store,
     teachers: registry,
-    corporaDirs: config.corporaDirs,
+    validate: jobRequestValidator({ corporaDirs: config.corporaDirs, modelsDir: config.modelsDir, augmentModels }),
     modelsDir: config.modelsDir,
     augmentModels,
     // "-jobs.json" so the default data/*.db-* ignore rule covers it

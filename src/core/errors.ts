@@ -4,6 +4,8 @@
 export type ErrorCode =
   | 'INVALID_INPUT'
   | 'NOT_FOUND'
+  /** the request clashes with work in progress (another job writing the same dataset) */
+  | 'CONFLICT'
   | 'UNSUPPORTED_OUTPUT'
   | 'MODEL_LOAD_FAILED'
   | 'DEVICE_UNAVAILABLE'

@@ -5,6 +5,10 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { compileRecipe } from '../augment/index.ts';
+import { DistilleryError } from '../core/errors.ts';
+import { AugmentModels } from '../jobs/augment-models.ts';
+import { withCorpusSize } from '../jobs/augmenter.ts';
 import { jobSchema, type JobSpec } from '../jobs/job-schema.ts';
 import { HttpProblem } from './problem.ts';
 import { parseOr422 } from './validate.ts';
@@ -14,6 +18,35 @@ export interface JobRequestRules {
   corporaDirs: readonly string[];
   /** the only folder augmentModels may name models in (by plain folder name) */
   modelsDir: string;
+}
+
+/**
+ * The job queue's validator for HTTP requests: the rules below, then a recipe whose models are named
+ * nowhere is refused now, not after waiting in the queue.
+ */
+export function jobRequestValidator(
+  rules: JobRequestRules & { augmentModels?: AugmentModels | undefined },
+): (request: unknown) => JobSpec {
+  return (request) => {
+    const job = validateJobRequest(request, rules);
+    if (job.recipe !== null) {
+      const models = job.augmentModels
+        ? new AugmentModels(job.augmentModels, { modelsDir: rules.modelsDir })
+        : rules.augmentModels;
+      try {
+        models?.check(compileRecipe(withCorpusSize(job.recipe, 1)));
+      } catch (err) {
+        const message = err instanceof Error ? err.message : String(err);
+        const given = err instanceof DistilleryError ? err.hint : undefined;
+        const hint = job.augmentModels || !given ? given : `name the model in the job's augmentModels, or ${given}`;
+        throw new HttpProblem(422, `field /recipe: ${message}`, {
+          errors: [{ pointer: '/recipe', detail: message }],
+          ...(hint ? { hint } : {}),
+        });
+      }
+    }
+    return job;
+  };
 }
 
 export function validateJobRequest(request: unknown, rules: JobRequestRules): JobSpec {

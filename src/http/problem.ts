@@ -27,6 +27,7 @@ export interface Problem {
 const STATUS_BY_CODE: Record<ErrorCode, number> = {
   INVALID_INPUT: 422,
   NOT_FOUND: 404,
+  CONFLICT: 409,
   UNSUPPORTED_OUTPUT: 422,
   MODEL_LOAD_FAILED: 503,
   DEVICE_UNAVAILABLE: 503,

@@ -120,7 +120,7 @@ export function buildSchemas(limits: SchemaLimits) {
     .strict();
   const jobParams = z.object({ id: z.string().regex(JOB_ID, 'a job id as returned by POST /v1/jobs') }).strict();
 
-  /** documents GET /v1/jobs/{id} (src/http/job-manager.ts JobView); progress and result as the runner reports them */
+  /** documents GET /v1/jobs/{id} (src/jobs/queue/job-queue.ts JobView); progress and result as the runner reports them */
   const jobView = z.object({
     id: z.string(),
     dataset: z.string(),

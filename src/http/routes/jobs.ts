@@ -3,11 +3,11 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { jobSchema } from '../../jobs/job-schema.ts';
 import type { RouteModule } from '../app.ts';
-import type { JobManager } from '../job-manager.ts';
+import type { JobQueue } from '../../jobs/queue/index.ts';
 import { HttpProblem } from '../problem.ts';
 import { parseOr422 } from '../validate.ts';
 
-export function jobsModule(jobs: JobManager): RouteModule {
+export function jobsModule(jobs: JobQueue): RouteModule {
   return {
     router(schemas) {
       const router = Router();

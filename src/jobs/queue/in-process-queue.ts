@@ -1,0 +1,361 @@
+/**
+ * Jobs run in this process by the resumable runner, tracked by id, one record per job.
+ *
+ * At most `maxRunning` jobs run at once; later ones wait in a FIFO of at most `maxQueued` and start,
+ * oldest first, as running ones finish, fail or are cancelled. Past that bound a submission is refused
+ * (OVERLOADED). The journal (job-journal.ts) remembers queued and running jobs, so on the next start
+ * interrupted jobs resume from their last committed chunk (ahead of the queue, as they were started
+ * first) and queued ones follow in order. A cancelled job, queued or running, stays cancelled.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import { DistilleryError } from '../../core/errors.ts';
+import type { AugmentModels } from '../augment-models.ts';
+import { makeAugmenterFactory } from '../augmenter.ts';
+import { DatasetLock, DatasetLockedError, isStaleLock } from '../dataset-lock.ts';
+import type { JobSpec } from '../job-schema.ts';
+import { resolveJob, type TeacherSource } from '../resolve-job.ts';
+import { startJob, type JobHandle } from '../runner/job-handle.ts';
+import { shardDatasetId } from '../runner/shard.ts';
+import type { Store } from '../../store/index.ts';
+import { isPending, readJournal, writeJournal, type JournalEntry } from './job-journal.ts';
+import type { JobQueue, JobView } from './job-queue.ts';
+
+export interface InProcessJobQueueOptions {
+  store: Store;
+  teachers: TeacherSource & { has(name: string): boolean };
+  /** Turns a request into a job spec or throws (the HTTP rules: corpora folders, models dir, recipe models). */
+  validate(request: unknown): JobSpec;
+  /** the only folder augmentModels may name models in (by plain folder name) */
+  modelsDir: string;
+  /** the server config's augmentation models, for jobs whose body names none */
+  augmentModels?: AugmentModels;
+  journalPath: string;
+  /** jobs running at once */
+  maxRunning: number;
+  /** jobs waiting to start; more are refused with OVERLOADED */
+  maxQueued: number;
+  logger: Logger;
+}
+
+/** Everything the queue knows about one job. */
+interface JobRecord {
+  /** what the journal keeps */
+  entry: JournalEntry;
+  /** the validated spec, while the job is queued or started (a cancelled one finishes its chunk first) */
+  spec?: JobSpec;
+  /** starting (teachers loading) or running: counts against maxRunning */
+  active: boolean;
+  handle?: JobHandle;
+  /** the dataset lock (src/jobs/dataset-lock.ts), shared with `distillery run` */
+  lock?: DatasetLock;
+  /** settles once the job started or could not */
+  starting?: Promise<void>;
+}
+
+/** A holder on another host counts as dead after this long without a heartbeat. */
+const LOCK_STALE_MS = 60_000;
+
+const now = () => new Date().toISOString();
+
+export class InProcessJobQueue implements JobQueue {
+  readonly #opts: InProcessJobQueueOptions;
+  readonly #jobs = new Map<string, JobRecord>();
+  /** records waiting to start, oldest first */
+  readonly #waiting: JobRecord[] = [];
+  #closing: Promise<void> | undefined;
+
+  constructor(opts: InProcessJobQueueOptions) {
+    this.#opts = opts;
+    for (const entry of readJournal(opts.journalPath, opts.logger)) this.#jobs.set(entry.id, { entry, active: false });
+  }
+
+  async resumeInterrupted(): Promise<string[]> {
+    const pending = [...this.#jobs.values()].filter((r) => isPending(r.entry));
+    const ordered = [
+      ...pending.filter((r) => r.entry.state === 'running'),
+      ...pending.filter((r) => r.entry.state === 'queued'),
+    ];
+    const resumed: string[] = [];
+    for (const r of ordered) {
+      try {
+        r.spec = this.#opts.validate(r.entry.request);
+        r.entry.state = 'queued';
+        this.#waiting.push(r);
+        resumed.push(r.entry.id);
+      } catch (err) {
+        this.#finish(r, 'failed', { code: 'INVALID_INPUT', message: err instanceof Error ? err.message : String(err) });
+      }
+    }
+    if (resumed.length) this.#opts.logger.info({ jobs: resumed }, 'resuming interrupted and queued jobs');
+    this.#pump();
+    this.#save();
+    return resumed;
+  }
+
+  async submit(request: unknown): Promise<JobView> {
+    if (this.#closing) throw new DistilleryError('CANCELLED', 'the server is shutting down');
+    const job = this.#opts.validate(request);
+    for (const [i, t] of job.teachers.entries()) {
+      if (!this.#opts.teachers.has(t.name))
+        throw new DistilleryError('NOT_FOUND', `field /teachers/${i}/name: no teacher named "${t.name}"`, {
+          details: { errors: [{ pointer: `/teachers/${i}/name`, detail: 'not configured' }] },
+        });
+    }
+    const target = writtenDataset(job);
+    const clash = [...this.#jobs.values()].find((r) => r.spec && writtenDataset(r.spec) === target);
+    if (clash) {
+      const { id, state } = clash.entry;
+      throw new DistilleryError(
+        'CONFLICT',
+        `a job is already ${state === 'queued' ? 'queued to write' : 'writing'} dataset "${target}"`,
+        { hint: `wait for job ${id} (GET /v1/jobs/${id}) or cancel it (DELETE)` },
+      );
+    }
+    // a `distillery run` (or another server) on the same database writing it now
+    const held = this.#opts.store.locks.get(target);
+    if (held && !isStaleLock(held, LOCK_STALE_MS)) throw lockedConflict(new DatasetLockedError(held, LOCK_STALE_MS));
+    const record: JobRecord = {
+      entry: { id: randomUUID(), request, state: 'queued', submitted: now() },
+      spec: job,
+      active: false,
+    };
+    if (this.#activeCount() < this.#opts.maxRunning && this.#waiting.length === 0) {
+      this.#jobs.set(record.entry.id, record);
+      try {
+        await this.#start(record);
+      } catch (err) {
+        this.#jobs.delete(record.entry.id);
+        throw err;
+      }
+    } else {
+      if (this.#waiting.length >= this.#opts.maxQueued) {
+        throw new DistilleryError(
+          'OVERLOADED',
+          `${this.#activeCount()} jobs are running and ${this.#waiting.length} wait (limits ${this.#opts.maxRunning} and ${this.#opts.maxQueued})`,
+          { hint: 'retry when one finishes' },
+        );
+      }
+      this.#jobs.set(record.entry.id, record);
+      this.#waiting.push(record);
+    }
+    this.#save();
+    return this.get(record.entry.id)!;
+  }
+
+  get(id: string): JobView | undefined {
+    const r = this.#jobs.get(id);
+    if (!r) return undefined;
+    const e = r.entry;
+    const times = {
+      submitted: e.submitted,
+      ...(e.started ? { started: e.started } : {}),
+      ...(e.finished ? { finished: e.finished } : {}),
+    };
+    if (r.handle) {
+      const st = r.handle.status();
+      if (e.state === 'cancelled' && st.state === 'failed')
+        return { ...st, state: 'cancelled', error: undefined, id, ...times };
+      return { ...st, id, ...times };
+    }
+    const base = {
+      id,
+      ...times,
+      dataset: datasetOf(e.request),
+      progress: undefined,
+      result: undefined,
+      error: e.error,
+    };
+    if (e.state === 'queued') {
+      const at = this.#waiting.indexOf(r);
+      return { ...base, state: 'queued', ...(at >= 0 ? { queuePosition: at + 1 } : {}) };
+    }
+    // running without a handle: its teachers are loading
+    return { ...base, state: e.state };
+  }
+
+  cancel(id: string): JobView | undefined {
+    const r = this.#jobs.get(id);
+    if (!r) return undefined;
+    if (r.entry.state === 'queued') {
+      const at = this.#waiting.indexOf(r);
+      if (at >= 0) this.#waiting.splice(at, 1);
+      this.#finish(r, 'cancelled');
+      this.#save();
+    } else if (r.entry.state === 'running') {
+      r.entry.state = 'cancelled';
+      // a job still loading its teachers sees the state and does not start
+      if (r.handle && r.handle.status().state === 'running') r.handle.cancel();
+      this.#save();
+    }
+    return this.get(id);
+  }
+
+  list(): JobView[] {
+    return [...this.#jobs.keys()].map((id) => this.get(id)!);
+  }
+
+  /** Running jobs stop after their chunk in flight and stay 'running' in the journal; queued ones stay queued. */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      const records = [...this.#jobs.values()];
+      await Promise.allSettled(records.map((r) => r.starting));
+      const running = records.flatMap((r) => (r.handle && r.handle.status().state === 'running' ? [r.handle] : []));
+      for (const h of running) h.cancel();
+      await Promise.allSettled(running.map((h) => h.done));
+      this.#save();
+    })();
+    return this.#closing;
+  }
+
+  #activeCount(): number {
+    let n = 0;
+    for (const r of this.#jobs.values()) if (r.active) n++;
+    return n;
+  }
+
+  /** Starts queued jobs, oldest first, while fewer than maxRunning run. */
+  #pump(): void {
+    if (this.#closing) return;
+    let started = false;
+    while (this.#activeCount() < this.#opts.maxRunning && this.#waiting.length > 0) {
+      const r = this.#waiting.shift()!;
+      started = true;
+      this.#start(r).catch((err: unknown) => {
+        if (this.#closing) return;
+        this.#opts.logger.warn({ job: r.entry.id, err }, 'queued job could not start');
+        if (r.entry.state === 'cancelled') this.#finish(r, 'cancelled');
+        else this.#finish(r, 'failed', errorOf(err));
+        this.#save();
+        this.#pump();
+      });
+    }
+    if (started) this.#save();
+  }
+
+  /** Loads the job's teachers and starts it; rejects (and frees its slot) when they cannot load. */
+  async #start(r: JobRecord): Promise<void> {
+    const { entry } = r;
+    const job = r.spec!;
+    entry.state = 'running';
+    r.active = true;
+    const starting = (async () => {
+      try {
+        r.lock = DatasetLock.acquire(this.#opts.store, writtenDataset(job), {
+          command: `distillery serve, job ${entry.id}`,
+          staleMs: LOCK_STALE_MS,
+          onLost: () => r.handle?.cancel(),
+        });
+        const shared = job.augmentModels ? undefined : this.#opts.augmentModels;
+        const augmenterFactory = makeAugmenterFactory({
+          modelsDir: this.#opts.modelsDir,
+          ...(shared ? { models: shared } : {}),
+        });
+        const opts = await resolveJob(job, {
+          store: this.#opts.store,
+          teachers: this.#opts.teachers,
+          augmenterFactory,
+        });
+        // cancelled while its teachers loaded, or the server is stopping (it stays 'running': resumed next start)
+        if (entry.state !== 'running' || this.#closing) {
+          this.#release(r);
+          if (entry.state === 'cancelled') {
+            this.#finish(r, 'cancelled');
+            this.#save();
+          }
+          if (!this.#closing) this.#pump();
+          return;
+        }
+        const handle = startJob(opts);
+        r.handle = handle;
+        entry.started = now();
+        handle.done.then(
+          (result) =>
+            this.#ended(r, () => {
+              // cancelled by shutdown: keep 'running' so the next start resumes it
+              if (result.status === 'cancelled' && (this.#closing || entry.state === 'running')) return false;
+              this.#finish(r, result.status);
+              return true;
+            }),
+          (err: unknown) =>
+            this.#ended(r, () => {
+              // A cancel can surface as an abort error from the chunk in flight; the committed chunks stand.
+              if (this.#closing && entry.state === 'running') return false;
+              if (entry.state === 'cancelled') {
+                this.#finish(r, 'cancelled');
+                return true;
+              }
+              this.#opts.logger.warn({ job: entry.id, err }, 'job failed');
+              this.#finish(r, 'failed', errorOf(err));
+              return true;
+            }),
+        );
+      } catch (err) {
+        this.#release(r);
+        throw err instanceof DatasetLockedError ? lockedConflict(err) : err;
+      }
+    })();
+    r.starting = starting;
+    try {
+      await starting;
+    } finally {
+      r.starting = undefined;
+    }
+  }
+
+  /** A started job ended: free its slot, record the outcome, start the next queued job. */
+  #ended(r: JobRecord, record: () => boolean): void {
+    this.#release(r);
+    if (record()) {
+      r.spec = undefined;
+      this.#save();
+    }
+    this.#pump();
+  }
+
+  /** Frees the job's running slot and its dataset lock. */
+  #release(r: JobRecord): void {
+    r.active = false;
+    r.lock?.release();
+    r.lock = undefined;
+  }
+
+  #finish(
+    r: JobRecord,
+    state: 'done' | 'up-to-date' | 'cancelled' | 'failed',
+    error?: { code: string; message: string },
+  ): void {
+    r.entry.state = state;
+    r.entry.finished = now();
+    if (error) r.entry.error = error;
+    r.spec = undefined;
+  }
+
+  #save(): void {
+    writeJournal(
+      this.#opts.journalPath,
+      [...this.#jobs.values()].map((r) => r.entry),
+    );
+  }
+}
+
+const lockedConflict = (err: DatasetLockedError) =>
+  new DistilleryError('CONFLICT', err.message, {
+    hint: err.hint ?? 'wait for it to finish',
+    details: {
+      holder: { pid: err.holder.pid, host: err.holder.host, command: err.holder.command, since: err.holder.acquired },
+    },
+  });
+
+/** The dataset id a job writes (a shard writes its own). */
+const writtenDataset = (job: JobSpec): string => shardDatasetId(job.dataset, job.shard);
+
+function errorOf(err: unknown): { code: string; message: string } {
+  if (err instanceof DistilleryError) return { code: err.code, message: err.toLine() };
+  return { code: 'INTERNAL', message: err instanceof Error ? err.message : String(err) };
+}
+
+function datasetOf(request: unknown): string {
+  const d = (request as { dataset?: unknown } | null)?.dataset;
+  return typeof d === 'string' ? d : '';
+}
