@@ -1,5 +1,6 @@
 /** The store's public surface: only these exports are meant for other modules. */
 export { openStore, Store, DATASET_ID_PATTERN, type StoreOptions } from './store.ts';
+export type * from './repositories.ts';
 export { inputHash, normalizeInput, normalizeText, PAIR_SEPARATOR } from './input-hash.ts';
 export {
   componentName,

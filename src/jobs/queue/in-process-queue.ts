@@ -16,9 +16,9 @@ import { DatasetLock, DatasetLockedError, isStaleLock } from '../dataset-lock.ts
 import type { JobSpec } from '../job-schema.ts';
 import { resolveJob, type TeacherSource } from '../resolve-job.ts';
 import { startJob, type JobHandle } from '../runner/job-handle.ts';
-import { shardDatasetId } from '../runner/shard.ts';
 import type { Store } from '../../store/index.ts';
 import { isPending, readJournal, writeJournal, type JournalEntry } from './job-journal.ts';
+import { datasetOf, errorOf, lockedConflict, writtenDataset } from './job-records.ts';
 import type { JobQueue, JobView } from './job-queue.ts';
 
 export interface InProcessJobQueueOptions {
@@ -337,25 +337,4 @@ export class InProcessJobQueue implements JobQueue {
       [...this.#jobs.values()].map((r) => r.entry),
     );
   }
-}
-
-const lockedConflict = (err: DatasetLockedError) =>
-  new DistilleryError('CONFLICT', err.message, {
-    hint: err.hint ?? 'wait for it to finish',
-    details: {
-      holder: { pid: err.holder.pid, host: err.holder.host, command: err.holder.command, since: err.holder.acquired },
-    },
-  });
-
-/** The dataset id a job writes (a shard writes its own). */
-const writtenDataset = (job: JobSpec): string => shardDatasetId(job.dataset, job.shard);
-
-function errorOf(err: unknown): { code: string; message: string } {
-  if (err instanceof DistilleryError) return { code: err.code, message: err.toLine() };
-  return { code: 'INTERNAL', message: err instanceof Error ? err.message : String(err) };
-}
-
-function datasetOf(request: unknown): string {
-  const d = (request as { dataset?: unknown } | null)?.dataset;
-  return typeof d === 'string' ? d : '';
 }
