@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { DistilleryError } from '../core/errors.ts';
 import { runSteps, runStepsYielding } from '../core/steps.ts';
-import type { Store } from '../store/index.ts';
+import type { DatasetReader } from '../store/index.ts';
 import {
   EXPORT_FORMATS,
   type ExportFormat,
@@ -28,8 +28,9 @@ export type { ExportFormat, ExportManifest, ExportOptions, ExportResult, Exporte
 export { EXPORT_FORMATS } from './export-options.ts';
 export { planExport, probsColumn, hiddenColumn, type ExportPlan, type HiddenDtype } from './export-plan.ts';
 
-const WRITERS: Readonly<Record<ExportFormat, (store: Store, plan: ExportPlan, opts: ExportOptions) => WriterSteps>> =
-  Object.freeze({ parquet: writeParquet, safetensors: writeSafetensors, jsonl: writeJsonl });
+const WRITERS: Readonly<
+  Record<ExportFormat, (store: DatasetReader, plan: ExportPlan, opts: ExportOptions) => WriterSteps>
+> = Object.freeze({ parquet: writeParquet, safetensors: writeSafetensors, jsonl: writeJsonl });
 
 function checkFormat(format: string): asserts format is ExportFormat {
   if (!EXPORT_FORMATS.includes(format as ExportFormat)) {
@@ -48,7 +49,7 @@ interface PreparedExport {
   steps: WriterSteps;
 }
 
-function prepareExport(store: Store, datasetId: string, opts: ExportOptions): PreparedExport {
+function prepareExport(store: DatasetReader, datasetId: string, opts: ExportOptions): PreparedExport {
   checkFormat(opts.format);
   const plan = planExport(store, datasetId, {
     ...(opts.teacher !== undefined && { teacher: opts.teacher }),
@@ -91,7 +92,7 @@ function writeManifest(
 }
 
 /** Writes the export in one go (the CLI and jobs: nothing else waits on this thread). */
-export function exportDataset(store: Store, datasetId: string, opts: ExportOptions): ExportResult {
+export function exportDataset(store: DatasetReader, datasetId: string, opts: ExportOptions): ExportResult {
   const prepared = prepareExport(store, datasetId, opts);
   return writeManifest(datasetId, opts, prepared, runSteps(prepared.steps));
 }
@@ -101,7 +102,7 @@ export function exportDataset(store: Store, datasetId: string, opts: ExportOptio
  * (health checks, other requests) while a large dataset is written.
  */
 export async function exportDatasetYielding(
-  store: Store,
+  store: DatasetReader,
   datasetId: string,
   opts: ExportOptions,
 ): Promise<ExportResult> {
@@ -128,7 +129,7 @@ const CONTENT_TYPES: Readonly<Record<ExportFormat, string>> = Object.freeze({
  * written to a temp file first, then streamed from disk.
  */
 export async function exportStream(
-  store: Store,
+  store: DatasetReader,
   datasetId: string,
   opts: { format: string; teacher?: string; temperatures?: number[] },
 ): Promise<ExportStream> {

@@ -8,7 +8,7 @@ import type { OutputSpec, TeacherInfo } from '../core/types.ts';
 import { DistilleryError } from '../core/errors.ts';
 import { opChainKey } from '../core/op-chain.ts';
 import { runSteps, runStepsYielding, STEP_ROWS, type Steps } from '../core/steps.ts';
-import type { DatasetTeacher, Store, StoredExample } from '../store/index.ts';
+import type { DatasetTeacher, DatasetReader, StoredExample } from '../store/index.ts';
 import { TokenizedText } from '../augment/text/tokenized-text.ts';
 import { storedAttentionLayers } from './attention-layers.ts';
 import { histogram } from './histogram.ts';
@@ -36,7 +36,7 @@ interface OpSums {
 }
 
 /** The dataset's teacher named by `which` (name or fingerprint), or its first one. */
-export function pickTeacher(store: Store, datasetId: string, which?: string): DatasetTeacher | undefined {
+export function pickTeacher(store: DatasetReader, datasetId: string, which?: string): DatasetTeacher | undefined {
   const teachers = store.datasetTeachers(datasetId);
   if (which === undefined) return teachers[0];
   const t = teachers.find((x) => x.fingerprint === which || x.info?.name === which);
@@ -52,7 +52,7 @@ export function pickTeacher(store: Store, datasetId: string, which?: string): Da
  * Share of each op chain's augmentations dropped as duplicates: from the counts the job runner stored
  * (Store.opStats, produced = before dedupe), else from a manifest's augmentStats.byOp (produced = kept).
  */
-function duplicateShares(store: Store, datasetId: string, manifest: unknown): Map<string, number> {
+function duplicateShares(store: DatasetReader, datasetId: string, manifest: unknown): Map<string, number> {
   const out = new Map<string, number>();
   const stored = store.opStats(datasetId);
   if (stored.length > 0) {
@@ -98,20 +98,20 @@ function row(
 }
 
 /** The report in one pass over the dataset (the CLI: nothing else waits on this thread). */
-export function buildDatasetReport(store: Store, datasetId: string, opts: ReportOptions = {}): DatasetReport {
+export function buildDatasetReport(store: DatasetReader, datasetId: string, opts: ReportOptions = {}): DatasetReport {
   return runSteps(reportSteps(store, datasetId, opts));
 }
 
 /** The same report, letting the event loop run every few hundred rows (the dashboard's server). */
 export function buildDatasetReportYielding(
-  store: Store,
+  store: DatasetReader,
   datasetId: string,
   opts: ReportOptions = {},
 ): Promise<DatasetReport> {
   return runStepsYielding(reportSteps(store, datasetId, opts));
 }
 
-function* reportSteps(store: Store, datasetId: string, opts: ReportOptions): Steps<DatasetReport> {
+function* reportSteps(store: DatasetReader, datasetId: string, opts: ReportOptions): Steps<DatasetReport> {
   const dataset = store.requireDataset(datasetId);
   const chosen = pickTeacher(store, datasetId, opts.teacher);
   const info: TeacherInfo | undefined = chosen?.info;

@@ -1,6 +1,6 @@
 /** Attention maps of one stored example, for the heatmap: [layer][head][query][key], padding removed. */
 import { DistilleryError } from '../core/errors.ts';
-import type { Store } from '../store/index.ts';
+import type { DatasetReader } from '../store/index.ts';
 import { storedAttentionLayers } from './attention-layers.ts';
 import { pickTeacher } from './dataset-report.ts';
 
@@ -19,7 +19,7 @@ export interface ExampleAttention {
 }
 
 export function exampleAttention(
-  store: Store,
+  store: DatasetReader,
   datasetId: string,
   exampleId: string,
   teacher?: string,

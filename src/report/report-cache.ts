@@ -3,16 +3,16 @@
  * paging its examples or reopening its report does not rescan it. A dataset still being written (or one
  * whose manifest does not say it is done) is always recomputed.
  */
-import type { Store } from '../store/index.ts';
+import type { DatasetReader } from '../store/index.ts';
 import { buildDatasetReportYielding, type ReportOptions } from './dataset-report.ts';
 import type { DatasetReport } from './report-types.ts';
 
 export class ReportCache {
-  readonly #store: Store;
+  readonly #store: DatasetReader;
   readonly #max: number;
   readonly #entries = new Map<string, DatasetReport>();
 
-  constructor(store: Store, opts: { maxEntries?: number } = {}) {
+  constructor(store: DatasetReader, opts: { maxEntries?: number } = {}) {
     this.#store = store;
     this.#max = opts.maxEntries ?? 16;
   }

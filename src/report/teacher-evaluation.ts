@@ -14,7 +14,7 @@ import {
   type ReliabilityBin,
   type TemperaturePoint,
 } from '../jobs/eval/metrics.ts';
-import type { Store } from '../store/index.ts';
+import type { DatasetReader } from '../store/index.ts';
 import { pickTeacher } from './dataset-report.ts';
 import { goldLabelIndex } from './label-names.ts';
 
@@ -32,16 +32,20 @@ export interface TeacherEvaluation {
 }
 
 /** In one pass (the CLI report). */
-export function evaluateTeacher(store: Store, datasetId: string, teacher?: string): TeacherEvaluation {
+export function evaluateTeacher(store: DatasetReader, datasetId: string, teacher?: string): TeacherEvaluation {
   return runSteps(evaluationSteps(store, datasetId, teacher));
 }
 
 /** The same, letting the event loop run every few hundred rows (the dashboard's server). */
-export function evaluateTeacherYielding(store: Store, datasetId: string, teacher?: string): Promise<TeacherEvaluation> {
+export function evaluateTeacherYielding(
+  store: DatasetReader,
+  datasetId: string,
+  teacher?: string,
+): Promise<TeacherEvaluation> {
   return runStepsYielding(evaluationSteps(store, datasetId, teacher));
 }
 
-function* evaluationSteps(store: Store, datasetId: string, teacher?: string): Steps<TeacherEvaluation> {
+function* evaluationSteps(store: DatasetReader, datasetId: string, teacher?: string): Steps<TeacherEvaluation> {
   store.requireDataset(datasetId);
   const chosen = pickTeacher(store, datasetId, teacher);
   if (!chosen?.info)

@@ -1,10 +1,18 @@
 /**
- * The store as its clients see it: one interface per repository. export/, report/ and http/ take
- * these (or an intersection), never the concrete Store, so a repository can change storage (part
- * files, a remote cache) behind the same calls.
+ * The store as its clients see it: one interface per repository, and the two unions that export/,
+ * report/ and http/ take instead of the concrete Store, so a repository can change storage (part
+ * files, a remote cache, per-token rows) behind the same calls.
  */
-export type { DatasetRepository } from './datasets-repository.ts';
-export type { ExampleRepository } from './examples-repository.ts';
-export type { TeacherRepository } from './teachers-repository.ts';
-export type { TeacherOutputRepository } from './teacher-outputs-repository.ts';
-export type { StatsRepository } from './stats-repository.ts';
+import type { DatasetRepository } from './datasets-repository.ts';
+import type { ExampleRepository } from './examples-repository.ts';
+import type { StatsRepository } from './stats-repository.ts';
+import type { TeacherOutputRepository } from './teacher-outputs-repository.ts';
+import type { TeacherRepository } from './teachers-repository.ts';
+
+export type { DatasetRepository, ExampleRepository, StatsRepository, TeacherOutputRepository, TeacherRepository };
+
+/** Reading a dataset with its teachers' outputs: what exports and reports need. */
+export type DatasetReader = DatasetRepository & ExampleRepository & TeacherRepository & TeacherOutputRepository;
+
+/** A reader that also counts: what the HTTP dataset routes and the dashboard need. */
+export type DatasetCatalog = DatasetReader & StatsRepository;

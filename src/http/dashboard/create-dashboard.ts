@@ -1,7 +1,7 @@
 /** Wires the dashboard from the service's parts: one call in the composition root. */
 import type { AugmentModels } from '../../jobs/augment-models.ts';
 import { tokenLabeler } from '../../report/token-labels.ts';
-import type { Store } from '../../store/index.ts';
+import type { DatasetCatalog } from '../../store/index.ts';
 import type { TeacherRegistry } from '../../teacher/registry.ts';
 import type { RouteModule } from '../app.ts';
 import { CorpusCatalog } from './corpus-catalog.ts';
@@ -13,7 +13,7 @@ export interface Dashboard {
 }
 
 export function createDashboard(opts: {
-  store: Store;
+  store: DatasetCatalog;
   registry: TeacherRegistry;
   corporaDirs: readonly string[];
   augmentModels?: AugmentModels;

@@ -13,7 +13,7 @@ import { exampleAttention } from '../../report/example-attention.ts';
 import { evaluateTeacherYielding } from '../../report/teacher-evaluation.ts';
 import { withTokenLabels, type TokenLabeler } from '../../report/token-labels.ts';
 import type { AugmentModels } from '../../jobs/augment-models.ts';
-import type { Store } from '../../store/index.ts';
+import type { DatasetCatalog } from '../../store/index.ts';
 import type { RouteModule } from '../app.ts';
 import type { RouteDoc } from '../openapi.ts';
 import type { CorpusCatalog } from './corpus-catalog.ts';
@@ -22,7 +22,7 @@ import { runnableRecipes } from './recipe-catalog.ts';
 export const UI_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../ui');
 
 export interface DashboardDeps {
-  store: Store;
+  store: DatasetCatalog;
   corpora: CorpusCatalog;
   /** token strings for attention axes; positions are shown without it */
   tokenLabels?: TokenLabeler;

@@ -3,19 +3,19 @@ import { pipeline } from 'node:stream/promises';
 import { Router } from 'express';
 import { z } from 'zod';
 import { exportStream } from '../../export/index.ts';
-import type { Store } from '../../store/index.ts';
+import type { DatasetCatalog } from '../../store/index.ts';
 import type { RouteModule } from '../app.ts';
 import { HttpProblem } from '../problem.ts';
 import type { Schemas } from '../schemas.ts';
 import { parseOr422 } from '../validate.ts';
 
-export function requireDataset(store: Store, id: string) {
+export function requireDataset(store: DatasetCatalog, id: string) {
   const record = store.getDataset(id);
   if (!record) throw new HttpProblem(404, `no dataset "${id}"`, { hint: 'see GET /v1/datasets' });
   return record;
 }
 
-export function datasetsModule(store: Store): RouteModule {
+export function datasetsModule(store: DatasetCatalog): RouteModule {
   return {
     router(schemas: Schemas) {
       const router = Router();
