@@ -241,6 +241,12 @@ function formatIssues(error: z.ZodError): string {
 }
 
 /**
+ * DISTILLERY_DEBUG set: the CLI prints a failure's stack after its one line. Apart from loadConfig
+ * because the failure may come before a config is loaded, or from loading it.
+ */
+export const debugStacks = (env: Env = process.env): boolean => Boolean(env.DISTILLERY_DEBUG);
+
+/**
  * Builds the configuration. `env` defaults to process.env; tests pass their own object so that they
  * never depend on the developer's shell.
  */

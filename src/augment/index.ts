@@ -17,6 +17,6 @@ export { decideTeacherFilter } from './teacher-filter.ts';
 export type { TeacherFilter, FilterDecision, FilterAction } from './teacher-filter.ts';
 export { normalizeText, dedupKey } from './dedup.ts';
 export { OP_NAMES, createOp } from './ops/registry.ts';
-export { BUILTIN_RECIPES } from './recipes/index.ts';
-export { edaSettings } from './recipes/eda.ts';
+export { BUILTIN_RECIPES, edaSettings } from './recipes/index.ts';
 export { translationDirections } from './translation-directions.ts';
+export { TokenizedText } from './text/tokenized-text.ts';

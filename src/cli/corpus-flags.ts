@@ -1,6 +1,6 @@
 /** The corpus flags shared by eval, augment and label. */
 import type { Command } from 'commander';
-import type { CorpusOptions } from '../jobs/corpus/index.ts';
+import type { CorpusOptions } from '../jobs/index.ts';
 
 /** Commander's view of the corpus options: `--input` is the path. */
 export type CorpusFlags = Omit<CorpusOptions, 'path'> & { input: string };

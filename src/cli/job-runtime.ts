@@ -5,14 +5,18 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { DistilleryError } from '../core/errors.ts';
-import { makeAugmenterFactory } from '../jobs/augmenter.ts';
-import type { JobSpec } from '../jobs/job-schema.ts';
-import { resolveJob } from '../jobs/resolve-job.ts';
-import { progressPrinter, type ProgressListener } from '../jobs/runner/progress.ts';
-import { DatasetLock } from '../jobs/dataset-lock.ts';
-import { startJob, type JobHandle } from '../jobs/runner/job-handle.ts';
-import { shardDatasetId } from '../jobs/runner/shard.ts';
-import type { JobResult } from '../jobs/runner/run-job.ts';
+import {
+  makeAugmenterFactory,
+  type JobSpec,
+  resolveJob,
+  progressPrinter,
+  type ProgressListener,
+  DatasetLock,
+  startJob,
+  type JobHandle,
+  shardDatasetId,
+  type JobResult,
+} from '../jobs/index.ts';
 import { openStore, type Store } from '../store/index.ts';
 import { loadCliContext, type CliContext } from './cli-context.ts';
 import { exitBySignal } from './exit-now.ts';

@@ -1,5 +1,6 @@
 /** The `distillery` command line. Each subcommand lives in its own file under commands/. */
 import { Command } from 'commander';
+import { debugStacks } from '../config.ts';
 import { isDistilleryError } from '../core/errors.ts';
 import { registerModels } from './commands/models.ts';
 import { registerRun } from './commands/run.ts';
@@ -30,6 +31,6 @@ try {
   // One line on failure; the stack only when asked for.
   const line = isDistilleryError(err) ? err.toLine() : err instanceof Error ? err.message : String(err);
   process.stderr.write(`distillery: ${line}\n`);
-  if (process.env.DISTILLERY_DEBUG) console.error(err);
+  if (debugStacks()) console.error(err);
   process.exitCode = 1;
 }

@@ -1,6 +1,5 @@
 /** Write a finished job's export targets and say where they went. */
-import { exportJobEnsembles, exportJobTargets } from '../jobs/export-targets.ts';
-import type { JobSpec } from '../jobs/job-schema.ts';
+import { exportJobEnsembles, exportJobTargets, type JobSpec } from '../jobs/index.ts';
 import type { Runtime } from './job-runtime.ts';
 
 export async function runExports(rt: Runtime, job: JobSpec, dataset: string): Promise<void> {

@@ -27,6 +27,7 @@ import { safetensorsTensorNames, writeSafetensors } from './safetensors-export.t
 export type { ExportFormat, ExportManifest, ExportOptions, ExportResult, ExportedFile } from './export-options.ts';
 export { EXPORT_FORMATS } from './export-options.ts';
 export { planExport, probsColumn, hiddenColumn, type ExportPlan, type HiddenDtype } from './export-plan.ts';
+export { exportEnsemble, type EnsembleExport, type EnsembleMember } from './ensemble-export.ts';
 
 const WRITERS: Readonly<
   Record<ExportFormat, (store: DatasetReader, plan: ExportPlan, opts: ExportOptions) => WriterSteps>

@@ -7,9 +7,7 @@ import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { compileRecipe } from '../augment/index.ts';
 import { DistilleryError } from '../core/errors.ts';
-import { AugmentModels } from '../jobs/augment-models.ts';
-import { withCorpusSize } from '../jobs/augmenter.ts';
-import { jobSchema, type JobSpec } from '../jobs/job-schema.ts';
+import { AugmentModels, withCorpusSize, jobSchema, type JobSpec } from '../jobs/index.ts';
 import { HttpProblem } from './problem.ts';
 import { parseOr422 } from './validate.ts';
 

@@ -3,9 +3,8 @@
  * files (`<dataset>.<teacher>`), since the exporter writes one teacher's outputs per file.
  */
 import { DistilleryError } from '../core/errors.ts';
-import { exportDataset, type ExportResult } from '../export/index.ts';
+import { exportDataset, exportEnsemble, type EnsembleExport, type ExportResult } from '../export/index.ts';
 import type { Store } from '../store/index.ts';
-import { exportEnsemble, type EnsembleExport } from './ensemble-export.ts';
 import type { JobSpec } from './job-schema.ts';
 
 /** A teacher given by registry name or by fingerprint (prefix), resolved among the dataset's teachers. */

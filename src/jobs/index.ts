@@ -1,6 +1,8 @@
-/** The jobs module's public surface, for the CLI and the HTTP service (POST /v1/jobs). */
+/** The jobs module's public surface, for the CLI, the HTTP service and eval: others import from here only. */
 export {
   jobSchema,
+  shardSchema,
+  recipeSchema,
   parseJob,
   parseJobYaml,
   outputSpecOf,
@@ -10,7 +12,10 @@ export {
   type JobIssue,
 } from './job-schema.ts';
 export { resolveJob, resolveJobPaths, type JobDeps, type TeacherSource, type AugmenterFactory } from './resolve-job.ts';
-export { makeAugmenterFactory } from './augmenter.ts';
+export { makeAugmenterFactory, withCorpusSize } from './augmenter.ts';
+export { AugmentModels, augmentModelsExample, serverConfigHint, type MissingModelHint } from './augment-models.ts';
+export { augmentFile } from './augment-file.ts';
+export { DatasetLock, withDatasetLock } from './dataset-lock.ts';
 export { startJob, JobHandle, type JobState, type JobStatus } from './runner/job-handle.ts';
 export { runJob, jobIdentity, type JobResult, type RunJobOptions, type JobTeacher } from './runner/run-job.ts';
 export type { ProgressEvent, ProgressListener } from './runner/progress.ts';
@@ -18,6 +23,5 @@ export { progressPrinter, renderBar } from './runner/progress.ts';
 export { mergeShards } from './runner/merge-shards.ts';
 export { shardDatasetId } from './runner/shard.ts';
 export { exportJobTargets, exportJobEnsembles, resolveTeacherFingerprint } from './export-targets.ts';
-export { exportEnsemble } from './ensemble-export.ts';
-export { evaluateTeacher, formatEvalReport, type EvalReport } from './eval/evaluate.ts';
-export { readCorpus, scanCorpus, type CorpusOptions, type CorpusRecord } from './corpus/index.ts';
+export { readCorpus, scanCorpus, newCorpusStats, type CorpusOptions, type CorpusRecord } from './corpus/index.ts';
+export { InProcessJobQueue, type InProcessJobQueueOptions, type JobQueue, type JobView } from './queue/index.ts';

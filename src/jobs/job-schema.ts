@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { parse as parseYaml } from 'yaml';
 import { DistilleryError } from '../core/errors.ts';
-import { RecipeSpecSchema } from '../augment/recipe-schema.ts';
+import { RecipeSpecSchema } from '../augment/index.ts';
 import type { OutputSpec } from '../core/types.ts';
 
 const name = (what: string) =>

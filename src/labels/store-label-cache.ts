@@ -4,14 +4,14 @@
  * front door (HTTP, CLI job) asked first.
  */
 import type { OutputSpec, TeacherInfo, TeacherOutput, TextInput } from '../core/types.ts';
-import { inputHash, specForComponents, type Store } from '../store/index.ts';
+import { inputHash, specForComponents, type TeacherOutputRepository, type TeacherRepository } from '../store/index.ts';
 import type { LabelCache } from './label-cache.ts';
 
 export class StoreLabelCache implements LabelCache {
-  readonly #store: Store;
+  readonly #store: TeacherRepository & TeacherOutputRepository;
   readonly #registered = new Set<string>();
 
-  constructor(store: Store) {
+  constructor(store: TeacherRepository & TeacherOutputRepository) {
     this.#store = store;
   }
 

@@ -9,7 +9,7 @@ import { DistilleryError } from '../core/errors.ts';
 import { opChainKey } from '../core/op-chain.ts';
 import { runSteps, runStepsYielding, STEP_ROWS, type Steps } from '../core/steps.ts';
 import type { DatasetTeacher, DatasetReader, StoredExample } from '../store/index.ts';
-import { TokenizedText } from '../augment/text/tokenized-text.ts';
+import { TokenizedText } from '../augment/index.ts';
 import { storedAttentionLayers } from './attention-layers.ts';
 import { histogram } from './histogram.ts';
 import { goldLabelName } from './label-names.ts';

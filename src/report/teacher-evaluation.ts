@@ -13,7 +13,7 @@ import {
   temperatureSweep,
   type ReliabilityBin,
   type TemperaturePoint,
-} from '../jobs/eval/metrics.ts';
+} from '../core/metrics.ts';
 import type { DatasetReader } from '../store/index.ts';
 import { pickTeacher } from './dataset-report.ts';
 import { goldLabelIndex } from './label-names.ts';

@@ -2,32 +2,26 @@
  * Token strings for the attention heatmap's axes, from the teacher's own tokenizer (no model load):
  * the same ids, truncation included, that the teacher saw when the attentions were stored.
  */
-import type { PreTrainedTokenizer } from '@huggingface/transformers';
 import type { TextInput } from '../core/types.ts';
-import { loadTokenizer } from '../teacher/hf-env.ts';
-import { TextEncoder } from '../teacher/text-encoder.ts';
+import { tokenStrings, type TokenStrings } from '../teacher/token-strings.ts';
 import type { ExampleAttention } from './example-attention.ts';
 
 export type TokenLabeler = (teacher: string, input: TextInput, maxLength: number) => Promise<string[] | undefined>;
 
 /** `modelDir(name)` finds a configured teacher's folder; teachers it does not know get no labels. */
-export function tokenLabeler(modelDir: (teacher: string) => string | undefined): TokenLabeler {
-  const tokenizers = new Map<string, Promise<PreTrainedTokenizer>>();
+export function tokenLabeler(
+  modelDir: (teacher: string) => string | undefined,
+  strings: TokenStrings = tokenStrings(),
+): TokenLabeler {
   return async (teacher, input, maxLength) => {
     const dir = modelDir(teacher);
     if (dir === undefined) return undefined;
-    let pending = tokenizers.get(dir);
-    if (!pending) tokenizers.set(dir, (pending = loadTokenizer(dir)));
-    let tokenizer: PreTrainedTokenizer;
     try {
-      tokenizer = await pending;
+      return await strings(dir, input, maxLength);
     } catch {
       // labels are a nicety: the heatmap falls back to positions
       return undefined;
     }
-    const { ids } = new TextEncoder(tokenizer, maxLength).encode(input);
-    const model = (tokenizer as unknown as { model?: { convert_ids_to_tokens?(ids: number[]): string[] } }).model;
-    return model?.convert_ids_to_tokens?.(ids) ?? ids.map((id) => tokenizer.decode([id]));
   };
 }
 

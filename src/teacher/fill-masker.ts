@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { pipeline, type FillMaskPipeline } from '@huggingface/transformers';
 import { DistilleryError } from '../core/errors.ts';
-import type { FillCandidate, FillMasker } from '../augment/model-interfaces.ts';
+import type { FillCandidate, FillMasker } from '../augment/index.ts';
 import './hf-env.ts';
 
 interface PipelineFill {

@@ -15,7 +15,7 @@ import {
 } from '@huggingface/transformers';
 import { DistilleryError } from '../core/errors.ts';
 import type { SeededRng } from '../core/seeded-rng.ts';
-import type { SamplingOptions, TranslateRequest, Translator } from '../augment/model-interfaces.ts';
+import type { SamplingOptions, TranslateRequest, Translator } from '../augment/index.ts';
 import './hf-env.ts';
 
 export interface TranslatorOptions {

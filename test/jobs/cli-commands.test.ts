@@ -6,7 +6,7 @@ import path from 'node:path';
 import { tempDir } from '../helpers/temp-dir.ts';
 import { runCli } from './helpers/cli.ts';
 import { SHARED_DIR, SST2_DEV } from './helpers/pipeline-fixture.ts';
-import type { EvalReport } from '../../src/jobs/eval/evaluate.ts';
+import type { EvalReport } from '../../src/eval/evaluate.ts';
 import { Command } from 'commander';
 import { registerRun } from '../../src/cli/commands/run.ts';
 import { registerAugment } from '../../src/cli/commands/augment.ts';

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { accuracy, calibration, entropy, macroF1, softmax, temperatureSweep } from '../../src/jobs/eval/metrics.ts';
+import { accuracy, calibration, entropy, macroF1, softmax, temperatureSweep } from '../../src/core/metrics.ts';
 
 const close = (a: number, b: number, eps = 1e-9) => assert.ok(Math.abs(a - b) <= eps, `${a} != ${b}`);
 

@@ -12,7 +12,7 @@ import { startJob } from '../../src/jobs/runner/job-handle.ts';
 import { resolveJob } from '../../src/jobs/resolve-job.ts';
 import { parseJob } from '../../src/jobs/job-schema.ts';
 import { exportDataset } from '../../src/export/index.ts';
-import { exportEnsemble } from '../../src/jobs/ensemble-export.ts';
+import { exportEnsemble } from '../../src/export/index.ts';
 import { asyncBufferFromFile, parquetReadObjects } from 'hyparquet';
 
 const dir = tempDir('distillery-runner-');

@@ -17,3 +17,5 @@ export const BUILTIN_RECIPES = Object.freeze({
   adversarial: (o: BuiltinOptions) => adversarialRecipe(o),
 });
 export type BuiltinName = keyof typeof BUILTIN_RECIPES;
+
+export { edaSettings } from './eda.ts';

@@ -6,12 +6,18 @@ import type { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import { DistilleryError } from '../../core/errors.ts';
 import { compileRecipe } from '../../augment/index.ts';
-import { AugmentModels, augmentModelsExample, type MissingModelHint } from '../../jobs/augment-models.ts';
-import { makeAugmenterFactory, withCorpusSize } from '../../jobs/augmenter.ts';
-import { augmentFile } from '../../jobs/augment-file.ts';
-import { newCorpusStats, scanCorpus } from '../../jobs/corpus/index.ts';
-import { recipeSchema } from '../../jobs/job-schema.ts';
-import type { JobTeacher } from '../../jobs/runner/run-job.ts';
+import {
+  AugmentModels,
+  augmentModelsExample,
+  type MissingModelHint,
+  makeAugmenterFactory,
+  withCorpusSize,
+  augmentFile,
+  newCorpusStats,
+  scanCorpus,
+  recipeSchema,
+  type JobTeacher,
+} from '../../jobs/index.ts';
 import { loadCliContext } from '../cli-context.ts';
 import { addCorpusFlags, corpusOptions, type CorpusFlags } from '../corpus-flags.ts';
 

@@ -1,7 +1,6 @@
 /** `distillery datasets list | show ID | rm ID | merge ID | prune`. */
 import type { Command } from 'commander';
-import { withDatasetLock } from '../../jobs/dataset-lock.ts';
-import { mergeShards } from '../../jobs/runner/merge-shards.ts';
+import { withDatasetLock, mergeShards } from '../../jobs/index.ts';
 import { DistilleryError } from '../../core/errors.ts';
 import { openRuntime } from '../job-runtime.ts';
 

@@ -1,7 +1,7 @@
 /** `distillery eval`: how good and how calibrated a teacher is on a labelled corpus, and which T to pick. */
 import type { Command } from 'commander';
-import { evaluateTeacher, formatEvalReport } from '../../jobs/eval/evaluate.ts';
-import { StoreRunnerAdapter } from '../../jobs/runner/store-adapter.ts';
+import { evaluateTeacher, formatEvalReport } from '../../eval/evaluate.ts';
+import { StoreLabelCache } from '../../labels/index.ts';
 import { addCorpusFlags, corpusOptions, type CorpusFlags } from '../corpus-flags.ts';
 import { openRuntime } from '../job-runtime.ts';
 
@@ -25,7 +25,7 @@ export function registerEval(program: Command): void {
         try {
           const teacher = await rt.registry.get(opts.teacher);
           rt.store.registerTeacher(teacher.info);
-          const cache = new StoreRunnerAdapter(rt.store, 1);
+          const cache = new StoreLabelCache(rt.store);
           const report = await evaluateTeacher(teacher, corpusOptions(opts), { bins: opts.bins, cache });
           console.log(opts.json ? JSON.stringify(report, null, 2) : formatEvalReport(report));
         } finally {

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { DistilleryError } from '../../core/errors.ts';
 import { EXPORT_FORMATS, exportDataset, type ExportFormat } from '../../export/index.ts';
-import { resolveTeacherFingerprint } from '../../jobs/export-targets.ts';
+import { resolveTeacherFingerprint } from '../../jobs/index.ts';
 import { openRuntime } from '../job-runtime.ts';
 
 interface ExportFlags {

@@ -2,7 +2,7 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { DistilleryError } from '../../core/errors.ts';
-import { parseJob, type JobInput } from '../../jobs/job-schema.ts';
+import { parseJob, type JobInput } from '../../jobs/index.ts';
 import { openRuntime, reportResult, runJobCommand, type ProgressMode } from '../job-runtime.ts';
 import { addCorpusFlags, corpusOptions, type CorpusFlags } from '../corpus-flags.ts';
 import { runExports } from '../run-exports.ts';

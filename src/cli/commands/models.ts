@@ -2,8 +2,7 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig } from '../../config.ts';
-import { buildBenchModel } from '../../fixtures/bench-model.ts';
-import { buildFixtures } from '../../fixtures/build-fixtures.ts';
+import { buildBenchModel, buildFixtures } from '../../fixtures/index.ts';
 import { addEngineModelCommands } from './models-engine.ts';
 
 export function registerModels(program: Command): void {

@@ -3,8 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { DistilleryError } from '../../core/errors.ts';
-import { parseJobYaml, shardSchema, type JobSpec } from '../../jobs/job-schema.ts';
-import { resolveJobPaths } from '../../jobs/resolve-job.ts';
+import { parseJobYaml, shardSchema, type JobSpec, resolveJobPaths } from '../../jobs/index.ts';
 import { openRuntime, reportResult, runJobCommand, type ProgressMode } from '../job-runtime.ts';
 import { runExports } from '../run-exports.ts';
 

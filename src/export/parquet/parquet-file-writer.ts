@@ -2,6 +2,11 @@
  * A streaming Parquet writer for flat columns and lists of primitives: row groups are encoded
  * and appended to the sink as they come, so memory holds one row group. The footer (FileMetaData,
  * thrift) and page headers are serialized by hyparquet-writer's own functions.
+ *
+ * Those three functions are not in the package's main entry, only under the `./src/*.js` subpaths its
+ * exports map publishes (with types). Writing thrift and snappy by hand would be the alternative; this
+ * file is the only one that imports them, and the export tests compare bytes, so an upgrade that moves
+ * them fails there first.
  */
 import { gzipSync } from 'node:zlib';
 import { writePageHeader } from 'hyparquet-writer/src/datapage.js';

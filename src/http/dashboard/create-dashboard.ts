@@ -1,5 +1,5 @@
 /** Wires the dashboard from the service's parts: one call in the composition root. */
-import type { AugmentModels } from '../../jobs/augment-models.ts';
+import type { AugmentModels } from '../../jobs/index.ts';
 import { tokenLabeler } from '../../report/token-labels.ts';
 import type { DatasetCatalog } from '../../store/index.ts';
 import type { TeacherRegistry } from '../../teacher/registry.ts';

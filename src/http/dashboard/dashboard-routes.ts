@@ -12,7 +12,7 @@ import { ReportCache } from '../../report/report-cache.ts';
 import { exampleAttention } from '../../report/example-attention.ts';
 import { evaluateTeacherYielding } from '../../report/teacher-evaluation.ts';
 import { withTokenLabels, type TokenLabeler } from '../../report/token-labels.ts';
-import type { AugmentModels } from '../../jobs/augment-models.ts';
+import type { AugmentModels } from '../../jobs/index.ts';
 import type { DatasetCatalog } from '../../store/index.ts';
 import type { RouteModule } from '../app.ts';
 import type { RouteDoc } from '../openapi.ts';

@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { augmentCorpus, compileRecipe, RecipeSpecSchema, type OpContext, type Recipe } from '../../augment/index.ts';
 import { isDistilleryError } from '../../core/errors.ts';
 import type { Example } from '../../core/types.ts';
-import type { AugmentModels } from '../../jobs/augment-models.ts';
+import type { AugmentModels } from '../../jobs/index.ts';
 import type { SoftLabeler } from '../../labels/index.ts';
 import type { RouteModule } from '../app.ts';
 import { HttpProblem } from '../problem.ts';

@@ -1,9 +1,8 @@
 /** POST /v1/jobs, GET /v1/jobs, GET|DELETE /v1/jobs/:id over the resumable job runner. */
 import { Router } from 'express';
 import { z } from 'zod';
-import { jobSchema } from '../../jobs/job-schema.ts';
+import { jobSchema, type JobQueue } from '../../jobs/index.ts';
 import type { RouteModule } from '../app.ts';
-import type { JobQueue } from '../../jobs/queue/index.ts';
 import { HttpProblem } from '../problem.ts';
 import { parseOr422 } from '../validate.ts';
 

@@ -7,15 +7,15 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DistilleryError } from '../core/errors.ts';
 import type { OutputSpec } from '../core/types.ts';
-import { probsColumn } from '../export/index.ts';
+import type { DatasetReader } from '../store/index.ts';
+import { probsColumn } from './export-plan.ts';
 import {
   ParquetFileWriter,
   type ListValue,
   type ParquetColumn,
   type ScalarValue,
-} from '../export/parquet/parquet-file-writer.ts';
-import { ShardFile, shardName } from '../export/shards.ts';
-import type { Store } from '../store/index.ts';
+} from './parquet/parquet-file-writer.ts';
+import { ShardFile, shardName } from './shards.ts';
 
 export interface EnsembleMember {
   fingerprint: string;
@@ -32,7 +32,7 @@ export interface EnsembleExport {
 const PAGE = 1024;
 
 export function exportEnsemble(
-  store: Store,
+  store: DatasetReader,
   dataset: string,
   members: readonly EnsembleMember[],
   temperatures: readonly number[],

@@ -3,10 +3,10 @@
  * and keeping only one logits row per example. Given a cache (the store), it labels cache-first like any
  * other labelling and leaves the logits there, so a later run on the same corpus computes nothing again.
  */
-import { DistilleryError } from '../../core/errors.ts';
-import type { OutputSpec, TeacherRunner, TextInput } from '../../core/types.ts';
-import { readCorpus, type CorpusOptions } from '../corpus/index.ts';
-import { labelInputs, tokenBudgetBatches, type LabelCache } from '../../labels/index.ts';
+import { DistilleryError } from '../core/errors.ts';
+import type { OutputSpec, TeacherRunner, TextInput } from '../core/types.ts';
+import { readCorpus, type CorpusOptions } from '../jobs/index.ts';
+import { labelInputs, tokenBudgetBatches, type LabelCache } from '../labels/index.ts';
 import {
   accuracy,
   argmax,
@@ -17,7 +17,7 @@ import {
   type ClassScore,
   type ReliabilityBin,
   type TemperaturePoint,
-} from './metrics.ts';
+} from '../core/metrics.ts';
 
 export interface EvalReport {
   teacher: { name: string; fingerprint: string; labels: string[] };

