@@ -22,6 +22,9 @@ import { openStore, type Store } from './store/index.ts';
 import { TeacherRegistry } from './teacher/registry.ts';
 import { createDashboard } from './http/dashboard/create-dashboard.ts';
 
+/** The store's database and the files SQLite and the job journal keep beside it. */
+const storeFiles = (db: string): string[] => ['', '-wal', '-shm', '-journal', '-jobs.json'].map((s) => db + s);
+
 export interface Service {
   readonly url: string;
   readonly port: number;
@@ -78,11 +81,15 @@ export async function startService(config: Config, opts: ServiceOptions = {}): P
     modelsDir: config.modelsDir,
     missing: serverConfigHint,
   });
+  const compile = { lexicons: config.lexicons, maxLexiconBytes: config.limits.maxLexiconBytes };
   const jobs = new JobManager({
     store,
     teachers: registry,
     corporaDirs: config.corporaDirs,
     modelsDir: config.modelsDir,
+    compile,
+    protectedFiles: storeFiles(config.db),
+    maxCorpusBytes: config.limits.maxCorpusBytes,
     augmentModels,
     // "-jobs.json" so the default data/*.db-* ignore rule covers it
     journalPath: `${config.db}-jobs.json`,
@@ -92,7 +99,7 @@ export async function startService(config: Config, opts: ServiceOptions = {}): P
   });
   const modules: RouteModule[] = [
     jobsModule(jobs),
-    datasetsModule(store),
+    datasetsModule(store, [...config.corporaDirs, path.dirname(config.db)]),
     augmentModule({
       labeler,
       teacherNames: registry.names(),
@@ -100,6 +107,7 @@ export async function startService(config: Config, opts: ServiceOptions = {}): P
       models: augmentModels,
       maxTexts: config.limits.maxTextsPerRequest,
       maxChars: config.limits.maxCharsPerText,
+      compile,
     }),
     createDashboard({ store, registry, corporaDirs: config.corporaDirs, augmentModels }).module,
   ];

@@ -6,7 +6,14 @@
  */
 import { Router } from 'express';
 import { z } from 'zod';
-import { augmentCorpus, compileRecipe, RecipeSpecSchema, type OpContext, type Recipe } from '../../augment/index.ts';
+import {
+  augmentCorpus,
+  compileRecipe,
+  RemoteRecipeSpecSchema,
+  type CompileOptions,
+  type OpContext,
+  type Recipe,
+} from '../../augment/index.ts';
 import { isDistilleryError } from '../../core/errors.ts';
 import type { Example } from '../../core/types.ts';
 import type { AugmentModels } from '../../jobs/augment-models.ts';
@@ -46,10 +53,12 @@ function augmentSchemas(maxTexts: number, maxChars: number) {
         .min(1, 'give at least one text')
         .max(maxTexts, `at most ${maxTexts} texts per request`),
       recipe: z
-        .union([z.enum(['eda', 'tinybert', 'backtranslate', 'adversarial']), RecipeSpecSchema], {
+        .union([z.enum(['eda', 'tinybert', 'backtranslate', 'adversarial']), RemoteRecipeSpecSchema], {
           error: 'expected a builtin recipe name (eda, tinybert, backtranslate, adversarial) or a recipe spec',
         })
-        .describe('a builtin name or a recipe spec (same schema as JOB.yaml)'),
+        .describe(
+          'a builtin name or a recipe spec (the JOB.yaml schema; lexicons inline as `terms` or by configured name as `lexicon`, never by file)',
+        ),
       seed: z.union([z.number().int(), z.string().min(1).max(128)]),
       teacher: z
         .string()
@@ -93,6 +102,8 @@ export interface AugmentRouteDeps {
   models: AugmentModels;
   maxTexts: number;
   maxChars: number;
+  /** the operator's lexicon catalogue and file size cap */
+  compile: CompileOptions;
 }
 
 export function augmentModule(deps: AugmentRouteDeps): RouteModule {
@@ -104,7 +115,7 @@ export function augmentModule(deps: AugmentRouteDeps): RouteModule {
         const body = parseOr422(request, req.body);
         let recipe: Recipe;
         try {
-          recipe = compileRecipe(body.recipe);
+          recipe = compileRecipe(body.recipe, deps.compile);
         } catch (err) {
           if (isDistilleryError(err))
             throw new HttpProblem(422, `field /recipe: ${err.message}`, {
