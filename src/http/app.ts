@@ -7,10 +7,12 @@ import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
 import type { SoftLabeler } from '../jobs/soft-labeler.ts';
 import { bearerAuth } from './auth.ts';
+import { bodyDepthGuard } from './body-depth.ts';
 import type { ServiceMetrics } from './metrics.ts';
 import type { RouteDoc } from './openapi.ts';
 import { HttpProblem, problemMiddleware } from './problem.ts';
 import { requestContext } from './request-context.ts';
+import { siteGuard } from './site-guard.ts';
 import { healthRoutes, type Readiness } from './routes/health.ts';
 import { metricsRoute } from './routes/metrics.ts';
 import { openApiRoute } from './routes/openapi.ts';
@@ -72,9 +74,11 @@ export function createApp(deps: AppDeps): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', false);
   app.use(requestContext(deps.logger, deps.metrics, staticPaths));
+  app.use(siteGuard({ keyless: config.apiKeys.length === 0, host: config.host }));
   if (config.apiKeys.length > 0) app.use(bearerAuth(config.apiKeys));
-  // Parse JSON whatever the content type says, so a missing header is not a confusing 422.
-  app.use(express.json({ limit: config.limits.bodyLimit, type: () => true, strict: false }));
+  // siteGuard let only application/json through to the routes that take a body.
+  app.use(express.json({ limit: config.limits.bodyLimit, type: 'application/json', strict: false }));
+  app.use(bodyDepthGuard());
 
   app.use(healthRoutes(deps.readiness));
   app.use(metricsRoute(deps.metrics));

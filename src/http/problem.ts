@@ -135,6 +135,23 @@ export function problemMiddleware(retryAfterSeconds: number): ErrorRequestHandle
         headers,
       );
     }
+    // A path segment that is not valid percent-encoding ("%ff%fe", "%E0%A4%A") fails to decode.
+    if (err instanceof URIError)
+      return sendProblem(
+        res,
+        new HttpProblem(400, 'the URL is not valid percent-encoded UTF-8', {
+          hint: 'encode ids with encodeURIComponent',
+        }).problem,
+      );
+    // A body that says Content-Encoding: gzip, deflate or br but is not: body-parser passes zlib's error on.
+    const stack = (err as { stack?: unknown } | null)?.stack;
+    if (typeof stack === 'string' && /zlibOnError/.test(stack))
+      return sendProblem(
+        res,
+        new HttpProblem(400, 'the request body does not match its Content-Encoding', {
+          hint: 'send the body uncompressed, or compressed as its Content-Encoding header says',
+        }).problem,
+      );
     const bp = err as BodyParserError;
     if (bp && typeof bp.type === 'string' && typeof bp.status === 'number' && bp.status < 500) {
       // body-parser errors: malformed JSON, over the limit, wrong charset...
@@ -154,6 +171,10 @@ export function problemMiddleware(retryAfterSeconds: number): ErrorRequestHandle
         );
       return sendProblem(res, new HttpProblem(bp.status, bp.message ?? 'bad request').problem);
     }
+    // Any other error that says it is the client's (http-errors' `expose`) keeps its 4xx status.
+    const status = (err as { status?: unknown; expose?: unknown } | null)?.status;
+    if (typeof status === 'number' && status >= 400 && status < 500 && (err as { expose?: unknown }).expose === true)
+      return sendProblem(res, new HttpProblem(status, (err as Error).message || 'bad request').problem);
     res.locals.log?.error({ err }, 'unhandled error');
     return sendProblem(res, new HttpProblem(500, 'internal error').problem);
   };
