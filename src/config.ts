@@ -80,8 +80,8 @@ const configSchema = z
      * relative to the config file. Requests never name files themselves.
      */
     lexicons: z.record(z.string().regex(NAME, 'letters, digits, ".", "_" or "-", at most 64'), z.string().min(1)),
-    /** threads that run augmentation (and other CPU-heavy request work) off the event loop */
-    workers: z.number().int().min(1).max(64),
+    /** threads that run model-free augmentation off the event loop (0: on the main thread, for benchmark baselines only) */
+    workers: z.number().int().min(0).max(64),
     batching: z
       .object({
         /** merge concurrent requests for the same teacher; off = one model call per request */

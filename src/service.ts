@@ -13,6 +13,7 @@ import type { ReadinessCheck } from './http/routes/health.ts';
 import { augmentModule } from './http/routes/augment.ts';
 import { JobManager } from './http/job-manager.ts';
 import { AugmentModels, serverConfigHint } from './jobs/augment-models.ts';
+import { AugmentPool } from './jobs/augment-pool.ts';
 import { jobsModule } from './http/routes/jobs.ts';
 import { datasetsModule } from './http/routes/datasets.ts';
 import { listen } from './http/server.ts';
@@ -82,6 +83,12 @@ export async function startService(config: Config, opts: ServiceOptions = {}): P
     missing: serverConfigHint,
   });
   const compile = { lexicons: config.lexicons, maxLexiconBytes: config.limits.maxLexiconBytes };
+  const augmentPool = new AugmentPool({
+    size: config.workers,
+    maxQueued: config.workers * 16,
+    deadlineMs: config.limits.augmentDeadlineMs,
+    compile,
+  });
   const jobs = new JobManager({
     store,
     teachers: registry,
@@ -108,6 +115,9 @@ export async function startService(config: Config, opts: ServiceOptions = {}): P
       maxTexts: config.limits.maxTextsPerRequest,
       maxChars: config.limits.maxCharsPerText,
       compile,
+      ...(config.workers > 0 ? { pool: augmentPool } : {}),
+      costBudget: config.limits.augmentCostBudget,
+      retryAfterSeconds: config.limits.retryAfterSeconds,
     }),
     createDashboard({ store, registry, corporaDirs: config.corporaDirs, augmentModels }).module,
   ];
@@ -120,7 +130,7 @@ export async function startService(config: Config, opts: ServiceOptions = {}): P
       ...(opts.graceMs !== undefined ? { graceMs: opts.graceMs } : {}),
     });
   } catch (err) {
-    await Promise.all([labeler.close(), jobs.close()]);
+    await Promise.all([labeler.close(), jobs.close(), augmentPool.close()]);
     await Promise.all([registry.close(), augmentModels.dispose()]);
     store.close();
     throw err;
@@ -133,7 +143,7 @@ export async function startService(config: Config, opts: ServiceOptions = {}): P
     closing ??= (async () => {
       shuttingDown = true;
       await server.close();
-      await Promise.all([labeler.close(), jobs.close()]);
+      await Promise.all([labeler.close(), jobs.close(), augmentPool.close()]);
       await Promise.all([registry.close(), augmentModels.dispose()]);
       store.close();
       logger.info('distillery stopped');
