@@ -20,6 +20,7 @@ import { listen } from './http/server.ts';
 import { StoreOutputCache } from './jobs/output-cache.ts';
 import { SoftLabeler } from './jobs/soft-labeler.ts';
 import { openStore, type Store } from './store/index.ts';
+import { IntegrityProbe } from './store/integrity-probe.ts';
 import { TeacherRegistry } from './teacher/registry.ts';
 import { createDashboard } from './http/dashboard/create-dashboard.ts';
 
@@ -63,11 +64,12 @@ export async function startService(config: Config, opts: ServiceOptions = {}): P
   });
   const defaultTeacher = config.defaultTeacher ?? config.teachers[0]!.name;
   let shuttingDown = false;
+  const integrity = new IntegrityProbe(config.db);
 
   const readiness = async (): Promise<Record<string, ReadinessCheck>> => {
     const checks: Record<string, ReadinessCheck> = {
       accepting: { ok: !shuttingDown, ...(shuttingDown ? { detail: 'shutting down' } : {}) },
-      database: store.closed ? { ok: false, detail: 'closed' } : { ok: true },
+      database: store.closed ? { ok: false, detail: 'closed' } : await integrity.status(),
     };
     try {
       const info = await labeler.info(defaultTeacher);
@@ -121,7 +123,16 @@ export async function startService(config: Config, opts: ServiceOptions = {}): P
     }),
     createDashboard({ store, registry, corporaDirs: config.corporaDirs, augmentModels }).module,
   ];
-  const app = createApp({ config, logger, metrics, labeler, teachers: registry, readiness, modules });
+  const app = createApp({
+    config,
+    logger,
+    metrics,
+    labeler,
+    teachers: registry,
+    readiness,
+    modules,
+    onStoreDamage: (reason) => integrity.markDamaged(reason),
+  });
   let server;
   try {
     server = await listen(app, {

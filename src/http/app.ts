@@ -35,6 +35,8 @@ export interface AppDeps {
   readiness: Readiness;
   modules?: RouteModule[];
   version?: string;
+  /** a route that meets a damaged store answers 503 saying so, and tells this */
+  onStoreDamage?(reason: string): void;
 }
 
 function coreDocs(s: Schemas): RouteDoc[] {
@@ -90,6 +92,11 @@ export function createApp(deps: AppDeps): Express {
   app.use((req, _res, next) =>
     next(new HttpProblem(404, `no route for ${req.method} ${req.path}`, { hint: 'see GET /openapi.json' })),
   );
-  app.use(problemMiddleware(config.limits.retryAfterSeconds));
+  app.use(
+    problemMiddleware(config.limits.retryAfterSeconds, {
+      db: config.db,
+      ...(deps.onStoreDamage ? { onDamage: deps.onStoreDamage } : {}),
+    }),
+  );
   return app;
 }

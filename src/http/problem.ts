@@ -4,7 +4,9 @@
  */
 import type { ErrorRequestHandler, Response } from 'express';
 import { z } from 'zod';
+import path from 'node:path';
 import { isDistilleryError, type ErrorCode } from '../core/errors.ts';
+import { isCorruption, recoveryHint } from '../store/integrity.ts';
 
 export interface FieldError {
   /** JSON pointer into the request body, e.g. "/inputs/3" */
@@ -33,6 +35,7 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   CONFIG_INVALID: 500,
   OVERLOADED: 429,
   CANCELLED: 503,
+  STORE_DAMAGED: 503,
   INTERNAL: 500,
 };
 
@@ -112,9 +115,32 @@ interface BodyParserError {
   message?: string;
 }
 
-export function problemMiddleware(retryAfterSeconds: number): ErrorRequestHandler {
+export interface StoreDamage {
+  /** the store's file, named in the recovery hint */
+  db: string;
+  /** told when a request met corruption (readiness fails from then on) */
+  onDamage?(reason: string): void;
+}
+
+export function problemMiddleware(retryAfterSeconds: number, store?: StoreDamage): ErrorRequestHandler {
   return (err: unknown, _req, res, next) => {
     if (res.headersSent) return next(err);
+    if (store && isCorruption(err)) {
+      res.locals.log?.error({ err }, 'the store is damaged');
+      store.onDamage?.(err instanceof Error ? err.message : String(err));
+      return sendProblem(
+        res,
+        {
+          type: 'about:blank',
+          title: TITLES[503]!,
+          status: 503,
+          detail: 'the store (SQLite file) is damaged: this request read a page that is not valid',
+          code: 'STORE_DAMAGED',
+          hint: recoveryHint(path.basename(store.db)),
+        },
+        { 'Retry-After': String(retryAfterSeconds) },
+      );
+    }
     if (err instanceof HttpProblem) return sendProblem(res, err.problem, err.headers);
     if (isDistilleryError(err)) {
       const status = STATUS_BY_CODE[err.code];
