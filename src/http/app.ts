@@ -8,6 +8,7 @@ import type { Config } from '../config.ts';
 import type { SoftLabeler } from '../jobs/soft-labeler.ts';
 import { bearerAuth } from './auth.ts';
 import { bodyDepthGuard } from './body-depth.ts';
+import { uiFilePaths } from './dashboard/dashboard-routes.ts';
 import type { ServiceMetrics } from './metrics.ts';
 import type { RouteDoc } from './openapi.ts';
 import { HttpProblem, problemMiddleware } from './problem.ts';
@@ -77,7 +78,7 @@ export function createApp(deps: AppDeps): Express {
   app.set('trust proxy', false);
   app.use(requestContext(deps.logger, deps.metrics, staticPaths));
   app.use(siteGuard({ keyless: config.apiKeys.length === 0, host: config.host }));
-  if (config.apiKeys.length > 0) app.use(bearerAuth(config.apiKeys));
+  if (config.apiKeys.length > 0) app.use(bearerAuth(config.apiKeys, uiFilePaths()));
   // siteGuard let only application/json through to the routes that take a body.
   app.use(express.json({ limit: config.limits.bodyLimit, type: 'application/json', strict: false }));
   app.use(bodyDepthGuard());
