@@ -6,6 +6,7 @@
  *
  *   node --import tsx bench/healthz-under-load.ts [seconds per mode, default 20]
  */
+import { get } from 'node:http';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { startBenchServer } from './http-server.ts';
 
@@ -30,13 +31,18 @@ async function run(workers: number) {
   const statuses: Record<string, number> = {};
   const client = async (route: string, body: string) => {
     while (Date.now() < until) {
-      const res = await fetch(`${server.url}${route}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body,
-      });
-      await res.arrayBuffer();
-      const key = `${route} ${res.status}`;
+      let key: string;
+      try {
+        const res = await fetch(`${server.url}${route}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body,
+        });
+        await res.arrayBuffer();
+        key = `${route} ${res.status}`;
+      } catch (err) {
+        key = `${route} ${(err as { cause?: { code?: string } }).cause?.code ?? 'error'}`;
+      }
       statuses[key] = (statuses[key] ?? 0) + 1;
     }
   };
@@ -44,7 +50,11 @@ async function run(workers: number) {
   const probe = async () => {
     while (Date.now() < until) {
       const t0 = performance.now();
-      await (await fetch(`${server.url}/healthz`)).text();
+      // a fresh connection each time: a pooled keep-alive socket the server is just closing would
+      // show up as a reset, which is the client's race, not the server's latency
+      await new Promise<void>((resolve, reject) =>
+        get(`${server.url}/healthz`, { agent: false }, (res) => res.resume().on('end', resolve)).on('error', reject),
+      );
       latencies.push(performance.now() - t0);
       await new Promise((r) => setTimeout(r, 50));
     }
