@@ -3,7 +3,7 @@
  * Origins and Hosts (DNS rebinding) are refused, and a real cross-site page in Chromium gets nothing run.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -40,6 +40,8 @@ describe('cross-site requests to the keyless server', () => {
   let dir: string;
   before(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'distillery-cross-site-'));
+    // a corpus the attacker's job could run on
+    writeFileSync(path.join(dir, 'ok.jsonl'), '{"text":"a fine film"}\n');
     // uploads would land in the first corpora folder
     svc = await startTestService({ corporaDirs: [dir] }, { dir });
     host = new URL(svc.url).host;
