@@ -70,12 +70,19 @@ function corpusPath(p: string, rules: JobRequestRules): string {
     });
   };
   if (path.isAbsolute(p) || p.includes('\\') || p.includes('\0')) bad('must be a relative path');
+  if (p.length > 512) bad('must be at most 512 characters');
   const norm = path.posix.normalize(p);
   if (norm.startsWith('..') || norm.split('/').includes('..')) bad('must not leave the corpora folders');
   for (const dir of corporaDirs) {
     const full = path.resolve(dir, norm);
     if (!full.startsWith(path.resolve(dir) + path.sep)) continue;
-    const st = statSync(full, { throwIfNoEntry: false });
+    let st;
+    try {
+      st = statSync(full, { throwIfNoEntry: false });
+    } catch {
+      // ENOTDIR, ENAMETOOLONG, EACCES: not a corpus here, said as "not found" like any other miss
+      continue;
+    }
     if (!st) continue;
     if (!st.isFile()) bad('must be a regular file');
     const real = realpathSync(full);

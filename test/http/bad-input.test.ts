@@ -78,6 +78,13 @@ describe('bad input is a 4xx', () => {
     assert.equal(exp.status, 404);
   });
 
+  test('a job corpus path the file system cannot even look up is a 4xx (found by the fuzz test)', async () => {
+    for (const p of ['x'.repeat(5000), 'a/'.repeat(200) + 'b', 'nope.jsonl/inside']) {
+      const res = await post(`${svc.url}/v1/jobs`, { dataset: 'x', corpus: { path: p }, teachers: ['tiny'] });
+      assert.ok(res.status === 404 || res.status === 422, `${res.status} for ${p.slice(0, 20)}`);
+    }
+  });
+
   test('unknown and out-of-range op params are 422 naming the field', async () => {
     const cases: [unknown, RegExp][] = [
       [{ flow: { op: 'swap', params: { n: 1e9 } } }, /\/recipe\/flow\/params/],
