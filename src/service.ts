@@ -13,14 +13,19 @@ import type { ReadinessCheck } from './http/routes/health.ts';
 import { augmentModule } from './http/routes/augment.ts';
 import { JobManager } from './http/job-manager.ts';
 import { AugmentModels, serverConfigHint } from './jobs/augment-models.ts';
+import { AugmentPool } from './jobs/augment-pool.ts';
 import { jobsModule } from './http/routes/jobs.ts';
 import { datasetsModule } from './http/routes/datasets.ts';
 import { listen } from './http/server.ts';
 import { StoreOutputCache } from './jobs/output-cache.ts';
 import { SoftLabeler } from './jobs/soft-labeler.ts';
 import { openStore, type Store } from './store/index.ts';
+import { IntegrityProbe } from './store/integrity-probe.ts';
 import { TeacherRegistry } from './teacher/registry.ts';
 import { createDashboard } from './http/dashboard/create-dashboard.ts';
+
+/** The store's database and the files SQLite and the job journal keep beside it. */
+const storeFiles = (db: string): string[] => ['', '-wal', '-shm', '-journal', '-jobs.json'].map((s) => db + s);
 
 export interface Service {
   readonly url: string;
@@ -59,11 +64,12 @@ export async function startService(config: Config, opts: ServiceOptions = {}): P
   });
   const defaultTeacher = config.defaultTeacher ?? config.teachers[0]!.name;
   let shuttingDown = false;
+  const integrity = new IntegrityProbe(config.db);
 
   const readiness = async (): Promise<Record<string, ReadinessCheck>> => {
     const checks: Record<string, ReadinessCheck> = {
       accepting: { ok: !shuttingDown, ...(shuttingDown ? { detail: 'shutting down' } : {}) },
-      database: store.closed ? { ok: false, detail: 'closed' } : { ok: true },
+      database: store.closed ? { ok: false, detail: 'closed' } : await integrity.status(),
     };
     try {
       const info = await labeler.info(defaultTeacher);
@@ -78,11 +84,21 @@ export async function startService(config: Config, opts: ServiceOptions = {}): P
     modelsDir: config.modelsDir,
     missing: serverConfigHint,
   });
+  const compile = { lexicons: config.lexicons, maxLexiconBytes: config.limits.maxLexiconBytes };
+  const augmentPool = new AugmentPool({
+    size: config.workers,
+    maxQueued: config.workers * 16,
+    deadlineMs: config.limits.augmentDeadlineMs,
+    compile,
+  });
   const jobs = new JobManager({
     store,
     teachers: registry,
     corporaDirs: config.corporaDirs,
     modelsDir: config.modelsDir,
+    compile,
+    protectedFiles: storeFiles(config.db),
+    maxCorpusBytes: config.limits.maxCorpusBytes,
     augmentModels,
     // "-jobs.json" so the default data/*.db-* ignore rule covers it
     journalPath: `${config.db}-jobs.json`,
@@ -92,7 +108,7 @@ export async function startService(config: Config, opts: ServiceOptions = {}): P
   });
   const modules: RouteModule[] = [
     jobsModule(jobs),
-    datasetsModule(store),
+    datasetsModule(store, [...config.corporaDirs, path.dirname(config.db)]),
     augmentModule({
       labeler,
       teacherNames: registry.names(),
@@ -100,10 +116,23 @@ export async function startService(config: Config, opts: ServiceOptions = {}): P
       models: augmentModels,
       maxTexts: config.limits.maxTextsPerRequest,
       maxChars: config.limits.maxCharsPerText,
+      compile,
+      ...(config.workers > 0 ? { pool: augmentPool } : {}),
+      costBudget: config.limits.augmentCostBudget,
+      retryAfterSeconds: config.limits.retryAfterSeconds,
     }),
     createDashboard({ store, registry, corporaDirs: config.corporaDirs, augmentModels }).module,
   ];
-  const app = createApp({ config, logger, metrics, labeler, teachers: registry, readiness, modules });
+  const app = createApp({
+    config,
+    logger,
+    metrics,
+    labeler,
+    teachers: registry,
+    readiness,
+    modules,
+    onStoreDamage: (reason) => integrity.markDamaged(reason),
+  });
   let server;
   try {
     server = await listen(app, {
@@ -112,7 +141,7 @@ export async function startService(config: Config, opts: ServiceOptions = {}): P
       ...(opts.graceMs !== undefined ? { graceMs: opts.graceMs } : {}),
     });
   } catch (err) {
-    await Promise.all([labeler.close(), jobs.close()]);
+    await Promise.all([labeler.close(), jobs.close(), augmentPool.close()]);
     await Promise.all([registry.close(), augmentModels.dispose()]);
     store.close();
     throw err;
@@ -125,7 +154,7 @@ export async function startService(config: Config, opts: ServiceOptions = {}): P
     closing ??= (async () => {
       shuttingDown = true;
       await server.close();
-      await Promise.all([labeler.close(), jobs.close()]);
+      await Promise.all([labeler.close(), jobs.close(), augmentPool.close()]);
       await Promise.all([registry.close(), augmentModels.dispose()]);
       store.close();
       logger.info('distillery stopped');

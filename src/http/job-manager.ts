@@ -11,7 +11,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { compileRecipe } from '../augment/index.ts';
+import { compileRecipe, type CompileOptions } from '../augment/index.ts';
 import { DistilleryError } from '../core/errors.ts';
 import { AugmentModels } from '../jobs/augment-models.ts';
 import { DatasetLock, DatasetLockedError, isStaleLock } from '../jobs/dataset-lock.ts';
@@ -24,6 +24,7 @@ import type { Store } from '../store/index.ts';
 import { isPending, readJournal, writeJournal, type JournalEntry } from './job-journal.ts';
 import { validateJobRequest } from './job-request.ts';
 import { HttpProblem } from './problem.ts';
+import { publicMessage } from './public-paths.ts';
 
 export interface JobView extends Omit<JobStatus, 'id' | 'state'> {
   id: string;
@@ -42,6 +43,12 @@ export interface JobManagerOptions {
   corporaDirs: readonly string[];
   /** the only folder augmentModels may name models in (by plain folder name) */
   modelsDir: string;
+  /** the operator's lexicon catalogue (config `lexicons`) and file caps */
+  compile?: CompileOptions;
+  /** files a job may never read as its corpus: the store's own */
+  protectedFiles?: readonly string[];
+  /** largest corpus file a job may read */
+  maxCorpusBytes?: number;
   /** the server config's augmentation models, for jobs whose body names none */
   augmentModels?: AugmentModels;
   journalPath: string;
@@ -170,6 +177,7 @@ export class JobManager {
       const st = h.status();
       if (e.state === 'cancelled' && st.state === 'failed')
         return { ...st, state: 'cancelled', error: undefined, id, ...times };
+      if (st.error) st.error = { ...st.error, message: publicMessage(st.error.message, this.#opts.corporaDirs) };
       return { ...st, id, ...times };
     }
     const base = {
@@ -227,14 +235,20 @@ export class JobManager {
   }
 
   #validate(request: unknown): JobSpec {
-    const job = validateJobRequest(request, { corporaDirs: this.#opts.corporaDirs, modelsDir: this.#opts.modelsDir });
+    const job = validateJobRequest(request, {
+      corporaDirs: this.#opts.corporaDirs,
+      modelsDir: this.#opts.modelsDir,
+      protectedFiles: this.#opts.protectedFiles ?? [],
+      ...(this.#opts.maxCorpusBytes ? { maxCorpusBytes: this.#opts.maxCorpusBytes } : {}),
+    });
     if (job.recipe !== null) {
       // a recipe whose models are named nowhere is refused now, not after waiting in the queue
       const models = job.augmentModels
         ? new AugmentModels(job.augmentModels, { modelsDir: this.#opts.modelsDir })
         : this.#opts.augmentModels;
       try {
-        models?.check(compileRecipe(withCorpusSize(job.recipe, 1)));
+        const recipe = compileRecipe(withCorpusSize(job.recipe, 1), this.#opts.compile);
+        models?.check(recipe);
       } catch (err) {
         const message = err instanceof Error ? err.message : String(err);
         const given = err instanceof DistilleryError ? err.hint : undefined;
@@ -260,7 +274,7 @@ export class JobManager {
         if (this.#closing) return;
         this.#opts.logger.warn({ job: id, err }, 'queued job could not start');
         if (entry.state === 'cancelled') this.#finish(entry, 'cancelled');
-        else this.#finish(entry, 'failed', errorOf(err));
+        else this.#finish(entry, 'failed', this.#errorOf(err));
         this.#save();
         this.#pump();
       });
@@ -284,6 +298,7 @@ export class JobManager {
         const shared = job.augmentModels ? undefined : this.#opts.augmentModels;
         const augmenterFactory = makeAugmenterFactory({
           modelsDir: this.#opts.modelsDir,
+          ...(this.#opts.compile ? { compile: this.#opts.compile } : {}),
           ...(shared ? { models: shared } : {}),
         });
         const opts = await resolveJob(job, {
@@ -321,7 +336,7 @@ export class JobManager {
                 return true;
               }
               this.#opts.logger.warn({ job: entry.id, err }, 'job failed');
-              this.#finish(entry, 'failed', errorOf(err));
+              this.#finish(entry, 'failed', this.#errorOf(err));
               return true;
             }),
         );
@@ -364,6 +379,12 @@ export class JobManager {
     entry.finished = now();
     if (error) entry.error = error;
     this.#specs.delete(entry.id);
+  }
+
+  /** What GET /v1/jobs/{id} says went wrong, without the server's absolute paths. */
+  #errorOf(err: unknown): { code: string; message: string } {
+    const e = errorOf(err);
+    return { ...e, message: publicMessage(e.message, this.#opts.corporaDirs) };
   }
 
   #save(): void {
