@@ -15,3 +15,11 @@ export const DEVICE_INSTALL_HINT: Readonly<Record<'cuda' | 'webgpu', string>> = 
   cuda: 'reinstall with `ONNXRUNTIME_NODE_INSTALL=cuda12 npm ci` on a machine with CUDA 12 and cuDNN 9, or choose device cpu/auto',
   webgpu: 'webgpu needs a Vulkan driver and loader (libvulkan1) on Linux; or choose device cpu/auto',
 });
+
+/**
+ * Found by running fp16 graphs on onnxruntime-node 1.30's CPU provider and reading back its optimized
+ * graph: only data movement (Gather, Reshape, Transpose, Cast) has fp16 CPU kernels; ORT inserts Casts
+ * and computes MatMul, Add, Mul, Div, Erf, Gemm in fp32, and loses its fused kernels on the way.
+ */
+export const FP16_ON_CPU_NOTE =
+  'fp16 on cpu works but is slower than fp32: onnxruntime has fp16 CPU kernels only for data movement and computes MatMul, Add, Mul, Erf in fp32 behind Casts it inserts; use fp32 or q8 on cpu, fp16 on cuda/webgpu';

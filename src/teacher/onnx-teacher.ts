@@ -9,7 +9,7 @@ import { DistilleryError } from '../core/errors.ts';
 import { decodeFloat16 } from '../core/float16.ts';
 import type { OutputSpec, TeacherInfo, TeacherOutput, TeacherRunner, TextInput } from '../core/types.ts';
 import { DEFAULT_BATCH_LIMITS, planBatches, type BatchLimits } from './batch-planner.ts';
-import type { Device } from './devices.ts';
+import { FP16_ON_CPU_NOTE, type Device } from './devices.ts';
 import { teacherFingerprint } from './fingerprint.ts';
 import { loadTokenizer } from './hf-env.ts';
 import { locateModelFiles, type ModelFiles } from './model-files.ts';
@@ -55,6 +55,8 @@ export class OnnxTeacher implements TeacherRunner {
   readonly outputs: GraphOutputs;
   readonly queue: PQueue;
   readonly limits: BatchLimits;
+  /** why the teacher runs where it does: devices `auto` passed over, and the fp16-on-CPU caveat */
+  readonly deviceNotes: readonly string[];
   /** called after each batch; the HTTP metrics hook in here */
   onBatch: ((stats: BatchStats) => void) | undefined;
   #session: TeacherSession;
@@ -69,6 +71,7 @@ export class OnnxTeacher implements TeacherRunner {
     encoder: TextEncoder;
     outputs: GraphOutputs;
     limits: BatchLimits;
+    deviceNotes: string[];
   }) {
     this.info = init.info;
     this.files = init.files;
@@ -76,6 +79,7 @@ export class OnnxTeacher implements TeacherRunner {
     this.#encoder = init.encoder;
     this.outputs = init.outputs;
     this.limits = init.limits;
+    this.deviceNotes = init.deviceNotes;
     this.#inputNames = new Set(init.session.inputNames);
     this.queue = new PQueue({ concurrency: 1 });
   }
@@ -93,15 +97,22 @@ export class OnnxTeacher implements TeacherRunner {
       });
     }
     const fingerprint = await teacherFingerprint(files, dtype, maxLength);
+    const deviceNotes: string[] = [];
     const { session, device } = await openSession({
       onnxPath: files.onnxPath,
       device: opts.device ?? 'cpu',
       threads: opts.threads,
       thread: opts.thread,
       label: `teacher "${opts.name}"`,
-      onDevice: (d, tried) =>
-        opts.log?.(`teacher ${opts.name}: running on ${d}${tried.length ? ` (unavailable: ${tried.join('; ')})` : ''}`),
+      onDevice: (d, tried) => {
+        deviceNotes.push(...tried.map((t) => `auto passed over ${t}`));
+        opts.log?.(`teacher ${opts.name}: running on ${d}${tried.length ? ` (unavailable: ${tried.join('; ')})` : ''}`);
+      },
     });
+    if (dtype === 'fp16' && device === 'cpu') {
+      deviceNotes.push(FP16_ON_CPU_NOTE);
+      opts.log?.(`teacher ${opts.name}: ${FP16_ON_CPU_NOTE}`);
+    }
     try {
       const outputs = graphOutputs(session.outputNames);
       const logitsMeta = session.outputMetadata.find((m) => m.name === 'logits');
@@ -129,6 +140,7 @@ export class OnnxTeacher implements TeacherRunner {
         encoder: new TextEncoder(tokenizer, maxLength),
         outputs,
         limits: { ...DEFAULT_BATCH_LIMITS, ...opts.limits },
+        deviceNotes,
       });
     } catch (err) {
       // the session (and its thread) would otherwise outlive a teacher that never came to be
