@@ -36,6 +36,8 @@ export interface BatchStats {
   size: number;
   realTokens: number;
   paddedTokens: number;
+  /** milliseconds this batch took on the calling thread (feeds, output decoding, extraction), not waiting */
+  hostMs: number;
 }
 
 function taskOf(config: Record<string, unknown>, logitsRank: number): TeacherInfo['task'] {
@@ -194,7 +196,8 @@ export class OnnxTeacher implements TeacherRunner {
           async () => {
             opts.signal?.throwIfAborted();
             const rows = batch.map((i) => encoded[i]!);
-            const tensors = await this.#run(rows, resolved.fetches);
+            const { tensors, hostMs } = await this.#run(rows, resolved.fetches);
+            const extractStart = performance.now();
             const outs = extractBatch(
               tensors,
               rows.map((r) => r.ids.length),
@@ -204,6 +207,13 @@ export class OnnxTeacher implements TeacherRunner {
               this.info.task === 'fill-mask',
             );
             batch.forEach((i, k) => (results[i] = outs[k]!));
+            const seq = Math.max(...rows.map((r) => r.ids.length));
+            this.onBatch?.({
+              size: rows.length,
+              realTokens: rows.reduce((s, r) => s + r.ids.length, 0),
+              paddedTokens: rows.length * seq,
+              hostMs: hostMs + performance.now() - extractStart,
+            });
           },
           { signal: opts.signal },
         ),
@@ -212,7 +222,11 @@ export class OnnxTeacher implements TeacherRunner {
     return results;
   }
 
-  async #run(rows: readonly EncodedText[], fetches: string[]): Promise<Record<string, BatchTensor>> {
+  async #run(
+    rows: readonly EncodedText[],
+    fetches: string[],
+  ): Promise<{ tensors: Record<string, BatchTensor>; hostMs: number }> {
+    const started = performance.now();
     const seq = Math.max(...rows.map((r) => r.ids.length));
     const n = rows.length;
     const ids = new BigInt64Array(n * seq);
@@ -234,8 +248,10 @@ export class OnnxTeacher implements TeacherRunner {
       attention_mask: { type: 'int64', data: mask, dims },
     };
     if (this.#inputNames.has('token_type_ids')) feeds.token_type_ids = { type: 'int64', data: types, dims };
-    const out = await this.#session.run(feeds, fetches);
-    this.onBatch?.({ size: n, realTokens: rows.reduce((s, r) => s + r.ids.length, 0), paddedTokens: n * seq });
+    const running = this.#session.run(feeds, fetches);
+    let hostMs = performance.now() - started;
+    const out = await running;
+    const decodeStart = performance.now();
     const tensors: Record<string, BatchTensor> = {};
     for (const name of fetches) {
       const t = out[name]!;
@@ -243,7 +259,8 @@ export class OnnxTeacher implements TeacherRunner {
       const data = t.type === 'float16' ? decodeFloat16(t.data as Uint16Array) : (t.data as Float32Array);
       tensors[name] = { data, dims: t.dims };
     }
-    return tensors;
+    hostMs += performance.now() - decodeStart;
+    return { tensors, hostMs };
   }
 
   async dispose(): Promise<void> {

@@ -138,10 +138,10 @@ test('fp16 demo teacher matches fp32 on all of SST-2 dev: mean KL <= 1e-4 at T =
   assert.ok(agree >= 0.995, `agreement ${agree}`);
 });
 
-test('an fp16 teacher on cpu runs and says it is slower there', () => {
+test('an fp16 teacher on cpu runs and says it gains nothing there', () => {
   assert.equal(fp16.info.device, 'cpu');
   assert.equal(fp16.info.dtype, 'fp16');
-  assert.ok(fp16.deviceNotes.some((n) => /fp16 on cpu .*slower than fp32/.test(n)));
+  assert.ok(fp16.deviceNotes.some((n) => /fp16 on cpu works but is no faster than fp32/.test(n)));
   assert.ok(logLines.some((l) => l.startsWith('teacher demo16: fp16 on cpu')));
   assert.deepEqual(fp32.deviceNotes, []);
 });
