@@ -18,6 +18,17 @@ import { graphOutputs, resolveSpec, type GraphOutputs } from './output-names.ts'
 import { openSession, type SessionThread } from './session.ts';
 import type { SessionTensor, TeacherSession } from './session-handle.ts';
 import { TextEncoder, type EncodedText } from './text-encoder.ts';
+import { TokenizerThread } from './tokenizer-thread.ts';
+
+/**
+ * Calls with more texts than this are tokenized chunk by chunk, each chunk while the previous one's
+ * batches run in the session thread, and (once the teacher's tokenizer thread is up) off the main
+ * thread. Smaller calls, such as the labeller's token-budget calls and HTTP requests, keep their one
+ * length-sorted plan, so their batches are exactly what they were.
+ */
+export const PIPELINE_MIN_TEXTS = 4096;
+/** Texts per chunk: enough to length-sort well (padding) and short enough to start the model early. */
+export const PIPELINE_CHUNK = 2048;
 
 export interface LoadOptions {
   name: string;
@@ -27,6 +38,8 @@ export interface LoadOptions {
   threads?: number;
   /** where the session runs; default: its own worker thread (src/teacher/session.ts) */
   thread?: SessionThread;
+  /** tokenize large calls in a worker thread (default: when the session runs in one) */
+  tokenizeOffThread?: boolean;
   maxLength?: number;
   limits?: Partial<BatchLimits>;
   log?: (msg: string) => void;
@@ -36,8 +49,6 @@ export interface BatchStats {
   size: number;
   realTokens: number;
   paddedTokens: number;
-  /** milliseconds this batch took on the calling thread (feeds, output decoding, extraction), not waiting */
-  hostMs: number;
 }
 
 function taskOf(config: Record<string, unknown>, logitsRank: number): TeacherInfo['task'] {
@@ -65,6 +76,10 @@ export class OnnxTeacher implements TeacherRunner {
   #encoder: TextEncoder;
   #inputNames: Set<string>;
   #disposed = false;
+  #tokenizeOffThread: boolean;
+  #tokenizer: TokenizerThread | undefined;
+  /** texts tokenized by the tokenizer thread (tests and benchmarks read it) */
+  textsTokenizedOffThread = 0;
 
   private constructor(init: {
     info: TeacherInfo;
@@ -74,11 +89,13 @@ export class OnnxTeacher implements TeacherRunner {
     outputs: GraphOutputs;
     limits: BatchLimits;
     deviceNotes: string[];
+    tokenizeOffThread: boolean;
   }) {
     this.info = init.info;
     this.files = init.files;
     this.#session = init.session;
     this.#encoder = init.encoder;
+    this.#tokenizeOffThread = init.tokenizeOffThread;
     this.outputs = init.outputs;
     this.limits = init.limits;
     this.deviceNotes = init.deviceNotes;
@@ -143,6 +160,7 @@ export class OnnxTeacher implements TeacherRunner {
         outputs,
         limits: { ...DEFAULT_BATCH_LIMITS, ...opts.limits },
         deviceNotes,
+        tokenizeOffThread: opts.tokenizeOffThread ?? (opts.thread ?? 'worker') === 'worker',
       });
     } catch (err) {
       // the session (and its thread) would otherwise outlive a teacher that never came to be
@@ -176,7 +194,54 @@ export class OnnxTeacher implements TeacherRunner {
   }
 
   async infer(inputs: TextInput[], spec: OutputSpec, opts: { signal?: AbortSignal } = {}): Promise<TeacherOutput[]> {
-    return this.inferEncoded(this.encode(inputs), spec, opts);
+    if (inputs.length <= PIPELINE_MIN_TEXTS) return this.inferEncoded(this.encode(inputs), spec, opts);
+    return this.#inferPipelined(inputs, spec, opts);
+  }
+
+  /**
+   * Starts the tokenizer thread (the first large call does so by itself) and resolves once it is up;
+   * rejects if it cannot start, and large calls then tokenize on the main thread.
+   */
+  startTokenizerThread(): Promise<void> {
+    if (!this.#tokenizer || this.#tokenizer.failure) {
+      this.#tokenizer = new TokenizerThread(this.files.dir, this.info.maxLength);
+    }
+    return this.#tokenizer.ready;
+  }
+
+  /**
+   * Chunk k+1 is tokenized while chunk k's batches run: by the tokenizer thread once it is up (it takes
+   * a second or two to start, so it starts on the first large call), on the main thread until then.
+   * Every chunk's batches go into the teacher's queue in order, so the model never waits for tokens.
+   */
+  async #inferPipelined(
+    inputs: TextInput[],
+    spec: OutputSpec,
+    opts: { signal?: AbortSignal },
+  ): Promise<TeacherOutput[]> {
+    if (this.#tokenizeOffThread) void this.startTokenizerThread().catch(() => {});
+    const running: Promise<TeacherOutput[]>[] = [];
+    try {
+      for (let start = 0; start < inputs.length; start += PIPELINE_CHUNK) {
+        opts.signal?.throwIfAborted();
+        const chunk = inputs.slice(start, start + PIPELINE_CHUNK);
+        const tokenizer = this.#tokenizer;
+        let encoded: EncodedText[] | undefined;
+        if (tokenizer?.isReady) {
+          encoded = await tokenizer.encode(chunk).catch(() => undefined);
+          if (encoded) this.textsTokenizedOffThread += chunk.length;
+        }
+        // let the batches queued so far reach the session thread before tokenizing here
+        if (!encoded) await new Promise((resolve) => setImmediate(resolve));
+        const call = this.inferEncoded(encoded ?? this.encode(chunk), spec, opts);
+        call.catch(() => {}); // awaited below; a failure must not go unhandled meanwhile
+        running.push(call);
+      }
+    } finally {
+      // whatever happened, no queued chunk is left running unobserved
+      await Promise.allSettled(running);
+    }
+    return (await Promise.all(running)).flat();
   }
 
   async inferEncoded(
@@ -196,8 +261,7 @@ export class OnnxTeacher implements TeacherRunner {
           async () => {
             opts.signal?.throwIfAborted();
             const rows = batch.map((i) => encoded[i]!);
-            const { tensors, hostMs } = await this.#run(rows, resolved.fetches);
-            const extractStart = performance.now();
+            const tensors = await this.#run(rows, resolved.fetches);
             const outs = extractBatch(
               tensors,
               rows.map((r) => r.ids.length),
@@ -207,13 +271,6 @@ export class OnnxTeacher implements TeacherRunner {
               this.info.task === 'fill-mask',
             );
             batch.forEach((i, k) => (results[i] = outs[k]!));
-            const seq = Math.max(...rows.map((r) => r.ids.length));
-            this.onBatch?.({
-              size: rows.length,
-              realTokens: rows.reduce((s, r) => s + r.ids.length, 0),
-              paddedTokens: rows.length * seq,
-              hostMs: hostMs + performance.now() - extractStart,
-            });
           },
           { signal: opts.signal },
         ),
@@ -222,11 +279,7 @@ export class OnnxTeacher implements TeacherRunner {
     return results;
   }
 
-  async #run(
-    rows: readonly EncodedText[],
-    fetches: string[],
-  ): Promise<{ tensors: Record<string, BatchTensor>; hostMs: number }> {
-    const started = performance.now();
+  async #run(rows: readonly EncodedText[], fetches: string[]): Promise<Record<string, BatchTensor>> {
     const seq = Math.max(...rows.map((r) => r.ids.length));
     const n = rows.length;
     const ids = new BigInt64Array(n * seq);
@@ -248,10 +301,8 @@ export class OnnxTeacher implements TeacherRunner {
       attention_mask: { type: 'int64', data: mask, dims },
     };
     if (this.#inputNames.has('token_type_ids')) feeds.token_type_ids = { type: 'int64', data: types, dims };
-    const running = this.#session.run(feeds, fetches);
-    let hostMs = performance.now() - started;
-    const out = await running;
-    const decodeStart = performance.now();
+    const out = await this.#session.run(feeds, fetches);
+    this.onBatch?.({ size: n, realTokens: rows.reduce((s, r) => s + r.ids.length, 0), paddedTokens: n * seq });
     const tensors: Record<string, BatchTensor> = {};
     for (const name of fetches) {
       const t = out[name]!;
@@ -259,14 +310,14 @@ export class OnnxTeacher implements TeacherRunner {
       const data = t.type === 'float16' ? decodeFloat16(t.data as Uint16Array) : (t.data as Float32Array);
       tensors[name] = { data, dims: t.dims };
     }
-    hostMs += performance.now() - decodeStart;
-    return { tensors, hostMs };
+    return tensors;
   }
 
   async dispose(): Promise<void> {
     if (this.#disposed) return;
     this.#disposed = true;
     await this.queue.onIdle();
+    await this.#tokenizer?.release();
     await this.#session.release();
   }
 }
