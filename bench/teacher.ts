@@ -116,7 +116,8 @@ async function runMode(mode: string, dtype: string): Promise<Result> {
   } else if (mode === 'engine' || mode === 'engine-main' || mode === 'engine-1plan') {
     // engine-1plan: the whole call tokenized on the main thread up front and run as one plan (what
     // every call did before large calls were pipelined; calls of <= 4096 texts still do)
-    if (mode === 'engine') await teacher.startTokenizerThread();
+    // (checked, so this script also measures older sources as a same-run baseline)
+    if (mode === 'engine' && 'startTokenizerThread' in teacher) await teacher.startTokenizerThread();
     const elu = performance.eventLoopUtilization();
     const t0 = performance.now();
     if (mode === 'engine-1plan') await teacher.inferEncoded(teacher.encode(texts), spec);
