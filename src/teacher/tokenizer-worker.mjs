@@ -31,6 +31,7 @@ async function handle(msg) {
 parentPort.on('message', (msg) => {
   handle(msg).then(
     (body) => parentPort.postMessage({ id: msg.id, ok: true, ...body }),
-    (err) => parentPort.postMessage({ id: msg.id, ok: false, message: err instanceof Error ? err.message : String(err) }),
+    (err) =>
+      parentPort.postMessage({ id: msg.id, ok: false, message: err instanceof Error ? err.message : String(err) }),
   );
 });
