@@ -209,3 +209,27 @@ test('a cpu-only request never probes a GPU', async () => {
   assert.equal(info.device, 'cpu');
   assert.deepEqual(info.deviceNotes, []);
 });
+
+test('every committed fp16 fixture runs as a teacher and agrees with its fp32 graph', async () => {
+  const texts = [{ text: 'the film is good' }, { text: 'a [MASK] plot , but the acting is wonderful' }];
+  for (const name of ['tiny-bert-classifier', 'tiny-bert-classifier-logits-only', 'tiny-bert-mlm']) {
+    const dir = path.join(REPO_ROOT, 'models', name);
+    const a = await OnnxTeacher.load({ name, dir, dtype: 'fp32', threads: 1 });
+    const b = await OnnxTeacher.load({ name, dir, dtype: 'fp16', threads: 1 });
+    try {
+      const spec: OutputSpec = { logits: true, temperatures: [1], topK: 3, encoding: 'fp32' };
+      const [x, y] = [await a.infer(texts, spec), await b.infer(texts, spec)];
+      x.forEach((o, i) => {
+        // the same top-1 at every position (per token for the masked LM)
+        assert.deepEqual(
+          o.topK!.map((t) => t.ids[0]),
+          y[i]!.topK!.map((t) => t.ids[0]),
+          `${name} text ${i}`,
+        );
+      });
+    } finally {
+      await a.dispose();
+      await b.dispose();
+    }
+  }
+});
