@@ -62,13 +62,13 @@ export function convertModelDir(
       hint: 'pass --force to replace it, or choose another OUT folder',
     });
   }
+  // Convert in memory first: a graph that cannot be converted leaves OUT untouched.
+  const { writer, report } = convertToFloat16(readFileSync(source));
   if (path.resolve(inDir) !== path.resolve(outDir)) {
     mkdirSync(outDir, { recursive: true });
     // Files already in OUT are kept; IN's own copy of the target is not carried over.
     const skip = path.resolve(inDir, 'onnx', path.basename(target));
     cpSync(inDir, outDir, { recursive: true, force: false, filter: (src) => path.resolve(src) !== skip });
   }
-  // Convert into memory first: a graph that cannot be converted leaves OUT without a half-written file.
-  const { writer, report } = convertToFloat16(readFileSync(source));
   return { ...report, file: path.resolve(target), bytes: writeProto(target, writer) };
 }

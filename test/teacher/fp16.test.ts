@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import * as ort from 'onnxruntime-node';
@@ -111,6 +111,14 @@ test('convert refuses a quantized graph and an unknown dtype with a hint', async
   assert.throws(() => convertToFloat16(readFileSync(path.join(DEMO, 'onnx/model_quantized.onnx'))), {
     message: /already quantized/,
   });
+  // a folder whose model.onnx cannot be converted: the command fails and OUT is not created
+  const bad = path.join(dir, 'quantized-only');
+  mkdirSync(path.join(bad, 'onnx'), { recursive: true });
+  copyFileSync(path.join(DEMO, 'onnx/model_quantized.onnx'), path.join(bad, 'onnx/model.onnx'));
+  const refused = await runCli(['models', 'convert', bad, path.join(dir, 'out-q'), '--dtype', 'fp16']);
+  assert.equal(refused.code, 1);
+  assert.match(refused.stderr, /already quantized.*convert the fp32 graph/);
+  assert.equal(existsSync(path.join(dir, 'out-q')), false);
   const res = await runCli(['models', 'convert', DEMO, path.join(dir, 'x'), '--dtype', 'bf16']);
   assert.equal(res.code, 1);
   assert.match(res.stderr, /Cannot convert to dtype "bf16".*supported: fp16/);
