@@ -13,6 +13,7 @@ import { FP16_ON_CPU_NOTE, type Device } from './devices.ts';
 import { teacherFingerprint } from './fingerprint.ts';
 import { loadTokenizer } from './hf-env.ts';
 import { locateModelFiles, type ModelFiles } from './model-files.ts';
+import { fillInt64Feeds } from './int64-feeds.ts';
 import { extractBatch, type BatchTensor } from './output-extractor.ts';
 import { graphOutputs, resolveSpec, type GraphOutputs } from './output-names.ts';
 import { openSession, type SessionThread } from './session.ts';
@@ -60,50 +61,6 @@ function taskOf(config: Record<string, unknown>, logitsRank: number): TeacherInf
 function labelsOf(config: Record<string, unknown>, n: number): string[] {
   const id2label = (config.id2label ?? {}) as Record<string, string>;
   return Array.from({ length: n }, (_, i) => id2label[String(i)] ?? `LABEL_${i}`);
-}
-
-const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
-
-/**
- * Right-padded int64 feeds. Ids, mask and type ids are small non-negative integers, so on a
- * little-endian machine each int64 is written as its low 32-bit word (the high word stays 0): no
- * BigInt per token, which made garbage collection the largest main-thread cost per batch.
- */
-function fillInt64Feeds(
-  rows: readonly EncodedText[],
-  seq: number,
-  padId: number,
-  ids: BigInt64Array,
-  mask: BigInt64Array,
-  types: BigInt64Array,
-): void {
-  if (!LITTLE_ENDIAN) {
-    rows.forEach((r, b) => {
-      for (let p = 0; p < seq; p++) {
-        const real = p < r.ids.length;
-        ids[b * seq + p] = BigInt(real ? r.ids[p]! : padId);
-        mask[b * seq + p] = real ? 1n : 0n;
-        types[b * seq + p] = real ? BigInt(r.typeIds[p]!) : 0n;
-      }
-    });
-    return;
-  }
-  const ids32 = new Int32Array(ids.buffer, ids.byteOffset, ids.length * 2);
-  const mask32 = new Int32Array(mask.buffer, mask.byteOffset, mask.length * 2);
-  const types32 = new Int32Array(types.buffer, types.byteOffset, types.length * 2);
-  rows.forEach((r, b) => {
-    const len = r.ids.length;
-    for (let p = 0; p < seq; p++) {
-      const at = (b * seq + p) * 2;
-      if (p < len) {
-        ids32[at] = r.ids[p]!;
-        mask32[at] = 1;
-        types32[at] = r.typeIds[p]!;
-      } else {
-        ids32[at] = padId;
-      }
-    }
-  });
 }
 
 export class OnnxTeacher implements TeacherRunner {
