@@ -5,6 +5,7 @@
  * < environment variables < explicit overrides (CLI flags).
  */
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
@@ -74,6 +75,13 @@ const configSchema = z
       })
       .strict()
       .default({}),
+    /**
+     * Lexicons requests may name (`{"op": "lexicon", "params": {"lexicon": NAME}}`): name -> JSON or TSV file,
+     * relative to the config file. Requests never name files themselves.
+     */
+    lexicons: z.record(z.string().regex(NAME, 'letters, digits, ".", "_" or "-", at most 64'), z.string().min(1)),
+    /** threads that run model-free augmentation off the event loop (0: on the main thread, for benchmark baselines only) */
+    workers: z.number().int().min(0).max(64),
     batching: z
       .object({
         /** merge concurrent requests for the same teacher; off = one model call per request */
@@ -100,6 +108,14 @@ const configSchema = z
         maxRunningJobs: z.number().int().min(1),
         /** jobs waiting to start; more get 429 (0: no queue, refuse once maxRunningJobs run) */
         maxQueuedJobs: z.number().int().min(0),
+        /** largest lexicon file read, in bytes */
+        maxLexiconBytes: z.number().int().min(1),
+        /** largest corpus file a job may read, in bytes */
+        maxCorpusBytes: z.number().int().min(1),
+        /** POST /v1/augment: texts x characters x variants a request may ask for (413 past it, before any work) */
+        augmentCostBudget: z.number().int().min(1),
+        /** a request's augmentation still running after this long is stopped: 503 + Retry-After */
+        augmentDeadlineMs: z.number().int().min(100),
       })
       .strict(),
   })
@@ -120,6 +136,8 @@ function defaults(): z.input<typeof configSchema> {
     allowInsecureRemote: false,
     logLevel: 'info',
     teachers: [{ name: 'demo', path: path.join(modelsDir, 'demo-sentiment'), dtype: 'fp32', device: 'cpu' }],
+    lexicons: {},
+    workers: Math.max(1, Math.min(4, availableParallelism() - 1)),
     batching: { enabled: true, maxWaitMs: 5, maxDelayMs: 50, tokenBudget: 8192, maxBatchTexts: 64 },
     limits: {
       maxTextsPerRequest: 64,
@@ -129,6 +147,10 @@ function defaults(): z.input<typeof configSchema> {
       retryAfterSeconds: 1,
       maxRunningJobs: 2,
       maxQueuedJobs: 100,
+      maxLexiconBytes: 16 * 1024 * 1024,
+      maxCorpusBytes: 4 * 1024 * 1024 * 1024,
+      augmentCostBudget: 2_000_000,
+      augmentDeadlineMs: 30_000,
     },
   };
 }
@@ -190,6 +212,10 @@ function readConfigFile(file: string): Record<string, unknown> {
   }
   if (Array.isArray(out.corporaDirs))
     out.corporaDirs = out.corporaDirs.map((d: unknown) => (typeof d === 'string' ? path.resolve(dir, d) : d));
+  if (isPlainObject(out.lexicons))
+    out.lexicons = Object.fromEntries(
+      Object.entries(out.lexicons).map(([k, v]) => [k, typeof v === 'string' ? path.resolve(dir, v) : v]),
+    );
   if (Array.isArray(out.teachers)) {
     out.teachers = out.teachers.map((t: unknown) =>
       isPlainObject(t) && typeof t.path === 'string' ? { ...t, path: path.resolve(dir, t.path) } : t,

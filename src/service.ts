@@ -12,14 +12,18 @@ import { ServiceMetrics } from './http/metrics.ts';
 import type { ReadinessCheck } from './http/routes/health.ts';
 import { augmentModule } from './http/routes/augment.ts';
 import { jobRequestValidator } from './http/job-request.ts';
-import { InProcessJobQueue, type JobQueue, AugmentModels, serverConfigHint } from './jobs/index.ts';
+import { publicMessage } from './http/public-paths.ts';
+import { InProcessJobQueue, type JobQueue, AugmentModels, AugmentPool, serverConfigHint } from './jobs/index.ts';
 import { jobsModule } from './http/routes/jobs.ts';
 import { datasetsModule } from './http/routes/datasets.ts';
 import { listen } from './http/server.ts';
 import { SoftLabeler, StoreLabelCache } from './labels/index.ts';
-import { openStore, type Store } from './store/index.ts';
+import { openStore, type Store, IntegrityProbe } from './store/index.ts';
 import { TeacherRegistry } from './teacher/registry.ts';
 import { createDashboard } from './http/dashboard/create-dashboard.ts';
+
+/** The store's database and the files SQLite and the job journal keep beside it. */
+const storeFiles = (db: string): string[] => ['', '-wal', '-shm', '-journal', '-jobs.json'].map((s) => db + s);
 
 export interface Service {
   readonly url: string;
@@ -58,11 +62,12 @@ export async function startService(config: Config, opts: ServiceOptions = {}): P
   });
   const defaultTeacher = config.defaultTeacher ?? config.teachers[0]!.name;
   let shuttingDown = false;
+  const integrity = new IntegrityProbe(config.db);
 
   const readiness = async (): Promise<Record<string, ReadinessCheck>> => {
     const checks: Record<string, ReadinessCheck> = {
       accepting: { ok: !shuttingDown, ...(shuttingDown ? { detail: 'shutting down' } : {}) },
-      database: store.closed ? { ok: false, detail: 'closed' } : { ok: true },
+      database: store.closed ? { ok: false, detail: 'closed' } : await integrity.status(),
     };
     try {
       const info = await labeler.info(defaultTeacher);
@@ -77,11 +82,27 @@ export async function startService(config: Config, opts: ServiceOptions = {}): P
     modelsDir: config.modelsDir,
     missing: serverConfigHint,
   });
+  const compile = { lexicons: config.lexicons, maxLexiconBytes: config.limits.maxLexiconBytes };
+  const augmentPool = new AugmentPool({
+    size: config.workers,
+    maxQueued: config.workers * 16,
+    deadlineMs: config.limits.augmentDeadlineMs,
+    compile,
+  });
   const jobs = new InProcessJobQueue({
     store,
     teachers: registry,
-    validate: jobRequestValidator({ corporaDirs: config.corporaDirs, modelsDir: config.modelsDir, augmentModels }),
+    validate: jobRequestValidator({
+      corporaDirs: config.corporaDirs,
+      modelsDir: config.modelsDir,
+      protectedFiles: storeFiles(config.db),
+      maxCorpusBytes: config.limits.maxCorpusBytes,
+      augmentModels,
+      compile,
+    }),
+    publicMessage: (message) => publicMessage(message, config.corporaDirs),
     modelsDir: config.modelsDir,
+    compile,
     augmentModels,
     // "-jobs.json" so the default data/*.db-* ignore rule covers it
     journalPath: `${config.db}-jobs.json`,
@@ -91,7 +112,7 @@ export async function startService(config: Config, opts: ServiceOptions = {}): P
   });
   const modules: RouteModule[] = [
     jobsModule(jobs),
-    datasetsModule(store),
+    datasetsModule(store, [...config.corporaDirs, path.dirname(config.db)]),
     augmentModule({
       labeler,
       teacherNames: registry.names(),
@@ -99,10 +120,23 @@ export async function startService(config: Config, opts: ServiceOptions = {}): P
       models: augmentModels,
       maxTexts: config.limits.maxTextsPerRequest,
       maxChars: config.limits.maxCharsPerText,
+      compile,
+      ...(config.workers > 0 ? { pool: augmentPool } : {}),
+      costBudget: config.limits.augmentCostBudget,
+      retryAfterSeconds: config.limits.retryAfterSeconds,
     }),
     createDashboard({ store, registry, corporaDirs: config.corporaDirs, augmentModels }).module,
   ];
-  const app = createApp({ config, logger, metrics, labeler, teachers: registry, readiness, modules });
+  const app = createApp({
+    config,
+    logger,
+    metrics,
+    labeler,
+    teachers: registry,
+    readiness,
+    modules,
+    onStoreDamage: (reason) => integrity.markDamaged(reason),
+  });
   let server;
   try {
     server = await listen(app, {
@@ -111,7 +145,7 @@ export async function startService(config: Config, opts: ServiceOptions = {}): P
       ...(opts.graceMs !== undefined ? { graceMs: opts.graceMs } : {}),
     });
   } catch (err) {
-    await Promise.all([labeler.close(), jobs.close()]);
+    await Promise.all([labeler.close(), jobs.close(), augmentPool.close()]);
     await Promise.all([registry.close(), augmentModels.dispose()]);
     store.close();
     throw err;
@@ -124,7 +158,7 @@ export async function startService(config: Config, opts: ServiceOptions = {}): P
     closing ??= (async () => {
       shuttingDown = true;
       await server.close();
-      await Promise.all([labeler.close(), jobs.close()]);
+      await Promise.all([labeler.close(), jobs.close(), augmentPool.close()]);
       await Promise.all([registry.close(), augmentModels.dispose()]);
       store.close();
       logger.info('distillery stopped');

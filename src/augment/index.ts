@@ -1,8 +1,17 @@
 /** The augmentation engine's public surface: other modules import from here only. */
 export { augmentCorpus, augmentStream, emptyStats } from './augment-corpus.ts';
 export type { AugmentOptions, AugmentResult, AugmentStats, OpCounters } from './augment-corpus.ts';
-export { compileRecipe, compileFlow, RecipeSpecSchema, FlowNodeSchema, ConstraintsSchema } from './recipe-schema.ts';
-export type { RecipeSpec, FlowNode } from './recipe-schema.ts';
+export {
+  compileRecipe,
+  compileFlow,
+  RecipeSpecSchema,
+  RemoteRecipeSpecSchema,
+  makeRecipeSpecSchema,
+  FlowNodeSchema,
+  ConstraintsSchema,
+} from './recipe-schema.ts';
+export type { RecipeSpec, FlowNode, CompileOptions } from './recipe-schema.ts';
+export { PATH_PARAMS } from './ops/param-schemas.ts';
 export type { Recipe } from './recipe.ts';
 export type { AugmentOp, OpContext, OpItem, OpResult, SkipReason, OpNeed } from './op.ts';
 export type {

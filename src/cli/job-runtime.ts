@@ -17,7 +17,7 @@ import {
   shardDatasetId,
   type JobResult,
 } from '../jobs/index.ts';
-import { openStore, type Store } from '../store/index.ts';
+import { openStore, type Store, checkStoreFile, isCorruption, recoveryHint } from '../store/index.ts';
 import { loadCliContext, type CliContext } from './cli-context.ts';
 import { exitBySignal } from './exit-now.ts';
 
@@ -86,14 +86,29 @@ export async function runJobCommand(rt: Runtime, job: JobSpec, progress: Progres
     const opts = await resolveJob(job, {
       store: rt.store,
       teachers: rt.registry,
-      augmenterFactory: makeAugmenterFactory({ modelsDir: rt.config.modelsDir }),
+      augmenterFactory: makeAugmenterFactory({
+        modelsDir: rt.config.modelsDir,
+        compile: { lexicons: rt.config.lexicons, maxLexiconBytes: rt.config.limits.maxLexiconBytes },
+      }),
     });
     handle = startJob(opts);
-    return await followJob(handle, progress);
+    const result = await followJob(handle, progress);
+    // "up to date" was decided from the checkpoint rows alone: make sure the rows it vouches for are readable
+    if (result.status === 'up-to-date') {
+      const check = checkStoreFile(rt.config.db, { quick: true, maxProblems: 3 });
+      if (!check.ok) throw damaged(rt.config.db, check.problems.join('; '));
+    }
+    return result;
+  } catch (err) {
+    if (isCorruption(err)) throw damaged(rt.config.db, err instanceof Error ? err.message : String(err));
+    throw err;
   } finally {
     lock.release();
   }
 }
+
+const damaged = (db: string, reason: string) =>
+  new DistilleryError('STORE_DAMAGED', `the store ${db} is damaged (${reason})`, { hint: recoveryHint(db) });
 
 async function followJob(handle: JobHandle, progress: ProgressMode): Promise<JobResult> {
   const listener = listenerFor(progress);

@@ -11,6 +11,7 @@ import { registerAugment } from './commands/augment.ts';
 import { registerLabel } from './commands/label.ts';
 import { registerServe } from './commands/serve.ts';
 import { registerReport } from './commands/report.ts';
+import { registerStore } from './commands/store.ts';
 
 const program = new Command('distillery')
   .description('Make knowledge-distillation datasets: augment, label with a teacher, store soft labels, export.')
@@ -24,6 +25,7 @@ registerAugment(program);
 registerLabel(program);
 registerServe(program);
 registerReport(program);
+registerStore(program);
 
 try {
   await program.parseAsync(process.argv);

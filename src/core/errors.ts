@@ -12,6 +12,8 @@ export type ErrorCode =
   | 'CONFIG_INVALID'
   | 'OVERLOADED'
   | 'CANCELLED'
+  /** the SQLite file is damaged (distillery store check / recover) */
+  | 'STORE_DAMAGED'
   | 'INTERNAL';
 
 export class DistilleryError extends Error {

@@ -7,10 +7,13 @@ import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
 import type { SoftLabeler } from '../labels/index.ts';
 import { bearerAuth } from './auth.ts';
+import { bodyDepthGuard } from './body-depth.ts';
+import { uiFilePaths } from './dashboard/dashboard-routes.ts';
 import type { ServiceMetrics } from './metrics.ts';
 import type { RouteDoc } from './openapi.ts';
 import { HttpProblem, problemMiddleware } from './problem.ts';
 import { requestContext } from './request-context.ts';
+import { siteGuard } from './site-guard.ts';
 import { healthRoutes, type Readiness } from './routes/health.ts';
 import { metricsRoute } from './routes/metrics.ts';
 import { openApiRoute } from './routes/openapi.ts';
@@ -33,6 +36,8 @@ export interface AppDeps {
   readiness: Readiness;
   modules?: RouteModule[];
   version?: string;
+  /** a route that meets a damaged store answers 503 saying so, and tells this */
+  onStoreDamage?(reason: string): void;
 }
 
 function coreDocs(s: Schemas): RouteDoc[] {
@@ -72,9 +77,11 @@ export function createApp(deps: AppDeps): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', false);
   app.use(requestContext(deps.logger, deps.metrics, staticPaths));
-  if (config.apiKeys.length > 0) app.use(bearerAuth(config.apiKeys));
-  // Parse JSON whatever the content type says, so a missing header is not a confusing 422.
-  app.use(express.json({ limit: config.limits.bodyLimit, type: () => true, strict: false }));
+  app.use(siteGuard({ keyless: config.apiKeys.length === 0, host: config.host }));
+  if (config.apiKeys.length > 0) app.use(bearerAuth(config.apiKeys, uiFilePaths()));
+  // siteGuard let only application/json through to the routes that take a body.
+  app.use(express.json({ limit: config.limits.bodyLimit, type: 'application/json', strict: false }));
+  app.use(bodyDepthGuard());
 
   app.use(healthRoutes(deps.readiness));
   app.use(metricsRoute(deps.metrics));
@@ -86,6 +93,11 @@ export function createApp(deps: AppDeps): Express {
   app.use((req, _res, next) =>
     next(new HttpProblem(404, `no route for ${req.method} ${req.path}`, { hint: 'see GET /openapi.json' })),
   );
-  app.use(problemMiddleware(config.limits.retryAfterSeconds));
+  app.use(
+    problemMiddleware(config.limits.retryAfterSeconds, {
+      db: config.db,
+      ...(deps.onStoreDamage ? { onDamage: deps.onStoreDamage } : {}),
+    }),
+  );
   return app;
 }

@@ -10,10 +10,15 @@ const OPEN_PATHS = new Set(['/healthz', '/readyz']);
 // Comparing fixed-size digests keeps the comparison constant-time whatever the key lengths.
 const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
 
-export function bearerAuth(keys: readonly string[]): RequestHandler {
+/**
+ * `publicFiles`: GET paths of the dashboard's static files (HTML, scripts, styles). They hold no data,
+ * and the page must load to ask for the key it then sends with every API call.
+ */
+export function bearerAuth(keys: readonly string[], publicFiles: ReadonlySet<string> = new Set()): RequestHandler {
   const digests = keys.map(digest);
   return (req, _res, next) => {
     if (OPEN_PATHS.has(req.path)) return next();
+    if ((req.method === 'GET' || req.method === 'HEAD') && publicFiles.has(req.path)) return next();
     const header = req.get('authorization') ?? '';
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     const challenge = { 'WWW-Authenticate': 'Bearer realm="distillery"' };

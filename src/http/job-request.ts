@@ -3,11 +3,11 @@
  * paths), a corpus inside the configured corpora folders, augmentation models named by plain folder
  * inside the models dir. Returns the job with its corpus path resolved.
  */
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { compileRecipe } from '../augment/index.ts';
+import { compileRecipe, type CompileOptions } from '../augment/index.ts';
 import { DistilleryError } from '../core/errors.ts';
-import { AugmentModels, withCorpusSize, jobSchema, type JobSpec } from '../jobs/index.ts';
+import { AugmentModels, withCorpusSize, remoteJobSchema, type JobSpec } from '../jobs/index.ts';
 import { HttpProblem } from './problem.ts';
 import { parseOr422 } from './validate.ts';
 
@@ -16,6 +16,10 @@ export interface JobRequestRules {
   corporaDirs: readonly string[];
   /** the only folder augmentModels may name models in (by plain folder name) */
   modelsDir: string;
+  /** files that are never a corpus, whatever folder they sit in: the store's database, WAL and journal */
+  protectedFiles?: readonly string[];
+  /** largest corpus file, in bytes */
+  maxCorpusBytes?: number;
 }
 
 /**
@@ -23,7 +27,7 @@ export interface JobRequestRules {
  * nowhere is refused now, not after waiting in the queue.
  */
 export function jobRequestValidator(
-  rules: JobRequestRules & { augmentModels?: AugmentModels | undefined },
+  rules: JobRequestRules & { augmentModels?: AugmentModels | undefined; compile?: CompileOptions | undefined },
 ): (request: unknown) => JobSpec {
   return (request) => {
     const job = validateJobRequest(request, rules);
@@ -32,7 +36,7 @@ export function jobRequestValidator(
         ? new AugmentModels(job.augmentModels, { modelsDir: rules.modelsDir })
         : rules.augmentModels;
       try {
-        models?.check(compileRecipe(withCorpusSize(job.recipe, 1)));
+        models?.check(compileRecipe(withCorpusSize(job.recipe, 1), rules.compile));
       } catch (err) {
         const message = err instanceof Error ? err.message : String(err);
         const given = err instanceof DistilleryError ? err.hint : undefined;
@@ -48,7 +52,7 @@ export function jobRequestValidator(
 }
 
 export function validateJobRequest(request: unknown, rules: JobRequestRules): JobSpec {
-  const job = parseOr422(jobSchema, request);
+  const job = parseOr422(remoteJobSchema, request);
   if (job.export.length > 0) {
     throw new HttpProblem(422, 'field /export: export targets write server paths and are not accepted over HTTP', {
       errors: [{ pointer: '/export', detail: 'must be empty' }],
@@ -56,7 +60,7 @@ export function validateJobRequest(request: unknown, rules: JobRequestRules): Jo
     });
   }
   checkAugmentModels(job, rules.modelsDir);
-  return { ...job, corpus: { ...job.corpus, path: corpusPath(job.corpus.path, rules.corporaDirs) } };
+  return { ...job, corpus: { ...job.corpus, path: corpusPath(job.corpus.path, rules) } };
 }
 
 /** True when `folder` is a plain folder name of an existing folder inside `modelsDir`. */
@@ -84,8 +88,12 @@ function checkAugmentModels(job: JobSpec, modelsDir: string): void {
   }
 }
 
-/** A relative path inside one of the corpora folders; never absolute, never climbing out. */
-function corpusPath(p: string, corporaDirs: readonly string[]): string {
+/**
+ * A relative path inside one of the corpora folders; never absolute, never climbing out; a regular file
+ * (no device, FIFO or socket) under the size cap, and never one of the store's own files.
+ */
+function corpusPath(p: string, rules: JobRequestRules): string {
+  const corporaDirs = rules.corporaDirs;
   const bad = (detail: string): never => {
     throw new HttpProblem(422, `field /corpus/path: ${detail}`, {
       errors: [{ pointer: '/corpus/path', detail }],
@@ -93,12 +101,27 @@ function corpusPath(p: string, corporaDirs: readonly string[]): string {
     });
   };
   if (path.isAbsolute(p) || p.includes('\\') || p.includes('\0')) bad('must be a relative path');
+  if (p.length > 512) bad('must be at most 512 characters');
   const norm = path.posix.normalize(p);
   if (norm.startsWith('..') || norm.split('/').includes('..')) bad('must not leave the corpora folders');
   for (const dir of corporaDirs) {
     const full = path.resolve(dir, norm);
     if (!full.startsWith(path.resolve(dir) + path.sep)) continue;
-    if (existsSync(full) && statSync(full).isFile()) return full;
+    let st;
+    try {
+      st = statSync(full, { throwIfNoEntry: false });
+    } catch {
+      // ENOTDIR, ENAMETOOLONG, EACCES: not a corpus here, said as "not found" like any other miss
+      continue;
+    }
+    if (!st) continue;
+    if (!st.isFile()) bad('must be a regular file');
+    const real = realpathSync(full);
+    if ((rules.protectedFiles ?? []).some((f) => existsSync(f) && realpathSync(f) === real))
+      bad("is one of the server's own store files, not a corpus");
+    if (rules.maxCorpusBytes !== undefined && st.size > rules.maxCorpusBytes)
+      bad(`is over the ${rules.maxCorpusBytes} byte limit for a corpus (limits.maxCorpusBytes)`);
+    return full;
   }
   throw new HttpProblem(404, `field /corpus/path: no corpus "${p}" in the corpora folders`, {
     errors: [{ pointer: '/corpus/path', detail: 'not found' }],

@@ -4,7 +4,9 @@
  */
 import type { ErrorRequestHandler, Response } from 'express';
 import { z } from 'zod';
+import path from 'node:path';
 import { isDistilleryError, type ErrorCode } from '../core/errors.ts';
+import { isCorruption, recoveryHint } from '../store/index.ts';
 
 export interface FieldError {
   /** JSON pointer into the request body, e.g. "/inputs/3" */
@@ -34,6 +36,7 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   CONFIG_INVALID: 500,
   OVERLOADED: 429,
   CANCELLED: 503,
+  STORE_DAMAGED: 503,
   INTERNAL: 500,
 };
 
@@ -113,9 +116,32 @@ interface BodyParserError {
   message?: string;
 }
 
-export function problemMiddleware(retryAfterSeconds: number): ErrorRequestHandler {
+export interface StoreDamage {
+  /** the store's file, named in the recovery hint */
+  db: string;
+  /** told when a request met corruption (readiness fails from then on) */
+  onDamage?(reason: string): void;
+}
+
+export function problemMiddleware(retryAfterSeconds: number, store?: StoreDamage): ErrorRequestHandler {
   return (err: unknown, _req, res, next) => {
     if (res.headersSent) return next(err);
+    if (store && isCorruption(err)) {
+      res.locals.log?.error({ err }, 'the store is damaged');
+      store.onDamage?.(err instanceof Error ? err.message : String(err));
+      return sendProblem(
+        res,
+        {
+          type: 'about:blank',
+          title: TITLES[503]!,
+          status: 503,
+          detail: 'the store (SQLite file) is damaged: this request read a page that is not valid',
+          code: 'STORE_DAMAGED',
+          hint: recoveryHint(path.basename(store.db)),
+        },
+        { 'Retry-After': String(retryAfterSeconds) },
+      );
+    }
     if (err instanceof HttpProblem) return sendProblem(res, err.problem, err.headers);
     if (isDistilleryError(err)) {
       const status = STATUS_BY_CODE[err.code];
@@ -136,6 +162,23 @@ export function problemMiddleware(retryAfterSeconds: number): ErrorRequestHandle
         headers,
       );
     }
+    // A path segment that is not valid percent-encoding ("%ff%fe", "%E0%A4%A") fails to decode.
+    if (err instanceof URIError)
+      return sendProblem(
+        res,
+        new HttpProblem(400, 'the URL is not valid percent-encoded UTF-8', {
+          hint: 'encode ids with encodeURIComponent',
+        }).problem,
+      );
+    // A body that says Content-Encoding: gzip, deflate or br but is not: body-parser passes zlib's error on.
+    const stack = (err as { stack?: unknown } | null)?.stack;
+    if (typeof stack === 'string' && /zlibOnError/.test(stack))
+      return sendProblem(
+        res,
+        new HttpProblem(400, 'the request body does not match its Content-Encoding', {
+          hint: 'send the body uncompressed, or compressed as its Content-Encoding header says',
+        }).problem,
+      );
     const bp = err as BodyParserError;
     if (bp && typeof bp.type === 'string' && typeof bp.status === 'number' && bp.status < 500) {
       // body-parser errors: malformed JSON, over the limit, wrong charset...
@@ -155,6 +198,10 @@ export function problemMiddleware(retryAfterSeconds: number): ErrorRequestHandle
         );
       return sendProblem(res, new HttpProblem(bp.status, bp.message ?? 'bad request').problem);
     }
+    // Any other error that says it is the client's (http-errors' `expose`) keeps its 4xx status.
+    const status = (err as { status?: unknown; expose?: unknown } | null)?.status;
+    if (typeof status === 'number' && status >= 400 && status < 500 && (err as { expose?: unknown }).expose === true)
+      return sendProblem(res, new HttpProblem(status, (err as Error).message || 'bad request').problem);
     res.locals.log?.error({ err }, 'unhandled error');
     return sendProblem(res, new HttpProblem(500, 'internal error').problem);
   };

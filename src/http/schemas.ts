@@ -4,6 +4,7 @@
  * configuration, hence a factory.
  */
 import { z } from 'zod';
+import { temperaturesSchema } from '../jobs/index.ts';
 import { DATASET_ID_PATTERN } from '../store/index.ts';
 
 export const TEACHER_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
@@ -32,11 +33,7 @@ export function buildSchemas(limits: SchemaLimits) {
   const outputSpec = z
     .object({
       logits: z.boolean().default(true),
-      temperatures: z
-        .array(z.number().positive().max(100))
-        .max(16)
-        .default([1])
-        .describe('softmax(logits / T) for each T'),
+      temperatures: temperaturesSchema.default([1]).describe('softmax(logits / T) for each T; repeats are dropped'),
       topK: z
         .number()
         .int()

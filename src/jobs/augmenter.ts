@@ -4,7 +4,7 @@
  * so every shard augments with the same parameters.
  */
 import type { Example } from '../core/types.ts';
-import { augmentCorpus, compileRecipe, type OpContext, type Recipe } from '../augment/index.ts';
+import { augmentCorpus, compileRecipe, type CompileOptions, type OpContext, type Recipe } from '../augment/index.ts';
 import path from 'node:path';
 import { REPO_ROOT } from '../config.ts';
 import { teacherScorer } from '../teacher/teacher-scorer.ts';
@@ -56,10 +56,12 @@ class RecipeAugmenter implements ChunkAugmenter {
  * reuse (the HTTP service's, or the CLI's from its flags) instead of one per job from the job's
  * `augmentModels`.
  */
-export function makeAugmenterFactory(opts: { modelsDir?: string; models?: AugmentModels } = {}): AugmenterFactory {
+export function makeAugmenterFactory(
+  opts: { modelsDir?: string; models?: AugmentModels; compile?: CompileOptions } = {},
+): AugmenterFactory {
   const modelsDir = opts.modelsDir ?? path.join(REPO_ROOT, 'models');
   return async (recipeSpec, seed, { corpusRecords, teachers, models }) => {
-    const recipe = compileRecipe(withCorpusSize(recipeSpec, corpusRecords));
+    const recipe = compileRecipe(withCorpusSize(recipeSpec, corpusRecords), opts.compile);
     const context: OpContext = await (opts.models ?? new AugmentModels(models, { modelsDir })).context(recipe);
     const first = teachers[0];
     if (recipe.op.needs.includes('scorer') && first) context.scorer = teacherScorer(first.runner);

@@ -1,6 +1,8 @@
 /** The jobs module's public surface, for the CLI, the HTTP service and eval: others import from here only. */
 export {
   jobSchema,
+  remoteJobSchema,
+  temperaturesSchema,
   shardSchema,
   recipeSchema,
   parseJob,
@@ -25,3 +27,4 @@ export { shardDatasetId } from './runner/shard.ts';
 export { exportJobTargets, exportJobEnsembles, resolveTeacherFingerprint } from './export-targets.ts';
 export { readCorpus, scanCorpus, newCorpusStats, type CorpusOptions, type CorpusRecord } from './corpus/index.ts';
 export { InProcessJobQueue, type InProcessJobQueueOptions, type JobQueue, type JobView } from './queue/index.ts';
+export { AugmentPool, DeadlineExceededError, type AugmentPoolOptions } from './augment-pool.ts';

@@ -1,11 +1,11 @@
 /**
  * The job file (JOB.yaml) and the body of POST /v1/jobs: one schema, so the CLI and the HTTP API accept
- * exactly the same jobs. Messages name the field path: `outputs.temperatures[1]: expected a number > 0`.
+ * exactly the same jobs. Messages name the field path: `outputs.temperatures[1]: expected a number in [0.05, 100]`.
  */
 import { z } from 'zod';
 import { parse as parseYaml } from 'yaml';
 import { DistilleryError } from '../core/errors.ts';
-import { RecipeSpecSchema } from '../augment/index.ts';
+import { RecipeSpecSchema, RemoteRecipeSpecSchema } from '../augment/index.ts';
 import type { OutputSpec } from '../core/types.ts';
 
 const name = (what: string) =>
@@ -22,7 +22,16 @@ const layerList = z.union(
   [
     z.literal('all'),
     z.literal('last'),
-    z.array(z.number().int().min(0, { error: 'expected a layer index >= 0' })).min(1),
+    z
+      .array(
+        z
+          .number()
+          .int()
+          .min(0, { error: 'expected a layer index >= 0' })
+          .max(255, { error: 'expected a layer index <= 255' }),
+      )
+      .min(1)
+      .max(64),
   ],
   {
     error: 'expected "all", "last" or a list of layer indices',
@@ -42,10 +51,27 @@ export const corpusSchema = z.strictObject({
 });
 
 /** A built-in recipe name (`eda`) or a recipe object, as the augmentation engine defines them. */
-export const recipeSchema = z.union([z.enum(['eda', 'tinybert', 'backtranslate', 'adversarial']), RecipeSpecSchema], {
-  error:
-    'expected a built-in recipe (eda, tinybert, backtranslate, adversarial) or a recipe object { builtin } / { flow, variants }',
-});
+const recipeOf = (spec: typeof RecipeSpecSchema | typeof RemoteRecipeSpecSchema) =>
+  z.union([z.enum(['eda', 'tinybert', 'backtranslate', 'adversarial']), spec], {
+    error:
+      'expected a built-in recipe (eda, tinybert, backtranslate, adversarial) or a recipe object { builtin } / { flow, variants }',
+  });
+export const recipeSchema = recipeOf(RecipeSpecSchema);
+
+/** Softmax temperatures a request may ask for: every output spec (jobs, soft labels, exports) uses these. */
+export const MIN_TEMPERATURE = 0.05;
+export const MAX_TEMPERATURE = 100;
+export const MAX_TEMPERATURES = 16;
+const temperatureRange = `expected a number in [${MIN_TEMPERATURE}, ${MAX_TEMPERATURE}]`;
+export const temperatureSchema = z
+  .number({ error: temperatureRange })
+  .min(MIN_TEMPERATURE, { error: temperatureRange })
+  .max(MAX_TEMPERATURE, { error: temperatureRange });
+/** Repeats are dropped (first one kept): ten thousand "1"s are one probabilities column, not ten thousand. */
+export const temperaturesSchema = z
+  .array(temperatureSchema, { error: 'expected a list of numbers' })
+  .max(MAX_TEMPERATURES, { error: `at most ${MAX_TEMPERATURES} temperatures` })
+  .transform((ts) => [...new Set(ts)]);
 
 export const teacherRefSchema = z.strictObject({
   name: name('a teacher name from the registry'),
@@ -54,12 +80,8 @@ export const teacherRefSchema = z.strictObject({
 
 export const outputsSchema = z.strictObject({
   logits: z.boolean({ error: 'expected true or false' }).default(true),
-  temperatures: z
-    .array(z.number({ error: 'expected a number > 0' }).gt(0, { error: 'expected a number > 0' }), {
-      error: 'expected a list of numbers > 0',
-    })
-    .default([1]),
-  topK: positiveInt().optional(),
+  temperatures: temperaturesSchema.default([1]),
+  topK: positiveInt().max(1000, { error: 'expected an integer in [1, 1000]' }).optional(),
   hidden: z
     .strictObject({
       layers: layerList,
@@ -101,75 +123,87 @@ export const shardSchema = z
     return { index, count };
   });
 
-export const jobSchema = z
-  .strictObject({
-    dataset: z.string({ error: 'expected a dataset id' }).regex(/^[a-z0-9][a-z0-9._-]{0,47}$/, {
-      error: 'expected a dataset id: lowercase letters, digits, ".", "_" or "-", at most 48 characters',
-    }),
-    corpus: corpusSchema,
-    recipe: recipeSchema.nullable().default(null),
-    seed: z.union([z.number().int(), z.string().min(1)], { error: 'expected an integer or a string' }).default(1),
-    teachers: z
-      .array(
-        z.preprocess((v) => (typeof v === 'string' ? { name: v } : v), teacherRefSchema),
-        { error: 'expected a list of teacher names or { name, weight }' },
-      )
-      .min(1, { error: 'expected at least one teacher' }),
-    outputs: outputsSchema.default({ logits: true, temperatures: [1], encoding: 'fp32' }),
-    /** models for model-backed augmentation ops, relative to the models dir: masked-LM and translation pairs */
-    augmentModels: z
-      .strictObject({
-        fillMask: name('a model folder').optional(),
-        translation: z
-          .record(
-            z.string().regex(/^[a-z]{2,3}-[a-z]{2,3}$/, { error: 'expected a direction such as en-de' }),
-            name('a model folder'),
-          )
-          .optional(),
-      })
-      .optional(),
-    filters: filtersSchema.optional(),
-    export: z.array(exportTargetSchema).default([]),
-    chunkSize: positiveInt('an integer >= 1 (examples per chunk)').max(1_000_000).default(1000),
-    shard: shardSchema.optional(),
-  })
-  .superRefine((job, ctx) => {
-    const seen = new Set<string>();
-    job.teachers.forEach((t, i) => {
-      if (seen.has(t.name))
-        ctx.addIssue({ code: 'custom', path: ['teachers', i, 'name'], message: `teacher "${t.name}" is listed twice` });
-      seen.add(t.name);
-    });
-    job.export.forEach((t, i) => {
-      if (t.average && job.teachers.length < 2)
+function makeJobSchema(recipe: ReturnType<typeof recipeOf>) {
+  return z
+    .strictObject({
+      dataset: z.string({ error: 'expected a dataset id' }).regex(/^[a-z0-9][a-z0-9._-]{0,47}$/, {
+        error: 'expected a dataset id: lowercase letters, digits, ".", "_" or "-", at most 48 characters',
+      }),
+      corpus: corpusSchema,
+      recipe: recipe.nullable().default(null),
+      seed: z.union([z.number().int(), z.string().min(1)], { error: 'expected an integer or a string' }).default(1),
+      teachers: z
+        .array(
+          z.preprocess((v) => (typeof v === 'string' ? { name: v } : v), teacherRefSchema),
+          { error: 'expected a list of teacher names or { name, weight }' },
+        )
+        .min(1, { error: 'expected at least one teacher' })
+        .max(16, { error: 'at most 16 teachers' }),
+      outputs: outputsSchema.default({ logits: true, temperatures: [1], encoding: 'fp32' }),
+      /** models for model-backed augmentation ops, relative to the models dir: masked-LM and translation pairs */
+      augmentModels: z
+        .strictObject({
+          fillMask: name('a model folder').optional(),
+          translation: z
+            .record(
+              z.string().regex(/^[a-z]{2,3}-[a-z]{2,3}$/, { error: 'expected a direction such as en-de' }),
+              name('a model folder'),
+            )
+            .optional(),
+        })
+        .optional(),
+      filters: filtersSchema.optional(),
+      export: z.array(exportTargetSchema).default([]),
+      chunkSize: positiveInt('an integer >= 1 (examples per chunk)').max(1_000_000).default(1000),
+      shard: shardSchema.optional(),
+    })
+    .superRefine((job, ctx) => {
+      const seen = new Set<string>();
+      job.teachers.forEach((t, i) => {
+        if (seen.has(t.name))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['teachers', i, 'name'],
+            message: `teacher "${t.name}" is listed twice`,
+          });
+        seen.add(t.name);
+      });
+      job.export.forEach((t, i) => {
+        if (t.average && job.teachers.length < 2)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['export', i, 'average'],
+            message: 'averaging needs two or more teachers',
+          });
+        if (t.average && t.format !== 'parquet')
+          ctx.addIssue({
+            code: 'custom',
+            path: ['export', i, 'format'],
+            message: 'the averaged export is written as parquet',
+          });
+      });
+      const f = job.filters;
+      if (f && !job.outputs.logits && job.outputs.temperatures.length === 0) {
         ctx.addIssue({
           code: 'custom',
-          path: ['export', i, 'average'],
-          message: 'averaging needs two or more teachers',
+          path: ['filters'],
+          message: 'teacher filters need logits: set outputs.logits or outputs.temperatures',
         });
-      if (t.average && t.format !== 'parquet')
+      }
+      if (f?.minConfidence !== undefined && f.maxConfidence !== undefined && f.minConfidence > f.maxConfidence) {
         ctx.addIssue({
           code: 'custom',
-          path: ['export', i, 'format'],
-          message: 'the averaged export is written as parquet',
+          path: ['filters', 'maxConfidence'],
+          message: 'expected maxConfidence >= minConfidence',
         });
+      }
     });
-    const f = job.filters;
-    if (f && !job.outputs.logits && job.outputs.temperatures.length === 0) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['filters'],
-        message: 'teacher filters need logits: set outputs.logits or outputs.temperatures',
-      });
-    }
-    if (f?.minConfidence !== undefined && f.maxConfidence !== undefined && f.minConfidence > f.maxConfidence) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['filters', 'maxConfidence'],
-        message: 'expected maxConfidence >= minConfidence',
-      });
-    }
-  });
+}
+
+/** A job file: run by the user on their own machine, so its recipe may name local files (lexicons). */
+export const jobSchema = makeJobSchema(recipeSchema);
+/** A job sent over HTTP: the same schema, but no recipe field names a file on the server. */
+export const remoteJobSchema = makeJobSchema(recipeOf(RemoteRecipeSpecSchema));
 
 /** What a job file may say (before defaults). */
 export type JobInput = z.input<typeof jobSchema>;

@@ -21,3 +21,12 @@ export { BUSY_TIMEOUT_MS } from './sqlite.ts';
 export type { DatasetLockRow, DatasetLockTable, ClaimResult } from './dataset-lock-table.ts';
 export type { PruneResult } from './output-pruning.ts';
 export type * from './types.ts';
+export {
+  checkStoreFile,
+  isCorruption,
+  recoverStoreFile,
+  recoveryHint,
+  type CheckResult,
+  type TableRecovery,
+} from './integrity.ts';
+export { IntegrityProbe, type IntegrityStatus } from './integrity-probe.ts';

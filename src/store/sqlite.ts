@@ -10,6 +10,8 @@ import { dirname } from 'node:path';
 import { DistilleryError } from '../core/errors.ts';
 
 export const BUSY_TIMEOUT_MS = 5000;
+/** bytes the WAL file is truncated to after a checkpoint */
+export const JOURNAL_SIZE_LIMIT = 32 * 1024 * 1024;
 const RETRY_BUDGET_MS = 60_000;
 
 export function openDatabase(path: string, opts: { readonly?: boolean } = {}): Database.Database {
@@ -40,6 +42,9 @@ export function openDatabase(path: string, opts: { readonly?: boolean } = {}): D
   // bulk inserts from stalling on index pages and WAL copies
   db.pragma('cache_size = -65536');
   if (!opts.readonly) db.pragma('wal_autocheckpoint = 8192');
+  // A checkpoint resets the WAL but never shrinks the file: without a limit it keeps its largest size
+  // for good (134 MB after 45k soft-label requests). With one, each reset truncates it to this size.
+  if (!opts.readonly) db.pragma(`journal_size_limit = ${JOURNAL_SIZE_LIMIT}`);
   return db;
 }
 

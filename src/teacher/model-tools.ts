@@ -3,10 +3,12 @@ import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { DistilleryError } from '../core/errors.ts';
+import { FP16_ON_CPU_NOTE, type Device } from './devices.ts';
 import { teacherFingerprint } from './fingerprint.ts';
 import { locateModelFiles } from './model-files.ts';
 import { exposeHiddenStates } from './onnx/expose-hidden.ts';
 import { graphOutputs } from './output-names.ts';
+import { openSession } from './session.ts';
 
 export interface ValueDescription {
   name: string;
@@ -26,6 +28,33 @@ export interface ModelInspection {
   distillationOutputs: { logits: boolean; hiddenStates: number[]; attentions: number[]; hint?: string };
   fingerprint: string;
   onnxFiles: string[];
+  /** where a teacher with this device setting would run, and why (what `auto` passed over, fp16 on cpu) */
+  device: string;
+  deviceNotes: string[];
+  /** execution providers this onnxruntime-node build knows; the ones not bundled need their libraries */
+  providers: string[];
+}
+
+/** Opens the graph the way a teacher would, to learn which device `device` settles on. */
+async function probeDevice(
+  onnxPath: string,
+  device: Device,
+  dtype: string,
+): Promise<{ device: string; notes: string[] }> {
+  const notes: string[] = [];
+  let chosen: string = 'cpu';
+  if (device !== 'cpu') {
+    const opened = await openSession({
+      onnxPath,
+      device,
+      thread: 'main',
+      onDevice: (_d, tried) => notes.push(...tried.map((t) => `auto passed over ${t}`)),
+    });
+    chosen = opened.device;
+    await opened.session.release();
+  }
+  if (dtype === 'fp16' && chosen === 'cpu') notes.push(FP16_ON_CPU_NOTE);
+  return { device: chosen, notes };
 }
 
 function describe(meta: readonly ort.InferenceSession.ValueMetadata[]): ValueDescription[] {
@@ -36,8 +65,9 @@ function describe(meta: readonly ort.InferenceSession.ValueMetadata[]): ValueDes
   }));
 }
 
-export async function inspectModel(dir: string, dtype = 'fp32'): Promise<ModelInspection> {
+export async function inspectModel(dir: string, dtype = 'fp32', device: Device = 'cpu'): Promise<ModelInspection> {
   const files = locateModelFiles(dir, dtype);
+  const probe = await probeDevice(files.onnxPath, device, dtype);
   const session = await ort.InferenceSession.create(files.onnxPath);
   try {
     const outputs = graphOutputs(session.outputNames);
@@ -77,6 +107,11 @@ export async function inspectModel(dir: string, dtype = 'fp32'): Promise<ModelIn
       onnxFiles: readdirSync(path.join(dir, 'onnx'))
         .filter((f) => f.endsWith('.onnx'))
         .sort(),
+      device: probe.device,
+      deviceNotes: probe.notes,
+      providers: ort
+        .listSupportedBackends()
+        .map((b) => (b.bundled ? b.name : `${b.name} (needs its runtime libraries installed)`)),
     };
   } finally {
     await session.release();

@@ -9,15 +9,27 @@ import { DistilleryError } from '../core/errors.ts';
 import { decodeFloat16 } from '../core/float16.ts';
 import type { OutputSpec, TeacherInfo, TeacherOutput, TeacherRunner, TextInput } from '../core/types.ts';
 import { DEFAULT_BATCH_LIMITS, planBatches, type BatchLimits } from './batch-planner.ts';
-import type { Device } from './devices.ts';
+import { FP16_ON_CPU_NOTE, type Device } from './devices.ts';
 import { teacherFingerprint } from './fingerprint.ts';
 import { loadTokenizer } from './hf-env.ts';
 import { locateModelFiles, type ModelFiles } from './model-files.ts';
+import { fillInt64Feeds } from './int64-feeds.ts';
 import { extractBatch, type BatchTensor } from './output-extractor.ts';
 import { graphOutputs, resolveSpec, type GraphOutputs } from './output-names.ts';
 import { openSession, type SessionThread } from './session.ts';
 import type { SessionTensor, TeacherSession } from './session-handle.ts';
 import { TextEncoder, type EncodedText } from './text-encoder.ts';
+import { TokenizerThread } from './tokenizer-thread.ts';
+
+/**
+ * Calls with more texts than this are tokenized chunk by chunk, each chunk while the previous one's
+ * batches run in the session thread, and (once the teacher's tokenizer thread is up) off the main
+ * thread. Smaller calls, such as the labeller's token-budget calls and HTTP requests, keep their one
+ * length-sorted plan, so their batches are exactly what they were.
+ */
+export const PIPELINE_MIN_TEXTS = 4096;
+/** Texts per chunk: enough to length-sort well (padding) and short enough to start the model early. */
+export const PIPELINE_CHUNK = 2048;
 
 export interface LoadOptions {
   name: string;
@@ -27,6 +39,8 @@ export interface LoadOptions {
   threads?: number;
   /** where the session runs; default: its own worker thread (src/teacher/session.ts) */
   thread?: SessionThread;
+  /** tokenize large calls in a worker thread (default: when the session runs in one) */
+  tokenizeOffThread?: boolean;
   maxLength?: number;
   limits?: Partial<BatchLimits>;
   log?: (msg: string) => void;
@@ -55,6 +69,8 @@ export class OnnxTeacher implements TeacherRunner {
   readonly outputs: GraphOutputs;
   readonly queue: PQueue;
   readonly limits: BatchLimits;
+  /** why the teacher runs where it does: devices `auto` passed over, and the fp16-on-CPU caveat */
+  readonly deviceNotes: readonly string[];
   /** called after each batch; the HTTP metrics hook in here */
   onBatch: ((stats: BatchStats) => void) | undefined;
   #session: TeacherSession;
@@ -62,6 +78,10 @@ export class OnnxTeacher implements TeacherRunner {
   #inputNames: Set<string>;
   #disposed = false;
   #failedBeforeClose: DistilleryError | undefined;
+  #tokenizeOffThread: boolean;
+  #tokenizer: TokenizerThread | undefined;
+  /** texts tokenized by the tokenizer thread (tests and benchmarks read it) */
+  textsTokenizedOffThread = 0;
 
   private constructor(init: {
     info: TeacherInfo;
@@ -70,13 +90,17 @@ export class OnnxTeacher implements TeacherRunner {
     encoder: TextEncoder;
     outputs: GraphOutputs;
     limits: BatchLimits;
+    deviceNotes: string[];
+    tokenizeOffThread: boolean;
   }) {
     this.info = init.info;
     this.files = init.files;
     this.#session = init.session;
     this.#encoder = init.encoder;
+    this.#tokenizeOffThread = init.tokenizeOffThread;
     this.outputs = init.outputs;
     this.limits = init.limits;
+    this.deviceNotes = init.deviceNotes;
     this.#inputNames = new Set(init.session.inputNames);
     this.queue = new PQueue({ concurrency: 1 });
   }
@@ -94,15 +118,22 @@ export class OnnxTeacher implements TeacherRunner {
       });
     }
     const fingerprint = await teacherFingerprint(files, dtype, maxLength);
+    const deviceNotes: string[] = [];
     const { session, device } = await openSession({
       onnxPath: files.onnxPath,
       device: opts.device ?? 'cpu',
       threads: opts.threads,
       thread: opts.thread,
       label: `teacher "${opts.name}"`,
-      onDevice: (d, tried) =>
-        opts.log?.(`teacher ${opts.name}: running on ${d}${tried.length ? ` (unavailable: ${tried.join('; ')})` : ''}`),
+      onDevice: (d, tried) => {
+        deviceNotes.push(...tried.map((t) => `auto passed over ${t}`));
+        opts.log?.(`teacher ${opts.name}: running on ${d}${tried.length ? ` (unavailable: ${tried.join('; ')})` : ''}`);
+      },
     });
+    if (dtype === 'fp16' && device === 'cpu') {
+      deviceNotes.push(FP16_ON_CPU_NOTE);
+      opts.log?.(`teacher ${opts.name}: ${FP16_ON_CPU_NOTE}`);
+    }
     try {
       const outputs = graphOutputs(session.outputNames);
       const logitsMeta = session.outputMetadata.find((m) => m.name === 'logits');
@@ -130,6 +161,8 @@ export class OnnxTeacher implements TeacherRunner {
         encoder: new TextEncoder(tokenizer, maxLength),
         outputs,
         limits: { ...DEFAULT_BATCH_LIMITS, ...opts.limits },
+        deviceNotes,
+        tokenizeOffThread: opts.tokenizeOffThread ?? (opts.thread ?? 'worker') === 'worker',
       });
     } catch (err) {
       // the session (and its thread) would otherwise outlive a teacher that never came to be
@@ -163,7 +196,56 @@ export class OnnxTeacher implements TeacherRunner {
   }
 
   async infer(inputs: TextInput[], spec: OutputSpec, opts: { signal?: AbortSignal } = {}): Promise<TeacherOutput[]> {
-    return this.inferEncoded(this.encode(inputs), spec, opts);
+    if (inputs.length <= PIPELINE_MIN_TEXTS) return this.inferEncoded(this.encode(inputs), spec, opts);
+    return this.#inferPipelined(inputs, spec, opts);
+  }
+
+  /**
+   * Starts the tokenizer thread (the first large call does so by itself) and resolves once it is up;
+   * rejects if it cannot start, and large calls then tokenize on the main thread.
+   */
+  startTokenizerThread(): Promise<void> {
+    if (this.#disposed)
+      return Promise.reject(new DistilleryError('MODEL_LOAD_FAILED', `Teacher ${this.info.name} was closed`));
+    if (!this.#tokenizer || this.#tokenizer.failure) {
+      this.#tokenizer = new TokenizerThread(this.files.dir, this.info.maxLength);
+    }
+    return this.#tokenizer.ready;
+  }
+
+  /**
+   * Chunk k+1 is tokenized while chunk k's batches run: by the tokenizer thread once it is up (it takes
+   * a second or two to start, so it starts on the first large call), on the main thread until then.
+   * Every chunk's batches go into the teacher's queue in order, so the model never waits for tokens.
+   */
+  async #inferPipelined(
+    inputs: TextInput[],
+    spec: OutputSpec,
+    opts: { signal?: AbortSignal },
+  ): Promise<TeacherOutput[]> {
+    if (this.#tokenizeOffThread) void this.startTokenizerThread().catch(() => {});
+    const running: Promise<TeacherOutput[]>[] = [];
+    try {
+      for (let start = 0; start < inputs.length; start += PIPELINE_CHUNK) {
+        opts.signal?.throwIfAborted();
+        const chunk = inputs.slice(start, start + PIPELINE_CHUNK);
+        const tokenizer = this.#tokenizer;
+        let encoded: EncodedText[] | undefined;
+        if (tokenizer?.isReady) {
+          encoded = await tokenizer.encode(chunk).catch(() => undefined);
+          if (encoded) this.textsTokenizedOffThread += chunk.length;
+        }
+        // let the batches queued so far reach the session thread before tokenizing here
+        if (!encoded) await new Promise((resolve) => setImmediate(resolve));
+        const call = this.inferEncoded(encoded ?? this.encode(chunk), spec, opts);
+        call.catch(() => {}); // awaited below; a failure must not go unhandled meanwhile
+        running.push(call);
+      }
+    } finally {
+      // whatever happened, no queued chunk is left running unobserved
+      await Promise.allSettled(running);
+    }
+    return (await Promise.all(running)).flat();
   }
 
   async inferEncoded(
@@ -225,16 +307,7 @@ export class OnnxTeacher implements TeacherRunner {
     const ids = new BigInt64Array(n * seq);
     const mask = new BigInt64Array(n * seq);
     const types = new BigInt64Array(n * seq);
-    const pad = BigInt(this.#encoder.padId);
-    rows.forEach((r, b) => {
-      const off = b * seq;
-      for (let p = 0; p < seq; p++) {
-        const real = p < r.ids.length;
-        ids[off + p] = real ? BigInt(r.ids[p]!) : pad;
-        mask[off + p] = real ? 1n : 0n;
-        types[off + p] = real ? BigInt(r.typeIds[p]!) : 0n;
-      }
-    });
+    fillInt64Feeds(rows, seq, this.#encoder.padId, ids, mask, types);
     const dims = [n, seq];
     const feeds: Record<string, SessionTensor> = {
       input_ids: { type: 'int64', data: ids, dims },
@@ -259,6 +332,7 @@ export class OnnxTeacher implements TeacherRunner {
     // (releasing the session sets a "released" failure of its own; the one before it is the cause)
     this.#failedBeforeClose = this.failure;
     await this.queue.onIdle();
+    await this.#tokenizer?.release();
     await this.#session.release();
   }
 }

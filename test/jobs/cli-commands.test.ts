@@ -87,7 +87,7 @@ test('a bad job file fails with exit 1 and one line naming the field', async () 
   writeFileSync(job, 'dataset: x\ncorpus: { path: c.jsonl }\nteachers: [demo]\noutputs: { temperatures: [1, 0] }\n');
   const r = await runCli(['run', job, '--db', path.join(dir, 'x.db')]);
   assert.equal(r.code, 1);
-  assert.match(r.stderr, /^distillery: .*bad\.yaml: outputs\.temperatures\[1\]: expected a number > 0/);
+  assert.match(r.stderr, /^distillery: .*bad\.yaml: outputs\.temperatures\[1\]: expected a number in \[0\.05, 100\]/);
   assert.equal(r.stderr.trim().split('\n').length, 1);
 });
 

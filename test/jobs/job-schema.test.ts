@@ -59,7 +59,7 @@ test('a full job parses, shard becomes numbers, output spec carries hidden/topK'
 test('messages point at the field path', () => {
   const base = { dataset: 'd', corpus: { path: 'c.jsonl' }, teachers: ['demo'] };
   assert.deepEqual(issues({ ...base, outputs: { temperatures: [1, -2] } }), [
-    'outputs.temperatures[1]: expected a number > 0',
+    'outputs.temperatures[1]: expected a number in [0.05, 100]',
   ]);
   assert.deepEqual(issues({ ...base, shard: '4/4' }), ['shard: expected "i/n" with 0 <= i < n']);
   assert.deepEqual(issues({ ...base, chunkSize: 0 }), ['chunkSize: expected an integer >= 1 (examples per chunk)']);

@@ -4,13 +4,16 @@
  * TSV:  term <TAB> related [<TAB> type]   (one pair a line, '#' comments)
  * Terms match case-insensitively on whole words; multi-word terms are allowed on both sides.
  */
-import { readFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
 import { DistilleryError } from '../../core/errors.ts';
 
 export interface RelatedTerm {
   term: string;
   type?: string;
 }
+
+/** Lexicons are small: a file bigger than this is a mistake (or an attack), not a lexicon. */
+export const DEFAULT_MAX_LEXICON_BYTES = 16 * 1024 * 1024;
 
 export class UserLexicon {
   /** normalized term (lowercase words joined by one space) -> related terms */
@@ -25,17 +28,43 @@ export class UserLexicon {
     this.maxWords = max;
   }
 
-  static fromFile(file: string): UserLexicon {
+  /**
+   * Only a regular file of at most `maxBytes` is read: a device (/dev/zero), a FIFO or a socket would
+   * stall or exhaust the process. `source` names the lexicon in messages instead of its path.
+   */
+  static fromFile(file: string, opts: { maxBytes?: number; source?: string } = {}): UserLexicon {
+    const source = opts.source ?? file;
+    const maxBytes = opts.maxBytes ?? DEFAULT_MAX_LEXICON_BYTES;
     let raw: string;
+    let fd: number | undefined;
     try {
-      raw = readFileSync(file, 'utf8');
+      // O_NONBLOCK: opening a FIFO with no writer must not hang; it is refused below as not a regular file.
+      fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
+      const st = fstatSync(fd);
+      if (!st.isFile())
+        throw new DistilleryError('INVALID_INPUT', `${source} is not a regular file`, {
+          hint: 'a lexicon is a JSON or TSV file',
+        });
+      if (st.size > maxBytes)
+        throw new DistilleryError('INVALID_INPUT', `${source} is over the ${maxBytes} byte limit for a lexicon`, {
+          hint: 'split the lexicon, or raise limits.maxLexiconBytes in the config',
+        });
+      raw = readFileSync(fd, 'utf8');
     } catch (err) {
-      throw new DistilleryError('NOT_FOUND', `Lexicon file not found: ${file}`, {
+      if (err instanceof DistilleryError) throw err;
+      throw new DistilleryError('NOT_FOUND', `Lexicon file not found: ${source}`, {
         hint: 'pass a JSON or TSV lexicon path',
         cause: err,
       });
+    } finally {
+      if (fd !== undefined) closeSync(fd);
     }
-    return file.endsWith('.json') ? UserLexicon.fromJson(raw, file) : UserLexicon.fromTsv(raw, file);
+    return file.endsWith('.json') ? UserLexicon.fromJson(raw, source) : UserLexicon.fromTsv(raw, source);
+  }
+
+  /** An already parsed { term: [related...] } object (an inline lexicon). */
+  static fromObject(data: unknown, source = 'lexicon'): UserLexicon {
+    return UserLexicon.fromJson(JSON.stringify(data), source);
   }
 
   static fromJson(raw: string, source = 'lexicon'): UserLexicon {

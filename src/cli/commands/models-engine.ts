@@ -1,5 +1,7 @@
 /** `distillery models list | inspect | expose-hidden`: what a teacher offers, and how to get more. */
 import type { Command } from 'commander';
+import { convertModelDir } from '../../teacher/convert-model.ts';
+import type { Device } from '../../teacher/devices.ts';
 import { exposeHiddenDir, inspectModel } from '../../teacher/model-tools.ts';
 import { loadCliContext } from '../cli-context.ts';
 
@@ -23,6 +25,7 @@ export function addEngineModelCommands(models: Command): void {
             dtype: t.info.dtype,
             fingerprint: t.info.fingerprint,
             labels: t.info.labels,
+            deviceNotes: t.deviceNotes,
           });
         } catch (err) {
           rows.push({ name, error: (err as Error).message });
@@ -36,6 +39,7 @@ export function addEngineModelCommands(models: Command): void {
             ? `${r.name}\tFAILED: ${r.error}`
             : `${r.name}\t${r.task}\t${r.device}/${r.dtype}\t${r.fingerprint.slice(0, 16)}\t${r.labels.join(',')}`,
         );
+        if (!('error' in r)) r.deviceNotes.forEach((n) => console.log(`  note: ${n}`));
       }
     });
 
@@ -44,10 +48,14 @@ export function addEngineModelCommands(models: Command): void {
     .argument('<dir>', 'model folder (Hugging Face layout)')
     .description('Show task, labels, graph inputs/outputs, available distillation outputs and the fingerprint')
     .option('--dtype <dtype>', 'which ONNX file: fp32, fp16, q8, ...', 'fp32')
+    .option('--device <device>', 'which device to try, as a teacher would: cpu, cuda, webgpu or auto', 'cpu')
     .option('--json', 'print JSON')
-    .addHelpText('after', '\nExample:\n  distillery models inspect models/demo-sentiment --dtype q8')
-    .action(async (dir: string, opts: { dtype: string; json?: boolean }) => {
-      const info = await inspectModel(dir, opts.dtype);
+    .addHelpText(
+      'after',
+      '\nExamples:\n  distillery models inspect models/demo-sentiment --dtype q8\n  distillery models inspect models/demo-sentiment --dtype fp16 --device auto',
+    )
+    .action(async (dir: string, opts: { dtype: string; device: Device; json?: boolean }) => {
+      const info = await inspectModel(dir, opts.dtype, opts.device);
       if (opts.json) return void console.log(JSON.stringify(info, null, 2));
       const fmt = (v: { name: string; type: string; shape: unknown[] }) =>
         `  ${v.name}  ${v.type} [${v.shape.join(', ')}]`;
@@ -56,6 +64,8 @@ export function addEngineModelCommands(models: Command): void {
       console.log(`labels       ${info.labels.join(', ') || '-'}`);
       console.log(`max length   ${info.maxLength}`);
       console.log(`fingerprint  ${info.fingerprint}`);
+      console.log(`device       ${info.device} (providers in this build: ${info.providers.join(', ')})`);
+      info.deviceNotes.forEach((n) => console.log(`  note: ${n}`));
       console.log('inputs');
       info.inputs.forEach((v) => console.log(fmt(v)));
       console.log('outputs');
@@ -86,5 +96,30 @@ export function addEngineModelCommands(models: Command): void {
         );
       }
       console.log(`wrote ${report.outDir}`);
+    });
+
+  models
+    .command('convert')
+    .argument('<in_dir>', 'model folder with the fp32 graph at onnx/model.onnx')
+    .argument('<out_dir>', 'where to write it (may be in_dir: the new graph goes beside the fp32 one)')
+    .requiredOption('--dtype <dtype>', 'target precision: fp16')
+    .option('--force', 'replace an existing onnx/model_fp16.onnx')
+    .option('--json', 'print JSON')
+    .description(
+      'Write onnx/model_fp16.onnx: float16 weights and activations, LayerNorm, Softmax and the logits head kept in fp32, int64 inputs and fp32 outputs as before',
+    )
+    .addHelpText(
+      'after',
+      '\nExamples:\n  distillery models convert models/demo-sentiment /tmp/demo-fp16 --dtype fp16\n  distillery models convert bench/models/bench-bert-base bench/models/bench-bert-base --dtype fp16',
+    )
+    .action((inDir: string, outDir: string, opts: { dtype: string; force?: boolean; json?: boolean }) => {
+      const report = convertModelDir(inDir, outDir, { dtype: opts.dtype, force: opts.force });
+      if (opts.json) return void console.log(JSON.stringify(report, null, 2));
+      const kept = Object.entries(report.keptFp32)
+        .map(([op, n]) => `${op} x${n}`)
+        .join(', ');
+      console.log(
+        `wrote ${report.file} (${(report.bytes / 1e6).toFixed(1)} MB): ${report.parametersConverted} weights in fp16, ${report.nodesFp16} nodes in fp16, kept in fp32: ${kept || 'none'}; ${report.castsInserted} casts`,
+      );
     });
 }

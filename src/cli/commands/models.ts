@@ -26,8 +26,8 @@ export function registerModels(program: Command): void {
 
   models
     .command('build-bench')
-    .argument('<out_dir>', 'where to write bench-bert-base/ (about 620 MB)')
-    .description('Write a BERT-base-shaped random classifier (fp32 + int8) for benchmarks; not committed')
+    .argument('<out_dir>', 'where to write bench-bert-base/ (about 840 MB)')
+    .description('Write a BERT-base-shaped random classifier (fp32, fp16 and int8) for benchmarks; not committed')
     .addHelpText('after', '\nExample:\n  distillery models build-bench bench/models')
     .action((outDir: string) => {
       const report = buildBenchModel(path.resolve(outDir), (line) => console.log(line));

@@ -3,6 +3,7 @@
  * corpora (listing and upload), recipes, and each dataset's report, teacher evaluation and attention maps.
  * Jobs and dataset listings are the HTTP API's own routes (src/http/routes/jobs.ts, datasets.ts).
  */
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { Router } from 'express';
@@ -20,6 +21,14 @@ import type { CorpusCatalog } from './corpus-catalog.ts';
 import { runnableRecipes } from './recipe-catalog.ts';
 
 export const UI_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../ui');
+
+/** URL paths of the dashboard's static files ("/", "/app.js", "/lib/dom.js", ...). */
+export function uiFilePaths(): Set<string> {
+  const out = new Set<string>(['/']);
+  for (const f of readdirSync(UI_DIR, { recursive: true, withFileTypes: true }))
+    if (f.isFile()) out.add(`/${path.relative(UI_DIR, path.join(f.parentPath, f.name)).split(path.sep).join('/')}`);
+  return out;
+}
 
 export interface DashboardDeps {
   store: DatasetCatalog;

@@ -6,10 +6,17 @@
  */
 import { Router } from 'express';
 import { z } from 'zod';
-import { augmentCorpus, compileRecipe, RecipeSpecSchema, type OpContext, type Recipe } from '../../augment/index.ts';
+import {
+  augmentCorpus,
+  compileRecipe,
+  RemoteRecipeSpecSchema,
+  type CompileOptions,
+  type OpContext,
+  type Recipe,
+} from '../../augment/index.ts';
 import { isDistilleryError } from '../../core/errors.ts';
 import type { Example } from '../../core/types.ts';
-import type { AugmentModels } from '../../jobs/index.ts';
+import { DeadlineExceededError, type AugmentModels, type AugmentPool } from '../../jobs/index.ts';
 import type { SoftLabeler } from '../../labels/index.ts';
 import type { RouteModule } from '../app.ts';
 import { HttpProblem } from '../problem.ts';
@@ -46,10 +53,12 @@ function augmentSchemas(maxTexts: number, maxChars: number) {
         .min(1, 'give at least one text')
         .max(maxTexts, `at most ${maxTexts} texts per request`),
       recipe: z
-        .union([z.enum(['eda', 'tinybert', 'backtranslate', 'adversarial']), RecipeSpecSchema], {
+        .union([z.enum(['eda', 'tinybert', 'backtranslate', 'adversarial']), RemoteRecipeSpecSchema], {
           error: 'expected a builtin recipe name (eda, tinybert, backtranslate, adversarial) or a recipe spec',
         })
-        .describe('a builtin name or a recipe spec (same schema as JOB.yaml)'),
+        .describe(
+          'a builtin name or a recipe spec (the JOB.yaml schema; lexicons inline as `terms` or by configured name as `lexicon`, never by file)',
+        ),
       seed: z.union([z.number().int(), z.string().min(1).max(128)]),
       teacher: z
         .string()
@@ -93,6 +102,23 @@ export interface AugmentRouteDeps {
   models: AugmentModels;
   maxTexts: number;
   maxChars: number;
+  /** the operator's lexicon catalogue and file size cap */
+  compile: CompileOptions;
+  /** runs recipes that need no model off the event loop */
+  pool?: AugmentPool;
+  /** characters x variants a request may ask for (limits.augmentCostBudget) */
+  costBudget?: number;
+  retryAfterSeconds?: number;
+}
+
+/** What a request costs before any work: every character of every text, once per variant. */
+function costOf(
+  inputs: readonly (string | { text: string; textPair?: string | undefined })[],
+  variants: number,
+): number {
+  let chars = 0;
+  for (const i of inputs) chars += typeof i === 'string' ? i.length : i.text.length + (i.textPair?.length ?? 0);
+  return chars * variants;
 }
 
 export function augmentModule(deps: AugmentRouteDeps): RouteModule {
@@ -104,7 +130,7 @@ export function augmentModule(deps: AugmentRouteDeps): RouteModule {
         const body = parseOr422(request, req.body);
         let recipe: Recipe;
         try {
-          recipe = compileRecipe(body.recipe);
+          recipe = compileRecipe(body.recipe, deps.compile);
         } catch (err) {
           if (isDistilleryError(err))
             throw new HttpProblem(422, `field /recipe: ${err.message}`, {
@@ -122,6 +148,13 @@ export function augmentModule(deps: AugmentRouteDeps): RouteModule {
             },
           );
         }
+        const cost = costOf(body.inputs, recipe.variants);
+        if (deps.costBudget !== undefined && cost > deps.costBudget)
+          throw new HttpProblem(
+            413,
+            `this request costs ${cost} (characters x variants), over the budget of ${deps.costBudget} a request may ask for`,
+            { hint: 'send fewer or shorter texts, or fewer variants, per request, or run a job (POST /v1/jobs)' },
+          );
         try {
           deps.models.check(recipe);
         } catch (err) {
@@ -157,13 +190,29 @@ export function augmentModule(deps: AugmentRouteDeps): RouteModule {
           throw new HttpProblem(422, 'field /inputs: example ids must be unique', {
             errors: [{ pointer: '/inputs', detail: 'duplicate id' }],
           });
+        const controller = new AbortController();
+        res.on('close', () => controller.abort());
+        if (deps.pool && recipe.op.needs.length === 0) {
+          try {
+            const result = await deps.pool.run({ examples, recipe: body.recipe, seed: body.seed }, controller.signal);
+            res.json({ examples: result.examples, stats: result.stats });
+          } catch (err) {
+            if (err instanceof DeadlineExceededError)
+              throw new HttpProblem(
+                503,
+                err.message,
+                { hint: 'retry with fewer or shorter texts or fewer variants, or run a job (POST /v1/jobs)' },
+                { 'Retry-After': String(deps.retryAfterSeconds ?? 1) },
+              );
+            throw err;
+          }
+          return;
+        }
         // loads the recipe's masked LM / translation models on first use (a load failure is a 503)
         const context: OpContext = await deps.models.context(recipe).catch((err: unknown) => {
           throw recipeProblem(err);
         });
         if (scorer) context.scorer = scorer;
-        const controller = new AbortController();
-        res.on('close', () => controller.abort());
         context.signal = controller.signal;
         const result = await augmentCorpus(examples, recipe, { seed: body.seed, context });
         res.json({ examples: result.examples, stats: result.stats });
@@ -180,7 +229,7 @@ export function augmentModule(deps: AugmentRouteDeps): RouteModule {
             'Augment texts with a recipe and seed; each output records parent, op chain, params, seed and changed positions. Masked-LM and back-translation recipes need the models named in the server config (augmentModels), else 422',
           body: request,
           response,
-          errors: [400, 401, 404, 413, 422, 429, 503],
+          errors: [400, 401, 404, 413, 415, 422, 429, 503],
         },
       ];
     },

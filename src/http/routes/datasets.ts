@@ -3,9 +3,11 @@ import { pipeline } from 'node:stream/promises';
 import { Router } from 'express';
 import { z } from 'zod';
 import { exportStream } from '../../export/index.ts';
+import { temperaturesSchema } from '../../jobs/index.ts';
 import type { DatasetCatalog } from '../../store/index.ts';
 import type { RouteModule } from '../app.ts';
 import { HttpProblem } from '../problem.ts';
+import { publicValue } from '../public-paths.ts';
 import type { Schemas } from '../schemas.ts';
 import { parseOr422 } from '../validate.ts';
 
@@ -15,7 +17,8 @@ export function requireDataset(store: DatasetCatalog, id: string) {
   return record;
 }
 
-export function datasetsModule(store: DatasetCatalog): RouteModule {
+/** `roots`: folders whose paths answers show relative (corpora folders, the data folder). */
+export function datasetsModule(store: DatasetCatalog, roots: readonly string[] = []): RouteModule {
   return {
     router(schemas: Schemas) {
       const router = Router();
@@ -25,15 +28,16 @@ export function datasetsModule(store: DatasetCatalog): RouteModule {
       router.get('/v1/datasets/:id', (req, res) => {
         const { id } = parseOr422(schemas.datasetParams, req.params, 'params');
         const record = requireDataset(store, id);
-        res.json({ ...record, stats: store.datasetStats(id) });
+        res.json({ ...publicValue(record, roots), stats: store.datasetStats(id) });
       });
       router.get('/v1/datasets/:id/export', async (req, res) => {
         const { id } = parseOr422(schemas.datasetParams, req.params, 'params');
         const query = parseOr422(schemas.exportQuery, req.query, 'query');
         requireDataset(store, id);
-        const temperatures = query.temperatures?.split(',').map(Number);
-        if (temperatures?.some((t) => !(t > 0)))
-          throw new HttpProblem(422, 'query parameter "temperatures": each must be > 0');
+        const parsedTemperatures = temperaturesSchema.safeParse(query.temperatures?.split(',').map(Number));
+        if (query.temperatures !== undefined && !parsedTemperatures.success)
+          throw new HttpProblem(422, `query parameter "temperatures": ${parsedTemperatures.error.issues[0]!.message}`);
+        const temperatures = query.temperatures === undefined ? undefined : parsedTemperatures.data;
         // Only the dataset id and format pick the file; no path ever comes from the request.
         const out = await exportStream(store, id, {
           format: query.format,

@@ -1,7 +1,7 @@
 /** POST /v1/jobs, GET /v1/jobs, GET|DELETE /v1/jobs/:id over the resumable job runner. */
 import { Router } from 'express';
 import { z } from 'zod';
-import { jobSchema, type JobQueue } from '../../jobs/index.ts';
+import { remoteJobSchema, type JobQueue } from '../../jobs/index.ts';
 import type { RouteModule } from '../app.ts';
 import { HttpProblem } from '../problem.ts';
 import { parseOr422 } from '../validate.ts';
@@ -42,7 +42,7 @@ export function jobsModule(jobs: JobQueue): RouteModule {
           path: '/v1/jobs',
           summary:
             'Start a job, or queue it (state "queued", queuePosition) while limits.maxRunningJobs run; 429 past limits.maxQueuedJobs waiting (same schema as JOB.yaml; corpus.path relative to the corpora folders; no export targets)',
-          body: jobSchema,
+          body: remoteJobSchema,
           response: schemas.jobView,
           okStatus: 202,
           errors: [400, 401, 404, 409, 413, 422, 429, 503],

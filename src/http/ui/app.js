@@ -4,8 +4,17 @@ import { renderEvaluation, renderReport } from './report-view.js';
 
 const main = document.getElementById('main');
 
-async function api(path, init) {
-  const res = await fetch(path, init);
+// With API keys configured, the key the user types is kept in this tab's sessionStorage only: never in
+// localStorage, a cookie or the URL, so it is gone when the tab closes and no other site can send it.
+const KEY = 'distillery-api-key';
+
+class NeedsKey extends Error {}
+
+async function api(path, init = {}) {
+  const key = sessionStorage.getItem(KEY);
+  const headers = { ...init.headers, ...(key ? { authorization: `Bearer ${key}` } : {}) };
+  const res = await fetch(path, { ...init, headers });
+  if (res.status === 401) throw new NeedsKey(key ? 'that API key was not accepted' : '');
   const body = res.headers.get('content-type')?.includes('json') ? await res.json() : await res.text();
   if (!res.ok)
     throw new Error(
@@ -349,9 +358,65 @@ async function route() {
     else if (page === 'eval' && arg) await evalPage(decodeURIComponent(arg));
     else await jobsPage();
   } catch (e) {
+    if (e instanceof NeedsKey) {
+      loginPage(e.message);
+      document.body.dataset.ready = 'login';
+      return;
+    }
     main.replaceChildren(h('p.error', { id: 'page-error' }, e.message ?? String(e)));
   }
+  signOutLink();
   document.body.dataset.ready = page;
+}
+
+function loginPage(problem) {
+  sessionStorage.removeItem(KEY);
+  signOutLink();
+  const input = h('input', { id: 'api-key', type: 'password', autocomplete: 'off', required: true, size: 40 });
+  main.replaceChildren(
+    h(
+      'form',
+      {
+        id: 'login-form',
+        onsubmit: (ev) => {
+          ev.preventDefault();
+          sessionStorage.setItem(KEY, input.value.trim());
+          route();
+        },
+      },
+      h('h2', {}, 'API key'),
+      h(
+        'p',
+        {},
+        'This server needs an API key. It is kept in this browser tab only (session storage) until you close it.',
+      ),
+      problem ? h('p.error', { id: 'login-error' }, problem) : null,
+      h('label', {}, 'key ', input),
+      ' ',
+      h('button', { type: 'submit', id: 'login-submit' }, 'Sign in'),
+    ),
+  );
+  input.focus();
+}
+
+function signOutLink() {
+  document.getElementById('sign-out')?.remove();
+  if (!sessionStorage.getItem(KEY)) return;
+  document.querySelector('header').append(
+    h(
+      'a',
+      {
+        id: 'sign-out',
+        href: '#/jobs',
+        onclick: (ev) => {
+          ev.preventDefault();
+          sessionStorage.removeItem(KEY);
+          route();
+        },
+      },
+      'sign out',
+    ),
+  );
 }
 
 window.addEventListener('hashchange', route);

@@ -2,6 +2,7 @@
  * One entry point for every corpus format: a stream of records (text or pair, optional gold label, stable id).
  * A malformed line stops the read with its line number, or with `skipInvalid` is skipped and counted in `stats`.
  */
+import { statSync } from 'node:fs';
 import { DistilleryError } from '../../core/errors.ts';
 import { readDelimited } from './delimited-records.ts';
 import { guessFormat } from './format.ts';
@@ -188,6 +189,12 @@ export async function* readCorpus(
   opts: CorpusOptions,
   stats: CorpusStats = newCorpusStats(),
 ): AsyncGenerator<CorpusRecord> {
+  // A device, FIFO or socket would never end (/dev/zero) or block the reader forever (a FIFO).
+  const st = statSync(opts.path, { throwIfNoEntry: false });
+  if (st && !st.isFile())
+    throw new DistilleryError('INVALID_INPUT', `corpus ${opts.path} is not a regular file`, {
+      hint: 'a corpus is a JSONL, CSV, TSV or text file',
+    });
   try {
     for await (const item of source(opts)) {
       if (item instanceof RecordProblem) {

@@ -9,6 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
+import type { CompileOptions } from '../../augment/index.ts';
 import { DistilleryError } from '../../core/errors.ts';
 import type { AugmentModels } from '../augment-models.ts';
 import { makeAugmenterFactory } from '../augmenter.ts';
@@ -30,6 +31,13 @@ export interface InProcessJobQueueOptions {
   modelsDir: string;
   /** the server config's augmentation models, for jobs whose body names none */
   augmentModels?: AugmentModels;
+  /** the operator's lexicon catalogue (config `lexicons`) and file caps, for the jobs' recipes */
+  compile?: CompileOptions;
+  /**
+   * What an error message may say to whoever reads the job (GET /v1/jobs/{id}); the HTTP service
+   * passes one that hides the server's absolute paths. Default: the message as it is.
+   */
+  publicMessage?: (message: string) => string;
   journalPath: string;
   /** jobs running at once */
   maxRunning: number;
@@ -156,6 +164,7 @@ export class InProcessJobQueue implements JobQueue {
       const st = r.handle.status();
       if (e.state === 'cancelled' && st.state === 'failed')
         return { ...st, state: 'cancelled', error: undefined, id, ...times };
+      if (st.error) st.error = { ...st.error, message: this.#public(st.error.message) };
       return { ...st, id, ...times };
     }
     const base = {
@@ -225,7 +234,7 @@ export class InProcessJobQueue implements JobQueue {
         if (this.#closing) return;
         this.#opts.logger.warn({ job: r.entry.id, err }, 'queued job could not start');
         if (r.entry.state === 'cancelled') this.#finish(r, 'cancelled');
-        else this.#finish(r, 'failed', errorOf(err));
+        else this.#finish(r, 'failed', this.#errorOf(err));
         this.#save();
         this.#pump();
       });
@@ -249,6 +258,7 @@ export class InProcessJobQueue implements JobQueue {
         const shared = job.augmentModels ? undefined : this.#opts.augmentModels;
         const augmenterFactory = makeAugmenterFactory({
           modelsDir: this.#opts.modelsDir,
+          ...(this.#opts.compile ? { compile: this.#opts.compile } : {}),
           ...(shared ? { models: shared } : {}),
         });
         const opts = await resolveJob(job, {
@@ -286,7 +296,7 @@ export class InProcessJobQueue implements JobQueue {
                 return true;
               }
               this.#opts.logger.warn({ job: entry.id, err }, 'job failed');
-              this.#finish(r, 'failed', errorOf(err));
+              this.#finish(r, 'failed', this.#errorOf(err));
               return true;
             }),
         );
@@ -329,6 +339,16 @@ export class InProcessJobQueue implements JobQueue {
     r.entry.finished = now();
     if (error) r.entry.error = error;
     r.spec = undefined;
+  }
+
+  #public(message: string): string {
+    return this.#opts.publicMessage ? this.#opts.publicMessage(message) : message;
+  }
+
+  /** A failure as the job's record keeps it (and GET /v1/jobs/{id} shows it). */
+  #errorOf(err: unknown): { code: string; message: string } {
+    const e = errorOf(err);
+    return { ...e, message: this.#public(e.message) };
   }
 
   #save(): void {

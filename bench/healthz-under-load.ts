@@ -1,0 +1,94 @@
+/**
+ * /healthz latency while the heaviest requests the limits allow run: augmentation at the cost budget
+ * (64 texts x 1,950 characters x 16 variants, synonyms at alpha 1) and soft labels for 64 texts of 4,000
+ * characters. Runs the same load against a server with the augmentation worker pool (`workers: 2`) and,
+ * as the baseline in the same run, one that augments on the main thread (`workers: 0`).
+ *
+ *   node --import tsx bench/healthz-under-load.ts [seconds per mode, default 20]
+ */
+import { get } from 'node:http';
+import { availableParallelism, cpus, loadavg } from 'node:os';
+import { startBenchServer } from './http-server.ts';
+
+const SECONDS = Number(process.argv[2] ?? 20);
+const WORDS = 'the film was a warm and funny story about good people who love music and long walks in the park ';
+const text = (i: number, chars: number) => `${i} ${WORDS.repeat(Math.ceil(chars / WORDS.length))}`.slice(0, chars);
+const AUGMENT = JSON.stringify({
+  inputs: Array.from({ length: 64 }, (_, i) => text(i, 1950)),
+  recipe: { flow: { op: 'synonym', params: { alpha: 1 } }, variants: 16 },
+  seed: 1,
+});
+const SOFT = JSON.stringify({ inputs: Array.from({ length: 64 }, (_, i) => text(i, 4000)) });
+
+const pct = (xs: number[], q: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? NaN;
+};
+
+async function run(workers: number) {
+  const server = await startBenchServer({ workers });
+  const until = Date.now() + SECONDS * 1000;
+  const statuses: Record<string, number> = {};
+  const client = async (route: string, body: string) => {
+    while (Date.now() < until) {
+      let key: string;
+      try {
+        const res = await fetch(`${server.url}${route}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body,
+        });
+        await res.arrayBuffer();
+        key = `${route} ${res.status}`;
+      } catch (err) {
+        key = `${route} ${(err as { cause?: { code?: string } }).cause?.code ?? 'error'}`;
+      }
+      statuses[key] = (statuses[key] ?? 0) + 1;
+    }
+  };
+  const latencies: number[] = [];
+  const probe = async () => {
+    while (Date.now() < until) {
+      const t0 = performance.now();
+      // a fresh connection each time: a pooled keep-alive socket the server is just closing would
+      // show up as a reset, which is the client's race, not the server's latency
+      await new Promise<void>((resolve, reject) =>
+        get(`${server.url}/healthz`, { agent: false }, (res) => res.resume().on('end', resolve)).on('error', reject),
+      );
+      latencies.push(performance.now() - t0);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+  await Promise.all([
+    client('/v1/augment', AUGMENT),
+    client('/v1/augment', AUGMENT),
+    client('/v1/soft-labels', SOFT),
+    probe(),
+  ]);
+  const rss = server.rssMb();
+  await server.stop();
+  return {
+    workers,
+    n: latencies.length,
+    p50: pct(latencies, 0.5),
+    p99: pct(latencies, 0.99),
+    max: Math.max(...latencies),
+    rss,
+    statuses,
+  };
+}
+
+console.log(
+  `# ${cpus()[0]?.model ?? 'cpu'} x ${availableParallelism()}, load average ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}, ${SECONDS} s per mode`,
+);
+const pool = await run(2);
+const main = await run(0);
+const f = (x: number) => x.toFixed(1).padStart(8);
+console.log('mode              | healthz n |   p50 ms |   p99 ms |   max ms | RSS MB | answers');
+for (const r of [pool, main])
+  console.log(
+    `${(r.workers ? `pool (${r.workers} threads)` : 'main thread').padEnd(17)} | ${String(r.n).padStart(9)} | ${f(r.p50)} | ${f(r.p99)} | ${f(r.max)} | ${String(r.rss).padStart(6)} | ${JSON.stringify(r.statuses)}`,
+  );
+console.log(`p99 ratio main thread / pool: ${(main.p99 / pool.p99).toFixed(1)}x`);
