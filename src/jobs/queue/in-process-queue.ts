@@ -16,10 +16,10 @@ import { makeAugmenterFactory } from '../augmenter.ts';
 import { DatasetLock, DatasetLockedError, isStaleLock } from '../dataset-lock.ts';
 import type { JobSpec } from '../job-schema.ts';
 import { resolveJob, type TeacherSource } from '../resolve-job.ts';
-import { startJob, type JobHandle } from '../runner/job-handle.ts';
+import { startJob } from '../runner/job-handle.ts';
 import type { Store } from '../../store/index.ts';
-import { isPending, readJournal, writeJournal, type JournalEntry } from './job-journal.ts';
-import { datasetOf, errorOf, lockedConflict, writtenDataset } from './job-records.ts';
+import { isPending, readJournal, writeJournal } from './job-journal.ts';
+import { errorOf, lockedConflict, viewOf, writtenDataset, type JobRecord } from './job-records.ts';
 import type { JobQueue, JobView } from './job-queue.ts';
 
 export interface InProcessJobQueueOptions {
@@ -44,21 +44,6 @@ export interface InProcessJobQueueOptions {
   /** jobs waiting to start; more are refused with OVERLOADED */
   maxQueued: number;
   logger: Logger;
-}
-
-/** Everything the queue knows about one job. */
-interface JobRecord {
-  /** what the journal keeps */
-  entry: JournalEntry;
-  /** the validated spec, while the job is queued or started (a cancelled one finishes its chunk first) */
-  spec?: JobSpec;
-  /** starting (teachers loading) or running: counts against maxRunning */
-  active: boolean;
-  handle?: JobHandle;
-  /** the dataset lock (src/jobs/dataset-lock.ts), shared with `distillery run` */
-  lock?: DatasetLock;
-  /** settles once the job started or could not */
-  starting?: Promise<void>;
 }
 
 /** A holder on another host counts as dead after this long without a heartbeat. */
@@ -153,34 +138,7 @@ export class InProcessJobQueue implements JobQueue {
 
   get(id: string): JobView | undefined {
     const r = this.#jobs.get(id);
-    if (!r) return undefined;
-    const e = r.entry;
-    const times = {
-      submitted: e.submitted,
-      ...(e.started ? { started: e.started } : {}),
-      ...(e.finished ? { finished: e.finished } : {}),
-    };
-    if (r.handle) {
-      const st = r.handle.status();
-      if (e.state === 'cancelled' && st.state === 'failed')
-        return { ...st, state: 'cancelled', error: undefined, id, ...times };
-      if (st.error) st.error = { ...st.error, message: this.#public(st.error.message) };
-      return { ...st, id, ...times };
-    }
-    const base = {
-      id,
-      ...times,
-      dataset: datasetOf(e.request),
-      progress: undefined,
-      result: undefined,
-      error: e.error,
-    };
-    if (e.state === 'queued') {
-      const at = this.#waiting.indexOf(r);
-      return { ...base, state: 'queued', ...(at >= 0 ? { queuePosition: at + 1 } : {}) };
-    }
-    // running without a handle: its teachers are loading
-    return { ...base, state: e.state };
+    return r && viewOf(r, this.#waiting.indexOf(r), (m) => this.#public(m));
   }
 
   cancel(id: string): JobView | undefined {
