@@ -1,7 +1,7 @@
 /** Folder-level model tools behind `distillery models inspect | expose-hidden | list`. */
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import * as ort from 'onnxruntime-node';
+import type * as ort from 'onnxruntime-node';
 import { DistilleryError } from '../core/errors.ts';
 import { teacherFingerprint } from './fingerprint.ts';
 import { locateModelFiles } from './model-files.ts';
@@ -38,7 +38,8 @@ function describe(meta: readonly ort.InferenceSession.ValueMetadata[]): ValueDes
 
 export async function inspectModel(dir: string, dtype = 'fp32'): Promise<ModelInspection> {
   const files = locateModelFiles(dir, dtype);
-  const session = await ort.InferenceSession.create(files.onnxPath);
+  const { InferenceSession } = await import('onnxruntime-node');
+  const session = await InferenceSession.create(files.onnxPath);
   try {
     const outputs = graphOutputs(session.outputNames);
     const logits = session.outputMetadata.find((m) => m.name === 'logits');

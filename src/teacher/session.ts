@@ -1,6 +1,10 @@
-/** Creates onnxruntime-node sessions on the requested device; the only place that picks providers. */
+/**
+ * Creates onnxruntime-node sessions on the requested device; the only place that picks providers.
+ * onnxruntime-node is imported when a session is opened on the main thread, so commands that run no
+ * model never load it (the worker thread imports it itself).
+ */
 import os from 'node:os';
-import * as ort from 'onnxruntime-node';
+import type * as ort from 'onnxruntime-node';
 import { DistilleryError } from '../core/errors.ts';
 import { DEVICE_CANDIDATES, DEVICE_INSTALL_HINT, type Device } from './devices.ts';
 import type { SessionTensor, TeacherSession } from './session-handle.ts';
@@ -32,10 +36,12 @@ export interface OpenedSession {
 
 /** The session on the calling thread (thread: 'main'). */
 class MainThreadSession implements TeacherSession {
+  readonly #ort: typeof ort;
   readonly #session: ort.InferenceSession;
   readonly failure = undefined;
 
-  constructor(session: ort.InferenceSession) {
+  constructor(runtime: typeof ort, session: ort.InferenceSession) {
+    this.#ort = runtime;
     this.#session = session;
   }
 
@@ -56,7 +62,7 @@ class MainThreadSession implements TeacherSession {
   async run(feeds: Record<string, SessionTensor>, fetches: readonly string[]): Promise<Record<string, SessionTensor>> {
     const tensors: Record<string, ort.Tensor> = {};
     for (const [name, t] of Object.entries(feeds))
-      tensors[name] = new ort.Tensor(t.type as 'int64', t.data as BigInt64Array, t.dims);
+      tensors[name] = new this.#ort.Tensor(t.type as 'int64', t.data as BigInt64Array, t.dims);
     const out = await this.#session.run(tensors, [...fetches]);
     const result: Record<string, SessionTensor> = {};
     for (const name of fetches) {
@@ -102,7 +108,8 @@ export async function openSession(req: SessionRequest): Promise<OpenedSession> {
           worker = new WorkerSession(req.label ? `${req.label} (${req.onnxPath})` : req.onnxPath);
         session = await worker.open(req.onnxPath, options);
       } else {
-        session = new MainThreadSession(await ort.InferenceSession.create(req.onnxPath, options));
+        const runtime = await import('onnxruntime-node');
+        session = new MainThreadSession(runtime, await runtime.InferenceSession.create(req.onnxPath, options));
       }
       if (req.device === 'auto') req.onDevice?.(device, failures);
       return { session, device };
