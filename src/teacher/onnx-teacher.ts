@@ -15,6 +15,7 @@ import { loadTokenizer } from './hf-env.ts';
 import { locateModelFiles, type ModelFiles } from './model-files.ts';
 import { extractBatch, type BatchTensor } from './output-extractor.ts';
 import { graphOutputs, resolveSpec, type GraphOutputs } from './output-names.ts';
+import { PrunedGraphs } from './pruned-graphs.ts';
 import { openSession, type SessionThread } from './session.ts';
 import type { SessionTensor, TeacherSession } from './session-handle.ts';
 import { TextEncoder, type EncodedText } from './text-encoder.ts';
@@ -30,6 +31,11 @@ export interface LoadOptions {
   maxLength?: number;
   limits?: Partial<BatchLimits>;
   log?: (msg: string) => void;
+  /**
+   * Run a copy of the graph pruned to the outputs asked for (src/teacher/pruned-graphs.ts); default
+   * true. False computes every graph output on every batch, as before (benchmark baseline).
+   */
+  pruneOutputs?: boolean;
 }
 
 export interface BatchStats {
@@ -58,6 +64,7 @@ export class OnnxTeacher implements TeacherRunner {
   /** called after each batch; the HTTP metrics hook in here */
   onBatch: ((stats: BatchStats) => void) | undefined;
   #session: TeacherSession;
+  #graphs: PrunedGraphs | undefined;
   #encoder: TextEncoder;
   #inputNames: Set<string>;
   #disposed = false;
@@ -69,10 +76,12 @@ export class OnnxTeacher implements TeacherRunner {
     encoder: TextEncoder;
     outputs: GraphOutputs;
     limits: BatchLimits;
+    graphs: PrunedGraphs | undefined;
   }) {
     this.info = init.info;
     this.files = init.files;
     this.#session = init.session;
+    this.#graphs = init.graphs;
     this.#encoder = init.encoder;
     this.outputs = init.outputs;
     this.limits = init.limits;
@@ -129,12 +138,18 @@ export class OnnxTeacher implements TeacherRunner {
         encoder: new TextEncoder(tokenizer, maxLength),
         outputs,
         limits: { ...DEFAULT_BATCH_LIMITS, ...opts.limits },
+        graphs: opts.pruneOutputs === false ? undefined : new PrunedGraphs(session, files.onnxPath, opts.log),
       });
     } catch (err) {
       // the session (and its thread) would otherwise outlive a teacher that never came to be
       await session.release();
       throw err;
     }
+  }
+
+  /** the graphs pruned to the outputs asked for so far (undefined when loaded with pruneOutputs: false) */
+  get graphs(): PrunedGraphs | undefined {
+    return this.#graphs;
   }
 
   /** the onnxruntime session (in its worker thread unless loaded with thread: 'main') */
@@ -222,7 +237,9 @@ export class OnnxTeacher implements TeacherRunner {
       attention_mask: { type: 'int64', data: mask, dims },
     };
     if (this.#inputNames.has('token_type_ids')) feeds.token_type_ids = { type: 'int64', data: types, dims };
-    const out = await this.#session.run(feeds, fetches);
+    // In the same queued task as the run, so the graph cannot be closed in between.
+    const graph = await this.#graphs?.graphFor(fetches);
+    const out = await this.#session.run(feeds, fetches, graph);
     this.onBatch?.({ size: n, realTokens: rows.reduce((s, r) => s + r.ids.length, 0), paddedTokens: n * seq });
     const tensors: Record<string, BatchTensor> = {};
     for (const name of fetches) {

@@ -37,33 +37,50 @@ export interface OpenedSession {
 /** The session on the calling thread (thread: 'main'). */
 class MainThreadSession implements TeacherSession {
   readonly #ort: typeof ort;
-  readonly #session: ort.InferenceSession;
+  #session: ort.InferenceSession | undefined;
+  readonly #options: ort.InferenceSession.SessionOptions;
+  /** the main model's names, kept when it is closed */
+  readonly #names: Pick<ort.InferenceSession, 'inputNames' | 'outputNames' | 'outputMetadata'>;
+  /** other graphs of the same model (TeacherSession.openGraph) */
+  readonly #graphs = new Map<string, ort.InferenceSession>();
   readonly failure = undefined;
 
-  constructor(runtime: typeof ort, session: ort.InferenceSession) {
+  constructor(runtime: typeof ort, session: ort.InferenceSession, options: ort.InferenceSession.SessionOptions) {
     this.#ort = runtime;
     this.#session = session;
+    this.#options = options;
+    this.#names = {
+      inputNames: session.inputNames,
+      outputNames: session.outputNames,
+      outputMetadata: session.outputMetadata,
+    };
   }
 
   get inputNames(): readonly string[] {
-    return this.#session.inputNames;
+    return this.#names.inputNames;
   }
 
   get outputNames(): readonly string[] {
-    return this.#session.outputNames;
+    return this.#names.outputNames;
   }
 
   get outputMetadata(): readonly ort.InferenceSession.ValueMetadata[] {
-    return this.#session.outputMetadata;
+    return this.#names.outputMetadata;
   }
 
   onFailure(): void {}
 
-  async run(feeds: Record<string, SessionTensor>, fetches: readonly string[]): Promise<Record<string, SessionTensor>> {
+  async run(
+    feeds: Record<string, SessionTensor>,
+    fetches: readonly string[],
+    graph?: string,
+  ): Promise<Record<string, SessionTensor>> {
+    const target = graph === undefined ? this.#session : this.#graphs.get(graph);
+    if (!target) throw new Error(graph === undefined ? 'the main graph is not open' : `no graph ${graph} is open`);
     const tensors: Record<string, ort.Tensor> = {};
     for (const [name, t] of Object.entries(feeds))
       tensors[name] = new this.#ort.Tensor(t.type as 'int64', t.data as BigInt64Array, t.dims);
-    const out = await this.#session.run(tensors, [...fetches]);
+    const out = await target.run(tensors, [...fetches]);
     const result: Record<string, SessionTensor> = {};
     for (const name of fetches) {
       const t = out[name]!;
@@ -72,8 +89,28 @@ class MainThreadSession implements TeacherSession {
     return result;
   }
 
-  release(): Promise<void> {
-    return this.#session.release();
+  async openGraph(graph: string, source: string | Uint8Array): Promise<void> {
+    await this.closeGraph(graph);
+    const session =
+      typeof source === 'string'
+        ? await this.#ort.InferenceSession.create(source, this.#options)
+        : await this.#ort.InferenceSession.create(source, this.#options);
+    this.#graphs.set(graph, session);
+  }
+
+  async closeGraph(graph?: string): Promise<void> {
+    if (graph === undefined) {
+      await this.#session?.release();
+      this.#session = undefined;
+      return;
+    }
+    await this.#graphs.get(graph)?.release();
+    this.#graphs.delete(graph);
+  }
+
+  async release(): Promise<void> {
+    for (const graph of [...this.#graphs.keys()]) await this.closeGraph(graph);
+    await this.closeGraph();
   }
 }
 
@@ -109,7 +146,7 @@ export async function openSession(req: SessionRequest): Promise<OpenedSession> {
         session = await worker.open(req.onnxPath, options);
       } else {
         const runtime = await import('onnxruntime-node');
-        session = new MainThreadSession(runtime, await runtime.InferenceSession.create(req.onnxPath, options));
+        session = new MainThreadSession(runtime, await runtime.InferenceSession.create(req.onnxPath, options), options);
       }
       if (req.device === 'auto') req.onDevice?.(device, failures);
       return { session, device };
