@@ -43,7 +43,7 @@ const spec: OutputSpec = {
 
 const onnxPath = locateModelFiles(values.model!, dtype).onnxPath;
 const whole = await OnnxTeacher.load({ name: 'whole', dir: values.model!, dtype, limits, pruneOutputs: false });
-const pruned = await OnnxTeacher.load({ name: 'pruned', dir: values.model!, dtype, limits });
+const pruned = await OnnxTeacher.load({ name: 'pruned', dir: values.model!, dtype, limits, pruneOutputs: true });
 const keep = ['logits', `hidden_states.${whole.outputs.hiddenLayers.at(-1)}`];
 const model = readFileSync(onnxPath);
 const t0 = performance.now();

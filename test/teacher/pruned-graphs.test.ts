@@ -34,7 +34,7 @@ const EVERYTHING = spec({ topK: 2, hidden: { layers: 'all', pooling: 'none' }, a
 
 const teachers: OnnxTeacher[] = [];
 after(() => Promise.all(teachers.map((t) => t.dispose())));
-async function load(dir: string, dtype: string, pruneOutputs: boolean): Promise<OnnxTeacher> {
+async function load(dir: string, dtype: string, pruneOutputs?: boolean): Promise<OnnxTeacher> {
   const t = await OnnxTeacher.load({ name: path.basename(dir), dir, dtype, pruneOutputs });
   teachers.push(t);
   return t;
@@ -142,4 +142,10 @@ test('a spec gets the same outputs bit for bit whatever was asked before, also u
   const got = await Promise.all(specs.map((s) => busy.infer(TEXTS, s)));
   for (const i of [1, 3, 6]) assertBitForBit(got[i]!, expected, `request ${i}`);
   assert.ok(!(await busy.infer(TEXTS, EVERYTHING)).some((o) => !o.attentions?.length));
+});
+
+test('float graphs are pruned by default; quantized ones only when asked (their fused kernels quantize differently)', async () => {
+  assert.ok((await load(TINY, 'fp32')).graphs);
+  assert.equal((await load(TINY, 'q8')).graphs, undefined);
+  assert.ok((await load(TINY, 'q8', true)).graphs);
 });
