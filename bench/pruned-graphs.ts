@@ -17,6 +17,7 @@ import { parseArgs } from 'node:util';
 import type { OutputSpec, TeacherOutput } from '../src/core/types.ts';
 import { locateModelFiles } from '../src/teacher/model-files.ts';
 import { pruneGraphOutputs } from '../src/teacher/onnx/prune-outputs.ts';
+import { concatBytes } from '../src/teacher/onnx/protobuf-reader.ts';
 import { OnnxTeacher } from '../src/teacher/onnx-teacher.ts';
 import { REPO_ROOT, sst2Dev } from './corpus.ts';
 
@@ -53,7 +54,7 @@ if ('skipped' in result) throw new Error(`pruning skipped: ${result.skipped}`);
 console.log(
   `${path.basename(values.model!)} ${dtype}: ${whole.session.outputNames.length} graph outputs; pruned to ${keep.join(', ')}: ` +
     `${result.removedOutputs.length} outputs and ${result.removedNodes} nodes removed, ${(model.length / 1e6).toFixed(0)} -> ` +
-    `${(result.bytes.length / 1e6).toFixed(0)} MB; pruneGraphOutputs took ${pruneMs.toFixed(0)} ms on the main thread`,
+    `${(concatBytes(result.parts).length / 1e6).toFixed(0)} MB; pruneGraphOutputs took ${pruneMs.toFixed(0)} ms on the main thread (no copy)`,
 );
 
 const encoded = whole.encode(texts);

@@ -77,7 +77,7 @@ export class PrunedGraphs {
       const pruned = pruneGraphOutputs(await readFile(this.#onnxPath), want);
       if (!('skipped' in pruned)) {
         await this.#makeRoom();
-        await this.#session.openGraph(key, pruned.bytes);
+        await this.#session.openGraph(key, pruned.parts);
         this.#open.set(key, this.#uses);
         return true;
       }

@@ -30,10 +30,11 @@ export interface TeacherSession {
     graph?: string,
   ): Promise<Record<string, SessionTensor>>;
   /**
-   * Opens another graph of the same model beside the session (a file, or ONNX bytes the session may take
-   * over), on the same device with the same options, under the name `graph`; replaces one of that name.
+   * Opens another graph of the same model beside the session, on the same device with the same options,
+   * under the name `graph` (replacing one of that name): from a file, or from the pieces of an ONNX model
+   * to concatenate in order (the session may take over their buffers).
    */
-  openGraph(graph: string, source: string | Uint8Array): Promise<void>;
+  openGraph(graph: string, source: string | readonly Uint8Array[]): Promise<void>;
   /** Frees graph `graph`, or without a name the main model (names and metadata stay readable). */
   closeGraph(graph?: string): Promise<void>;
   release(): Promise<void>;

@@ -6,7 +6,7 @@
 // Protocol (each request carries an id; each reply echoes it):
 //   { op: 'open', path, options }  -> { ok, inputNames, outputNames, outputMetadata }
 //   { op: 'run', feeds, fetches, graph? } -> { ok, outputs }   feeds/outputs: { name: { type, data, dims } }
-//   { op: 'open-graph', graph, path | model } -> { ok }   another graph of the same model (e.g. pruned to
+//   { op: 'open-graph', graph, path | parts } -> { ok }   parts: pieces of an ONNX model, in order   another graph of the same model (e.g. pruned to
 //                                      some outputs, src/teacher/pruned-graphs.ts), same options; `run`
 //                                      with `graph` uses it
 //   { op: 'close-graph', graph? }  -> { ok }   without `graph`: frees the main model (names stay)
@@ -52,6 +52,16 @@ function sendOutputs(id, out, fetches) {
   }
 }
 
+function concat(parts) {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.byteLength;
+  }
+  return out;
+}
+
 async function handle(msg) {
   switch (msg.op) {
     case 'open': {
@@ -78,7 +88,10 @@ async function handle(msg) {
     case 'open-graph': {
       await graphs.get(msg.graph)?.release();
       graphs.delete(msg.graph);
-      graphs.set(msg.graph, await ort.InferenceSession.create(msg.model ?? msg.path, sessionOptions));
+      graphs.set(
+        msg.graph,
+        await ort.InferenceSession.create(msg.parts ? concat(msg.parts) : msg.path, sessionOptions),
+      );
       reply(msg.id, {});
       return;
     }

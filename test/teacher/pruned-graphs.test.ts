@@ -10,6 +10,7 @@ import * as ort from 'onnxruntime-node';
 import type { OutputSpec, TeacherOutput } from '../../src/core/types.ts';
 import { exposeHiddenDir } from '../../src/teacher/model-tools.ts';
 import { pruneGraphOutputs } from '../../src/teacher/onnx/prune-outputs.ts';
+import { concatBytes } from '../../src/teacher/onnx/protobuf-reader.ts';
 import { OnnxTeacher } from '../../src/teacher/onnx-teacher.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 
@@ -64,7 +65,7 @@ test('pruning drops the unwanted graph outputs and keeps the model runnable', as
     'hidden_states.0',
     'hidden_states.1',
   ]);
-  const session = await ort.InferenceSession.create(pruned.bytes);
+  const session = await ort.InferenceSession.create(concatBytes(pruned.parts));
   assert.deepEqual(session.outputNames, ['logits', 'hidden_states.2']);
   assert.deepEqual(session.inputNames, (await ort.InferenceSession.create(model)).inputNames);
   await session.release();
@@ -91,7 +92,7 @@ test('nodes that only fed a dropped output go too', () => {
   const pruned = pruneGraphOutputs(model, ['logits']);
   assert.ok(!('skipped' in pruned));
   assert.ok(pruned.removedNodes >= 3, `${pruned.removedNodes} nodes removed (the Identity nodes expose-hidden added)`);
-  assert.ok(pruned.bytes.length < model.length);
+  assert.ok(concatBytes(pruned.parts).length < model.length);
 });
 
 function maxDiff(a: TeacherOutput[], b: TeacherOutput[]): number {
@@ -148,4 +149,13 @@ test('float graphs are pruned by default; quantized ones only when asked (their 
   assert.ok((await load(TINY, 'fp32')).graphs);
   assert.equal((await load(TINY, 'q8')).graphs, undefined);
   assert.ok((await load(TINY, 'q8', true)).graphs);
+});
+
+test('a session on the main thread runs the same pruned graphs', async () => {
+  const onWorker = await load(TINY, 'fp32');
+  const onMain = await OnnxTeacher.load({ name: 'main', dir: TINY, thread: 'main' });
+  teachers.push(onMain);
+  for (const s of [LAST_CLS, FIRST_ATTENTION, LOGITS])
+    assertBitForBit(await onMain.infer(TEXTS, s), await onWorker.infer(TEXTS, s), 'main thread');
+  assert.deepEqual(onMain.graphs!.open, onWorker.graphs!.open);
 });

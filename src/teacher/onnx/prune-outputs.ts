@@ -5,7 +5,7 @@
  * hidden states and attentions runs slower even when a job reads only the logits (docs/BENCHMARKS.md).
  * Works on the raw protobuf like expose-hidden.ts: every kept field keeps its exact bytes.
  */
-import { concatBytes, fieldInts, fieldString, readFields, type ProtoField } from './protobuf-reader.ts';
+import { fieldInts, fieldString, readFields, type ProtoField } from './protobuf-reader.ts';
 import { parseOnnxModel } from './onnx-graph.ts';
 
 const GRAPH_NODE = 1;
@@ -20,7 +20,17 @@ const TENSOR_NAME = 8;
 const TENSOR_DATA_LOCATION = 14;
 const EXTERNAL = 1n;
 
-export type PruneResult = { bytes: Uint8Array; removedOutputs: string[]; removedNodes: number } | { skipped: string };
+export type PruneResult =
+  | {
+      /**
+       * The pruned model as pieces to concatenate in order, mostly views into `model` (no copy of the
+       * weights is made here: whoever needs one buffer concatenates, e.g. the session's own thread).
+       */
+      parts: Uint8Array[];
+      removedOutputs: string[];
+      removedNodes: number;
+    }
+  | { skipped: string };
 
 /**
  * The model with only the graph outputs in `keep` and what they depend on. Skipped (the caller keeps
@@ -66,14 +76,11 @@ export function pruneGraphOutputs(model: Uint8Array, keep: readonly string[]): P
       kept.push(f);
     }
   }
-  // One copy of the weights: the graph's header, then its kept fields' bytes, straight into the result.
   const graphLength = kept.reduce((n, f) => n + f.raw.length, 0);
-  const bytes = concatBytes(
-    parsed.modelFields.flatMap((f) =>
-      f === parsed.graphField ? [lengthDelimitedHeader(f.field, graphLength), ...kept.map((k) => k.raw)] : [f.raw],
-    ),
+  const parts = parsed.modelFields.flatMap((f) =>
+    f === parsed.graphField ? [lengthDelimitedHeader(f.field, graphLength), ...kept.map((k) => k.raw)] : [f.raw],
   );
-  return { bytes, removedOutputs, removedNodes: keepNode.filter((k) => !k).length };
+  return { parts, removedOutputs, removedNodes: keepNode.filter((k) => !k).length };
 }
 
 /** The tag and length of a length-delimited field, without its payload. */
