@@ -14,7 +14,8 @@
  *
  * Each open graph holds its own copy of the weights, so at most MAX_OPEN_GRAPHS stay open; the least
  * recently used one is closed to make room. The whole graph loaded to describe the teacher counts as
- * one, and goes first while it has run nothing: a job with one spec keeps one copy of the weights.
+ * one, and is closed before another graph opens while it has run nothing: a job with one spec keeps one
+ * copy of the weights.
  * Callers run `graphFor` and the run it names inside the same task of the teacher's queue, so no graph
  * closes under a run.
  */
@@ -92,6 +93,11 @@ export class PrunedGraphs {
   }
 
   async #makeRoom(): Promise<void> {
+    // The whole graph only described the teacher so far: free its weights before loading a second copy.
+    if (this.#open.get(MAIN) === -1) {
+      await this.#session.closeGraph(undefined);
+      this.#open.delete(MAIN);
+    }
     while (this.#open.size >= MAX_OPEN_GRAPHS) {
       const [lru] = [...this.#open.entries()].reduce((a, b) => (b[1] < a[1] ? b : a));
       await this.#session.closeGraph(lru === MAIN ? undefined : lru);
