@@ -6,9 +6,10 @@
 // Protocol (each request carries an id; each reply echoes it):
 //   { op: 'open', path, options }  -> { ok, inputNames, outputNames, outputMetadata }
 //   { op: 'run', feeds, fetches, graph? } -> { ok, outputs }   feeds/outputs: { name: { type, data, dims } }
-//   { op: 'open-graph', graph, path | parts } -> { ok }   parts: pieces of an ONNX model, in order   another graph of the same model (e.g. pruned to
-//                                      some outputs, src/teacher/pruned-graphs.ts), same options; `run`
-//                                      with `graph` uses it
+//   { op: 'open-graph', graph, path | parts } -> { ok }   another graph of the same model (e.g. pruned to
+//                                      some outputs, src/teacher/pruned-graphs.ts), same options; parts:
+//                                      pieces of the ONNX file to concatenate in order; `run` with `graph`
+//                                      uses it
 //   { op: 'close-graph', graph? }  -> { ok }   without `graph`: frees the main model (names stay)
 //   { op: 'release' }               -> { ok }
 //   { op: 'crash', message }        -> no reply: throws outside any handler, as a bug here would
