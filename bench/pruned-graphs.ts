@@ -4,20 +4,19 @@
  * bench model, whose graph exposes every layer's hidden states and attentions. The spec is the one of
  * bench/teacher.ts: logits plus the [CLS]-pooled last hidden state. Both teachers live in one process
  * and alternate pass by pass over the same SST-2 dev sentences, so load swings hit both; real
- * (non-padding) tokens/s, median of --rounds. Also prints the one-time cost of pruning (on the main
- * thread) and the largest difference between the two engines' outputs.
+ * (non-padding) tokens/s, median of --rounds. Also prints the one-time cost of pruning (writing the
+ * pruned file, as the engine does) and the largest difference between the two engines' outputs.
  *
  *   npx distillery models build-bench bench/models
  *   npx tsx bench/pruned-graphs.ts [--model bench/models/bench-bert-base] [--dtype q8] [--rounds 3] [--limit 300]
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { OutputSpec, TeacherOutput } from '../src/core/types.ts';
 import { locateModelFiles } from '../src/teacher/model-files.ts';
-import { pruneGraphOutputs } from '../src/teacher/onnx/prune-outputs.ts';
-import { concatBytes } from '../src/teacher/onnx/protobuf-reader.ts';
+import { writePrunedModel } from '../src/teacher/onnx/prune-outputs.ts';
 import { OnnxTeacher } from '../src/teacher/onnx-teacher.ts';
 import { REPO_ROOT, sst2Dev } from './corpus.ts';
 
@@ -46,16 +45,17 @@ const onnxPath = locateModelFiles(values.model!, dtype).onnxPath;
 const whole = await OnnxTeacher.load({ name: 'whole', dir: values.model!, dtype, limits, pruneOutputs: false });
 const pruned = await OnnxTeacher.load({ name: 'pruned', dir: values.model!, dtype, limits, pruneOutputs: true });
 const keep = ['logits', `hidden_states.${whole.outputs.hiddenLayers.at(-1)}`];
-const model = readFileSync(onnxPath);
+const prunedFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'distillery-bench-')), 'model.onnx');
 const t0 = performance.now();
-const result = pruneGraphOutputs(model, keep);
+const result = await writePrunedModel(onnxPath, keep, prunedFile);
 const pruneMs = performance.now() - t0;
 if ('skipped' in result) throw new Error(`pruning skipped: ${result.skipped}`);
 console.log(
   `${path.basename(values.model!)} ${dtype}: ${whole.session.outputNames.length} graph outputs; pruned to ${keep.join(', ')}: ` +
-    `${result.removedOutputs.length} outputs and ${result.removedNodes} nodes removed, ${(model.length / 1e6).toFixed(0)} -> ` +
-    `${(concatBytes(result.parts).length / 1e6).toFixed(0)} MB; pruneGraphOutputs took ${pruneMs.toFixed(0)} ms on the main thread (no copy)`,
+    `${result.removedOutputs.length} outputs and ${result.removedNodes} nodes removed, ${(statSync(onnxPath).size / 1e6).toFixed(0)} -> ` +
+    `${(result.size / 1e6).toFixed(0)} MB; writePrunedModel (file to file, as the engine does) took ${pruneMs.toFixed(0)} ms`,
 );
+rmSync(path.dirname(prunedFile), { recursive: true, force: true });
 
 const encoded = whole.encode(texts);
 const realTokens = encoded.reduce((n, e) => n + e.ids.length, 0);

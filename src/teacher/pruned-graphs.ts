@@ -19,8 +19,10 @@
  * Callers run `graphFor` and the run it names inside the same task of the teacher's queue, so no graph
  * closes under a run.
  */
-import { readFile } from 'node:fs/promises';
-import { pruneGraphOutputs } from './onnx/prune-outputs.ts';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { writePrunedModel } from './onnx/prune-outputs.ts';
 import type { TeacherSession } from './session-handle.ts';
 
 export const MAX_OPEN_GRAPHS = 2;
@@ -74,17 +76,25 @@ export class PrunedGraphs {
 
   async #openPruned(key: string, want: readonly string[]): Promise<boolean> {
     let why: string;
+    // The pruned copy goes through a temporary file (under TMPDIR, as large as the model, gone once the
+    // session has loaded it): onnxruntime loads it as it loads the original, and no copy of the weights
+    // is held by JavaScript on either thread.
+    let dir: string | undefined;
     try {
-      const pruned = pruneGraphOutputs(await readFile(this.#onnxPath), want);
+      dir = await mkdtemp(path.join(os.tmpdir(), 'distillery-pruned-'));
+      const file = path.join(dir, 'model.onnx');
+      const pruned = await writePrunedModel(this.#onnxPath, want, file);
       if (!('skipped' in pruned)) {
         await this.#makeRoom();
-        await this.#session.openGraph(key, pruned.parts);
+        await this.#session.openGraph(key, file);
         this.#open.set(key, this.#uses);
         return true;
       }
       why = pruned.skipped;
     } catch (err) {
       why = `the pruned graph failed: ${(err as Error).message}`;
+    } finally {
+      if (dir) await rm(dir, { recursive: true, force: true });
     }
     // An engine that cannot prune or load the pruned copy still runs the original.
     this.#log?.(`${this.#onnxPath}: computing every output for ${key} (${why})`);

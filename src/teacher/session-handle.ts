@@ -30,11 +30,10 @@ export interface TeacherSession {
     graph?: string,
   ): Promise<Record<string, SessionTensor>>;
   /**
-   * Opens another graph of the same model beside the session, on the same device with the same options,
-   * under the name `graph` (replacing one of that name): from a file, or from the pieces of an ONNX model
-   * to concatenate in order (the session may take over their buffers).
+   * Opens another graph of the same model (an ONNX file) beside the session, on the same device with the
+   * same options, under the name `graph`, replacing one of that name.
    */
-  openGraph(graph: string, source: string | readonly Uint8Array[]): Promise<void>;
+  openGraph(graph: string, onnxPath: string): Promise<void>;
   /** Frees graph `graph`, or without a name the main model (names and metadata stay readable). */
   closeGraph(graph?: string): Promise<void>;
   release(): Promise<void>;

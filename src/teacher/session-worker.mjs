@@ -6,10 +6,9 @@
 // Protocol (each request carries an id; each reply echoes it):
 //   { op: 'open', path, options }  -> { ok, inputNames, outputNames, outputMetadata }
 //   { op: 'run', feeds, fetches, graph? } -> { ok, outputs }   feeds/outputs: { name: { type, data, dims } }
-//   { op: 'open-graph', graph, path | parts } -> { ok }   another graph of the same model (e.g. pruned to
-//                                      some outputs, src/teacher/pruned-graphs.ts), same options; parts:
-//                                      pieces of the ONNX file to concatenate in order; `run` with `graph`
-//                                      uses it
+//   { op: 'open-graph', graph, path } -> { ok }   another graph of the same model (e.g. pruned to some
+//                                      outputs, src/teacher/pruned-graphs.ts), same options; `run` with
+//                                      `graph` uses it
 //   { op: 'close-graph', graph? }  -> { ok }   without `graph`: frees the main model (names stay)
 //   { op: 'release' }               -> { ok }
 //   { op: 'crash', message }        -> no reply: throws outside any handler, as a bug here would
@@ -53,16 +52,6 @@ function sendOutputs(id, out, fetches) {
   }
 }
 
-function concat(parts) {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.byteLength;
-  }
-  return out;
-}
-
 async function handle(msg) {
   switch (msg.op) {
     case 'open': {
@@ -89,10 +78,7 @@ async function handle(msg) {
     case 'open-graph': {
       await graphs.get(msg.graph)?.release();
       graphs.delete(msg.graph);
-      graphs.set(
-        msg.graph,
-        await ort.InferenceSession.create(msg.parts ? concat(msg.parts) : msg.path, sessionOptions),
-      );
+      graphs.set(msg.graph, await ort.InferenceSession.create(msg.path, sessionOptions));
       reply(msg.id, {});
       return;
     }

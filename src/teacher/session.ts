@@ -6,7 +6,6 @@
 import os from 'node:os';
 import type * as ort from 'onnxruntime-node';
 import { DistilleryError } from '../core/errors.ts';
-import { concatBytes } from './onnx/protobuf-reader.ts';
 import { DEVICE_CANDIDATES, DEVICE_INSTALL_HINT, type Device } from './devices.ts';
 import type { SessionTensor, TeacherSession } from './session-handle.ts';
 import { WorkerSession } from './worker-session.ts';
@@ -90,13 +89,9 @@ class MainThreadSession implements TeacherSession {
     return result;
   }
 
-  async openGraph(graph: string, source: string | readonly Uint8Array[]): Promise<void> {
+  async openGraph(graph: string, onnxPath: string): Promise<void> {
     await this.closeGraph(graph);
-    const session =
-      typeof source === 'string'
-        ? await this.#ort.InferenceSession.create(source, this.#options)
-        : await this.#ort.InferenceSession.create(concatBytes([...source]), this.#options);
-    this.#graphs.set(graph, session);
+    this.#graphs.set(graph, await this.#ort.InferenceSession.create(onnxPath, this.#options));
   }
 
   async closeGraph(graph?: string): Promise<void> {

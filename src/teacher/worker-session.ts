@@ -96,21 +96,8 @@ export class WorkerSession implements TeacherSession {
     return reply.outputs ?? {};
   }
 
-  /**
-   * The pieces' buffers move to the worker, which concatenates them there (a model's weights are
-   * hundreds of MB: copying them would stall this thread): callers must not read them afterwards.
-   */
-  async openGraph(graph: string, source: string | readonly Uint8Array[]): Promise<void> {
-    if (typeof source === 'string') {
-      await this.#call({ op: 'open-graph', graph, path: source });
-      return;
-    }
-    // Node's shared pool for small Buffers must not move (it would vanish under other Buffers): pieces of
-    // a buffer that small are copied on the way instead.
-    const movable = [...new Set(source.map((p) => p.buffer as ArrayBuffer))].filter(
-      (b) => b.byteLength > Buffer.poolSize,
-    );
-    await this.#call({ op: 'open-graph', graph, parts: source }, movable);
+  async openGraph(graph: string, onnxPath: string): Promise<void> {
+    await this.#call({ op: 'open-graph', graph, path: onnxPath });
   }
 
   async closeGraph(graph?: string): Promise<void> {

@@ -10,7 +10,6 @@ import * as ort from 'onnxruntime-node';
 import type { OutputSpec, TeacherOutput } from '../../src/core/types.ts';
 import { exposeHiddenDir } from '../../src/teacher/model-tools.ts';
 import { pruneGraphOutputs } from '../../src/teacher/onnx/prune-outputs.ts';
-import { concatBytes } from '../../src/teacher/onnx/protobuf-reader.ts';
 import { OnnxTeacher } from '../../src/teacher/onnx-teacher.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 
@@ -65,7 +64,7 @@ test('pruning drops the unwanted graph outputs and keeps the model runnable', as
     'hidden_states.0',
     'hidden_states.1',
   ]);
-  const session = await ort.InferenceSession.create(concatBytes(pruned.parts));
+  const session = await ort.InferenceSession.create(pruned.bytes);
   assert.deepEqual(session.outputNames, ['logits', 'hidden_states.2']);
   assert.deepEqual(session.inputNames, (await ort.InferenceSession.create(model)).inputNames);
   await session.release();
@@ -92,7 +91,7 @@ test('nodes that only fed a dropped output go too', () => {
   const pruned = pruneGraphOutputs(model, ['logits']);
   assert.ok(!('skipped' in pruned));
   assert.ok(pruned.removedNodes >= 3, `${pruned.removedNodes} nodes removed (the Identity nodes expose-hidden added)`);
-  assert.ok(concatBytes(pruned.parts).length < model.length);
+  assert.ok(pruned.bytes.length < model.length);
 });
 
 function maxDiff(a: TeacherOutput[], b: TeacherOutput[]): number {
@@ -158,4 +157,24 @@ test('a session on the main thread runs the same pruned graphs', async () => {
   for (const s of [LAST_CLS, FIRST_ATTENTION, LOGITS])
     assertBitForBit(await onMain.infer(TEXTS, s), await onWorker.infer(TEXTS, s), 'main thread');
   assert.deepEqual(onMain.graphs!.open, onWorker.graphs!.open);
+});
+
+test('when the pruned copy cannot be written, the spec runs on the whole graph and the log says why', async () => {
+  const whole = await load(TINY, 'fp32', false);
+  const saved = process.env.TMPDIR;
+  process.env.TMPDIR = path.join(tempDir(), 'missing');
+  const logs: string[] = [];
+  try {
+    const t = await OnnxTeacher.load({ name: 'no-tmp', dir: TINY, dtype: 'fp32', log: (m) => logs.push(m) });
+    teachers.push(t);
+    assertBitForBit(await t.infer(TEXTS, LOGITS), await whole.infer(TEXTS, LOGITS), 'whole graph');
+    assert.deepEqual(t.graphs!.open, ['*']);
+  } finally {
+    if (saved === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = saved;
+  }
+  assert.ok(
+    logs.some((m) => /computing every output for logits \(the pruned graph failed: .*ENOENT/.test(m)),
+    logs.join('\n'),
+  );
 });
