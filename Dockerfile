@@ -25,14 +25,16 @@ WORKDIR /app
 # first, with every npm). For CUDA the script then runs on its own, once, with the variable set.
 ARG ONNXRUNTIME_NODE_INSTALL=
 
+# npm ci runs the prepare script (scripts/), which has no src/ to compile yet here; the runtime stage does it.
 COPY package.json package-lock.json .npmrc ./
+COPY scripts ./scripts
 RUN ONNXRUNTIME_NODE_INSTALL=skip npm ci --omit=dev \
     && if [ -n "$ONNXRUNTIME_NODE_INSTALL" ]; then \
         ONNXRUNTIME_NODE_INSTALL="$ONNXRUNTIME_NODE_INSTALL" node node_modules/onnxruntime-node/script/install.js; \
     fi \
     && npm cache clean --force
 
-# ---- runtime: the sources run through tsx (a production dependency), so there is no compile step ----
+# ---- runtime: the sources compiled to dist/ (esbuild, a production dependency), tsx as the fallback ----
 FROM ${NODE_IMAGE} AS runtime
 
 ENV NODE_ENV=production
@@ -45,7 +47,10 @@ WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY package.json tsconfig.json ./
 COPY bin ./bin
+COPY scripts ./scripts
 COPY src ./src
+# dist/ and WordNet's binary cache, built here as root: the service user cannot write /app.
+RUN node scripts/build-dist.js && node scripts/build-wordnet-cache.js
 COPY models ./models
 # The demo corpora ship in data/; the default database (data/distillery.db) is created there too,
 # so the directory must belong to the service user before it becomes a volume.

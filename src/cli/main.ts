@@ -1,4 +1,5 @@
 /** The `distillery` command line. Each subcommand lives in its own file under commands/. */
+import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { debugStacks } from '../config.ts';
 import { isDistilleryError } from '../core/errors.ts';
@@ -15,6 +16,7 @@ import { registerStore } from './commands/store.ts';
 
 const program = new Command('distillery')
   .description('Make knowledge-distillation datasets: augment, label with a teacher, store soft labels, export.')
+  .version(packageVersion(), '-V, --version', 'print the version and exit')
   .showHelpAfterError();
 registerModels(program);
 registerRun(program);
@@ -26,6 +28,12 @@ registerLabel(program);
 registerServe(program);
 registerReport(program);
 registerStore(program);
+
+/** package.json sits two folders up from both src/cli/ and the built dist/cli/. */
+function packageVersion(): string {
+  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string })
+    .version;
+}
 
 try {
   await program.parseAsync(process.argv);

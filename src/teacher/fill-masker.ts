@@ -3,10 +3,10 @@
  * batches of `maxBatchSize` (the pipeline pads and runs them together).
  */
 import path from 'node:path';
-import { pipeline, type FillMaskPipeline } from '@huggingface/transformers';
+import type { FillMaskPipeline } from '@huggingface/transformers';
 import { DistilleryError } from '../core/errors.ts';
 import type { FillCandidate, FillMasker } from '../augment/index.ts';
-import './hf-env.ts';
+import { transformers } from './hf-env.ts';
 
 interface PipelineFill {
   token_str: string;
@@ -26,6 +26,7 @@ export class TransformersFillMasker implements FillMasker {
 
   static async load(dir: string, opts: { maxBatchSize?: number } = {}): Promise<TransformersFillMasker> {
     const abs = path.resolve(dir);
+    const { pipeline } = await transformers();
     let pipe: FillMaskPipeline;
     try {
       pipe = (await pipeline('fill-mask', abs, { local_files_only: true, dtype: 'fp32' })) as FillMaskPipeline;

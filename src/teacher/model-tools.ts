@@ -1,7 +1,7 @@
 /** Folder-level model tools behind `distillery models inspect | expose-hidden | list`. */
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import * as ort from 'onnxruntime-node';
+import type * as ort from 'onnxruntime-node';
 import { DistilleryError } from '../core/errors.ts';
 import { FP16_ON_CPU_NOTE, type Device } from './devices.ts';
 import { teacherFingerprint } from './fingerprint.ts';
@@ -68,7 +68,8 @@ function describe(meta: readonly ort.InferenceSession.ValueMetadata[]): ValueDes
 export async function inspectModel(dir: string, dtype = 'fp32', device: Device = 'cpu'): Promise<ModelInspection> {
   const files = locateModelFiles(dir, dtype);
   const probe = await probeDevice(files.onnxPath, device, dtype);
-  const session = await ort.InferenceSession.create(files.onnxPath);
+  const { InferenceSession, listSupportedBackends } = await import('onnxruntime-node');
+  const session = await InferenceSession.create(files.onnxPath);
   try {
     const outputs = graphOutputs(session.outputNames);
     const logits = session.outputMetadata.find((m) => m.name === 'logits');
@@ -109,9 +110,9 @@ export async function inspectModel(dir: string, dtype = 'fp32', device: Device =
         .sort(),
       device: probe.device,
       deviceNotes: probe.notes,
-      providers: ort
-        .listSupportedBackends()
-        .map((b) => (b.bundled ? b.name : `${b.name} (needs its runtime libraries installed)`)),
+      providers: listSupportedBackends().map((b) =>
+        b.bundled ? b.name : `${b.name} (needs its runtime libraries installed)`,
+      ),
     };
   } finally {
     await session.release();

@@ -23,6 +23,18 @@ export interface TeacherSession {
   readonly failure: DistilleryError | undefined;
   /** Called once if the session becomes unusable (immediately if it already is). */
   onFailure(listener: (err: DistilleryError) => void): void;
-  run(feeds: Record<string, SessionTensor>, fetches: readonly string[]): Promise<Record<string, SessionTensor>>;
+  /** Runs the session's model, or the other graph `graph` opened beside it. */
+  run(
+    feeds: Record<string, SessionTensor>,
+    fetches: readonly string[],
+    graph?: string,
+  ): Promise<Record<string, SessionTensor>>;
+  /**
+   * Opens another graph of the same model (an ONNX file) beside the session, on the same device with the
+   * same options, under the name `graph`, replacing one of that name.
+   */
+  openGraph(graph: string, onnxPath: string): Promise<void>;
+  /** Frees graph `graph`, or without a name the main model (names and metadata stay readable). */
+  closeGraph(graph?: string): Promise<void>;
   release(): Promise<void>;
 }

@@ -5,7 +5,11 @@
 //
 // Protocol (each request carries an id; each reply echoes it):
 //   { op: 'open', path, options }  -> { ok, inputNames, outputNames, outputMetadata }
-//   { op: 'run', feeds, fetches }   -> { ok, outputs }   feeds/outputs: { name: { type, data, dims } }
+//   { op: 'run', feeds, fetches, graph? } -> { ok, outputs }   feeds/outputs: { name: { type, data, dims } }
+//   { op: 'open-graph', graph, path } -> { ok }   another graph of the same model (e.g. pruned to some
+//                                      outputs, src/teacher/pruned-graphs.ts), same options; `run` with
+//                                      `graph` uses it
+//   { op: 'close-graph', graph? }  -> { ok }   without `graph`: frees the main model (names stay)
 //   { op: 'release' }               -> { ok }
 //   { op: 'crash', message }        -> no reply: throws outside any handler, as a bug here would
 //                                      (tests use it to check that a dead thread fails cleanly)
@@ -14,6 +18,9 @@ import { parentPort } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
 
 let session;
+let sessionOptions;
+/** graph name -> session, beside the main one */
+const graphs = new Map();
 
 function reply(id, body, transfer = []) {
   parentPort.postMessage({ id, ok: true, ...body }, transfer);
@@ -51,6 +58,7 @@ async function handle(msg) {
       if (session) await session.release();
       session = undefined;
       session = await ort.InferenceSession.create(msg.path, msg.options);
+      sessionOptions = msg.options;
       reply(msg.id, {
         inputNames: session.inputNames,
         outputNames: session.outputNames,
@@ -59,13 +67,34 @@ async function handle(msg) {
       return;
     }
     case 'run': {
-      if (!session) throw new Error('no session is open');
+      const target = msg.graph === undefined ? session : graphs.get(msg.graph);
+      if (!target)
+        throw new Error(msg.graph === undefined ? 'the main graph is not open' : `no graph ${msg.graph} is open`);
       const feeds = {};
       for (const [name, t] of Object.entries(msg.feeds)) feeds[name] = new ort.Tensor(t.type, t.data, t.dims);
-      sendOutputs(msg.id, await session.run(feeds, msg.fetches), msg.fetches);
+      sendOutputs(msg.id, await target.run(feeds, msg.fetches), msg.fetches);
+      return;
+    }
+    case 'open-graph': {
+      await graphs.get(msg.graph)?.release();
+      graphs.delete(msg.graph);
+      graphs.set(msg.graph, await ort.InferenceSession.create(msg.path, sessionOptions));
+      reply(msg.id, {});
+      return;
+    }
+    case 'close-graph': {
+      if (msg.graph === undefined) {
+        await session?.release();
+        session = undefined;
+      }
+      await graphs.get(msg.graph)?.release();
+      graphs.delete(msg.graph);
+      reply(msg.id, {});
       return;
     }
     case 'release': {
+      for (const g of graphs.values()) await g.release();
+      graphs.clear();
       await session?.release();
       session = undefined;
       reply(msg.id, {});

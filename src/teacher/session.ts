@@ -1,6 +1,10 @@
-/** Creates onnxruntime-node sessions on the requested device; the only place that picks providers. */
+/**
+ * Creates onnxruntime-node sessions on the requested device; the only place that picks providers.
+ * onnxruntime-node is imported when a session is opened on the main thread, so commands that run no
+ * model never load it (the worker thread imports it itself).
+ */
 import os from 'node:os';
-import * as ort from 'onnxruntime-node';
+import type * as ort from 'onnxruntime-node';
 import { DistilleryError } from '../core/errors.ts';
 import { DEVICE_CANDIDATES, DEVICE_INSTALL_HINT, type Device } from './devices.ts';
 import type { SessionTensor, TeacherSession } from './session-handle.ts';
@@ -32,32 +36,51 @@ export interface OpenedSession {
 
 /** The session on the calling thread (thread: 'main'). */
 class MainThreadSession implements TeacherSession {
-  readonly #session: ort.InferenceSession;
+  readonly #ort: typeof ort;
+  #session: ort.InferenceSession | undefined;
+  readonly #options: ort.InferenceSession.SessionOptions;
+  /** the main model's names, kept when it is closed */
+  readonly #names: Pick<ort.InferenceSession, 'inputNames' | 'outputNames' | 'outputMetadata'>;
+  /** other graphs of the same model (TeacherSession.openGraph) */
+  readonly #graphs = new Map<string, ort.InferenceSession>();
   readonly failure = undefined;
 
-  constructor(session: ort.InferenceSession) {
+  constructor(runtime: typeof ort, session: ort.InferenceSession, options: ort.InferenceSession.SessionOptions) {
+    this.#ort = runtime;
     this.#session = session;
+    this.#options = options;
+    this.#names = {
+      inputNames: session.inputNames,
+      outputNames: session.outputNames,
+      outputMetadata: session.outputMetadata,
+    };
   }
 
   get inputNames(): readonly string[] {
-    return this.#session.inputNames;
+    return this.#names.inputNames;
   }
 
   get outputNames(): readonly string[] {
-    return this.#session.outputNames;
+    return this.#names.outputNames;
   }
 
   get outputMetadata(): readonly ort.InferenceSession.ValueMetadata[] {
-    return this.#session.outputMetadata;
+    return this.#names.outputMetadata;
   }
 
   onFailure(): void {}
 
-  async run(feeds: Record<string, SessionTensor>, fetches: readonly string[]): Promise<Record<string, SessionTensor>> {
+  async run(
+    feeds: Record<string, SessionTensor>,
+    fetches: readonly string[],
+    graph?: string,
+  ): Promise<Record<string, SessionTensor>> {
+    const target = graph === undefined ? this.#session : this.#graphs.get(graph);
+    if (!target) throw new Error(graph === undefined ? 'the main graph is not open' : `no graph ${graph} is open`);
     const tensors: Record<string, ort.Tensor> = {};
     for (const [name, t] of Object.entries(feeds))
-      tensors[name] = new ort.Tensor(t.type as 'int64', t.data as BigInt64Array, t.dims);
-    const out = await this.#session.run(tensors, [...fetches]);
+      tensors[name] = new this.#ort.Tensor(t.type as 'int64', t.data as BigInt64Array, t.dims);
+    const out = await target.run(tensors, [...fetches]);
     const result: Record<string, SessionTensor> = {};
     for (const name of fetches) {
       const t = out[name]!;
@@ -66,8 +89,24 @@ class MainThreadSession implements TeacherSession {
     return result;
   }
 
-  release(): Promise<void> {
-    return this.#session.release();
+  async openGraph(graph: string, onnxPath: string): Promise<void> {
+    await this.closeGraph(graph);
+    this.#graphs.set(graph, await this.#ort.InferenceSession.create(onnxPath, this.#options));
+  }
+
+  async closeGraph(graph?: string): Promise<void> {
+    if (graph === undefined) {
+      await this.#session?.release();
+      this.#session = undefined;
+      return;
+    }
+    await this.#graphs.get(graph)?.release();
+    this.#graphs.delete(graph);
+  }
+
+  async release(): Promise<void> {
+    for (const graph of [...this.#graphs.keys()]) await this.closeGraph(graph);
+    await this.closeGraph();
   }
 }
 
@@ -102,7 +141,8 @@ export async function openSession(req: SessionRequest): Promise<OpenedSession> {
           worker = new WorkerSession(req.label ? `${req.label} (${req.onnxPath})` : req.onnxPath);
         session = await worker.open(req.onnxPath, options);
       } else {
-        session = new MainThreadSession(await ort.InferenceSession.create(req.onnxPath, options));
+        const runtime = await import('onnxruntime-node');
+        session = new MainThreadSession(runtime, await runtime.InferenceSession.create(req.onnxPath, options), options);
       }
       if (req.device === 'auto') req.onDevice?.(device, failures);
       return { session, device };

@@ -6,17 +6,11 @@
  * only that token finite; greedy then picks it. One generate() call per batch and direction.
  */
 import path from 'node:path';
-import {
-  AutoModelForSeq2SeqLM,
-  AutoTokenizer,
-  type PreTrainedModel,
-  type PreTrainedTokenizer,
-  type Tensor,
-} from '@huggingface/transformers';
+import type { PreTrainedModel, PreTrainedTokenizer, Tensor } from '@huggingface/transformers';
 import { DistilleryError } from '../core/errors.ts';
 import type { SeededRng } from '../core/seeded-rng.ts';
 import type { SamplingOptions, TranslateRequest, Translator } from '../augment/index.ts';
-import './hf-env.ts';
+import { transformers } from './hf-env.ts';
 
 export interface TranslatorOptions {
   /** model folder per direction, e.g. { 'en-de': 'models/opus-mt-en-de' }; relative paths resolve against modelsDir */
@@ -107,6 +101,7 @@ async function loadPair(pair: string, opts: TranslatorOptions): Promise<Loaded> 
     });
   }
   const abs = path.resolve(opts.modelsDir ?? process.cwd(), dir);
+  const { AutoModelForSeq2SeqLM, AutoTokenizer } = await transformers();
   try {
     const tokenizer = await AutoTokenizer.from_pretrained(abs, { local_files_only: true });
     const model = await AutoModelForSeq2SeqLM.from_pretrained(abs, { local_files_only: true, dtype: 'fp32' });

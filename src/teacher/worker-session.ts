@@ -86,10 +86,22 @@ export class WorkerSession implements TeacherSession {
   }
 
   /** The feed buffers move to the worker: callers must not read them afterwards. */
-  async run(feeds: Record<string, SessionTensor>, fetches: readonly string[]): Promise<Record<string, SessionTensor>> {
+  async run(
+    feeds: Record<string, SessionTensor>,
+    fetches: readonly string[],
+    graph?: string,
+  ): Promise<Record<string, SessionTensor>> {
     const transfer = [...new Set(Object.values(feeds).map((t) => t.data.buffer as ArrayBuffer))];
-    const reply = await this.#call({ op: 'run', feeds, fetches }, transfer);
+    const reply = await this.#call({ op: 'run', feeds, fetches, graph }, transfer);
     return reply.outputs ?? {};
+  }
+
+  async openGraph(graph: string, onnxPath: string): Promise<void> {
+    await this.#call({ op: 'open-graph', graph, path: onnxPath });
+  }
+
+  async closeGraph(graph?: string): Promise<void> {
+    await this.#call({ op: 'close-graph', graph });
   }
 
   /**

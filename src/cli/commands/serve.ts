@@ -2,7 +2,6 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config.ts';
 import { DistilleryError } from '../../core/errors.ts';
-import { startService } from '../../service.ts';
 import { exitBySignal } from '../exit-now.ts';
 
 function parsePort(v: string): number {
@@ -30,6 +29,8 @@ Example:
     )
     .action(async (opts: { port?: number; host?: string; db?: string; config?: string }) => {
       const config = loadConfig({ port: opts.port, host: opts.host, db: opts.db, configFile: opts.config });
+      // Imported here: the HTTP stack (express and the routes) costs the other commands' start-up nothing.
+      const { startService } = await import('../../service.ts');
       const service = await startService(config);
       const teachers = config.teachers
         .map((t) => `${t.name}: ${t.path ?? `hub:${t.hubId}`}, ${t.dtype}, ${t.device}`)
