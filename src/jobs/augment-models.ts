@@ -10,7 +10,13 @@
  */
 import path from 'node:path';
 import { DistilleryError } from '../core/errors.ts';
-import { translationDirections, type FillMasker, type OpContext, type Recipe, type Translator } from '../augment/index.ts';
+import {
+  translationDirections,
+  type FillMasker,
+  type OpContext,
+  type Recipe,
+  type Translator,
+} from '../augment/index.ts';
 import { TransformersFillMasker } from '../teacher/fill-masker.ts';
 import { TransformersTranslator } from '../teacher/translator.ts';
 

@@ -6,7 +6,18 @@ import type { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import { DistilleryError } from '../../core/errors.ts';
 import { compileRecipe } from '../../augment/index.ts';
-import { AugmentModels, augmentModelsExample, type MissingModelHint, makeAugmenterFactory, withCorpusSize, augmentFile, newCorpusStats, scanCorpus, recipeSchema, type JobTeacher } from '../../jobs/index.ts';
+import {
+  AugmentModels,
+  augmentModelsExample,
+  type MissingModelHint,
+  makeAugmenterFactory,
+  withCorpusSize,
+  augmentFile,
+  newCorpusStats,
+  scanCorpus,
+  recipeSchema,
+  type JobTeacher,
+} from '../../jobs/index.ts';
 import { loadCliContext } from '../cli-context.ts';
 import { addCorpusFlags, corpusOptions, type CorpusFlags } from '../corpus-flags.ts';
 
