@@ -1,7 +1,8 @@
 /**
  * The module rules of docs/ARCHITECTURE.md, read from the import statements of src/: a folder with an
  * index.ts is entered through it only, each third-party package is imported from its home folder only,
- * the only reader of process.env is config.ts, and no module imports itself back through a cycle.
+ * the only reader of process.env is config.ts, run-time imports point down the module table, and no
+ * module imports itself back through a cycle.
  */
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -99,6 +100,38 @@ test('each technology package is imported from its home folder only', () => {
 test('config.ts is the only reader of process.env', () => {
   const readers = files.filter((f) => /\bprocess\.env\b/.test(readFileSync(f, 'utf8'))).map(rel);
   assert.deepEqual(readers, ['config.ts']);
+});
+
+// The rows of docs/ARCHITECTURE.md's module table, top to bottom.
+const LAYERS = [
+  'cli',
+  'service.ts',
+  'http',
+  'report',
+  'eval',
+  'jobs',
+  'labels',
+  'export',
+  'augment',
+  'fixtures',
+  'teacher',
+  'store',
+  'config.ts',
+  'core',
+];
+
+test('at run time, dependencies point down the module table', () => {
+  const upward: string[] = [];
+  for (const file of files) {
+    const from = rel(file).split(path.sep)[0]!;
+    for (const { spec, typeOnly } of importsOf(file)) {
+      if (!spec.startsWith('.') || typeOnly) continue;
+      const to = rel(resolveLocal(file, spec)).split(path.sep)[0]!;
+      assert.ok(LAYERS.includes(from) && LAYERS.includes(to), `${rel(file)}: ${from} or ${to} is not in the table`);
+      if (LAYERS.indexOf(to) < LAYERS.indexOf(from)) upward.push(`${rel(file)} imports ${spec}`);
+    }
+  }
+  assert.deepEqual(upward, []);
 });
 
 test('no cycle among the modules that load at run time', () => {
