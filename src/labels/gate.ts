@@ -8,7 +8,7 @@
  */
 import { DistilleryError } from '../core/errors.ts';
 import { expectOutputPerInput } from '../core/output-count.ts';
-import type { OutputSpec, TeacherOutput, TeacherRunner, TextInput } from '../core/types.ts';
+import type { OutputSpec, TeacherInfo, TeacherOutput, TeacherRunner, TextInput } from '../core/types.ts';
 import { componentsForSpec, layerCountsOf } from '../store/index.ts';
 import { planLengthSortedBatches } from './batch-plan.ts';
 import type { LabelCache } from './label-cache.ts';
@@ -48,14 +48,24 @@ type Hashed = TextInput & { hash: string };
 const plain = (i: TextInput): TextInput =>
   i.textPair === undefined ? { text: i.text } : { text: i.text, textPair: i.textPair };
 
+/**
+ * A classifier's top-k rows hold at most one entry per class, and the store names a top-k by what it
+ * holds: a wider top-k is asked as the top-all the teacher writes, or it would never be found again.
+ */
+function withinClasses(spec: OutputSpec, info: TeacherInfo): OutputSpec {
+  const classes = info.task === 'text-classification' ? info.labels.length : 0;
+  return spec.topK !== undefined && classes > 0 && spec.topK > classes ? { ...spec, topK: classes } : spec;
+}
+
 export async function labelInputs(
   teacher: TeacherRunner,
   cache: LabelCache,
   inputs: readonly TextInput[],
-  spec: OutputSpec,
+  asked: OutputSpec,
   opts: LabelOptions = {},
 ): Promise<LabelResult> {
   const info = teacher.info;
+  const spec = withinClasses(asked, info);
   const unique = new Map<string, TextInput>();
   for (const input of inputs) {
     const h = cache.inputHash(input);

@@ -76,3 +76,36 @@ test('a partial cache hit computes only the missing components, and answers like
   assert.equal(calls.length, 0, 'everything is cached now');
   assert.equal(again.results[0]!.cached, true);
 });
+
+test('a top-k beyond the classes is the top-all the teacher writes: a partial hit answers it, a full hit skips the model', async () => {
+  // the tiny classifier has 3 classes; logits cached first, then a top-8 is asked for
+  const texts = ['topk one', 'topk two'];
+  assert.equal((await post(`${svc.url}/v1/soft-labels`, { inputs: texts })).status, 200);
+  calls.length = 0;
+  const ask = async () => {
+    const res = await post(`${svc.url}/v1/soft-labels`, { inputs: texts, outputs: { temperatures: [1], topK: 8 } });
+    assert.equal(res.status, 200);
+    return ((await res.json()) as { results: (Result & { topK: { ids: number[] }[] })[] }).results;
+  };
+  const partial = await ask();
+  assert.deepEqual(
+    calls.map((c) => [c.spec.topK, wantsLogits(c.spec)]),
+    [[3, false]],
+    'only the top-k is computed, as the top-3 it can be',
+  );
+  assert.deepEqual(
+    partial.map((r) => r.topK[0]!.ids.length),
+    [3, 3],
+  );
+  calls.length = 0;
+  const full = await ask();
+  assert.equal(calls.length, 0, 'the stored top-3 answers a top-8 request');
+  assert.deepEqual(
+    full.map((r) => r.cached),
+    [true, true],
+  );
+  assert.deepEqual(
+    full.map((r) => r.topK[0]!.ids),
+    partial.map((r) => r.topK[0]!.ids),
+  );
+});

@@ -117,6 +117,7 @@ describe('POST /v1/soft-labels', () => {
       422,
       /\/outputs\/hidden\/layers\/0/,
     ],
+    ['no output asked for', { inputs: ['a'], outputs: { logits: false, temperatures: [] } }, 422, /\/outputs/],
     ['unknown teacher', { inputs: ['a'], teacher: 'nope' }, 404, /\/teacher/],
     ['a path instead of a teacher name', { inputs: ['a'], teacher: '../models/tiny-bert-mlm' }, 422, /\/teacher/],
     ['a hub id instead of a teacher name', { inputs: ['a'], teacher: 'Xenova/bert-base' }, 422, /\/teacher/],

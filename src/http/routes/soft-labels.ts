@@ -2,6 +2,7 @@
 import { Router } from 'express';
 import type { OutputSpec, TeacherInfo, TeacherOutput, TextInput } from '../../core/types.ts';
 import type { SoftLabeler } from '../../labels/index.ts';
+import { componentsForSpec, layerCountsOf } from '../../store/index.ts';
 import { HttpProblem } from '../problem.ts';
 import type { Schemas, SoftLabelsRequest } from '../schemas.ts';
 import { parseOr422 } from '../validate.ts';
@@ -43,6 +44,12 @@ function checkAgainstTeacher(spec: OutputSpec, info: TeacherInfo): void {
   };
   check('hidden', info.hiddenLayers);
   check('attentions', info.attentionLayers);
+  // nothing asked is nothing to compute or cache, and a graph cut down to no output cannot run
+  if (componentsForSpec(spec, layerCountsOf(info)).length === 0) {
+    throw new HttpProblem(422, 'field /outputs: asks for no output', {
+      errors: [{ pointer: '/outputs', detail: 'ask for logits, temperatures, topK, hidden or attentions' }],
+    });
+  }
 }
 
 // Outputs are float32 (and cached as such): 9 significant digits round-trip them, more is noise.
