@@ -11,11 +11,12 @@ import type { OutputSpec, TeacherInfo, TeacherOutput, TeacherRunner, TextInput }
 import { DEFAULT_BATCH_LIMITS, planBatches, type BatchLimits } from './batch-planner.ts';
 import { FP16_ON_CPU_NOTE, type Device } from './devices.ts';
 import { teacherFingerprint } from './fingerprint.ts';
+import { describeTeacher } from './teacher-info.ts';
 import { loadTokenizer } from './hf-env.ts';
 import { locateModelFiles, type ModelFiles } from './model-files.ts';
 import { fillInt64Feeds } from './int64-feeds.ts';
 import { extractBatch, type BatchTensor } from './output-extractor.ts';
-import { graphOutputs, resolveSpec, type GraphOutputs } from './output-names.ts';
+import { resolveSpec, type GraphOutputs } from './output-names.ts';
 import { PrunedGraphs } from './pruned-graphs.ts';
 import { openSession, type SessionThread } from './session.ts';
 import type { SessionTensor, TeacherSession } from './session-handle.ts';
@@ -59,17 +60,6 @@ export interface BatchStats {
   size: number;
   realTokens: number;
   paddedTokens: number;
-}
-
-function taskOf(config: Record<string, unknown>, logitsRank: number): TeacherInfo['task'] {
-  const arch = String((config.architectures as string[] | undefined)?.[0] ?? '');
-  if (arch.endsWith('ForMaskedLM') || logitsRank === 3) return 'fill-mask';
-  return 'text-classification';
-}
-
-function labelsOf(config: Record<string, unknown>, n: number): string[] {
-  const id2label = (config.id2label ?? {}) as Record<string, string>;
-  return Array.from({ length: n }, (_, i) => id2label[String(i)] ?? `LABEL_${i}`);
 }
 
 export class OnnxTeacher implements TeacherRunner {
@@ -147,25 +137,13 @@ export class OnnxTeacher implements TeacherRunner {
       opts.log?.(`teacher ${opts.name}: ${FP16_ON_CPU_NOTE}`);
     }
     try {
-      const outputs = graphOutputs(session.outputNames);
-      const logitsMeta = session.outputMetadata.find((m) => m.name === 'logits');
-      const logitsShape = logitsMeta && logitsMeta.isTensor ? logitsMeta.shape : [];
-      const task = taskOf(files.config, logitsShape.length);
-      const numLabels =
-        task === 'text-classification'
-          ? Number(logitsShape[1]) || Object.keys((files.config.id2label ?? {}) as object).length
-          : 0;
-      const info: TeacherInfo = {
+      const { info, outputs } = describeTeacher(session, files.config, {
         name: opts.name,
         fingerprint,
-        task,
-        labels: task === 'text-classification' ? labelsOf(files.config, numLabels) : [],
         device,
         dtype,
         maxLength,
-        hiddenLayers: outputs.hiddenLayers.length,
-        attentionLayers: outputs.attentionLayers.length,
-      };
+      });
       return new OnnxTeacher({
         info,
         files,
