@@ -1,8 +1,8 @@
 /**
  * The module rules of docs/ARCHITECTURE.md, read from the import statements of src/: a folder with an
  * index.ts is entered through it only, each third-party package is imported from its home folder only,
- * the only reader of process.env is config.ts, run-time imports point down the module table, and no
- * module imports itself back through a cycle.
+ * the only reader of process.env is config.ts, run-time imports point down the module table, no
+ * module imports itself back through a cycle, and no source file grows past 350 lines.
  */
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -157,4 +157,11 @@ test('no cycle among the modules that load at run time', () => {
   };
   for (const f of files) if (!state.has(f)) visit(f);
   assert.deepEqual(cycles, []);
+});
+
+test('every source file stays under 350 lines (one job per file)', () => {
+  const long = files
+    .map((f) => ({ file: rel(f), lines: readFileSync(f, 'utf8').split('\n').length - 1 }))
+    .filter((f) => f.lines >= 350);
+  assert.deepEqual(long, []);
 });
