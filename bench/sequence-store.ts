@@ -16,10 +16,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { SeededRng } from '../src/core/seeded-rng.ts';
-import type { SequenceOutputSpec, SequenceTargets } from '../src/core/sequence-types.ts';
+import type { SequenceOutputSpec } from '../src/core/sequence-types.ts';
 import type { TopK } from '../src/core/types.ts';
 import { inputHash, openStore } from '../src/store/index.ts';
-import { rowDistribution, topKOf } from '../test/helpers/sequence-targets.ts';
+import { poolRow, sequence } from './sequence-pool.ts';
 
 const { values } = parseArgs({
   options: {
@@ -38,98 +38,7 @@ const SEQ = Number(values.seq);
 const BATCH = Number(values.batch);
 const SEQUENCES = Math.ceil(Number(values.positions) / SEQ);
 const DRAWS = Number(values.draws);
-
-interface PoolRow {
-  ids: Int32Array;
-  logprobs: Float32Array;
-  tailMass: number;
-  lse: number;
-  sampleIds: number[];
-  sampleCounts: number[];
-  next: number;
-  nextLogprob: number;
-  entropy: number;
-}
-
-function poolRow(rng: SeededRng): PoolRow {
-  const { logprobs: lp, lse } = rowDistribution(rng, VOCAB);
-  const ids = topKOf(lp, K);
-  const logprobs = Float32Array.from(ids, (id) => lp[id]!);
-  let mass = 0;
-  for (const v of logprobs) mass += Math.exp(v);
-  const cdf = new Float64Array(VOCAB);
-  let acc = 0;
-  let entropy = 0;
-  for (let i = 0; i < VOCAB; i++) {
-    const p = Math.exp(lp[i]!);
-    acc += p;
-    cdf[i] = acc;
-    entropy -= p * lp[i]!;
-  }
-  const counts = new Map<number, number>();
-  for (let d = 0; d < DRAWS; d++) {
-    const u = rng.next() * acc;
-    let lo = 0;
-    let hi = VOCAB - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (cdf[mid]! < u) lo = mid + 1;
-      else hi = mid;
-    }
-    counts.set(lo, (counts.get(lo) ?? 0) + 1);
-  }
-  const next = [...counts.keys()][0]!;
-  return {
-    ids,
-    logprobs,
-    tailMass: Math.max(0, 1 - mass),
-    lse,
-    sampleIds: [...counts.keys()],
-    sampleCounts: [...counts.values()],
-    next,
-    nextLogprob: lp[next]!,
-    entropy,
-  };
-}
-
-function sequence(rng: SeededRng, pool: PoolRow[], spec: SequenceOutputSpec): SequenceTargets {
-  const S = SEQ + 1;
-  const tokenIds = Int32Array.from({ length: S }, () => rng.int(VOCAB));
-  const scored = new Uint8Array(S).fill(1);
-  scored[S - 1] = 0;
-  const rows = Array.from({ length: SEQ }, () => pool[rng.int(pool.length)]!);
-  const t: SequenceTargets = {
-    tokenIds,
-    scored,
-    truncated: false,
-    positions: Int32Array.from({ length: SEQ }, (_, i) => i),
-    lse: Float32Array.from(rows, (r) => r.lse),
-  };
-  const ids = new Int32Array(SEQ * K);
-  const logprobs = new Float32Array(SEQ * K);
-  rows.forEach((r, p) => {
-    ids.set(r.ids, p * K);
-    logprobs.set(r.logprobs, p * K);
-  });
-  t.topk = { k: K, ids, logprobs, tailMass: Float32Array.from(rows, (r) => r.tailMass) };
-  if (spec.samples) {
-    const offsets = new Int32Array(SEQ + 1);
-    rows.forEach((r, p) => (offsets[p + 1] = offsets[p]! + r.sampleIds.length));
-    t.samples = {
-      draws: DRAWS,
-      offsets,
-      ids: Int32Array.from(rows.flatMap((r) => r.sampleIds)),
-      counts: Uint16Array.from(rows.flatMap((r) => r.sampleCounts)),
-    };
-  }
-  if (spec.target)
-    t.target = {
-      logprob: Float32Array.from(rows, (r) => r.nextLogprob),
-      rank: Int32Array.from(rows, (r) => Math.max(0, r.ids.indexOf(r.next))),
-      entropy: Float32Array.from(rows, (r) => r.entropy),
-    };
-  return t;
-}
+const SHAPE = { vocab: VOCAB, k: K, draws: DRAWS };
 
 const cpuSec = (c0: NodeJS.CpuUsage): number => {
   const c = process.cpuUsage(c0);
@@ -148,7 +57,7 @@ const dir = mkdtempSync(path.join(tmpdir(), 'sequence-store-bench-'));
 try {
   const rng = new SeededRng('sequence-store-bench');
   const t0 = performance.now();
-  const pool = Array.from({ length: Number(values.pool) }, () => poolRow(rng));
+  const pool = Array.from({ length: Number(values.pool) }, () => poolRow(rng, SHAPE));
   console.log(
     `pool: ${pool.length} rows over ${VOCAB} tokens in ${((performance.now() - t0) / 1000).toFixed(1)} s; ` +
       `${SEQUENCES} sequences x ${SEQ} positions, k=${K}, ${BATCH} sequences a transaction`,
@@ -164,7 +73,7 @@ try {
   for (const [name, spec] of specs) {
     const seqRng = new SeededRng(`seq-${name}`);
     const batches = Array.from({ length: Math.ceil(SEQUENCES / BATCH) }, () =>
-      Array.from({ length: BATCH }, () => ({ targets: sequence(seqRng, pool, spec), spec })),
+      Array.from({ length: BATCH }, () => ({ targets: sequence(seqRng, pool, spec, SEQ, SHAPE), spec })),
     );
     const store = openStore(path.join(dir, `${name.length}.db`));
     const w0 = performance.now();

@@ -46,7 +46,7 @@ export class BitWriter {
 
   /** Rice code with parameter r (0..24) of v >= 0: the quotient in unary (ones, then a zero), then r bits. */
   rice(v: number, r: number): void {
-    const q = Math.floor(v / 2 ** r);
+    const q = v < 2 ** 31 ? v >>> r : Math.floor(v / 2 ** r);
     if (q >= RICE_ESCAPE) {
       for (let i = 0; i < RICE_ESCAPE; i += 8) this.bits(0xff, 8);
       this.u32(v);
@@ -122,6 +122,23 @@ export class BitReader {
   }
 
   rice(r: number): number {
+    // fast path: the whole code is in the accumulator (at least 24 bits after a fill, unless at the end)
+    while (this.#n <= 23 && this.#pos < this.#buf.length) {
+      this.#acc |= this.#buf[this.#pos++]! << this.#n;
+      this.#n += 8;
+    }
+    const acc = this.#acc;
+    const ones = 31 - Math.clz32(~acc & (acc + 1));
+    const len = ones + 1 + r;
+    if (len <= this.#n && ones < RICE_ESCAPE) {
+      this.#acc = acc >>> len;
+      this.#n -= len;
+      return (ones << r) | ((acc >>> (ones + 1)) & ((1 << r) - 1));
+    }
+    return this.#riceSlow(r);
+  }
+
+  #riceSlow(r: number): number {
     let q = 0;
     for (;;) {
       this.#fill(1);
