@@ -52,6 +52,8 @@ export const topKErrorBound = (q: TopKQuantizer): { head: number; tail: number }
 /** Log-probs below this come back as it: DistillKit's padding value, finite so that 0 * log p stays 0. */
 export const LOGPROB_FLOOR = -1e4;
 const MAX_PARAM = 24;
+/** Tails whose depths span fewer grid steps than this are sorted by counting. */
+const COUNTING_SORT_MAX = 4096;
 
 export interface SequenceTopK {
   k: number;
@@ -202,6 +204,8 @@ export function decodeSequenceTopK(blob: Uint8Array): DecodedSequenceTopK {
   const logprobs = new Float32Array(rows * k);
   const tailIds = new Int32Array(m);
   const keys = new Float64Array(m);
+  const depths = new Int32Array(m);
+  const starts = new Int32Array(COUNTING_SORT_MAX + 1);
   for (let p = 0; p < rows; p++) {
     const base = p * k;
     let Q = 0;
@@ -225,14 +229,29 @@ export function decodeSequenceTopK(blob: Uint8Array): DecodedSequenceTopK {
     }
     const tmax = r.expGolomb();
     const rv = r.bits(5);
-    // sort by depth, ties by id: key = t * 2^24 + id (ids < 2^24)
-    for (let j = 0; j < m; j++) keys[j] = (tmax - r.rice(rv)) * 16777216 + tailIds[j]!;
+    for (let j = 0; j < m; j++) depths[j] = tmax - r.rice(rv);
+    const out = base + h;
+    if (tmax < COUNTING_SORT_MAX) {
+      // counting sort by depth; ids were decoded ascending, so ties stay in id order
+      starts.fill(0, 0, tmax + 2);
+      for (let j = 0; j < m; j++) starts[depths[j]! + 1]!++;
+      for (let d = 1; d <= tmax + 1; d++) starts[d]! += starts[d - 1]!;
+      for (let j = 0; j < m; j++) {
+        const d = depths[j]!;
+        const at = out + starts[d]!++;
+        ids[at] = tailIds[j]!;
+        logprobs[at] = -Math.min(ref + d / qt, -LOGPROB_FLOOR);
+      }
+      continue;
+    }
+    // deep tails: sort by depth, ties by id: key = t * 2^24 + id (ids < 2^24)
+    for (let j = 0; j < m; j++) keys[j] = depths[j]! * 16777216 + tailIds[j]!;
     keys.sort();
     for (let j = 0; j < m; j++) {
       const key = keys[j]!;
       const t = Math.floor(key / 16777216);
-      ids[base + h + j] = key - t * 16777216;
-      logprobs[base + h + j] = -Math.min(ref + t / qt, -LOGPROB_FLOOR);
+      ids[out + j] = key - t * 16777216;
+      logprobs[out + j] = -Math.min(ref + t / qt, -LOGPROB_FLOOR);
     }
   }
   return {
