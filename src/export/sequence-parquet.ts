@@ -50,6 +50,11 @@ export interface SequenceParquetOptions {
   /** write a row group once this many positions are pending; default 32,768 */
   rowGroupPositions?: number;
   compression?: 'snappy' | 'gzip' | 'none';
+  /**
+   * 'distillkit' keeps only DistillKit's five columns: its `prepacked` collator turns every column
+   * into a tensor, which a string or ragged column would break; default 'all'
+   */
+  columns?: 'all' | 'distillkit';
   /** extra key-value metadata */
   metadata?: Record<string, string>;
 }
@@ -60,6 +65,9 @@ export interface SequenceParquetResult {
   /** input positions written (tokens, padding included) */
   positions: number;
 }
+
+/** DistillKit's uncompressed dataset columns, in file order. */
+export const DISTILLKIT_COLUMNS = ['input_ids', 'attention_mask', 'labels', 'token_ids', 'top_values'] as const;
 
 export function sequenceParquetColumns(spec: SequenceOutputSpec): ParquetColumn[] {
   const list = (name: string, element: 'INT32' | 'FLOAT'): ParquetColumn => ({ name, kind: 'list', element });
@@ -182,7 +190,13 @@ export function exportSequencesParquet(
   const shardRows = checkPositiveInt('shardRows', opts.shardRows, 100_000);
   const groupPositions = checkPositiveInt('rowGroupPositions', opts.rowGroupPositions, 32_768);
   const codec = ({ snappy: 'SNAPPY', gzip: 'GZIP', none: 'UNCOMPRESSED' } as const)[opts.compression ?? 'snappy'];
-  const columns = sequenceParquetColumns(spec);
+  const all = sequenceParquetColumns(spec);
+  const keep = all.map(
+    (c) => opts.columns !== 'distillkit' || (DISTILLKIT_COLUMNS as readonly string[]).includes(c.name),
+  );
+  if (opts.columns === 'distillkit' && spec.topK === undefined)
+    throw new DistilleryError('INVALID_INPUT', "the 'distillkit' columns need top-k outputs (topK in the spec)");
+  const columns = all.filter((_, i) => keep[i]);
   mkdirSync(opts.outDir, { recursive: true });
   const kv = {
     'distillery.output_spec': JSON.stringify(spec),
@@ -207,7 +221,8 @@ export function exportSequencesParquet(
         shard = { file, writer: new ParquetFileWriter(file.sink, columns, () => codec) };
       }
       const S = opts.padTo ?? row.targets.tokenIds.length;
-      shard.writer.appendRow(sequenceParquetValues(row, spec, opts.padTo, opts.padTokenId));
+      const cells = sequenceParquetValues(row, spec, opts.padTo, opts.padTokenId);
+      shard.writer.appendRow(opts.columns === 'distillkit' ? cells.filter((_, i) => keep[i]) : cells);
       total++;
       positions += S;
       pending += S;

@@ -17,13 +17,13 @@ const VOCAB = 49_152;
 
 type Row = Record<string, unknown>;
 
-async function readAll(glob: string): Promise<{ types: Record<string, string>; rows: Row[] }> {
+async function readAll(glob: string, orderBy = 'ORDER BY id'): Promise<{ types: Record<string, string>; rows: Row[] }> {
   const db = await DuckDBInstance.create(':memory:');
   const conn = await db.connect();
   const types = Object.fromEntries(
     (await conn.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet('${glob}')`)).getRows().map((r) => [r[0], r[1]]),
   ) as Record<string, string>;
-  const rows = (await conn.runAndReadAll(`SELECT * FROM read_parquet('${glob}') ORDER BY id`)).getRowObjectsJS();
+  const rows = (await conn.runAndReadAll(`SELECT * FROM read_parquet('${glob}') ${orderBy}`)).getRowObjectsJS();
   conn.closeSync();
   return { types, rows: rows as Row[] };
 }
@@ -143,6 +143,19 @@ test('from the store, padded to one length (prepacked), gzip: the stored, decode
     checkRow(r, stored[i]!, 40);
     assert.ok((r.input_ids as number[]).slice(stored[i]!.tokenIds.length).every((v) => v === 3));
   });
+  // DistillKit's columns only: the same values, nothing its tensor collator cannot stack
+  const only = join(dir, 'distillkit');
+  exportSequencesParquet(
+    stored.map((targets, i) => ({ id: `p${i}`, targets })),
+    { outDir: only, prefix: 'p', spec: SPEC, padTo: 40, padTokenId: 3, columns: 'distillkit' },
+  );
+  const dk = await readAll(join(only, '*.parquet'), '');
+  assert.deepEqual(Object.keys(dk.types), ['input_ids', 'attention_mask', 'labels', 'token_ids', 'top_values']);
+  const byIds = new Map(rows.map((r) => [JSON.stringify(r.input_ids), r]));
+  for (const r of dk.rows) {
+    const full = byIds.get(JSON.stringify(r.input_ids))!;
+    for (const c of Object.keys(dk.types)) assert.deepEqual(r[c], full[c]);
+  }
 });
 
 test('refusals: T != 1 for top_values, a sequence longer than padTo (no partial file stays)', () => {
