@@ -49,7 +49,8 @@ function report(name: string, positions: number, wall: number, cpu: number, extr
   console.log(
     `${name.padEnd(44)} ${Math.round(positions / wall)
       .toLocaleString('en-US')
-      .padStart(9)} positions/s  (${wall.toFixed(2)} s wall, ${cpu.toFixed(2)} s CPU)${extra}`,
+      .padStart(9)} positions/s, ${Math.round(positions / cpu).toLocaleString('en-US')} per CPU-s  ` +
+      `(${wall.toFixed(2)} s wall, ${cpu.toFixed(2)} s CPU)${extra}`,
   );
 }
 
