@@ -132,10 +132,10 @@ export function sequenceParquetValues(
     for (let p = 0; p < positions.length; p++) {
       const at = positions[p]! * k;
       ids.set(tk.ids.subarray(p * k, (p + 1) * k), at);
-      for (let j = 0; j < k; j++) {
-        const v = tk.logprobs[p * k + j]!;
-        values[at + j] = v > TOP_VALUE_PAD ? v : TOP_VALUE_PAD; // -inf and NaN become the pad
-      }
+      const row = tk.logprobs.subarray(p * k, (p + 1) * k);
+      // rows are sorted: when the last value is above the pad, all are (one copy instead of a loop)
+      if (row[k - 1]! > TOP_VALUE_PAD) values.set(row, at);
+      else for (let j = 0; j < k; j++) values[at + j] = row[j]! > TOP_VALUE_PAD ? row[j]! : TOP_VALUE_PAD; // -inf, NaN
     }
     cells.push(
       { rows: S, width: k, values: ids },
