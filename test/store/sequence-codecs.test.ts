@@ -146,6 +146,16 @@ test('top-k codec refuses rows that break the contract', () => {
     invalid,
   ); // a tail id twice
   assert.throws(
+    tamper((ids) => (ids[22] = ids[21]!)),
+    invalid,
+  ); // a head id twice (row 1)
+  assert.throws(
+    tamper((ids) => (ids[38] = ids[20]!)),
+    invalid,
+  ); // an id in the head and the tail (row 1)
+  // every row is checked on its own: a row may hold an id another row holds
+  assert.doesNotThrow(tamper((ids) => (ids[25] = ids[5]!)));
+  assert.throws(
     tamper((_, lp) => (lp[5] = NaN)),
     invalid,
   );

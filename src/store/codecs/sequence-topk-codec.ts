@@ -103,8 +103,11 @@ export function encodeSequenceTopK(
   const gaps = new Float64Array(Math.max(h, m));
   const keys = new Float64Array(m);
   const tails = new Float64Array(m);
+  // which ids the current row's head holds: a repeated id would decode as a different row
+  const inHead = new Uint8Array(vocabSize);
   for (let p = 0; p < rows; p++) {
     const base = p * k;
+    if (p > 0) for (let i = 0; i < h; i++) inHead[ids[base - k + i]!] = 0;
     let prevQ = 0;
     for (let i = 0; i < h; i++) {
       const id = ids[base + i]!;
@@ -116,7 +119,12 @@ export function encodeSequenceTopK(
       gaps[i] = i === 0 ? Q : Q - prevQ;
       prevQ = Q;
     }
-    for (let i = 0; i < h; i++) w.bits(ids[base + i]!, bitsPerId);
+    for (let i = 0; i < h; i++) {
+      const id = ids[base + i]!;
+      if (inHead[id]) throw new DistilleryError('INVALID_INPUT', `top-k row ${p} lists token ${id} twice`);
+      inHead[id] = 1;
+      w.bits(id, bitsPerId);
+    }
     if (h > 0) {
       w.expGolomb(gaps[0]!);
       const r = bestRiceParameter(gaps, 1, h, MAX_PARAM);
@@ -142,7 +150,8 @@ export function encodeSequenceTopK(
     for (let j = 0; j < m; j++) {
       const key = keys[j]!;
       const id = Math.floor(key / 4194304);
-      if (id === prevId) throw new DistilleryError('INVALID_INPUT', `top-k row ${p} lists token ${id} twice`);
+      if (id === prevId || inHead[id])
+        throw new DistilleryError('INVALID_INPUT', `top-k row ${p} lists token ${id} twice`);
       gaps[j] = id - prevId - 1;
       prevId = id;
     }
