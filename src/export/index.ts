@@ -39,6 +39,7 @@ export {
   type SequenceParquetResult,
 } from './sequence-parquet.ts';
 export { exportSequencesSafetensors, type SequenceSafetensorsOptions } from './sequence-safetensors.ts';
+export { storedSequenceRows, type SequenceRowRef } from './sequence-rows.ts';
 
 const WRITERS: Readonly<Record<ExportFormat, (store: Store, plan: ExportPlan, opts: ExportOptions) => WriterSteps>> =
   Object.freeze({ parquet: writeParquet, safetensors: writeSafetensors, jsonl: writeJsonl });

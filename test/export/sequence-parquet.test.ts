@@ -7,6 +7,7 @@ import { asyncBufferFromFile, parquetReadObjects } from 'hyparquet';
 import { isDistilleryError } from '../../src/core/errors.ts';
 import type { SequenceOutputSpec, SequenceTargets } from '../../src/core/sequence-types.ts';
 import { exportSequencesParquet, TOP_VALUE_PAD } from '../../src/export/sequence-parquet.ts';
+import { storedSequenceRows } from '../../src/export/sequence-rows.ts';
 import { openStore, SequenceOutputs } from '../../src/store/index.ts';
 import { makeTargets } from '../helpers/sequence-targets.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
@@ -133,14 +134,29 @@ test('from the store, padded to one length (prepacked), gzip: the stored, decode
     SPEC,
   ) as SequenceTargets[];
   store.close();
+  // read back page by page from the store; a hash with nothing stored is counted, not exported
   const out = join(dir, 'padded');
-  exportSequencesParquet(
-    stored.map((targets, i) => ({ id: `p${i}`, targets })),
-    { outDir: out, prefix: 'p', spec: SPEC, padTo: 40, padTokenId: 3, compression: 'gzip' },
-  );
+  const skipped = { count: 0 };
+  const reopened = openStore(join(dir, 'store.db'));
+  const refs = [
+    ...made.map((t, i) => ({ id: `p${i}`, hash: SequenceOutputs.hash(t), provenance: `{"i":${i}}` })),
+    { id: 'never-labelled', hash: 'ab'.repeat(32) },
+  ];
+  const res = exportSequencesParquet(storedSequenceRows(reopened, 'sha256:t', SPEC, refs, skipped, 2), {
+    outDir: out,
+    prefix: 'p',
+    spec: SPEC,
+    padTo: 40,
+    padTokenId: 3,
+    compression: 'gzip',
+  });
+  reopened.close();
+  assert.equal(res.rows, 5);
+  assert.equal(skipped.count, 1);
   const { rows } = await readAll(join(out, '*.parquet'));
   rows.forEach((r, i) => {
     checkRow(r, stored[i]!, 40);
+    assert.equal(r.provenance, `{"i":${i}}`);
     assert.ok((r.input_ids as number[]).slice(stored[i]!.tokenIds.length).every((v) => v === 3));
   });
   // DistillKit's columns only: the same values, nothing its tensor collator cannot stack
