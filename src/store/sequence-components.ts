@@ -37,6 +37,48 @@ export function sequenceComponents(spec: SequenceOutputSpec): string[] {
 export const componentKind = (component: string): SequenceComponentKind =>
   component.split(/[:@]/)[0] as SequenceComponentKind;
 
+const topkOf = (component: string): { k: number; temp: string } | undefined => {
+  const m = /^topk:(\d+)(@T.+)$/.exec(component);
+  return m ? { k: Number(m[1]), temp: m[2]! } : undefined;
+};
+
+/**
+ * The stored component that serves `wanted`: itself, or for top-k the smallest stored `topk:K` at the
+ * same temperature with K >= k (rows are sorted, so their first k entries are the top k).
+ */
+export function servingComponent(wanted: string, have: readonly string[]): string | undefined {
+  if (have.includes(wanted)) return wanted;
+  const w = topkOf(wanted);
+  if (!w) return undefined;
+  let best: { k: number; c: string } | undefined;
+  for (const c of have) {
+    const h = topkOf(c);
+    if (h && h.temp === w.temp && h.k > w.k && (!best || h.k < best.k)) best = { k: h.k, c };
+  }
+  return best?.c;
+}
+
+/**
+ * Cuts top-k rows of K entries to their first k; the mass of the entries dropped moves to the tail
+ * (from the decoded, quantized log-probs: relative error <= e^(1/16) - 1 on that part).
+ */
+export function truncateTopK(t: SequenceTargets, k: number): void {
+  const tk = t.topk;
+  if (!tk || tk.k === k) return;
+  const rows = t.positions.length;
+  const ids = new Int32Array(rows * k);
+  const logprobs = new Float32Array(rows * k);
+  const tailMass = new Float32Array(rows);
+  for (let p = 0; p < rows; p++) {
+    ids.set(tk.ids.subarray(p * tk.k, p * tk.k + k), p * k);
+    logprobs.set(tk.logprobs.subarray(p * tk.k, p * tk.k + k), p * k);
+    let dropped = 0;
+    for (let j = k; j < tk.k; j++) dropped += Math.exp(tk.logprobs[p * tk.k + j]!);
+    tailMass[p] = Math.min(1, tk.tailMass[p]! + dropped);
+  }
+  t.topk = { k, ids, logprobs, tailMass };
+}
+
 /** sha256 of (token ids, scored mask, truncated flag), 32 bytes. */
 export function sequenceHash(s: Pick<SequenceTargets, 'tokenIds' | 'scored' | 'truncated'>): Buffer {
   return createHash('sha256')

@@ -18,6 +18,8 @@ import {
   encodeComponent,
   sequenceComponents,
   sequenceHash,
+  servingComponent,
+  truncateTopK,
 } from './sequence-components.ts';
 import { withBusyRetry } from './sqlite.ts';
 
@@ -147,10 +149,8 @@ export class SequenceOutputs {
       for (const hash of hashes) {
         const seq = this.#s.sequenceId.get(Buffer.from(hash, 'hex'));
         const have =
-          teacher === undefined || seq === undefined
-            ? new Set<string>()
-            : new Set(this.#s.components.all(teacher, seq.id).map((r) => r[0]));
-        const lacking = wanted.filter((c) => !have.has(c));
+          teacher === undefined || seq === undefined ? [] : this.#s.components.all(teacher, seq.id).map((r) => r[0]);
+        const lacking = wanted.filter((c) => servingComponent(c, have) === undefined);
         if (lacking.length > 0) out.set(hash, lacking);
       }
     })();
@@ -159,8 +159,9 @@ export class SequenceOutputs {
 
   /**
    * The stored targets of each hash (hex), with the parts `spec` names, or undefined where any is
-   * missing. Top-k log-probs come back quantized (bounds in sequence-topk-codec.ts); without a top-k
-   * part, `lse` is NaN (it is stored with the top-k rows).
+   * missing. Top-k log-probs come back quantized (bounds in sequence-topk-codec.ts); a stored larger
+   * top-k serves a smaller k (see truncateTopK); without a top-k part, `lse` is NaN (it is stored
+   * with the top-k rows).
    */
   getMany(fingerprint: string, hashes: readonly string[], spec: SequenceOutputSpec): (SequenceTargets | undefined)[] {
     const wanted = sequenceComponents(spec);
@@ -170,9 +171,13 @@ export class SequenceOutputs {
         if (teacher === undefined) return undefined;
         const seq = this.#s.sequence.get(Buffer.from(hash, 'hex'));
         if (!seq) return undefined;
-        const blobs = wanted.map((c) => this.#s.output.get(teacher, seq.id, c)?.[0]);
-        if (blobs.some((b) => b === undefined)) return undefined;
-        return assemble(decodeTokenSequence(seq.data), wanted, blobs as Buffer[]);
+        const have = this.#s.components.all(teacher, seq.id).map((r) => r[0]);
+        const serving = wanted.map((c) => servingComponent(c, have));
+        if (serving.some((c) => c === undefined)) return undefined;
+        const blobs = serving.map((c) => this.#s.output.get(teacher, seq.id, c!)![0]);
+        const t = assemble(decodeTokenSequence(seq.data), serving as string[], blobs);
+        if (spec.topK !== undefined) truncateTopK(t, spec.topK);
+        return t;
       });
     })();
   }

@@ -117,3 +117,27 @@ test('a put with one bad sequence stores nothing; the scored mask must match the
   assert.equal(store.sequences.missing(TEACHER, [SequenceOutputs.hash(made[0]!)], FULL).size, 1);
   store.close();
 });
+
+test('a stored top-k:K serves any k <= K: first k entries, dropped mass moved to the tail', () => {
+  const store = openStore(join(dir, 'c.db'));
+  const t = made[2]!;
+  const hash = SequenceOutputs.hash(t);
+  store.sequences.put(TEACHER, VOCAB, [{ targets: t, spec: { temperature: 1, topK: 32 } }]);
+  const small: SequenceOutputSpec = { temperature: 1, topK: 8 };
+  assert.equal(store.sequences.missing(TEACHER, [hash], small).size, 0);
+  assert.deepEqual(store.sequences.missing(TEACHER, [hash], { temperature: 1, topK: 64 }).get(hash), ['topk:64@T1']);
+  assert.deepEqual(store.sequences.missing(TEACHER, [hash], { temperature: 2, topK: 8 }).get(hash), ['topk:8@T2']);
+  const full = store.sequences.get(TEACHER, hash, { temperature: 1, topK: 32 })!;
+  const cut = store.sequences.get(TEACHER, hash, small)!;
+  assert.equal(cut.topk!.k, 8);
+  const P = t.positions.length;
+  for (let p = 0; p < P; p++) {
+    assert.deepEqual(cut.topk!.ids.subarray(p * 8, p * 8 + 8), full.topk!.ids.subarray(p * 32, p * 32 + 8));
+    // the exact mass outside the original top 8
+    let exact = t.topk!.tailMass[p]!;
+    for (let j = 8; j < 32; j++) exact += Math.exp(t.topk!.logprobs[p * 32 + j]!);
+    const rel = Math.abs(cut.topk!.tailMass[p]! - exact) / exact;
+    assert.ok(rel <= Math.exp(1 / 16) - 1 + 1e-3, `row ${p}: tail ${cut.topk!.tailMass[p]} vs ${exact}`);
+  }
+  store.close();
+});
