@@ -160,6 +160,10 @@ test('top-k codec refuses rows that break the contract', () => {
     invalid,
   );
   assert.throws(() => encodeSequenceTopK(t, targets.lse.subarray(1), 1000), invalid);
+  assert.throws(
+    () => encodeSequenceTopK(t, targets.lse, 19),
+    (e: unknown) => invalid(e) && /topK 20 is larger than the vocabulary/.test((e as Error).message),
+  );
 });
 
 test('samples codec: ~12 unique ids of 50 draws fit in 40 bytes a position; rows come back sorted by id', () => {

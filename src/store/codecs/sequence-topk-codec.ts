@@ -93,6 +93,8 @@ export function encodeSequenceTopK(
   const { k, ids, logprobs } = topk;
   const rows = lse.length;
   const bitsPerId = idBits(vocabSize);
+  if (k > vocabSize)
+    throw new DistilleryError('INVALID_INPUT', `topK ${k} is larger than the vocabulary (${vocabSize} tokens)`);
   if (ids.length !== rows * k || logprobs.length !== rows * k || topk.tailMass.length !== rows)
     throw new DistilleryError('INVALID_INPUT', `top-k arrays do not hold ${rows} rows of k=${k}`);
   const h = Math.min(q.head, k);
