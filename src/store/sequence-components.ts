@@ -26,6 +26,13 @@ const temp = (t: number): string => `@T${t}`;
 export function sequenceComponents(spec: SequenceOutputSpec): string[] {
   if (!(spec.temperature > 0) || !Number.isFinite(spec.temperature))
     throw new DistilleryError('INVALID_INPUT', `temperature ${spec.temperature} must be a positive number`);
+  const positiveInt = (name: string, v: number, max: number): void => {
+    if (!Number.isInteger(v) || v < 1 || v > max)
+      throw new DistilleryError('INVALID_INPUT', `${name} must be an integer in 1..${max}, got ${v}`);
+  };
+  if (spec.topK !== undefined) positiveInt('topK', spec.topK, 2 ** 16);
+  // counts are stored as uint16
+  if (spec.samples !== undefined) positiveInt('samples.draws', spec.samples.draws, 65_535);
   const out: string[] = [];
   if (spec.topK !== undefined) out.push(`topk:${spec.topK}${temp(spec.temperature)}`);
   if (spec.samples !== undefined) out.push(`samples:${spec.samples.draws}${temp(spec.temperature)}`);

@@ -113,6 +113,16 @@ test('a put with one bad sequence stores nothing; the scored mask must match the
     () => store.sequences.put(TEACHER, VOCAB, [{ targets: made[0]!, spec: { temperature: 1, topK: 64 } }]),
     /no topk:64@T1 output/,
   );
+  for (const spec of [
+    { temperature: 1, topK: 0 },
+    { temperature: 1, topK: 2.5 },
+    { temperature: 1, samples: { draws: 70_000 } },
+    { temperature: 0 },
+  ])
+    assert.throws(
+      () => store.sequences.put(TEACHER, VOCAB, [{ targets: made[0]!, spec }]),
+      (e: unknown) => isDistilleryError(e) && e.code === 'INVALID_INPUT',
+    );
   assert.deepEqual(store.sequences.stats(), []);
   assert.equal(store.sequences.missing(TEACHER, [SequenceOutputs.hash(made[0]!)], FULL).size, 1);
   store.close();
