@@ -198,9 +198,10 @@ export class SequenceOutputs {
   #teacherId(fingerprint: string, create: boolean): number | undefined {
     const cached = this.#teacherIds.get(fingerprint);
     if (cached !== undefined) return cached;
-    if (create) this.#s.insertTeacher.run(fingerprint);
+    const inserted = create && this.#s.insertTeacher.run(fingerprint).changes > 0;
     const id = this.#s.teacherId.get(fingerprint)?.id;
-    if (id !== undefined) this.#teacherIds.set(fingerprint, id);
+    // a row inserted by this transaction is cached only once it exists for sure (next call)
+    if (id !== undefined && !inserted) this.#teacherIds.set(fingerprint, id);
     return id;
   }
 }
