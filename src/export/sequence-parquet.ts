@@ -127,19 +127,16 @@ export function sequenceParquetValues(
     const tk = t.topk;
     if (!tk || tk.k !== spec.topK) missing(row.id, `topk:${spec.topK}`);
     const k = tk.k;
-    const ids = new Int32Array(S * k);
-    const values = new Float32Array(S * k).fill(TOP_VALUE_PAD);
+    // rows are sorted: a row needs the clamp (-inf, NaN, below the pad) only if its last value does
+    let values = tk.logprobs;
     for (let p = 0; p < positions.length; p++) {
-      const at = positions[p]! * k;
-      ids.set(tk.ids.subarray(p * k, (p + 1) * k), at);
-      const row = tk.logprobs.subarray(p * k, (p + 1) * k);
-      // rows are sorted: when the last value is above the pad, all are (one copy instead of a loop)
-      if (row[k - 1]! > TOP_VALUE_PAD) values.set(row, at);
-      else for (let j = 0; j < k; j++) values[at + j] = row[j]! > TOP_VALUE_PAD ? row[j]! : TOP_VALUE_PAD; // -inf, NaN
+      if (tk.logprobs[p * k + k - 1]! > TOP_VALUE_PAD) continue;
+      values = tk.logprobs.map((v) => (v > TOP_VALUE_PAD ? v : TOP_VALUE_PAD));
+      break;
     }
     cells.push(
-      { rows: S, width: k, values: ids },
-      { rows: S, width: k, values },
+      { rows: S, width: k, values: tk.ids, at: positions, pad: 0 },
+      { rows: S, width: k, values, at: positions, pad: TOP_VALUE_PAD },
       perPosition(t.lse, positions, new Float32Array(S), 0),
       perPosition(tk.tailMass, positions, new Float32Array(S), 0),
     );

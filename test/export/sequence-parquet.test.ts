@@ -69,8 +69,42 @@ function checkRow(r: Row, t: SequenceTargets, S: number): void {
   }
 }
 
+/** The same sequence with only its even rows scored: a mask with gaps, as masked tool outputs give. */
+function everyOtherRow(t: SequenceTargets): SequenceTargets {
+  const keep = [...t.positions.keys()].filter((p) => p % 2 === 0);
+  const k = t.topk!.k;
+  const scored = new Uint8Array(t.scored.length);
+  for (const p of keep) scored[t.positions[p]!] = 1;
+  const s = t.samples!;
+  const offsets = Int32Array.from([0, ...keep.map((p) => s.offsets[p + 1]! - s.offsets[p]!)]);
+  for (let i = 1; i < offsets.length; i++) offsets[i]! += offsets[i - 1]!;
+  const pick = (a: ArrayLike<number>, w: number): number[] =>
+    keep.flatMap((p) => Array.from({ length: w }, (_, j) => a[p * w + j]!));
+  const f32 = (a: Float32Array, w: number): Float32Array => Float32Array.from(pick(a, w));
+  const i32 = (a: Int32Array, w: number): Int32Array => Int32Array.from(pick(a, w));
+  return {
+    ...t,
+    scored,
+    positions: Int32Array.from(keep, (p) => t.positions[p]!),
+    lse: f32(t.lse, 1),
+    topk: { k, ids: i32(t.topk!.ids, k), logprobs: f32(t.topk!.logprobs, k), tailMass: f32(t.topk!.tailMass, 1) },
+    samples: {
+      draws: s.draws,
+      offsets,
+      ids: Int32Array.from(keep.flatMap((p) => [...s.ids.subarray(s.offsets[p], s.offsets[p + 1])])),
+      counts: Uint16Array.from(keep.flatMap((p) => [...s.counts.subarray(s.offsets[p], s.offsets[p + 1])])),
+    },
+    target: {
+      logprob: f32(t.target!.logprob, 1),
+      rank: i32(t.target!.rank, 1),
+      entropy: f32(t.target!.entropy, 1),
+    },
+  };
+}
+
 test('DistillKit schema: nested token_ids / top_values read back by DuckDB and hyparquet, value for value', async () => {
   const made = Array.from({ length: 7 }, (_, i) => makeTargets(`pq-${i}`, VOCAB, 12 + 5 * i, 3 + i, SPEC).targets);
+  made[3] = everyOtherRow(made[3]!); // scored positions with gaps between them
   // -inf in the teacher's rows must come out as the finite pad
   made[0]!.topk!.logprobs[made[0]!.topk!.logprobs.length - 1] = -Infinity;
   const out = join(dir, 'plain');

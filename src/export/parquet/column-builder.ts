@@ -109,9 +109,39 @@ export class ColumnBuilder {
       def.push(3, n);
       this.numValues += n;
     }
+    if ('at' in v) {
+      this.#scatter(v);
+      return;
+    }
     const end = 'offsets' in v ? v.offsets[lists]! : lists * v.width;
     const values = v.values.subarray(start, end);
     this.values.bytes(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
+  }
+
+  /** Values rows placed among padding rows: runs of consecutive rows go out in one copy. */
+  #scatter(v: { rows: number; width: number; values: Int32Array | Float32Array; at: Int32Array; pad: number }): void {
+    const rowBytes = v.width * 4;
+    const pad = v.values instanceof Float32Array ? new Float32Array(v.width) : new Int32Array(v.width);
+    pad.fill(v.pad);
+    const padBytes = new Uint8Array(pad.buffer);
+    const src = new Uint8Array(v.values.buffer, v.values.byteOffset, v.values.byteLength);
+    const out = this.values;
+    out.ensure(v.rows * rowBytes);
+    let next = 0;
+    for (let i = 0; i < v.rows;) {
+      if (next < v.at.length && v.at[next] === i) {
+        let last = next;
+        while (last + 1 < v.at.length && v.at[last + 1] === v.at[last]! + 1) last++;
+        out.buf.set(src.subarray(next * rowBytes, (last + 1) * rowBytes), out.length);
+        out.length += (last + 1 - next) * rowBytes;
+        i += last + 1 - next;
+        next = last + 1;
+      } else {
+        out.buf.set(padBytes, out.length);
+        out.length += rowBytes;
+        i++;
+      }
+    }
   }
 
   /** The page's level section (repetition then definition levels; empty for required flat columns). */

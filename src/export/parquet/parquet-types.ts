@@ -20,11 +20,13 @@ export type ListValue = Float32Array | Uint16Array | Int32Array | BigInt64Array 
 /**
  * A list<list<...>> cell: inner list i holds values[offsets[i]..offsets[i+1]) (`offsets` has one
  * entry more than there are inner lists), or, for inner lists of one width, values[i*width..(i+1)*width)
- * for i < rows. INT32: Int32Array; FLOAT: Float32Array.
+ * for i < rows, or those rows scattered among padding rows. INT32: Int32Array; FLOAT: Float32Array.
  */
 export type NestedValue =
   | { offsets: Int32Array; values: Int32Array | Float32Array }
   | { rows: number; width: number; values: Int32Array | Float32Array }
+  /** `rows` inner lists of `width`: list at[i] holds values row i (at ascending), every other list is `pad` */
+  | { rows: number; width: number; values: Int32Array | Float32Array; at: Int32Array; pad: number }
   | null;
 
 export type Codec = 'SNAPPY' | 'GZIP' | 'UNCOMPRESSED';
