@@ -42,11 +42,12 @@ const cpuSec = (c0: NodeJS.CpuUsage): number => {
 };
 
 /**
- * Runs `fn` --repeat times and prints the median run: the first run of each path also pays for JIT
- * warm-up, which a long export does not.
+ * Runs `fn` once to warm up, then --repeat times, and prints the median run: a first run also pays
+ * for JIT compilation, which a long export does not.
  */
 function timed(name: string, positions: number, fn: () => number): void {
   const runs: { wall: number; cpu: number; bytes: number }[] = [];
+  fn(); // warm-up, not counted
   for (let r = 0; r < REPEAT; r++) {
     const w0 = performance.now();
     const c0 = process.cpuUsage();
