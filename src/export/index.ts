@@ -28,6 +28,19 @@ export type { ExportFormat, ExportManifest, ExportOptions, ExportResult, Exporte
 export { EXPORT_FORMATS } from './export-options.ts';
 export { planExport, probsColumn, hiddenColumn, type ExportPlan, type HiddenDtype } from './export-plan.ts';
 export { exportEnsemble, type EnsembleExport, type EnsembleMember } from './ensemble-export.ts';
+// causal-LM per-token targets (issue 14): DistillKit-schema Parquet and dense safetensors
+export {
+  exportSequencesParquet,
+  sequenceParquetColumns,
+  sequenceParquetValues,
+  IGNORE_LABEL,
+  TOP_VALUE_PAD,
+  type SequenceExportRow,
+  type SequenceParquetOptions,
+  type SequenceParquetResult,
+} from './sequence-parquet.ts';
+export { exportSequencesSafetensors, type SequenceSafetensorsOptions } from './sequence-safetensors.ts';
+export { storedSequenceRows, type SequenceRowRef } from './sequence-rows.ts';
 
 const WRITERS: Readonly<
   Record<ExportFormat, (store: DatasetReader, plan: ExportPlan, opts: ExportOptions) => WriterSteps>

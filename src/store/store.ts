@@ -13,6 +13,7 @@ import { SqliteExampleRepository, type ExampleRepository } from './examples-repo
 import { SqliteStatsRepository, type StatsRepository } from './stats-repository.ts';
 import { SqliteTeacherOutputRepository, type TeacherOutputRepository } from './teacher-outputs-repository.ts';
 import { SqliteTeacherRepository, type TeacherRepository } from './teachers-repository.ts';
+import { SequenceOutputs } from './sequence-outputs.ts';
 
 export { DATASET_ID_PATTERN } from './checks.ts';
 export type { StoreOptions } from './database.ts';
@@ -30,6 +31,8 @@ export class Store
   readonly teachers: SqliteTeacherRepository;
   readonly outputs: SqliteTeacherOutputRepository;
   readonly stats: SqliteStatsRepository;
+  /** causal-LM per-token outputs (src/store/sequence-outputs.ts) */
+  readonly sequences: SequenceOutputs;
 
   constructor(path: string, opts: StoreOptions = {}) {
     const db = (this.#db = new StoreDatabase(path, opts));
@@ -41,6 +44,7 @@ export class Store
     this.teachers = new SqliteTeacherRepository(db, this.datasets);
     this.outputs = new SqliteTeacherOutputRepository(db, this.datasets, this.teachers);
     this.stats = new SqliteStatsRepository(db, this.datasets, this.teachers);
+    this.sequences = new SequenceOutputs(db.sql, { now: () => Math.floor(db.now().getTime() / 1000) });
   }
 
   // datasets
