@@ -3,6 +3,8 @@ import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { DistilleryError } from '../core/errors.ts';
+import { type CausalDescription, describeCausal, isCausalLm } from './causal/causal-task.ts';
+import { exposeTargets } from './causal/expose-targets.ts';
 import { teacherFingerprint } from './fingerprint.ts';
 import { locateModelFiles } from './model-files.ts';
 import { exposeHiddenStates } from './onnx/expose-hidden.ts';
@@ -26,6 +28,8 @@ export interface ModelInspection {
   distillationOutputs: { logits: boolean; hiddenStates: number[]; attentions: number[]; hint?: string };
   fingerprint: string;
   onnxFiles: string[];
+  /** text-generation models: vocabulary, context, chat template and the per-position outputs on offer */
+  causal?: CausalDescription;
 }
 
 function describe(meta: readonly ort.InferenceSession.ValueMetadata[]): ValueDescription[] {
@@ -49,11 +53,21 @@ export async function inspectModel(dir: string, dtype = 'fp32'): Promise<ModelIn
       Number(files.tokenizerConfig.model_max_length ?? Infinity),
       Number(files.config.max_position_embeddings ?? Infinity),
     );
+    const causal = isCausalLm(files.config)
+      ? describeCausal(
+          files.config,
+          files.tokenizerConfig,
+          session.inputNames,
+          session.outputNames,
+          exposeTargets(readFileSync(files.onnxPath)).hidden,
+        )
+      : undefined;
     return {
       dir: path.resolve(dir),
       dtype,
-      task:
-        arch.endsWith('ForMaskedLM') || rank === 3
+      task: causal
+        ? 'text-generation'
+        : arch.endsWith('ForMaskedLM') || rank === 3
           ? 'fill-mask'
           : rank === 2
             ? 'text-classification'
@@ -62,14 +76,14 @@ export async function inspectModel(dir: string, dtype = 'fp32'): Promise<ModelIn
       labels: Object.keys(id2label)
         .sort((a, b) => Number(a) - Number(b))
         .map((k) => id2label[k]!),
-      maxLength,
+      maxLength: causal ? causal.contextLength : maxLength,
       inputs: describe(session.inputMetadata),
       outputs: describe(session.outputMetadata),
       distillationOutputs: {
         logits: outputs.logits,
         hiddenStates: outputs.hiddenLayers,
         attentions: outputs.attentionLayers,
-        ...(outputs.hiddenLayers.length === 0
+        ...(outputs.hiddenLayers.length === 0 && !causal
           ? { hint: `add hidden states with: distillery models expose-hidden ${dir} OUT_DIR` }
           : {}),
       },
@@ -77,6 +91,7 @@ export async function inspectModel(dir: string, dtype = 'fp32'): Promise<ModelIn
       onnxFiles: readdirSync(path.join(dir, 'onnx'))
         .filter((f) => f.endsWith('.onnx'))
         .sort(),
+      ...(causal ? { causal } : {}),
     };
   } finally {
     await session.release();

@@ -9,6 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import * as ort from 'onnxruntime-node';
 import type { SequenceTargets } from '../../src/core/sequence-types.ts';
 import { CausalTeacher, type ScoreResult } from '../../src/teacher/causal/causal-teacher.ts';
+import { TeacherRegistry } from '../../src/teacher/registry.ts';
 import { SequenceInputError, type SequenceInput } from '../../src/teacher/causal/sequence-input.ts';
 import { referenceLogits, referenceRow } from '../helpers/causal-reference.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
@@ -216,4 +217,17 @@ describe('inputs and options (tiny-llama-lm)', () => {
     assert.notEqual(left.ids[0], bos.ids[0]);
     assert.equal(left.ids.at(-1), teacher.encoder.eosId, 'left truncation keeps the end');
   });
+});
+
+test('the registry detects a causal LM from config.json: getCausal loads it, get() says what it is', async () => {
+  const registry = new TeacherRegistry([{ name: 'lm', path: 'tiny-gpt2-lm' }], {
+    modelsDir: MODELS,
+    allowRemote: false,
+  });
+  const teacher = await registry.getCausal('lm');
+  assert.equal(teacher.info.task, 'text-generation');
+  assert.equal(await registry.getCausal('lm'), teacher, 'loaded once');
+  await assert.rejects(registry.get('lm'), /causal LM \(task text-generation\)/);
+  await registry.close();
+  await assert.rejects(teacher.score([{ input: ROWS[1]! }], { temperature: 1 }), /was closed/);
 });

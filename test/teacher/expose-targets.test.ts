@@ -99,3 +99,23 @@ test('a graph without logits, or older than opset 13, is refused with the reason
   assert.throws(() => exposeTargets(encoder), /no `logits` output/);
   assert.throws(() => exposeTargets(bigramGraph(12, 10)), /opset 12/);
 });
+
+test('expose-topk --k/--temperature bake constants; without them k and T are inputs', async () => {
+  const original = bigramGraph(17, 30);
+  const session = await ort.InferenceSession.create(exposeTargets(original, { k: 3, temperature: 2 }).bytes);
+  assert.ok(!session.inputNames.some((n) => n.startsWith('targets.')));
+  const ids = int64([4, 7, 1], [1, 3]);
+  const out = await session.run({ input_ids: ids, attention_mask: int64([1, 1, 1], [1, 3]) });
+  assert.deepEqual(out[TARGET_OUTPUTS.topkLogprobs]!.dims, [1, 3, 3]);
+  const plain = await ort.InferenceSession.create(original);
+  const logits = await referenceLogits(plain, [4, 7, 1]);
+  const atT2 = referenceRow(logits[0]!, 2);
+  const got = (out[TARGET_OUTPUTS.topkLogprobs]!.data as Float32Array)[0]!;
+  assert.ok(Math.abs(got - atT2.logp[atT2.order[0]!]!) < 1e-4, 'the baked temperature is applied');
+  const open = await ort.InferenceSession.create(exposeTargets(original).bytes);
+  assert.deepEqual(open.inputNames.filter((n) => n.startsWith('targets.')).sort(), [
+    TARGET_INPUTS.k,
+    TARGET_INPUTS.temperature,
+  ]);
+  await Promise.all([session.release(), plain.release(), open.release()]);
+});

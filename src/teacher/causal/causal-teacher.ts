@@ -122,7 +122,17 @@ export class CausalTeacher {
       throw new DistilleryError('MODEL_LOAD_FAILED', `config.json in ${opts.dir} has no vocab_size`);
     }
     const graphFile = targetsGraph(files.onnxPath, files.externalData, opts.graphCacheDir ?? defaultGraphCache());
-    const graph = causalInputs(readGraphInputs(graphFile.bytes), c);
+    const graphInputs = readGraphInputs(graphFile.bytes);
+    if (!Object.values(TARGET_INPUTS).every((name) => graphInputs.some((i) => i.name === name))) {
+      throw new DistilleryError(
+        'CONFIG_INVALID',
+        `The graph in ${opts.dir} has k or T baked in (a copy from expose-topk --k/--temperature)`,
+        {
+          hint: 'point the teacher at the original export: it adds the targets nodes with k as an input at load',
+        },
+      );
+    }
+    const graph = causalInputs(graphInputs, c);
     const fingerprint = await teacherFingerprint(files, dtype, maxLength);
     const { session, device } = await openSession({
       onnxPath: graphFile.path,

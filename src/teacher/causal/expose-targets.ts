@@ -15,7 +15,7 @@
  * support size. Like expose-hidden, the original fields are kept byte for byte and the new ones appended.
  */
 import { DistilleryError } from '../../core/errors.ts';
-import { DataType, GraphBuilder, int64Tensor } from '../onnx/graph-builder.ts';
+import { DataType, GraphBuilder, floatTensor, int64Tensor } from '../onnx/graph-builder.ts';
 import { parseOnnxModel } from '../onnx/onnx-graph.ts';
 import { ProtoWriter } from '../onnx/protobuf-writer.ts';
 import { concatBytes, fieldInts, fieldString, readFields } from '../onnx/protobuf-reader.ts';
@@ -61,7 +61,13 @@ function graphValueNames(nodes: { outputs: string[]; inputs: string[] }[]): Set<
   return names;
 }
 
-function buildPatch(opset: number, headInput: string | undefined): GraphBuilder {
+/** Values baked in as constants (expose-topk --k/--temperature); left out, they are graph inputs. */
+export interface TargetDefaults {
+  k?: number;
+  temperature?: number;
+}
+
+function buildPatch(opset: number, headInput: string | undefined, defaults: TargetDefaults): GraphBuilder {
   const g = new GraphBuilder('targets_patch', { prefix: 'targets/' });
   const axesInput = (name: string, axes: number[]) => g.init(`targets/${name}`, int64Tensor(axes, [axes.length]));
   const lastAxis = axesInput('last_axis', [-1]);
@@ -71,8 +77,12 @@ function buildPatch(opset: number, headInput: string | undefined): GraphBuilder 
       ? g.op(op, [x, lastAxis], { keepdims: 0 }, out)
       : g.op(op, [x], { axes: [-1], keepdims: 0 }, out);
 
-  g.input(TARGET_INPUTS.temperature, DataType.FLOAT, [1]);
-  g.input(TARGET_INPUTS.k, DataType.INT64, [1]);
+  // A baked value is an initializer, not an input: onnxruntime-node feeds only declared inputs, so an
+  // "overridable" initializer could never be overridden from JavaScript.
+  if (defaults.temperature === undefined) g.input(TARGET_INPUTS.temperature, DataType.FLOAT, [1]);
+  else g.init(TARGET_INPUTS.temperature, floatTensor([defaults.temperature], [1]));
+  if (defaults.k === undefined) g.input(TARGET_INPUTS.k, DataType.INT64, [1]);
+  else g.init(TARGET_INPUTS.k, int64Tensor([defaults.k], [1]));
   const scaled = g.op('Div', ['logits', TARGET_INPUTS.temperature]);
   reduce('ReduceLogSumExp', scaled, TARGET_OUTPUTS.lse);
   const logp = g.op('LogSoftmax', [scaled], { axis: -1 });
@@ -109,7 +119,7 @@ function buildPatch(opset: number, headInput: string | undefined): GraphBuilder 
   return g;
 }
 
-export function exposeTargets(model: Uint8Array): ExposeTargetsResult {
+export function exposeTargets(model: Uint8Array, defaults: TargetDefaults = {}): ExposeTargetsResult {
   const parsed = parseOnnxModel(model);
   if (parsed.outputNames.includes(TARGET_OUTPUTS.topkLogprobs))
     return { bytes: model, alreadyPresent: true, hidden: parsed.outputNames.includes(TARGET_OUTPUTS.hidden) };
@@ -131,7 +141,7 @@ export function exposeTargets(model: Uint8Array): ExposeTargetsResult {
   const headInput = head && (head.opType === 'MatMul' || head.opType === 'Gemm') ? head.inputs[0] : undefined;
 
   const patch = new ProtoWriter();
-  buildPatch(opset, headInput).encode(patch);
+  buildPatch(opset, headInput, defaults).encode(patch);
   const patchFields = readFields(patch.finish()).filter((f) => f.field !== 2);
   const graphBody = concatBytes([...parsed.graphFields.map((f) => f.raw), ...patchFields.map((f) => f.raw)]);
   const graph = new ProtoWriter().bytes(7, graphBody).finish();
