@@ -32,6 +32,16 @@ export interface ModelInspection {
   causal?: CausalDescription;
 }
 
+/** Whether the teacher can rewrite this graph's LM head (expose-targets.ts); false with a reason logged nowhere. */
+function headRewritable(onnxPath: string): boolean {
+  try {
+    exposeTargets(readFileSync(onnxPath));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function describe(meta: readonly ort.InferenceSession.ValueMetadata[]): ValueDescription[] {
   return meta.map((m) => ({
     name: m.name,
@@ -59,7 +69,7 @@ export async function inspectModel(dir: string, dtype = 'fp32'): Promise<ModelIn
           files.tokenizerConfig,
           session.inputNames,
           session.outputNames,
-          exposeTargets(readFileSync(files.onnxPath)).hidden,
+          headRewritable(files.onnxPath),
         )
       : undefined;
     return {

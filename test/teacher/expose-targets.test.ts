@@ -1,6 +1,7 @@
 /**
- * The targets nodes appended to causal-LM graphs compute what JavaScript computes from the full logits
- * of the unmodified graph: log-sum-exp, top-k log-probs and ids, entropy, next-token log-prob and rank.
+ * The rewritten LM head computes, for the rows it is given (in chunks), what JavaScript computes from
+ * the full logits of the unmodified graph: log-sum-exp, top-k log-probs and ids, entropy, next-token
+ * log-prob and rank.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -15,14 +16,27 @@ import { rankOf, referenceLogits, referenceRow } from '../helpers/causal-referen
 const MODELS = path.resolve(import.meta.dirname, '../../models');
 const int64 = (v: number[], dims: number[]) => new ort.Tensor('int64', BigInt64Array.from(v, BigInt), dims);
 
-async function targetsOf(bytes: Uint8Array, plain: ort.InferenceSession, ids: number[], T: number, k: number) {
+/** Runs the rewritten graph on one sequence, asking for every position in chunks of `chunk` rows. */
+async function targetsOf(
+  bytes: Uint8Array,
+  plain: ort.InferenceSession,
+  ids: number[],
+  T: number,
+  k: number,
+  chunk: number,
+) {
   const session = await ort.InferenceSession.create(bytes);
   const S = ids.length;
+  const chunks = Math.ceil(S / chunk);
+  const rows = Array.from({ length: chunks * chunk }, (_, r) => (r < S ? r : 0));
+  const next = rows.map((r, i) => (i < S ? (ids[r + 1] ?? 0) : 0));
   const feeds: Record<string, ort.Tensor> = {
     input_ids: int64(ids, [1, S]),
     attention_mask: int64(new Array<number>(S).fill(1), [1, S]),
     [TARGET_INPUTS.temperature]: new ort.Tensor('float32', Float32Array.of(T), [1]),
     [TARGET_INPUTS.k]: int64([k], [1]),
+    [TARGET_INPUTS.rows]: int64(rows, [chunks, chunk]),
+    [TARGET_INPUTS.next]: int64(next, [chunks, chunk]),
   };
   if (session.inputNames.includes('position_ids'))
     feeds.position_ids = int64(
@@ -34,18 +48,25 @@ async function targetsOf(bytes: Uint8Array, plain: ort.InferenceSession, ids: nu
     if (m.name.startsWith('past_key_values.') && m.isTensor)
       feeds[m.name] = new ort.Tensor('float32', new Float32Array(0), [1, Number(m.shape[1]), 0, Number(m.shape[3])]);
   }
+  assert.ok(!session.outputNames.includes('logits'), 'the full logits are no longer an output');
   const out = await session.run(feeds);
   await session.release();
   return out;
 }
 
-async function checkAgainstReference(original: Uint8Array, ids: number[], T: number, k: number): Promise<void> {
+async function checkAgainstReference(
+  original: Uint8Array,
+  ids: number[],
+  T: number,
+  k: number,
+  chunk = 3,
+): Promise<void> {
   const plain = await ort.InferenceSession.create(original);
   const reference = await referenceLogits(plain, ids);
-  const out = await targetsOf(exposeTargets(original).bytes, plain, ids, T, k);
+  const out = await targetsOf(exposeTargets(original).bytes, plain, ids, T, k, chunk);
   await plain.release();
   const f = (name: string) => out[name]!.data as Float32Array;
-  assert.deepEqual(out[TARGET_OUTPUTS.topkLogprobs]!.dims, [1, ids.length, k]);
+  assert.deepEqual(out[TARGET_OUTPUTS.topkLogprobs]!.dims, [Math.ceil(ids.length / chunk), chunk, k]);
   for (let t = 0; t < ids.length; t++) {
     const ref = referenceRow(reference[t]!, T);
     assert.ok(Math.abs(f(TARGET_OUTPUTS.lse)[t]! - ref.lse) < 1e-4, `lse at ${t}`);
@@ -69,22 +90,24 @@ for (const name of ['tiny-llama-lm', 'tiny-gpt2-lm']) {
     const original = readFileSync(path.join(MODELS, name, 'onnx', 'model.onnx'));
     const ids = [12, 400, 7, 250, 33, 101, 64, 300];
     await checkAgainstReference(original, ids, 1, 8);
-    await checkAgainstReference(original, ids, 0.7, 5);
+    await checkAgainstReference(original, ids, 0.7, 5, 8);
     const result = exposeTargets(original);
     assert.equal(result.hidden, true);
     assert.equal(exposeTargets(result.bytes).alreadyPresent, true);
   });
 }
 
-/** logits = table[input_ids]: a bigram model small enough to build at any opset. */
+/** logits = onehot-free bigram: embedding rows @ W, a model small enough to build at any opset. */
 function bigramGraph(opset: number, vocab: number): Uint8Array {
   const g = new GraphBuilder('bigram');
   g.input('input_ids', DataType.INT64, ['batch_size', 'sequence_length']);
   g.input('attention_mask', DataType.INT64, ['batch_size', 'sequence_length']);
   const rng = new SeededRng('bigram');
-  const table = Float32Array.from({ length: vocab * vocab }, () => rng.next() * 8 - 4);
-  g.init('table', floatTensor(table, [vocab, vocab]));
-  g.op('Gather', ['table', 'input_ids'], { axis: 0 }, 'logits');
+  const embed = Float32Array.from({ length: vocab * 8 }, () => rng.next() * 2 - 1);
+  const head = Float32Array.from({ length: 8 * vocab }, () => rng.next() * 4 - 2);
+  g.init('embed', floatTensor(embed, [vocab, 8]));
+  g.init('head', floatTensor(head, [8, vocab]));
+  g.op('MatMul', [g.op('Gather', ['embed', 'input_ids'], { axis: 0 }), 'head'], {}, 'logits');
   g.output('logits', DataType.FLOAT, ['batch_size', 'sequence_length', vocab]);
   return encodeModel(g, { opset });
 }
@@ -98,14 +121,24 @@ test('a graph without logits, or older than opset 13, is refused with the reason
   const encoder = readFileSync(path.join(MODELS, 'tiny-marian-en-xx', 'onnx', 'encoder_model.onnx'));
   assert.throws(() => exposeTargets(encoder), /no `logits` output/);
   assert.throws(() => exposeTargets(bigramGraph(12, 10)), /opset 12/);
+  const bert = readFileSync(path.join(MODELS, 'tiny-bert-mlm', 'onnx', 'model.onnx'));
+  assert.throws(() => exposeTargets(bert), /do not come straight from a MatMul head/);
 });
 
 test('expose-topk --k/--temperature bake constants; without them k and T are inputs', async () => {
   const original = bigramGraph(17, 30);
   const session = await ort.InferenceSession.create(exposeTargets(original, { k: 3, temperature: 2 }).bytes);
-  assert.ok(!session.inputNames.some((n) => n.startsWith('targets.')));
+  assert.deepEqual(session.inputNames.filter((n) => n.startsWith('targets.')).sort(), [
+    TARGET_INPUTS.next,
+    TARGET_INPUTS.rows,
+  ]);
   const ids = int64([4, 7, 1], [1, 3]);
-  const out = await session.run({ input_ids: ids, attention_mask: int64([1, 1, 1], [1, 3]) });
+  const out = await session.run({
+    input_ids: ids,
+    attention_mask: int64([1, 1, 1], [1, 3]),
+    [TARGET_INPUTS.rows]: int64([0, 1, 2], [1, 3]),
+    [TARGET_INPUTS.next]: int64([7, 1, 0], [1, 3]),
+  });
   assert.deepEqual(out[TARGET_OUTPUTS.topkLogprobs]!.dims, [1, 3, 3]);
   const plain = await ort.InferenceSession.create(original);
   const logits = await referenceLogits(plain, [4, 7, 1]);
@@ -115,6 +148,8 @@ test('expose-topk --k/--temperature bake constants; without them k and T are inp
   const open = await ort.InferenceSession.create(exposeTargets(original).bytes);
   assert.deepEqual(open.inputNames.filter((n) => n.startsWith('targets.')).sort(), [
     TARGET_INPUTS.k,
+    TARGET_INPUTS.next,
+    TARGET_INPUTS.rows,
     TARGET_INPUTS.temperature,
   ]);
   await Promise.all([session.release(), plain.release(), open.release()]);

@@ -7,6 +7,8 @@ import { DistilleryError } from '../../core/errors.ts';
 import { fieldString, readFields } from '../onnx/protobuf-reader.ts';
 import { parseOnnxModel } from '../onnx/onnx-graph.ts';
 import type { SessionTensor } from '../session-handle.ts';
+import { TARGET_INPUTS } from './expose-targets.ts';
+import { type EncodedSequence, scoredPositions } from './sequence-input.ts';
 
 export interface GraphInput {
   name: string;
@@ -124,4 +126,46 @@ export function buildFeeds(
     feeds[p.name] = { type: p.type, data, dims: [n, p.heads, 0, p.headDim] };
   }
   return { feeds, seq, offsets };
+}
+
+/**
+ * `targets.rows` / `targets.next` for the rewritten head (expose-targets.ts): the flat [batch * seq]
+ * index of every scored position and the id of the token after it, in chunks of at most `maxChunk`
+ * rows; the last chunk is padded with row 0 / token 0, whose results are never read. `starts[b]` is
+ * the index of row b's first scored position among the graph's rows.
+ */
+export function scoredRowFeeds(
+  rows: readonly EncodedSequence[],
+  seq: number,
+  offsets: readonly number[],
+  maxChunk: number,
+): { feeds: Record<string, SessionTensor>; starts: number[] } {
+  const flatRows: number[] = [];
+  const next: number[] = [];
+  const starts = rows.map((r, b) => {
+    const start = flatRows.length;
+    const scored = scoredPositions(r.targets);
+    for (let t = 0; t < scored.length; t++) {
+      if (!scored[t]) continue;
+      flatRows.push(b * seq + offsets[b]! + t);
+      next.push(r.ids[t + 1]!);
+    }
+    return start;
+  });
+  const chunk = Math.max(1, Math.min(flatRows.length, maxChunk));
+  const chunks = Math.ceil(flatRows.length / chunk);
+  const rowFeed = new BigInt64Array(chunks * chunk);
+  const nextFeed = new BigInt64Array(chunks * chunk);
+  flatRows.forEach((f, i) => {
+    rowFeed[i] = BigInt(f);
+    nextFeed[i] = BigInt(next[i]!);
+  });
+  const dims = [chunks, chunk];
+  return {
+    feeds: {
+      [TARGET_INPUTS.rows]: { type: 'int64', data: rowFeed, dims },
+      [TARGET_INPUTS.next]: { type: 'int64', data: nextFeed, dims },
+    },
+    starts,
+  };
 }

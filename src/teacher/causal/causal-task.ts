@@ -29,7 +29,7 @@ export function describeCausal(
   tokenizerConfig: Record<string, unknown>,
   inputNames: readonly string[],
   outputNames: readonly string[],
-  hidden: boolean,
+  rewritable: boolean,
 ): CausalDescription {
   const contextLength = Math.min(
     Number(config.max_position_embeddings ?? config.n_positions ?? Infinity),
@@ -42,11 +42,14 @@ export function describeCausal(
     pastInputs: inputNames.filter((n) => n.startsWith('past_key_values.')).length,
     numLogitsToKeep: inputNames.includes('num_logits_to_keep'),
     targetsInGraph: outputNames.includes(TARGET_OUTPUTS.topkLogprobs),
-    outputs: [
-      'topK (ids + log-probs over the full vocabulary, tail mass, lse)',
-      'samples (seeded draws: unique ids + counts)',
-      'target (next-token log-prob and rank, entropy)',
-      ...(hidden ? ['hidden (last hidden state, fp16)'] : []),
-    ],
+    // every output comes from the rewritten head; a graph whose head cannot be rewritten offers none
+    outputs: rewritable
+      ? [
+          'topK (ids + log-probs over the full vocabulary, tail mass, lse)',
+          'samples (seeded draws: unique ids + counts)',
+          'target (next-token log-prob and rank, entropy)',
+          'hidden (last hidden state, fp16)',
+        ]
+      : [],
   };
 }

@@ -15,7 +15,14 @@ import { loadTokenizer } from '../hf-env.ts';
 import { locateModelFiles, type ModelFiles } from '../model-files.ts';
 import { openSession, type SessionThread } from '../session.ts';
 import type { TeacherSession } from '../session-handle.ts';
-import { buildFeeds, causalInputs, readGraphInputs, type CausalInputs, type PaddingSide } from './causal-feeds.ts';
+import {
+  buildFeeds,
+  causalInputs,
+  readGraphInputs,
+  scoredRowFeeds,
+  type CausalInputs,
+  type PaddingSide,
+} from './causal-feeds.ts';
 import { TARGET_INPUTS, TARGET_OUTPUTS } from './expose-targets.ts';
 import {
   DEFAULT_SEQUENCE_OPTIONS,
@@ -27,6 +34,12 @@ import {
 import { SequenceEncoder } from './sequence-encoder.ts';
 import { defaultGraphCache, targetsGraph } from './targets-graph.ts';
 import { extractRow, type TargetTensors } from './target-extractor.ts';
+
+interface RunOutput {
+  tensors: TargetTensors;
+  /** index of each row's first scored position among the graph's rows */
+  starts: number[];
+}
 
 export interface CausalLoadOptions {
   name: string;
@@ -43,6 +56,11 @@ export interface CausalLoadOptions {
   paddingSide?: PaddingSide;
   /** top-M the samples are drawn from, when larger than k (default 256) */
   sampleSupport?: number;
+  /**
+   * Scored rows per head chunk x vocabulary: the size of each [chunk, vocab] tensor inside the graph
+   * (default 2^24 floats = 64 MiB), which bounds the graph's memory whatever the batch.
+   */
+  chunkElements?: number;
   log?: (msg: string) => void;
 }
 
@@ -80,6 +98,7 @@ export class CausalTeacher {
   readonly #paddingSide: PaddingSide;
   readonly #sampleSupport: number;
   readonly #hiddenSize: number;
+  readonly #chunkElements: number;
   #disposed: Promise<void> | undefined;
 
   private constructor(init: {
@@ -100,6 +119,7 @@ export class CausalTeacher {
     this.limits = { ...DEFAULT_BATCH_LIMITS, ...init.opts.limits };
     this.#paddingSide = init.opts.paddingSide ?? 'right';
     this.#sampleSupport = init.opts.sampleSupport ?? 256;
+    this.#chunkElements = init.opts.chunkElements ?? 2 ** 24;
     const c = init.files.config;
     this.#hiddenSize = Number(c.hidden_size ?? c.n_embd ?? c.d_model ?? 0);
   }
@@ -137,7 +157,9 @@ export class CausalTeacher {
     const { session, device } = await openSession({
       onnxPath: graphFile.path,
       device: opts.device ?? 'cpu',
-      threads: opts.threads,
+      // 0 = onnxruntime's own choice. Naming the core count explicitly ran this graph 1.5-1.9x slower on
+      // the loaded 2-core VM (bench/causal-teacher.ts, docs/LLM-TEACHERS.md).
+      threads: opts.threads ?? 0,
       thread: opts.thread,
       label: `teacher "${opts.name}"`,
       onDevice: (d) => opts.log?.(`teacher ${opts.name}: running on ${d}`),
@@ -234,17 +256,10 @@ export class CausalTeacher {
       batches.map((batch) =>
         this.queue.add(async () => {
           const batchRows = batch.map((b) => rows[b]!);
-          const { tensors, offsets } = await this.#run(batchRows, spec, side);
+          const { tensors, starts } = await this.#run(batchRows, spec, side);
           batch.forEach((b, r) => {
             const i = valid[b]!;
-            results[i] = extractRow(
-              tensors,
-              r,
-              offsets[r]!,
-              batchRows[r]!,
-              spec,
-              opts.seeds?.[i] ?? seedOf(batchRows[r]!),
-            );
+            results[i] = extractRow(tensors, starts[r]!, batchRows[r]!, spec, opts.seeds?.[i] ?? seedOf(batchRows[r]!));
           });
         }),
       ),
@@ -258,17 +273,16 @@ export class CausalTeacher {
     return Math.min(want, this.info.vocabSize);
   }
 
-  async #run(
-    rows: readonly EncodedSequence[],
-    spec: SequenceOutputSpec,
-    side: PaddingSide,
-  ): Promise<{ tensors: TargetTensors; offsets: number[] }> {
+  async #run(rows: readonly EncodedSequence[], spec: SequenceOutputSpec, side: PaddingSide): Promise<RunOutput> {
     const { feeds, seq, offsets } = buildFeeds(
       rows.map((r) => r.ids),
       this.#padId,
       side,
       this.graph,
     );
+    const scored = scoredRowFeeds(rows, seq, offsets, Math.floor(this.#chunkElements / this.info.vocabSize));
+    Object.assign(feeds, scored.feeds);
+    const { starts } = scored;
     const support = this.support(spec);
     feeds[TARGET_INPUTS.temperature] = { type: 'float32', data: Float32Array.of(spec.temperature), dims: [1] };
     feeds[TARGET_INPUTS.k] = { type: 'int64', data: BigInt64Array.of(BigInt(support)), dims: [1] };
@@ -279,7 +293,6 @@ export class CausalTeacher {
     const out = await this.#session.run(feeds, fetches);
     const f32 = (name: string) => out[name]?.data as Float32Array | undefined;
     const tensors: TargetTensors = {
-      seq,
       support,
       lse: f32(TARGET_OUTPUTS.lse)!,
       topkLogprobs: f32(TARGET_OUTPUTS.topkLogprobs),
@@ -290,7 +303,7 @@ export class CausalTeacher {
       hidden: out[TARGET_OUTPUTS.hidden]?.data as Uint16Array | undefined,
       hiddenSize: this.#hiddenSize,
     };
-    return { tensors, offsets };
+    return { tensors, starts };
   }
 
   /** Safe to call twice: the second call gets the same promise. */

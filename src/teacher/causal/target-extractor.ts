@@ -1,6 +1,7 @@
 /**
- * Batch outputs of the targets graph (expose-targets.ts) -> one SequenceTargets per row, keeping only
- * the scored positions. Everything read here is bounded by batch x positions x K.
+ * Batch outputs of the targets graph (expose-targets.ts) -> one SequenceTargets per example. The graph
+ * computed rows only for the scored positions, in feed order: an example's rows are the contiguous
+ * range starting at its `start`. Everything read here is bounded by scored rows x K.
  *
  * Sampling (the RS-KD estimator's ids and counts) happens here, from the graph's top-M log-probs
  * (M = max(k, sample support)): `draws` inverse-CDF draws over the top-M probabilities, with one
@@ -14,8 +15,6 @@ import type { SequenceOutputSpec, SequenceTargets } from '../../core/sequence-ty
 import { type EncodedSequence, scoredPositions } from './sequence-input.ts';
 
 export interface TargetTensors {
-  /** padded length of the batch */
-  seq: number;
   /** K of the graph's TopK (>= the spec's k) */
   support: number;
   lse: Float32Array;
@@ -57,8 +56,7 @@ function drawSamples(
 
 export function extractRow(
   t: TargetTensors,
-  row: number,
-  offset: number,
+  start: number,
   enc: EncodedSequence,
   spec: SequenceOutputSpec,
   seed: string,
@@ -67,7 +65,9 @@ export function extractRow(
   const positions: number[] = [];
   for (let p = 0; p < scored.length; p++) if (scored[p]) positions.push(p);
   const P = positions.length;
-  const flat = (p: number) => row * t.seq + offset + p;
+  // the graph's row of position positions[r] is start + r
+  const index = new Map(positions.map((p, r) => [p, start + r]));
+  const flat = (p: number) => index.get(p)!;
   const out: SequenceTargets = {
     tokenIds: Int32Array.from(enc.ids),
     scored,

@@ -10,6 +10,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { exposeTargets } from './expose-targets.ts';
 
+/** Bump when expose-targets.ts changes what it writes. */
+export const TARGETS_GRAPH_VERSION = 2;
+
 export interface TargetsGraph {
   path: string;
   /** the rewritten graph's bytes (inputs and their shapes are read from them) */
@@ -23,7 +26,11 @@ export function defaultGraphCache(): string {
 
 export function targetsGraph(onnxPath: string, externalData: readonly string[], cacheDir: string): TargetsGraph {
   const original = readFileSync(onnxPath);
-  const digest = createHash('sha256').update(original).digest('hex');
+  // the rewrite's version is part of the key, so a changed rewrite never reuses an old copy
+  const digest = createHash('sha256')
+    .update(`targets-graph-v${TARGETS_GRAPH_VERSION}\n`)
+    .update(original)
+    .digest('hex');
   const dir = path.join(cacheDir, digest.slice(0, 32));
   const file = path.join(dir, path.basename(onnxPath));
   const result = exposeTargets(original);
