@@ -87,7 +87,7 @@ export function addEngineModelCommands(models: Command): void {
     .option('--k <k>', 'default k of the top-k output (still overridable through the targets.k input)', Number)
     .option('--temperature <t>', 'default temperature (overridable through targets.temperature)', Number)
     .description(
-      'Copy a causal LM so its graph also outputs log-softmax top-k, log-sum-exp, entropy and the next token log-prob/rank',
+      'Copy a causal LM whose LM head is replaced by one that returns, for the rows fed in targets.rows, log-softmax top-k, log-sum-exp, entropy and the next-token log-prob/rank (no full logits)',
     )
     .addHelpText(
       'after',
