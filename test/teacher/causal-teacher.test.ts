@@ -4,6 +4,7 @@
  * are seeded per example, and bad rows get an error naming their field.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import * as ort from 'onnxruntime-node';
@@ -13,6 +14,9 @@ import { TeacherRegistry } from '../../src/teacher/registry.ts';
 import { SequenceInputError, type SequenceInput } from '../../src/teacher/causal/sequence-input.ts';
 import { referenceLogits, referenceRow } from '../helpers/causal-reference.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
+import { decodeFloat16 } from '../../src/core/float16.ts';
+import { parseOnnxModel } from '../../src/teacher/onnx/onnx-graph.ts';
+import { fieldString, readFields } from '../../src/teacher/onnx/protobuf-reader.ts';
 import { loadTokenizer } from '../../src/teacher/hf-env.ts';
 
 const MODELS = path.resolve(import.meta.dirname, '../../models');
@@ -230,4 +234,35 @@ test('the registry detects a causal LM from config.json: getCausal loads it, get
   await assert.rejects(registry.get('lm'), /causal LM \(task text-generation\)/);
   await registry.close();
   await assert.rejects(teacher.score([{ input: ROWS[1]! }], { temperature: 1 }), /was closed/);
+});
+
+test('hidden: the fp16 head input of each scored row, which times the head weights gives the row logits', async () => {
+  const dir = path.join(MODELS, 'tiny-llama-lm');
+  const teacher = await CausalTeacher.load({ name: 'lm', dir, graphCacheDir: tempDir('graphs-') });
+  const [result] = await teacher.score([{ input: ROWS[0]! }], { temperature: 1, hidden: true });
+  await teacher.dispose();
+  const r = ok(result!);
+  const model = readFileSync(path.join(dir, 'onnx', 'model.onnx'));
+  const { graphFields } = parseOnnxModel(model);
+  const head = graphFields
+    .filter((f) => f.field === 5)
+    .map((f) => readFields(f.data!))
+    .find((t) => fieldString(t.find((x) => x.field === 8)!) === 'lm_head')!;
+  const raw = head.find((x) => x.field === 9)!.data!;
+  const W = new Float32Array(Uint8Array.from(raw).buffer);
+  const D = r.hidden!.size;
+  const V = W.length / D;
+  const plain = await ort.InferenceSession.create(path.join(dir, 'onnx', 'model.onnx'));
+  const logits = await referenceLogits(plain, Array.from(r.tokenIds));
+  await plain.release();
+  const h = decodeFloat16(r.hidden!.data);
+  r.positions.forEach((t, row) => {
+    let worst = 0;
+    for (let v = 0; v < V; v++) {
+      let dot = 0;
+      for (let d = 0; d < D; d++) dot += h[row * D + d]! * W[d * V + v]!;
+      worst = Math.max(worst, Math.abs(dot - logits[t]![v]!));
+    }
+    assert.ok(worst < 0.05, `row ${row}: fp16 hidden reproduces the logits within ${worst}`);
+  });
 });
