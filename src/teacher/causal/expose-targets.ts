@@ -6,8 +6,8 @@
  *   flat   = hidden reshaped to [batch * seq, hidden_size]
  *   Scan over `targets.rows` / `targets.next` ([chunks, chunk] int64: flat row indices of the scored
  *   positions and the ids of the tokens that follow them), each step:
- *     logits = Gather(flat, rows) @ W / T               [chunk, vocab]  (the only vocab-wide tensors)
- *     lse = ReduceLogSumExp(logits); logp = LogSoftmax(logits)
+ *     logits = (Gather(flat, rows) / T) @ W              [chunk, vocab]  (the only vocab-wide tensors)
+ *     lse = ReduceLogSumExp(logits); logp = logits - lse
  *     TopK(logp, K), entropy = -sum(exp(logp) * logp), logp[next], #{v : logp[v] > logp[next]},
  *     fp16 of the gathered hidden rows
  * so memory follows chunk x vocab, whatever the batch, and the head's matrix product runs only for
@@ -101,9 +101,11 @@ function chunkBody(reduce: Reduce, flat: string, weight: string, lastAxis: strin
   g.input(BODY.rows, DataType.INT64, ['chunk']);
   g.input(BODY.next, DataType.INT64, ['chunk']);
   const h = g.op('Gather', [flat, BODY.rows], { axis: 0 });
-  const scaled = g.op('Div', [g.op('MatMul', [h, weight]), TARGET_INPUTS.temperature]);
-  reduce(g, 'ReduceLogSumExp', scaled, BODY.lse);
-  const logp = g.op('LogSoftmax', [scaled], { axis: -1 });
+  // Passes over [chunk, vocab] are the cost: 1/T scales the hidden rows before the product instead of
+  // the logits after it, and log-probs are logits - lse (one Sub) rather than a LogSoftmax.
+  const scaled = g.op('MatMul', [g.op('Div', [h, TARGET_INPUTS.temperature]), weight]);
+  const lse = reduce(g, 'ReduceLogSumExp', scaled, BODY.lse);
+  const logp = g.op('Sub', [scaled, g.op('Unsqueeze', [lse, lastAxis])]);
   g.node('TopK', [logp, TARGET_INPUTS.k], { axis: -1, largest: 1, sorted: 1 }, [BODY.topkLogprobs, BODY.topkIds]);
   g.op('Neg', [reduce(g, 'ReduceSum', g.op('Mul', [g.op('Exp', [logp]), logp]))], {}, BODY.entropy);
   const nextLogp = g.op('GatherElements', [logp, g.op('Unsqueeze', [BODY.next, lastAxis])], { axis: -1 });
