@@ -266,3 +266,32 @@ test('hidden: the fp16 head input of each scored row, which times the head weigh
     assert.ok(worst < 0.05, `row ${row}: fp16 hidden reproduces the logits within ${worst}`);
   });
 });
+
+test('samples follow the teacher distribution: counts/draws match exp(log-prob) within 4 sigma', async () => {
+  // support >= vocabulary: the draws are exact, not restricted to a top-M
+  const teacher = await CausalTeacher.load({
+    name: 'lm',
+    dir: path.join(MODELS, 'tiny-gpt2-lm'),
+    graphCacheDir: tempDir('graphs-'),
+    sampleSupport: 1000,
+  });
+  const draws = 20_000;
+  const [result] = await teacher.score([{ input: { text: 'the water' }, seed: 'stat' }], {
+    temperature: 0.5,
+    topK: 5,
+    samples: { draws },
+  });
+  await teacher.dispose();
+  const r = ok(result!);
+  const s = r.samples!;
+  for (let row = 0; row < r.positions.length; row++) {
+    const counts = new Map<number, number>();
+    for (let j = s.offsets[row]!; j < s.offsets[row + 1]!; j++) counts.set(s.ids[j]!, s.counts[j]!);
+    for (let j = 0; j < 5; j++) {
+      const p = Math.exp(r.topk!.logprobs[row * 5 + j]!);
+      const got = (counts.get(r.topk!.ids[row * 5 + j]!) ?? 0) / draws;
+      const sigma = Math.sqrt((p * (1 - p)) / draws);
+      assert.ok(Math.abs(got - p) <= 4 * sigma + 1e-9, `row ${row} top-${j}: ${got} vs ${p}`);
+    }
+  }
+});
