@@ -27,6 +27,19 @@ import { safetensorsTensorNames, writeSafetensors } from './safetensors-export.t
 export type { ExportFormat, ExportManifest, ExportOptions, ExportResult, ExportedFile } from './export-options.ts';
 export { EXPORT_FORMATS } from './export-options.ts';
 export { planExport, probsColumn, hiddenColumn, type ExportPlan, type HiddenDtype } from './export-plan.ts';
+// causal-LM per-token targets (issue 14): DistillKit-schema Parquet and dense safetensors
+export {
+  exportSequencesParquet,
+  sequenceParquetColumns,
+  sequenceParquetValues,
+  IGNORE_LABEL,
+  TOP_VALUE_PAD,
+  type SequenceExportRow,
+  type SequenceParquetOptions,
+  type SequenceParquetResult,
+} from './sequence-parquet.ts';
+export { exportSequencesSafetensors, type SequenceSafetensorsOptions } from './sequence-safetensors.ts';
+export { storedSequenceRows, type SequenceRowRef } from './sequence-rows.ts';
 
 const WRITERS: Readonly<Record<ExportFormat, (store: Store, plan: ExportPlan, opts: ExportOptions) => WriterSteps>> =
   Object.freeze({ parquet: writeParquet, safetensors: writeSafetensors, jsonl: writeJsonl });

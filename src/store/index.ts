@@ -14,6 +14,21 @@ export { encodeTensor, decodeTensor, float16Payload, type DecodedTensor } from '
 export { encodeTopK, decodeTopK } from './codecs/topk-codec.ts';
 export { encodeTeacherOutput, decodeTeacherOutput, type EncodedComponent } from './codecs/teacher-output-codec.ts';
 export { float32ToFloat16Bits, float16BitsToFloat32, encodeFloat16, decodeFloat16 } from '../core/float16.ts';
+export {
+  SequenceOutputs,
+  type SequenceComponentStat,
+  type SequencePutResult,
+  type SequenceOutputsOptions,
+} from './sequence-outputs.ts';
+export { sequenceComponents, sequenceHash } from './sequence-components.ts';
+export {
+  encodeSequenceTopK,
+  decodeSequenceTopK,
+  topKErrorBound,
+  DEFAULT_TOPK_QUANTIZER,
+  LOGPROB_FLOOR,
+  type TopKQuantizer,
+} from './codecs/sequence-topk-codec.ts';
 export { BUSY_TIMEOUT_MS } from './sqlite.ts';
 export type { DatasetLockRow, DatasetLockTable, ClaimResult } from './dataset-lock-table.ts';
 export type { PruneResult } from './output-pruning.ts';

@@ -22,6 +22,7 @@ import {
 import { inputHash as hashInput } from './input-hash.ts';
 import { DatasetLockTable } from './dataset-lock-table.ts';
 import { migrate } from './migrations/index.ts';
+import { SequenceOutputs } from './sequence-outputs.ts';
 import { openDatabase, withBusyRetry } from './sqlite.ts';
 import type {
   AddExamplesOptions,
@@ -118,6 +119,8 @@ export class Store {
   readonly schemaVersion: number;
   /** which process writes which dataset (src/jobs/dataset-lock.ts holds the policy) */
   readonly locks: DatasetLockTable;
+  /** causal-LM per-token outputs (src/store/sequence-outputs.ts) */
+  readonly sequences: SequenceOutputs;
   readonly #db: Database.Database;
   readonly #now: () => Date;
   readonly #teacherIds = new Map<string, number>();
@@ -138,6 +141,7 @@ export class Store {
     }
     const db = this.#db;
     this.locks = new DatasetLockTable(db, () => this.#open());
+    this.sequences = new SequenceOutputs(db, { now: () => Math.floor(this.#now().getTime() / 1000) });
     this.#pages = new LabelledPages(db);
     this.#s = {
       insertDataset: db.prepare('INSERT INTO datasets (id, name, created, spec, manifest) VALUES (?, ?, ?, ?, ?)'),

@@ -6,7 +6,7 @@ import sys
 
 import numpy as np
 
-DTYPES = {"F32": np.float32, "F16": np.float16, "I64": np.int64}
+DTYPES = {"F32": np.float32, "F16": np.float16, "I64": np.int64, "I32": np.int32}
 
 with open(sys.argv[1], "rb") as f:
     raw = f.read()

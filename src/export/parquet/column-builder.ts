@@ -6,7 +6,7 @@
  */
 import { DistilleryError } from '../../core/errors.ts';
 import { Bytes, LevelRuns } from './page-encoding.ts';
-import type { ListValue, ParquetColumn, ScalarType, ScalarValue } from './parquet-types.ts';
+import type { ListValue, NestedValue, ParquetColumn, ScalarType, ScalarValue } from './parquet-types.ts';
 
 /** utf8 needs at most 3 bytes per UTF-16 unit */
 const MAX_UTF8_PER_UNIT = 3;
@@ -33,13 +33,17 @@ export class ColumnBuilder {
     this.numValues = 0;
     this.#bools = 0;
     const c = this.column;
-    this.#rep = c.kind === 'list' ? new LevelRuns() : undefined;
-    this.#def = c.kind === 'list' || c.optional ? new LevelRuns() : undefined;
+    this.#rep = c.kind !== 'scalar' ? new LevelRuns() : undefined;
+    this.#def = c.kind !== 'scalar' || c.optional ? new LevelRuns() : undefined;
   }
 
-  add(v: ScalarValue | ListValue): void {
+  add(v: ScalarValue | ListValue | NestedValue): void {
     const c = this.column;
     this.rows++;
+    if (c.kind === 'nested') {
+      this.#nested(v as NestedValue);
+      return;
+    }
     if (c.kind === 'scalar') {
       this.numValues++;
       if (v === null) {
@@ -74,6 +78,69 @@ export class ColumnBuilder {
     } else {
       const typed = list as Float32Array | Uint16Array | BigInt64Array;
       out.bytes(new Uint8Array(typed.buffer, typed.byteOffset, typed.byteLength));
+    }
+  }
+
+  /**
+   * Levels of list<list<x>>: rep 0 starts the row, 1 a new inner list, 2 the next element of one;
+   * def 0 null row, 1 no inner lists, 2 an empty inner list, 3 an element. The values of a row are
+   * contiguous, so they go out in one copy.
+   */
+  #nested(v: NestedValue): void {
+    const rep = this.#rep!;
+    const def = this.#def!;
+    const lists = v === null ? 0 : 'offsets' in v ? v.offsets.length - 1 : v.rows;
+    if (v === null || lists === 0) {
+      this.numValues++;
+      rep.push(0, 1);
+      def.push(v === null ? 0 : 1, 1);
+      return;
+    }
+    const start = 'offsets' in v ? v.offsets[0]! : 0;
+    for (let i = 0; i < lists; i++) {
+      const n = 'offsets' in v ? v.offsets[i + 1]! - v.offsets[i]! : v.width;
+      rep.push(i === 0 ? 0 : 1, 1);
+      if (n === 0) {
+        def.push(2, 1);
+        this.numValues++;
+        continue;
+      }
+      rep.push(2, n - 1);
+      def.push(3, n);
+      this.numValues += n;
+    }
+    if ('at' in v) {
+      this.#scatter(v);
+      return;
+    }
+    const end = 'offsets' in v ? v.offsets[lists]! : lists * v.width;
+    const values = v.values.subarray(start, end);
+    this.values.bytes(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
+  }
+
+  /** Values rows placed among padding rows: runs of consecutive rows go out in one copy. */
+  #scatter(v: { rows: number; width: number; values: Int32Array | Float32Array; at: Int32Array; pad: number }): void {
+    const rowBytes = v.width * 4;
+    const pad = v.values instanceof Float32Array ? new Float32Array(v.width) : new Int32Array(v.width);
+    pad.fill(v.pad);
+    const padBytes = new Uint8Array(pad.buffer);
+    const src = new Uint8Array(v.values.buffer, v.values.byteOffset, v.values.byteLength);
+    const out = this.values;
+    out.ensure(v.rows * rowBytes);
+    let next = 0;
+    for (let i = 0; i < v.rows;) {
+      if (next < v.at.length && v.at[next] === i) {
+        let last = next;
+        while (last + 1 < v.at.length && v.at[last + 1] === v.at[last]! + 1) last++;
+        out.buf.set(src.subarray(next * rowBytes, (last + 1) * rowBytes), out.length);
+        out.length += (last + 1 - next) * rowBytes;
+        i += last + 1 - next;
+        next = last + 1;
+      } else {
+        out.buf.set(padBytes, out.length);
+        out.length += rowBytes;
+        i++;
+      }
     }
   }
 

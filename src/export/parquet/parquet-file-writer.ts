@@ -1,5 +1,5 @@
 /**
- * A streaming Parquet writer for flat columns and lists of primitives: row groups are encoded
+ * A streaming Parquet writer for flat columns, lists of primitives and lists of lists of numbers: row groups are encoded
  * and appended to the sink as they come, so memory holds one row group. The footer (FileMetaData,
  * thrift) and page headers are serialized by hyparquet-writer's own functions.
  */
@@ -11,7 +11,7 @@ import { ByteWriter } from 'hyparquet-writer';
 import { DistilleryError } from '../../core/errors.ts';
 import type { FileSink } from '../byte-sink.ts';
 import { ColumnBuilder } from './column-builder.ts';
-import type { Codec, ListValue, ParquetColumn, ScalarValue } from './parquet-types.ts';
+import type { Codec, ListValue, NestedValue, ParquetColumn, ScalarValue } from './parquet-types.ts';
 
 // hyparquet-writer bundles its own hyparquet: take the metadata types from the function that writes them
 type FileMetaData = Parameters<typeof writeMetadata>[1];
@@ -19,7 +19,16 @@ type RowGroup = FileMetaData['row_groups'][number];
 type ColumnChunk = RowGroup['columns'][number];
 type SchemaElement = FileMetaData['schema'][number];
 
-export type { Codec, ElementType, ListValue, ParquetColumn, ScalarType, ScalarValue } from './parquet-types.ts';
+export type {
+  Codec,
+  ElementType,
+  ListValue,
+  NestedElementType,
+  NestedValue,
+  ParquetColumn,
+  ScalarType,
+  ScalarValue,
+} from './parquet-types.ts';
 
 const physical = (c: ParquetColumn): SchemaElement['type'] => {
   const t = c.kind === 'scalar' ? c.type : c.element;
@@ -41,7 +50,13 @@ export function parquetSchema(columns: readonly ParquetColumn[]): SchemaElement[
   const schema: SchemaElement[] = [{ name: 'schema', num_children: columns.length }];
   for (const c of columns) {
     if (c.kind === 'scalar') schema.push(leafElement(c, c.name, c.optional ? 'OPTIONAL' : 'REQUIRED'));
-    else {
+    else if (c.kind === 'nested') {
+      schema.push({ name: c.name, repetition_type: 'OPTIONAL', converted_type: 'LIST', num_children: 1 });
+      schema.push({ name: 'list', repetition_type: 'REPEATED', num_children: 1 });
+      schema.push({ name: 'element', repetition_type: 'REQUIRED', converted_type: 'LIST', num_children: 1 });
+      schema.push({ name: 'list', repetition_type: 'REPEATED', num_children: 1 });
+      schema.push(leafElement(c, 'element', 'REQUIRED'));
+    } else {
       schema.push({ name: c.name, repetition_type: 'OPTIONAL', converted_type: 'LIST', num_children: 1 });
       schema.push({ name: 'list', repetition_type: 'REPEATED', num_children: 1 });
       schema.push(leafElement(c, 'element', 'REQUIRED'));
@@ -73,7 +88,7 @@ export class ParquetFileWriter {
   }
 
   /** Adds one row (`values[i]` for column i) to the row group being built. */
-  appendRow(values: readonly (ScalarValue | ListValue)[]): void {
+  appendRow(values: readonly (ScalarValue | ListValue | NestedValue)[]): void {
     if (values.length !== this.#builders.length)
       throw new DistilleryError(
         'INTERNAL',
@@ -88,7 +103,7 @@ export class ParquetFileWriter {
   }
 
   /** One row group from column arrays: `data[i]` holds column i's values, one per row. */
-  writeRowGroup(data: readonly (readonly (ScalarValue | ListValue)[])[]): void {
+  writeRowGroup(data: readonly (readonly (ScalarValue | ListValue | NestedValue)[])[]): void {
     const rows = data[0]?.length ?? 0;
     data.forEach((values, i) => {
       if (values.length !== rows)
@@ -139,7 +154,12 @@ export class ParquetFileWriter {
         // a large page (the hidden states) moves to the writer thread uncopied
         this.#sink.writeOwned(b.values.detach());
       }
-      const leafPath = c.kind === 'scalar' ? [c.name] : [c.name, 'list', 'element'];
+      const leafPath =
+        c.kind === 'scalar'
+          ? [c.name]
+          : c.kind === 'list'
+            ? [c.name, 'list', 'element']
+            : [c.name, 'list', 'element', 'list', 'element'];
       uncompressedTotal += headerBytes.length + rawLength;
       chunks.push({
         file_offset: BigInt(offset),

@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import { DistilleryError } from '../../core/errors.ts';
 import type { FileSink } from '../byte-sink.ts';
 
-export type SafetensorsDtype = 'F32' | 'F16' | 'I64';
-const ITEM_BYTES: Record<SafetensorsDtype, number> = { F32: 4, F16: 2, I64: 8 };
+export type SafetensorsDtype = 'F32' | 'F16' | 'I64' | 'I32';
+const ITEM_BYTES: Record<SafetensorsDtype, number> = { F32: 4, F16: 2, I64: 8, I32: 4 };
 
 interface TensorStream {
   dtype: SafetensorsDtype;
@@ -44,7 +44,7 @@ export class SafetensorsWriter {
   }
 
   /** Appends `rows` rows (the typed array's bytes, row-major, in the declared dtype). */
-  append(name: string, data: Float32Array | Uint16Array | BigInt64Array, rows: number): void {
+  append(name: string, data: Float32Array | Uint16Array | BigInt64Array | Int32Array, rows: number): void {
     const t = this.#tensors.get(name);
     if (!t) throw new DistilleryError('INTERNAL', `tensor ${name} was not declared`);
     const rowItems = t.inner.reduce((a, b) => a * b, 1);
