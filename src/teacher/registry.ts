@@ -3,10 +3,12 @@
  * that failed to load, or whose session thread died later, stays failed (its error is reported)
  * until the registry is rebuilt.
  */
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { DistilleryError } from '../core/errors.ts';
 import type { TeacherInfo } from '../core/types.ts';
 import { CausalTeacher } from './causal/causal-teacher.ts';
+import { isCausalLm } from './causal/causal-task.ts';
 import { fetchHubModel, setRemoteModelsAllowed } from './hf-env.ts';
 import { OnnxTeacher } from './onnx-teacher.ts';
 import type { TeacherConfig } from './teacher-config.ts';
@@ -103,6 +105,18 @@ export class TeacherRegistry {
       this.#loading.set(name, loading);
     }
     return loading;
+  }
+
+  /** Whether the teacher's config.json names a causal LM (a local folder; hub teachers read as false). */
+  isCausal(name: string): boolean {
+    const dir = this.resolveDir(this.config(name));
+    const file = dir && path.join(dir, 'config.json');
+    if (!file || !existsSync(file)) return false;
+    try {
+      return isCausalLm(JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>);
+    } catch {
+      return false;
+    }
   }
 
   /** A text-generation teacher (src/teacher/causal/); get() is for classifiers and masked LMs. */

@@ -1,5 +1,6 @@
 /** `distillery models inspect` and `models expose-topk` on a causal LM, through the real CLI. */
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import * as ort from 'onnxruntime-node';
@@ -38,4 +39,23 @@ test('models expose-topk writes a copy whose graph outputs the top-k; k beyond t
   const bad = await runCli(['models', 'expose-topk', path.join(MODELS, 'tiny-gpt2-lm'), `${out}-2`, '--k', '100000']);
   assert.notEqual(bad.code, 0);
   assert.match(bad.stderr, /--k must be an integer from 1 to the vocabulary size 493/);
+});
+
+test('models list shows a configured causal LM as a text-generation teacher beside a classifier', async () => {
+  const config = path.join(tempDir('models-list-'), 'config.yaml');
+  writeFileSync(
+    config,
+    `teachers:\n  - name: lm\n    path: ${path.join(MODELS, 'tiny-llama-lm')}\n  - name: demo\n    path: ${path.join(MODELS, 'demo-sentiment')}\ndefaultTeacher: demo\n`,
+  );
+  const r = await runCli(['models', 'list', '--config', config, '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  const rows = JSON.parse(r.stdout) as { name: string; task: string; vocabSize?: number }[];
+  assert.deepEqual(
+    rows.map((x) => [x.name, x.task]),
+    [
+      ['lm', 'text-generation'],
+      ['demo', 'text-classification'],
+    ],
+  );
+  assert.equal(rows[0]!.vocabSize, 495);
 });

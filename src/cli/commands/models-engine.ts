@@ -16,6 +16,11 @@ export function addEngineModelCommands(models: Command): void {
       const rows = [];
       for (const name of registry.names()) {
         try {
+          if (registry.isCausal(name)) {
+            const t = await registry.getCausal(name);
+            rows.push({ ...t.info, labels: [] as string[] });
+            continue;
+          }
           const t = await registry.get(name);
           rows.push({
             name,
