@@ -4,6 +4,8 @@ import path from 'node:path';
 import type * as ort from 'onnxruntime-node';
 import { DistilleryError } from '../core/errors.ts';
 import { FP16_ON_CPU_NOTE, type Device } from './devices.ts';
+import { type CausalDescription, describeCausal, isCausalLm } from './causal/causal-task.ts';
+import { exposeTargets } from './causal/expose-targets.ts';
 import { teacherFingerprint } from './fingerprint.ts';
 import { locateModelFiles } from './model-files.ts';
 import { exposeHiddenStates } from './onnx/expose-hidden.ts';
@@ -33,6 +35,8 @@ export interface ModelInspection {
   deviceNotes: string[];
   /** execution providers this onnxruntime-node build knows; the ones not bundled need their libraries */
   providers: string[];
+  /** text-generation models: vocabulary, context, chat template and the per-position outputs on offer */
+  causal?: CausalDescription;
 }
 
 /** Opens the graph the way a teacher would, to learn which device `device` settles on. */
@@ -55,6 +59,16 @@ async function probeDevice(
   }
   if (dtype === 'fp16' && chosen === 'cpu') notes.push(FP16_ON_CPU_NOTE);
   return { device: chosen, notes };
+}
+
+/** Whether the teacher can rewrite this graph's LM head (expose-targets.ts); false with a reason logged nowhere. */
+function headRewritable(onnxPath: string): boolean {
+  try {
+    exposeTargets(readFileSync(onnxPath));
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function describe(meta: readonly ort.InferenceSession.ValueMetadata[]): ValueDescription[] {
@@ -80,11 +94,21 @@ export async function inspectModel(dir: string, dtype = 'fp32', device: Device =
       Number(files.tokenizerConfig.model_max_length ?? Infinity),
       Number(files.config.max_position_embeddings ?? Infinity),
     );
+    const causal = isCausalLm(files.config)
+      ? describeCausal(
+          files.config,
+          files.tokenizerConfig,
+          session.inputNames,
+          session.outputNames,
+          headRewritable(files.onnxPath),
+        )
+      : undefined;
     return {
       dir: path.resolve(dir),
       dtype,
-      task:
-        arch.endsWith('ForMaskedLM') || rank === 3
+      task: causal
+        ? 'text-generation'
+        : arch.endsWith('ForMaskedLM') || rank === 3
           ? 'fill-mask'
           : rank === 2
             ? 'text-classification'
@@ -93,14 +117,14 @@ export async function inspectModel(dir: string, dtype = 'fp32', device: Device =
       labels: Object.keys(id2label)
         .sort((a, b) => Number(a) - Number(b))
         .map((k) => id2label[k]!),
-      maxLength,
+      maxLength: causal ? causal.contextLength : maxLength,
       inputs: describe(session.inputMetadata),
       outputs: describe(session.outputMetadata),
       distillationOutputs: {
         logits: outputs.logits,
         hiddenStates: outputs.hiddenLayers,
         attentions: outputs.attentionLayers,
-        ...(outputs.hiddenLayers.length === 0
+        ...(outputs.hiddenLayers.length === 0 && !causal
           ? { hint: `add hidden states with: distillery models expose-hidden ${dir} OUT_DIR` }
           : {}),
       },
@@ -113,6 +137,7 @@ export async function inspectModel(dir: string, dtype = 'fp32', device: Device =
       providers: listSupportedBackends().map((b) =>
         b.bundled ? b.name : `${b.name} (needs its runtime libraries installed)`,
       ),
+      ...(causal ? { causal } : {}),
     };
   } finally {
     await session.release();

@@ -10,6 +10,7 @@ import { decodeFloat16 } from '../core/float16.ts';
 import type { OutputSpec, TeacherInfo, TeacherOutput, TeacherRunner, TextInput } from '../core/types.ts';
 import { DEFAULT_BATCH_LIMITS, planBatches, type BatchLimits } from './batch-planner.ts';
 import { FP16_ON_CPU_NOTE, type Device } from './devices.ts';
+import { isCausalLm } from './causal/causal-task.ts';
 import { teacherFingerprint } from './fingerprint.ts';
 import { describeTeacher } from './teacher-info.ts';
 import { loadTokenizer } from './hf-env.ts';
@@ -110,6 +111,11 @@ export class OnnxTeacher implements TeacherRunner {
   static async load(opts: LoadOptions): Promise<OnnxTeacher> {
     const dtype = opts.dtype ?? 'fp32';
     const files = locateModelFiles(opts.dir, dtype);
+    if (isCausalLm(files.config)) {
+      throw new DistilleryError('INVALID_INPUT', `Teacher "${opts.name}" is a causal LM (task text-generation)`, {
+        hint: 'it scores sequences per token: use it for {prompt,response}, {messages} or {text} rows, not for labels',
+      });
+    }
     const tokenizer = await loadTokenizer(opts.dir);
     const maxPositions = Number(files.config.max_position_embeddings ?? Infinity);
     const tokenizerMax = Number(files.tokenizerConfig.model_max_length ?? Infinity);

@@ -3,9 +3,12 @@
  * that failed to load, or whose session thread died later, stays failed (its error is reported)
  * until the registry is rebuilt.
  */
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { DistilleryError } from '../core/errors.ts';
 import type { TeacherInfo } from '../core/types.ts';
+import { CausalTeacher } from './causal/causal-teacher.ts';
+import { isCausalLm } from './causal/causal-task.ts';
 import { fetchHubModel, setRemoteModelsAllowed } from './hf-env.ts';
 import { OnnxTeacher } from './onnx-teacher.ts';
 import type { TeacherConfig } from './teacher-config.ts';
@@ -34,6 +37,8 @@ export class TeacherRegistry {
   readonly #loading = new Map<string, Promise<OnnxTeacher>>();
   readonly #ready = new Map<string, OnnxTeacher>();
   readonly #failed = new Map<string, DistilleryError>();
+  /** text-generation teachers (config.json names a causal LM), loaded on first use and kept, failed or not */
+  readonly #causal = new Map<string, Promise<CausalTeacher>>();
   readonly #opts: RegistryOptions;
   #closing: Promise<void> | undefined;
 
@@ -98,6 +103,45 @@ export class TeacherRegistry {
     if (!loading) {
       loading = this.#load(c);
       this.#loading.set(name, loading);
+    }
+    return loading;
+  }
+
+  /** Whether the teacher's config.json names a causal LM (a local folder; hub teachers read as false). */
+  isCausal(name: string): boolean {
+    const dir = this.resolveDir(this.config(name));
+    const file = dir && path.join(dir, 'config.json');
+    if (!file || !existsSync(file)) return false;
+    try {
+      return isCausalLm(JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>);
+    } catch {
+      return false;
+    }
+  }
+
+  /** A text-generation teacher (src/teacher/causal/); get() is for classifiers and masked LMs. */
+  getCausal(name: string): Promise<CausalTeacher> {
+    const c = this.config(name);
+    let loading = this.#causal.get(name);
+    if (!loading) {
+      loading = (async () => {
+        const dir = this.resolveDir(c) ?? (await fetchHubModel(c.hubId!, c.dtype ?? 'fp32'));
+        return CausalTeacher.load({
+          name: c.name,
+          dir,
+          dtype: c.dtype,
+          device: c.device,
+          threads: c.threads,
+          thread: c.thread,
+          maxLength: c.maxLength,
+          limits: {
+            ...(c.tokenBudget ? { tokenBudget: c.tokenBudget } : {}),
+            ...(c.maxBatchSize ? { maxBatchSize: c.maxBatchSize } : {}),
+          },
+          log: this.#opts.log,
+        });
+      })();
+      this.#causal.set(name, loading);
     }
     return loading;
   }
@@ -167,6 +211,8 @@ export class TeacherRegistry {
     this.#closing ??= (async () => {
       await Promise.allSettled([...this.#loading.values()]);
       await Promise.all([...this.#ready.values()].map((t) => t.dispose()));
+      const causal = await Promise.allSettled([...this.#causal.values()]);
+      await Promise.all(causal.map((r) => (r.status === 'fulfilled' ? r.value.dispose() : undefined)));
       this.#ready.clear();
     })();
     return this.#closing;

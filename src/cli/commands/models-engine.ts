@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { convertModelDir } from '../../teacher/convert-model.ts';
 import type { Device } from '../../teacher/devices.ts';
+import { exposeTopkDir } from '../../teacher/causal/expose-topk-dir.ts';
 import { exposeHiddenDir, inspectModel } from '../../teacher/model-tools.ts';
 import { loadCliContext } from '../cli-context.ts';
 
@@ -17,6 +18,11 @@ export function addEngineModelCommands(models: Command): void {
       const rows = [];
       for (const name of registry.names()) {
         try {
+          if (registry.isCausal(name)) {
+            const t = await registry.getCausal(name);
+            rows.push({ ...t.info, labels: [] as string[], deviceNotes: [] as readonly string[] });
+            continue;
+          }
           const t = await registry.get(name);
           rows.push({
             name,
@@ -70,11 +76,48 @@ export function addEngineModelCommands(models: Command): void {
       info.inputs.forEach((v) => console.log(fmt(v)));
       console.log('outputs');
       info.outputs.forEach((v) => console.log(fmt(v)));
+      if (info.causal) {
+        const c = info.causal;
+        console.log(`vocabulary   ${c.vocabSize}`);
+        console.log(`context      ${c.contextLength}`);
+        console.log(`chat template ${c.chatTemplate ? 'yes' : 'no'}`);
+        console.log(
+          `graph        ${c.pastInputs ? `${c.pastInputs} past_key_values inputs (fed empty)` : 'no KV-cache inputs'}; num_logits_to_keep: ${c.numLogitsToKeep ? 'yes' : 'no'}; targets in graph: ${c.targetsInGraph ? 'yes' : 'no (added at load)'}`,
+        );
+        console.log('per-position outputs');
+        c.outputs.forEach((o) => console.log(`  ${o}`));
+        return;
+      }
       const d = info.distillationOutputs;
       console.log(
         `distillation logits: ${d.logits ? 'yes' : 'no'}; hidden states: ${d.hiddenStates.length ? `layers ${d.hiddenStates.join(',')}` : 'none'}; attentions: ${d.attentions.length ? `layers ${d.attentions.join(',')}` : 'none'}`,
       );
       if (d.hint) console.log(`hint         ${d.hint}`);
+    });
+
+  models
+    .command('expose-topk')
+    .argument('<in_dir>', 'causal-LM folder (Hugging Face layout, onnx/model.onnx with a logits output)')
+    .argument('<out_dir>', 'where to write the copy')
+    .option('--k <k>', 'default k of the top-k output (still overridable through the targets.k input)', Number)
+    .option('--temperature <t>', 'default temperature (overridable through targets.temperature)', Number)
+    .description(
+      'Copy a causal LM whose LM head is replaced by one that returns, for the rows fed in targets.rows, log-softmax top-k, log-sum-exp, entropy and the next-token log-prob/rank (no full logits)',
+    )
+    .addHelpText(
+      'after',
+      '\nExample:\n  distillery models expose-topk ~/models/qwen2.5-0.5b ~/models/qwen2.5-0.5b-topk --k 128',
+    )
+    .action((inDir: string, outDir: string, opts: { k?: number; temperature?: number }) => {
+      const report = exposeTopkDir(inDir, outDir, opts);
+      for (const f of report.files) {
+        console.log(
+          f.alreadyPresent
+            ? `${f.file}: already outputs the targets, copied as is`
+            : `${f.file}: added targets.* outputs${f.hidden ? ' (with targets.hidden)' : ''}`,
+        );
+      }
+      console.log(`wrote ${report.outDir}`);
     });
 
   models

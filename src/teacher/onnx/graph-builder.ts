@@ -89,9 +89,12 @@ export class GraphBuilder {
   #inputs: ValueInfo[] = [];
   #outputs: ValueInfo[] = [];
   #counter = 0;
+  readonly #prefix: string;
 
-  constructor(name: string) {
+  /** `prefix` starts every node and fresh value name: a patch appended to another graph cannot collide with it. */
+  constructor(name: string, opts: { prefix?: string } = {}) {
     this.name = name;
+    this.#prefix = opts.prefix ?? '';
   }
 
   input(name: string, dataType: DataTypeCode, dims: Dim[]): string {
@@ -113,7 +116,7 @@ export class GraphBuilder {
 
   /** A fresh, unique value name with a readable prefix. */
   fresh(prefix: string): string {
-    return `${prefix}_${this.#counter++}`;
+    return `${this.#prefix}${prefix}_${this.#counter++}`;
   }
 
   /**
@@ -132,7 +135,7 @@ export class GraphBuilder {
       op,
       inputs,
       outputs: outs,
-      name: `${op}_node_${this.#nodes.length}`,
+      name: `${this.#prefix}${op}_node_${this.#nodes.length}`,
       domain,
       attrs: Object.entries(attrs).map(([k, v]) => [k, toAttr(v)]),
     });
