@@ -10,6 +10,8 @@ import { registerAugment } from './commands/augment.ts';
 import { registerLabel } from './commands/label.ts';
 import { registerServe } from './commands/serve.ts';
 import { registerReport } from './commands/report.ts';
+import { registerWorker } from './commands/worker.ts';
+import { registerJobs } from './commands/jobs.ts';
 
 const program = new Command('distillery')
   .description('Make knowledge-distillation datasets: augment, label with a teacher, store soft labels, export.')
@@ -23,6 +25,8 @@ registerAugment(program);
 registerLabel(program);
 registerServe(program);
 registerReport(program);
+registerWorker(program);
+registerJobs(program);
 
 try {
   await program.parseAsync(process.argv);
