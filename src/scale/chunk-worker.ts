@@ -15,6 +15,7 @@ import type { JobTeacher } from '../jobs/runner/run-job.ts';
 import { StoreRunnerAdapter } from '../jobs/runner/store-adapter.ts';
 import type { Store } from '../store/index.ts';
 import type { TeacherRunner } from '../core/types.ts';
+import { sharedWordNet } from '../augment/lexicon/wordnet-index.ts';
 import { processChunk, type ChunkContext } from './chunk-work.ts';
 import { CHUNK_QUEUE, PREFIX, cancelKey, redisConnection } from './connection.ts';
 import type { ChunkResult } from './finalize.ts';
@@ -54,6 +55,9 @@ export interface ChunkWorker {
 
 export function startChunkWorker(opts: ChunkWorkerOptions): ChunkWorker {
   const me = workerId();
+  // Building the WordNet index blocks the event loop for seconds; inside a chunk that would stop the lock
+  // renewal and let the chunk be taken as stalled, so it is built before the worker takes any chunk.
+  sharedWordNet();
   const connection = redisConnection(opts.url);
   const redis = new Redis(connection);
   redis.on('error', () => undefined); // reconnects on its own; the worker's 'error' event reports it

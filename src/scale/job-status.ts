@@ -81,10 +81,11 @@ export class QueueClient {
 const chunkOf = (key: string): number => Number(/chunk-(\d+)$/.exec(key)?.[1] ?? -1);
 
 export async function readStatus(qc: QueueClient, id: string): Promise<DistributedStatus | undefined> {
+  // the state first: a job read before it completes has no return value yet
+  const state = await qc.finalize(id).getJobState(id);
   const parent = await qc.parent(id);
-  if (!parent) return undefined;
-  const [state, deps, failuresByKey, values, active, cancelled] = await Promise.all([
-    parent.getState(),
+  if (!parent || state === 'unknown') return undefined;
+  const [deps, failuresByKey, values, active, cancelled] = await Promise.all([
     parent.getDependenciesCount(),
     parent.getIgnoredChildrenFailures(),
     parent.getChildrenValues<ChunkResult>(),
@@ -94,7 +95,7 @@ export async function readStatus(qc: QueueClient, id: string): Promise<Distribut
   const done = deps.processed ?? 0;
   const failed = (deps.ignored ?? 0) + (deps.failed ?? 0);
   const unprocessed = deps.unprocessed ?? 0;
-  const running = active.filter((j) => j.id?.startsWith(`${id}.chunk-`)).length;
+  const running = Math.min(unprocessed, active.filter((j) => j.id?.startsWith(`${id}.chunk-`)).length);
   const failures = Object.entries(failuresByKey)
     .map(([k, reason]) => ({ chunk: chunkOf(k), reason }))
     .sort((a, b) => a.chunk - b.chunk);
