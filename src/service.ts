@@ -15,6 +15,7 @@ import { jobRequestValidator } from './http/job-request.ts';
 import { InProcessJobQueue, type JobQueue } from './jobs/queue/index.ts';
 import { AugmentModels, serverConfigHint } from './jobs/augment-models.ts';
 import { jobsModule } from './http/routes/jobs.ts';
+import { QueueClient, readStatus } from './scale/job-status.ts';
 import { datasetsModule } from './http/routes/datasets.ts';
 import { listen } from './http/server.ts';
 import { SoftLabeler, StoreLabelCache } from './labels/index.ts';
@@ -90,8 +91,9 @@ export async function startService(config: Config, opts: ServiceOptions = {}): P
     maxQueued: config.limits.maxQueuedJobs,
     logger,
   });
+  const queue = config.queue ? new QueueClient(config.queue) : undefined;
   const modules: RouteModule[] = [
-    jobsModule(jobs),
+    jobsModule(jobs, queue && ((id) => readStatus(queue, id))),
     datasetsModule(store),
     augmentModule({
       labeler,
@@ -112,7 +114,7 @@ export async function startService(config: Config, opts: ServiceOptions = {}): P
       ...(opts.graceMs !== undefined ? { graceMs: opts.graceMs } : {}),
     });
   } catch (err) {
-    await Promise.all([labeler.close(), jobs.close()]);
+    await Promise.all([labeler.close(), jobs.close(), queue?.close()]);
     await Promise.all([registry.close(), augmentModels.dispose()]);
     store.close();
     throw err;
@@ -125,7 +127,7 @@ export async function startService(config: Config, opts: ServiceOptions = {}): P
     closing ??= (async () => {
       shuttingDown = true;
       await server.close();
-      await Promise.all([labeler.close(), jobs.close()]);
+      await Promise.all([labeler.close(), jobs.close(), queue?.close()]);
       await Promise.all([registry.close(), augmentModels.dispose()]);
       store.close();
       logger.info('distillery stopped');

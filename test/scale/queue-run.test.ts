@@ -8,6 +8,7 @@ import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { tempDir } from '../helpers/temp-dir.ts';
+import { startTestService } from '../http/helpers.ts';
 import { startRedis, type RedisServer } from '../helpers/redis-server.ts';
 import { assertSameExport, killLeftovers, runCli, startWorker, stopWorker, writeCorpus, writeJob } from './helpers.ts';
 
@@ -81,6 +82,22 @@ test('two workers through Redis: export byte-identical to a plain run; the rerun
   const s = JSON.parse(status.stdout) as { state: string; chunks: { total: number; done: number; failed: number } };
   assert.equal(s.state, 'done');
   assert.deepEqual([s.chunks.total, s.chunks.done, s.chunks.failed], [6, 6, 0]);
+  // the HTTP service with `queue` configured shows the distributed job under GET /v1/jobs/:id
+  const svc = await startTestService({ queue: redis.url });
+  try {
+    const res = await fetch(`${svc.url}/v1/jobs/${parts[0]}`);
+    assert.equal(res.status, 200);
+    const view = (await res.json()) as typeof s & { workers: { worker: string; chunks: number }[] };
+    assert.equal(view.state, 'done');
+    assert.equal(view.chunks.done, 6);
+    assert.equal(
+      view.workers.reduce((n, w) => n + w.chunks, 0),
+      6,
+    );
+    assert.equal((await fetch(`${svc.url}/v1/jobs/sst2-queue-000000000000`)).status, 404);
+  } finally {
+    await svc.close();
+  }
   for (const w of workers) {
     const r = await stopWorker(w);
     assert.equal(r.code, 0, r.stderr);
