@@ -60,12 +60,24 @@ function run(args: string[]): Promise<number> {
   });
 }
 
+/** chunk runs per worker, from the workers' JSON logs: more runs than chunks means stalled locks */
+const chunkRuns: string[] = [];
+
 function startWorker(url: string, db: string): Promise<ChildProcess> {
   const c = spawn(process.execPath, [CLI, 'worker', '--queue', url, '--config', config, '--db', db], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
+  let pending = '';
   return new Promise((resolve) =>
-    c.stderr!.on('data', (d: Buffer) => d.toString().includes('worker-start') && resolve(c)),
+    c.stderr!.on('data', (d: Buffer) => {
+      pending += d.toString();
+      const lines = pending.split('\n');
+      pending = lines.pop()!;
+      for (const l of lines) {
+        if (l.includes('"worker-start"')) resolve(c);
+        if (l.includes('"chunk-done"')) chunkRuns.push(l);
+      }
+    }),
   );
 }
 
@@ -96,8 +108,12 @@ try {
       lastParts = path.join(dir, `parts-${name}`);
       const job = jobFile(name);
       const args = ['run', job, '--config', config, '--db', path.join(dir, `${name}.db`), '--queue', redis.url];
+      chunkRuns.length = 0;
       times[`queue${n}`]!.push(await run([...args, '--parts', lastParts, '--progress', 'none']));
       for (const w of workers) w.kill('SIGTERM');
+      const chunks = Math.ceil(Number(values.limit) / Number(values.chunk));
+      if (chunkRuns.length !== chunks)
+        console.log(`  ${n} workers: ${chunkRuns.length} chunk runs for ${chunks} chunks`);
     }
     console.log(
       `round ${round}: plain ${times.plain!.at(-1)!.toFixed(2)} s, 1 worker ${times.queue1!.at(-1)!.toFixed(2)} s, 2 workers ${times.queue2!.at(-1)!.toFixed(2)} s`,

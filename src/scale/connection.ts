@@ -11,6 +11,8 @@ export const PREFIX = 'distillery';
 export const CHUNK_QUEUE = 'chunks';
 /** Each distributed job's finalize parent has a queue of its own, which only its coordinator serves. */
 export const finalizeQueue = (jobId: string): string => `finalize.${jobId}`;
+/** A chunk's BullMQ id: deterministic, so a rerun names the same jobs. */
+export const chunkJobId = (jobId: string, index: number): string => `${jobId}.chunk-${String(index).padStart(6, '0')}`;
 /** Set by `distillery jobs cancel`; workers and the coordinator check it. */
 export const cancelKey = (jobId: string): string => `${PREFIX}:cancelled:${jobId}`;
 

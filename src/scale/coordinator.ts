@@ -12,7 +12,7 @@ import { withDatasetLock } from '../jobs/dataset-lock.ts';
 import type { JobSpec } from '../jobs/job-schema.ts';
 import type { Store } from '../store/index.ts';
 import type { ChunkJobData } from './chunk-worker.ts';
-import { CHUNK_QUEUE, PREFIX, cancelKey, finalizeQueue, redisConnection } from './connection.ts';
+import { CHUNK_QUEUE, PREFIX, cancelKey, chunkJobId, finalizeQueue, redisConnection } from './connection.ts';
 import { mergeParts, type ChunkResult, type FinalizeResult } from './finalize.ts';
 import { QueueClient, readStatus, type DistributedStatus } from './job-status.ts';
 import { planJob, type ChunkPlan } from './plan.ts';
@@ -50,8 +50,6 @@ interface FinalizeData {
   partsDir: string;
   chunks: ChunkPlan[];
 }
-
-const chunkJobId = (id: string, index: number): string => `${id}.chunk-${String(index).padStart(6, '0')}`;
 
 function failureReport(failures: { chunk: number; reason: string }[], chunks: readonly ChunkPlan[]): string {
   return failures

@@ -5,7 +5,7 @@
  */
 import { Queue, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
-import { CHUNK_QUEUE, PREFIX, cancelKey, finalizeQueue, redisConnection } from './connection.ts';
+import { CHUNK_QUEUE, PREFIX, cancelKey, chunkJobId, finalizeQueue, redisConnection } from './connection.ts';
 import type { ChunkResult, FinalizeResult } from './finalize.ts';
 
 export type DistributedState = 'running' | 'finalizing' | 'done' | 'failed' | 'cancelled';
@@ -70,6 +70,18 @@ export class QueueClient {
       for (const k of keys) ids.add(k.slice(`${PREFIX}:finalize.`.length, -':meta'.length));
     } while (cursor !== '0');
     return [...ids].sort();
+  }
+
+  /**
+   * Forget a job: its chunks one by one (failed ones are no longer the parent's dependencies, and a
+   * chunk id left behind would be taken as already queued by the next flow), then the parent.
+   */
+  async remove(id: string): Promise<void> {
+    const parent = await this.parent(id);
+    const chunks = (parent?.data as { chunks?: unknown[] } | undefined)?.chunks?.length ?? 0;
+    for (let i = 0; i < chunks; i++) await this.chunks.remove(chunkJobId(id, i));
+    await parent?.remove({ removeChildren: true });
+    await this.redis.del(cancelKey(id));
   }
 
   async close(): Promise<void> {

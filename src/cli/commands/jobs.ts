@@ -82,9 +82,7 @@ export function registerJobs(program: Command): void {
           throw new DistilleryError('CONFLICT', `job ${id} is ${s.state}`, {
             hint: `cancel it first: distillery jobs cancel ${id}`,
           });
-        const parent = await qc.parent(id);
-        await parent?.remove({ removeChildren: true });
-        await qc.redis.del(cancelKey(id));
+        await qc.remove(id);
         console.log(`job ${id} removed`);
       });
     });
