@@ -185,3 +185,28 @@ test('redis-server restarts mid-job (AOF): workers and coordinator reconnect and
   assertSameExport(dir, 'plain', 'redis-restart');
   await stopWorker(w);
 });
+
+test('jobs cancel: workers skip the chunks, the job ends cancelled; jobs rm lets the same command queue it again', async () => {
+  const s = setup('cancel');
+  let id = '';
+  const coordinator = startCli(coordinatorArgs(s), (line) => {
+    id ||= queueLine(line)?.id ?? '';
+  });
+  while (!id) await new Promise((r) => setTimeout(r, 50));
+  const cancel = await runCli(['jobs', 'cancel', id, '--queue', redis.url]);
+  assert.equal(cancel.code, 0, cancel.stderr);
+  const w = startWorker(redis.url, path.join(s.sub, 'w.db'), LOCK_MS);
+  const r = await coordinator.done;
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, new RegExp(`job ${id} cancelled`));
+  assert.equal(w.logs.filter((l) => l.event === 'chunk-cancelled').length, 5);
+  assert.equal(w.logs.filter((l) => l.event === 'chunk-start').length, 0);
+
+  const rm = await runCli(['jobs', 'rm', id, '--queue', redis.url]);
+  assert.equal(rm.code, 0, rm.stderr);
+  const again = await runCli(coordinatorArgs(s));
+  assert.equal(again.code, 0, again.stderr);
+  assert.match(again.stdout, new RegExp(`queued job ${id}: 5 chunks`));
+  assertSameExport(dir, 'plain', 'cancel');
+  await stopWorker(w);
+});
