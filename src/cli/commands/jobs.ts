@@ -50,9 +50,14 @@ export function registerJobs(program: Command): void {
     .option('--json', 'JSON instead of text')
     .action(async (id: string | undefined, opts: QueueOpt) => {
       await withQueue(opts.queue, async (qc) => {
-        const ids = id ? [id] : await qc.jobIds();
         const all: DistributedStatus[] = [];
-        for (const i of ids) all.push(await requireStatus(qc, i));
+        if (id) all.push(await requireStatus(qc, id));
+        else
+          for (const i of await qc.jobIds()) {
+            // a removed job's queue keeps its meta key: skip it
+            const st = await readStatus(qc, i);
+            if (st) all.push(st);
+          }
         if (opts.json) console.log(JSON.stringify(id ? all[0] : all, null, 2));
         else if (all.length === 0) console.log(`no distributed jobs on ${opts.queue}`);
         else all.forEach(print);
