@@ -3,6 +3,7 @@
  * job's chunk counts as they change (JSON lines on stderr) and one line at the end, like a plain run.
  */
 import path from 'node:path';
+import { DistilleryError } from '../core/errors.ts';
 import type { JobSpec } from '../jobs/job-schema.ts';
 import { runCoordinator } from '../scale/coordinator.ts';
 import type { DistributedStatus } from '../scale/job-status.ts';
@@ -19,7 +20,8 @@ export interface QueueRunOptions {
 const positive = (v: string | undefined, flag: string): number | undefined => {
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (!(Number.isInteger(n) && n >= 1)) throw new Error(`${flag} ${v}: expected an integer >= 1`);
+  if (!(Number.isInteger(n) && n >= 1))
+    throw new DistilleryError('INVALID_INPUT', `${flag} ${v}: expected an integer >= 1`);
   return n;
 };
 

@@ -1,6 +1,7 @@
 /** `distillery worker --queue URL`: label chunks of distributed jobs until stopped (docs/SCALE.md). */
 import type { Command } from 'commander';
 import pino from 'pino';
+import { DistilleryError } from '../../core/errors.ts';
 import { makeAugmenterFactory } from '../../jobs/augmenter.ts';
 import { startChunkWorker, workerId } from '../../scale/chunk-worker.ts';
 import { exitBySignal } from '../exit-now.ts';
@@ -30,7 +31,10 @@ export function registerWorker(program: Command): void {
     .action(async (opts: WorkerOptions) => {
       const lockDuration = Number(opts.lockDuration);
       if (!(Number.isInteger(lockDuration) && lockDuration >= 100))
-        throw new Error(`--lock-duration ${opts.lockDuration}: expected milliseconds >= 100`);
+        throw new DistilleryError(
+          'INVALID_INPUT',
+          `--lock-duration ${opts.lockDuration}: expected milliseconds >= 100`,
+        );
       const rt = await openRuntime(opts);
       const log = pino({ base: { worker: workerId() } }, pino.destination(2));
       const w = startChunkWorker({
