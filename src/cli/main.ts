@@ -13,6 +13,8 @@ import { registerLabel } from './commands/label.ts';
 import { registerServe } from './commands/serve.ts';
 import { registerReport } from './commands/report.ts';
 import { registerStore } from './commands/store.ts';
+import { registerWorker } from './commands/worker.ts';
+import { registerJobs } from './commands/jobs.ts';
 
 const program = new Command('distillery')
   .description('Make knowledge-distillation datasets: augment, label with a teacher, store soft labels, export.')
@@ -28,6 +30,8 @@ registerLabel(program);
 registerServe(program);
 registerReport(program);
 registerStore(program);
+registerWorker(program);
+registerJobs(program);
 
 /** package.json sits two folders up from both src/cli/ and the built dist/cli/. */
 function packageVersion(): string {

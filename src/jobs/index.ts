@@ -28,3 +28,8 @@ export { exportJobTargets, exportJobEnsembles, resolveTeacherFingerprint } from 
 export { readCorpus, scanCorpus, newCorpusStats, type CorpusOptions, type CorpusRecord } from './corpus/index.ts';
 export { InProcessJobQueue, type InProcessJobQueueOptions, type JobQueue, type JobView } from './queue/index.ts';
 export { AugmentPool, DeadlineExceededError, type AugmentPoolOptions } from './augment-pool.ts';
+// distributed jobs on BullMQ (docs/SCALE.md)
+export { startChunkWorker, workerId } from './scale/chunk-worker.ts';
+export { cancelKey } from './scale/connection.ts';
+export { runCoordinator } from './scale/coordinator.ts';
+export { QueueClient, readStatus, type DistributedStatus } from './scale/job-status.ts';

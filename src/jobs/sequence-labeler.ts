@@ -6,7 +6,7 @@
  * reported with their field and never stored.
  */
 import type { SequenceOutputSpec } from '../core/sequence-types.ts';
-import type { SequenceRowRef } from '../export/sequence-rows.ts';
+import type { SequenceRowRef } from '../export/index.ts';
 import type { Store } from '../store/index.ts';
 import { SequenceOutputs } from '../store/index.ts';
 import type { CausalTeacher } from '../teacher/causal/causal-teacher.ts';

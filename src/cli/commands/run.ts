@@ -6,8 +6,9 @@ import { DistilleryError } from '../../core/errors.ts';
 import { parseJobYaml, shardSchema, type JobSpec, resolveJobPaths } from '../../jobs/index.ts';
 import { openRuntime, reportResult, runJobCommand, type ProgressMode } from '../job-runtime.ts';
 import { runExports } from '../run-exports.ts';
+import { runOnQueue, type QueueRunOptions } from '../queue-run.ts';
 
-interface RunOptions {
+interface RunOptions extends Partial<QueueRunOptions> {
   db?: string;
   config?: string;
   shard?: string;
@@ -39,6 +40,10 @@ export function registerRun(program: Command): void {
     .option('--skip-invalid', 'skip and count malformed corpus lines instead of stopping')
     .option('--progress <mode>', 'auto (bar on a terminal, JSON lines otherwise), bar, json or none', 'auto')
     .option('--no-export', "do not write the job's export targets")
+    .option('--queue <url>', 'run on workers through BullMQ on this Redis (redis://HOST:PORT); rerunning attaches')
+    .option('--parts <dir>', 'with --queue: shared directory for the chunk parts (default: parts/<job id> beside JOB)')
+    .option('--attempts <n>', 'with --queue: tries per chunk before it counts as failed', '3')
+    .option('--lock-duration <ms>', 'with --queue: lock of the finalize step (BullMQ default 30000)')
     .addHelpText(
       'after',
       `
@@ -65,6 +70,18 @@ Example:
       if (opts.skipInvalid) job = { ...job, corpus: { ...job.corpus, skipInvalid: true } };
       const rt = await openRuntime(opts);
       try {
+        if (opts.queue !== undefined) {
+          if (job.shard)
+            throw new DistilleryError('INVALID_INPUT', '--shard and --queue do not mix: the queue splits the job');
+          const dataset = await runOnQueue(rt, job, file, {
+            ...opts,
+            queue: opts.queue,
+            attempts: opts.attempts ?? '3',
+            progress: opts.progress,
+          });
+          if (opts.export) await runExports(rt, job, dataset);
+          return;
+        }
         const result = await runJobCommand(rt, job, opts.progress);
         reportResult(result);
         if (result.status !== 'cancelled' && opts.export) await runExports(rt, job, result.dataset);

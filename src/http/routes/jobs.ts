@@ -6,7 +6,10 @@ import type { RouteModule } from '../app.ts';
 import { HttpProblem } from '../problem.ts';
 import { parseOr422 } from '../validate.ts';
 
-export function jobsModule(jobs: JobQueue): RouteModule {
+/** A distributed job's status by id (src/scale), when the service knows a Redis queue. */
+export type DistributedJobs = (id: string) => Promise<unknown>;
+
+export function jobsModule(jobs: JobQueue, distributed?: DistributedJobs): RouteModule {
   return {
     router(schemas) {
       const router = Router();
@@ -21,9 +24,9 @@ export function jobsModule(jobs: JobQueue): RouteModule {
       router.get('/v1/jobs', (_req, res) => {
         res.json({ jobs: jobs.list() });
       });
-      router.get('/v1/jobs/:id', (req, res) => {
+      router.get('/v1/jobs/:id', async (req, res) => {
         const id = find(req.params);
-        const job = jobs.get(id);
+        const job = jobs.get(id) ?? (await distributed?.(id));
         if (!job) throw new HttpProblem(404, `no job "${id}"`);
         res.json(job);
       });
@@ -57,7 +60,8 @@ export function jobsModule(jobs: JobQueue): RouteModule {
         {
           method: 'get',
           path: '/v1/jobs/{id}',
-          summary: 'A job: state, queue position, progress, result or error',
+          summary:
+            'A job: state, queue position, progress, result or error; a distributed job (run --queue, with `queue` configured): its chunks done / running / waiting / failed, failures, per-worker throughput and ETA',
           params: schemas.jobParams,
           response: schemas.jobView,
           errors: [401, 404, 422],

@@ -86,14 +86,14 @@ function corpusBytes(file: string): number | null {
   }
 }
 
-function toOriginal(r: CorpusRecord): Example {
+export function toOriginal(r: CorpusRecord): Example {
   const e: Example = { id: r.id, text: r.input.text, label: r.label, origin: { kind: 'original' } };
   if (r.input.textPair !== undefined) e.textPair = r.input.textPair;
   return e;
 }
 
 /** Originals each followed by their own augmentations, in the originals' order. */
-function interleave(originals: readonly Example[], augmentations: readonly Example[]): Example[] {
+export function interleave(originals: readonly Example[], augmentations: readonly Example[]): Example[] {
   const byParent = new Map<string, Example[]>();
   for (const a of augmentations) {
     if (a.origin.kind !== 'augmentation')
@@ -111,7 +111,7 @@ function interleave(originals: readonly Example[], augmentations: readonly Examp
  * Per op chain of one chunk: augmentations made (kept by the augmenter, plus those it dropped as
  * duplicates itself) and all dropped as duplicates (by the augmenter or by the dedupe here).
  */
-function chainCounts(outcome: AugmentOutcome, droppedHere: ReadonlyMap<string, number>): OpChainCount[] {
+export function chainCounts(outcome: AugmentOutcome, droppedHere: ReadonlyMap<string, number>): OpChainCount[] {
   const counts = new Map<string, OpChainCount>();
   const of = (op: string) => {
     let c = counts.get(op);

@@ -1,0 +1,150 @@
+/**
+ * `distillery worker`: takes label-chunk jobs from Redis, one at a time per worker (run one per GPU or
+ * per CPU socket), and answers each with the name and sha256 of the part it wrote. The teacher runs in
+ * its own worker thread (src/teacher/worker-session.ts), so this event loop stays free to renew BullMQ's
+ * lock during a long batch; a worker that dies (kill -9) stops renewing it, and after the lock expires
+ * the chunk goes back to the queue for another worker.
+ */
+import { hostname } from 'node:os';
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { JobSpec } from '../job-schema.ts';
+import type { AugmenterFactory } from '../resolve-job.ts';
+import type { JobTeacher } from '../runner/run-job.ts';
+import { StoreRunnerAdapter } from '../runner/store-adapter.ts';
+import type { Store } from '../../store/index.ts';
+import type { TeacherRunner } from '../../core/types.ts';
+import { sharedWordNet } from '../../augment/index.ts';
+import { processChunk, type ChunkContext } from './chunk-work.ts';
+import { CHUNK_QUEUE, PREFIX, cancelKey, redisConnection } from './connection.ts';
+import type { ChunkResult } from './finalize.ts';
+import { writePart } from './part-file.ts';
+import type { ChunkPlan } from './plan.ts';
+
+/** A label-chunk job's data, as the coordinator queued it. */
+export interface ChunkJobData {
+  jobId: string;
+  specHash: string;
+  job: JobSpec;
+  corpusRecords: number;
+  partsDir: string;
+  chunk: ChunkPlan;
+}
+
+export interface ChunkWorkerOptions {
+  url: string;
+  /** the worker's local store: its content-addressed cache */
+  store: Store;
+  teachers: { get(name: string): Promise<TeacherRunner> };
+  augmenterFactory: AugmenterFactory;
+  log: Logger;
+  /** ms a chunk's lock lasts without renewal (BullMQ default 30 s); short in the fault tests */
+  lockDuration?: number;
+  /** ms between checks for chunks whose worker stopped renewing its lock */
+  stalledInterval?: number;
+}
+
+export const workerId = (): string => `${hostname()}:${process.pid}`;
+
+export interface ChunkWorker {
+  worker: Worker<ChunkJobData, ChunkResult>;
+  /** Finishes the chunk in flight, then disconnects; safe to call twice. */
+  close(): Promise<void>;
+}
+
+export function startChunkWorker(opts: ChunkWorkerOptions): ChunkWorker {
+  const me = workerId();
+  // Building the WordNet index blocks the event loop for seconds; inside a chunk that would stop the lock
+  // renewal and let the chunk be taken as stalled, so it is built before the worker takes any chunk.
+  sharedWordNet();
+  const connection = redisConnection(opts.url);
+  const redis = new Redis(connection);
+  redis.on('error', () => undefined); // reconnects on its own; the worker's 'error' event reports it
+  // a job's teachers and augmenter are loaded once per job spec, not per chunk
+  const contexts = new Map<string, Promise<ChunkContext>>();
+  const contextFor = (d: ChunkJobData): Promise<ChunkContext> => {
+    let c = contexts.get(d.specHash);
+    if (!c) {
+      c = (async () => {
+        const teachers: JobTeacher[] = [];
+        for (const t of d.job.teachers) teachers.push({ runner: await opts.teachers.get(t.name), weight: t.weight });
+        const augmenter =
+          d.job.recipe === null
+            ? undefined
+            : await opts.augmenterFactory(d.job.recipe, d.job.seed, {
+                corpusRecords: d.corpusRecords,
+                teachers,
+                ...(d.job.augmentModels ? { models: d.job.augmentModels } : {}),
+              });
+        return {
+          jobId: d.jobId,
+          job: d.job,
+          teachers,
+          augmenter,
+          cache: new StoreRunnerAdapter(opts.store, d.job.chunkSize),
+        };
+      })();
+      contexts.set(d.specHash, c);
+      c.catch(() => contexts.delete(d.specHash));
+    }
+    return c;
+  };
+
+  const worker = new Worker<ChunkJobData, ChunkResult>(
+    CHUNK_QUEUE,
+    async (job: Job<ChunkJobData, ChunkResult>, _token, signal) => {
+      const d = job.data;
+      const log = opts.log.child({ job: d.jobId, chunk: d.chunk.index, attempt: job.attemptsMade + 1 });
+      if ((await redis.exists(cancelKey(d.jobId))) === 1) {
+        log.info({ event: 'chunk-cancelled' }, 'job cancelled; chunk skipped');
+        throw new UnrecoverableError('cancelled');
+      }
+      const started = performance.now();
+      log.info({ event: 'chunk-start', records: d.chunk.records }, 'chunk started');
+      try {
+        const ctx = await contextFor(d);
+        const outcome = await processChunk(ctx, d.chunk, signal);
+        const written = writePart(d.partsDir, outcome.part);
+        const seconds = (performance.now() - started) / 1000;
+        const result: ChunkResult = {
+          chunk: d.chunk.index,
+          part: written.file.slice(d.partsDir.length + 1),
+          sha256: written.sha256,
+          bytes: written.bytes,
+          examples: outcome.part.header.examples.length,
+          computed: outcome.computed,
+          cached: outcome.cached,
+          teachers: ctx.teachers.map((t) => t.runner.info),
+          worker: me,
+          seconds,
+        };
+        log.info(
+          { event: 'chunk-done', examples: result.examples, computed: result.computed, seconds, part: result.part },
+          'chunk done',
+        );
+        return result;
+      } catch (e) {
+        log.warn({ event: 'chunk-failed', err: (e as Error).message }, 'chunk failed');
+        throw e;
+      }
+    },
+    {
+      connection,
+      prefix: PREFIX,
+      concurrency: 1,
+      ...(opts.lockDuration ? { lockDuration: opts.lockDuration } : {}),
+      ...(opts.stalledInterval ? { stalledInterval: opts.stalledInterval } : {}),
+    },
+  );
+  worker.on('error', (e) => opts.log.warn({ event: 'queue-error', err: e.message }, 'queue connection problem'));
+  let closing: Promise<void> | undefined;
+  return {
+    worker,
+    close: () =>
+      (closing ??= (async () => {
+        await worker.close();
+        redis.disconnect();
+      })()),
+  };
+}

@@ -1,0 +1,100 @@
+/**
+ * A chunk's result as one immutable file: its rows and the teacher outputs they need, named by the
+ * sha256 of its bytes. Nothing in it depends on which worker made it or what its cache held (no counts of
+ * computed vs cached, no device), so a chunk done twice writes the same bytes under the same name and
+ * the second rename changes nothing.
+ *
+ * Layout: `DPART1\n`, one line of header JSON, then the blobs the header indexes, back to back.
+ */
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { DistilleryError } from '../../core/errors.ts';
+import type { Encoding, Example } from '../../core/types.ts';
+import type { OpChainCount, RunCounts } from '../runner/ports.ts';
+
+const MAGIC = 'DPART1\n';
+
+export interface PartOutput {
+  inputHash: string;
+  tokens: number;
+  truncated: boolean;
+  /** [component name, byte length] in blob order */
+  components: [string, number][];
+}
+
+export interface PartTeacher {
+  name: string;
+  fingerprint: string;
+  encoding: Encoding;
+  outputs: PartOutput[];
+}
+
+export interface PartHeader {
+  job: string;
+  dataset: string;
+  chunk: number;
+  records: number;
+  examples: Example[];
+  counts: RunCounts;
+  opCounts: OpChainCount[];
+  teachers: PartTeacher[];
+}
+
+export interface Part {
+  header: PartHeader;
+  /** blobs per teacher, per output, per component, in header order */
+  blobs: Buffer[][][];
+}
+
+export interface WrittenPart {
+  file: string;
+  sha256: string;
+  bytes: number;
+}
+
+export const partName = (chunk: number, sha256: string): string =>
+  `chunk-${String(chunk).padStart(6, '0')}.${sha256.slice(0, 16)}.part`;
+
+export function encodePart(part: Part): Buffer {
+  const head = Buffer.from(`${MAGIC}${JSON.stringify(part.header)}\n`, 'utf8');
+  return Buffer.concat([head, ...part.blobs.flat(2)]);
+}
+
+/** Write atomically (temp file + rename) into `dir`; the name carries the content hash. */
+export function writePart(dir: string, part: Part): WrittenPart {
+  const bytes = encodePart(part);
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, partName(part.header.chunk, sha256));
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, bytes);
+  renameSync(tmp, file);
+  return { file, sha256, bytes: bytes.length };
+}
+
+/** Read and verify a part: the bytes must hash to `sha256` (the worker's result), else it is refused. */
+export function readPart(file: string, sha256: string): Part {
+  const bytes = readFileSync(file);
+  const got = createHash('sha256').update(bytes).digest('hex');
+  if (got !== sha256)
+    throw new DistilleryError('INVALID_INPUT', `part ${file} is corrupt: sha256 ${got}, expected ${sha256}`, {
+      hint: 'remove it and rerun: the chunk is computed again',
+    });
+  if (bytes.toString('utf8', 0, MAGIC.length) !== MAGIC)
+    throw new DistilleryError('INVALID_INPUT', `${file} is not a distillery part file`);
+  const nl = bytes.indexOf(10, MAGIC.length);
+  const header = JSON.parse(bytes.toString('utf8', MAGIC.length, nl)) as PartHeader;
+  let at = nl + 1;
+  const blobs = header.teachers.map((t) =>
+    t.outputs.map((o) =>
+      o.components.map(([, len]) => {
+        const b = bytes.subarray(at, at + len);
+        at += len;
+        return b;
+      }),
+    ),
+  );
+  if (at !== bytes.length) throw new DistilleryError('INVALID_INPUT', `part ${file}: blobs do not match its header`);
+  return { header, blobs };
+}

@@ -1,0 +1,65 @@
+/**
+ * A job cut into chunks for workers: the corpus is scanned once (the same validation as `distillery run`,
+ * so a malformed line or a repeated id stops here, before anything is queued) and each chunk is the run's
+ * chunk of the same index, given by its record count and the corpus lines it spans. The job id is the
+ * dataset plus a hash of everything that makes its rows, so the same command always names the same job.
+ */
+import { createHash } from 'node:crypto';
+import { statSync } from 'node:fs';
+import { newCorpusStats, readCorpus, type CorpusRecord } from '../corpus/index.ts';
+import type { JobSpec } from '../job-schema.ts';
+import { countShardRecords } from '../runner/chunks.ts';
+import { inputHash } from '../../store/index.ts';
+
+export interface ChunkPlan {
+  index: number;
+  /** corpus lines (1-based, inclusive) the chunk's records start on */
+  firstLine: number;
+  lastLine: number;
+  records: number;
+  /** records before this chunk */
+  recordsBefore: number;
+}
+
+export interface DistributedJob {
+  /** `<dataset>-<12 hex of the spec hash>`; BullMQ ids of its jobs start with it */
+  id: string;
+  specHash: string;
+  job: JobSpec;
+  /** records in the whole corpus (EDA picks its parameters from it) */
+  corpusRecords: number;
+  chunks: ChunkPlan[];
+}
+
+export function specHash(job: JobSpec): string {
+  let corpusBytes: number | null = null;
+  try {
+    corpusBytes = statSync(job.corpus.path).size;
+  } catch {
+    corpusBytes = null;
+  }
+  return createHash('sha256')
+    .update(JSON.stringify({ job: { ...job, shard: null }, corpusBytes }))
+    .digest('hex');
+}
+
+export async function planJob(job: JobSpec): Promise<DistributedJob> {
+  const hash = (r: CorpusRecord) => inputHash(r.input);
+  const stats = newCorpusStats();
+  const total = await countShardRecords(job.corpus, undefined, hash, stats);
+  const chunks: ChunkPlan[] = [];
+  let current: ChunkPlan | undefined;
+  let n = 0;
+  for await (const r of readCorpus(job.corpus)) {
+    if (!current) {
+      current = { index: chunks.length, firstLine: r.line, lastLine: r.line, records: 0, recordsBefore: n };
+      chunks.push(current);
+    }
+    current.lastLine = r.line;
+    current.records++;
+    n++;
+    if (current.records === job.chunkSize) current = undefined;
+  }
+  const h = specHash(job);
+  return { id: `${job.dataset}-${h.slice(0, 12)}`, specHash: h, job, corpusRecords: total, chunks };
+}

@@ -1,0 +1,212 @@
+/**
+ * Faults with real processes and a real redis-server: a worker killed with -9 mid-chunk, a corpus slice
+ * that fails every attempt, a coordinator killed with -9, and a Redis restart mid-job. Each job that
+ * finishes must export the same bytes as the plain run of the same job.
+ */
+import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, afterEach, before, test } from 'node:test';
+import { tempDir } from '../helpers/temp-dir.ts';
+import { startRedis, type RedisServer } from '../helpers/redis-server.ts';
+import {
+  assertSameExport,
+  killLeftovers,
+  runCli,
+  startCli,
+  startWorker,
+  stopWorker,
+  writeCorpus,
+  writeJob,
+} from './helpers.ts';
+
+const dir = tempDir('distillery-faults-');
+const LOCK_MS = 3000;
+let redis: RedisServer;
+
+before(async () => {
+  redis = await startRedis();
+  const plain = await runCli([
+    'run',
+    writeJob(dir, 'plain', writeCorpus(dir, 100), 20),
+    '--db',
+    path.join(dir, 'plain.db'),
+    '--progress',
+    'none',
+  ]);
+  assert.equal(plain.code, 0, plain.stderr);
+});
+// a failed test must not leave its workers taking the next test's chunks
+afterEach(killLeftovers);
+after(async () => {
+  killLeftovers();
+  await redis.stop();
+});
+
+/** A test's own folder with a copy of the corpus: its own job id, parts and stores. */
+function setup(name: string): { sub: string; job: string; db: string } {
+  const sub = path.join(dir, name);
+  mkdirSync(sub);
+  const job = writeJob(dir, name, writeCorpus(sub, 100), 20);
+  // the job file lives in the shared dir (exports compare there); parts go beside the test's corpus
+  return { sub, job, db: path.join(sub, 'coord.db') };
+}
+
+const coordinatorArgs = (s: { sub: string; job: string; db: string }, extra: string[] = []) => [
+  'run',
+  s.job,
+  '--db',
+  s.db,
+  '--queue',
+  redis.url,
+  '--parts',
+  path.join(s.sub, 'parts'),
+  '--progress',
+  'json',
+  ...extra,
+];
+
+interface QueueLine {
+  type: string;
+  id: string;
+  state: string;
+  chunks: { done: number; total: number; failed: number };
+}
+const queueLine = (line: string): QueueLine | undefined => {
+  if (!line.startsWith('{')) return undefined;
+  const e = JSON.parse(line) as QueueLine;
+  return e.type === 'queue' ? e : undefined;
+};
+
+test('kill -9 a worker mid-chunk: another worker takes the chunk after its lock expires; nothing lost or doubled', async () => {
+  const s = setup('kill-worker');
+  const coordinator = startCli(coordinatorArgs(s));
+  let killedChunk = -1;
+  const first = startWorker(redis.url, path.join(s.sub, 'w1.db'), LOCK_MS, (l, child) => {
+    if (l.event === 'chunk-start' && killedChunk < 0) {
+      killedChunk = l.chunk!;
+      // mid-chunk: the first chunk loads the teacher, then augments and labels
+      setTimeout(() => child.kill('SIGKILL'), 400);
+    }
+  });
+  const killed = await first.done;
+  assert.equal(killed.signal, 'SIGKILL');
+  assert.ok(!first.logs.some((l) => l.event === 'chunk-done'), 'the killed worker finished no chunk');
+
+  const second = startWorker(redis.url, path.join(s.sub, 'w2.db'), LOCK_MS);
+  const r = await coordinator.done;
+  assert.equal(r.code, 0, r.stderr);
+  assertSameExport(dir, 'plain', 'kill-worker');
+  // at-least-once: a chunk may run twice (a stalled lock), its part is the same file then
+  const done = new Set(second.logs.filter((l) => l.event === 'chunk-done').map((l) => l.chunk));
+  assert.deepEqual([...done].sort(), [0, 1, 2, 3, 4], 'the second worker did every chunk, the killed one included');
+  assert.equal(readdirSync(path.join(s.sub, 'parts')).filter((f) => f.endsWith('.part')).length, 5);
+  await stopWorker(second);
+});
+
+test('a corrupt corpus slice fails its chunk after N attempts with the reason and rows; the other chunks finish', async () => {
+  const s = setup('corrupt');
+  let corrupted = false;
+  const corpus = path.join(s.sub, 'corpus.jsonl');
+  const coordinator = startCli(coordinatorArgs(s, ['--attempts', '2']), (line) => {
+    // once the job is queued, the shared corpus goes bad under it: line 50 is in chunk 2 (records 41-60)
+    if (!corrupted && queueLine(line)) {
+      corrupted = true;
+      const lines = readFileSync(corpus, 'utf8').split('\n');
+      lines[49] = '{"text": broken';
+      writeFileSync(corpus, lines.join('\n'));
+    }
+  });
+  while (!corrupted) await new Promise((r) => setTimeout(r, 50));
+  const w = startWorker(redis.url, path.join(s.sub, 'w.db'), LOCK_MS);
+  const r = await coordinator.done;
+  assert.equal(r.code, 1, r.stdout);
+  assert.match(r.stderr, /1 of 5 chunks failed: chunk 2 \(records 41-60\): .*corpus\.jsonl:50: not valid JSON/);
+  const tries = w.logs.filter((l) => l.event === 'chunk-failed');
+  assert.deepEqual(
+    tries.map((l) => [l.chunk, l.attempt]),
+    [
+      [2, 1],
+      [2, 2],
+    ],
+  );
+  assert.deepEqual(
+    [...new Set(w.logs.filter((l) => l.event === 'chunk-done').map((l) => l.chunk))].sort(),
+    [0, 1, 3, 4],
+  );
+  assert.equal(readdirSync(path.join(s.sub, 'parts')).filter((f) => f.endsWith('.part')).length, 4);
+  const id = /job (sst2-queue-[0-9a-f]{12})/.exec(r.stderr)![1]!;
+  const status = await runCli(['jobs', 'status', id, '--queue', redis.url, '--json']);
+  const st = JSON.parse(status.stdout) as {
+    state: string;
+    chunks: { done: number; failed: number };
+    failures: { chunk: number }[];
+  };
+  assert.equal(st.state, 'failed');
+  assert.deepEqual([st.chunks.done, st.chunks.failed, st.failures.map((f) => f.chunk)], [4, 1, [2]]);
+  await stopWorker(w);
+});
+
+test('kill -9 the coordinator: the same command attaches to the job and finishes it', async () => {
+  const s = setup('kill-coordinator');
+  const w = startWorker(redis.url, path.join(s.sub, 'w.db'), LOCK_MS);
+  let id = '';
+  const first = startCli(coordinatorArgs(s), (line, child) => {
+    const e = queueLine(line);
+    if (e && e.chunks.done >= 2 && !id) {
+      id = e.id;
+      child.kill('SIGKILL');
+    }
+  });
+  assert.equal((await first.done).signal, 'SIGKILL');
+  const again = await runCli(coordinatorArgs(s));
+  assert.equal(again.code, 0, again.stderr);
+  assert.match(again.stdout, new RegExp(`attached to job ${id}: 5 chunks`));
+  assertSameExport(dir, 'plain', 'kill-coordinator');
+  assert.deepEqual(
+    [...new Set(w.logs.filter((l) => l.event === 'chunk-done').map((l) => l.chunk))].sort(),
+    [0, 1, 2, 3, 4],
+  );
+  await stopWorker(w);
+});
+
+test('redis-server restarts mid-job (AOF): workers and coordinator reconnect and the job finishes', async () => {
+  const s = setup('redis-restart');
+  const w = startWorker(redis.url, path.join(s.sub, 'w.db'), 5000);
+  let restarting: Promise<void> | undefined;
+  const coordinator = startCli(coordinatorArgs(s), (line) => {
+    const e = queueLine(line);
+    if (e && e.chunks.done >= 1 && !restarting) restarting = redis.restart({ downMs: 1000 });
+  });
+  const r = await coordinator.done;
+  await restarting;
+  assert.ok(restarting, 'redis was restarted');
+  assert.equal(r.code, 0, r.stderr);
+  assertSameExport(dir, 'plain', 'redis-restart');
+  await stopWorker(w);
+});
+
+test('jobs cancel: workers skip the chunks, the job ends cancelled; jobs rm lets the same command queue it again', async () => {
+  const s = setup('cancel');
+  let id = '';
+  const coordinator = startCli(coordinatorArgs(s), (line) => {
+    id ||= queueLine(line)?.id ?? '';
+  });
+  while (!id) await new Promise((r) => setTimeout(r, 50));
+  const cancel = await runCli(['jobs', 'cancel', id, '--queue', redis.url]);
+  assert.equal(cancel.code, 0, cancel.stderr);
+  const w = startWorker(redis.url, path.join(s.sub, 'w.db'), LOCK_MS);
+  const r = await coordinator.done;
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, new RegExp(`job ${id} cancelled`));
+  assert.equal(w.logs.filter((l) => l.event === 'chunk-cancelled').length, 5);
+  assert.equal(w.logs.filter((l) => l.event === 'chunk-start').length, 0);
+
+  const rm = await runCli(['jobs', 'rm', id, '--queue', redis.url]);
+  assert.equal(rm.code, 0, rm.stderr);
+  const again = await runCli(coordinatorArgs(s));
+  assert.equal(again.code, 0, again.stderr);
+  assert.match(again.stdout, new RegExp(`queued job ${id}: 5 chunks`));
+  assertSameExport(dir, 'plain', 'cancel');
+  await stopWorker(w);
+});
