@@ -98,6 +98,7 @@ export async function startService(config: Config, opts: ServiceOptions = {}): P
       modelsDir: config.modelsDir,
       protectedFiles: storeFiles(config.db),
       maxCorpusBytes: config.limits.maxCorpusBytes,
+      teachers: registry,
       augmentModels,
       compile,
     }),
