@@ -41,6 +41,7 @@ export {
   type SequenceExportOptions,
   type SequenceExportResult,
 } from './sequence/sequence-export.ts';
+export { sequenceExportStream } from './sequence/sequence-export-stream.ts';
 export { causalTeacherOf, sequenceJobIssues, type CausalTeacherFacts } from './sequence/sequence-job-checks.ts';
 export { readSequenceCorpus, type SequenceRecord } from './corpus/index.ts';
 export { labelSequences, type SequenceRow, type SequenceLabelReport } from './sequence-labeler.ts';

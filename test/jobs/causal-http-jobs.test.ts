@@ -1,6 +1,6 @@
 /**
  * POST /v1/jobs with a causal-LM teacher on the real service: the job runs through the sequence
- * labeler and reports refused rows; fields the teacher cannot honour get a 422 naming them, and
+ * labeler and reports refused rows, and its dataset downloads as JSONL / Parquet; fields the teacher cannot honour get a 422 naming them, and
  * the dataset already stored stays as it was.
  */
 import assert from 'node:assert/strict';
@@ -66,6 +66,24 @@ describe('POST /v1/jobs with a causal-LM teacher', () => {
     assert.equal(done.result!.refused, 1);
     const stored = svc.service.store.datasetSequences.counts('chat');
     assert.deepEqual(stored, { rows: 4, refused: 1 });
+    const jsonl = await (await fetch(`${svc.url}/v1/datasets/chat/export?format=jsonl`)).text();
+    const lines = jsonl
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { id: string; topk_ids: number[][] });
+    assert.deepEqual(
+      lines.map((l) => l.id),
+      ['a', 'b', 'c'],
+    );
+    assert.equal(lines[0]!.topk_ids[0]!.length, 8);
+    const parquet = await fetch(`${svc.url}/v1/datasets/chat/export?format=parquet`);
+    assert.equal(parquet.headers.get('content-type'), 'application/vnd.apache.parquet');
+    assert.equal(
+      Buffer.from(await parquet.arrayBuffer())
+        .subarray(0, 4)
+        .toString(),
+      'PAR1',
+    );
 
     for (const [body, pointer] of [
       [{ ...job, sequence: { topK: 500 } }, '/sequence/topK'],

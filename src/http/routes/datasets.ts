@@ -2,7 +2,7 @@
 import { pipeline } from 'node:stream/promises';
 import { Router } from 'express';
 import { z } from 'zod';
-import { exportStream } from '../../export/index.ts';
+import { exportStream, type ExportFormat, type ExportStream } from '../../export/index.ts';
 import { temperaturesSchema } from '../../jobs/index.ts';
 import type { DatasetCatalog } from '../../store/index.ts';
 import type { RouteModule } from '../app.ts';
@@ -17,8 +17,18 @@ export function requireDataset(store: DatasetCatalog, id: string) {
   return record;
 }
 
-/** `roots`: folders whose paths answers show relative (corpora folders, the data folder). */
-export function datasetsModule(store: DatasetCatalog, roots: readonly string[] = []): RouteModule {
+/** A causal-LM dataset's export file, or undefined when the dataset is a classifier one. */
+export type SequenceExporter = (dataset: string, format: ExportFormat) => ExportStream | undefined;
+
+/**
+ * `roots`: folders whose paths answers show relative (corpora folders, the data folder);
+ * `sequences`: exports causal-LM datasets (src/jobs/sequence/).
+ */
+export function datasetsModule(
+  store: DatasetCatalog,
+  roots: readonly string[] = [],
+  sequences?: SequenceExporter,
+): RouteModule {
   return {
     router(schemas: Schemas) {
       const router = Router();
@@ -39,11 +49,13 @@ export function datasetsModule(store: DatasetCatalog, roots: readonly string[] =
           throw new HttpProblem(422, `query parameter "temperatures": ${parsedTemperatures.error.issues[0]!.message}`);
         const temperatures = query.temperatures === undefined ? undefined : parsedTemperatures.data;
         // Only the dataset id and format pick the file; no path ever comes from the request.
-        const out = await exportStream(store, id, {
-          format: query.format,
-          ...(query.teacher ? { teacher: query.teacher } : {}),
-          ...(temperatures ? { temperatures } : {}),
-        });
+        const out =
+          sequences?.(id, query.format as ExportFormat) ??
+          (await exportStream(store, id, {
+            format: query.format,
+            ...(query.teacher ? { teacher: query.teacher } : {}),
+            ...(temperatures ? { temperatures } : {}),
+          }));
         res.setHeader('content-type', out.contentType);
         res.setHeader('content-disposition', `attachment; filename="${out.filename}"`);
         try {
