@@ -115,6 +115,20 @@ test('label, export and eval take a causal-LM teacher; k larger than the vocabul
   assert.equal(parquet.code, 0, parquet.stderr);
   assert.match(parquet.stdout, /exported 18 sequences in 1 file\(s\) \(2 refused rows left out\)/);
 
+  const shown = await cli('datasets', 'show', 'label-demo-chat', '--db', db);
+  assert.equal(shown.code, 0, shown.stderr);
+  const seqs = (
+    JSON.parse(shown.stdout) as { sequences: { rows: number; refusedRows: { id: string; field: string }[] } }
+  ).sequences;
+  assert.equal(seqs.rows, 20);
+  assert.deepEqual(
+    seqs.refusedRows.map((r) => [r.id, r.field]),
+    [
+      ['chat-19', 'response'],
+      ['chat-20', 'messages[0].role'],
+    ],
+  );
+
   const evaluated = await cli('eval', '--teacher', 'demo-lm', '--input', CHAT, '--db', db, '--json');
   assert.equal(evaluated.code, 0, evaluated.stderr);
   const report = JSON.parse(evaluated.stdout) as { rows: number; refused: number; tokens: number; perplexity: number };

@@ -1,5 +1,6 @@
 /** `distillery eval`: how good and how calibrated a teacher is on a labelled corpus, and which T to pick. */
 import type { Command } from 'commander';
+import { DistilleryError } from '../../core/errors.ts';
 import { evaluateTeacher, formatEvalReport } from '../../eval/evaluate.ts';
 import { evaluateCausalTeacher, formatSequenceEvalReport } from '../../eval/sequence-eval.ts';
 import { StoreLabelCache } from '../../labels/index.ts';
@@ -42,6 +43,8 @@ Examples:
         try {
           if (rt.registry.isCausal(opts.teacher)) {
             const lm = await rt.registry.getCausal(opts.teacher);
+            if (opts.scope !== undefined && opts.scope !== 'all' && opts.scope !== 'response')
+              throw new DistilleryError('INVALID_INPUT', `--scope ${opts.scope}: expected response or all`);
             const scope = opts.scope === 'all' ? ('all' as const) : ('response' as const);
             const report = await evaluateCausalTeacher(lm, rt.store, corpusOptions(opts), { scope });
             console.log(opts.json ? JSON.stringify(report, null, 2) : formatSequenceEvalReport(report));
