@@ -66,6 +66,14 @@ describe('POST /v1/jobs with a causal-LM teacher', () => {
     assert.equal(done.result!.refused, 1);
     const stored = svc.service.store.datasetSequences.counts('chat');
     assert.deepEqual(stored, { rows: 4, refused: 1 });
+    const shown = (await (await fetch(`${svc.url}/v1/datasets/chat`)).json()) as {
+      sequences: { rows: number; refusedRows: { id: string; field: string }[] };
+    };
+    assert.equal(shown.sequences.rows, 4);
+    assert.deepEqual(
+      shown.sequences.refusedRows.map((r) => [r.id, r.field]),
+      [['d', 'response']],
+    );
     const jsonl = await (await fetch(`${svc.url}/v1/datasets/chat/export?format=jsonl`)).text();
     const lines = jsonl
       .trim()

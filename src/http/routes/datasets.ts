@@ -17,8 +17,13 @@ export function requireDataset(store: DatasetCatalog, id: string) {
   return record;
 }
 
-/** A causal-LM dataset's export file, or undefined when the dataset is a classifier one. */
-export type SequenceExporter = (dataset: string, format: ExportFormat) => ExportStream | undefined;
+/** Causal-LM datasets (src/jobs/sequence/); each answers undefined for a classifier dataset. */
+export interface SequenceDatasets {
+  /** one export file */
+  exportStream(dataset: string, format: ExportFormat): ExportStream | undefined;
+  /** row counts and the first refused rows with their field */
+  rows(dataset: string): unknown;
+}
 
 /**
  * `roots`: folders whose paths answers show relative (corpora folders, the data folder);
@@ -27,7 +32,7 @@ export type SequenceExporter = (dataset: string, format: ExportFormat) => Export
 export function datasetsModule(
   store: DatasetCatalog,
   roots: readonly string[] = [],
-  sequences?: SequenceExporter,
+  sequences?: SequenceDatasets,
 ): RouteModule {
   return {
     router(schemas: Schemas) {
@@ -38,7 +43,11 @@ export function datasetsModule(
       router.get('/v1/datasets/:id', (req, res) => {
         const { id } = parseOr422(schemas.datasetParams, req.params, 'params');
         const record = requireDataset(store, id);
-        res.json({ ...publicValue(record, roots), stats: store.datasetStats(id) });
+        const rows = sequences?.rows(id);
+        res.json({
+          ...publicValue(record, roots),
+          ...(rows ? { sequences: rows } : { stats: store.datasetStats(id) }),
+        });
       });
       router.get('/v1/datasets/:id/export', async (req, res) => {
         const { id } = parseOr422(schemas.datasetParams, req.params, 'params');
@@ -50,7 +59,7 @@ export function datasetsModule(
         const temperatures = query.temperatures === undefined ? undefined : parsedTemperatures.data;
         // Only the dataset id and format pick the file; no path ever comes from the request.
         const out =
-          sequences?.(id, query.format as ExportFormat) ??
+          sequences?.exportStream(id, query.format as ExportFormat) ??
           (await exportStream(store, id, {
             format: query.format,
             ...(query.teacher ? { teacher: query.teacher } : {}),
