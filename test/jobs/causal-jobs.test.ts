@@ -232,3 +232,18 @@ test('eval: perplexity and next-token accuracy of the scored tokens, as a fresh 
   // counted from reviews, the demo LM is far better than a uniform guess over its 421 ids on review-like text
   assert.ok(report.perplexity < 421 / 4, `perplexity ${report.perplexity}`);
 });
+
+test('a malformed corpus line or a repeated id stops the job before anything is stored, unless skipped', async () => {
+  const broken = path.join(dir, 'broken.jsonl');
+  writeFileSync(broken, '{"id": "a", "text": "fine"}\n{"id": "b", "text": \n{"id": "a", "text": "again"}\n');
+  const job = (dataset: string, skipInvalid: boolean) =>
+    parseJob({ dataset, corpus: { path: broken, skipInvalid }, teachers: ['lm'], sequence: { topK: 4 } });
+  await assert.rejects(
+    startJob(await resolveJob(job('broken', false), { store, teachers: registry })).done,
+    /broken\.jsonl:2: not valid JSON/,
+  );
+  assert.equal(store.getDataset('broken'), undefined, 'nothing stored');
+  const skipped = await startJob(await resolveJob(job('broken-skip', true), { store, teachers: registry })).done;
+  assert.equal(skipped.invalid, 2, 'the bad line and the repeated id');
+  assert.deepEqual(statuses('broken-skip'), { a: 'ok' });
+});
