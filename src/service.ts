@@ -15,7 +15,7 @@ import { jobRequestValidator } from './http/job-request.ts';
 import { publicMessage } from './http/public-paths.ts';
 import { InProcessJobQueue, type JobQueue, AugmentModels, AugmentPool, serverConfigHint } from './jobs/index.ts';
 import { jobsModule } from './http/routes/jobs.ts';
-import { QueueClient, readStatus } from './jobs/index.ts';
+import { QueueClient, readStatus, sequenceDatasetOf, sequenceExportStream } from './jobs/index.ts';
 import { datasetsModule } from './http/routes/datasets.ts';
 import { listen } from './http/server.ts';
 import { SoftLabeler, StoreLabelCache } from './labels/index.ts';
@@ -98,6 +98,7 @@ export async function startService(config: Config, opts: ServiceOptions = {}): P
       modelsDir: config.modelsDir,
       protectedFiles: storeFiles(config.db),
       maxCorpusBytes: config.limits.maxCorpusBytes,
+      teachers: registry,
       augmentModels,
       compile,
     }),
@@ -114,7 +115,13 @@ export async function startService(config: Config, opts: ServiceOptions = {}): P
   const queue = config.queue ? new QueueClient(config.queue) : undefined;
   const modules: RouteModule[] = [
     jobsModule(jobs, queue && ((id) => readStatus(queue, id))),
-    datasetsModule(store, [...config.corporaDirs, path.dirname(config.db)]),
+    datasetsModule(store, [...config.corporaDirs, path.dirname(config.db)], {
+      exportStream: (id, format) => sequenceExportStream(store, id, format),
+      rows: (id) =>
+        sequenceDatasetOf(store, id)
+          ? { ...store.datasetSequences.counts(id), refusedRows: store.datasetSequences.refused(id) }
+          : undefined,
+    }),
     augmentModule({
       labeler,
       teacherNames: registry.names(),

@@ -23,6 +23,11 @@ export {
   type SequencePutResult,
   type SequenceOutputsOptions,
 } from './sequence-outputs.ts';
+export {
+  DatasetSequenceRepository,
+  type DatasetSequenceRow,
+  type DatasetSequenceCounts,
+} from './dataset-sequences-repository.ts';
 export { sequenceComponents, sequenceHash } from './sequence-components.ts';
 export {
   encodeSequenceTopK,
