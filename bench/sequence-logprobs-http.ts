@@ -2,7 +2,8 @@
  * Cross-request micro-batching of causal-LM teachers, measured over HTTP: N concurrent clients each POST
  * one TRL-shaped request (one distinct token sequence, so never cached: the client's
  * get_sequence_logprobs body with response_format "binary") to /get_sequence_logprobs/, on the same
- * server with merging on vs one teacher call per request (batching.enabled: false).
+ * server with merging on vs one teacher call per request (batching.enabled: false), and, for scale,
+ * requests whose sequences the store already holds (no teacher call at all).
  *
  *   npx tsx bench/sequence-logprobs-http.ts [--teachers demo-lm,tiny-llama-lm] [--duration 15] [--connections 16]
  *     [--length 128] [--prompt 32] [--top 20] [--wait 5]
@@ -32,7 +33,8 @@ const promptLength = Number(values.prompt);
 
 const dirOf = (t: string): string => (t.includes('/') ? path.resolve(t) : path.join(REPO_ROOT, 'models', t));
 
-async function measure(teacher: string, merged: boolean) {
+/** `cached`: merging on, every request one of 32 sequences scored before the run (all store hits) */
+async function measure(teacher: string, merged: boolean, cached = false) {
   const name = path.basename(teacher).replace(/[^\w.-]/g, '-');
   const server = await startBenchServer({
     teachers: [{ name, path: dirOf(teacher), maxLength: Math.max(length, 64) }],
@@ -47,7 +49,7 @@ async function measure(teacher: string, merged: boolean) {
     let n = 0;
     // distinct sequences: an LCG over the smallest vocabulary of the fixtures, seeded per request
     const body = () => {
-      let x = ++n * 7919;
+      let x = (cached ? ++n % 32 : ++n) * 7919;
       const sequence = Array.from({ length }, () => (x = (x * 1103515245 + 12345) % 2 ** 31) % vocab);
       return JSON.stringify({
         sequences: [sequence],
@@ -57,7 +59,7 @@ async function measure(teacher: string, merged: boolean) {
         response_format: 'binary',
       });
     };
-    for (let i = 0; i < 3; i++)
+    for (let i = 0; i < (cached ? 32 : 3); i++)
       await fetch(`${server.url}/get_sequence_logprobs/`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
@@ -80,7 +82,7 @@ async function measure(teacher: string, merged: boolean) {
     const metrics = await server.metrics();
     return {
       teacher: name,
-      mode: merged ? 'merged' : 'per-request',
+      mode: cached ? 'store hits' : merged ? 'merged' : 'per-request',
       rps: r.requests.average,
       tokensPerS: r.requests.average * (length - promptLength),
       p50: r.latency.p50,
@@ -103,10 +105,13 @@ console.log(
 for (const teacher of values.teachers.split(',')) {
   const base = await measure(teacher, false);
   const merged = await measure(teacher, true);
-  for (const r of [base, merged]) {
+  const hits = await measure(teacher, true, true);
+  for (const r of [base, merged, hits]) {
     console.log(
       `${r.teacher.padEnd(14)} | ${r.mode.padEnd(11)} | ${r.rps.toFixed(1).padStart(7)} | ${r.tokensPerS.toFixed(0).padStart(12)} | ${String(r.p50).padStart(6)} | ${String(r.p99).padStart(6)} | ${String(r.ok).padStart(5)} | ${String(r.errors).padStart(6)} | ${r.meanBatch.toFixed(1).padStart(17)}`,
     );
   }
-  console.log(`${teacher}: merged / per-request throughput = ${(merged.rps / base.rps).toFixed(2)}x`);
+  console.log(
+    `${teacher}: merged / per-request throughput = ${(merged.rps / base.rps).toFixed(2)}x; store hits / per-request = ${(hits.rps / base.rps).toFixed(2)}x`,
+  );
 }

@@ -84,7 +84,10 @@ export async function startService(config: Config, opts: ServiceOptions = {}): P
       database: store.closed ? { ok: false, detail: 'closed' } : await integrity.status(),
     };
     try {
-      const info = await labeler.info(defaultTeacher);
+      // a causal-LM default teacher loads through its own labeler (the classifier path refuses it)
+      const info = registry.isCausal(defaultTeacher)
+        ? (await causal.teacher(defaultTeacher)).info
+        : await labeler.info(defaultTeacher);
       checks[`teacher:${defaultTeacher}`] = { ok: true, detail: `${info.device} ${info.dtype}` };
     } catch (err) {
       checks[`teacher:${defaultTeacher}`] = { ok: false, detail: err instanceof Error ? err.message : String(err) };

@@ -77,7 +77,13 @@ export class SequenceBatcher {
       );
     }
     const request = this.#nextRequest++;
-    const specKey = JSON.stringify([spec.temperature, spec.topK ?? 0, spec.samples?.draws ?? 0, !!spec.target]);
+    const specKey = JSON.stringify([
+      spec.temperature,
+      spec.topK ?? 0,
+      spec.samples?.draws ?? 0,
+      !!spec.target,
+      !!spec.hidden,
+    ]);
     const promises = jobs.map(
       (job) =>
         new Promise<SequenceTargets>((resolve, reject) => {

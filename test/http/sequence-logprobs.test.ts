@@ -161,6 +161,17 @@ describe('POST /v1/sequence-logprobs', () => {
     assert.deepEqual(none!.topK.ids, []);
   });
 
+  test('/openapi.json documents the routes from the schemas that validate them', async () => {
+    const doc = (await (await fetch(url('/openapi.json'))).json()) as {
+      paths: Record<string, Record<string, unknown>>;
+    };
+    const seq = doc.paths['/v1/sequence-logprobs']?.post as { requestBody: { content: Record<string, unknown> } };
+    assert.ok(JSON.stringify(seq.requestBody).includes('tokenIds'));
+    for (const p of ['/get_sequence_logprobs/', '/trl/{teacher}/get_sequence_logprobs/'])
+      assert.ok(JSON.stringify(doc.paths[p]?.post).includes('prompt_lengths'), p);
+    assert.ok(doc.paths['/health/']?.get);
+  });
+
   const bad: [string, unknown, number, string][] = [
     [
       'k larger than the vocabulary',
@@ -215,7 +226,7 @@ describe('POST /v1/sequence-logprobs with API keys', () => {
   });
   after(() => svc?.close());
 
-  test('needs the bearer token; the TRL health probe stays open', async () => {
+  test('needs the bearer token; the TRL health probe and readiness stay open', async () => {
     const body = { inputs: ['hello world'] };
     assert.equal((await post(`${svc.url}/v1/sequence-logprobs`, body)).status, 401);
     assert.equal(
@@ -227,5 +238,7 @@ describe('POST /v1/sequence-logprobs with API keys', () => {
     const health = await fetch(`${svc.url}/health/`);
     assert.equal(health.status, 200);
     assert.deepEqual(await health.json(), { status: 'ok' });
+    // a causal-LM default teacher makes the server ready (it loads through the causal labeler)
+    assert.equal((await fetch(`${svc.url}/readyz`)).status, 200);
   });
 });

@@ -34,7 +34,7 @@ type Input = SequenceLogprobsRequest['inputs'][number];
 const f32 = (x: number): number => (Number.isFinite(x) ? Number(Math.fround(x).toPrecision(9)) : x);
 const rows = <T>(n: number, k: (p: number) => T[]): T[][] => Array.from({ length: n }, (_, p) => k(p));
 
-export function present(t: SequenceTargets, index: number, cached: boolean) {
+function present(t: SequenceTargets, index: number, cached: boolean) {
   const P = t.positions.length;
   const { topk, samples, target } = t;
   return {
