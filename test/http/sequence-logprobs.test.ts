@@ -10,6 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import { REPO_ROOT } from '../../src/config.ts';
 import type { SequenceOutputSpec, SequenceTargets } from '../../src/core/sequence-types.ts';
 import { topKErrorBound, DEFAULT_TOPK_QUANTIZER } from '../../src/store/index.ts';
+import { labelSequences } from '../../src/jobs/sequence-labeler.ts';
 import { CausalTeacher } from '../../src/teacher/causal/causal-teacher.ts';
 import type { SequenceInput } from '../../src/teacher/causal/sequence-input.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
@@ -161,6 +162,19 @@ describe('POST /v1/sequence-logprobs', () => {
     assert.deepEqual(none!.topK.ids, []);
   });
 
+  test('a sequence a job stored (labelSequences) is a store hit for the route', async () => {
+    const teacher = await svc.service.registry.getCausal('lm');
+    const input = { prompt: 'Stored by a job first?', response: ' Yes, and served from the store.' };
+    const jobSpec: SequenceOutputSpec = { temperature: 1, topK: 8, target: true };
+    const report = await labelSequences(teacher, svc.service.store, [{ id: 'row-1', input }], jobSpec);
+    assert.equal(report.computed, 1);
+    const before = calls();
+    const res = await post(url('/v1/sequence-logprobs'), { inputs: [input], outputs: { topK: 8 } });
+    const [r] = ((await res.json()) as { results: Result[] }).results;
+    assert.equal(r!.cached, true);
+    assert.equal(calls(), before);
+  });
+
   test('/openapi.json documents the routes from the schemas that validate them', async () => {
     const doc = (await (await fetch(url('/openapi.json'))).json()) as {
       paths: Record<string, Record<string, unknown>>;
@@ -217,6 +231,23 @@ describe('POST /v1/sequence-logprobs', () => {
       assert.equal(calls(), before);
     });
   }
+});
+
+describe('POST /v1/sequence-logprobs past the queue bound', () => {
+  let svc: TestService;
+  before(async () => {
+    svc = await startTestService({ teachers: [{ name: 'lm', path: LLAMA }], limits: { queueBound: 2 } });
+  });
+  after(() => svc?.close());
+
+  test('answers 429 with Retry-After, and computes nothing', async () => {
+    const res = await post(`${svc.url}/v1/sequence-logprobs`, { inputs: ['one text', 'two texts', 'three texts'] });
+    const problem = await problemOf(res);
+    assert.equal(problem.status, 429, problem.detail);
+    assert.ok(res.headers.get('retry-after'));
+    assert.equal(svc.service.metrics.teacherCalls.get({ teacher: 'lm', outcome: 'ok' }), 0);
+    assert.equal((await post(`${svc.url}/v1/sequence-logprobs`, { inputs: ['one text'] })).status, 200);
+  });
 });
 
 describe('POST /v1/sequence-logprobs with API keys', () => {
