@@ -33,3 +33,4 @@ export { startChunkWorker, workerId } from './scale/chunk-worker.ts';
 export { cancelKey } from './scale/connection.ts';
 export { runCoordinator } from './scale/coordinator.ts';
 export { QueueClient, readStatus, type DistributedStatus } from './scale/job-status.ts';
+export { readQueueOverview, type QueueOverview } from './scale/queue-overview.ts';
