@@ -34,3 +34,4 @@ export { cancelKey } from './scale/connection.ts';
 export { runCoordinator } from './scale/coordinator.ts';
 export { QueueClient, readStatus, type DistributedStatus } from './scale/job-status.ts';
 export { readQueueOverview, type QueueOverview } from './scale/queue-overview.ts';
+export { writeShardParts, finalizeFromParts, type ShardChunkEvent } from './scale/shard-parts.ts';
