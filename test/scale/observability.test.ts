@@ -181,4 +181,7 @@ test('a distributed job seen through GET /v1/jobs/:id, /v1/distributed-jobs, /me
   assert.equal(await metric('distillery_queue_up'), 0);
   const down = await getJson<Overview>('/v1/distributed-jobs');
   assert.equal(down.up, false);
+  const gone = await fetch(`${svc.url}/v1/jobs/${id}`);
+  assert.equal(gone.status, 503);
+  assert.match(((await gone.json()) as { detail: string }).detail, /Redis did not answer/);
 });

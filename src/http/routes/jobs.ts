@@ -16,6 +16,28 @@ export interface DistributedJobs {
   overview(): Promise<object>;
 }
 
+/** ioredis waits for a reconnect forever: a request about a distributed job must not wait with it. */
+const QUEUE_DEADLINE_MS = 3000;
+async function inTime<T>(p: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new HttpProblem(503, `the queue's Redis did not answer within ${QUEUE_DEADLINE_MS} ms`, {
+            hint: 'check that redis-server runs and the config names it (queue:)',
+          }),
+        ),
+      QUEUE_DEADLINE_MS,
+    );
+  });
+  try {
+    return await Promise.race([p, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export function jobsModule(jobs: JobQueue, distributed?: DistributedJobs): RouteModule {
   return {
     router(schemas) {
@@ -33,7 +55,7 @@ export function jobsModule(jobs: JobQueue, distributed?: DistributedJobs): Route
       });
       router.get('/v1/jobs/:id', async (req, res) => {
         const id = find(req.params);
-        const job = jobs.get(id) ?? (await distributed?.status(id));
+        const job = jobs.get(id) ?? (distributed ? await inTime(distributed.status(id)) : undefined);
         if (!job) throw new HttpProblem(404, `no job "${id}"`);
         res.json(job);
       });
@@ -74,7 +96,7 @@ export function jobsModule(jobs: JobQueue, distributed?: DistributedJobs): Route
             'A job: state, queue position, progress, result or error; a distributed job (run --queue, with `queue` configured): its chunks done / running / waiting / failed, failures, per-worker throughput and ETA',
           params: schemas.jobParams,
           response: schemas.jobView,
-          errors: [401, 404, 422],
+          errors: [401, 404, 422, 503],
         },
         {
           method: 'get',
