@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { DistilleryError } from '../../core/errors.ts';
-import type { PartHeader } from './part-file.ts';
+import { partHeader } from './part-file.ts';
 import type { DistributedJob } from './plan.ts';
 
 const PART_NAME = /^chunk-(\d{6})\.([0-9a-f]{16})\.part$/;
@@ -20,16 +20,6 @@ export interface StoredPart {
   bytes: number;
   job: string;
   examples: number;
-}
-
-/** The header line of a part (the bytes were hashed already). */
-function headerOf(bytes: Buffer, file: string): PartHeader {
-  const nl = bytes.indexOf(10, 7);
-  try {
-    return JSON.parse(bytes.toString('utf8', 7, nl)) as PartHeader;
-  } catch {
-    throw new DistilleryError('INVALID_INPUT', `${file} is not a distillery part file`);
-  }
 }
 
 /** Every part in `dir` whose bytes match its name; a mismatch is refused with the file to remove. */
@@ -46,7 +36,7 @@ export function listParts(dir: string): StoredPart[] {
       throw new DistilleryError('INVALID_INPUT', `part ${file} is corrupt: its sha256 is ${sha256}`, {
         hint: 'remove it and rerun the shard that owns its chunk: the chunk is computed again',
       });
-    const h = headerOf(bytes, file);
+    const h = partHeader(bytes, file);
     out.push({ chunk: Number(m[1]), name, sha256, bytes: bytes.length, job: h.job, examples: h.examples.length });
   }
   return out;
