@@ -2,7 +2,8 @@
  * Finalize merge speed: parts -> coordinator store, the step that cannot scale out. Writes --rows
  * synthetic rows (SST-2-length texts, 2-class logits, fp16) as parts of --chunk rows, then times
  * mergeParts into a fresh store; the baseline in the same run is the store's own addExamples +
- * putOutputs of the same rows without parts (what a plain run's commits cost).
+ * putOutputs of the same rows without parts (what a plain run's commits cost). Also times the scan that
+ * `run --parts DIR` (the queue-free merge) adds before it: every part in the directory read and hashed.
  *
  *   npx tsx bench/finalize-merge.ts [--rows 100000] [--chunk 1000]
  */
@@ -15,6 +16,7 @@ import { parseJob } from '../src/jobs/job-schema.ts';
 import { encodeTeacherOutput, inputHash, openStore } from '../src/store/index.ts';
 import { mergeParts, type ChunkResult } from '../src/jobs/scale/finalize.ts';
 import { writePart } from '../src/jobs/scale/part-file.ts';
+import { listParts } from '../src/jobs/scale/parts-dir.ts';
 import { sst2Dev } from './corpus.ts';
 
 const { values } = parseArgs({
@@ -116,6 +118,10 @@ try {
   const baseline = (performance.now() - t0) / 1000;
   base.close();
 
+  t0 = performance.now();
+  const scanned = listParts(path.join(dir, 'parts'));
+  const scan = (performance.now() - t0) / 1000;
+
   const store = openStore(path.join(dir, 'merged.db'));
   t0 = performance.now();
   const r = mergeParts(store, job, path.join(dir, 'parts'), results);
@@ -124,6 +130,9 @@ try {
   console.log(`${r.examples} rows in ${results.length} parts of ${chunk}`);
   console.log(
     `finalize merge   ${merge.toFixed(2)} s  ${Math.round(r.examples / merge).toLocaleString('en')} rows/s (target >= 100,000)`,
+  );
+  console.log(
+    `parts-dir scan   ${scan.toFixed(2)} s  ${Math.round(rows / scan).toLocaleString('en')} rows/s (${scanned.length} parts read and hashed; run --parts DIR only)`,
   );
   console.log(
     `store baseline   ${baseline.toFixed(2)} s  ${Math.round(rows / baseline).toLocaleString('en')} rows/s (same rows, no parts)`,

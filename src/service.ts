@@ -9,13 +9,14 @@ import pino, { type Logger } from 'pino';
 import type { Config } from './config.ts';
 import { createApp, type RouteModule } from './http/app.ts';
 import { ServiceMetrics } from './http/metrics.ts';
+import { queueMetrics } from './http/queue-metrics.ts';
 import type { ReadinessCheck } from './http/routes/health.ts';
 import { augmentModule } from './http/routes/augment.ts';
 import { jobRequestValidator } from './http/job-request.ts';
 import { publicMessage } from './http/public-paths.ts';
 import { InProcessJobQueue, type JobQueue, AugmentModels, AugmentPool, serverConfigHint } from './jobs/index.ts';
 import { jobsModule } from './http/routes/jobs.ts';
-import { QueueClient, readStatus, sequenceDatasetOf, sequenceExportStream } from './jobs/index.ts';
+import { QueueClient, readQueueOverview, readStatus, sequenceDatasetOf, sequenceExportStream } from './jobs/index.ts';
 import { datasetsModule } from './http/routes/datasets.ts';
 import { listen } from './http/server.ts';
 import { CausalLabeler, SoftLabeler, StoreLabelCache } from './labels/index.ts';
@@ -129,8 +130,9 @@ export async function startService(config: Config, opts: ServiceOptions = {}): P
     logger,
   });
   const queue = config.queue ? new QueueClient(config.queue) : undefined;
+  if (queue) metrics.addSource(async () => queueMetrics(await readQueueOverview(queue)));
   const modules: RouteModule[] = [
-    jobsModule(jobs, queue && ((id) => readStatus(queue, id))),
+    jobsModule(jobs, queue && { status: (id) => readStatus(queue, id), overview: () => readQueueOverview(queue) }),
     datasetsModule(store, [...config.corporaDirs, path.dirname(config.db)], {
       exportStream: (id, format) => sequenceExportStream(store, id, format),
       rows: (id) =>

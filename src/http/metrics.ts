@@ -12,7 +12,7 @@ const labelText = (l: Labels): string => {
 const keyOf = (l: Labels): string => JSON.stringify(Object.entries(l).sort(([a], [b]) => (a < b ? -1 : 1)));
 const num = (n: number): string => (Number.isFinite(n) ? String(n) : n > 0 ? '+Inf' : n < 0 ? '-Inf' : 'NaN');
 
-interface Metric {
+export interface Metric {
   render(): string;
 }
 
@@ -111,6 +111,7 @@ export class ServiceMetrics {
   );
   readonly #metrics: Metric[];
   readonly #teachers = new Set<string>();
+  readonly #sources: Array<() => Promise<Metric[]>> = [];
 
   constructor(queueDepths: () => Map<string, number>) {
     const perTeacher = (f: (t: string) => number): Array<[Labels, number]> =>
@@ -168,5 +169,15 @@ export class ServiceMetrics {
 
   render(): string {
     return this.#metrics.map((m) => m.render()).join('\n') + '\n';
+  }
+
+  /** Series read at scrape time from elsewhere (the queue's Redis), after the service's own. */
+  addSource(source: () => Promise<Metric[]>): void {
+    this.#sources.push(source);
+  }
+
+  async renderAll(): Promise<string> {
+    const more = (await Promise.all(this.#sources.map((s) => s()))).flat();
+    return this.render() + more.map((m) => m.render() + '\n').join('');
   }
 }

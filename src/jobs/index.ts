@@ -46,3 +46,5 @@ export { causalTeacherOf, sequenceJobIssues, type CausalTeacherFacts } from './s
 export { readSequenceCorpus, type SequenceRecord } from './corpus/index.ts';
 export { labelSequences, type SequenceRow, type SequenceLabelReport } from './sequence-labeler.ts';
 export { DEFAULT_SEQUENCE_JOB, sequenceJobSchema, type SequenceJob } from './sequence/sequence-job-schema.ts';
+export { readQueueOverview, type QueueOverview } from './scale/queue-overview.ts';
+export { writeShardParts, finalizeFromParts, type ShardChunkEvent } from './scale/shard-parts.ts';

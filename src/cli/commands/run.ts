@@ -6,6 +6,7 @@ import { DistilleryError } from '../../core/errors.ts';
 import { causalTeacherOf, parseJobYaml, shardSchema, type JobSpec, resolveJobPaths } from '../../jobs/index.ts';
 import { openRuntime, reportResult, runJobCommand, type ProgressMode } from '../job-runtime.ts';
 import { runExports } from '../run-exports.ts';
+import { mergePartsDir, runShardParts } from '../parts-run.ts';
 import { runOnQueue, type QueueRunOptions } from '../queue-run.ts';
 
 interface RunOptions extends Partial<QueueRunOptions> {
@@ -41,7 +42,10 @@ export function registerRun(program: Command): void {
     .option('--progress <mode>', 'auto (bar on a terminal, JSON lines otherwise), bar, json or none', 'auto')
     .option('--no-export', "do not write the job's export targets")
     .option('--queue <url>', 'run on workers through BullMQ on this Redis (redis://HOST:PORT); rerunning attaches')
-    .option('--parts <dir>', 'with --queue: shared directory for the chunk parts (default: parts/<job id> beside JOB)')
+    .option(
+      '--parts <dir>',
+      'directory of the chunk parts: with --queue, where workers write them (default: parts/<job id> beside JOB); with --shard i/n, write the parts of the chunks shard i owns there (no queue); alone, merge the parts there into the store and export',
+    )
     .option('--attempts <n>', 'with --queue: tries per chunk before it counts as failed', '3')
     .option('--lock-duration <ms>', 'with --queue: lock of the finalize step (BullMQ default 30000)')
     .addHelpText(
@@ -57,7 +61,9 @@ Example JOB.yaml:
   export: [{ format: parquet, out: out/sst2-eda }]
 
 Example:
-  distillery run JOB.yaml --db data/distillery.db`,
+  distillery run JOB.yaml --db data/distillery.db
+  distillery run JOB.yaml --shard 0/4 --parts /shared/parts/JOB   # one of 4 machines, no queue
+  distillery run JOB.yaml --parts /shared/parts/JOB                # then merge and export`,
     )
     .action(async (file: string, opts: RunOptions) => {
       let job = readJobFile(file);
@@ -87,6 +93,12 @@ Example:
             attempts: opts.attempts ?? '3',
             progress: opts.progress,
           });
+          if (opts.export) await runExports(rt, job, dataset);
+          return;
+        }
+        if (opts.parts !== undefined) {
+          if (job.shard) return await runShardParts(rt, job, job.shard, opts.parts, opts.progress);
+          const dataset = await mergePartsDir(rt, job, opts.parts);
           if (opts.export) await runExports(rt, job, dataset);
           return;
         }

@@ -1,4 +1,7 @@
-/** POST /v1/jobs, GET /v1/jobs, GET|DELETE /v1/jobs/:id over the resumable job runner. */
+/**
+ * POST /v1/jobs, GET /v1/jobs, GET|DELETE /v1/jobs/:id over the resumable job runner; with a queue
+ * configured, distributed jobs (run --queue) by id and GET /v1/distributed-jobs.
+ */
 import { Router } from 'express';
 import { z } from 'zod';
 import { remoteJobSchema, type JobQueue } from '../../jobs/index.ts';
@@ -6,8 +9,34 @@ import type { RouteModule } from '../app.ts';
 import { HttpProblem } from '../problem.ts';
 import { parseOr422 } from '../validate.ts';
 
-/** A distributed job's status by id (src/scale), when the service knows a Redis queue. */
-export type DistributedJobs = (id: string) => Promise<unknown>;
+/** Distributed jobs (src/jobs/scale), when the service knows a Redis queue. */
+export interface DistributedJobs {
+  status(id: string): Promise<unknown>;
+  /** the queue's depth, connected workers and every job's status (docs/SCALE.md) */
+  overview(): Promise<object>;
+}
+
+/** ioredis waits for a reconnect forever: a request about a distributed job must not wait with it. */
+const QUEUE_DEADLINE_MS = 3000;
+async function inTime<T>(p: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new HttpProblem(503, `the queue's Redis did not answer within ${QUEUE_DEADLINE_MS} ms`, {
+            hint: 'check that redis-server runs and the config names it (queue:)',
+          }),
+        ),
+      QUEUE_DEADLINE_MS,
+    );
+  });
+  try {
+    return await Promise.race([p, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 export function jobsModule(jobs: JobQueue, distributed?: DistributedJobs): RouteModule {
   return {
@@ -26,9 +55,12 @@ export function jobsModule(jobs: JobQueue, distributed?: DistributedJobs): Route
       });
       router.get('/v1/jobs/:id', async (req, res) => {
         const id = find(req.params);
-        const job = jobs.get(id) ?? (await distributed?.(id));
+        const job = jobs.get(id) ?? (distributed ? await inTime(distributed.status(id)) : undefined);
         if (!job) throw new HttpProblem(404, `no job "${id}"`);
         res.json(job);
+      });
+      router.get('/v1/distributed-jobs', async (_req, res) => {
+        res.json(distributed ? { configured: true, ...(await distributed.overview()) } : { configured: false });
       });
       router.delete('/v1/jobs/:id', (req, res) => {
         const id = find(req.params);
@@ -64,7 +96,14 @@ export function jobsModule(jobs: JobQueue, distributed?: DistributedJobs): Route
             'A job: state, queue position, progress, result or error; a distributed job (run --queue, with `queue` configured): its chunks done / running / waiting / failed, failures, per-worker throughput and ETA',
           params: schemas.jobParams,
           response: schemas.jobView,
-          errors: [401, 404, 422],
+          errors: [401, 404, 422, 503],
+        },
+        {
+          method: 'get',
+          path: '/v1/distributed-jobs',
+          summary:
+            "Distributed jobs (run --queue) on the configured Redis: queue depth by state, connected workers, each job's chunks done / running / waiting / failed, per-worker throughput and ETA; `configured: false` without `queue`, `up: false` when Redis does not answer",
+          errors: [401],
         },
         {
           method: 'delete',

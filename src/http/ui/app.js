@@ -1,5 +1,6 @@
 // The dashboard: hash-routed pages over the JSON API of the same server.
 import { h, fmt } from './lib/dom.js';
+import { distributedJobsSection } from './distributed-jobs.js';
 import { renderEvaluation, renderReport } from './report-view.js';
 
 const main = document.getElementById('main');
@@ -179,11 +180,12 @@ function poll(tbody) {
 }
 
 async function jobsPage() {
-  const [{ jobs }, { corpora }, { recipes }, { teachers }] = await Promise.all([
+  const [{ jobs }, { corpora }, { recipes }, { teachers }, distributed] = await Promise.all([
     api('/v1/jobs'),
     api('/v1/corpora'),
     api('/v1/recipes'),
     api('/v1/teachers'),
+    distributedJobsSection(api),
   ]);
   jobs.sort((a, b) => b.submitted.localeCompare(a.submitted));
   const tbody = h('tbody', {}, jobs.map(jobRow));
@@ -303,6 +305,7 @@ async function jobsPage() {
   main.replaceChildren(
     h('h2', {}, 'Jobs'),
     table('jobs-table', ['job', 'dataset', 'submitted', 'state', 'progress', ''], []),
+    distributed ?? '',
     h('h3', {}, 'Start a job'),
     form,
   );

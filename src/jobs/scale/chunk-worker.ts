@@ -10,12 +10,8 @@ import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { JobSpec } from '../job-schema.ts';
-import type { AugmenterFactory } from '../resolve-job.ts';
-import type { JobTeacher } from '../runner/run-job.ts';
-import { StoreRunnerAdapter } from '../runner/store-adapter.ts';
-import type { Store } from '../../store/index.ts';
-import type { TeacherRunner } from '../../core/types.ts';
 import { sharedWordNet } from '../../augment/index.ts';
+import { loadChunkContext, type ChunkDeps } from './chunk-context.ts';
 import { processChunk, type ChunkContext } from './chunk-work.ts';
 import { CHUNK_QUEUE, PREFIX, cancelKey, redisConnection } from './connection.ts';
 import type { ChunkResult } from './finalize.ts';
@@ -32,12 +28,8 @@ export interface ChunkJobData {
   chunk: ChunkPlan;
 }
 
-export interface ChunkWorkerOptions {
+export interface ChunkWorkerOptions extends ChunkDeps {
   url: string;
-  /** the worker's local store: its content-addressed cache */
-  store: Store;
-  teachers: { get(name: string): Promise<TeacherRunner> };
-  augmenterFactory: AugmenterFactory;
   log: Logger;
   /** ms a chunk's lock lasts without renewal (BullMQ default 30 s); short in the fault tests */
   lockDuration?: number;
@@ -66,25 +58,7 @@ export function startChunkWorker(opts: ChunkWorkerOptions): ChunkWorker {
   const contextFor = (d: ChunkJobData): Promise<ChunkContext> => {
     let c = contexts.get(d.specHash);
     if (!c) {
-      c = (async () => {
-        const teachers: JobTeacher[] = [];
-        for (const t of d.job.teachers) teachers.push({ runner: await opts.teachers.get(t.name), weight: t.weight });
-        const augmenter =
-          d.job.recipe === null
-            ? undefined
-            : await opts.augmenterFactory(d.job.recipe, d.job.seed, {
-                corpusRecords: d.corpusRecords,
-                teachers,
-                ...(d.job.augmentModels ? { models: d.job.augmentModels } : {}),
-              });
-        return {
-          jobId: d.jobId,
-          job: d.job,
-          teachers,
-          augmenter,
-          cache: new StoreRunnerAdapter(opts.store, d.job.chunkSize),
-        };
-      })();
+      c = loadChunkContext(opts, d.jobId, d.job, d.corpusRecords);
       contexts.set(d.specHash, c);
       c.catch(() => contexts.delete(d.specHash));
     }
@@ -133,6 +107,8 @@ export function startChunkWorker(opts: ChunkWorkerOptions): ChunkWorker {
       connection,
       prefix: PREFIX,
       concurrency: 1,
+      // named so `readQueueOverview` (the dashboard, /metrics) can list the workers connected now
+      name: me,
       ...(opts.lockDuration ? { lockDuration: opts.lockDuration } : {}),
       ...(opts.stalledInterval ? { stalledInterval: opts.stalledInterval } : {}),
     },

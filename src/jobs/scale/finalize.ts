@@ -103,6 +103,18 @@ export function mergeParts(
     const { header, blobs } = readPart(path.join(partsDir, r.part), r.sha256);
     if (header.chunk !== r.chunk || header.dataset !== dataset)
       throw new DistilleryError('INVALID_INPUT', `part ${r.part} is not chunk ${r.chunk} of ${dataset}`);
+    const partFps = header.teachers.map((t) => t.fingerprint);
+    if (
+      !sameJson(
+        partFps,
+        r.teachers.map((t) => t.fingerprint),
+      )
+    )
+      throw new DistilleryError(
+        'INVALID_INPUT',
+        `part ${r.part} was labelled by other teacher files (${partFps.join(', ')}) than ${r.teachers.map((t) => t.fingerprint).join(', ')}`,
+        { hint: 'give every worker and shard the same model files' },
+      );
     header.teachers.forEach((pt, ti) => {
       const entries = pt.outputs.map((o, oi) => {
         const parts = new Map(o.components.map(([name], ci) => [name, blobs[ti]![oi]![ci]!]));

@@ -84,8 +84,24 @@ export class QueueClient {
     await this.redis.del(cancelKey(id));
   }
 
-  async close(): Promise<void> {
-    await Promise.all([this.chunks.close(), ...[...this.#finalize.values()].map((q) => q.close())]);
+  /**
+   * Closes the queues; while Redis is down a queue's close waits for a reconnect that may never come, so
+   * after `graceMs` the connections are dropped instead (nothing is lost: a client only reads here).
+   */
+  async close(graceMs = 1000): Promise<void> {
+    const queues = [this.chunks, ...this.#finalize.values()];
+    let timer: NodeJS.Timeout | undefined;
+    const closing = Promise.all(queues.map((q) => q.close())).then(
+      () => true,
+      () => true,
+    );
+    const closed = await Promise.race([
+      closing,
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), graceMs))),
+    ]);
+    clearTimeout(timer);
+    // BullMQ's own disconnect waits for the connection's end too; ioredis' does not
+    if (!closed) await Promise.all(queues.map((q) => q.backend.connection.disconnect(false)));
     this.redis.disconnect();
   }
 }

@@ -81,11 +81,8 @@ export function readPart(file: string, sha256: string): Part {
     throw new DistilleryError('INVALID_INPUT', `part ${file} is corrupt: sha256 ${got}, expected ${sha256}`, {
       hint: 'remove it and rerun: the chunk is computed again',
     });
-  if (bytes.toString('utf8', 0, MAGIC.length) !== MAGIC)
-    throw new DistilleryError('INVALID_INPUT', `${file} is not a distillery part file`);
-  const nl = bytes.indexOf(10, MAGIC.length);
-  const header = JSON.parse(bytes.toString('utf8', MAGIC.length, nl)) as PartHeader;
-  let at = nl + 1;
+  const header = partHeader(bytes, file);
+  let at = bytes.indexOf(10, MAGIC.length) + 1;
   const blobs = header.teachers.map((t) =>
     t.outputs.map((o) =>
       o.components.map(([, len]) => {
@@ -97,4 +94,12 @@ export function readPart(file: string, sha256: string): Part {
   );
   if (at !== bytes.length) throw new DistilleryError('INVALID_INPUT', `part ${file}: blobs do not match its header`);
   return { header, blobs };
+}
+
+/** The header of a part's bytes; the caller checks the bytes against their hash first. */
+export function partHeader(bytes: Buffer, file: string): PartHeader {
+  const nl = bytes.indexOf(10, MAGIC.length);
+  if (bytes.toString('utf8', 0, MAGIC.length) !== MAGIC || nl < 0)
+    throw new DistilleryError('INVALID_INPUT', `${file} is not a distillery part file`);
+  return JSON.parse(bytes.toString('utf8', MAGIC.length, nl)) as PartHeader;
 }

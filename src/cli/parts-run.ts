@@ -1,0 +1,57 @@
+/**
+ * `distillery run JOB.yaml --shard i/n --parts DIR` (write the parts of the chunks shard i owns, with no
+ * queue: one pod of a Kubernetes Indexed Job) and `distillery run JOB.yaml --parts DIR` (merge them into
+ * the store, then export as a plain run does). docs/SCALE.md.
+ */
+import path from 'node:path';
+import { finalizeFromParts, makeAugmenterFactory, writeShardParts, type JobSpec } from '../jobs/index.ts';
+import type { ProgressMode, Runtime } from './job-runtime.ts';
+
+export async function runShardParts(
+  rt: Runtime,
+  job: JobSpec,
+  shard: { index: number; count: number },
+  partsDir: string,
+  progress: ProgressMode,
+): Promise<void> {
+  const dir = path.resolve(partsDir);
+  const r = await writeShardParts(
+    job,
+    shard,
+    dir,
+    {
+      store: rt.store,
+      teachers: rt.registry,
+      augmenterFactory: makeAugmenterFactory({ modelsDir: rt.config.modelsDir }),
+    },
+    (e) => {
+      if (progress === 'none') return;
+      const json = progress === 'json' || (progress === 'auto' && !process.stderr.isTTY);
+      process.stderr.write(
+        json
+          ? `${JSON.stringify({ type: 'part', shard: `${shard.index}/${shard.count}`, ...e })}\n`
+          : `chunk ${e.chunk}: ${e.examples} examples in ${e.seconds.toFixed(1)} s -> ${e.part}\n`,
+      );
+    },
+  );
+  console.log(
+    `shard ${shard.index}/${shard.count} of job ${r.job}: ${r.written} parts written, ${r.present} already in ${dir} ` +
+      `(${r.owned} chunks owned); merge with: distillery run JOB --parts ${dir}`,
+  );
+}
+
+/** Returns the dataset id, for the exports. */
+export async function mergePartsDir(rt: Runtime, job: JobSpec, partsDir: string): Promise<string> {
+  const dir = path.resolve(partsDir);
+  const r = await finalizeFromParts(job, dir, {
+    store: rt.store,
+    teachers: rt.registry,
+    command: ['distillery', ...process.argv.slice(2)].join(' '),
+  });
+  console.log(
+    r.status === 'up-to-date'
+      ? `dataset ${r.dataset} is up to date: ${r.examples} examples from ${r.records} records; nothing merged`
+      : `dataset ${r.dataset} done (merged ${r.chunks} parts of job ${r.job} from ${dir}): ${r.examples} examples from ${r.records} records`,
+  );
+  return r.dataset;
+}

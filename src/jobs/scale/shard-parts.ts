@@ -1,0 +1,112 @@
+/**
+ * The queue-free way to spread a job: `run JOB --shard i/n --parts DIR` on n machines (a Kubernetes
+ * Indexed Job: i = $JOB_COMPLETION_INDEX) writes the parts of the chunks it owns (chunk k belongs to
+ * shard k mod n), the same files the queue workers write; then `run JOB --parts DIR` merges them into
+ * the store as the queue's finalize does, so the export is the same bytes as a plain run.
+ */
+import { DistilleryError } from '../../core/errors.ts';
+import { withDatasetLock } from '../dataset-lock.ts';
+import type { JobSpec } from '../job-schema.ts';
+import type { Store } from '../../store/index.ts';
+import type { TeacherInfo, TeacherRunner } from '../../core/types.ts';
+import { loadChunkContext, type ChunkDeps } from './chunk-context.ts';
+import { processChunk } from './chunk-work.ts';
+import { mergeParts, type ChunkResult, type FinalizeResult } from './finalize.ts';
+import { writePart } from './part-file.ts';
+import { partsOfJob } from './parts-dir.ts';
+import { planJob } from './plan.ts';
+
+export interface ShardChunkEvent {
+  job: string;
+  chunk: number;
+  part: string;
+  examples: number;
+  computed: number;
+  cached: number;
+  seconds: number;
+}
+
+export interface ShardPartsResult {
+  job: string;
+  /** chunks this shard owns */
+  owned: number;
+  written: number;
+  /** owned chunks whose part was in the directory already (a rerun after a crash) */
+  present: number;
+}
+
+const wholeJob = (job: JobSpec): JobSpec => {
+  const { shard: _shard, ...rest } = job;
+  return rest;
+};
+
+export async function writeShardParts(
+  job: JobSpec,
+  shard: { index: number; count: number },
+  partsDir: string,
+  deps: ChunkDeps,
+  onChunk?: (e: ShardChunkEvent) => void,
+): Promise<ShardPartsResult> {
+  const plan = await planJob(wholeJob(job));
+  const owned = plan.chunks.filter((c) => c.index % shard.count === shard.index);
+  const { found } = partsOfJob(partsDir, plan);
+  const todo = owned.filter((c) => !found.has(c.index));
+  if (todo.length > 0) {
+    const ctx = await loadChunkContext(deps, plan.id, plan.job, plan.corpusRecords);
+    for (const chunk of todo) {
+      const started = performance.now();
+      const outcome = await processChunk(ctx, chunk);
+      const written = writePart(partsDir, outcome.part);
+      onChunk?.({
+        job: plan.id,
+        chunk: chunk.index,
+        part: written.file.slice(partsDir.length + 1),
+        examples: outcome.part.header.examples.length,
+        computed: outcome.computed,
+        cached: outcome.cached,
+        seconds: (performance.now() - started) / 1000,
+      });
+    }
+  }
+  return { job: plan.id, owned: owned.length, written: todo.length, present: owned.length - todo.length };
+}
+
+/** Merge a parts directory written by the shards into `store`; refuses while any chunk has no part. */
+export async function finalizeFromParts(
+  job: JobSpec,
+  partsDir: string,
+  deps: { store: Store; teachers: { get(name: string): Promise<TeacherRunner> }; command: string },
+): Promise<FinalizeResult & { job: string }> {
+  const plan = await planJob(wholeJob(job));
+  const { found, missing } = partsOfJob(partsDir, plan);
+  if (missing.length > 0)
+    throw new DistilleryError(
+      'INVALID_INPUT',
+      `${missing.length} of ${plan.chunks.length} chunks of job ${plan.id} have no part in ${partsDir}: chunk ${missing.slice(0, 20).join(', ')}${missing.length > 20 ? ', ...' : ''}`,
+      {
+        hint: 'run the shards that own them (chunk k belongs to shard k mod n): distillery run JOB --shard i/n --parts DIR',
+      },
+    );
+  // the merge registers the teachers as this machine loads them; each part must be from the same files
+  const infos: TeacherInfo[] = [];
+  for (const t of plan.job.teachers) infos.push((await deps.teachers.get(t.name)).info);
+  const results: ChunkResult[] = plan.chunks.map((c) => {
+    const p = found.get(c.index)!;
+    return {
+      chunk: c.index,
+      part: p.name,
+      sha256: p.sha256,
+      bytes: p.bytes,
+      examples: p.examples,
+      computed: 0,
+      cached: 0,
+      teachers: infos,
+      worker: 'parts',
+      seconds: 0,
+    };
+  });
+  const r = await withDatasetLock(deps.store, job.dataset, deps.command, () =>
+    mergeParts(deps.store, plan.job, partsDir, results),
+  );
+  return { ...r, job: plan.id };
+}
