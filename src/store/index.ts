@@ -24,6 +24,11 @@ export {
   type SequenceOutputsOptions,
 } from './sequence-outputs.ts';
 export { sequenceComponents, sequenceHash } from './sequence-components.ts';
+export type {
+  DatasetSequenceRef,
+  DatasetSequenceRepository,
+  DatasetSequenceTeacher,
+} from './dataset-sequences-repository.ts';
 export {
   encodeSequenceTopK,
   decodeSequenceTopK,

@@ -14,6 +14,7 @@ import { SqliteStatsRepository, type StatsRepository } from './stats-repository.
 import { SqliteTeacherOutputRepository, type TeacherOutputRepository } from './teacher-outputs-repository.ts';
 import { SqliteTeacherRepository, type TeacherRepository } from './teachers-repository.ts';
 import { SequenceOutputs } from './sequence-outputs.ts';
+import { SqliteDatasetSequenceRepository } from './dataset-sequences-repository.ts';
 
 export { DATASET_ID_PATTERN } from './checks.ts';
 export type { StoreOptions } from './database.ts';
@@ -33,6 +34,8 @@ export class Store
   readonly stats: SqliteStatsRepository;
   /** causal-LM per-token outputs (src/store/sequence-outputs.ts) */
   readonly sequences: SequenceOutputs;
+  /** which sequences make up a causal-LM dataset, and its teachers (src/store/dataset-sequences-repository.ts) */
+  readonly datasetSequences: SqliteDatasetSequenceRepository;
 
   constructor(path: string, opts: StoreOptions = {}) {
     const db = (this.#db = new StoreDatabase(path, opts));
@@ -45,6 +48,7 @@ export class Store
     this.outputs = new SqliteTeacherOutputRepository(db, this.datasets, this.teachers);
     this.stats = new SqliteStatsRepository(db, this.datasets, this.teachers);
     this.sequences = new SequenceOutputs(db.sql, { now: () => Math.floor(db.now().getTime() / 1000) });
+    this.datasetSequences = new SqliteDatasetSequenceRepository(db, this.datasets);
   }
 
   // datasets

@@ -1,0 +1,172 @@
+/**
+ * The report of a causal-LM dataset: per-position entropy, the top-k mass captured and next-token
+ * figures, in one pass over its sequences a page at a time (only the histograms' counts are kept), and
+ * token strips of a few rows (sequence-samples.ts).
+ */
+import { DistilleryError } from '../core/errors.ts';
+import type { SequenceOutputSpec, SequenceTargets } from '../core/sequence-types.ts';
+import { runSteps, runStepsYielding, type Steps } from '../core/steps.ts';
+import type { DatasetRepository, DatasetSequenceRef, SequenceDatasetReader } from '../store/index.ts';
+import { histogram, type Histogram } from './histogram.ts';
+import type { SequenceReportTeacher, SequenceStats } from './sequence-report-types.ts';
+
+export type SequenceReportSource = Pick<DatasetRepository, 'requireDataset'> & SequenceDatasetReader;
+
+/** Sequences read per store call: one page of decoded outputs in memory at a time. */
+export const SEQUENCE_PAGE = 64;
+/** Entropy is binned at 1/64 nat first; the histogram's bins are whole multiples of that width. */
+const FINE_BINS_PER_NAT = 64;
+const ENTROPY_BINS = 20;
+const MASS_BINS = 20;
+
+/** Whether the dataset holds causal-LM sequences (its report is then a SequenceReport). */
+export function isSequenceDataset(store: SequenceDatasetReader, datasetId: string): boolean {
+  return store.datasetSequences.sequenceTeachers(datasetId).length > 0;
+}
+
+/** The dataset's causal-LM teacher named by `which` (name or fingerprint), or its first one. */
+export function pickSequenceTeacher(
+  store: SequenceDatasetReader,
+  datasetId: string,
+  which?: string,
+): SequenceReportTeacher | undefined {
+  const teachers = store.datasetSequences.sequenceTeachers(datasetId);
+  if (which === undefined) return teachers[0];
+  const t = teachers.find((x) => x.fingerprint === which || x.name === which);
+  if (!t) {
+    throw new DistilleryError('NOT_FOUND', `dataset ${datasetId} has no teacher "${which}"`, {
+      hint: `its teachers: ${teachers.map((x) => x.name).join(', ') || 'none'}`,
+    });
+  }
+  return t;
+}
+
+/** The stored parts a report reads: top-k and the next-token target, at the spec's temperature. */
+export function reportSpec(spec: SequenceOutputSpec): SequenceOutputSpec {
+  return {
+    temperature: spec.temperature,
+    ...(spec.topK !== undefined ? { topK: spec.topK } : {}),
+    ...(spec.target ? { target: true } : {}),
+  };
+}
+
+/** The dataset's rows with their stored targets (undefined where not all stored), a page at a time. */
+export function* storedPages(
+  store: SequenceReportSource,
+  datasetId: string,
+  teacher: SequenceReportTeacher,
+  refs: Iterable<DatasetSequenceRef>,
+): Generator<{ ref: DatasetSequenceRef; targets: SequenceTargets | undefined }[]> {
+  const spec = reportSpec(teacher.spec);
+  let page: DatasetSequenceRef[] = [];
+  const read = () => {
+    const got = store.sequences.getMany(
+      teacher.fingerprint,
+      page.map((r) => r.hash),
+      spec,
+    );
+    const out = page.map((ref, i) => ({ ref, targets: got[i] }));
+    page = [];
+    return out;
+  };
+  for (const ref of refs) {
+    page.push(ref);
+    if (page.length >= SEQUENCE_PAGE) yield read();
+  }
+  if (page.length > 0) yield read();
+}
+
+/** Fine entropy bins merged into at most ENTROPY_BINS bins of a whole number of fine widths. */
+function entropyHistogram(fine: Map<number, number>): Histogram {
+  const used = Math.max(1, ...[...fine.keys()].map((f) => f + 1));
+  const merge = Math.max(1, Math.ceil(used / ENTROPY_BINS));
+  const bins = Math.ceil(used / merge);
+  const counts = new Array<number>(bins).fill(0);
+  for (const [f, n] of fine) counts[Math.floor(f / merge)]! += n;
+  const edges = Array.from({ length: bins + 1 }, (_, i) => (i * merge) / FINE_BINS_PER_NAT);
+  return { edges, counts };
+}
+
+function* statsSteps(store: SequenceReportSource, datasetId: string, which?: string): Steps<SequenceStats> {
+  const dataset = store.requireDataset(datasetId);
+  const teacher = pickSequenceTeacher(store, datasetId, which);
+  const totals = { sequences: 0, labelled: 0, tokens: 0, positions: 0, truncated: 0 };
+  const fineEntropy = new Map<number, number>();
+  const masses: number[] = [];
+  let massCounts: Histogram | null = null;
+  const sums = { entropy: 0, logprob: 0, top1: 0, mass: 0, targetRows: 0, massRows: 0 };
+  const spec = teacher ? reportSpec(teacher.spec) : undefined;
+
+  if (teacher) {
+    for (const page of storedPages(store, datasetId, teacher, store.datasetSequences.iterateSequences(datasetId))) {
+      for (const { targets: t } of page) {
+        totals.sequences++;
+        if (!t) continue;
+        totals.labelled++;
+        totals.tokens += t.tokenIds.length;
+        totals.positions += t.positions.length;
+        if (t.truncated) totals.truncated++;
+        if (t.target) {
+          const { entropy, logprob, rank } = t.target;
+          for (let p = 0; p < entropy.length; p++) {
+            const h = Math.max(0, entropy[p]!);
+            if (!Number.isFinite(h)) continue;
+            const f = Math.floor(h * FINE_BINS_PER_NAT);
+            fineEntropy.set(f, (fineEntropy.get(f) ?? 0) + 1);
+            sums.entropy += h;
+            sums.logprob += logprob[p]!;
+            if (rank[p] === 0) sums.top1++;
+            sums.targetRows++;
+          }
+        }
+        if (t.topk) {
+          for (let p = 0; p < t.topk.tailMass.length; p++) {
+            const m = 1 - t.topk.tailMass[p]!;
+            masses.push(m);
+            sums.mass += m;
+            sums.massRows++;
+          }
+        }
+      }
+      // bin each page's masses now, so memory stays one page's worth
+      const h = histogram(masses, MASS_BINS, 0, 1);
+      if (massCounts) h.counts.forEach((c, i) => (massCounts!.counts[i]! += c));
+      else massCounts = h;
+      masses.length = 0;
+      yield;
+    }
+  }
+  const mean = (sum: number, n: number) => (n > 0 ? sum / n : null);
+  const meanTargetLogprob = mean(sums.logprob, sums.targetRows);
+  return {
+    dataset: { id: dataset.id, name: dataset.name, created: dataset.created },
+    teacher: teacher ?? null,
+    teachers: store.datasetSequences
+      .sequenceTeachers(datasetId)
+      .map((t) => ({ name: t.name, fingerprint: t.fingerprint })),
+    totals,
+    entropy: spec?.target ? entropyHistogram(fineEntropy) : null,
+    mass: spec?.topK !== undefined ? (massCounts ?? histogram([], MASS_BINS, 0, 1)) : null,
+    summary: {
+      meanEntropy: mean(sums.entropy, sums.targetRows),
+      meanTargetLogprob,
+      perplexity: meanTargetLogprob === null ? null : Math.exp(-meanTargetLogprob),
+      top1Share: mean(sums.top1, sums.targetRows),
+      meanMass: mean(sums.mass, sums.massRows),
+    },
+  };
+}
+
+/** The stats in one pass (the CLI: nothing else waits on this thread). */
+export function buildSequenceStats(store: SequenceReportSource, datasetId: string, teacher?: string): SequenceStats {
+  return runSteps(statsSteps(store, datasetId, teacher));
+}
+
+/** The same stats, letting the event loop run after every page (the dashboard's server). */
+export function buildSequenceStatsYielding(
+  store: SequenceReportSource,
+  datasetId: string,
+  teacher?: string,
+): Promise<SequenceStats> {
+  return runStepsYielding(statsSteps(store, datasetId, teacher));
+}
