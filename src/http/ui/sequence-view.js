@@ -14,16 +14,18 @@ export function logprobColor(lp) {
 }
 
 // whitespace made visible, so a strip shows where spaces and line breaks are
-const shown = (text) => text.replace(/\n/g, '↵').replace(/\t/g, '⇥');
-const quoted = (tok) => (tok.text === undefined ? `#${tok.id}` : JSON.stringify(tok.text));
+const visibleWhitespace = (text) => text.replace(/\n/g, '↵').replace(/\t/g, '⇥');
+const tokenQuoted = (tok) => (tok.text === undefined ? `#${tok.id}` : JSON.stringify(tok.text));
 
-function tooltip(tok) {
-  const lines = [`${quoted(tok)} (id ${tok.id})`];
+function tokenTooltip(tok) {
+  const lines = [`${tokenQuoted(tok)} (id ${tok.id})`];
   if (tok.logprob !== undefined)
     lines.push(`log p = ${fmt(tok.logprob)} (p = ${fmt(Math.exp(tok.logprob))}), rank ${tok.rank}`);
   if (tok.entropy !== undefined) lines.push(`entropy ${fmt(tok.entropy)} nats`);
   if (tok.alternatives?.length)
-    lines.push(`teacher's top: ${tok.alternatives.map((a) => `${quoted(a)} ${fmt(Math.exp(a.logprob))}`).join(', ')}`);
+    lines.push(
+      `teacher's top: ${tok.alternatives.map((a) => `${tokenQuoted(a)} ${fmt(Math.exp(a.logprob))}`).join(', ')}`,
+    );
   if (tok.logprob === undefined && tok.alternatives === undefined) lines.push('not scored');
   return lines.join('\n');
 }
@@ -33,13 +35,13 @@ function tokenView(tok) {
   return h(
     `span.tok${scored ? '' : '.unscored'}`,
     {
-      title: tooltip(tok),
+      title: tokenTooltip(tok),
       style: scored ? `background:${logprobColor(tok.logprob)}` : undefined,
       'data-token-id': tok.id,
       'data-logprob': scored ? tok.logprob : undefined,
       'data-rank': tok.rank,
     },
-    tok.text === undefined ? `#${tok.id} ` : shown(tok.text),
+    tok.text === undefined ? `#${tok.id} ` : visibleWhitespace(tok.text),
   );
 }
 
@@ -55,7 +57,7 @@ function sampleView(s) {
   );
 }
 
-function legend() {
+function stripLegend() {
   const stops = [0, -1, -2, -4, -6, -8];
   return h(
     'p.legend',
@@ -67,7 +69,7 @@ function legend() {
   );
 }
 
-function pagerView(report, pager) {
+function stripPager(report, pager) {
   const from = report.sampleOffset;
   const shownRows = report.samples.length;
   const info = h(
@@ -85,7 +87,7 @@ function pagerView(report, pager) {
   return h('p.pager', {}, prev, ' ', info, ' ', next);
 }
 
-function teacherPicker(report, pickTeacher) {
+function sequenceTeacherPicker(report, pickTeacher) {
   if (!pickTeacher || report.teachers.length < 2) return null;
   const sel = h(
     'select',
@@ -133,7 +135,7 @@ export function renderSequenceReport(root, report, { pager, pickTeacher } = {}) 
         ' · ',
         h('span', { 'data-k': 'meanMass' }, `mean top-k mass ${fmt(s.meanMass)}`),
       ),
-      teacherPicker(report, pickTeacher),
+      sequenceTeacherPicker(report, pickTeacher),
       h(
         'div.charts',
         {},
@@ -161,9 +163,9 @@ export function renderSequenceReport(root, report, { pager, pickTeacher } = {}) 
         ),
       ),
       h('h3', { id: 'strips' }, 'Token strips'),
-      legend(),
+      stripLegend(),
       report.tokenTexts ? null : h('p.muted', {}, 'Token texts need the teacher configured on this server; ids shown.'),
-      pagerView(report, pager),
+      stripPager(report, pager),
       h('div', { id: 'sequence-samples' }, report.samples.map(sampleView)),
     ].filter((p) => p !== null),
   );
