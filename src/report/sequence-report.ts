@@ -4,7 +4,7 @@
  * token strips of a few rows (sequence-samples.ts).
  */
 import { DistilleryError } from '../core/errors.ts';
-import type { SequenceOutputSpec, SequenceTargets } from '../core/sequence-types.ts';
+import type { SequenceOutputSpec } from '../core/sequence-types.ts';
 import { runSteps, runStepsYielding, type Steps } from '../core/steps.ts';
 import type { DatasetRepository, DatasetSequenceRef, SequenceDatasetReader } from '../store/index.ts';
 import { histogram, type Histogram } from './histogram.ts';
@@ -50,30 +50,23 @@ export function reportSpec(spec: SequenceOutputSpec): SequenceOutputSpec {
   };
 }
 
-/** The dataset's rows with their stored targets (undefined where not all stored), a page at a time. */
-export function* storedPages(
-  store: SequenceReportSource,
-  datasetId: string,
-  teacher: SequenceReportTeacher,
+/** `refs` a page at a time, each with what `read` gives for its page of hashes. */
+export function* pagesOf<T>(
   refs: Iterable<DatasetSequenceRef>,
-): Generator<{ ref: DatasetSequenceRef; targets: SequenceTargets | undefined }[]> {
-  const spec = reportSpec(teacher.spec);
+  read: (hashes: string[]) => (T | undefined)[],
+): Generator<{ ref: DatasetSequenceRef; value: T | undefined }[]> {
   let page: DatasetSequenceRef[] = [];
-  const read = () => {
-    const got = store.sequences.getMany(
-      teacher.fingerprint,
-      page.map((r) => r.hash),
-      spec,
-    );
-    const out = page.map((ref, i) => ({ ref, targets: got[i] }));
+  const flush = () => {
+    const got = read(page.map((r) => r.hash));
+    const out = page.map((ref, i) => ({ ref, value: got[i] }));
     page = [];
     return out;
   };
   for (const ref of refs) {
     page.push(ref);
-    if (page.length >= SEQUENCE_PAGE) yield read();
+    if (page.length >= SEQUENCE_PAGE) yield flush();
   }
-  if (page.length > 0) yield read();
+  if (page.length > 0) yield flush();
 }
 
 /** Fine entropy bins merged into at most ENTROPY_BINS bins of a whole number of fine widths. */
@@ -98,13 +91,14 @@ function* statsSteps(store: SequenceReportSource, datasetId: string, which?: str
   const spec = teacher ? reportSpec(teacher.spec) : undefined;
 
   if (teacher) {
-    for (const page of storedPages(store, datasetId, teacher, store.datasetSequences.iterateSequences(datasetId))) {
-      for (const { targets: t } of page) {
+    const read = (hashes: string[]) => store.sequenceSummaries.getMany(teacher.fingerprint, hashes, spec!);
+    for (const page of pagesOf(store.datasetSequences.iterateSequences(datasetId), read)) {
+      for (const { value: t } of page) {
         totals.sequences++;
         if (!t) continue;
         totals.labelled++;
-        totals.tokens += t.tokenIds.length;
-        totals.positions += t.positions.length;
+        totals.tokens += t.length;
+        totals.positions += t.positions;
         if (t.truncated) totals.truncated++;
         if (t.target) {
           const { entropy, logprob, rank } = t.target;
@@ -119,9 +113,9 @@ function* statsSteps(store: SequenceReportSource, datasetId: string, which?: str
             sums.targetRows++;
           }
         }
-        if (t.topk) {
-          for (let p = 0; p < t.topk.tailMass.length; p++) {
-            const m = 1 - t.topk.tailMass[p]!;
+        if (t.tailMass) {
+          for (let p = 0; p < t.tailMass.length; p++) {
+            const m = 1 - t.tailMass[p]!;
             masses.push(m);
             sums.mass += m;
             sums.massRows++;

@@ -4,7 +4,7 @@
  * shown are read (the stats pass is cached apart, so paging the strips does not rescan the dataset).
  */
 import type { SequenceTargets } from '../core/sequence-types.ts';
-import { pickSequenceTeacher, storedPages, type SequenceReportSource } from './sequence-report.ts';
+import { pagesOf, pickSequenceTeacher, reportSpec, type SequenceReportSource } from './sequence-report.ts';
 import type { SequenceSample, StripToken } from './sequence-report-types.ts';
 
 export interface SampleOptions {
@@ -66,8 +66,9 @@ export function sequenceSamples(
     ...take(store.datasetSequences.iterateSequences(datasetId, { offset: opts.offset ?? 0, pageSize: rows }), rows),
   ];
   const samples: SequenceSample[] = [];
-  for (const page of storedPages(store, datasetId, teacher, refs)) {
-    for (const { ref, targets } of page) {
+  const spec = reportSpec(teacher.spec);
+  for (const page of pagesOf(refs, (hashes) => store.sequences.getMany(teacher.fingerprint, hashes, spec))) {
+    for (const { ref, value: targets } of page) {
       samples.push(
         targets
           ? {

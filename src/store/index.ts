@@ -24,6 +24,7 @@ export {
   type SequenceOutputsOptions,
 } from './sequence-outputs.ts';
 export { sequenceComponents, sequenceHash } from './sequence-components.ts';
+export type { SequenceSummary } from './sequence-summaries.ts';
 export type {
   DatasetSequenceRef,
   DatasetSequenceRepository,

@@ -6,6 +6,7 @@
 import type { DatasetRepository } from './datasets-repository.ts';
 import type { DatasetSequenceRepository } from './dataset-sequences-repository.ts';
 import type { SequenceOutputs } from './sequence-outputs.ts';
+import type { SequenceSummaries } from './sequence-summaries.ts';
 import type { ExampleRepository } from './examples-repository.ts';
 import type { StatsRepository } from './stats-repository.ts';
 import type { TeacherOutputRepository } from './teacher-outputs-repository.ts';
@@ -23,4 +24,5 @@ export type DatasetCatalog = DatasetReader & StatsRepository;
 export interface SequenceDatasetReader {
   readonly datasetSequences: DatasetSequenceRepository;
   readonly sequences: Pick<SequenceOutputs, 'getMany'>;
+  readonly sequenceSummaries: Pick<SequenceSummaries, 'getMany'>;
 }

@@ -15,6 +15,7 @@ import { SqliteTeacherOutputRepository, type TeacherOutputRepository } from './t
 import { SqliteTeacherRepository, type TeacherRepository } from './teachers-repository.ts';
 import { SequenceOutputs } from './sequence-outputs.ts';
 import { SqliteDatasetSequenceRepository } from './dataset-sequences-repository.ts';
+import { SequenceSummaries } from './sequence-summaries.ts';
 
 export { DATASET_ID_PATTERN } from './checks.ts';
 export type { StoreOptions } from './database.ts';
@@ -36,6 +37,8 @@ export class Store
   readonly sequences: SequenceOutputs;
   /** which sequences make up a causal-LM dataset, and its teachers (src/store/dataset-sequences-repository.ts) */
   readonly datasetSequences: SqliteDatasetSequenceRepository;
+  /** per-sequence figures for reports, read without decoding top-k rows (src/store/sequence-summaries.ts) */
+  readonly sequenceSummaries: SequenceSummaries;
 
   constructor(path: string, opts: StoreOptions = {}) {
     const db = (this.#db = new StoreDatabase(path, opts));
@@ -49,6 +52,7 @@ export class Store
     this.stats = new SqliteStatsRepository(db, this.datasets, this.teachers);
     this.sequences = new SequenceOutputs(db.sql, { now: () => Math.floor(db.now().getTime() / 1000) });
     this.datasetSequences = new SqliteDatasetSequenceRepository(db, this.datasets);
+    this.sequenceSummaries = new SequenceSummaries(db.sql);
   }
 
   // datasets
