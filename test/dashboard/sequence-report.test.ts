@@ -156,4 +156,24 @@ describe('causal-LM dataset report in Chromium', () => {
     );
     assert.deepEqual(pageErrors, []);
   });
+
+  test('the report route: teacher by name or fingerprint, bad queries named', async () => {
+    const byName = await api<SequenceReport>('/v1/datasets/lm-demo/report?teacher=demo-lm&offset=2&rows=3');
+    assert.deepEqual(
+      byName.samples.map((s) => s.id),
+      [...stored.keys()].slice(2, 5),
+    );
+    assert.equal(byName.sampleOffset, 2);
+    const byFp = await api<SequenceReport>(
+      `/v1/datasets/lm-demo/report?teacher=${byName.teacher!.fingerprint}&offset=2&rows=3`,
+    );
+    assert.deepEqual(byFp, byName);
+    const tooMany = await fetch(`${svc.url}/v1/datasets/lm-demo/report?rows=65`);
+    assert.equal(tooMany.status, 422);
+    assert.match(((await tooMany.json()) as { detail: string }).detail, /0-64/);
+    const nobody = await fetch(`${svc.url}/v1/datasets/lm-demo/report?teacher=nobody`);
+    assert.equal(nobody.status, 404);
+    assert.match(((await nobody.json()) as { detail: string }).detail, /no teacher "nobody"/);
+    assert.equal((await fetch(`${svc.url}/v1/datasets/missing/report`)).status, 404);
+  });
 });
