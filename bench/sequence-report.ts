@@ -15,7 +15,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { SeededRng } from '../src/core/seeded-rng.ts';
 import type { SequenceOutputSpec } from '../src/core/sequence-types.ts';
-import { buildSequenceStats, pagesOf, reportSpec } from '../src/report/sequence-report.ts';
+import { buildSequenceStats, labelledRows, pagesOf, reportSpec } from '../src/report/sequence-report.ts';
 import { openStore, SequenceOutputs } from '../src/store/index.ts';
 import { poolRow, sequence } from './sequence-pool.ts';
 
@@ -44,7 +44,12 @@ try {
   const rng = new SeededRng('sequence-report-bench');
   const pool = Array.from({ length: Number(values.pool) }, () => poolRow(rng, SHAPE));
   const store = openStore(path.join(dir, 'store.db'));
-  store.createDataset({ id: 'bench', name: 'bench' });
+  // the dataset spec a causal-LM job records
+  store.createDataset({
+    id: 'bench',
+    name: 'bench',
+    spec: { kind: 'causal-lm', teacher: { name: 'bench', fingerprint: FP, vocabSize: VOCAB }, spec: SPEC },
+  });
   for (let done = 0; done < SEQUENCES; done += 32) {
     const batch = Array.from({ length: Math.min(32, SEQUENCES - done) }, () => sequence(rng, pool, SPEC, SEQ, SHAPE));
     store.sequences.put(
@@ -52,12 +57,11 @@ try {
       VOCAB,
       batch.map((targets) => ({ targets, spec: SPEC })),
     );
-    store.datasetSequences.addSequences(
+    store.datasetSequences.add(
       'bench',
       batch.map((t, i) => ({ id: `s${done + i}`, hash: SequenceOutputs.hash(t) })),
     );
   }
-  store.datasetSequences.linkSequenceTeacher('bench', { fingerprint: FP, name: 'bench', spec: SPEC });
   const positions = SEQUENCES * SEQ;
   console.log(`${SEQUENCES} sequences x ${SEQ} positions, k=${K}, vocabulary ${VOCAB}`);
 
@@ -65,7 +69,7 @@ try {
   const decodedPass = (): number => {
     let sum = 0;
     const read = (hashes: string[]) => store.sequences.getMany(FP, hashes, reportSpec(SPEC));
-    for (const page of pagesOf(store.datasetSequences.iterateSequences('bench'), read))
+    for (const page of pagesOf(labelledRows(store.datasetSequences.iterate('bench'), { count: 0 }), read))
       for (const { value: t } of page) {
         for (const h of t!.target!.entropy) sum += h;
         for (const m of t!.topk!.tailMass) sum += m;

@@ -30,7 +30,8 @@ export class ReportCache {
 
   /** The stats pass of a causal-LM dataset's report (its token strips are read apart, uncached). */
   getSequenceStats(source: SequenceReportSource, datasetId: string, teacher?: string): Promise<SequenceStats> {
-    const teachers = () => source.datasetSequences.sequenceTeachers(datasetId);
+    // the dataset's spec names its one teacher and the outputs stored
+    const teachers = () => source.getDataset(datasetId)?.spec ?? null;
     return this.#remember(datasetId, ['sequence', teacher ?? null], teachers, () =>
       buildSequenceStatsYielding(source, datasetId, teacher),
     );

@@ -16,12 +16,15 @@ export interface SequenceReportTeacher {
 export interface SequenceStats {
   dataset: { id: string; name: string; created: string };
   teacher: SequenceReportTeacher | null;
-  /** every causal-LM teacher that labelled the dataset; the report is about `teacher` */
+  /** the dataset's causal-LM teacher (one per dataset; a list like DatasetReport's) */
   teachers: { name: string; fingerprint: string }[];
   totals: {
+    /** corpus rows, refused ones included */
     sequences: number;
-    /** sequences with every part of the teacher's spec stored */
+    /** corpus rows with every part of the teacher's spec stored */
     labelled: number;
+    /** corpus rows the teacher refused (bad input: empty prompt, too long, ...) */
+    refused: number;
     /** tokens of the labelled sequences */
     tokens: number;
     /** scored positions of the labelled sequences (the rows of every output) */
@@ -68,8 +71,10 @@ export interface SequenceSample {
   /** tokens of the sequence; the strip shows at most the first `stripTokens` */
   length: number;
   truncated: boolean;
-  /** false when the teacher's outputs of this sequence are not stored */
+  /** false when the teacher's outputs of this sequence are not stored (or the row was refused) */
   labelled: boolean;
+  /** the row the teacher refused: the input field at fault and why */
+  refused?: { field: string; message: string };
   strip: StripToken[];
 }
 

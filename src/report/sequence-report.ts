@@ -6,11 +6,21 @@
 import { DistilleryError } from '../core/errors.ts';
 import type { SequenceOutputSpec } from '../core/sequence-types.ts';
 import { runSteps, runStepsYielding, type Steps } from '../core/steps.ts';
-import type { DatasetRepository, DatasetSequenceRef, SequenceDatasetReader } from '../store/index.ts';
+import type { DatasetRecord, DatasetRepository, DatasetSequenceRow, SequenceDatasetReader } from '../store/index.ts';
+
+type LabelledRow = DatasetSequenceRow & { hash: string };
+
+/** The rows the teacher labelled, counting the refused ones in `refused.count`. */
+export function* labelledRows(rows: Iterable<DatasetSequenceRow>, refused: { count: number }): Generator<LabelledRow> {
+  for (const r of rows) {
+    if (r.hash === undefined) refused.count++;
+    else yield r as LabelledRow;
+  }
+}
 import { histogram, type Histogram } from './histogram.ts';
 import type { SequenceReportTeacher, SequenceStats } from './sequence-report-types.ts';
 
-export type SequenceReportSource = Pick<DatasetRepository, 'requireDataset'> & SequenceDatasetReader;
+export type SequenceReportSource = Pick<DatasetRepository, 'requireDataset' | 'getDataset'> & SequenceDatasetReader;
 
 /** Sequences read per store call: one page of decoded outputs in memory at a time. */
 export const SEQUENCE_PAGE = 64;
@@ -19,23 +29,35 @@ const FINE_BINS_PER_NAT = 64;
 const ENTROPY_BINS = 20;
 const MASS_BINS = 20;
 
-/** Whether the dataset holds causal-LM sequences (its report is then a SequenceReport). */
-export function isSequenceDataset(store: SequenceDatasetReader, datasetId: string): boolean {
-  return store.datasetSequences.sequenceTeachers(datasetId).length > 0;
+/** The part of a causal-LM job's dataset spec (`kind: 'causal-lm'`) a report reads. */
+interface CausalDatasetSpec {
+  kind: 'causal-lm';
+  teacher: { name: string; fingerprint: string };
+  spec: SequenceOutputSpec;
 }
 
-/** The dataset's causal-LM teacher named by `which` (name or fingerprint), or its first one. */
+function causalSpecOf(record: DatasetRecord | undefined): CausalDatasetSpec | undefined {
+  const spec = record?.spec as Partial<CausalDatasetSpec> | null | undefined;
+  return spec?.kind === 'causal-lm' && spec.teacher && spec.spec ? (spec as CausalDatasetSpec) : undefined;
+}
+
+/** Whether the dataset was made by a causal-LM job (its report is then a SequenceReport). */
+export function isSequenceDataset(store: Pick<DatasetRepository, 'getDataset'>, datasetId: string): boolean {
+  return causalSpecOf(store.getDataset(datasetId)) !== undefined;
+}
+
+/** The dataset's causal-LM teacher; `which` (name or fingerprint), when given, must name it. */
 export function pickSequenceTeacher(
-  store: SequenceDatasetReader,
+  store: Pick<DatasetRepository, 'requireDataset'>,
   datasetId: string,
   which?: string,
 ): SequenceReportTeacher | undefined {
-  const teachers = store.datasetSequences.sequenceTeachers(datasetId);
-  if (which === undefined) return teachers[0];
-  const t = teachers.find((x) => x.fingerprint === which || x.name === which);
-  if (!t) {
+  const made = causalSpecOf(store.requireDataset(datasetId));
+  if (!made) return undefined;
+  const t = { name: made.teacher.name, fingerprint: made.teacher.fingerprint, spec: made.spec };
+  if (which !== undefined && which !== t.name && which !== t.fingerprint) {
     throw new DistilleryError('NOT_FOUND', `dataset ${datasetId} has no teacher "${which}"`, {
-      hint: `its teachers: ${teachers.map((x) => x.name).join(', ') || 'none'}`,
+      hint: `its teacher: ${t.name}`,
     });
   }
   return t;
@@ -50,12 +72,12 @@ export function reportSpec(spec: SequenceOutputSpec): SequenceOutputSpec {
   };
 }
 
-/** `refs` a page at a time, each with what `read` gives for its page of hashes. */
+/** Labelled rows `refs` a page at a time, each with what `read` gives for its page of hashes. */
 export function* pagesOf<T>(
-  refs: Iterable<DatasetSequenceRef>,
+  refs: Iterable<LabelledRow>,
   read: (hashes: string[]) => (T | undefined)[],
-): Generator<{ ref: DatasetSequenceRef; value: T | undefined }[]> {
-  let page: DatasetSequenceRef[] = [];
+): Generator<{ ref: LabelledRow; value: T | undefined }[]> {
+  let page: LabelledRow[] = [];
   const flush = () => {
     const got = read(page.map((r) => r.hash));
     const out = page.map((ref, i) => ({ ref, value: got[i] }));
@@ -83,7 +105,8 @@ function entropyHistogram(fine: Map<number, number>): Histogram {
 function* statsSteps(store: SequenceReportSource, datasetId: string, which?: string): Steps<SequenceStats> {
   const dataset = store.requireDataset(datasetId);
   const teacher = pickSequenceTeacher(store, datasetId, which);
-  const totals = { sequences: 0, labelled: 0, tokens: 0, positions: 0, truncated: 0 };
+  const totals = { sequences: 0, labelled: 0, refused: 0, tokens: 0, positions: 0, truncated: 0 };
+  const refused = { count: 0 };
   const fineEntropy = new Map<number, number>();
   const masses: number[] = [];
   let massCounts: Histogram | null = null;
@@ -92,7 +115,7 @@ function* statsSteps(store: SequenceReportSource, datasetId: string, which?: str
 
   if (teacher) {
     const read = (hashes: string[]) => store.sequenceSummaries.getMany(teacher.fingerprint, hashes, spec!);
-    for (const page of pagesOf(store.datasetSequences.iterateSequences(datasetId), read)) {
+    for (const page of pagesOf(labelledRows(store.datasetSequences.iterate(datasetId), refused), read)) {
       for (const { value: t } of page) {
         totals.sequences++;
         if (!t) continue;
@@ -130,14 +153,14 @@ function* statsSteps(store: SequenceReportSource, datasetId: string, which?: str
       yield;
     }
   }
+  totals.refused = refused.count;
+  totals.sequences += refused.count;
   const mean = (sum: number, n: number) => (n > 0 ? sum / n : null);
   const meanTargetLogprob = mean(sums.logprob, sums.targetRows);
   return {
     dataset: { id: dataset.id, name: dataset.name, created: dataset.created },
     teacher: teacher ?? null,
-    teachers: store.datasetSequences
-      .sequenceTeachers(datasetId)
-      .map((t) => ({ name: t.name, fingerprint: t.fingerprint })),
+    teachers: teacher ? [{ name: teacher.name, fingerprint: teacher.fingerprint }] : [],
     totals,
     entropy: spec?.target ? entropyHistogram(fineEntropy) : null,
     mass: spec?.topK !== undefined ? (massCounts ?? histogram([], MASS_BINS, 0, 1)) : null,

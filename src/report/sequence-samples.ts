@@ -4,7 +4,13 @@
  * shown are read (the stats pass is cached apart, so paging the strips does not rescan the dataset).
  */
 import type { SequenceTargets } from '../core/sequence-types.ts';
-import { pagesOf, pickSequenceTeacher, reportSpec, type SequenceReportSource } from './sequence-report.ts';
+import {
+  labelledRows,
+  pagesOf,
+  pickSequenceTeacher,
+  reportSpec,
+  type SequenceReportSource,
+} from './sequence-report.ts';
 import type { SequenceSample, StripToken } from './sequence-report-types.ts';
 
 export interface SampleOptions {
@@ -61,28 +67,31 @@ export function sequenceSamples(
   store.requireDataset(datasetId);
   const teacher = pickSequenceTeacher(store, datasetId, opts.teacher);
   if (!teacher) return [];
-  const rows = opts.rows ?? 8;
-  const refs = [
-    ...take(store.datasetSequences.iterateSequences(datasetId, { offset: opts.offset ?? 0, pageSize: rows }), rows),
-  ];
-  const samples: SequenceSample[] = [];
+  const window = [...take(skip(store.datasetSequences.iterate(datasetId), opts.offset ?? 0), opts.rows ?? 8)];
   const spec = reportSpec(teacher.spec);
-  for (const page of pagesOf(refs, (hashes) => store.sequences.getMany(teacher.fingerprint, hashes, spec))) {
-    for (const { ref, value: targets } of page) {
-      samples.push(
-        targets
-          ? {
-              id: ref.id,
-              length: targets.tokenIds.length,
-              truncated: targets.truncated,
-              labelled: true,
-              strip: strip(targets, opts.stripTokens ?? 256, opts.alternatives ?? 5),
-            }
-          : { id: ref.id, length: 0, truncated: false, labelled: false, strip: [] },
-      );
-    }
-  }
-  return samples;
+  const read = (hashes: string[]) => store.sequences.getMany(teacher.fingerprint, hashes, spec);
+  const stored = new Map<string, SequenceTargets | undefined>();
+  for (const page of pagesOf(labelledRows(window, { count: 0 }), read))
+    for (const { ref, value } of page) stored.set(ref.id, value);
+  return window.map((row): SequenceSample => {
+    const empty = { id: row.id, length: 0, truncated: false, labelled: false, strip: [] };
+    if (row.hash === undefined) return { ...empty, refused: { field: row.field, message: row.message } };
+    const t = stored.get(row.id);
+    if (!t) return empty;
+    return {
+      id: row.id,
+      length: t.tokenIds.length,
+      truncated: t.truncated,
+      labelled: true,
+      strip: strip(t, opts.stripTokens ?? 256, opts.alternatives ?? 5),
+    };
+  });
+}
+
+/** Rows after the first `n` (cheap: the rows are ids and hashes, read a page at a time). */
+function* skip<T>(it: Iterable<T>, n: number): Generator<T> {
+  let i = 0;
+  for (const x of it) if (i++ >= n) yield x;
 }
 
 function* take<T>(it: Iterable<T>, n: number): Generator<T> {

@@ -1,155 +1,117 @@
 /**
- * Causal-LM datasets: the sequences a dataset is made of (by content hash, in order) and the teachers
- * that labelled it with their SequenceOutputSpec (tables dataset_sequences and dataset_sequence_teachers,
- * migration 0006). The per-token outputs stay in SequenceOutputs, shared by every dataset.
+ * The rows of causal-LM datasets (migration 0006): per corpus row, its sequence hash or the reason it
+ * was refused. Appended a chunk at a time, each chunk in one transaction with the dataset's manifest,
+ * so the row count is the job's checkpoint.
  */
 import type { Statement } from 'better-sqlite3';
-import { DistilleryError } from '../core/errors.ts';
-import type { SequenceOutputSpec } from '../core/sequence-types.ts';
-import type { DatasetRepository } from './datasets-repository.ts';
 import type { StoreDatabase } from './database.ts';
+import type { DatasetRepository } from './datasets-repository.ts';
 
-export interface DatasetSequenceRef {
-  /** the corpus row's id, unique in the dataset */
+/** One row: `hash` (hex) when labelled, else the refused input `field` and `message`. */
+export type DatasetSequenceRow =
+  | { id: string; hash: string; field?: undefined; message?: undefined }
+  | { id: string; hash?: undefined; field: string; message: string };
+
+export interface DatasetSequenceCounts {
+  rows: number;
+  refused: number;
+}
+
+const PAGE_ROWS = 512;
+
+type RawRow = {
+  ordinal: number;
   id: string;
-  /** SequenceOutputs.hash of its sequence, hex */
-  hash: string;
-  provenance?: string;
-}
+  sequence_hash: Buffer | null;
+  field: string | null;
+  message: string | null;
+};
 
-export interface DatasetSequenceTeacher {
-  fingerprint: string;
-  /** the teacher's configured name when it labelled the dataset */
-  name: string;
-  spec: SequenceOutputSpec;
-}
+const toRow = (r: RawRow): DatasetSequenceRow =>
+  r.sequence_hash
+    ? { id: r.id, hash: r.sequence_hash.toString('hex') }
+    : { id: r.id, field: r.field ?? 'input', message: r.message ?? '' };
 
-export interface DatasetSequenceRepository {
-  /** Appends rows in order; ids already in the dataset are skipped (a resumed job re-adds safely). */
-  addSequences(datasetId: string, refs: readonly DatasetSequenceRef[]): { inserted: number; skipped: number };
-  /** Records that `fingerprint` labelled the dataset with `spec` (a later call replaces the spec). */
-  linkSequenceTeacher(datasetId: string, teacher: DatasetSequenceTeacher): void;
-  sequenceTeachers(datasetId: string): DatasetSequenceTeacher[];
-  countSequences(datasetId: string): number;
-  /** The dataset's rows in order, read a page at a time. */
-  iterateSequences(datasetId: string, opts?: { pageSize?: number; offset?: number }): Generator<DatasetSequenceRef>;
-}
-
-type RefRow = [ordinal: number, id: string, hash: Buffer, provenance: string | null];
-
-export class SqliteDatasetSequenceRepository implements DatasetSequenceRepository {
+export class DatasetSequenceRepository {
   readonly #db: StoreDatabase;
   readonly #datasets: DatasetRepository;
   readonly #s: {
     maxOrdinal: Statement<[string], { m: number }>;
     insert: Statement;
-    count: Statement<[string], { n: number }>;
-    page: Statement<[string, number, number], RefRow>;
-    skip: Statement<[string, number], { ordinal: number }>;
-    insertTeacher: Statement;
-    teacherId: Statement<[string], { id: number }>;
-    link: Statement;
-    teachers: Statement<[string], { fingerprint: string; name: string; spec: string }>;
+    setManifest: Statement;
+    page: Statement<[string, number, number], RawRow>;
+    refused: Statement<[string, number], RawRow>;
+    counts: Statement<[string], { n: number; refused: number | null }>;
   };
 
   constructor(db: StoreDatabase, datasets: DatasetRepository) {
     this.#db = db;
     this.#datasets = datasets;
     const sql = db.sql;
+    const cols = 'ordinal, id, sequence_hash, field, message';
     this.#s = {
-      maxOrdinal: sql.prepare('SELECT coalesce(max(ordinal), 0) AS m FROM dataset_sequences WHERE dataset_id = ?'),
+      maxOrdinal: sql.prepare('SELECT coalesce(max(ordinal), -1) AS m FROM dataset_sequences WHERE dataset_id = ?'),
       insert: sql.prepare(
-        `INSERT INTO dataset_sequences (dataset_id, ordinal, id, hash, provenance) VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT (dataset_id, id) DO NOTHING`,
+        `INSERT INTO dataset_sequences (dataset_id, ordinal, id, sequence_hash, field, message)
+         VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (dataset_id, id) DO NOTHING`,
       ),
-      count: sql.prepare('SELECT count(*) AS n FROM dataset_sequences WHERE dataset_id = ?'),
-      page: sql
-        .prepare<[string, number, number], RefRow>(
-          `SELECT ordinal, id, hash, provenance FROM dataset_sequences
-           WHERE dataset_id = ? AND ordinal > ? ORDER BY ordinal LIMIT ?`,
-        )
-        .raw(true),
-      // the ordinal just before the offset-th row, so a page can start there
-      skip: sql.prepare('SELECT ordinal FROM dataset_sequences WHERE dataset_id = ? ORDER BY ordinal LIMIT 1 OFFSET ?'),
-      insertTeacher: sql.prepare('INSERT INTO teachers (fingerprint) VALUES (?) ON CONFLICT (fingerprint) DO NOTHING'),
-      teacherId: sql.prepare('SELECT id FROM teachers WHERE fingerprint = ?'),
-      link: sql.prepare(
-        `INSERT INTO dataset_sequence_teachers (dataset_id, teacher_id, name, spec, added) VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT (dataset_id, teacher_id) DO UPDATE SET name = excluded.name, spec = excluded.spec`,
+      setManifest: sql.prepare('UPDATE datasets SET manifest = ? WHERE id = ?'),
+      page: sql.prepare(
+        `SELECT ${cols} FROM dataset_sequences WHERE dataset_id = ? AND ordinal > ? ORDER BY ordinal LIMIT ?`,
       ),
-      teachers: sql.prepare(
-        `SELECT t.fingerprint, d.name, d.spec FROM dataset_sequence_teachers d JOIN teachers t ON t.id = d.teacher_id
-         WHERE d.dataset_id = ? ORDER BY d.added, t.fingerprint`,
+      refused: sql.prepare(
+        `SELECT ${cols} FROM dataset_sequences WHERE dataset_id = ? AND sequence_hash IS NULL ORDER BY ordinal LIMIT ?`,
+      ),
+      counts: sql.prepare(
+        'SELECT count(*) AS n, sum(sequence_hash IS NULL) AS refused FROM dataset_sequences WHERE dataset_id = ?',
       ),
     };
   }
 
-  addSequences(datasetId: string, refs: readonly DatasetSequenceRef[]): { inserted: number; skipped: number } {
+  /**
+   * Appends rows (ids already present are skipped, so a replayed chunk is a no-op) and, in the same
+   * transaction, replaces the dataset's manifest when one is given.
+   */
+  add(datasetId: string, rows: readonly DatasetSequenceRow[], manifest?: unknown): number {
     this.#db.check();
     this.#datasets.requireDataset(datasetId);
-    const rows = refs.map((r) => {
-      if (typeof r.id !== 'string' || r.id === '')
-        throw new DistilleryError('INVALID_INPUT', 'a dataset sequence needs a non-empty id');
-      if (!/^[0-9a-f]{64}$/.test(r.hash))
-        throw new DistilleryError('INVALID_INPUT', `sequence "${r.id}": hash must be 64 hex digits, got "${r.hash}"`);
-      return [r.id, Buffer.from(r.hash, 'hex'), r.provenance ?? null] as const;
-    });
     return this.#db.write(() => {
       let ordinal = this.#s.maxOrdinal.get(datasetId)!.m;
       let inserted = 0;
-      for (const [id, hash, provenance] of rows) {
-        if (this.#s.insert.run(datasetId, ordinal + 1, id, hash, provenance).changes === 0) continue;
-        ordinal++;
-        inserted++;
+      for (const r of rows) {
+        const hash = r.hash === undefined ? null : Buffer.from(r.hash, 'hex');
+        if (this.#s.insert.run(datasetId, ordinal + 1, r.id, hash, r.field ?? null, r.message ?? null).changes > 0) {
+          ordinal++;
+          inserted++;
+        }
       }
-      return { inserted, skipped: rows.length - inserted };
+      if (manifest !== undefined) this.#s.setManifest.run(JSON.stringify(manifest), datasetId);
+      return inserted;
     });
   }
 
-  linkSequenceTeacher(datasetId: string, teacher: DatasetSequenceTeacher): void {
+  /** Rows in corpus order, read in pages by keyset (the caller may write between pages). */
+  *iterate(datasetId: string): Generator<DatasetSequenceRow> {
     this.#db.check();
     this.#datasets.requireDataset(datasetId);
-    const added = this.#db.now().toISOString();
-    this.#db.write(() => {
-      this.#s.insertTeacher.run(teacher.fingerprint);
-      const id = this.#s.teacherId.get(teacher.fingerprint)!.id;
-      this.#s.link.run(datasetId, id, teacher.name, JSON.stringify(teacher.spec), added);
-    });
-  }
-
-  sequenceTeachers(datasetId: string): DatasetSequenceTeacher[] {
-    this.#db.check();
-    return this.#s.teachers.all(datasetId).map((r) => ({
-      fingerprint: r.fingerprint,
-      name: r.name,
-      spec: JSON.parse(r.spec) as SequenceOutputSpec,
-    }));
-  }
-
-  countSequences(datasetId: string): number {
-    this.#db.check();
-    return this.#s.count.get(datasetId)!.n;
-  }
-
-  *iterateSequences(
-    datasetId: string,
-    opts: { pageSize?: number; offset?: number } = {},
-  ): Generator<DatasetSequenceRef> {
-    this.#db.check();
-    const pageSize = opts.pageSize ?? 256;
-    const offset = opts.offset ?? 0;
-    let after = 0;
-    if (offset > 0) {
-      const at = this.#s.skip.get(datasetId, offset - 1);
-      if (!at) return;
-      after = at.ordinal;
-    }
+    let after = -1;
     for (;;) {
-      const page = this.#s.page.all(datasetId, after, pageSize);
-      for (const [, id, hash, provenance] of page)
-        yield provenance === null ? { id, hash: hash.toString('hex') } : { id, hash: hash.toString('hex'), provenance };
-      if (page.length < pageSize) return;
-      after = page[page.length - 1]![0];
+      const page = this.#s.page.all(datasetId, after, PAGE_ROWS);
+      for (const r of page) yield toRow(r);
+      if (page.length < PAGE_ROWS) return;
+      after = page[page.length - 1]!.ordinal;
     }
+  }
+
+  /** The first `limit` refused rows, in corpus order. */
+  refused(datasetId: string, limit = 20): DatasetSequenceRow[] {
+    this.#db.check();
+    return this.#s.refused.all(datasetId, limit).map(toRow);
+  }
+
+  counts(datasetId: string): DatasetSequenceCounts {
+    this.#db.check();
+    const c = this.#s.counts.get(datasetId)!;
+    return { rows: c.n, refused: c.refused ?? 0 };
   }
 }

@@ -23,13 +23,13 @@ export {
   type SequencePutResult,
   type SequenceOutputsOptions,
 } from './sequence-outputs.ts';
+export {
+  DatasetSequenceRepository,
+  type DatasetSequenceRow,
+  type DatasetSequenceCounts,
+} from './dataset-sequences-repository.ts';
 export { sequenceComponents, sequenceHash } from './sequence-components.ts';
 export type { SequenceSummary } from './sequence-summaries.ts';
-export type {
-  DatasetSequenceRef,
-  DatasetSequenceRepository,
-  DatasetSequenceTeacher,
-} from './dataset-sequences-repository.ts';
 export {
   encodeSequenceTopK,
   decodeSequenceTopK,

@@ -22,7 +22,7 @@ export type DatasetCatalog = DatasetReader & StatsRepository;
 
 /** Reading a causal-LM dataset: its sequences in order and their stored per-token outputs. */
 export interface SequenceDatasetReader {
-  readonly datasetSequences: DatasetSequenceRepository;
+  readonly datasetSequences: Pick<DatasetSequenceRepository, 'iterate' | 'counts'>;
   readonly sequences: Pick<SequenceOutputs, 'getMany'>;
   readonly sequenceSummaries: Pick<SequenceSummaries, 'getMany'>;
 }

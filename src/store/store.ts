@@ -14,7 +14,7 @@ import { SqliteStatsRepository, type StatsRepository } from './stats-repository.
 import { SqliteTeacherOutputRepository, type TeacherOutputRepository } from './teacher-outputs-repository.ts';
 import { SqliteTeacherRepository, type TeacherRepository } from './teachers-repository.ts';
 import { SequenceOutputs } from './sequence-outputs.ts';
-import { SqliteDatasetSequenceRepository } from './dataset-sequences-repository.ts';
+import { DatasetSequenceRepository } from './dataset-sequences-repository.ts';
 import { SequenceSummaries } from './sequence-summaries.ts';
 
 export { DATASET_ID_PATTERN } from './checks.ts';
@@ -35,8 +35,8 @@ export class Store
   readonly stats: SqliteStatsRepository;
   /** causal-LM per-token outputs (src/store/sequence-outputs.ts) */
   readonly sequences: SequenceOutputs;
-  /** which sequences make up a causal-LM dataset, and its teachers (src/store/dataset-sequences-repository.ts) */
-  readonly datasetSequences: SqliteDatasetSequenceRepository;
+  /** the rows of causal-LM datasets: sequence hash or refusal per corpus row */
+  readonly datasetSequences: DatasetSequenceRepository;
   /** per-sequence figures for reports, read without decoding top-k rows (src/store/sequence-summaries.ts) */
   readonly sequenceSummaries: SequenceSummaries;
 
@@ -51,7 +51,7 @@ export class Store
     this.outputs = new SqliteTeacherOutputRepository(db, this.datasets, this.teachers);
     this.stats = new SqliteStatsRepository(db, this.datasets, this.teachers);
     this.sequences = new SequenceOutputs(db.sql, { now: () => Math.floor(db.now().getTime() / 1000) });
-    this.datasetSequences = new SqliteDatasetSequenceRepository(db, this.datasets);
+    this.datasetSequences = new DatasetSequenceRepository(db, this.datasets);
     this.sequenceSummaries = new SequenceSummaries(db.sql);
   }
 

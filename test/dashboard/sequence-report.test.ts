@@ -34,6 +34,8 @@ describe('causal-LM dataset report in Chromium', () => {
   const pageErrors: string[] = [];
   /** tokens and scored positions of each row, read from the store before the service opens it */
   const stored = new Map<string, { tokens: number; scored: Set<number> }>();
+  /** every row id in corpus order, the refused one included */
+  const order: string[] = [];
 
   before(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'distillery-seq-dashboard-'));
@@ -42,9 +44,10 @@ describe('causal-LM dataset report in Chromium', () => {
     const teacher = await CausalTeacher.load({ name: 'demo-lm', dir: LM_DIR, graphCacheDir: path.join(dir, 'graphs') });
     try {
       const lines = readFileSync(path.join(SHARED, 'data/corpora/sst2/dev.jsonl'), 'utf8').split('\n');
-      const rows = [{ id: 'xss', input: { text: XSS } }, ...textRows(lines, 11)];
+      const rows = [{ id: 'xss', input: { text: XSS } }, ...textRows(lines, 11), { id: 'bad', input: { text: '' } }];
+      order.push(...rows.map((r) => r.id));
       const report = await makeSequenceDataset(store, teacher, 'lm-demo', rows, SPEC, { scope: 'all' });
-      assert.equal(report.errors.length, 0);
+      assert.equal(report.errors.length, 1);
       for (const ref of report.refs) {
         const t = store.sequences.get(teacher.info.fingerprint, ref.hash, SPEC)!;
         stored.set(ref.id, { tokens: t.tokenIds.length, scored: new Set(t.positions) });
@@ -112,7 +115,8 @@ describe('causal-LM dataset report in Chromium', () => {
       mass.reduce((a, b) => a + b, 0),
       positions,
     );
-    assert.equal(await page.textContent('#seq-totals [data-k="sequences"]'), `${stored.size} sequences`);
+    assert.equal(await page.textContent('#seq-totals [data-k="sequences"]'), `${order.length} rows`);
+    assert.equal(await page.textContent('#seq-totals [data-k="refused"]'), ' · 1 refused');
 
     const strips = await page.$$eval('#sequence-samples .sample', (els) =>
       els.map((e) => ({
@@ -149,11 +153,14 @@ describe('causal-LM dataset report in Chromium', () => {
     // the strips page through the rows, 8 at a time
     await page.click('#strips-next');
     await page.waitForSelector('#strips-prev', { timeout: 10_000 });
-    assert.equal(await page.textContent('.pager .muted'), `rows 9–${stored.size} of ${stored.size}`);
+    assert.equal(await page.textContent('.pager .muted'), `rows 9–${order.length} of ${order.length}`);
     assert.deepEqual(
       await page.$$eval('#sequence-samples .sample', (els) => els.map((e) => e.getAttribute('data-id'))),
-      [...stored.keys()].slice(8),
+      order.slice(8),
     );
+    // the refused row says why, and has no strip
+    assert.match((await page.textContent('.sample[data-id="bad"]'))!, /refused \(text\): /);
+    assert.equal(await page.$$eval('.sample[data-id="bad"] span.tok', (e) => e.length), 0);
     assert.deepEqual(pageErrors, []);
   });
 
@@ -161,7 +168,7 @@ describe('causal-LM dataset report in Chromium', () => {
     const byName = await api<SequenceReport>('/v1/datasets/lm-demo/report?teacher=demo-lm&offset=2&rows=3');
     assert.deepEqual(
       byName.samples.map((s) => s.id),
-      [...stored.keys()].slice(2, 5),
+      order.slice(2, 5),
     );
     assert.equal(byName.sampleOffset, 2);
     const byFp = await api<SequenceReport>(

@@ -1,11 +1,12 @@
 /**
  * A causal-LM dataset made the way a job makes one, through the sequence labeler and the store API
- * (no `distillery run`): rows labelled into store.sequences, listed in the dataset in order, the
- * teacher linked with its spec, and the manifest marked done.
+ * (no `distillery run`): the dataset spec a causal-LM job records, rows labelled into
+ * store.sequences, each corpus row listed in order with its sequence hash or why it was refused, and
+ * the manifest marked done in the same transaction.
  */
 import type { SequenceOutputSpec } from '../../src/core/sequence-types.ts';
 import { labelSequences, type SequenceLabelReport, type SequenceRow } from '../../src/jobs/sequence-labeler.ts';
-import type { Store } from '../../src/store/index.ts';
+import type { DatasetSequenceRow, Store } from '../../src/store/index.ts';
 import type { CausalTeacher } from '../../src/teacher/causal/causal-teacher.ts';
 import type { SequenceOptions } from '../../src/teacher/causal/sequence-input.ts';
 
@@ -17,15 +18,24 @@ export async function makeSequenceDataset(
   spec: SequenceOutputSpec,
   opts: Partial<SequenceOptions> = {},
 ): Promise<SequenceLabelReport> {
-  store.createDataset({ id: datasetId, name: datasetId });
-  const report = await labelSequences(teacher, store, rows, spec, { ...opts, chunkRows: 32 });
-  store.datasetSequences.addSequences(datasetId, report.refs);
-  store.datasetSequences.linkSequenceTeacher(datasetId, {
-    fingerprint: teacher.info.fingerprint,
-    name: teacher.info.name,
-    spec,
+  const { name, fingerprint, vocabSize } = teacher.info;
+  // the dataset spec a causal-LM job records (kind, teacher, output spec, options)
+  store.createDataset({
+    id: datasetId,
+    name: datasetId,
+    spec: { kind: 'causal-lm', teacher: { name, fingerprint, vocabSize }, spec, options: opts },
   });
-  store.setDatasetManifest(datasetId, { status: 'done', rows: report.rows, errors: report.errors.length });
+  const report = await labelSequences(teacher, store, rows, spec, { ...opts, chunkRows: 32 });
+  const hashOf = new Map(report.refs.map((r) => [r.id, r.hash]));
+  const refusedOf = new Map(report.errors.map((e) => [e.id, e]));
+  store.datasetSequences.add(
+    datasetId,
+    rows.map((r): DatasetSequenceRow => {
+      const e = refusedOf.get(r.id);
+      return e ? { id: r.id, field: e.field, message: e.message } : { id: r.id, hash: hashOf.get(r.id)! };
+    }),
+    { status: 'done', rows: report.rows, labelled: report.refs.length, refused: report.errors.length },
+  );
   return report;
 }
 

@@ -28,14 +28,20 @@ const ROWS = SEQUENCE_PAGE + 14;
 describe('causal-LM dataset report', () => {
   let store: Store;
   let teacher: CausalTeacher;
+  /** labelled rows in corpus order, with their stored targets */
   let stored: { id: string; t: SequenceTargets }[];
+  /** every row id in corpus order, the refused one included */
+  let order: string[];
 
   before(async () => {
     const dir = tempDir('seq-report-');
     store = openStore(path.join(dir, 'store.db'));
     teacher = await CausalTeacher.load({ name: 'demo-lm', dir: LM_DIR, graphCacheDir: path.join(dir, 'graphs') });
     const lines = readFileSync(path.join(SHARED, 'data/corpora/sst2/dev.jsonl'), 'utf8').split('\n');
-    const rows = [...textRows(lines, ROWS), { id: 'empty', input: { text: '' } }];
+    const texts = textRows(lines, ROWS);
+    // a refused row among the others: counted, shown as refused, never read as a sequence
+    const rows = [...texts.slice(0, 5), { id: 'empty', input: { text: '' } }, ...texts.slice(5)];
+    order = rows.map((r) => r.id);
     const report = await makeSequenceDataset(store, teacher, 'sst2-lm', rows, SPEC, { scope: 'all' });
     assert.equal(report.errors.length, 1, 'the empty row is refused, not stored');
     // the stored rows, read one by one with the store's own reader: the reference for every figure
@@ -53,8 +59,9 @@ describe('causal-LM dataset report', () => {
     const r = buildSequenceStats(store, 'sst2-lm');
     assert.equal(r.teacher?.fingerprint, teacher.info.fingerprint);
     assert.deepEqual(r.teacher?.spec, SPEC);
-    assert.equal(r.totals.sequences, ROWS);
+    assert.equal(r.totals.sequences, ROWS + 1);
     assert.equal(r.totals.labelled, ROWS);
+    assert.equal(r.totals.refused, 1);
     assert.equal(
       r.totals.tokens,
       stored.reduce((a, s) => a + s.t.tokenIds.length, 0),
@@ -101,10 +108,16 @@ describe('causal-LM dataset report', () => {
     const samples = sequenceSamples(store, 'sst2-lm', { offset: 3, rows: 4, alternatives: 3 });
     assert.deepEqual(
       samples.map((s) => s.id),
-      stored.slice(3, 7).map((s) => s.id),
+      order.slice(3, 7),
     );
-    samples.forEach((s, k) => {
-      const t = stored[3 + k]!.t;
+    const refused = samples.find((s) => s.id === 'empty')!;
+    assert.equal(refused.labelled, false);
+    assert.equal(refused.refused?.field, 'text');
+    assert.deepEqual(refused.strip, []);
+    const labelled = samples.filter((s) => s.id !== 'empty');
+    assert.equal(labelled.length, 3);
+    labelled.forEach((s) => {
+      const t = stored.find((x) => x.id === s.id)!.t;
       assert.equal(s.labelled, true);
       assert.equal(s.length, t.tokenIds.length);
       assert.deepEqual(
@@ -125,14 +138,14 @@ describe('causal-LM dataset report', () => {
         assert.equal(tok.rank === 0, tok.alternatives![0]!.id === tok.id);
       });
     });
-    assert.equal(sequenceSamples(store, 'sst2-lm', { offset: ROWS - 1, rows: 8 }).length, 1);
-    assert.equal(sequenceSamples(store, 'sst2-lm', { offset: ROWS, rows: 8 }).length, 0);
+    assert.equal(sequenceSamples(store, 'sst2-lm', { offset: ROWS, rows: 8 }).length, 1);
+    assert.equal(sequenceSamples(store, 'sst2-lm', { offset: ROWS + 1, rows: 8 }).length, 0);
 
     // texts from the teacher's own tokenizer: the strip reads back as the decoded sequence
     const texts = tokenTexter((name) => (name === 'demo-lm' ? LM_DIR : undefined));
     assert.equal(await withTokenTexts(samples, 'demo-lm', texts), true);
     const tokenizer = await loadTokenizer(LM_DIR);
-    for (const s of samples) {
+    for (const s of labelled) {
       const whole = tokenizer.decode(
         s.strip.map((x) => x.id),
         { skip_special_tokens: false, clean_up_tokenization_spaces: false },
@@ -151,16 +164,5 @@ describe('causal-LM dataset report', () => {
     store.createDataset({ id: 'plain', name: 'plain' });
     assert.equal(isSequenceDataset(store, 'plain'), false);
     assert.throws(() => buildSequenceStats(store, 'sst2-lm', 'nobody'), /has no teacher "nobody"/);
-  });
-
-  test('deleting the dataset removes its sequence list, not the shared outputs', () => {
-    const before = store.datasetSequences.countSequences('sst2-lm');
-    assert.equal(before, ROWS);
-    assert.equal(store.datasetSequences.addSequences('sst2-lm', [{ id: 'r0', hash: 'ab'.repeat(32) }]).skipped, 1);
-    assert.throws(() => store.datasetSequences.addSequences('sst2-lm', [{ id: 'x', hash: 'zz' }]), /64 hex digits/);
-    store.deleteDataset('sst2-lm');
-    assert.equal(store.datasetSequences.countSequences('sst2-lm'), 0);
-    assert.equal(store.datasetSequences.sequenceTeachers('sst2-lm').length, 0);
-    assert.ok(store.sequences.stats(teacher.info.fingerprint).length > 0);
   });
 });

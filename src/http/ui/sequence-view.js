@@ -46,9 +46,11 @@ function tokenView(tok) {
 }
 
 function sampleView(s) {
-  const note = !s.labelled
-    ? 'not labelled'
-    : `${s.length} tokens${s.truncated ? ', truncated to the context' : ''}${s.strip.length < s.length ? `, first ${s.strip.length} shown` : ''}`;
+  const note = s.refused
+    ? `refused (${s.refused.field}): ${s.refused.message}`
+    : !s.labelled
+      ? 'not labelled'
+      : `${s.length} tokens${s.truncated ? ', truncated to the context' : ''}${s.strip.length < s.length ? `, first ${s.strip.length} shown` : ''}`;
   return h(
     'div.sample',
     { 'data-id': s.id },
@@ -112,13 +114,14 @@ export function renderSequenceReport(root, report, { pager, pickTeacher } = {}) 
       h(
         'p.summary',
         { id: 'seq-totals' },
-        h('span', { 'data-k': 'sequences' }, `${t.sequences} sequences`),
+        h('span', { 'data-k': 'sequences' }, `${t.sequences} rows`),
         ' · ',
         h('span', { 'data-k': 'labelled' }, `${t.labelled} labelled`),
         ' · ',
         h('span', { 'data-k': 'positions' }, `${t.positions} scored positions`),
         ' · ',
         h('span', { 'data-k': 'tokens' }, `${t.tokens} tokens`),
+        t.refused > 0 ? h('span', { 'data-k': 'refused' }, ` · ${t.refused} refused`) : '',
         t.truncated > 0 ? ` · ${t.truncated} truncated` : '',
         report.teacher
           ? ` · teacher ${report.teacher.name} (${report.teacher.fingerprint.slice(0, 12)}, ${temp}${spec.topK ? `, top-${spec.topK}` : ''})`
