@@ -7,6 +7,7 @@
  * handing each call to its repository, so one object can be passed wherever any of them is wanted.
  */
 import { DatasetLockTable } from './dataset-lock-table.ts';
+import { SequenceSummaries } from './sequence-summaries.ts';
 import { StoreDatabase, type StoreOptions } from './database.ts';
 import { SqliteDatasetRepository, type DatasetRepository } from './datasets-repository.ts';
 import { SqliteExampleRepository, type ExampleRepository } from './examples-repository.ts';
@@ -15,7 +16,6 @@ import { SqliteTeacherOutputRepository, type TeacherOutputRepository } from './t
 import { SqliteTeacherRepository, type TeacherRepository } from './teachers-repository.ts';
 import { SequenceOutputs } from './sequence-outputs.ts';
 import { DatasetSequenceRepository } from './dataset-sequences-repository.ts';
-import { SequenceSummaries } from './sequence-summaries.ts';
 
 export { DATASET_ID_PATTERN } from './checks.ts';
 export type { StoreOptions } from './database.ts';
@@ -28,6 +28,8 @@ export class Store
   readonly schemaVersion: number;
   /** which process writes which dataset (src/jobs/dataset-lock.ts holds the policy) */
   readonly locks: DatasetLockTable;
+  /** per-sequence figures for reports, read without decoding top-k rows (src/store/sequence-summaries.ts) */
+  readonly sequenceSummaries: SequenceSummaries;
   readonly datasets: SqliteDatasetRepository;
   readonly examples: SqliteExampleRepository;
   readonly teachers: SqliteTeacherRepository;
@@ -37,14 +39,13 @@ export class Store
   readonly sequences: SequenceOutputs;
   /** the rows of causal-LM datasets: sequence hash or refusal per corpus row */
   readonly datasetSequences: DatasetSequenceRepository;
-  /** per-sequence figures for reports, read without decoding top-k rows (src/store/sequence-summaries.ts) */
-  readonly sequenceSummaries: SequenceSummaries;
 
   constructor(path: string, opts: StoreOptions = {}) {
     const db = (this.#db = new StoreDatabase(path, opts));
     this.path = db.path;
     this.schemaVersion = db.schemaVersion;
     this.locks = new DatasetLockTable(db.sql, () => db.check());
+    this.sequenceSummaries = new SequenceSummaries(db.sql);
     this.datasets = new SqliteDatasetRepository(db);
     this.examples = new SqliteExampleRepository(db, this.datasets);
     this.teachers = new SqliteTeacherRepository(db, this.datasets);
@@ -52,7 +53,6 @@ export class Store
     this.stats = new SqliteStatsRepository(db, this.datasets, this.teachers);
     this.sequences = new SequenceOutputs(db.sql, { now: () => Math.floor(db.now().getTime() / 1000) });
     this.datasetSequences = new DatasetSequenceRepository(db, this.datasets);
-    this.sequenceSummaries = new SequenceSummaries(db.sql);
   }
 
   // datasets
