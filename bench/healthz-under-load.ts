@@ -1,16 +1,19 @@
 /**
  * /healthz latency while the heaviest requests the limits allow run: augmentation at the cost budget
  * (64 texts x 1,950 characters x 16 variants, synonyms at alpha 1) and soft labels for 64 texts of 4,000
- * characters. Runs the same load against a server with the augmentation worker pool (`workers: 2`) and,
- * as the baseline in the same run, one that augments on the main thread (`workers: 0`).
+ * characters. Runs the same load against a server with the augmentation worker pool (`workers: N`, default
+ * the config's default: cores - 1, at least 1) and, as the baseline in the same run, one that augments on
+ * the main thread (`workers: 0`).
  *
- *   node --import tsx bench/healthz-under-load.ts [seconds per mode, default 20]
+ *   node --import tsx bench/healthz-under-load.ts [seconds per mode, default 20] [pool workers]
  */
 import { get } from 'node:http';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { startBenchServer } from './http-server.ts';
 
 const SECONDS = Number(process.argv[2] ?? 20);
+// the config's default pool size (src/config.ts)
+const POOL_WORKERS = Number(process.argv[3] ?? Math.max(1, Math.min(4, availableParallelism() - 1)));
 const WORDS = 'the film was a warm and funny story about good people who love music and long walks in the park ';
 const text = (i: number, chars: number) => `${i} ${WORDS.repeat(Math.ceil(chars / WORDS.length))}`.slice(0, chars);
 const AUGMENT = JSON.stringify({
@@ -83,7 +86,7 @@ console.log(
     .map((l) => l.toFixed(2))
     .join(' ')}, ${SECONDS} s per mode`,
 );
-const pool = await run(2);
+const pool = await run(POOL_WORKERS);
 const main = await run(0);
 const f = (x: number) => x.toFixed(1).padStart(8);
 console.log('mode              | healthz n |   p50 ms |   p99 ms |   max ms | RSS MB | answers');

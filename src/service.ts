@@ -15,10 +15,12 @@ import { jobRequestValidator } from './http/job-request.ts';
 import { publicMessage } from './http/public-paths.ts';
 import { InProcessJobQueue, type JobQueue, AugmentModels, AugmentPool, serverConfigHint } from './jobs/index.ts';
 import { jobsModule } from './http/routes/jobs.ts';
-import { QueueClient, readStatus } from './jobs/index.ts';
+import { QueueClient, readStatus, sequenceDatasetOf, sequenceExportStream } from './jobs/index.ts';
 import { datasetsModule } from './http/routes/datasets.ts';
 import { listen } from './http/server.ts';
-import { SoftLabeler, StoreLabelCache } from './labels/index.ts';
+import { CausalLabeler, SoftLabeler, StoreLabelCache } from './labels/index.ts';
+import { sequenceLogprobsModule } from './http/routes/sequence-logprobs.ts';
+import { trlTeacherModule } from './http/routes/trl-teacher.ts';
 import { openStore, type Store, IntegrityProbe } from './store/index.ts';
 import { TeacherRegistry } from './teacher/registry.ts';
 import { createDashboard } from './http/dashboard/create-dashboard.ts';
@@ -35,6 +37,7 @@ export interface Service {
   readonly store: Store;
   readonly jobs: JobQueue;
   readonly labeler: SoftLabeler;
+  readonly causal: CausalLabeler;
   readonly metrics: ServiceMetrics;
   close(): Promise<void>;
 }
@@ -53,11 +56,21 @@ export async function startService(config: Config, opts: ServiceOptions = {}): P
   const store = openStore(config.db);
   const cache = new StoreLabelCache(store);
   let labeler: SoftLabeler | undefined;
-  const metrics = new ServiceMetrics(() => labeler?.queueDepths() ?? new Map());
+  let causal: CausalLabeler | undefined;
+  const metrics = new ServiceMetrics(
+    () => new Map([...(labeler?.queueDepths() ?? []), ...(causal?.queueDepths() ?? [])]),
+  );
   labeler = new SoftLabeler(registry, {
     batching: config.batching,
     queueBound: config.limits.queueBound,
     cache,
+    onBatch: (teacher, s) => metrics.recordBatch(teacher, s),
+    onCache: (teacher, hits, misses) => metrics.recordCache(teacher, hits, misses),
+  });
+  causal = new CausalLabeler(registry, {
+    batching: config.batching,
+    queueBound: config.limits.queueBound,
+    store,
     onBatch: (teacher, s) => metrics.recordBatch(teacher, s),
     onCache: (teacher, hits, misses) => metrics.recordCache(teacher, hits, misses),
   });
@@ -71,7 +84,10 @@ export async function startService(config: Config, opts: ServiceOptions = {}): P
       database: store.closed ? { ok: false, detail: 'closed' } : await integrity.status(),
     };
     try {
-      const info = await labeler.info(defaultTeacher);
+      // a causal-LM default teacher loads through its own labeler (the classifier path refuses it)
+      const info = registry.isCausal(defaultTeacher)
+        ? (await causal.teacher(defaultTeacher)).info
+        : await labeler.info(defaultTeacher);
       checks[`teacher:${defaultTeacher}`] = { ok: true, detail: `${info.device} ${info.dtype}` };
     } catch (err) {
       checks[`teacher:${defaultTeacher}`] = { ok: false, detail: err instanceof Error ? err.message : String(err) };
@@ -98,6 +114,7 @@ export async function startService(config: Config, opts: ServiceOptions = {}): P
       modelsDir: config.modelsDir,
       protectedFiles: storeFiles(config.db),
       maxCorpusBytes: config.limits.maxCorpusBytes,
+      teachers: registry,
       augmentModels,
       compile,
     }),
@@ -114,7 +131,13 @@ export async function startService(config: Config, opts: ServiceOptions = {}): P
   const queue = config.queue ? new QueueClient(config.queue) : undefined;
   const modules: RouteModule[] = [
     jobsModule(jobs, queue && ((id) => readStatus(queue, id))),
-    datasetsModule(store, [...config.corporaDirs, path.dirname(config.db)]),
+    datasetsModule(store, [...config.corporaDirs, path.dirname(config.db)], {
+      exportStream: (id, format) => sequenceExportStream(store, id, format),
+      rows: (id) =>
+        sequenceDatasetOf(store, id)
+          ? { ...store.datasetSequences.counts(id), refusedRows: store.datasetSequences.refused(id) }
+          : undefined,
+    }),
     augmentModule({
       labeler,
       teacherNames: registry.names(),
@@ -127,6 +150,8 @@ export async function startService(config: Config, opts: ServiceOptions = {}): P
       costBudget: config.limits.augmentCostBudget,
       retryAfterSeconds: config.limits.retryAfterSeconds,
     }),
+    sequenceLogprobsModule({ labeler: causal, catalog: registry, defaultTeacher, limits: config.limits }),
+    trlTeacherModule({ labeler: causal, catalog: registry, defaultTeacher, limits: config.limits }),
     createDashboard({ store, registry, corporaDirs: config.corporaDirs, augmentModels }).module,
   ];
   const app = createApp({
@@ -147,7 +172,7 @@ export async function startService(config: Config, opts: ServiceOptions = {}): P
       ...(opts.graceMs !== undefined ? { graceMs: opts.graceMs } : {}),
     });
   } catch (err) {
-    await Promise.all([labeler.close(), jobs.close(), augmentPool.close(), queue?.close()]);
+    await Promise.all([labeler.close(), causal.close(), jobs.close(), augmentPool.close(), queue?.close()]);
     await Promise.all([registry.close(), augmentModels.dispose()]);
     store.close();
     throw err;
@@ -160,12 +185,12 @@ export async function startService(config: Config, opts: ServiceOptions = {}): P
     closing ??= (async () => {
       shuttingDown = true;
       await server.close();
-      await Promise.all([labeler.close(), jobs.close(), augmentPool.close(), queue?.close()]);
+      await Promise.all([labeler.close(), causal.close(), jobs.close(), augmentPool.close(), queue?.close()]);
       await Promise.all([registry.close(), augmentModels.dispose()]);
       store.close();
       logger.info('distillery stopped');
     })();
     return closing;
   };
-  return { url: server.url, port: server.port, config, logger, registry, store, jobs, labeler, metrics, close };
+  return { url: server.url, port: server.port, config, logger, registry, store, jobs, labeler, causal, metrics, close };
 }

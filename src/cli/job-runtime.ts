@@ -150,7 +150,9 @@ export function reportResult(r: JobResult): void {
     r.augmentSkipped > 0 ? `${r.augmentSkipped} augmentation attempts skipped` : '',
     r.filteredOut > 0 ? `${r.filteredOut} augmentations dropped by teacher filters` : '',
     r.flagged > 0 ? `${r.flagged} flagged` : '',
+    r.refused ? `${r.refused} rows refused by the teacher (kept with their reason, not exported)` : '',
   ].filter(Boolean);
+  for (const e of r.refusedRows ?? []) console.log(`  refused ${e.id}: ${e.field}: ${e.message}`);
   if (r.status === 'cancelled') {
     console.log(
       `dataset ${r.dataset}: stopped after chunk ${r.chunks}; ${parts.join('; ')}. Run the same command to continue.`,

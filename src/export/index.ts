@@ -41,6 +41,7 @@ export {
 } from './sequence-parquet.ts';
 export { exportSequencesSafetensors, type SequenceSafetensorsOptions } from './sequence-safetensors.ts';
 export { storedSequenceRows, type SequenceRowRef } from './sequence-rows.ts';
+export { exportSequencesJsonl, sequenceJsonlLine, type SequenceJsonlOptions } from './sequence-jsonl.ts';
 
 const WRITERS: Readonly<
   Record<ExportFormat, (store: DatasetReader, plan: ExportPlan, opts: ExportOptions) => WriterSteps>

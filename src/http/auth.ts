@@ -7,6 +7,8 @@ import type { RequestHandler } from 'express';
 import { HttpProblem } from './problem.ts';
 
 const OPEN_PATHS = new Set(['/healthz', '/readyz']);
+/** TRL's client probes `GET /health/` with a bare requests.get, never with its session's credentials */
+const TRL_HEALTH = /^(\/trl\/[^/]+)?\/health\/?$/;
 // Comparing fixed-size digests keeps the comparison constant-time whatever the key lengths.
 const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
 
@@ -17,7 +19,7 @@ const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
 export function bearerAuth(keys: readonly string[], publicFiles: ReadonlySet<string> = new Set()): RequestHandler {
   const digests = keys.map(digest);
   return (req, _res, next) => {
-    if (OPEN_PATHS.has(req.path)) return next();
+    if (OPEN_PATHS.has(req.path) || (req.method === 'GET' && TRL_HEALTH.test(req.path))) return next();
     if ((req.method === 'GET' || req.method === 'HEAD') && publicFiles.has(req.path)) return next();
     const header = req.get('authorization') ?? '';
     const match = /^Bearer\s+(\S+)$/i.exec(header);

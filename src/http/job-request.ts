@@ -7,7 +7,14 @@ import { existsSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { compileRecipe, type CompileOptions } from '../augment/index.ts';
 import { DistilleryError } from '../core/errors.ts';
-import { AugmentModels, withCorpusSize, remoteJobSchema, type JobSpec } from '../jobs/index.ts';
+import {
+  AugmentModels,
+  withCorpusSize,
+  remoteJobSchema,
+  sequenceJobIssues,
+  type CausalTeacherFacts,
+  type JobSpec,
+} from '../jobs/index.ts';
 import { HttpProblem } from './problem.ts';
 import { parseOr422 } from './validate.ts';
 
@@ -20,6 +27,8 @@ export interface JobRequestRules {
   protectedFiles?: readonly string[];
   /** largest corpus file, in bytes */
   maxCorpusBytes?: number;
+  /** which teachers are causal LMs and their vocabularies (the registry), for causal-LM jobs' fields */
+  teachers?: CausalTeacherFacts;
 }
 
 /**
@@ -60,6 +69,17 @@ export function validateJobRequest(request: unknown, rules: JobRequestRules): Jo
     });
   }
   checkAugmentModels(job, rules.modelsDir);
+  const issues = rules.teachers ? sequenceJobIssues(job, rules.teachers) : [];
+  if (issues.length > 0) {
+    const pointer = (p: string) =>
+      `/${p
+        .replace(/\[(\d+)\]/g, '.$1')
+        .split('.')
+        .join('/')}`;
+    throw new HttpProblem(422, issues.map((i) => `field ${pointer(i.path)}: ${i.message}`).join('; '), {
+      errors: issues.map((i) => ({ pointer: pointer(i.path), detail: i.message })),
+    });
+  }
   return { ...job, corpus: { ...job.corpus, path: corpusPath(job.corpus.path, rules) } };
 }
 

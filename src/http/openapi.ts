@@ -69,7 +69,8 @@ export function buildOpenApi(schemas: Schemas, routes: RouteDoc[], version: stri
     info: {
       title: 'distillery',
       version,
-      description: 'Soft labels, augmentation and distillation datasets over HTTP.',
+      description:
+        'Soft labels, causal-LM sequence log-probs (also as a TRL teacher server), augmentation and distillation datasets over HTTP.',
     },
     components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
     security: [{ bearer: [] }, {}],

@@ -70,7 +70,7 @@ export class AugmentModels {
   check(recipe: Recipe): void {
     const needs = recipe.op.needs;
     if (needs.includes('fillMasker') && !this.#names.fillMask)
-      throw this.#missing(recipe.name, 'a masked-LM model', 'fillMask', 'tiny-bert-mlm');
+      throw this.#missing(recipe.name, 'a masked-LM model', 'fillMask', 'demo-mlm');
     if (needs.includes('translator')) {
       const have = this.#names.translation ?? {};
       const missing = translationDirections(recipe.op).filter((dir) => !have[dir]);

@@ -6,6 +6,7 @@ import { DistilleryError } from '../core/errors.ts';
 import { exportDataset, exportEnsemble, type EnsembleExport, type ExportResult } from '../export/index.ts';
 import type { Store } from '../store/index.ts';
 import type { JobSpec } from './job-schema.ts';
+import { exportSequenceDataset, sequenceDatasetOf } from './sequence/sequence-export.ts';
 
 /** A teacher given by registry name or by fingerprint (prefix), resolved among the dataset's teachers. */
 export function resolveTeacherFingerprint(store: Store, dataset: string, teacher: string): string {
@@ -23,7 +24,14 @@ export function resolveTeacherFingerprint(store: Store, dataset: string, teacher
   return hit[0]!.fingerprint;
 }
 
-export function exportJobTargets(store: Store, job: JobSpec, dataset: string, command: string): ExportResult[] {
+export function exportJobTargets(
+  store: Store,
+  job: JobSpec,
+  dataset: string,
+  command: string,
+): { manifest: { rows: number; format: string }; manifestPath: string }[] {
+  if (sequenceDatasetOf(store, dataset))
+    return job.export.map((t) => exportSequenceDataset(store, dataset, { format: t.format, outDir: t.out, command }));
   const results: ExportResult[] = [];
   const linked = store.datasetTeachers(dataset);
   for (const target of job.export) {

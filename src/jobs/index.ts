@@ -33,3 +33,16 @@ export { startChunkWorker, workerId } from './scale/chunk-worker.ts';
 export { cancelKey } from './scale/connection.ts';
 export { runCoordinator } from './scale/coordinator.ts';
 export { QueueClient, readStatus, type DistributedStatus } from './scale/job-status.ts';
+// causal-LM (text-generation) jobs: docs/LLM-TEACHERS.md, "Jobs"
+export { runSequenceJob, type SequenceDatasetSpec } from './sequence/run-sequence-job.ts';
+export {
+  exportSequenceDataset,
+  sequenceDatasetOf,
+  type SequenceExportOptions,
+  type SequenceExportResult,
+} from './sequence/sequence-export.ts';
+export { sequenceExportStream } from './sequence/sequence-export-stream.ts';
+export { causalTeacherOf, sequenceJobIssues, type CausalTeacherFacts } from './sequence/sequence-job-checks.ts';
+export { readSequenceCorpus, type SequenceRecord } from './corpus/index.ts';
+export { labelSequences, type SequenceRow, type SequenceLabelReport } from './sequence-labeler.ts';
+export { DEFAULT_SEQUENCE_JOB, sequenceJobSchema, type SequenceJob } from './sequence/sequence-job-schema.ts';

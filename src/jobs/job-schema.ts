@@ -7,6 +7,7 @@ import { parse as parseYaml } from 'yaml';
 import { DistilleryError } from '../core/errors.ts';
 import { RecipeSpecSchema, RemoteRecipeSpecSchema } from '../augment/index.ts';
 import type { OutputSpec } from '../core/types.ts';
+import { sequenceJobSchema } from './sequence/sequence-job-schema.ts';
 
 const name = (what: string) =>
   z
@@ -156,6 +157,8 @@ function makeJobSchema(recipe: ReturnType<typeof recipeOf>) {
       export: z.array(exportTargetSchema).default([]),
       chunkSize: positiveInt('an integer >= 1 (examples per chunk)').max(1_000_000).default(1000),
       shard: shardSchema.optional(),
+      /** per-position outputs and scored positions of a causal-LM (text-generation) teacher */
+      sequence: sequenceJobSchema.optional(),
     })
     .superRefine((job, ctx) => {
       const seen = new Set<string>();

@@ -3,15 +3,20 @@
  * adapter. Both front doors (CLI and HTTP) call this, then start the job.
  */
 import path from 'node:path';
+import { DistilleryError } from '../core/errors.ts';
 import type { TeacherRunner } from '../core/types.ts';
 import type { Store } from '../store/index.ts';
+import type { CausalTeacher } from '../teacher/causal/causal-teacher.ts';
 import type { JobSpec } from './job-schema.ts';
+import { causalTeacherOf, sequenceJobIssues, type CausalTeacherFacts } from './sequence/sequence-job-checks.ts';
 import type { ChunkAugmenter } from './runner/ports.ts';
 import type { JobTeacher, RunJobOptions } from './runner/run-job.ts';
 import { StoreRunnerAdapter } from './runner/store-adapter.ts';
 
-export interface TeacherSource {
+export interface TeacherSource extends CausalTeacherFacts {
   get(name: string): Promise<TeacherRunner>;
+  /** text-generation teachers (a registry has them; a source without them runs classifier jobs only) */
+  getCausal?(name: string): Promise<CausalTeacher>;
 }
 
 /** Builds the recipe's augmenter; `corpusRecords` is the whole corpus size (EDA picks its parameters from it). */
@@ -37,6 +42,23 @@ export function resolveJobPaths(job: JobSpec, baseDir: string): JobSpec {
 }
 
 export async function resolveJob(job: JobSpec, deps: JobDeps): Promise<Omit<RunJobOptions, 'signal' | 'onProgress'>> {
+  const issues = sequenceJobIssues(job, deps.teachers);
+  if (issues.length > 0)
+    throw new DistilleryError('INVALID_INPUT', `job: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, {
+      hint: 'fix the fields named above',
+      details: { issues },
+    });
+  const causal = causalTeacherOf(job, deps.teachers);
+  if (causal !== undefined && deps.teachers.getCausal) {
+    const teacher = await deps.teachers.getCausal(causal);
+    return {
+      job,
+      store: new StoreRunnerAdapter(deps.store, job.chunkSize),
+      teachers: [],
+      augmenter: undefined,
+      causal: { teacher, store: deps.store },
+    };
+  }
   const teachers: JobTeacher[] = [];
   for (const t of job.teachers) teachers.push({ runner: await deps.teachers.get(t.name), weight: t.weight });
   const opts: Omit<RunJobOptions, 'signal' | 'onProgress'> = {

@@ -6,3 +6,5 @@ export { estimateTokens } from './token-estimate.ts';
 export { fitsTokenBudget, planLengthSortedBatches, tokenBudgetBatches } from './batch-plan.ts';
 export { MicroBatcher, specKey, type BatchStats, type MicroBatcherOptions } from './micro-batcher.ts';
 export { SoftLabeler, teacherUnavailable, type SoftLabels, type TeacherProvider } from './soft-labeler.ts';
+export { SequenceBatcher, type SequenceJob, type SequenceRunner } from './sequence-batcher.ts';
+export { CausalLabeler, type CausalProvider, type ScoredSequences } from './causal-labeler.ts';

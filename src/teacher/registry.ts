@@ -109,13 +109,24 @@ export class TeacherRegistry {
 
   /** Whether the teacher's config.json names a causal LM (a local folder; hub teachers read as false). */
   isCausal(name: string): boolean {
+    const c = this.#modelConfig(name);
+    return c !== undefined && isCausalLm(c);
+  }
+
+  /** The vocabulary size config.json declares, without loading the model (validating requests); undefined if unknown. */
+  vocabSize(name: string): number | undefined {
+    const v = Number(this.#modelConfig(name)?.vocab_size);
+    return Number.isInteger(v) && v > 0 ? v : undefined;
+  }
+
+  #modelConfig(name: string): Record<string, unknown> | undefined {
     const dir = this.resolveDir(this.config(name));
     const file = dir && path.join(dir, 'config.json');
-    if (!file || !existsSync(file)) return false;
+    if (!file || !existsSync(file)) return undefined;
     try {
-      return isCausalLm(JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>);
+      return JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
     } catch {
-      return false;
+      return undefined;
     }
   }
 

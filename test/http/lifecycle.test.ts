@@ -9,11 +9,12 @@ import { REPO_ROOT } from '../../src/config.ts';
 import { post, startTestService, TINY } from './helpers.ts';
 
 test('close() lets an in-flight request finish, then refuses connections; a second close() is the same promise', async () => {
-  // The text waits 300 ms for company, so close() lands while it is queued.
-  const svc = await startTestService({ batching: { maxWaitMs: 300, maxDelayMs: 300 } });
+  // The text waits 1 s for company; close() is called once the server has queued it (a fixed sleep
+  // raced the request's arrival on a loaded machine).
+  const svc = await startTestService({ batching: { maxWaitMs: 1000, maxDelayMs: 1000 } });
   await fetch(`${svc.url}/readyz`);
   const inFlight = post(`${svc.url}/v1/soft-labels`, { inputs: ['still answered during shutdown'] });
-  await new Promise((r) => setTimeout(r, 50));
+  await waitUntilQueued(svc.url);
   const c1 = svc.service.close();
   const c2 = svc.service.close();
   assert.equal(c1, c2);
@@ -26,6 +27,15 @@ test('close() lets an in-flight request finish, then refuses connections; a seco
   assert.equal(svc.service.store.closed, true);
   await svc.close();
 });
+
+/** Polls /metrics until a text is queued or in the model (distillery_queue_depth > 0). */
+async function waitUntilQueued(url: string): Promise<void> {
+  for (;;) {
+    const text = await (await fetch(`${url}/metrics`)).text();
+    if (/^distillery_queue_depth\{[^}]*\} [1-9]/m.test(text)) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
 
 test('`distillery serve` prints where it listens, serves, and exits 0 on SIGTERM with a request in flight', async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'distillery-serve-'));

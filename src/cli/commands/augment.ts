@@ -105,7 +105,7 @@ export function registerAugment(program: Command): void {
       `
 Examples:
   distillery augment --input ../shared/data/corpora/sst2/dev.jsonl --recipe eda --seed 1 --output dev-eda.jsonl
-  distillery augment --input ../shared/data/corpora/sst2/dev.jsonl --recipe tinybert --fill-mask tiny-bert-mlm
+  distillery augment --input ../shared/data/corpora/sst2/dev.jsonl --recipe tinybert --fill-mask demo-mlm
   distillery augment --input ../shared/data/corpora/sst2/dev.jsonl --recipe '{"builtin":"backtranslate","params":{"pivots":["xx"]}}' \\
     --translation en-xx=tiny-marian-en-xx xx-en=tiny-marian-xx-en`,
     )

@@ -1,6 +1,6 @@
 /** `distillery datasets list | show ID | rm ID | merge ID | prune`. */
 import type { Command } from 'commander';
-import { withDatasetLock, mergeShards } from '../../jobs/index.ts';
+import { withDatasetLock, mergeShards, sequenceDatasetOf } from '../../jobs/index.ts';
 import { DistilleryError } from '../../core/errors.ts';
 import { openRuntime } from '../job-runtime.ts';
 
@@ -39,8 +39,20 @@ export function registerDatasets(program: Command): void {
       const rt = await openRuntime(opts);
       try {
         const rows = rt.store.listDatasets().map((d) => {
-          const s = rt.store.datasetStats(d.id);
           const status = (d.manifest as { status?: string } | null)?.status ?? '-';
+          if (sequenceDatasetOf(rt.store, d.id)) {
+            const c = rt.store.datasetSequences.counts(d.id);
+            return {
+              id: d.id,
+              created: d.created,
+              status,
+              examples: c.rows - c.refused,
+              originals: c.rows,
+              augmentations: 0,
+              teachers: 1,
+            };
+          }
+          const s = rt.store.datasetStats(d.id);
           return {
             id: d.id,
             created: d.created,
@@ -73,7 +85,16 @@ export function registerDatasets(program: Command): void {
       const rt = await openRuntime(opts);
       try {
         const d = rt.store.requireDataset(id);
-        console.log(JSON.stringify({ ...d, stats: rt.store.datasetStats(id) }, null, 2));
+        // a causal-LM dataset's rows are sequences: their counts and the refused rows with their field
+        const sequences = sequenceDatasetOf(rt.store, id)
+          ? {
+              sequences: {
+                ...rt.store.datasetSequences.counts(id),
+                refusedRows: rt.store.datasetSequences.refused(id),
+              },
+            }
+          : { stats: rt.store.datasetStats(id) };
+        console.log(JSON.stringify({ ...d, ...sequences }, null, 2));
       } finally {
         await rt.close();
       }

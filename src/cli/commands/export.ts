@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { DistilleryError } from '../../core/errors.ts';
 import { EXPORT_FORMATS, exportDataset, type ExportFormat } from '../../export/index.ts';
-import { resolveTeacherFingerprint } from '../../jobs/index.ts';
+import { exportSequenceDataset, resolveTeacherFingerprint, sequenceDatasetOf } from '../../jobs/index.ts';
 import { openRuntime } from '../job-runtime.ts';
 
 interface ExportFlags {
@@ -11,6 +11,7 @@ interface ExportFlags {
   teacher?: string;
   temperatures?: string;
   shardRows?: string;
+  distillkitOnly?: boolean;
   db?: string;
   config?: string;
 }
@@ -32,6 +33,7 @@ export function registerExport(program: Command): void {
     .option('--teacher <name>', 'teacher name or fingerprint prefix (needed when the dataset has several)')
     .option('--temperatures <list>', "probability columns at these temperatures, e.g. 1,2,4 (default: the job's)")
     .option('--shard-rows <n>', 'rows per shard file (default 100000)')
+    .option('--distillkit-only', "causal-LM datasets, Parquet: only DistillKit's five columns (for its prepacked mode)")
     .option('--db <file>', 'SQLite store (default from the config)')
     .option('--config <file>', 'config file (YAML or JSON)')
     .addHelpText('after', '\nExample:\n  distillery export sst2-eda --format parquet --out out/sst2-eda')
@@ -45,6 +47,20 @@ export function registerExport(program: Command): void {
       const rt = await openRuntime(opts);
       try {
         rt.store.requireDataset(dataset);
+        if (sequenceDatasetOf(rt.store, dataset)) {
+          const r = exportSequenceDataset(rt.store, dataset, {
+            format: opts.format as ExportFormat,
+            outDir: opts.out,
+            command: `distillery ${process.argv.slice(2).join(' ')}`,
+            ...(opts.shardRows ? { shardRows: Number(opts.shardRows) } : {}),
+            ...(opts.distillkitOnly ? { distillkitOnly: true } : {}),
+          });
+          const refused = r.manifest.refused > 0 ? ` (${r.manifest.refused} refused rows left out)` : '';
+          console.log(
+            `exported ${r.manifest.rows} sequences in ${r.manifest.files.length} file(s)${refused}; manifest ${r.manifestPath}`,
+          );
+          return;
+        }
         const r = exportDataset(rt.store, dataset, {
           format: opts.format as ExportFormat,
           outDir: opts.out,

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { DistilleryError } from '../../core/errors.ts';
 import { parseJob, type JobInput } from '../../jobs/index.ts';
-import { openRuntime, reportResult, runJobCommand, type ProgressMode } from '../job-runtime.ts';
+import { openRuntime, reportResult, runJobCommand, type ProgressMode, type Runtime } from '../job-runtime.ts';
 import { addCorpusFlags, corpusOptions, type CorpusFlags } from '../corpus-flags.ts';
 import { runExports } from '../run-exports.ts';
 
@@ -12,6 +12,10 @@ interface LabelFlags extends CorpusFlags {
   dataset?: string;
   temperatures: string;
   topK?: string;
+  samples?: string;
+  scope?: string;
+  maskRoles?: string;
+  overflow?: string;
   hidden?: string;
   encoding: string;
   chunkSize: string;
@@ -51,6 +55,10 @@ export function registerLabel(program: Command): void {
     .option('--temperatures <list>', 'probabilities at these temperatures', '1')
     .option('--top-k <k>', 'also keep the top-k logits')
     .option('--hidden <layers:pooling>', 'pooled hidden states, e.g. last:cls or 6,12:mean')
+    .option('--samples <n>', 'causal LMs: importance-sampled ids, N draws per position')
+    .option('--scope <scope>', 'causal LMs: scored positions, response (default) or all')
+    .option('--mask-roles <list>', 'causal LMs: roles whose tokens are never scored, e.g. tool,system')
+    .option('--overflow <side>', 'causal LMs: a row longer than the context: refuse (default), left or right')
     .option('--encoding <enc>', 'fp32, fp16 or int8', 'fp32')
     .option('--chunk-size <n>', 'examples per committed chunk', '1000')
     .option('--out <dir>', 'export the dataset here when done')
@@ -60,7 +68,10 @@ export function registerLabel(program: Command): void {
     .option('--progress <mode>', 'auto, bar, json or none', 'auto')
     .addHelpText(
       'after',
-      '\nExample:\n  distillery label --input ../shared/data/corpora/sst2/dev.jsonl --teacher demo --temperatures 1,2,4 --out out/dev',
+      `
+Examples:
+  distillery label --input ../shared/data/corpora/sst2/dev.jsonl --teacher demo --temperatures 1,2,4 --out out/dev
+  distillery label --config data/demo-lm.config.yaml --teacher demo-lm --input data/demo-chat.jsonl --top-k 16 --samples 12 --out out/chat`,
     )
     .action(async (opts: LabelFlags) => {
       const corpus = corpusOptions(opts);
@@ -78,9 +89,13 @@ export function registerLabel(program: Command): void {
         chunkSize: Number(opts.chunkSize),
         export: opts.out ? [{ format: opts.exportFormat, out: path.resolve(opts.out) }] : [],
       } as JobInput;
-      const job = parseJob(input, 'label options');
       const rt = await openRuntime(opts);
       try {
+        if (isCausal(rt, opts.teacher[0]!)) {
+          input.sequence = sequenceFlags(opts);
+          delete input.outputs; // the classifier outputs do not apply
+        }
+        const job = parseJob(input, 'label options');
         const result = await runJobCommand(rt, job, opts.progress);
         reportResult(result);
         if (result.status !== 'cancelled') await runExports(rt, job, result.dataset);
@@ -88,4 +103,27 @@ export function registerLabel(program: Command): void {
         await rt.close();
       }
     });
+}
+
+function isCausal(rt: Runtime, teacher: string): boolean {
+  try {
+    return rt.registry.isCausal(teacher);
+  } catch {
+    return false; // an unknown name is reported by the job, with the configured teachers
+  }
+}
+
+/** The `sequence` section a causal-LM teacher's label run asks for; the job schema judges the values. */
+function sequenceFlags(opts: LabelFlags): NonNullable<JobInput['sequence']> {
+  const temperatures = opts.temperatures.split(',').map(Number);
+  if (temperatures.length !== 1)
+    throw new DistilleryError('INVALID_INPUT', `--temperatures ${opts.temperatures}: a causal LM is labelled at one T`);
+  return {
+    temperature: temperatures[0],
+    topK: opts.topK === undefined ? (opts.samples === undefined ? 64 : undefined) : Number(opts.topK),
+    ...(opts.samples === undefined ? {} : { samples: Number(opts.samples) }),
+    ...(opts.scope === undefined ? {} : { scope: opts.scope }),
+    ...(opts.maskRoles === undefined ? {} : { maskRoles: opts.maskRoles.split(',').map((r) => r.trim()) }),
+    ...(opts.overflow === undefined ? {} : { overflow: opts.overflow }),
+  } as NonNullable<JobInput['sequence']>;
 }

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { DistilleryError } from '../../core/errors.ts';
-import { parseJobYaml, shardSchema, type JobSpec, resolveJobPaths } from '../../jobs/index.ts';
+import { causalTeacherOf, parseJobYaml, shardSchema, type JobSpec, resolveJobPaths } from '../../jobs/index.ts';
 import { openRuntime, reportResult, runJobCommand, type ProgressMode } from '../job-runtime.ts';
 import { runExports } from '../run-exports.ts';
 import { runOnQueue, type QueueRunOptions } from '../queue-run.ts';
@@ -71,6 +71,14 @@ Example:
       const rt = await openRuntime(opts);
       try {
         if (opts.queue !== undefined) {
+          if (causalTeacherOf(job, rt.registry) !== undefined)
+            throw new DistilleryError(
+              'INVALID_INPUT',
+              '--queue: causal-LM jobs run in one process (not on workers yet)',
+              {
+                hint: 'run it without --queue; it resumes after an interruption all the same',
+              },
+            );
           if (job.shard)
             throw new DistilleryError('INVALID_INPUT', '--shard and --queue do not mix: the queue splits the job');
           const dataset = await runOnQueue(rt, job, file, {

@@ -2,7 +2,7 @@
 import { pipeline } from 'node:stream/promises';
 import { Router } from 'express';
 import { z } from 'zod';
-import { exportStream } from '../../export/index.ts';
+import { exportStream, type ExportFormat, type ExportStream } from '../../export/index.ts';
 import { temperaturesSchema } from '../../jobs/index.ts';
 import type { DatasetCatalog } from '../../store/index.ts';
 import type { RouteModule } from '../app.ts';
@@ -17,8 +17,23 @@ export function requireDataset(store: DatasetCatalog, id: string) {
   return record;
 }
 
-/** `roots`: folders whose paths answers show relative (corpora folders, the data folder). */
-export function datasetsModule(store: DatasetCatalog, roots: readonly string[] = []): RouteModule {
+/** Causal-LM datasets (src/jobs/sequence/); each answers undefined for a classifier dataset. */
+export interface SequenceDatasets {
+  /** one export file */
+  exportStream(dataset: string, format: ExportFormat): ExportStream | undefined;
+  /** row counts and the first refused rows with their field */
+  rows(dataset: string): unknown;
+}
+
+/**
+ * `roots`: folders whose paths answers show relative (corpora folders, the data folder);
+ * `sequences`: exports causal-LM datasets (src/jobs/sequence/).
+ */
+export function datasetsModule(
+  store: DatasetCatalog,
+  roots: readonly string[] = [],
+  sequences?: SequenceDatasets,
+): RouteModule {
   return {
     router(schemas: Schemas) {
       const router = Router();
@@ -28,7 +43,11 @@ export function datasetsModule(store: DatasetCatalog, roots: readonly string[] =
       router.get('/v1/datasets/:id', (req, res) => {
         const { id } = parseOr422(schemas.datasetParams, req.params, 'params');
         const record = requireDataset(store, id);
-        res.json({ ...publicValue(record, roots), stats: store.datasetStats(id) });
+        const rows = sequences?.rows(id);
+        res.json({
+          ...publicValue(record, roots),
+          ...(rows ? { sequences: rows } : { stats: store.datasetStats(id) }),
+        });
       });
       router.get('/v1/datasets/:id/export', async (req, res) => {
         const { id } = parseOr422(schemas.datasetParams, req.params, 'params');
@@ -39,11 +58,13 @@ export function datasetsModule(store: DatasetCatalog, roots: readonly string[] =
           throw new HttpProblem(422, `query parameter "temperatures": ${parsedTemperatures.error.issues[0]!.message}`);
         const temperatures = query.temperatures === undefined ? undefined : parsedTemperatures.data;
         // Only the dataset id and format pick the file; no path ever comes from the request.
-        const out = await exportStream(store, id, {
-          format: query.format,
-          ...(query.teacher ? { teacher: query.teacher } : {}),
-          ...(temperatures ? { temperatures } : {}),
-        });
+        const out =
+          sequences?.exportStream(id, query.format as ExportFormat) ??
+          (await exportStream(store, id, {
+            format: query.format,
+            ...(query.teacher ? { teacher: query.teacher } : {}),
+            ...(temperatures ? { temperatures } : {}),
+          }));
         res.setHeader('content-type', out.contentType);
         res.setHeader('content-disposition', `attachment; filename="${out.filename}"`);
         try {

@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { DistilleryError, isDistilleryError } from '../../core/errors.ts';
 import type { ProgressEvent, ProgressListener } from './progress.ts';
 import { runJob, type JobResult, type RunJobOptions } from './run-job.ts';
+import { runSequenceJob } from '../sequence/run-sequence-job.ts';
 
 export type JobState = 'running' | 'done' | 'up-to-date' | 'cancelled' | 'failed';
 
@@ -36,14 +37,15 @@ export class JobHandle {
       if (opts.signal.aborted) this.#controller.abort();
       else opts.signal.addEventListener('abort', () => this.#controller.abort(), { once: true });
     }
-    this.done = runJob({
-      ...opts,
-      signal: this.#controller.signal,
-      onProgress: (e) => {
-        this.#last = e;
-        for (const l of this.#listeners) l(e);
-      },
-    }).then(
+    const signal = this.#controller.signal;
+    const onProgress: ProgressListener = (e) => {
+      this.#last = e;
+      for (const l of this.#listeners) l(e);
+    };
+    const run = opts.causal
+      ? runSequenceJob({ job: opts.job, ...opts.causal, signal, onProgress })
+      : runJob({ ...opts, signal, onProgress });
+    this.done = run.then(
       (r) => {
         this.#result = r;
         this.#state = r.status;

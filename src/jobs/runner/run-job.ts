@@ -8,6 +8,8 @@ import { statSync } from 'node:fs';
 import { DistilleryError } from '../../core/errors.ts';
 import { opChainKey } from '../../core/op-chain.ts';
 import type { Example, OutputSpec, TeacherRunner } from '../../core/types.ts';
+import type { Store } from '../../store/index.ts';
+import type { CausalTeacher } from '../../teacher/causal/causal-teacher.ts';
 import { newCorpusStats, type CorpusRecord } from '../corpus/index.ts';
 import { outputSpecOf, type JobSpec } from '../job-schema.ts';
 import { labelInputs } from '../../labels/index.ts';
@@ -36,6 +38,8 @@ export interface RunJobOptions {
   signal?: AbortSignal;
   onProgress?: ProgressListener;
   tokenBudget?: number;
+  /** a causal-LM job (src/jobs/sequence/): runs through the sequence labeler instead */
+  causal?: { teacher: CausalTeacher; store: Store };
 }
 
 export interface JobResult {
@@ -54,6 +58,10 @@ export interface JobResult {
   /** augmentations the teacher filters dropped / flagged */
   filteredOut: number;
   flagged: number;
+  /** causal-LM jobs: rows the teacher refused (each keeps its field and reason in the dataset) */
+  refused?: number;
+  /** causal-LM jobs: the first refused rows */
+  refusedRows?: { id: string; field: string; message: string }[];
 }
 
 /** What identifies a job's dataset: everything that changes its rows or labels (export targets do not). */

@@ -1,0 +1,180 @@
+/**
+ * The resumable job of a causal-LM teacher: corpus rows -> the sequence labeler (cache first, per-row
+ * refusals) -> the dataset's rows, one chunk at a time. Each chunk's outputs are written before its
+ * rows, and the rows (with the running totals) in one transaction, so the committed row count is the
+ * checkpoint: after kill -9 the same job skips the committed rows, finds the outputs of the chunk in
+ * flight in the store, and ends with the rows an uninterrupted run makes.
+ */
+import { statSync } from 'node:fs';
+import { DistilleryError } from '../../core/errors.ts';
+import type { DatasetSequenceRow, Store } from '../../store/index.ts';
+import type { CausalTeacher } from '../../teacher/causal/causal-teacher.ts';
+import { newCorpusStats, readSequenceCorpus, type SequenceRecord } from '../corpus/index.ts';
+import type { JobSpec } from '../job-schema.ts';
+import type { JobResult } from '../runner/run-job.ts';
+import { ProgressMeter, type ProgressEvent, type ProgressListener } from '../runner/progress.ts';
+import { labelSequences } from '../sequence-labeler.ts';
+import { DEFAULT_SEQUENCE_JOB, sequenceOptionsOf, sequenceSpecOf } from './sequence-job-schema.ts';
+
+export interface SequenceJobOptions {
+  job: JobSpec;
+  store: Store;
+  teacher: CausalTeacher;
+  signal?: AbortSignal;
+  onProgress?: ProgressListener;
+}
+
+/** What a causal-LM dataset's spec records; `kind` tells the exporters and `eval` what it is. */
+export interface SequenceDatasetSpec {
+  kind: 'causal-lm';
+  corpus: JobSpec['corpus'];
+  corpusBytes: number | null;
+  teacher: { name: string; fingerprint: string; vocabSize: number };
+  spec: ReturnType<typeof sequenceSpecOf>;
+  options: ReturnType<typeof sequenceOptionsOf>;
+  chunkSize: number;
+}
+
+interface Manifest {
+  status: 'running' | 'done';
+  rows: number;
+  labelled: number;
+  refused: number;
+}
+
+export function sequenceDatasetSpec(job: JobSpec, teacher: CausalTeacher): SequenceDatasetSpec {
+  const s = job.sequence ?? DEFAULT_SEQUENCE_JOB;
+  let corpusBytes: number | null = null;
+  try {
+    corpusBytes = statSync(job.corpus.path).size;
+  } catch {
+    // a missing corpus is reported by the reader, with its path
+  }
+  const { name, fingerprint, vocabSize } = teacher.info;
+  return {
+    kind: 'causal-lm',
+    corpus: job.corpus,
+    corpusBytes,
+    teacher: { name, fingerprint, vocabSize },
+    spec: sequenceSpecOf(s),
+    options: sequenceOptionsOf(s),
+    chunkSize: job.chunkSize,
+  };
+}
+
+export async function runSequenceJob(opts: SequenceJobOptions): Promise<JobResult> {
+  const { job, store, teacher, signal } = opts;
+  const dataset = job.dataset;
+  const identity = sequenceDatasetSpec(job, teacher);
+  teacher.validateSpec(identity.spec);
+  const existing = store.getDataset(dataset);
+  if (existing && JSON.stringify(existing.spec) !== JSON.stringify(identity)) {
+    throw new DistilleryError('INVALID_INPUT', `dataset ${dataset} was made by a different job`, {
+      hint: `use another dataset id, or remove it with: distillery datasets rm ${dataset}`,
+      details: { stored: existing.spec, now: identity },
+    });
+  }
+  const counts = existing ? store.datasetSequences.counts(dataset) : { rows: 0, refused: 0 };
+  const result: JobResult = {
+    status: 'done',
+    dataset,
+    records: counts.rows,
+    examples: counts.rows - counts.refused,
+    chunks: Math.ceil(counts.rows / job.chunkSize),
+    resumed: counts.rows,
+    computed: 0,
+    cached: 0,
+    invalid: 0,
+    augmentSkipped: 0,
+    duplicatesDropped: 0,
+    filteredOut: 0,
+    flagged: 0,
+    refused: counts.refused,
+  };
+  const meter = new ProgressMeter(counts.rows);
+  let totalRecords: number | undefined;
+  const emit = (type: ProgressEvent['type']) =>
+    opts.onProgress?.({
+      type,
+      dataset,
+      records: result.records,
+      totalRecords,
+      chunks: result.chunks,
+      examples: result.examples,
+      computed: result.computed,
+      cached: result.cached,
+      invalid: result.invalid,
+      resumed: result.resumed,
+      ...meter.measure(result.records, totalRecords),
+    });
+  if ((existing?.manifest as Manifest | null)?.status === 'done') {
+    totalRecords = result.records;
+    emit('up-to-date');
+    return { ...result, status: 'up-to-date', resumed: result.records, refusedRows: refusedRows(store, dataset) };
+  }
+
+  // every line checked before anything is stored: a malformed one stops the job here, not halfway
+  const scan = newCorpusStats();
+  for await (const _ of readSequenceCorpus(job.corpus, scan)) {
+    // counting only
+  }
+  totalRecords = scan.records;
+  result.invalid = scan.skipped;
+  if (!existing) store.createDataset({ id: dataset, spec: identity, manifest: manifestOf(result, 'running') });
+  emit('start');
+
+  const commit = async (chunk: SequenceRecord[]) => {
+    const report = await labelSequences(teacher, store, chunk, identity.spec, identity.options);
+    const refs = new Map(report.refs.map((r) => [r.id, r.hash]));
+    const errors = new Map(report.errors.map((e) => [e.id, e]));
+    const rows: DatasetSequenceRow[] = chunk.map((r) => {
+      const hash = refs.get(r.id);
+      if (hash !== undefined) return { id: r.id, hash };
+      const e = errors.get(r.id)!;
+      return { id: r.id, field: e.field, message: e.message };
+    });
+    result.records += chunk.length;
+    result.examples += report.refs.length;
+    result.refused = (result.refused ?? 0) + report.errors.length;
+    result.computed += report.computed;
+    result.cached += report.cached;
+    result.chunks++;
+    store.datasetSequences.add(dataset, rows, manifestOf(result, 'running'));
+    emit('chunk');
+  };
+
+  let skip = counts.rows;
+  let chunk: SequenceRecord[] = [];
+  for await (const record of readSequenceCorpus(job.corpus, newCorpusStats())) {
+    if (skip > 0) {
+      skip--;
+      continue;
+    }
+    if (signal?.aborted) break;
+    chunk.push(record);
+    if (chunk.length < job.chunkSize) continue;
+    await commit(chunk);
+    chunk = [];
+  }
+  if (chunk.length > 0 && !signal?.aborted) await commit(chunk);
+  if (signal?.aborted) {
+    emit('cancelled');
+    return { ...result, status: 'cancelled' };
+  }
+  store.setDatasetManifest(dataset, manifestOf(result, 'done'));
+  emit('done');
+  return { ...result, refusedRows: refusedRows(store, dataset) };
+}
+
+const manifestOf = (r: JobResult, status: Manifest['status']): Manifest => ({
+  status,
+  rows: r.records,
+  labelled: r.examples,
+  refused: r.refused ?? 0,
+});
+
+function refusedRows(store: Store, dataset: string): NonNullable<JobResult['refusedRows']> {
+  return store.datasetSequences
+    .refused(dataset, 10)
+    .map((r) => ({ id: r.id, field: r.field ?? 'input', message: r.message ?? '' }));
+}
