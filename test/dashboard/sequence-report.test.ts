@@ -164,6 +164,18 @@ describe('causal-LM dataset report in Chromium', () => {
     assert.deepEqual(pageErrors, []);
   });
 
+  test('the datasets page lists the causal-LM dataset with its rows and a report link', async () => {
+    await page.goto(`${svc.url}/#/datasets`);
+    await page.waitForSelector('body[data-ready="datasets"]', { timeout: 20_000 });
+    assert.equal(await page.$('#page-error'), null);
+    const cells = await page.$$eval('#datasets-table tr[data-id="lm-demo"] td', (els) => els.map((e) => e.textContent));
+    assert.equal(cells[2], String(order.length));
+    assert.equal(cells[5], String(order.length - 1), 'labelled: every row but the refused one');
+    assert.equal(cells[6], 'report', 'no classifier evaluation link');
+    await page.click('#datasets-table tr[data-id="lm-demo"] td:first-child a');
+    await page.waitForSelector('#seq-entropy-chart svg', { timeout: 20_000 });
+  });
+
   test('the report route: teacher by name or fingerprint, bad queries named', async () => {
     const byName = await api<SequenceReport>('/v1/datasets/lm-demo/report?teacher=demo-lm&offset=2&rows=3');
     assert.deepEqual(

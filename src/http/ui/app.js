@@ -95,16 +95,22 @@ async function datasetsPage() {
               { 'data-id': d.id },
               h('td', {}, h('a', { href: `#/report/${d.id}` }, d.id)),
               h('td', {}, d.created.replace('T', ' ').slice(0, 19)),
-              h('td.num', {}, d.stats.examples),
-              h('td.num', {}, d.stats.originals),
-              h('td.num', {}, d.stats.augmentations),
-              h('td.num', {}, d.stats.teachers.map((t) => t.labelled).join(' / ') || '0'),
+              // a causal-LM dataset has corpus rows (some refused), no augmentations, no classifier evaluation
+              h('td.num', {}, d.sequences ? d.sequences.rows : d.stats.examples),
+              h('td.num', {}, d.sequences ? d.sequences.rows : d.stats.originals),
+              h('td.num', {}, d.sequences ? 0 : d.stats.augmentations),
+              h(
+                'td.num',
+                {},
+                d.sequences
+                  ? d.sequences.rows - d.sequences.refused
+                  : d.stats.teachers.map((t) => t.labelled).join(' / ') || '0',
+              ),
               h(
                 'td',
                 {},
                 h('a', { href: `#/report/${d.id}` }, 'report'),
-                ' · ',
-                h('a', { href: `#/eval/${d.id}` }, 'teacher evaluation'),
+                d.sequences ? null : [' · ', h('a', { href: `#/eval/${d.id}` }, 'teacher evaluation')],
               ),
             ),
           ),
