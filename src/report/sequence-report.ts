@@ -7,6 +7,8 @@ import { DistilleryError } from '../core/errors.ts';
 import type { SequenceOutputSpec } from '../core/sequence-types.ts';
 import { runSteps, runStepsYielding, type Steps } from '../core/steps.ts';
 import type { DatasetRecord, DatasetRepository, DatasetSequenceRow, SequenceDatasetReader } from '../store/index.ts';
+import { histogram, type Histogram } from './histogram.ts';
+import type { SequenceReportTeacher, SequenceStats } from './sequence-report-types.ts';
 
 type LabelledRow = DatasetSequenceRow & { hash: string };
 
@@ -17,8 +19,6 @@ export function* labelledRows(rows: Iterable<DatasetSequenceRow>, refused: { cou
     else yield r as LabelledRow;
   }
 }
-import { histogram, type Histogram } from './histogram.ts';
-import type { SequenceReportTeacher, SequenceStats } from './sequence-report-types.ts';
 
 export type SequenceReportSource = Pick<DatasetRepository, 'requireDataset' | 'getDataset'> & SequenceDatasetReader;
 
