@@ -1,7 +1,8 @@
 /**
  * The report of a causal-LM dataset (models/demo-lm over real SST-2 sentences, a real SQLite file):
  * its histograms, totals and next-token figures are recomputed here from the stored rows, read one
- * sequence at a time, and its token strips are checked position by position against the stored targets.
+ * sequence at a time, and its token strips are checked position by position against the stored targets;
+ * and a real causal-LM job's dataset (refused rows, response-only scoring) reads the same way.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -9,6 +10,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { REPO_ROOT } from '../../src/config.ts';
 import type { SequenceOutputSpec, SequenceTargets } from '../../src/core/sequence-types.ts';
+import { parseJob, resolveJob, startJob } from '../../src/jobs/index.ts';
 import { ReportCache } from '../../src/report/report-cache.ts';
 import { buildSequenceStats, isSequenceDataset, SEQUENCE_PAGE } from '../../src/report/sequence-report.ts';
 import { sequenceSamples, withTokenTexts } from '../../src/report/sequence-samples.ts';
@@ -16,6 +18,7 @@ import { tokenTexter } from '../../src/report/token-labels.ts';
 import { openStore, type Store } from '../../src/store/index.ts';
 import { CausalTeacher } from '../../src/teacher/causal/causal-teacher.ts';
 import { loadTokenizer } from '../../src/teacher/hf-env.ts';
+import { TeacherRegistry } from '../../src/teacher/registry.ts';
 import { makeSequenceDataset, textRows } from '../helpers/sequence-dataset.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 
@@ -165,4 +168,45 @@ describe('causal-LM dataset report', () => {
     assert.equal(isSequenceDataset(store, 'plain'), false);
     assert.throws(() => buildSequenceStats(store, 'sst2-lm', 'nobody'), /has no teacher "nobody"/);
   });
+});
+
+test("a causal-LM job's dataset (scope: response) reports its rows, refusals and response-only colours", async () => {
+  const dir = tempDir('seq-report-job-');
+  const registry = new TeacherRegistry([{ name: 'demo-lm', path: LM_DIR }], {
+    modelsDir: path.join(REPO_ROOT, 'models'),
+    allowRemote: false,
+  });
+  const store = openStore(path.join(dir, 'store.db'));
+  try {
+    const job = parseJob({
+      dataset: 'chat',
+      corpus: { path: path.join(REPO_ROOT, 'data/demo-chat.jsonl') },
+      teachers: ['demo-lm'],
+      sequence: { topK: 8, target: true, scope: 'response' },
+    });
+    assert.equal((await startJob(await resolveJob(job, { store, teachers: registry })).done).status, 'done');
+    const counts = store.datasetSequences.counts('chat');
+    const r = buildSequenceStats(store, 'chat');
+    assert.equal(r.totals.sequences, counts.rows);
+    assert.equal(r.totals.refused, counts.refused);
+    assert.ok(counts.refused > 0, 'the demo chat corpus has refused rows');
+    assert.equal(r.totals.labelled, counts.rows - counts.refused);
+    assert.equal(r.teacher?.name, 'demo-lm');
+    const samples = sequenceSamples(store, 'chat', { rows: counts.rows });
+    const rows = [...store.datasetSequences.iterate('chat')];
+    assert.deepEqual(
+      samples.map((s) => [s.id, s.refused?.field]),
+      rows.map((row) => [row.id, row.field]),
+    );
+    let coloured = 0;
+    for (const s of samples.filter((x) => x.labelled)) {
+      const scored = s.strip.filter((t) => t.logprob !== undefined).length;
+      assert.ok(scored > 0 && scored < s.length, `${s.id}: only the response is scored`);
+      coloured += scored;
+    }
+    assert.equal(coloured, r.totals.positions);
+  } finally {
+    await registry.close();
+    store.close();
+  }
 });
