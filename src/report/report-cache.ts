@@ -6,11 +6,13 @@
 import type { DatasetReader } from '../store/index.ts';
 import { buildDatasetReportYielding, type ReportOptions } from './dataset-report.ts';
 import type { DatasetReport } from './report-types.ts';
+import { buildSequenceStatsYielding, type SequenceReportSource } from './sequence-report.ts';
+import type { SequenceStats } from './sequence-report-types.ts';
 
 export class ReportCache {
   readonly #store: DatasetReader;
   readonly #max: number;
-  readonly #entries = new Map<string, DatasetReport>();
+  readonly #entries = new Map<string, DatasetReport | SequenceStats>();
 
   constructor(store: DatasetReader, opts: { maxEntries?: number } = {}) {
     this.#store = store;
@@ -18,21 +20,41 @@ export class ReportCache {
   }
 
   /** The report, computed while the event loop keeps running (a large dataset takes seconds). */
-  async get(datasetId: string, opts: ReportOptions = {}): Promise<DatasetReport> {
+  get(datasetId: string, opts: ReportOptions = {}): Promise<DatasetReport> {
+    // the teachers are part of the key: labelling a finished dataset with another teacher adds one
+    const teachers = () => this.#store.datasetTeachers(datasetId).map((t) => t.fingerprint);
+    return this.#remember(datasetId, ['report', opts], teachers, () =>
+      buildDatasetReportYielding(this.#store, datasetId, opts),
+    );
+  }
+
+  /** The stats pass of a causal-LM dataset's report (its token strips are read apart, uncached). */
+  getSequenceStats(source: SequenceReportSource, datasetId: string, teacher?: string): Promise<SequenceStats> {
+    // the dataset's spec names its one teacher and the outputs stored
+    const teachers = () => source.getDataset(datasetId)?.spec ?? null;
+    return this.#remember(datasetId, ['sequence', teacher ?? null], teachers, () =>
+      buildSequenceStatsYielding(source, datasetId, teacher),
+    );
+  }
+
+  async #remember<T extends DatasetReport | SequenceStats>(
+    datasetId: string,
+    what: unknown,
+    teachers: () => unknown,
+    build: () => Promise<T>,
+  ): Promise<T> {
     const record = this.#store.getDataset(datasetId);
     const done = (record?.manifest as { status?: unknown } | null | undefined)?.status === 'done';
-    if (!record || !done) return buildDatasetReportYielding(this.#store, datasetId, opts);
-    // the teachers are part of the key: labelling a finished dataset with another teacher adds one
-    const teachers = this.#store.datasetTeachers(datasetId).map((t) => t.fingerprint);
-    const key = JSON.stringify([datasetId, record.created, record.manifest, teachers, opts]);
+    if (!record || !done) return build();
+    const key = JSON.stringify([datasetId, record.created, record.manifest, teachers(), what]);
     const hit = this.#entries.get(key);
     if (hit) {
       // most recently used last, so the oldest is evicted first
       this.#entries.delete(key);
       this.#entries.set(key, hit);
-      return hit;
+      return hit as T;
     }
-    const report = await buildDatasetReportYielding(this.#store, datasetId, opts);
+    const report = await build();
     this.#entries.set(key, report);
     if (this.#entries.size > this.#max) this.#entries.delete(this.#entries.keys().next().value!);
     return report;

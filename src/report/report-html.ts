@@ -11,7 +11,7 @@ import type { TeacherEvaluation } from './teacher-evaluation.ts';
 
 const UI_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../http/ui');
 /** In dependency order; each becomes part of one inline module once its imports and exports are stripped. */
-const MODULES = ['lib/dom.js', 'lib/soft-labels.js', 'lib/charts.js', 'report-view.js'];
+const MODULES = ['lib/dom.js', 'lib/soft-labels.js', 'lib/charts.js', 'sequence-view.js', 'report-view.js'];
 
 export interface ReportBundle {
   report: DatasetReport;

@@ -3,8 +3,9 @@
  * the same ids, truncation included, that the teacher saw when the attentions were stored.
  */
 import type { TextInput } from '../core/types.ts';
-import { tokenStrings, type TokenStrings } from '../teacher/token-strings.ts';
+import { idTexts, tokenStrings, type IdTexts, type TokenStrings } from '../teacher/token-strings.ts';
 import type { ExampleAttention } from './example-attention.ts';
+import type { TokenTexts } from './sequence-samples.ts';
 
 export type TokenLabeler = (teacher: string, input: TextInput, maxLength: number) => Promise<string[] | undefined>;
 
@@ -34,4 +35,18 @@ export async function withTokenLabels(
   const input: TextInput = att.textPair === undefined ? { text: att.text } : { text: att.text, textPair: att.textPair };
   const labels = await labeler(att.teacher, input, att.maxLength);
   return labels && labels.length === att.tokens ? { ...att, tokenLabels: labels } : att;
+}
+
+/** Token texts for sequence strips from a configured teacher's tokenizer; undefined when it cannot. */
+export function tokenTexter(modelDir: (teacher: string) => string | undefined, texts: IdTexts = idTexts()): TokenTexts {
+  return async (teacher, ids) => {
+    const dir = modelDir(teacher);
+    if (dir === undefined) return undefined;
+    try {
+      return await texts(dir, ids);
+    } catch {
+      // texts are a nicety: the strip falls back to ids
+      return undefined;
+    }
+  };
 }

@@ -29,6 +29,7 @@ export {
   type DatasetSequenceCounts,
 } from './dataset-sequences-repository.ts';
 export { sequenceComponents, sequenceHash } from './sequence-components.ts';
+export type { SequenceSummary } from './sequence-summaries.ts';
 export {
   encodeSequenceTopK,
   decodeSequenceTopK,

@@ -4,6 +4,9 @@
  * files, a remote cache, per-token rows) behind the same calls.
  */
 import type { DatasetRepository } from './datasets-repository.ts';
+import type { DatasetSequenceRepository } from './dataset-sequences-repository.ts';
+import type { SequenceOutputs } from './sequence-outputs.ts';
+import type { SequenceSummaries } from './sequence-summaries.ts';
 import type { ExampleRepository } from './examples-repository.ts';
 import type { StatsRepository } from './stats-repository.ts';
 import type { TeacherOutputRepository } from './teacher-outputs-repository.ts';
@@ -16,3 +19,10 @@ export type DatasetReader = DatasetRepository & ExampleRepository & TeacherRepos
 
 /** A reader that also counts: what the HTTP dataset routes and the dashboard need. */
 export type DatasetCatalog = DatasetReader & StatsRepository;
+
+/** Reading a causal-LM dataset: its sequences in order and their stored per-token outputs. */
+export interface SequenceDatasetReader {
+  readonly datasetSequences: Pick<DatasetSequenceRepository, 'iterate' | 'counts'>;
+  readonly sequences: Pick<SequenceOutputs, 'getMany'>;
+  readonly sequenceSummaries: Pick<SequenceSummaries, 'getMany'>;
+}

@@ -7,6 +7,7 @@
  * handing each call to its repository, so one object can be passed wherever any of them is wanted.
  */
 import { DatasetLockTable } from './dataset-lock-table.ts';
+import { SequenceSummaries } from './sequence-summaries.ts';
 import { StoreDatabase, type StoreOptions } from './database.ts';
 import { SqliteDatasetRepository, type DatasetRepository } from './datasets-repository.ts';
 import { SqliteExampleRepository, type ExampleRepository } from './examples-repository.ts';
@@ -27,6 +28,8 @@ export class Store
   readonly schemaVersion: number;
   /** which process writes which dataset (src/jobs/dataset-lock.ts holds the policy) */
   readonly locks: DatasetLockTable;
+  /** per-sequence figures for reports, read without decoding top-k rows (src/store/sequence-summaries.ts) */
+  readonly sequenceSummaries: SequenceSummaries;
   readonly datasets: SqliteDatasetRepository;
   readonly examples: SqliteExampleRepository;
   readonly teachers: SqliteTeacherRepository;
@@ -42,6 +45,7 @@ export class Store
     this.path = db.path;
     this.schemaVersion = db.schemaVersion;
     this.locks = new DatasetLockTable(db.sql, () => db.check());
+    this.sequenceSummaries = new SequenceSummaries(db.sql);
     this.datasets = new SqliteDatasetRepository(db);
     this.examples = new SqliteExampleRepository(db, this.datasets);
     this.teachers = new SqliteTeacherRepository(db, this.datasets);

@@ -22,3 +22,17 @@ export function tokenStrings(): TokenStrings {
     return model?.convert_ids_to_tokens?.(ids) ?? ids.map((id) => tokenizer.decode([id]));
   };
 }
+
+/** Text of each id alone, as the teacher's tokenizer decodes it (special tokens kept); for report strips. */
+export type IdTexts = (dir: string, ids: readonly number[]) => Promise<string[]>;
+
+/** An IdTexts that loads each folder's tokenizer once. */
+export function idTexts(): IdTexts {
+  const tokenizers = new Map<string, Promise<PreTrainedTokenizer>>();
+  return async (dir, ids) => {
+    let pending = tokenizers.get(dir);
+    if (!pending) tokenizers.set(dir, (pending = loadTokenizer(dir)));
+    const tokenizer = await pending;
+    return ids.map((id) => tokenizer.decode([id], { skip_special_tokens: false, clean_up_tokenization_spaces: false }));
+  };
+}

@@ -13,8 +13,11 @@ import { ReportCache } from '../../report/report-cache.ts';
 import { exampleAttention } from '../../report/example-attention.ts';
 import { evaluateTeacherYielding } from '../../report/teacher-evaluation.ts';
 import { withTokenLabels, type TokenLabeler } from '../../report/token-labels.ts';
+import { isSequenceDataset } from '../../report/sequence-report.ts';
+import type { SequenceReport } from '../../report/sequence-report-types.ts';
+import { sequenceSamples, withTokenTexts, type TokenTexts } from '../../report/sequence-samples.ts';
 import type { AugmentModels } from '../../jobs/index.ts';
-import type { DatasetCatalog } from '../../store/index.ts';
+import type { DatasetCatalog, SequenceDatasetReader } from '../../store/index.ts';
 import type { RouteModule } from '../app.ts';
 import type { RouteDoc } from '../openapi.ts';
 import type { CorpusCatalog } from './corpus-catalog.ts';
@@ -31,10 +34,12 @@ export function uiFilePaths(): Set<string> {
 }
 
 export interface DashboardDeps {
-  store: DatasetCatalog;
+  store: DatasetCatalog & SequenceDatasetReader;
   corpora: CorpusCatalog;
   /** token strings for attention axes; positions are shown without it */
   tokenLabels?: TokenLabeler;
+  /** token texts for causal-LM token strips; ids are shown without it */
+  tokenTexts?: TokenTexts;
   /** the server config's augmentation models: recipes they can run are offered too */
   augmentModels?: AugmentModels;
 }
@@ -69,6 +74,10 @@ function routes(deps: DashboardDeps): Router {
   });
 
   router.get('/v1/datasets/:id/report', async (req, res) => {
+    if (isSequenceDataset(store, req.params.id)) {
+      res.json(await sequenceReport(req.params.id, req.query));
+      return;
+    }
     res.json(
       await reports.get(req.params.id, {
         ...(teacherQuery(req.query.teacher) ? { teacher: teacherQuery(req.query.teacher)! } : {}),
@@ -77,6 +86,16 @@ function routes(deps: DashboardDeps): Router {
       }),
     );
   });
+  // stats come from the cache; the strips of the rows asked for are read fresh (a few rows)
+  const sequenceReport = async (id: string, query: Record<string, unknown>): Promise<SequenceReport> => {
+    const stats = await reports.getSequenceStats(store, id, teacherQuery(query.teacher));
+    const offset = intParam(query.offset, 0, 1e9);
+    const samples = stats.teacher
+      ? sequenceSamples(store, id, { teacher: stats.teacher.fingerprint, offset, rows: intParam(query.rows, 8, 64) })
+      : [];
+    const tokenTexts = stats.teacher ? await withTokenTexts(samples, stats.teacher.name, deps.tokenTexts) : false;
+    return { kind: 'sequence', ...stats, samples, sampleOffset: offset, tokenTexts };
+  };
   router.get('/v1/datasets/:id/eval', async (req, res) => {
     res.json(await evaluateTeacherYielding(store, req.params.id, teacherQuery(req.query.teacher)));
   });
@@ -119,7 +138,8 @@ function docs(): RouteDoc[] {
     {
       method: 'get',
       path: '/v1/datasets/{id}/report',
-      summary: 'Dataset report: label distribution, confidence and entropy histograms, per-op stats, examples',
+      summary:
+        'Dataset report: label distribution, confidence and entropy histograms, per-op stats, examples; for a causal-LM dataset (kind "sequence"): per-position entropy, top-k mass captured, next-token figures and token strips of `rows` rows from `offset`',
       params: id,
       errors: [401, 404, 422],
     },

@@ -96,16 +96,22 @@ async function datasetsPage() {
               { 'data-id': d.id },
               h('td', {}, h('a', { href: `#/report/${d.id}` }, d.id)),
               h('td', {}, d.created.replace('T', ' ').slice(0, 19)),
-              h('td.num', {}, d.stats.examples),
-              h('td.num', {}, d.stats.originals),
-              h('td.num', {}, d.stats.augmentations),
-              h('td.num', {}, d.stats.teachers.map((t) => t.labelled).join(' / ') || '0'),
+              // a causal-LM dataset has corpus rows (some refused), no augmentations, no classifier evaluation
+              h('td.num', {}, d.sequences ? d.sequences.rows : d.stats.examples),
+              h('td.num', {}, d.sequences ? d.sequences.rows : d.stats.originals),
+              h('td.num', {}, d.sequences ? 0 : d.stats.augmentations),
+              h(
+                'td.num',
+                {},
+                d.sequences
+                  ? d.sequences.rows - d.sequences.refused
+                  : d.stats.teachers.map((t) => t.labelled).join(' / ') || '0',
+              ),
               h(
                 'td',
                 {},
                 h('a', { href: `#/report/${d.id}` }, 'report'),
-                ' · ',
-                h('a', { href: `#/eval/${d.id}` }, 'teacher evaluation'),
+                d.sequences ? null : [' · ', h('a', { href: `#/eval/${d.id}` }, 'teacher evaluation')],
               ),
             ),
           ),
@@ -314,12 +320,19 @@ async function jobsPage() {
 }
 
 const GROUPS = 25;
+// token strips per page of a causal-LM dataset's report
+const STRIP_ROWS = 8;
 
 async function reportPage(id, offset, teacher) {
   const tq = teacher ? `&teacher=${encodeURIComponent(teacher)}` : '';
-  const report = await api(`/v1/datasets/${encodeURIComponent(id)}/report?offset=${offset}&groups=${GROUPS}${tq}`);
+  const report = await api(
+    `/v1/datasets/${encodeURIComponent(id)}/report?offset=${offset}&groups=${GROUPS}&rows=${STRIP_ROWS}${tq}`,
+  );
   const root = h('div', { id: 'report' });
-  main.replaceChildren(h('p', {}, h('a', { href: `#/eval/${id}` }, 'teacher evaluation →')), root);
+  // the evaluation measures a classifier against gold labels
+  const evalLink =
+    report.kind === 'sequence' ? null : h('p', {}, h('a', { href: `#/eval/${id}` }, 'teacher evaluation →'));
+  main.replaceChildren(...[evalLink, root].filter(Boolean));
   renderReport(root, report, {
     loadAttention: (exampleId) =>
       api(
@@ -328,13 +341,14 @@ async function reportPage(id, offset, teacher) {
     pager: {
       offset,
       groups: GROUPS,
+      rows: STRIP_ROWS,
       href: (o) => `#/report/${encodeURIComponent(id)}/${o}${teacher ? `/${encodeURIComponent(teacher)}` : ''}`,
     },
     pickTeacher: (fp) => {
       location.hash = `#/report/${encodeURIComponent(id)}/0/${encodeURIComponent(fp)}`;
     },
   });
-  if (offset > 0) document.getElementById('examples')?.scrollIntoView();
+  if (offset > 0) document.getElementById(report.kind === 'sequence' ? 'strips' : 'examples')?.scrollIntoView();
 }
 
 async function evalPage(id) {

@@ -3,6 +3,7 @@
 import { h, fmt, pct } from './lib/dom.js';
 import { groupedBarChart, heatmapCanvas, histogramChart, lineChart } from './lib/charts.js';
 import { entropyHistogram } from './lib/soft-labels.js';
+import { renderSequenceReport } from './sequence-view.js';
 
 function tokensView(row) {
   const changed = new Set(row.changed);
@@ -121,6 +122,7 @@ function teacherPicker(report, pickTeacher) {
 }
 
 export function renderReport(root, report, { loadAttention, pager, pickTeacher } = {}) {
+  if (report.kind === 'sequence') return renderSequenceReport(root, report, { pager, pickTeacher });
   const labels = report.teacher?.labels ?? [];
   const maxEntropy = Math.log(Math.max(2, labels.length));
   const t = report.totals;

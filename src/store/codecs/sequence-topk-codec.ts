@@ -275,3 +275,9 @@ export function decodeSequenceTopK(blob: Uint8Array): DecodedSequenceTopK {
     quantizer: { head, headStepLog2, tailStepLog2 },
   };
 }
+
+/** The tail mass of each row alone, read from its fixed place without decoding the rows (reports). */
+export function decodeSequenceTailMass(blob: Uint8Array): Float32Array {
+  const { rows } = readSequenceHeader(blob, 'topk');
+  return decodeFloat16(readUint16s(blob, SEQUENCE_HEADER_BYTES + 4 * rows, rows));
+}
