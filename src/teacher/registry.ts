@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { DistilleryError } from '../core/errors.ts';
 import type { TeacherInfo } from '../core/types.ts';
-import { CausalTeacher } from './causal/causal-teacher.ts';
+import { CausalTeacher, type CausalTeacherInfo } from './causal/causal-teacher.ts';
 import { isCausalLm } from './causal/causal-task.ts';
 import { fetchHubModel, setRemoteModelsAllowed } from './hf-env.ts';
 import { OnnxTeacher } from './onnx-teacher.ts';
@@ -29,7 +29,7 @@ export interface TeacherListing {
   device: string;
   state: 'not-loaded' | 'loading' | 'ready' | 'failed';
   error?: string;
-  info?: TeacherInfo;
+  info?: TeacherInfo | CausalTeacherInfo;
 }
 
 export class TeacherRegistry {
@@ -39,6 +39,7 @@ export class TeacherRegistry {
   readonly #failed = new Map<string, DistilleryError>();
   /** text-generation teachers (config.json names a causal LM), loaded on first use and kept, failed or not */
   readonly #causal = new Map<string, Promise<CausalTeacher>>();
+  readonly #causalSettled = new Map<string, CausalTeacher | Error>();
   readonly #opts: RegistryOptions;
   #closing: Promise<void> | undefined;
 
@@ -153,6 +154,11 @@ export class TeacherRegistry {
         });
       })();
       this.#causal.set(name, loading);
+      // settled state for list(): the promise itself cannot be inspected
+      loading.then(
+        (t) => this.#causalSettled.set(name, t),
+        (err: unknown) => this.#causalSettled.set(name, err instanceof Error ? err : new Error(String(err))),
+      );
     }
     return loading;
   }
@@ -203,6 +209,8 @@ export class TeacherRegistry {
 
   list(): TeacherListing[] {
     return [...this.#configs.values()].map((c) => {
+      const causal = this.#causal.has(c.name) ? this.#causalSettled.get(c.name) : undefined;
+      if (this.#causal.has(c.name)) return this.#causalListing(c, causal);
       const ready = this.#ready.get(c.name);
       const failed = this.#failed.get(c.name);
       return {
@@ -215,6 +223,16 @@ export class TeacherRegistry {
         ...(ready ? { info: ready.info } : {}),
       };
     });
+  }
+
+  #causalListing(c: TeacherConfig, settled: CausalTeacher | Error | undefined): TeacherListing {
+    const base = { name: c.name, source: c.path ? this.resolveDir(c)! : `hub:${c.hubId}`, dtype: c.dtype ?? 'fp32' };
+    if (settled === undefined) return { ...base, device: c.device ?? 'cpu', state: 'loading' };
+    if (settled instanceof Error) {
+      const line = settled instanceof DistilleryError ? settled.toLine() : settled.message;
+      return { ...base, device: c.device ?? 'cpu', state: 'failed', error: line };
+    }
+    return { ...base, device: settled.info.device, state: 'ready', info: settled.info };
   }
 
   /** Safe to call twice: the second call gets the same promise. */

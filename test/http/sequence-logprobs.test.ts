@@ -112,6 +112,13 @@ describe('POST /v1/sequence-logprobs', () => {
       assert.equal(r.cached, false);
       assertMatches(r, want[i]!, 1e-4);
     });
+    const listed = (await (await fetch(url('/v1/teachers'))).json()) as {
+      teachers: { name: string; state: string; info?: { task: string; fingerprint: string } }[];
+    };
+    const lm = listed.teachers.find((t) => t.name === 'lm');
+    assert.equal(lm?.state, 'ready', 'GET /v1/teachers shows a loaded causal teacher as ready');
+    assert.equal(lm?.info?.task, 'text-generation');
+    assert.equal(lm?.info?.fingerprint, direct.info.fingerprint);
     const before = calls();
     const again = (await (await post(url('/v1/sequence-logprobs'), { inputs, outputs })).json()) as {
       results: Result[];

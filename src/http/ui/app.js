@@ -52,17 +52,21 @@ async function teachersPage() {
       ['name', 'state', 'fingerprint', 'device', 'dtype', 'labels', 'outputs available'],
       teachers.map((t) => {
         const i = t.info;
-        const outputs = i
-          ? [
-              'logits',
-              'probs@T',
-              'top-k',
-              i.hiddenLayers > 0 ? `hidden (${i.hiddenLayers})` : null,
-              i.attentionLayers > 0 ? `attentions (${i.attentionLayers})` : null,
-            ]
-              .filter(Boolean)
-              .join(', ')
-          : 'load it to see';
+        const outputs =
+          i?.task === 'text-generation'
+            ? 'per token: top-k log-probs, samples, next-token log-prob / rank, entropy' +
+              (i.outputs?.hidden ? ', hidden' : '')
+            : i
+              ? [
+                  'logits',
+                  'probs@T',
+                  'top-k',
+                  i.hiddenLayers > 0 ? `hidden (${i.hiddenLayers})` : null,
+                  i.attentionLayers > 0 ? `attentions (${i.attentionLayers})` : null,
+                ]
+                  .filter(Boolean)
+                  .join(', ')
+              : 'load it to see';
         return h(
           'tr',
           {},
