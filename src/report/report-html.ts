@@ -7,6 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ExampleAttention } from './example-attention.ts';
 import type { DatasetReport } from './report-types.ts';
+import type { SequenceReport } from './sequence-report-types.ts';
 import type { TeacherEvaluation } from './teacher-evaluation.ts';
 
 const UI_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../http/ui');
@@ -14,7 +15,8 @@ const UI_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../ht
 const MODULES = ['lib/dom.js', 'lib/soft-labels.js', 'lib/charts.js', 'sequence-view.js', 'report-view.js'];
 
 export interface ReportBundle {
-  report: DatasetReport;
+  /** a classifier dataset's report, or a causal-LM dataset's (stats and the first token strips) */
+  report: DatasetReport | SequenceReport;
   evaluation: TeacherEvaluation | null;
   /** attention maps of the examples in the table, by example id */
   attentions: Record<string, ExampleAttention>;

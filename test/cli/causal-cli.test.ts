@@ -129,6 +129,20 @@ test('label, export and eval take a causal-LM teacher; k larger than the vocabul
     ],
   );
 
+  // the one-file report of a causal-LM dataset carries the sequence report (stats + strips), not the classifier one
+  const html = path.join(out, 'report.html');
+  const reported = await cli('report', 'label-demo-chat', '--out', html, '--db', db, '--examples', '5');
+  assert.equal(reported.code, 0, reported.stderr);
+  assert.match(reported.stdout, /, 20 sequences\)/);
+  const data = /<script type="application\/json" id="report-data">(.*?)<\/script>/s.exec(readFileSync(html, 'utf8'));
+  const bundled = JSON.parse(data![1]!) as {
+    report: { kind: string; totals: { sequences: number; refused: number }; samples: unknown[]; tokenTexts: boolean };
+  };
+  assert.equal(bundled.report.kind, 'sequence');
+  assert.deepEqual([bundled.report.totals.sequences, bundled.report.totals.refused], [20, 2]);
+  assert.equal(bundled.report.samples.length, 5);
+  assert.equal(bundled.report.tokenTexts, true, 'token texts come from the configured teacher');
+
   const evaluated = await cli('eval', '--teacher', 'demo-lm', '--input', CHAT, '--db', db, '--json');
   assert.equal(evaluated.code, 0, evaluated.stderr);
   const report = JSON.parse(evaluated.stdout) as { rows: number; refused: number; tokens: number; perplexity: number };

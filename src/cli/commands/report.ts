@@ -9,7 +9,9 @@ import { exampleAttention, type ExampleAttention } from '../../report/example-at
 import { reportHtml } from '../../report/report-html.ts';
 import { evaluateTeacher, type TeacherEvaluation } from '../../report/teacher-evaluation.ts';
 import { tokenLabeler, withTokenLabels } from '../../report/token-labels.ts';
+import { isSequenceDataset } from '../../report/sequence-report.ts';
 import { openStore } from '../../store/index.ts';
+import { sequenceReportHtml } from '../sequence-report-file.ts';
 
 function positiveInt(v: string): number {
   const n = Number(v);
@@ -29,7 +31,11 @@ export function registerReport(program: Command): void {
     .option('--db <file>', 'SQLite database file (default data/distillery.db)')
     .option('--config <file>', 'YAML or JSON config file')
     .option('--teacher <name>', "teacher name or fingerprint (default: the dataset's first)")
-    .option('--examples <n>', 'originals shown with their augmentations (default 25)', positiveInt)
+    .option(
+      '--examples <n>',
+      'originals shown with their augmentations; for a causal-LM dataset, token strips (default 25, at most 64)',
+      positiveInt,
+    )
     .addHelpText(
       'after',
       `
@@ -45,6 +51,17 @@ Example:
         const config = loadConfig({ db: opts.db, configFile: opts.config });
         const store = openStore(config.db);
         try {
+          if (isSequenceDataset(store, dataset)) {
+            const { html, sequences } = await sequenceReportHtml(store, config, dataset, {
+              ...(opts.teacher ? { teacher: opts.teacher } : {}),
+              rows: opts.examples ?? 25,
+            });
+            writeFileSync(opts.out, html);
+            process.stdout.write(
+              `wrote ${path.resolve(opts.out)} (${(Buffer.byteLength(html) / 1024).toFixed(0)} KiB, ${sequences} sequences)\n`,
+            );
+            return;
+          }
           const report = buildDatasetReport(store, dataset, {
             ...(opts.teacher ? { teacher: opts.teacher } : {}),
             ...(opts.examples ? { exampleGroups: opts.examples } : {}),
