@@ -4,7 +4,9 @@
  * (writer thread + sha256), i.e. what any format must pay for the I/O.
  *
  *   memory   rows already decoded (what the export costs on its own)
- *   store    hashes -> SequenceOutputs.getMany (SQLite read + codec decode) -> Parquet
+ *   store    hashes -> SQLite read + codec decode -> Parquet, two ways: getMany's decoded rows copied
+ *            into the pages (the path before), and storedSequenceRows, whose top-k rows are decoded
+ *            straight into the token_ids / top_values page bytes (the export's path)
  *
  *   npx tsx bench/sequence-export.ts [--positions 200000] [--seq 512] [--k 128] [--vocab 151936] [--repeat 3]
  */
@@ -16,6 +18,7 @@ import { SeededRng } from '../src/core/seeded-rng.ts';
 import type { SequenceOutputSpec, SequenceTargets } from '../src/core/sequence-types.ts';
 import { FileSink } from '../src/export/byte-sink.ts';
 import { exportSequencesParquet, type SequenceExportRow } from '../src/export/sequence-parquet.ts';
+import { storedSequenceRows } from '../src/export/sequence-rows.ts';
 import { openStore, SequenceOutputs } from '../src/store/index.ts';
 import { poolRow, sequence } from './sequence-pool.ts';
 
@@ -27,6 +30,8 @@ const { values } = parseArgs({
     vocab: { type: 'string', default: '151936' },
     pool: { type: 'string', default: '128' },
     repeat: { type: 'string', default: '3' },
+    /** run only the paths whose name contains this */
+    only: { type: 'string', default: '' },
   },
 });
 const K = Number(values.k);
@@ -46,6 +51,7 @@ const cpuSec = (c0: NodeJS.CpuUsage): number => {
  * for JIT compilation, which a long export does not.
  */
 function timed(name: string, positions: number, fn: () => number): void {
+  if (!name.includes(values.only)) return;
   const runs: { wall: number; cpu: number; bytes: number }[] = [];
   fn(); // warm-up, not counted
   for (let r = 0; r < REPEAT; r++) {
@@ -110,14 +116,25 @@ try {
         made.slice(i, i + 16).map((targets) => ({ targets, spec })),
       );
     const hashes = made.map((t) => SequenceOutputs.hash(t));
-    timed(`store -> decode -> parquet, none (${label})`, positions, () => {
+    // the path before the top-k rows were decoded in place: whole SequenceTargets first, then copied
+    timed(`store -> decoded rows -> parquet, none (${label})`, positions, () => {
       function* fromStore(): Generator<SequenceExportRow> {
-        for (let i = 0; i < hashes.length; i += 32) {
-          const got = store.sequences.getMany(FP, hashes.slice(i, i + 32), spec);
+        for (let i = 0; i < hashes.length; i += 64) {
+          const got = store.sequences.getMany(FP, hashes.slice(i, i + 64), spec);
           for (let j = 0; j < got.length; j++) yield { id: `s${i + j}`, targets: got[j]! };
         }
       }
       const res = exportSequencesParquet(fromStore(), {
+        outDir: path.join(dir, 'store'),
+        prefix: 'b',
+        spec,
+        compression: 'none',
+      });
+      return dirBytes(res.files);
+    });
+    timed(`store -> parquet, top-k decoded in place (${label})`, positions, () => {
+      const refs = hashes.map((hash, i) => ({ id: `s${i}`, hash }));
+      const res = exportSequencesParquet(storedSequenceRows(store, FP, spec, refs), {
         outDir: path.join(dir, 'store'),
         prefix: 'b',
         spec,

@@ -101,12 +101,49 @@ function perPosition<T extends Float32Array | Int32Array>(rows: T, positions: In
   return out;
 }
 
-/** The cells of one row, in sequenceParquetColumns(spec) order. */
+/** Top-k rows still encoded in the store (StoredTopK): they can be decoded straight into a column's bytes. */
+interface DecodesInto {
+  decodeInto(ids: Int32Array, logprobs: Float32Array, at?: Int32Array): void;
+}
+const decodesInto = (tk: object): tk is DecodesInto => typeof (tk as Partial<DecodesInto>).decodeInto === 'function';
+
+/** The token_ids and top_values cells: the rows among padding rows, or reserved for writeReservedTopK. */
+function topKCells(
+  tk: NonNullable<SequenceTargets['topk']>,
+  positions: Int32Array,
+  S: number,
+  reserve: boolean,
+): [NestedValue, NestedValue] {
+  const { k } = tk;
+  if (reserve && decodesInto(tk))
+    return [
+      { rows: S, width: k, reserve: true },
+      { rows: S, width: k, reserve: true },
+    ];
+  // rows are sorted: a row needs the clamp (-inf, NaN, below the pad) only if its last value does
+  let values = tk.logprobs;
+  for (let p = 0; p < positions.length; p++) {
+    if (tk.logprobs[p * k + k - 1]! > TOP_VALUE_PAD) continue;
+    values = tk.logprobs.map((v) => (v > TOP_VALUE_PAD ? v : TOP_VALUE_PAD));
+    break;
+  }
+  return [
+    { rows: S, width: k, values: tk.ids, at: positions, pad: 0 },
+    { rows: S, width: k, values, at: positions, pad: TOP_VALUE_PAD },
+  ];
+}
+
+/**
+ * The cells of one row, in sequenceParquetColumns(spec) order. With `reserveTopK`, a row whose
+ * top-k rows are still encoded gets `reserve` cells for token_ids and top_values, which the caller
+ * fills with writeReservedTopK once the writer has reserved them.
+ */
 export function sequenceParquetValues(
   row: SequenceExportRow,
   spec: SequenceOutputSpec,
   padTo?: number,
   padTokenId = 0,
+  reserveTopK = false,
 ): (ScalarValue | ListValue | NestedValue)[] {
   const t = row.targets;
   const n = t.tokenIds.length;
@@ -127,16 +164,8 @@ export function sequenceParquetValues(
     const tk = t.topk;
     if (!tk || tk.k !== spec.topK) missing(row.id, `topk:${spec.topK}`);
     const k = tk.k;
-    // rows are sorted: a row needs the clamp (-inf, NaN, below the pad) only if its last value does
-    let values = tk.logprobs;
-    for (let p = 0; p < positions.length; p++) {
-      if (tk.logprobs[p * k + k - 1]! > TOP_VALUE_PAD) continue;
-      values = tk.logprobs.map((v) => (v > TOP_VALUE_PAD ? v : TOP_VALUE_PAD));
-      break;
-    }
     cells.push(
-      { rows: S, width: k, values: tk.ids, at: positions, pad: 0 },
-      { rows: S, width: k, values, at: positions, pad: TOP_VALUE_PAD },
+      ...topKCells(tk, positions, S, reserveTopK),
       perPosition(t.lse, positions, new Float32Array(S), 0),
       perPosition(tk.tailMass, positions, new Float32Array(S), 0),
     );
@@ -164,6 +193,31 @@ export function sequenceParquetValues(
   }
   cells.push(t.truncated, row.provenance ?? null);
   return cells;
+}
+
+/**
+ * Fills the reserved token_ids / top_values cells of a row (S inner lists of k): the stored rows
+ * decoded in place at their positions, the other lists padding, as the copying path writes them.
+ */
+export function writeReservedTopK(t: SequenceTargets, ids: Int32Array, values: Float32Array): void {
+  const tk = t.topk!;
+  if (!decodesInto(tk)) throw new DistilleryError('INTERNAL', 'the top-k rows of this row are already decoded');
+  const { k } = tk;
+  const { positions } = t;
+  tk.decodeInto(ids, values, positions);
+  const S = ids.length / k;
+  let p = 0;
+  for (let i = 0; i < S; i++) {
+    if (p < positions.length && positions[p] === i) {
+      // rows are sorted: only a row whose last value is at or below the pad needs the clamp
+      if (!(values[i * k + k - 1]! > TOP_VALUE_PAD))
+        for (let j = i * k; j < i * k + k; j++) if (!(values[j]! > TOP_VALUE_PAD)) values[j] = TOP_VALUE_PAD;
+      p++;
+      continue;
+    }
+    ids.fill(0, i * k, i * k + k);
+    values.fill(TOP_VALUE_PAD, i * k, i * k + k);
+  }
 }
 
 function missing(id: string, part: string): never {
@@ -194,6 +248,11 @@ export function exportSequencesParquet(
   if (opts.columns === 'distillkit' && spec.topK === undefined)
     throw new DistilleryError('INVALID_INPUT', "the 'distillkit' columns need top-k outputs (topK in the spec)");
   const columns = all.filter((_, i) => keep[i]);
+  const idsColumn = columns.findIndex((c) => c.name === 'token_ids');
+  const valuesColumn = columns.findIndex((c) => c.name === 'top_values');
+  // a row group closes once it passes groupPositions: size the top-k pages for that and one more long row
+  const pageBytes = (c: ParquetColumn): number | undefined =>
+    c.name === 'token_ids' || c.name === 'top_values' ? (groupPositions + 4096) * (spec.topK ?? 0) * 4 : undefined;
   mkdirSync(opts.outDir, { recursive: true });
   const kv = {
     'distillery.output_spec': JSON.stringify(spec),
@@ -215,11 +274,13 @@ export function exportSequencesParquet(
     for (const row of rows) {
       if (!shard) {
         const file = new ShardFile(opts.outDir, shardName(opts.prefix, files.length, 'parquet'));
-        shard = { file, writer: new ParquetFileWriter(file.sink, columns, () => codec) };
+        shard = { file, writer: new ParquetFileWriter(file.sink, columns, () => codec, pageBytes) };
       }
       const S = opts.padTo ?? row.targets.tokenIds.length;
-      const cells = sequenceParquetValues(row, spec, opts.padTo, opts.padTokenId);
-      shard.writer.appendRow(opts.columns === 'distillkit' ? cells.filter((_, i) => keep[i]) : cells);
+      const cells = sequenceParquetValues(row, spec, opts.padTo, opts.padTokenId, true);
+      const reserved = shard.writer.appendRow(opts.columns === 'distillkit' ? cells.filter((_, i) => keep[i]) : cells);
+      const ids = reserved[idsColumn];
+      if (ids) writeReservedTopK(row.targets, ids as Int32Array, reserved[valuesColumn] as Float32Array);
       total++;
       positions += S;
       pending += S;

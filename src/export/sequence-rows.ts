@@ -25,10 +25,12 @@ export function* storedSequenceRows(
 ): Generator<SequenceExportRow> {
   let page: SequenceRowRef[] = [];
   const flush = function* (): Generator<SequenceExportRow> {
+    // top-k rows stay encoded until the Parquet writer decodes them into its column bytes
     const got = store.sequences.getMany(
       fingerprint,
       page.map((r) => r.hash),
       spec,
+      { lazyTopK: true },
     );
     for (let i = 0; i < page.length; i++) {
       const targets = got[i];

@@ -32,12 +32,12 @@ export { sequenceComponents, sequenceHash } from './sequence-components.ts';
 export type { SequenceSummary } from './sequence-summaries.ts';
 export {
   encodeSequenceTopK,
-  decodeSequenceTopK,
   topKErrorBound,
   DEFAULT_TOPK_QUANTIZER,
   LOGPROB_FLOOR,
   type TopKQuantizer,
 } from './codecs/sequence-topk-codec.ts';
+export { decodeSequenceTopK, StoredTopK } from './codecs/sequence-topk-decode.ts';
 export { BUSY_TIMEOUT_MS } from './sqlite.ts';
 export type { DatasetLockRow, DatasetLockTable, ClaimResult } from './dataset-lock-table.ts';
 export type { PruneResult } from './output-pruning.ts';

@@ -8,7 +8,8 @@
 import { createHash } from 'node:crypto';
 import { DistilleryError } from '../core/errors.ts';
 import type { SequenceOutputSpec, SequenceTargets } from '../core/sequence-types.ts';
-import { encodeSequenceTopK, decodeSequenceTopK, type TopKQuantizer } from './codecs/sequence-topk-codec.ts';
+import { encodeSequenceTopK, type TopKQuantizer } from './codecs/sequence-topk-codec.ts';
+import { StoredTopK } from './codecs/sequence-topk-decode.ts';
 import {
   decodeSequenceHidden,
   decodeSequenceSamples,
@@ -138,12 +139,15 @@ export function encodeComponent(
   }
 }
 
-/** Adds one decoded component to `t` (the top-k blob also carries the log-sum-exp). */
-export function applyComponent(t: SequenceTargets, component: string, blob: Uint8Array): void {
+/**
+ * Adds one decoded component to `t` (the top-k blob also carries the log-sum-exp). With `lazyTopK`,
+ * `t.topk` is a StoredTopK whose rows are decoded on first use or into the caller's arrays.
+ */
+export function applyComponent(t: SequenceTargets, component: string, blob: Uint8Array, lazyTopK = false): void {
   switch (componentKind(component)) {
     case 'topk': {
-      const d = decodeSequenceTopK(blob);
-      t.topk = { k: d.k, ids: d.ids, logprobs: d.logprobs, tailMass: d.tailMass };
+      const d = new StoredTopK(blob);
+      t.topk = lazyTopK ? d : { k: d.k, ids: d.ids, logprobs: d.logprobs, tailMass: d.tailMass };
       t.lse = d.lse;
       return;
     }

@@ -161,9 +161,15 @@ export class SequenceOutputs {
    * The stored targets of each hash (hex), with the parts `spec` names, or undefined where any is
    * missing. Top-k log-probs come back quantized (bounds in sequence-topk-codec.ts); a stored larger
    * top-k serves a smaller k (see truncateTopK); without a top-k part, `lse` is NaN (it is stored
-   * with the top-k rows).
+   * with the top-k rows). With `lazyTopK`, `topk` is a StoredTopK: its rows are decoded on first use,
+   * or by its `decodeInto` straight into an exporter's buffers.
    */
-  getMany(fingerprint: string, hashes: readonly string[], spec: SequenceOutputSpec): (SequenceTargets | undefined)[] {
+  getMany(
+    fingerprint: string,
+    hashes: readonly string[],
+    spec: SequenceOutputSpec,
+    opts: { lazyTopK?: boolean } = {},
+  ): (SequenceTargets | undefined)[] {
     const wanted = sequenceComponents(spec);
     return this.#db.transaction(() => {
       const teacher = this.#teacherId(fingerprint, false);
@@ -175,7 +181,7 @@ export class SequenceOutputs {
         const serving = wanted.map((c) => servingComponent(c, have));
         if (serving.some((c) => c === undefined)) return undefined;
         const blobs = serving.map((c) => this.#s.output.get(teacher, seq.id, c!)![0]);
-        const t = assemble(decodeTokenSequence(seq.data), serving as string[], blobs);
+        const t = assemble(decodeTokenSequence(seq.data), serving as string[], blobs, opts.lazyTopK ?? false);
         if (spec.topK !== undefined) truncateTopK(t, spec.topK);
         return t;
       });
@@ -210,6 +216,7 @@ function assemble(
   tokens: ReturnType<typeof decodeTokenSequence>,
   components: readonly string[],
   blobs: readonly Buffer[],
+  lazyTopK: boolean,
 ): SequenceTargets {
   const positions: number[] = [];
   tokens.scored.forEach((s, i) => {
@@ -220,7 +227,7 @@ function assemble(
     positions: Int32Array.from(positions),
     lse: new Float32Array(positions.length).fill(NaN),
   };
-  components.forEach((c, i) => applyComponent(t, c, blobs[i]!));
+  components.forEach((c, i) => applyComponent(t, c, blobs[i]!, lazyTopK));
   if (components.some((c) => componentKind(c) === 'topk') && t.lse.length !== positions.length)
     throw new DistilleryError('INTERNAL', 'stored top-k rows do not match the scored positions');
   return t;

@@ -7,7 +7,7 @@ import type Database from 'better-sqlite3';
 import type { SequenceOutputSpec } from '../core/sequence-types.ts';
 import { readSequenceHeader } from './codecs/sequence-blob.ts';
 import { decodeSequenceTarget } from './codecs/sequence-codecs.ts';
-import { decodeSequenceTailMass, decodeSequenceTopK } from './codecs/sequence-topk-codec.ts';
+import { decodeSequenceTailMass, decodeSequenceTopK } from './codecs/sequence-topk-decode.ts';
 import { componentKind, sequenceComponents, servingComponent } from './sequence-components.ts';
 
 export interface SequenceSummary {

@@ -5,10 +5,10 @@ import { isDistilleryError } from '../../src/core/errors.ts';
 import {
   DEFAULT_TOPK_QUANTIZER,
   LOGPROB_FLOOR,
-  decodeSequenceTopK,
   encodeSequenceTopK,
   topKErrorBound,
 } from '../../src/store/codecs/sequence-topk-codec.ts';
+import { decodeSequenceTopK } from '../../src/store/codecs/sequence-topk-decode.ts';
 import {
   decodeSequenceHidden,
   decodeSequenceSamples,

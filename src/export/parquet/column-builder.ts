@@ -6,7 +6,14 @@
  */
 import { DistilleryError } from '../../core/errors.ts';
 import { Bytes, LevelRuns } from './page-encoding.ts';
-import type { ListValue, NestedValue, ParquetColumn, ScalarType, ScalarValue } from './parquet-types.ts';
+import type {
+  ListValue,
+  NestedValue,
+  ParquetColumn,
+  ReservedValues,
+  ScalarType,
+  ScalarValue,
+} from './parquet-types.ts';
 
 /** utf8 needs at most 3 bytes per UTF-16 unit */
 const MAX_UTF8_PER_UNIT = 3;
@@ -14,7 +21,7 @@ const MAX_UTF8_PER_UNIT = 3;
 export class ColumnBuilder {
   readonly column: ParquetColumn;
   /** PLAIN-encoded values of the rows added since the last reset */
-  readonly values = new Bytes();
+  readonly values: Bytes;
   rows = 0;
   /** level entries: rows for flat columns, list elements (or one per empty/null list) for lists */
   numValues = 0;
@@ -22,8 +29,10 @@ export class ColumnBuilder {
   #def: LevelRuns | undefined;
   #bools = 0;
 
-  constructor(column: ParquetColumn) {
+  /** `pageBytes`: the value bytes a page is expected to hold (the buffer keeps its size between pages) */
+  constructor(column: ParquetColumn, pageBytes?: number) {
     this.column = column;
+    this.values = new Bytes(pageBytes);
     this.reset();
   }
 
@@ -37,13 +46,11 @@ export class ColumnBuilder {
     this.#def = c.kind !== 'scalar' || c.optional ? new LevelRuns() : undefined;
   }
 
-  add(v: ScalarValue | ListValue | NestedValue): void {
+  /** Adds one row's value; for a `reserve` cell, returns the view of its values that the caller fills. */
+  add(v: ScalarValue | ListValue | NestedValue): ReservedValues | undefined {
     const c = this.column;
     this.rows++;
-    if (c.kind === 'nested') {
-      this.#nested(v as NestedValue);
-      return;
-    }
+    if (c.kind === 'nested') return this.#nested(v as NestedValue);
     if (c.kind === 'scalar') {
       this.numValues++;
       if (v === null) {
@@ -86,7 +93,7 @@ export class ColumnBuilder {
    * def 0 null row, 1 no inner lists, 2 an empty inner list, 3 an element. The values of a row are
    * contiguous, so they go out in one copy.
    */
-  #nested(v: NestedValue): void {
+  #nested(v: NestedValue): ReservedValues | undefined {
     const rep = this.#rep!;
     const def = this.#def!;
     const lists = v === null ? 0 : 'offsets' in v ? v.offsets.length - 1 : v.rows;
@@ -109,6 +116,7 @@ export class ColumnBuilder {
       def.push(3, n);
       this.numValues += n;
     }
+    if ('reserve' in v) return this.#reserve(v.rows * v.width);
     if ('at' in v) {
       this.#scatter(v);
       return;
@@ -116,6 +124,18 @@ export class ColumnBuilder {
     const end = 'offsets' in v ? v.offsets[lists]! : lists * v.width;
     const values = v.values.subarray(start, end);
     this.values.bytes(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
+  }
+
+  /** `n` values' bytes at the end of the page, as a typed view (4-byte values keep the page aligned). */
+  #reserve(n: number): ReservedValues {
+    const out = this.values;
+    out.ensure(4 * n);
+    const at = out.buf.byteOffset + out.length;
+    out.length += 4 * n;
+    if (at % 4 !== 0) throw new DistilleryError('INTERNAL', `parquet column ${this.column.name} is not 4-byte aligned`);
+    return this.column.kind === 'nested' && this.column.element === 'FLOAT'
+      ? new Float32Array(out.buf.buffer, at, n)
+      : new Int32Array(out.buf.buffer, at, n);
   }
 
   /** Values rows placed among padding rows: runs of consecutive rows go out in one copy. */

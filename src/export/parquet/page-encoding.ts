@@ -10,7 +10,7 @@ export class Bytes {
   buf: Buffer;
   length = 0;
 
-  constructor(initial = 1 << 16) {
+  constructor(initial: number = 1 << 16) {
     // not from Node's shared pool: detach() hands the whole ArrayBuffer to another thread
     this.buf = Buffer.allocUnsafeSlow(initial);
   }
@@ -61,32 +61,39 @@ export class Bytes {
 
 /**
  * RLE levels (bit width <= 8) from runs, as the RLE/bit-packed hybrid with RLE runs only,
- * prefixed by the 4-byte length data page v1 expects.
+ * prefixed by the 4-byte length data page v1 expects. A run is encoded as soon as a different value
+ * follows it, so a page of list<list<...>> rows (two runs per inner list) keeps no array of runs.
  */
 export class LevelRuns {
-  readonly #values: number[] = [];
-  readonly #counts: number[] = [];
+  readonly #body = new Bytes(1024);
+  #value = -1;
+  #count = 0;
   total = 0;
 
   push(value: number, count: number): void {
     if (count <= 0) return;
     this.total += count;
-    const last = this.#values.length - 1;
-    if (last >= 0 && this.#values[last] === value) this.#counts[last]! += count;
-    else {
-      this.#values.push(value);
-      this.#counts.push(count);
+    if (value === this.#value) {
+      this.#count += count;
+      return;
     }
+    this.#close();
+    this.#value = value;
+    this.#count = count;
   }
 
+  /** Appends the levels to `out`; the last call on this object. */
   writeTo(out: Bytes): void {
-    const body = new Bytes(2 * this.#values.length + 16);
-    for (let i = 0; i < this.#values.length; i++) {
-      body.varint(this.#counts[i]! * 2); // LSB 0: an RLE run
-      body.u8(this.#values[i]!);
-    }
-    // varints of large counts can exceed the estimate: Bytes grows as needed
-    out.u32(body.length);
-    out.bytes(body.view());
+    this.#close();
+    out.u32(this.#body.length);
+    out.bytes(this.#body.view());
+  }
+
+  #close(): void {
+    if (this.#count === 0) return;
+    this.#body.varint(this.#count * 2); // LSB 0: an RLE run
+    this.#body.u8(this.#value);
+    this.#count = 0;
+    this.#value = -1;
   }
 }

@@ -16,7 +16,7 @@ import { ByteWriter } from 'hyparquet-writer';
 import { DistilleryError } from '../../core/errors.ts';
 import type { FileSink } from '../byte-sink.ts';
 import { ColumnBuilder } from './column-builder.ts';
-import type { Codec, ListValue, NestedValue, ParquetColumn, ScalarValue } from './parquet-types.ts';
+import type { Codec, ListValue, NestedValue, ParquetColumn, ReservedValues, ScalarValue } from './parquet-types.ts';
 
 // hyparquet-writer bundles its own hyparquet: take the metadata types from the function that writes them
 type FileMetaData = Parameters<typeof writeMetadata>[1];
@@ -31,6 +31,7 @@ export type {
   NestedElementType,
   NestedValue,
   ParquetColumn,
+  ReservedValues,
   ScalarType,
   ScalarValue,
 } from './parquet-types.ts';
@@ -79,12 +80,21 @@ export class ParquetFileWriter {
   readonly #builders: ColumnBuilder[];
   #rows = 0;
 
-  constructor(sink: FileSink, columns: readonly ParquetColumn[], codecFor: (c: ParquetColumn) => Codec) {
+  /**
+   * `pageBytes` tells how many value bytes a column's page will hold, when known: its buffer starts
+   * at that size instead of growing (and copying) up to it.
+   */
+  constructor(
+    sink: FileSink,
+    columns: readonly ParquetColumn[],
+    codecFor: (c: ParquetColumn) => Codec,
+    pageBytes?: (c: ParquetColumn) => number | undefined,
+  ) {
     this.#sink = sink;
     this.#columns = columns;
     this.#schema = parquetSchema(columns);
     this.#codecFor = codecFor;
-    this.#builders = columns.map((c) => new ColumnBuilder(c));
+    this.#builders = columns.map((c) => new ColumnBuilder(c, pageBytes?.(c)));
     sink.write(Buffer.from('PAR1'));
   }
 
@@ -92,14 +102,19 @@ export class ParquetFileWriter {
     return this.#rows;
   }
 
-  /** Adds one row (`values[i]` for column i) to the row group being built. */
-  appendRow(values: readonly (ScalarValue | ListValue | NestedValue)[]): void {
+  /**
+   * Adds one row (`values[i]` for column i) to the row group being built. Returns, at the index of
+   * each `reserve` cell, the view of its values, which the caller fills before the next append.
+   */
+  appendRow(values: readonly (ScalarValue | ListValue | NestedValue)[]): (ReservedValues | undefined)[] {
     if (values.length !== this.#builders.length)
       throw new DistilleryError(
         'INTERNAL',
         `parquet row has ${values.length} values, expected ${this.#builders.length}`,
       );
-    for (let i = 0; i < values.length; i++) this.#builders[i]!.add(values[i]!);
+    const reserved: (ReservedValues | undefined)[] = [];
+    for (let i = 0; i < values.length; i++) reserved.push(this.#builders[i]!.add(values[i]!));
+    return reserved;
   }
 
   /** Rows appended since the last row group. */

@@ -27,6 +27,14 @@ export type NestedValue =
   | { rows: number; width: number; values: Int32Array | Float32Array }
   /** `rows` inner lists of `width`: list at[i] holds values row i (at ascending), every other list is `pad` */
   | { rows: number; width: number; values: Int32Array | Float32Array; at: Int32Array; pad: number }
+  /**
+   * `rows` inner lists of `width` whose values the caller writes itself: appendRow returns a view of
+   * the reserved bytes (contents unspecified), to be filled before the next append
+   */
+  | { rows: number; width: number; reserve: true }
   | null;
+
+/** What appendRow returns for a `reserve` cell: a view of its values in the page being built. */
+export type ReservedValues = Int32Array | Float32Array;
 
 export type Codec = 'SNAPPY' | 'GZIP' | 'UNCOMPRESSED';

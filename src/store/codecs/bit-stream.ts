@@ -109,11 +109,11 @@ export class BitReader {
 
   bits(n: number): number {
     if (n === 0) return 0;
-    this.#fill(n);
-    const v = this.#acc & ((1 << n) - 1);
-    this.#acc >>>= n;
+    if (this.#n < n) this.#fill(n);
+    const acc = this.#acc;
+    this.#acc = acc >>> n;
     this.#n -= n;
-    return v;
+    return acc & ((1 << n) - 1);
   }
 
   u32(): number {
@@ -122,19 +122,28 @@ export class BitReader {
   }
 
   rice(r: number): number {
-    // fast path: the whole code is in the accumulator (at least 24 bits after a fill, unless at the end)
-    while (this.#n <= 23 && this.#pos < this.#buf.length) {
-      this.#acc |= this.#buf[this.#pos++]! << this.#n;
-      this.#n += 8;
+    // fast path: the whole code is in the accumulator (at least 24 bits after a fill, unless at the end);
+    // the state goes through locals, one load and one store of each field a code
+    let acc = this.#acc;
+    let n = this.#n;
+    if (n <= 23) {
+      const buf = this.#buf;
+      let pos = this.#pos;
+      while (n <= 23 && pos < buf.length) {
+        acc |= buf[pos++]! << n;
+        n += 8;
+      }
+      this.#pos = pos;
     }
-    const acc = this.#acc;
     const ones = 31 - Math.clz32(~acc & (acc + 1));
     const len = ones + 1 + r;
-    if (len <= this.#n && ones < RICE_ESCAPE) {
+    if (len <= n && ones < RICE_ESCAPE) {
       this.#acc = acc >>> len;
-      this.#n -= len;
+      this.#n = n - len;
       return (ones << r) | ((acc >>> (ones + 1)) & ((1 << r) - 1));
     }
+    this.#acc = acc;
+    this.#n = n;
     return this.#riceSlow(r);
   }
 

@@ -9,7 +9,7 @@
  * - the tail carries no order of its own: its ids are sorted and their gaps Rice-coded (a set of
  *   m ids out of V costs about log2(V/m) + 1.5 bits an id instead of log2(V)), and each log-prob is
  *   quantized on the coarser grid 2^-tailStepLog2 below the last head value.
- * Decoding re-sorts the tail by value, so rows come back sorted by descending log-prob.
+ * Decoding (sequence-topk-decode.ts) re-sorts the tail by value, so rows come back sorted by descending log-prob.
  *
  * Guaranteed error, |decoded - original| log-prob: at most 2^-(headStepLog2+1) on the head
  * (1/64 = 0.0156 nats by default) and 2^-(tailStepLog2+1) on the tail (1/16 by default); values
@@ -20,17 +20,9 @@
  * b = vocabulary size): f32 lse[P] | u16 fp16 tailMass[P] | bit stream of the P rows.
  */
 import { DistilleryError } from '../../core/errors.ts';
-import { encodeFloat16, decodeFloat16 } from '../../core/float16.ts';
-import { BitReader, BitWriter, bestRiceParameter } from './bit-stream.ts';
-import {
-  SEQUENCE_HEADER_BYTES,
-  idBits,
-  readFloat32s,
-  readSequenceHeader,
-  readUint16s,
-  typedBytes,
-  writeSequenceHeader,
-} from './sequence-blob.ts';
+import { encodeFloat16 } from '../../core/float16.ts';
+import { BitWriter, bestRiceParameter } from './bit-stream.ts';
+import { SEQUENCE_HEADER_BYTES, idBits, typedBytes, writeSequenceHeader } from './sequence-blob.ts';
 
 export interface TopKQuantizer {
   /** Entries per row kept in rank order at the fine step. */
@@ -52,8 +44,6 @@ export const topKErrorBound = (q: TopKQuantizer): { head: number; tail: number }
 /** Log-probs below this come back as it: DistillKit's padding value, finite so that 0 * log p stays 0. */
 export const LOGPROB_FLOOR = -1e4;
 const MAX_PARAM = 24;
-/** Tails whose depths span fewer grid steps than this are sorted by counting. */
-const COUNTING_SORT_MAX = 4096;
 
 export interface SequenceTopK {
   k: number;
@@ -191,93 +181,4 @@ function badId(row: number, id: number, vocabSize: number): never {
 
 function notSorted(row: number): never {
   throw new DistilleryError('INVALID_INPUT', `top-k row ${row} is not sorted by descending log-prob`);
-}
-
-export interface DecodedSequenceTopK extends SequenceTopK {
-  lse: Float32Array;
-  vocabSize: number;
-  quantizer: TopKQuantizer;
-}
-
-export function decodeSequenceTopK(blob: Uint8Array): DecodedSequenceTopK {
-  const hd = readSequenceHeader(blob, 'topk');
-  const [head, headStepLog2, tailStepLog2] = hd.params;
-  const { rows, a: k, b: vocabSize } = hd;
-  const bitsPerId = idBits(vocabSize);
-  const h = Math.min(head, k);
-  const m = k - h;
-  const qh = 2 ** headStepLog2;
-  const qt = 2 ** tailStepLog2;
-  const lse = readFloat32s(blob, SEQUENCE_HEADER_BYTES, rows);
-  const tailMass = decodeFloat16(readUint16s(blob, SEQUENCE_HEADER_BYTES + 4 * rows, rows));
-  const r = new BitReader(blob, SEQUENCE_HEADER_BYTES + 6 * rows);
-  const ids = new Int32Array(rows * k);
-  const logprobs = new Float32Array(rows * k);
-  const tailIds = new Int32Array(m);
-  const keys = new Float64Array(m);
-  const depths = new Int32Array(m);
-  const starts = new Int32Array(COUNTING_SORT_MAX + 1);
-  for (let p = 0; p < rows; p++) {
-    const base = p * k;
-    let Q = 0;
-    for (let i = 0; i < h; i++) ids[base + i] = r.bits(bitsPerId);
-    if (h > 0) {
-      Q = r.expGolomb();
-      logprobs[base] = -Q / qh;
-      const rh = r.bits(5);
-      for (let i = 1; i < h; i++) {
-        Q += r.rice(rh);
-        logprobs[base + i] = -Q / qh;
-      }
-    }
-    if (m === 0) continue;
-    const ref = Q / qh;
-    const ri = r.bits(5);
-    let id = -1;
-    for (let j = 0; j < m; j++) {
-      id += r.rice(ri) + 1;
-      tailIds[j] = id;
-    }
-    const tmax = r.expGolomb();
-    const rv = r.bits(5);
-    for (let j = 0; j < m; j++) depths[j] = tmax - r.rice(rv);
-    const out = base + h;
-    if (tmax < COUNTING_SORT_MAX) {
-      // counting sort by depth; ids were decoded ascending, so ties stay in id order
-      starts.fill(0, 0, tmax + 2);
-      for (let j = 0; j < m; j++) starts[depths[j]! + 1]!++;
-      for (let d = 1; d <= tmax + 1; d++) starts[d]! += starts[d - 1]!;
-      for (let j = 0; j < m; j++) {
-        const d = depths[j]!;
-        const at = out + starts[d]!++;
-        ids[at] = tailIds[j]!;
-        logprobs[at] = -Math.min(ref + d / qt, -LOGPROB_FLOOR);
-      }
-      continue;
-    }
-    // deep tails: sort by depth, ties by id: key = t * 2^24 + id (ids < 2^24)
-    for (let j = 0; j < m; j++) keys[j] = depths[j]! * 16777216 + tailIds[j]!;
-    keys.sort();
-    for (let j = 0; j < m; j++) {
-      const key = keys[j]!;
-      const t = Math.floor(key / 16777216);
-      ids[out + j] = key - t * 16777216;
-      logprobs[out + j] = -Math.min(ref + t / qt, -LOGPROB_FLOOR);
-    }
-  }
-  return {
-    k,
-    ids,
-    logprobs,
-    tailMass,
-    lse,
-    vocabSize,
-    quantizer: { head, headStepLog2, tailStepLog2 },
-  };
-}
-
-/** The tail mass of each row alone, read from its fixed place without decoding the rows (reports). */
-export function decodeSequenceTailMass(blob: Uint8Array): Float32Array {
-  const { rows } = readSequenceHeader(blob, 'topk');
-  return decodeFloat16(readUint16s(blob, SEQUENCE_HEADER_BYTES + 4 * rows, rows));
 }
