@@ -1,0 +1,111 @@
+/**
+ * The sampling step of generation, owned here rather than left to transformers.js (whose one global RNG
+ * makes concurrent generate() calls irreproducible): one row's next-token logits -> one token, drawing at
+ * most one number from that row's own SeededRng. The order of the processors is Hugging Face's:
+ * repetition penalty, then temperature, top-k, top-p. Ties go to the lower token id, so the result depends
+ * only on the logits, the history, the parameters and the row's stream.
+ */
+import type { SeededRng } from '../../core/seeded-rng.ts';
+import type { GenerationParams } from './generation-params.ts';
+
+export interface SampledToken {
+  id: number;
+  /** log-probability of the token under the model's own distribution (T = 1, no penalty or truncation) */
+  logprob: number;
+}
+
+type SamplingParams = Pick<GenerationParams, 'temperature' | 'topK' | 'topP' | 'repetitionPenalty'>;
+
+export function sampleToken(
+  logits: Float32Array,
+  history: Iterable<number>,
+  params: SamplingParams,
+  rng: SeededRng,
+): SampledToken {
+  const scores = penalized(logits, history, params.repetitionPenalty);
+  const id = params.temperature === 0 ? argmax(scores) : draw(scores, params, rng);
+  return { id, logprob: logits[id]! - logSumExp(logits) };
+}
+
+/** CTRL (Keskar et al. 2019): a seen token's positive logit is divided by the penalty, a negative one multiplied. */
+function penalized(logits: Float32Array, history: Iterable<number>, penalty: number): Float32Array {
+  if (penalty === 1) return logits;
+  const out = Float32Array.from(logits);
+  for (const id of new Set(history)) {
+    const s = logits[id];
+    if (s === undefined) continue;
+    out[id] = s > 0 ? s / penalty : s * penalty;
+  }
+  return out;
+}
+
+export function argmax(scores: Float32Array): number {
+  let best = 0;
+  for (let i = 1; i < scores.length; i++) if (scores[i]! > scores[best]!) best = i;
+  return best;
+}
+
+export function logSumExp(x: Float32Array): number {
+  let max = -Infinity;
+  for (let i = 0; i < x.length; i++) if (x[i]! > max) max = x[i]!;
+  let sum = 0;
+  for (let i = 0; i < x.length; i++) sum += Math.exp(x[i]! - max);
+  return max + Math.log(sum);
+}
+
+function draw(scores: Float32Array, params: SamplingParams, rng: SeededRng): number {
+  const V = scores.length;
+  const truncated = params.topK > 0 && params.topK < V;
+  // Without top-k or top-p every token is a candidate and no order is needed; otherwise most likely first.
+  const candidates =
+    truncated || params.topP < 1
+      ? rankedIds(scores, truncated ? params.topK : V)
+      : Array.from({ length: V }, (_, i) => i);
+  const invT = 1 / params.temperature;
+  let max = -Infinity;
+  for (const id of candidates) max = Math.max(max, scores[id]! * invT);
+  const weights = new Float64Array(candidates.length);
+  let total = 0;
+  candidates.forEach((id, i) => {
+    weights[i] = Math.exp(scores[id]! * invT - max);
+    total += weights[i]!;
+  });
+  let kept = candidates.length;
+  if (params.topP < 1) {
+    // the smallest prefix (most likely first) whose mass reaches p; never empty
+    let mass = 0;
+    for (let i = 0; i < candidates.length; i++) {
+      mass += weights[i]!;
+      if (mass >= params.topP * total) {
+        kept = i + 1;
+        break;
+      }
+    }
+    total = 0;
+    for (let i = 0; i < kept; i++) total += weights[i]!;
+  }
+  const u = rng.next() * total;
+  let acc = 0;
+  for (let i = 0; i < kept; i++) {
+    acc += weights[i]!;
+    if (u < acc) return candidates[i]!;
+  }
+  return candidates[kept - 1]!;
+}
+
+/** The k highest-scoring ids, highest first (ties: lower id first). */
+export function rankedIds(scores: Float32Array, k: number): number[] {
+  const before = (a: number, b: number) => scores[a]! > scores[b]! || (scores[a] === scores[b] && a < b);
+  if (k >= scores.length)
+    return Array.from({ length: scores.length }, (_, i) => i).sort((a, b) => (before(a, b) ? -1 : 1));
+  // insertion into a sorted list of k: linear in the vocabulary for the small k sampling uses
+  const top: number[] = [];
+  for (let id = 0; id < scores.length; id++) {
+    if (top.length === k && !before(id, top[k - 1]!)) continue;
+    let at = top.length;
+    while (at > 0 && before(id, top[at - 1]!)) at--;
+    top.splice(at, 0, id);
+    if (top.length > k) top.pop();
+  }
+  return top;
+}
