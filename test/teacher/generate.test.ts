@@ -11,9 +11,12 @@ import * as ort from 'onnxruntime-node';
 import { DistilleryError } from '../../src/core/errors.ts';
 import { SeededRng } from '../../src/core/seeded-rng.ts';
 import { CausalGenerator, type GenerateResult, type Generation } from '../../src/teacher/causal/causal-generator.ts';
-import type { GenerateInput, GenerationParams } from '../../src/teacher/causal/generation-params.ts';
-import { SequenceInputError } from '../../src/teacher/causal/sequence-input.ts';
+import type { GenerationParams } from '../../src/core/generation-params.ts';
+import { type GenerateInput, SequenceInputError } from '../../src/teacher/causal/sequence-input.ts';
+import { loadTokenizer, transformers } from '../../src/teacher/hf-env.ts';
 import { referenceLogits, referenceRow } from '../helpers/causal-reference.ts';
+
+type HfGenerate = { generate(inputs: Record<string, unknown>): Promise<{ tolist(): bigint[][] }> };
 
 const MODELS = path.resolve(import.meta.dirname, '../../models');
 
@@ -110,6 +113,30 @@ for (const name of ['tiny-llama-lm', 'tiny-gpt2-lm', 'demo-lm']) {
           assert.equal(id, row.order[0], `step ${s}`);
           assert.ok(Math.abs(g.logprobs[s]! - row.logp[id]!) < 1e-4, `step ${s}: ${g.logprobs[s]} vs ${row.logp[id]}`);
         });
+      }
+    });
+
+    test('greedy writes what transformers.js generate() writes, one prompt at a time, on the same export', async () => {
+      const { AutoModelForCausalLM } = await transformers();
+      const tokenizer = await loadTokenizer(path.join(MODELS, name));
+      const model = await AutoModelForCausalLM.from_pretrained(path.join(MODELS, name), {
+        local_files_only: true,
+        dtype: 'fp32',
+      } as never);
+      try {
+        const ours = (await generator.generate(requests('t'), { maxNewTokens: 8 })).map(ok);
+        for (const [i, input] of PROMPTS.entries()) {
+          if (!('prompt' in input)) continue;
+          const encoded = tokenizer(input.prompt, { return_tensor: true }) as Record<string, unknown>;
+          const out = (
+            await (model as unknown as HfGenerate).generate({ ...encoded, max_new_tokens: 8, do_sample: false })
+          ).tolist();
+          const theirs = out[0]!.map(Number).slice(ours[i]!.promptIds.length);
+          // transformers.js keeps writing eos ids after a row ends; ours stops at the first
+          assert.deepEqual(ours[i]!.tokenIds, theirs.slice(0, ours[i]!.tokenIds.length), `prompt ${i}`);
+        }
+      } finally {
+        await model.dispose();
       }
     });
 

@@ -19,9 +19,9 @@ import { openSession, type SessionThread } from '../session.ts';
 import type { TeacherSession } from '../session-handle.ts';
 import { causalInputs, readGraphInputs, type CausalInputs, type PaddingSide } from './causal-feeds.ts';
 import { DecodeState, presentName } from './decode-state.ts';
-import { type GenerateInput, type GenerationParams, resolveGenerationParams } from './generation-params.ts';
+import { type GenerationParams, resolveGenerationParams } from '../../core/generation-params.ts';
 import { decodeResponse, encodePrompt, eosIds, stopIndex } from './generation-text.ts';
-import { SequenceInputError } from './sequence-input.ts';
+import { type GenerateInput, SequenceInputError } from './sequence-input.ts';
 import { sampleToken } from './token-sampler.ts';
 
 export interface GeneratorLoadOptions {
@@ -73,6 +73,8 @@ export class CausalGenerator {
   readonly maxLength: number;
   readonly graph: CausalInputs;
   readonly eos: ReadonlySet<number>;
+  /** whether {messages} prompts can be rendered */
+  readonly chatTemplate: boolean;
   readonly queue = new PQueue({ concurrency: 1 });
   readonly #session: TeacherSession;
   readonly #tokenizer: PreTrainedTokenizer;
@@ -98,6 +100,7 @@ export class CausalGenerator {
     this.eos = init.eos;
     this.#session = init.session;
     this.#tokenizer = init.tokenizer;
+    this.chatTemplate = Boolean((init.tokenizer as unknown as { chat_template?: unknown }).chat_template);
     this.#padId = init.padId;
     this.#batchSize = init.opts.batchSize ?? 8;
     this.#paddingSide = init.opts.paddingSide ?? 'left';

@@ -6,8 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { PreTrainedTokenizer } from '@huggingface/transformers';
-import type { GenerateInput } from './generation-params.ts';
-import { type ChatMessage, KNOWN_ROLES, SequenceInputError } from './sequence-input.ts';
+import { type ChatMessage, type GenerateInput, KNOWN_ROLES, SequenceInputError } from './sequence-input.ts';
 
 export function encodePrompt(
   tokenizer: PreTrainedTokenizer,

@@ -6,7 +6,7 @@
  * only on the logits, the history, the parameters and the row's stream.
  */
 import type { SeededRng } from '../../core/seeded-rng.ts';
-import type { GenerationParams } from './generation-params.ts';
+import type { GenerationParams } from '../../core/generation-params.ts';
 
 export interface SampledToken {
   id: number;

@@ -1,11 +1,8 @@
 /**
- * What a causal-LM teacher is asked to write: the prompt (plain text or chat messages rendered by the
- * tokenizer's template) and the decoding parameters, checked once with an error that names the field.
+ * How a causal-LM teacher writes: the decoding parameters, their defaults, and the one check of them
+ * (shared by the generator and the `generate` op) with an error that names the field.
  */
-import { DistilleryError } from '../../core/errors.ts';
-import type { ChatMessage } from './sequence-input.ts';
-
-export type GenerateInput = { prompt: string } | { messages: ChatMessage[] };
+import { DistilleryError } from './errors.ts';
 
 export interface GenerationParams {
   /** tokens written at most per response */
