@@ -55,26 +55,35 @@ export function logSumExp(x: Float32Array): number {
 
 function draw(scores: Float32Array, params: SamplingParams, rng: SeededRng): number {
   const V = scores.length;
-  const truncated = params.topK > 0 && params.topK < V;
-  // Without top-k or top-p every token is a candidate and no order is needed; otherwise most likely first.
-  const candidates =
-    truncated || params.topP < 1
-      ? rankedIds(scores, truncated ? params.topK : V)
-      : Array.from({ length: V }, (_, i) => i);
   const invT = 1 / params.temperature;
-  let max = -Infinity;
-  for (const id of candidates) max = Math.max(max, scores[id]! * invT);
-  const weights = new Float64Array(candidates.length);
+  let ids: number[] | undefined;
+  let weights: Float64Array;
   let total = 0;
-  candidates.forEach((id, i) => {
-    weights[i] = Math.exp(scores[id]! * invT - max);
-    total += weights[i]!;
-  });
-  let kept = candidates.length;
-  if (params.topP < 1) {
-    // the smallest prefix (most likely first) whose mass reaches p; never empty
+  if (params.topK > 0 && params.topK < V) {
+    ids = rankedIds(scores, params.topK);
+    const max = scores[ids[0]!]! * invT;
+    weights = Float64Array.from(ids, (id) => Math.exp(scores[id]! * invT - max));
+    for (const w of weights) total += w;
+  } else {
+    let max = -Infinity;
+    for (let i = 0; i < V; i++) if (scores[i]! > max) max = scores[i]!;
+    max *= invT;
+    const all = new Float64Array(V);
+    for (let i = 0; i < V; i++) total += all[i] = Math.exp(scores[i]! * invT - max);
+    // without top-k or top-p every id is a candidate, in index order: nothing to rank
+    weights = all;
+    if (params.topP < 1) {
+      ids = nucleusIds(all, params.topP * total);
+      weights = Float64Array.from(ids, (id) => all[id]!);
+      total = 0;
+      for (const w of weights) total += w;
+    }
+  }
+  let kept = weights.length;
+  if (params.topP < 1 && params.topK > 0 && params.topK < V) {
+    // the smallest prefix (most likely first) whose mass reaches p of the whole; never empty
     let mass = 0;
-    for (let i = 0; i < candidates.length; i++) {
+    for (let i = 0; i < weights.length; i++) {
       mass += weights[i]!;
       if (mass >= params.topP * total) {
         kept = i + 1;
@@ -88,9 +97,36 @@ function draw(scores: Float32Array, params: SamplingParams, rng: SeededRng): num
   let acc = 0;
   for (let i = 0; i < kept; i++) {
     acc += weights[i]!;
-    if (u < acc) return candidates[i]!;
+    if (u < acc) return ids ? ids[i]! : i;
   }
-  return candidates[kept - 1]!;
+  return ids ? ids[kept - 1]! : kept - 1;
+}
+
+/**
+ * The nucleus as a set, in id order: the heaviest ids (ties: lower id first) until they hold `mass`.
+ * Only the weights are sorted (a native numeric sort of a Float64Array) to find the lightest weight that
+ * is in; ids are then picked in one pass, so a flat distribution over a large vocabulary stays cheap.
+ */
+function nucleusIds(weights: Float64Array, mass: number): number[] {
+  const sorted = Float64Array.from(weights).sort();
+  let i = sorted.length - 1;
+  for (let held = 0; i > 0; i--) {
+    held += sorted[i]!;
+    if (held >= mass) break;
+  }
+  const lightest = sorted[i]!;
+  let need = mass;
+  for (const w of weights) if (w > lightest) need -= w;
+  const ids: number[] = [];
+  for (let id = 0; id < weights.length; id++) {
+    const w = weights[id]!;
+    if (w > lightest) ids.push(id);
+    else if (w === lightest && (need > 0 || ids.length === 0)) {
+      ids.push(id);
+      need -= w;
+    }
+  }
+  return ids;
 }
 
 /** The k highest-scoring ids, highest first (ties: lower id first). */
