@@ -3,6 +3,7 @@
  *   hf        transformers.js model.generate(), one prompt at a time (its own KV-cache loop): the baseline
  *   one       CausalGenerator, batch size 1 (the same engine, no batching)
  *   batch-N   CausalGenerator, N prompts decoded together (left padding, finished rows leave the cache)
+ *   MODE+lp   the same, also returning each written token's log-prob (a full-vocabulary log-sum-exp per token)
  * Every mode writes the same tokens (checked: greedy is batch-invariant and matches transformers.js), so
  * only the time differs. Modes run one after another in one process, each twice, the second pass timed.
  * The model is a Llama-shaped random graph from the fixture builder.
@@ -68,13 +69,16 @@ async function runMode(mode: string, generator: CausalGenerator): Promise<{ toke
       return out;
     };
   } else {
-    const batchSize = mode === 'one' ? 1 : Number(mode.replace('batch-', ''));
+    // `+lp`: also each token's log-prob (transformers.js computes none)
+    const logprobs = mode.endsWith('+lp');
+    const base = mode.replace('+lp', '');
+    const batchSize = base === 'one' ? 1 : Number(base.replace('batch-', ''));
     pass = async () => {
       const rng = new SeededRng('bench');
       const results = await generator.generate(
         prompts.map((prompt, i) => ({ input: { prompt }, rng: rng.fork(i) })),
         { maxNewTokens },
-        { batchSize },
+        { batchSize, logprobs },
       );
       return results.map((r) => (r as Generation).tokenIds);
     };

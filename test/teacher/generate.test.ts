@@ -113,7 +113,15 @@ for (const name of ['tiny-llama-lm', 'tiny-gpt2-lm', 'demo-lm']) {
           assert.equal(id, row.order[0], `step ${s}`);
           assert.ok(Math.abs(g.logprobs[s]! - row.logp[id]!) < 1e-4, `step ${s}: ${g.logprobs[s]} vs ${row.logp[id]}`);
         });
+        assert.equal(g.logprobs.length, g.tokenIds.length);
       }
+      // without log-probs: the same tokens, none of the per-token log-sum-exps
+      const bare = (await generator.generate(requests('g'), { maxNewTokens: 8 }, { logprobs: false })).map(ok);
+      assert.deepEqual(
+        bare.map((g) => g.tokenIds),
+        results.map((g) => g.tokenIds),
+      );
+      assert.ok(bare.every((g) => g.logprobs.length === 0));
     });
 
     test('greedy writes what transformers.js generate() writes, one prompt at a time, on the same export', async () => {

@@ -30,7 +30,7 @@ test('greedy takes the argmax, the lower id on a tie, and draws nothing', () => 
   const before = rng.fork('probe').next();
   const t = sampleToken(LOGITS, [], { ...PLAIN, temperature: 0 }, rng);
   assert.equal(t.id, 1);
-  assert.ok(Math.abs(t.logprob - (3 - Math.log(Array.from(LOGITS).reduce((s, x) => s + Math.exp(x), 0)))) < 1e-6);
+  assert.ok(Math.abs(t.logprob! - (3 - Math.log(Array.from(LOGITS).reduce((s, x) => s + Math.exp(x), 0)))) < 1e-6);
   assert.equal(rng.next(), new SeededRng('g').next(), 'the stream did not advance');
   assert.equal(rng.fork('probe').next(), before);
 });

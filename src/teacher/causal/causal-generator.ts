@@ -50,7 +50,10 @@ export interface Generation {
   text: string;
   /** the tokens written, the eos or the token that completed a stop string included */
   tokenIds: number[];
-  /** each written token's log-probability under the model (T = 1, before penalty and truncation) */
+  /**
+   * each written token's log-probability under the model (T = 1, before penalty and truncation); empty
+   * when the call asked for none (a full-vocabulary log-sum-exp per token, the main host cost at large vocabularies)
+   */
   logprobs: number[];
   promptIds: number[];
   finish: FinishReason;
@@ -154,7 +157,7 @@ export class CausalGenerator {
   async generate(
     requests: readonly GenerateRequest[],
     given: Partial<GenerationParams> = {},
-    opts: { batchSize?: number; paddingSide?: PaddingSide } = {},
+    opts: { batchSize?: number; paddingSide?: PaddingSide; logprobs?: boolean } = {},
   ): Promise<GenerateResult[]> {
     if (this.#disposed) throw new DistilleryError('MODEL_LOAD_FAILED', `Generator ${this.name} was closed`);
     if (this.#session.failure) throw this.#session.failure;
@@ -181,6 +184,7 @@ export class CausalGenerator {
             batch.map((i) => rows.get(i)!),
             params,
             side,
+            opts.logprobs ?? true,
           ),
         ),
       ),
@@ -196,7 +200,7 @@ export class CausalGenerator {
     return results;
   }
 
-  async #decode(batch: Row[], params: GenerationParams, side: PaddingSide): Promise<void> {
+  async #decode(batch: Row[], params: GenerationParams, side: PaddingSide, logprobs: boolean): Promise<void> {
     const state = new DecodeState(
       batch.map((r) => r.prompt),
       this.#padId,
@@ -208,9 +212,9 @@ export class CausalGenerator {
     for (;;) {
       const keep: number[] = [];
       live.forEach((row, i) => {
-        const token = sampleToken(logits[i]!, [...row.prompt, ...row.ids], params, row.rng);
+        const token = sampleToken(logits[i]!, [...row.prompt, ...row.ids], params, row.rng, logprobs);
         row.ids.push(token.id);
-        row.logprobs.push(token.logprob);
+        if (token.logprob !== undefined) row.logprobs.push(token.logprob);
         row.finish = this.#finish(row, params);
         if (!row.finish) keep.push(i);
       });

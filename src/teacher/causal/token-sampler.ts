@@ -10,8 +10,8 @@ import type { GenerationParams } from '../../core/generation-params.ts';
 
 export interface SampledToken {
   id: number;
-  /** log-probability of the token under the model's own distribution (T = 1, no penalty or truncation) */
-  logprob: number;
+  /** log-probability of the token under the model's own distribution (T = 1, no penalty or truncation), when asked */
+  logprob?: number;
 }
 
 type SamplingParams = Pick<GenerationParams, 'temperature' | 'topK' | 'topP' | 'repetitionPenalty'>;
@@ -21,10 +21,11 @@ export function sampleToken(
   history: Iterable<number>,
   params: SamplingParams,
   rng: SeededRng,
+  withLogprob = true,
 ): SampledToken {
   const scores = penalized(logits, history, params.repetitionPenalty);
   const id = params.temperature === 0 ? argmax(scores) : draw(scores, params, rng);
-  return { id, logprob: logits[id]! - logSumExp(logits) };
+  return withLogprob ? { id, logprob: logits[id]! - logSumExp(logits) } : { id };
 }
 
 /** CTRL (Keskar et al. 2019): a seen token's positive logit is divided by the penalty, a negative one multiplied. */
