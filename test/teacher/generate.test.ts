@@ -104,7 +104,9 @@ for (const name of ['tiny-llama-lm', 'tiny-gpt2-lm', 'demo-lm']) {
     });
 
     test('greedy picks the argmax of a full teacher-forced forward at every step, with its log-prob', async () => {
-      const results = (await generator.generate(requests('g'), { maxNewTokens: 8 }, { batchSize: 4 })).map(ok);
+      const results = (
+        await generator.generate(requests('g'), { maxNewTokens: 8 }, { batchSize: 4, topLogprobs: 5 })
+      ).map(ok);
       for (const g of results) {
         const ids = [...g.promptIds, ...g.tokenIds];
         const logits = await referenceLogits(plain, ids);
@@ -112,6 +114,10 @@ for (const name of ['tiny-llama-lm', 'tiny-gpt2-lm', 'demo-lm']) {
           const row = referenceRow(logits[g.promptIds.length - 1 + s]!, 1);
           assert.equal(id, row.order[0], `step ${s}`);
           assert.ok(Math.abs(g.logprobs[s]! - row.logp[id]!) < 1e-4, `step ${s}: ${g.logprobs[s]} vs ${row.logp[id]}`);
+          // the step's distribution comes back too: the top 5 of the same forward
+          const top = g.top![s]!;
+          assert.deepEqual(top.ids, row.order.slice(0, 5), `step ${s} top ids`);
+          top.ids.forEach((t, j) => assert.ok(Math.abs(top.logprobs[j]! - row.logp[t]!) < 1e-4, `step ${s} top ${j}`));
         });
         assert.equal(g.logprobs.length, g.tokenIds.length);
       }
@@ -121,7 +127,7 @@ for (const name of ['tiny-llama-lm', 'tiny-gpt2-lm', 'demo-lm']) {
         bare.map((g) => g.tokenIds),
         results.map((g) => g.tokenIds),
       );
-      assert.ok(bare.every((g) => g.logprobs.length === 0));
+      assert.ok(bare.every((g) => g.logprobs.length === 0 && g.top === undefined));
     });
 
     test('greedy writes what transformers.js generate() writes, one prompt at a time, on the same export', async () => {
@@ -202,6 +208,10 @@ for (const name of ['tiny-llama-lm', 'tiny-gpt2-lm', 'demo-lm']) {
           field,
         );
       }
+      await assert.rejects(
+        generator.generate(requests('x'), {}, { topLogprobs: -1 }),
+        (err: unknown) => err instanceof DistilleryError && err.details?.field === 'topLogprobs',
+      );
       const inputs = [
         { prompt: '' },
         { prompt: 'fine' },

@@ -22,7 +22,7 @@ import { DecodeState, presentName } from './decode-state.ts';
 import { type GenerationParams, resolveGenerationParams } from '../../core/generation-params.ts';
 import { decodeResponse, encodePrompt, eosIds, stopIndex } from './generation-text.ts';
 import { type GenerateInput, SequenceInputError } from './sequence-input.ts';
-import { sampleToken } from './token-sampler.ts';
+import { logSumExp, rankedIds, sampleToken } from './token-sampler.ts';
 
 export interface GeneratorLoadOptions {
   name: string;
@@ -55,17 +55,39 @@ export interface Generation {
    * when the call asked for none (a full-vocabulary log-sum-exp per token, the main host cost at large vocabularies)
    */
   logprobs: number[];
+  /** per written token, when asked (`topLogprobs`): the most likely ids there and their log-probs (T = 1) */
+  top?: TopLogprobs[];
   promptIds: number[];
   finish: FinishReason;
 }
 
+export interface TopLogprobs {
+  ids: number[];
+  logprobs: number[];
+}
+
+export interface GenerateOptions {
+  batchSize?: number;
+  paddingSide?: PaddingSide;
+  /** each written token's log-prob (default true) */
+  logprobs?: boolean;
+  /** also the n most likely tokens at each step, with their log-probs (default 0: none; at most 1,000) */
+  topLogprobs?: number;
+}
+
 export type GenerateResult = Generation | SequenceInputError;
+
+interface Wanted {
+  logprobs: boolean;
+  top: number;
+}
 
 interface Row {
   prompt: number[];
   rng: SeededRng;
   ids: number[];
   logprobs: number[];
+  top: TopLogprobs[];
   finish?: FinishReason;
   text?: string;
 }
@@ -157,7 +179,7 @@ export class CausalGenerator {
   async generate(
     requests: readonly GenerateRequest[],
     given: Partial<GenerationParams> = {},
-    opts: { batchSize?: number; paddingSide?: PaddingSide; logprobs?: boolean } = {},
+    opts: GenerateOptions = {},
   ): Promise<GenerateResult[]> {
     if (this.#disposed) throw new DistilleryError('MODEL_LOAD_FAILED', `Generator ${this.name} was closed`);
     if (this.#session.failure) throw this.#session.failure;
@@ -165,12 +187,17 @@ export class CausalGenerator {
     const batchSize = opts.batchSize ?? this.#batchSize;
     if (!(Number.isInteger(batchSize) && batchSize >= 1))
       throw new DistilleryError('INVALID_INPUT', `batchSize: must be an integer >= 1, got ${batchSize}`);
+    const wanted: Wanted = { logprobs: opts.logprobs ?? true, top: opts.topLogprobs ?? 0 };
+    if (!(Number.isInteger(wanted.top) && wanted.top >= 0 && wanted.top <= 1000))
+      throw new DistilleryError('INVALID_INPUT', `topLogprobs: must be an integer from 0 to 1000, got ${wanted.top}`, {
+        details: { field: 'topLogprobs' },
+      });
     const results = new Array<GenerateResult>(requests.length);
     const rows = new Map<number, Row>();
     requests.forEach((r, i) => {
       const prompt = encodePrompt(this.#tokenizer, r.input, this.maxLength);
       if (prompt instanceof SequenceInputError) results[i] = prompt;
-      else rows.set(i, { prompt, rng: r.rng, ids: [], logprobs: [] });
+      else rows.set(i, { prompt, rng: r.rng, ids: [], logprobs: [], top: [] });
     });
     // similar lengths together: less padding; which rows share a batch never changes a row's text
     const order = [...rows.keys()].sort((a, b) => rows.get(a)!.prompt.length - rows.get(b)!.prompt.length || a - b);
@@ -184,7 +211,7 @@ export class CausalGenerator {
             batch.map((i) => rows.get(i)!),
             params,
             side,
-            opts.logprobs ?? true,
+            wanted,
           ),
         ),
       ),
@@ -194,13 +221,14 @@ export class CausalGenerator {
         text: row.text!,
         tokenIds: row.ids,
         logprobs: row.logprobs,
+        ...(wanted.top > 0 ? { top: row.top } : {}),
         promptIds: row.prompt,
         finish: row.finish!,
       };
     return results;
   }
 
-  async #decode(batch: Row[], params: GenerationParams, side: PaddingSide, logprobs: boolean): Promise<void> {
+  async #decode(batch: Row[], params: GenerationParams, side: PaddingSide, wanted: Wanted): Promise<void> {
     const state = new DecodeState(
       batch.map((r) => r.prompt),
       this.#padId,
@@ -212,9 +240,18 @@ export class CausalGenerator {
     for (;;) {
       const keep: number[] = [];
       live.forEach((row, i) => {
-        const token = sampleToken(logits[i]!, [...row.prompt, ...row.ids], params, row.rng, logprobs);
+        const rowLogits = logits[i]!;
+        const token = sampleToken(rowLogits, [...row.prompt, ...row.ids], params, row.rng, false);
         row.ids.push(token.id);
-        if (token.logprob !== undefined) row.logprobs.push(token.logprob);
+        if (wanted.logprobs || wanted.top > 0) {
+          // one full-vocabulary log-sum-exp per token serves both
+          const lse = logSumExp(rowLogits);
+          if (wanted.logprobs) row.logprobs.push(rowLogits[token.id]! - lse);
+          if (wanted.top > 0) {
+            const ids = rankedIds(rowLogits, Math.min(wanted.top, rowLogits.length));
+            row.top.push({ ids, logprobs: ids.map((id) => rowLogits[id]! - lse) });
+          }
+        }
         row.finish = this.#finish(row, params);
         if (!row.finish) keep.push(i);
       });
