@@ -66,13 +66,15 @@ const configSchema = z
     defaultTeacher: z.string().optional(),
     /**
      * Models that model-backed augmentation ops load, by folder relative to modelsDir: masked-lm /
-     * tinybert (fillMask), back-translate (one model per direction, e.g. en-de and de-en). `scorer`: the
+     * tinybert (fillMask), back-translate (one model per direction, e.g. en-de and de-en), generate /
+     * paraphrase (generator: a causal LM exported with its KV cache). `scorer`: the
      * configured teacher that scores adversarial edits when a request names none (default: defaultTeacher).
      * Used by POST /v1/augment, by HTTP jobs whose body names no augmentModels, and by `distillery augment`.
      */
     augmentModels: z
       .object({
         fillMask: z.string().min(1).optional(),
+        generator: z.string().min(1).optional(),
         translation: z
           .record(z.string().regex(/^[a-z]{2,3}-[a-z]{2,3}$/, 'a direction such as en-de'), z.string().min(1))
           .optional(),

@@ -94,6 +94,7 @@ const NEED_HINTS: Record<OpNeed, string> = {
   scorer: 'pass context.scorer, e.g. teacherScorer(teacher) from src/teacher/teacher-scorer.ts',
   fillMasker: 'pass context.fillMasker, e.g. await TransformersFillMasker.load(dir) from src/teacher/fill-masker.ts',
   translator: 'pass context.translator, e.g. new TransformersTranslator({ models }) from src/teacher/translator.ts',
+  generator: 'pass context.generator, e.g. textGenerator(await CausalGenerator.load(opts)) from src/teacher/causal/',
 };
 
 /** Fail before any work when the recipe needs a model the caller did not provide. */

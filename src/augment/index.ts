@@ -21,6 +21,9 @@ export type {
   Translator,
   TranslateRequest,
   SamplingOptions,
+  TextGenerator,
+  GenerationPrompt,
+  GeneratedText,
 } from './model-interfaces.ts';
 export { decideTeacherFilter } from './teacher-filter.ts';
 export type { TeacherFilter, FilterDecision, FilterAction } from './teacher-filter.ts';

@@ -3,6 +3,7 @@
  * ops never import a model library.
  */
 import type { TextInput } from '../core/types.ts';
+import type { GenerationParams } from '../core/generation-params.ts';
 import type { SeededRng } from '../core/seeded-rng.ts';
 
 /** A classifier: class probabilities per input, same order. Implementations batch internally. */
@@ -43,4 +44,31 @@ export interface Translator {
     direction: { from: string; to: string },
     sampling: SamplingOptions,
   ): Promise<string[]>;
+}
+
+/** What a causal LM is asked to write from: a plain prompt, or chat messages for its chat template. */
+export type GenerationPrompt = { prompt: string } | { messages: { role: string; content: string }[] };
+
+export interface GeneratedText {
+  text: string;
+  finish: 'eos' | 'stop' | 'length';
+  /** tokens written */
+  tokens: number;
+  /** sum of the written tokens' log-probabilities under the model */
+  logprob: number;
+}
+
+/**
+ * A causal LM that writes. Each request's text depends only on its prompt, the settings and its own rng,
+ * never on the other requests of the call. A request that cannot run gets `{ error }` in its place.
+ */
+export interface TextGenerator {
+  /** names the model in provenance (its teacher fingerprint) */
+  readonly fingerprint: string;
+  /** whether {messages} prompts can be rendered (the tokenizer has a chat template) */
+  readonly chat: boolean;
+  generate(
+    requests: { input: GenerationPrompt; rng: SeededRng }[],
+    settings: GenerationParams,
+  ): Promise<(GeneratedText | { error: string })[]>;
 }

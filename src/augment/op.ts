@@ -6,7 +6,7 @@
  */
 import type { SeededRng } from '../core/seeded-rng.ts';
 import type { TokenizedText } from './text/tokenized-text.ts';
-import type { FillMasker, Scorer, Translator } from './model-interfaces.ts';
+import type { FillMasker, Scorer, TextGenerator, Translator } from './model-interfaces.ts';
 
 export type SkipReason =
   | 'empty'
@@ -41,12 +41,13 @@ export type OpResult =
     }
   | { status: 'skipped'; reason: SkipReason; detail?: string; /** the op that skipped */ op?: string };
 
-export type OpNeed = 'scorer' | 'fillMasker' | 'translator';
+export type OpNeed = 'scorer' | 'fillMasker' | 'translator' | 'generator';
 
 export interface OpContext {
   scorer?: Scorer;
   fillMasker?: FillMasker;
   translator?: Translator;
+  generator?: TextGenerator;
   signal?: AbortSignal;
 }
 

@@ -103,6 +103,7 @@ export function makeRecipeSpecSchema(paths: boolean) {
       builtin('tinybert'),
       builtin('backtranslate'),
       builtin('adversarial'),
+      builtin('paraphrase'),
     ]),
     z.strictObject({
       name: z

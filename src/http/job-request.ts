@@ -96,6 +96,7 @@ function checkAugmentModels(job: JobSpec, modelsDir: string): void {
   if (!m) return;
   const named: [string, string][] = [];
   if (m.fillMask !== undefined) named.push(['/augmentModels/fillMask', m.fillMask]);
+  if (m.generator !== undefined) named.push(['/augmentModels/generator', m.generator]);
   for (const [dir, folder] of Object.entries(m.translation ?? {}))
     named.push([`/augmentModels/translation/${dir}`, folder]);
   for (const [pointer, folder] of named) {

@@ -1,6 +1,6 @@
 /**
- * The models a recipe's ops call besides the teacher: a masked LM (fill-mask) and translation models,
- * named by folder relative to the models dir. Loaded on first need, then reused by every recipe that
+ * The models a recipe's ops call besides the teacher: a masked LM (fill-mask), translation models and
+ * a causal LM that writes (generate / paraphrase), named by folder relative to the models dir. Loaded on first need, then reused by every recipe that
  * asks (the HTTP service keeps one set for its lifetime; a job has its own). Calls to one model run one
  * at a time, so concurrent requests never share a session mid-run.
  *
@@ -19,12 +19,16 @@ import {
 } from '../augment/index.ts';
 import { TransformersFillMasker } from '../teacher/fill-masker.ts';
 import { TransformersTranslator } from '../teacher/translator.ts';
+import { CausalGenerator } from '../teacher/causal/causal-generator.ts';
+import { textGenerator } from '../teacher/causal/text-generator.ts';
 
 export interface AugmentModelNames {
   /** masked-LM folder for masked-lm / tinybert */
   fillMask?: string | undefined;
   /** translation model folder per direction (e.g. en-de) for back-translate */
   translation?: Readonly<Record<string, string>> | undefined;
+  /** causal-LM folder (a with-past ONNX export) for generate / paraphrase */
+  generator?: string | undefined;
 }
 
 /** Where a missing model is named: `key` is 'fillMask' or 'translation.<dir>'; `example` a value to put there. */
@@ -59,6 +63,7 @@ export class AugmentModels {
   readonly #missing: MissingModelHint;
   #fillMasker: Promise<TransformersFillMasker> | undefined;
   #translator: TransformersTranslator | undefined;
+  #generator: Promise<CausalGenerator> | undefined;
 
   constructor(names: AugmentModelNames | undefined, opts: { modelsDir: string; missing?: MissingModelHint }) {
     this.#names = names ?? {};
@@ -71,6 +76,8 @@ export class AugmentModels {
     const needs = recipe.op.needs;
     if (needs.includes('fillMasker') && !this.#names.fillMask)
       throw this.#missing(recipe.name, 'a masked-LM model', 'fillMask', 'demo-mlm');
+    if (needs.includes('generator') && !this.#names.generator)
+      throw this.#missing(recipe.name, 'a causal LM to write with', 'generator', 'demo-lm');
     if (needs.includes('translator')) {
       const have = this.#names.translation ?? {};
       const missing = translationDirections(recipe.op).filter((dir) => !have[dir]);
@@ -97,6 +104,8 @@ export class AugmentModels {
       });
       context.translator = oneAtATimeTranslator(this.#translator);
     }
+    // the generator queues its own batches, and a response never depends on what it runs beside
+    if (needs.includes('generator')) context.generator = textGenerator(await this.#loadGenerator());
     return context;
   }
 
@@ -109,6 +118,26 @@ export class AugmentModels {
         () => undefined,
       );
     await this.#translator?.dispose();
+    const generator = this.#generator;
+    this.#generator = undefined;
+    if (generator)
+      await generator.then(
+        (g) => g.dispose(),
+        () => undefined,
+      );
+  }
+
+  #loadGenerator(): Promise<CausalGenerator> {
+    if (!this.#generator) {
+      const folder = this.#names.generator!;
+      const p = CausalGenerator.load({ name: folder, dir: path.resolve(this.#modelsDir, folder) });
+      // a failed load is retried by the next recipe that needs it
+      p.catch(() => {
+        if (this.#generator === p) this.#generator = undefined;
+      });
+      this.#generator = p;
+    }
+    return this.#generator;
   }
 
   #loadFillMasker(): Promise<TransformersFillMasker> {

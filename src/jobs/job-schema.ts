@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { parse as parseYaml } from 'yaml';
 import { DistilleryError } from '../core/errors.ts';
-import { RecipeSpecSchema, RemoteRecipeSpecSchema } from '../augment/index.ts';
+import { BUILTIN_RECIPES, RecipeSpecSchema, RemoteRecipeSpecSchema } from '../augment/index.ts';
 import type { OutputSpec } from '../core/types.ts';
 import { sequenceJobSchema } from './sequence/sequence-job-schema.ts';
 
@@ -52,10 +52,10 @@ export const corpusSchema = z.strictObject({
 });
 
 /** A built-in recipe name (`eda`) or a recipe object, as the augmentation engine defines them. */
+const BUILTIN_NAMES = Object.keys(BUILTIN_RECIPES) as [string, ...string[]];
 const recipeOf = (spec: typeof RecipeSpecSchema | typeof RemoteRecipeSpecSchema) =>
-  z.union([z.enum(['eda', 'tinybert', 'backtranslate', 'adversarial']), spec], {
-    error:
-      'expected a built-in recipe (eda, tinybert, backtranslate, adversarial) or a recipe object { builtin } / { flow, variants }',
+  z.union([z.enum(BUILTIN_NAMES), spec], {
+    error: `expected a built-in recipe (${BUILTIN_NAMES.join(', ')}) or a recipe object { builtin } / { flow, variants }`,
   });
 export const recipeSchema = recipeOf(RecipeSpecSchema);
 
@@ -141,10 +141,11 @@ function makeJobSchema(recipe: ReturnType<typeof recipeOf>) {
         .min(1, { error: 'expected at least one teacher' })
         .max(16, { error: 'at most 16 teachers' }),
       outputs: outputsSchema.default({ logits: true, temperatures: [1], encoding: 'fp32' }),
-      /** models for model-backed augmentation ops, relative to the models dir: masked-LM and translation pairs */
+      /** models for model-backed augmentation ops, relative to the models dir: masked-LM, translation pairs, a causal LM */
       augmentModels: z
         .strictObject({
           fillMask: name('a model folder').optional(),
+          generator: name('a model folder').optional(),
           translation: z
             .record(
               z.string().regex(/^[a-z]{2,3}-[a-z]{2,3}$/, { error: 'expected a direction such as en-de' }),

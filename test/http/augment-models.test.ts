@@ -1,6 +1,7 @@
 /**
  * Model-backed recipes over HTTP with the models the server config names (augmentModels): the tiny BERT
- * masked LM (tinybert), the tiny Marian pair (back-translation through the "xx" pivot), and a configured
+ * masked LM (tinybert), the tiny Marian pair (back-translation through the "xx" pivot), the demo causal LM
+ * (paraphrase), and a configured
  * scoring teacher (adversarial). A recipe needing a model the config does not name is a 422 naming the key.
  */
 import assert from 'node:assert/strict';
@@ -39,6 +40,7 @@ describe('POST /v1/augment with configured augmentation models', () => {
       augmentModels: {
         fillMask: 'tiny-bert-mlm',
         translation: { 'en-xx': 'tiny-marian-en-xx', 'xx-en': 'tiny-marian-xx-en' },
+        generator: 'demo-lm',
         scorer: 'demo',
       },
     });
@@ -59,6 +61,14 @@ describe('POST /v1/augment with configured augmentation models', () => {
     const a = await augment(body);
     assert.ok(a.examples.length > 0, JSON.stringify(a.stats));
     for (const e of a.examples) assert.deepEqual(e.origin.ops, ['masked-lm']);
+    assert.deepEqual(await augment(body), a);
+  });
+
+  test('paraphrase through the configured causal LM: rewrites with provenance, the same for the same seed', async () => {
+    const body = { inputs: EN, recipe: { builtin: 'paraphrase', variants: 2, params: { maxNewTokens: 12 } }, seed: 3 };
+    const a = await augment(body);
+    assert.ok(a.examples.length > 0, JSON.stringify(a.stats));
+    for (const e of a.examples) assert.deepEqual(e.origin.ops, ['generate']);
     assert.deepEqual(await augment(body), a);
   });
 
@@ -152,6 +162,7 @@ test('without augmentModels in the config, model-backed recipes are 422s naming 
     for (const [recipe, key] of [
       ['tinybert', 'augmentModels.fillMask'],
       ['backtranslate', 'augmentModels.translation.en-de'],
+      [{ builtin: 'paraphrase' }, 'augmentModels.generator'],
     ] as const) {
       const res = await post(`${svc.url}/v1/augment`, { inputs: ['the cat sat on the mat'], recipe, seed: 1 });
       assert.equal(res.status, 422);

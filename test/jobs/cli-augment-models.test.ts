@@ -91,3 +91,21 @@ test('a missing model is one line naming the flag and the config key', async () 
   assert.equal(bad.code, 1);
   assert.match(bad.stderr, /--translation en-de: expected DIRECTION=MODEL/);
 });
+
+test('--generator runs paraphrase with a causal LM; the same seed gives the same lines, the config names it too', async () => {
+  const args = ['augment', '--input', corpus, '--recipe', 'paraphrase', '--seed', '5', '--only-new'];
+  const missing = await runCli(args);
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /^distillery: recipe paraphrase needs a causal LM to write with \(pass --generator /);
+  const a = await runCli([...args, '--generator', 'demo-lm']);
+  assert.equal(a.code, 0, a.stderr);
+  const out = rows(a.stdout);
+  assert.ok(out.length > 0);
+  for (const r of out) assert.deepEqual(r.origin.ops, ['generate']);
+  assert.equal((await runCli([...args, '--generator', 'demo-lm'])).stdout, a.stdout);
+  const config = path.join(dir, 'generator.yaml');
+  writeFileSync(config, 'augmentModels: { generator: demo-lm }\n');
+  const fromConfig = await runCli([...args, '--config', config]);
+  assert.equal(fromConfig.code, 0, fromConfig.stderr);
+  assert.equal(fromConfig.stdout, a.stdout);
+});

@@ -7,6 +7,7 @@
  * server file whatever op or recipe it nests it in.
  */
 import { z } from 'zod';
+import { MAX_NEW_TOKENS, MAX_STOP_STRINGS } from '../../core/generation-params.ts';
 import { CHAR_EDITS } from './char-noise-op.ts';
 
 /** Caps on an inline lexicon (`lexicon` op `terms`): the request body limit bounds it too. */
@@ -91,8 +92,26 @@ export function opParamSchemas(paths: boolean) {
     }),
     'masked-lm': z.strictObject({ p: share('p').optional(), topK: count('topK', 1, 100).optional() }),
     'back-translate': backTranslateParams,
+    generate: generateParams.extend({ keepLabel: z.boolean().optional() }),
   } as const;
 }
+
+/** Prompt and decoding of the generate op (src/core/generation-params.ts holds the same ranges). */
+const generateParams = z.strictObject({
+  template: z
+    .string()
+    .max(4000)
+    .refine((t) => t.includes('{text}'), { error: 'the template must hold {text}, where the text goes' })
+    .optional(),
+  system: z.string().min(1).max(4000).optional(),
+  format: z.enum(['auto', 'chat', 'plain']).optional(),
+  maxNewTokens: count('maxNewTokens', 1, MAX_NEW_TOKENS).optional(),
+  temperature: z.number().min(0).max(10).optional(),
+  topK: count('topK', 0, 1_000_000).optional(),
+  topP: z.number().gt(0).max(1).optional(),
+  repetitionPenalty: z.number().gt(0).max(10).optional(),
+  stop: z.array(z.string().min(1).max(200)).max(MAX_STOP_STRINGS).optional(),
+});
 
 const backTranslateParams = z.strictObject({
   source: lang.optional(),
@@ -107,6 +126,7 @@ export const BUILTIN_PARAM_SCHEMAS = {
   eda: z.strictObject({ alpha: share('alpha').optional() }),
   tinybert: z.strictObject({ p: share('p').optional(), topK: count('topK', 1, 100).optional() }),
   backtranslate: backTranslateParams,
+  paraphrase: generateParams,
   adversarial: z.strictObject({
     maxShare: share('maxShare').optional(),
     maxCandidates: count('maxCandidates', 1, 100).optional(),

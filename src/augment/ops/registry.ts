@@ -6,6 +6,7 @@ import { AdversarialOp } from './adversarial-op.ts';
 import { BackTranslateOp } from './back-translate-op.ts';
 import { CharNoiseOp } from './char-noise-op.ts';
 import { DeleteOp } from './delete-op.ts';
+import { GenerateOp } from './generate-op.ts';
 import { InsertOp } from './insert-op.ts';
 import { LexiconOp } from './lexicon-op.ts';
 import { MaskedLmOp } from './masked-lm-op.ts';
@@ -22,6 +23,7 @@ export const OP_NAMES = [
   'adversarial',
   'masked-lm',
   'back-translate',
+  'generate',
 ] as const;
 export type OpName = (typeof OP_NAMES)[number];
 
@@ -67,6 +69,7 @@ const FACTORIES: Readonly<Record<OpName, (p: Params, opts: CreateOpOptions) => A
   adversarial: (p: Params) => new AdversarialOp(p),
   'masked-lm': (p: Params) => new MaskedLmOp(p),
   'back-translate': (p: Params) => new BackTranslateOp(p),
+  generate: (p: Params) => new GenerateOp(p),
 });
 
 export function createOp(name: OpName, params: Params = {}, opts: CreateOpOptions = {}): AugmentOp {

@@ -2,6 +2,7 @@
 import { adversarialRecipe } from './adversarial.ts';
 import { backtranslateRecipe } from './backtranslate.ts';
 import { edaRecipe } from './eda.ts';
+import { paraphraseRecipe } from './paraphrase.ts';
 import { tinybertRecipe } from './tinybert.ts';
 
 export interface BuiltinOptions {
@@ -15,6 +16,7 @@ export const BUILTIN_RECIPES = Object.freeze({
   tinybert: (o: BuiltinOptions) => tinybertRecipe(o),
   backtranslate: (o: BuiltinOptions) => backtranslateRecipe(o),
   adversarial: (o: BuiltinOptions) => adversarialRecipe(o),
+  paraphrase: (o: BuiltinOptions) => paraphraseRecipe(o),
 });
 export type BuiltinName = keyof typeof BUILTIN_RECIPES;
 

@@ -29,7 +29,7 @@ export function readRecipe(value: string): unknown {
   const r = recipeSchema.safeParse(raw);
   if (!r.success)
     throw new DistilleryError('INVALID_INPUT', `--recipe ${value}: ${r.error.issues[0]?.message ?? 'invalid recipe'}`, {
-      hint: 'use eda, tinybert, backtranslate, adversarial, a recipe file, or inline JSON',
+      hint: 'use eda, tinybert, backtranslate, adversarial, paraphrase, a recipe file, or inline JSON',
     });
   return r.data;
 }
@@ -55,7 +55,11 @@ const modelFlag = (value: string): string => (existsSync(path.resolve(value)) ? 
 
 const cliHint: MissingModelHint = (recipe, what, key, example) => {
   const flag =
-    key === 'fillMask' ? `--fill-mask ${example}` : `--translation ${key.slice('translation.'.length)}=${example}`;
+    key === 'fillMask'
+      ? `--fill-mask ${example}`
+      : key === 'generator'
+        ? `--generator ${example}`
+        : `--translation ${key.slice('translation.'.length)}=${example}`;
   return new DistilleryError('INVALID_INPUT', `recipe ${recipe} needs ${what}`, {
     hint: `pass ${flag}, or set ${augmentModelsExample(key, example)} in the config`,
     details: { key },
@@ -69,6 +73,7 @@ interface AugmentFlags extends CorpusFlags {
   onlyNew?: boolean;
   teacher?: string;
   fillMask?: string;
+  generator?: string;
   translation?: string[];
   config?: string;
 }
@@ -82,7 +87,7 @@ export function registerAugment(program: Command): void {
   addCorpusFlags(cmd)
     .requiredOption(
       '--recipe <recipe>',
-      'built-in recipe (eda, tinybert, backtranslate, adversarial), a recipe YAML/JSON file, or inline JSON',
+      'built-in recipe (eda, tinybert, backtranslate, adversarial, paraphrase), a recipe YAML/JSON file, or inline JSON',
     )
     .option('--seed <seed>', 'seed: the same corpus + recipe + seed gives the same output', '1')
     .option('--output <file>', 'write here instead of stdout')
@@ -96,6 +101,10 @@ export function registerAugment(program: Command): void {
       "masked-LM model for masked-lm / tinybert: a folder in the models dir or a path (default: the config's augmentModels.fillMask)",
     )
     .option(
+      '--generator <model>',
+      "causal LM that writes for generate / paraphrase: a folder in the models dir or a path (default: the config's augmentModels.generator)",
+    )
+    .option(
       '--translation <direction=model...>',
       "translation model per direction for back-translate, e.g. en-de=opus-mt-en-de de-en=opus-mt-de-en (default: the config's augmentModels.translation)",
     )
@@ -107,7 +116,8 @@ Examples:
   distillery augment --input ../shared/data/corpora/sst2/dev.jsonl --recipe eda --seed 1 --output dev-eda.jsonl
   distillery augment --input ../shared/data/corpora/sst2/dev.jsonl --recipe tinybert --fill-mask demo-mlm
   distillery augment --input ../shared/data/corpora/sst2/dev.jsonl --recipe '{"builtin":"backtranslate","params":{"pivots":["xx"]}}' \\
-    --translation en-xx=tiny-marian-en-xx xx-en=tiny-marian-xx-en`,
+    --translation en-xx=tiny-marian-en-xx xx-en=tiny-marian-xx-en
+  distillery augment --input ../shared/data/corpora/sst2/dev.jsonl --recipe paraphrase --generator demo-lm --only-new`,
     )
     .action(async (opts: AugmentFlags) => {
       const corpus = corpusOptions(opts);
@@ -118,6 +128,7 @@ Examples:
       const models = new AugmentModels(
         {
           fillMask: opts.fillMask ? modelFlag(opts.fillMask) : config.augmentModels.fillMask,
+          generator: opts.generator ? modelFlag(opts.generator) : config.augmentModels.generator,
           translation: translation ?? config.augmentModels.translation,
         },
         { modelsDir: config.modelsDir, missing: cliHint },

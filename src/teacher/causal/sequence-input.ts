@@ -6,6 +6,9 @@ export interface ChatMessage {
 }
 
 /** One corpus row: a prompt and its response, a chat rendered by the tokenizer's template, or plain text. */
+/** What a generator writes from: a prompt (with the tokenizer's special tokens) or a chat to continue. */
+export type GenerateInput = { prompt: string } | { messages: ChatMessage[] };
+
 export type SequenceInput = { prompt: string; response: string } | { messages: ChatMessage[] } | { text: string };
 
 export interface SequenceOptions {
