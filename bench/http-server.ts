@@ -22,6 +22,7 @@ export async function startBenchServer(config: Record<string, unknown>): Promise
   const child: ChildProcess = spawn(
     process.execPath,
     [
+      ...(process.env.PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.PROF] : []),
       '--import',
       'tsx',
       path.join(REPO_ROOT, 'src/cli/main.ts'),

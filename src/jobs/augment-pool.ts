@@ -7,7 +7,7 @@
  * in the models' own threads.
  */
 import { Worker } from 'node:worker_threads';
-import type { AugmentStats, CompileOptions } from '../augment/index.ts';
+import type { CompileOptions } from '../augment/index.ts';
 import { DistilleryError, type ErrorCode } from '../core/errors.ts';
 import type { Example } from '../core/types.ts';
 
@@ -20,9 +20,9 @@ export interface AugmentTask {
   seed: number | string;
 }
 
+/** `{"examples": [...], "stats": {...}}` as UTF-8 JSON, serialized in the thread (the HTTP answer as is). */
 export interface AugmentTaskResult {
-  examples: Example[];
-  stats: AugmentStats;
+  body: Uint8Array;
 }
 
 /** The deadline passed: the caller answers 503 with Retry-After. */
@@ -146,8 +146,7 @@ export class AugmentPool {
       (m: {
         id?: number;
         ok?: boolean;
-        examples?: Example[];
-        stats?: AugmentStats;
+        body?: Uint8Array;
         error?: { message: string; code?: string; hint?: string };
       }) => {
         const p = slot.busy;
@@ -157,7 +156,7 @@ export class AugmentPool {
         if (!p.done) {
           p.done = true;
           clearTimeout(p.timer);
-          if (m.ok) p.resolve({ examples: m.examples!, stats: m.stats! });
+          if (m.ok) p.resolve({ body: m.body! });
           else
             p.reject(
               new DistilleryError(

@@ -10,7 +10,10 @@ parentPort.on('message', async ({ id, examples, recipe, seed, compile }) => {
   try {
     const compiled = compileRecipe(recipe, compile);
     const result = await augmentCorpus(examples, compiled, { seed });
-    parentPort.postMessage({ id, ok: true, examples: result.examples, stats: result.stats });
+    // The HTTP answer is serialized here and its bytes transferred: a multi-MB answer would otherwise be
+    // structured-cloned into the main thread and stringified there, holding the event loop for tens of ms.
+    const body = new TextEncoder().encode(JSON.stringify({ examples: result.examples, stats: result.stats }));
+    parentPort.postMessage({ id, ok: true, body }, [body.buffer]);
   } catch (err) {
     parentPort.postMessage({
       id,

@@ -195,7 +195,9 @@ export function augmentModule(deps: AugmentRouteDeps): RouteModule {
         if (deps.pool && recipe.op.needs.length === 0) {
           try {
             const result = await deps.pool.run({ examples, recipe: body.recipe, seed: body.seed }, controller.signal);
-            res.json({ examples: result.examples, stats: result.stats });
+            res
+              .type('application/json')
+              .send(Buffer.from(result.body.buffer, result.body.byteOffset, result.body.byteLength));
           } catch (err) {
             if (err instanceof DeadlineExceededError)
               throw new HttpProblem(
