@@ -16,7 +16,7 @@ import { jobRequestValidator } from './http/job-request.ts';
 import { publicMessage } from './http/public-paths.ts';
 import { InProcessJobQueue, type JobQueue, AugmentModels, AugmentPool, serverConfigHint } from './jobs/index.ts';
 import { jobsModule } from './http/routes/jobs.ts';
-import { QueueClient, readQueueOverview, readStatus, sequenceDatasetOf, sequenceExportStream } from './jobs/index.ts';
+import { loadQueueRuntime, sequenceDatasetOf, sequenceExportStream } from './jobs/index.ts';
 import { datasetsModule } from './http/routes/datasets.ts';
 import { listen } from './http/server.ts';
 import { CausalLabeler, SoftLabeler, StoreLabelCache } from './labels/index.ts';
@@ -129,10 +129,17 @@ export async function startService(config: Config, opts: ServiceOptions = {}): P
     maxQueued: config.limits.maxQueuedJobs,
     logger,
   });
-  const queue = config.queue ? new QueueClient(config.queue) : undefined;
-  if (queue) metrics.addSource(async () => queueMetrics(await readQueueOverview(queue)));
+  const queueRuntime = config.queue ? await loadQueueRuntime() : undefined;
+  const queue = config.queue && queueRuntime ? new queueRuntime.QueueClient(config.queue) : undefined;
+  const { readStatus, readQueueOverview } = queueRuntime ?? {};
+  if (queue && readQueueOverview) metrics.addSource(async () => queueMetrics(await readQueueOverview(queue)));
   const modules: RouteModule[] = [
-    jobsModule(jobs, queue && { status: (id) => readStatus(queue, id), overview: () => readQueueOverview(queue) }),
+    jobsModule(
+      jobs,
+      queue && readStatus && readQueueOverview
+        ? { status: (id) => readStatus(queue, id), overview: () => readQueueOverview(queue) }
+        : undefined,
+    ),
     datasetsModule(store, [...config.corporaDirs, path.dirname(config.db)], {
       exportStream: (id, format) => sequenceExportStream(store, id, format),
       rows: (id) =>

@@ -167,3 +167,35 @@ test('every source file stays under 350 lines (one job per file)', () => {
     .filter((f) => f.lines >= 350);
   assert.deepEqual(long, []);
 });
+
+/** Static run-time imports only: what loads before a command's action runs (dynamic import() is deferred). */
+function staticImportsOf(file: string): string[] {
+  const text = readFileSync(file, 'utf8');
+  const found: string[] = [];
+  for (const m of text.matchAll(/^(import|export)\s+(type\s+)?[^'";]*?from\s*'([^']+)'/gm))
+    if (!m[2]) found.push(m[3]!);
+  for (const m of text.matchAll(/^import\s+'([^']+)'/gm)) found.push(m[1]!);
+  return found;
+}
+
+test('the CLI starts without the heavy packages: they load in the commands that use them', () => {
+  const HEAVY = ['@huggingface/transformers', 'onnxruntime-node', 'express', 'bullmq', 'ioredis', 'natural'];
+  const reached = new Map<string, string>();
+  const seen = new Set<string>();
+  const visit = (file: string) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    for (const spec of staticImportsOf(file)) {
+      if (spec.startsWith('.')) visit(resolveLocal(file, spec));
+      else if (HEAVY.includes(packageOf(spec)) && !reached.has(packageOf(spec)))
+        reached.set(packageOf(spec), rel(file));
+    }
+  };
+  visit(path.join(SRC, 'cli', 'main.ts'));
+  assert.ok(seen.size > 20, `followed only ${seen.size} files`);
+  assert.deepEqual(
+    [...reached].map(([pkg, file]) => `${pkg} (from ${file})`),
+    [],
+    'every `distillery` command, --version and --help included, would parse these at start-up',
+  );
+});

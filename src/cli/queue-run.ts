@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { DistilleryError } from '../core/errors.ts';
 import type { JobSpec } from '../jobs/index.ts';
-import { runCoordinator } from '../jobs/index.ts';
+import { loadQueueRuntime } from '../jobs/index.ts';
 import type { DistributedStatus } from '../jobs/index.ts';
 import type { ProgressMode, Runtime } from './job-runtime.ts';
 
@@ -38,6 +38,7 @@ export async function runOnQueue(rt: Runtime, job: JobSpec, jobFile: string, opt
   process.once('SIGTERM', onSignal);
   const lockDuration = positive(opts.lockDuration, '--lock-duration');
   try {
+    const { runCoordinator } = await loadQueueRuntime();
     const r = await runCoordinator(job, {
       url: opts.queue,
       store: rt.store,

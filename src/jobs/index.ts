@@ -29,10 +29,11 @@ export { readCorpus, scanCorpus, newCorpusStats, type CorpusOptions, type Corpus
 export { InProcessJobQueue, type InProcessJobQueueOptions, type JobQueue, type JobView } from './queue/index.ts';
 export { AugmentPool, DeadlineExceededError, type AugmentPoolOptions } from './augment-pool.ts';
 // distributed jobs on BullMQ (docs/SCALE.md)
-export { startChunkWorker, workerId } from './scale/chunk-worker.ts';
 export { cancelKey } from './scale/connection.ts';
-export { runCoordinator } from './scale/coordinator.ts';
-export { QueueClient, readStatus, type DistributedStatus } from './scale/job-status.ts';
+export type { DistributedStatus, QueueClient } from './scale/job-status.ts';
+export type { QueueOverview } from './scale/queue-overview.ts';
+/** BullMQ and ioredis load only in the commands that talk to the queue (start-up of all the others). */
+export const loadQueueRuntime = () => import('./scale/queue-runtime.ts');
 // causal-LM (text-generation) jobs: docs/LLM-TEACHERS.md, "Jobs"
 export { runSequenceJob, type SequenceDatasetSpec } from './sequence/run-sequence-job.ts';
 export {
@@ -46,5 +47,4 @@ export { causalTeacherOf, sequenceJobIssues, type CausalTeacherFacts } from './s
 export { readSequenceCorpus, type SequenceRecord } from './corpus/index.ts';
 export { labelSequences, type SequenceRow, type SequenceLabelReport } from './sequence-labeler.ts';
 export { DEFAULT_SEQUENCE_JOB, sequenceJobSchema, type SequenceJob } from './sequence/sequence-job-schema.ts';
-export { readQueueOverview, type QueueOverview } from './scale/queue-overview.ts';
 export { writeShardParts, finalizeFromParts, type ShardChunkEvent } from './scale/shard-parts.ts';

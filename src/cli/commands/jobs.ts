@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { DistilleryError } from '../../core/errors.ts';
 import { cancelKey } from '../../jobs/index.ts';
-import { QueueClient, readStatus, type DistributedStatus } from '../../jobs/index.ts';
+import { loadQueueRuntime, type DistributedStatus, type QueueClient } from '../../jobs/index.ts';
 
 interface QueueOpt {
   queue: string;
@@ -10,6 +10,7 @@ interface QueueOpt {
 }
 
 async function withQueue<T>(url: string, fn: (qc: QueueClient) => Promise<T>): Promise<T> {
+  const { QueueClient } = await loadQueueRuntime();
   const qc = new QueueClient(url);
   try {
     return await fn(qc);
@@ -19,6 +20,7 @@ async function withQueue<T>(url: string, fn: (qc: QueueClient) => Promise<T>): P
 }
 
 async function requireStatus(qc: QueueClient, id: string): Promise<DistributedStatus> {
+  const { readStatus } = await loadQueueRuntime();
   const s = await readStatus(qc, id);
   if (!s)
     throw new DistilleryError('NOT_FOUND', `no distributed job ${id} on ${qc.url}`, {
@@ -55,7 +57,7 @@ export function registerJobs(program: Command): void {
         else
           for (const i of await qc.jobIds()) {
             // a removed job's queue keeps its meta key: skip it
-            const st = await readStatus(qc, i);
+            const st = await (await loadQueueRuntime()).readStatus(qc, i);
             if (st) all.push(st);
           }
         if (opts.json) console.log(JSON.stringify(id ? all[0] : all, null, 2));

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import pino from 'pino';
 import { DistilleryError } from '../../core/errors.ts';
 import { makeAugmenterFactory } from '../../jobs/index.ts';
-import { startChunkWorker, workerId } from '../../jobs/index.ts';
+import { loadQueueRuntime } from '../../jobs/index.ts';
 import { exitBySignal } from '../exit-now.ts';
 import { openRuntime } from '../job-runtime.ts';
 
@@ -35,6 +35,7 @@ export function registerWorker(program: Command): void {
           'INVALID_INPUT',
           `--lock-duration ${opts.lockDuration}: expected milliseconds >= 100`,
         );
+      const { startChunkWorker, workerId } = await loadQueueRuntime();
       const rt = await openRuntime(opts);
       const log = pino({ base: { worker: workerId() } }, pino.destination(2));
       const w = startChunkWorker({
