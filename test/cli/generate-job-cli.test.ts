@@ -30,7 +30,7 @@ teachers: [demo-lm]
 seed: 11
 sequence: { topK: 8, generate: ${generate} }
 chunkSize: 2
-export: [{ format: parquet, out: out-${name} }]
+export: [{ format: parquet, out: out-${name} }, { format: jsonl, out: out-${name} }]
 `,
   );
   return file;
@@ -73,6 +73,20 @@ test('prompts -> generate -> teacher-forced labels -> Parquet in one run; a reru
   store.close();
   assert.deepEqual(ids.slice(0, 4), ['p-01#g0', 'p-01#g1', 'p-02#g0', 'p-02#g1']);
   assert.equal(ids.length, total);
+  const m = JSON.parse(readFileSync(path.join(dir, 'out-first/gen.jsonl.manifest.json'), 'utf8')) as {
+    files: { path: string }[];
+  };
+  const first1 = JSON.parse(readFileSync(path.join(dir, 'out-first', m.files[0]!.path), 'utf8').split('\n')[0]!) as {
+    id: string;
+    provenance: string;
+  };
+  const p = JSON.parse(first1.provenance) as Record<string, unknown>;
+  const variant = Number(first1.id.split('#g')[1]);
+  assert.deepEqual(
+    { parent: p.parent, op: p.op, seed: p.seed, variant: p.variant, n: (p.params as { n: number }).n },
+    { parent: first1.id.split('#g')[0], op: 'generate', seed: 11, variant, n: N },
+  );
+  assert.equal((p.params as { temperature: number }).temperature, 0.9);
 });
 
 test('kill -9 mid-run, rerun: the generated-and-labelled export equals an uninterrupted run byte for byte', async () => {

@@ -40,6 +40,15 @@ export type SequenceGenerate = z.output<typeof sequenceGenerateSchema>;
 /** The row id of a prompt's `variant`-th response; the parent id is the part before the last `#g`. */
 export const generatedRowId = (parent: string, variant: number) => `${parent}#g${variant}`;
 
+/** A generated row's lineage, from its id and the job's generation step (the Parquet `provenance` column). */
+export function generatedProvenance(
+  id: string,
+  step: { op: 'generate'; params: SequenceGenerate; seed: number | string },
+): { parent: string; op: 'generate'; params: SequenceGenerate; seed: number | string; variant: number } {
+  const m = /^(.*)#g(\d+)$/s.exec(id);
+  return { parent: m ? m[1]! : id, op: step.op, params: step.params, seed: step.seed, variant: m ? Number(m[2]) : 0 };
+}
+
 export type GeneratedRow = { record: SequenceRecord } | { id: string; field: string; message: string };
 
 function promptOf(record: SequenceRecord): GenerateInput | SequenceInputError {
