@@ -6,6 +6,7 @@ import path from 'node:path';
 import { DistilleryError } from '../core/errors.ts';
 import type { TeacherRunner } from '../core/types.ts';
 import type { Store } from '../store/index.ts';
+import type { CausalGenerator } from '../teacher/causal/causal-generator.ts';
 import type { CausalTeacher } from '../teacher/causal/causal-teacher.ts';
 import type { JobSpec } from './job-schema.ts';
 import { causalTeacherOf, sequenceJobIssues, type CausalTeacherFacts } from './sequence/sequence-job-checks.ts';
@@ -17,6 +18,8 @@ export interface TeacherSource extends CausalTeacherFacts {
   get(name: string): Promise<TeacherRunner>;
   /** text-generation teachers (a registry has them; a source without them runs classifier jobs only) */
   getCausal?(name: string): Promise<CausalTeacher>;
+  /** the same teacher as a writer, for jobs with `sequence.generate` */
+  getGenerator?(name: string): Promise<CausalGenerator>;
 }
 
 /** Builds the recipe's augmenter; `corpusRecords` is the whole corpus size (EDA picks its parameters from it). */
@@ -51,12 +54,17 @@ export async function resolveJob(job: JobSpec, deps: JobDeps): Promise<Omit<RunJ
   const causal = causalTeacherOf(job, deps.teachers);
   if (causal !== undefined && deps.teachers.getCausal) {
     const teacher = await deps.teachers.getCausal(causal);
+    let generator: CausalGenerator | undefined;
+    if (job.sequence?.generate) {
+      if (!deps.teachers.getGenerator) throw new Error('this job generates but its teacher source has no generators');
+      generator = await deps.teachers.getGenerator(causal);
+    }
     return {
       job,
       store: new StoreRunnerAdapter(deps.store, job.chunkSize),
       teachers: [],
       augmenter: undefined,
-      causal: { teacher, store: deps.store },
+      causal: { teacher, store: deps.store, ...(generator ? { generator } : {}) },
     };
   }
   const teachers: JobTeacher[] = [];

@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { DistilleryError } from '../core/errors.ts';
 import type { TeacherInfo } from '../core/types.ts';
+import { CausalGenerator } from './causal/causal-generator.ts';
 import { CausalTeacher, type CausalTeacherInfo } from './causal/causal-teacher.ts';
 import { isCausalLm } from './causal/causal-task.ts';
 import { fetchHubModel, setRemoteModelsAllowed } from './hf-env.ts';
@@ -40,6 +41,7 @@ export class TeacherRegistry {
   /** text-generation teachers (config.json names a causal LM), loaded on first use and kept, failed or not */
   readonly #causal = new Map<string, Promise<CausalTeacher>>();
   readonly #causalSettled = new Map<string, CausalTeacher | Error>();
+  readonly #generators = new Map<string, Promise<CausalGenerator>>();
   readonly #opts: RegistryOptions;
   #closing: Promise<void> | undefined;
 
@@ -163,6 +165,23 @@ export class TeacherRegistry {
     return loading;
   }
 
+  /** The same text-generation teacher as a writer (a with-past export): jobs with `sequence.generate`. */
+  getGenerator(name: string): Promise<CausalGenerator> {
+    const c = this.config(name);
+    let loading = this.#generators.get(name);
+    if (!loading) {
+      loading = (async () => {
+        const dir = this.resolveDir(c) ?? (await fetchHubModel(c.hubId!, c.dtype ?? 'fp32'));
+        const opts = { dtype: c.dtype, device: c.device, threads: c.threads, thread: c.thread };
+        return CausalGenerator.load({ name: c.name, dir, ...opts, maxLength: c.maxLength });
+      })();
+      // a failed load is retried by the next job that needs it
+      loading.catch(() => this.#generators.delete(name));
+      this.#generators.set(name, loading);
+    }
+    return loading;
+  }
+
   async #load(c: TeacherConfig): Promise<OnnxTeacher> {
     try {
       const dir = this.resolveDir(c) ?? (await fetchHubModel(c.hubId!, c.dtype ?? 'fp32'));
@@ -242,6 +261,8 @@ export class TeacherRegistry {
       await Promise.all([...this.#ready.values()].map((t) => t.dispose()));
       const causal = await Promise.allSettled([...this.#causal.values()]);
       await Promise.all(causal.map((r) => (r.status === 'fulfilled' ? r.value.dispose() : undefined)));
+      const writers = await Promise.allSettled([...this.#generators.values()]);
+      await Promise.all(writers.map((r) => (r.status === 'fulfilled' ? r.value.dispose() : undefined)));
       this.#ready.clear();
     })();
     return this.#closing;

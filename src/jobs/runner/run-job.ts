@@ -9,6 +9,7 @@ import { DistilleryError } from '../../core/errors.ts';
 import { opChainKey } from '../../core/op-chain.ts';
 import type { Example, OutputSpec, TeacherRunner } from '../../core/types.ts';
 import type { Store } from '../../store/index.ts';
+import type { CausalGenerator } from '../../teacher/causal/causal-generator.ts';
 import type { CausalTeacher } from '../../teacher/causal/causal-teacher.ts';
 import { newCorpusStats, type CorpusRecord } from '../corpus/index.ts';
 import { outputSpecOf, type JobSpec } from '../job-schema.ts';
@@ -39,7 +40,7 @@ export interface RunJobOptions {
   onProgress?: ProgressListener;
   tokenBudget?: number;
   /** a causal-LM job (src/jobs/sequence/): runs through the sequence labeler instead */
-  causal?: { teacher: CausalTeacher; store: Store };
+  causal?: { teacher: CausalTeacher; store: Store; generator?: CausalGenerator };
 }
 
 export interface JobResult {

@@ -3,23 +3,29 @@
  * refusals) -> the dataset's rows, one chunk at a time. Each chunk's outputs are written before its
  * rows, and the rows (with the running totals) in one transaction, so the committed row count is the
  * checkpoint: after kill -9 the same job skips the committed rows, finds the outputs of the chunk in
- * flight in the store, and ends with the rows an uninterrupted run makes.
+ * flight in the store, and ends with the rows an uninterrupted run makes. With `sequence.generate`, a
+ * chunk of prompts is first written by the generator (n rows per prompt, each from its own seeded
+ * stream) and those rows commit with their labels, so the checkpoint is rows / n prompts.
  */
 import { statSync } from 'node:fs';
 import { DistilleryError } from '../../core/errors.ts';
 import type { DatasetSequenceRow, Store } from '../../store/index.ts';
+import type { CausalGenerator } from '../../teacher/causal/causal-generator.ts';
 import type { CausalTeacher } from '../../teacher/causal/causal-teacher.ts';
 import { newCorpusStats, readSequenceCorpus, type SequenceRecord } from '../corpus/index.ts';
 import type { JobSpec } from '../job-schema.ts';
 import type { JobResult } from '../runner/run-job.ts';
 import { ProgressMeter, type ProgressEvent, type ProgressListener } from '../runner/progress.ts';
 import { labelSequences } from '../sequence-labeler.ts';
-import { DEFAULT_SEQUENCE_JOB, sequenceOptionsOf, sequenceSpecOf } from './sequence-job-schema.ts';
+import { generateRows } from './sequence-generate.ts';
+import { DEFAULT_SEQUENCE_JOB, sequenceOptionsOf, sequenceSpecOf, type SequenceJob } from './sequence-job-schema.ts';
 
 export interface SequenceJobOptions {
   job: JobSpec;
   store: Store;
   teacher: CausalTeacher;
+  /** writes the responses when the job has `sequence.generate` (the teacher's own model) */
+  generator?: CausalGenerator;
   signal?: AbortSignal;
   onProgress?: ProgressListener;
 }
@@ -33,6 +39,8 @@ export interface SequenceDatasetSpec {
   spec: ReturnType<typeof sequenceSpecOf>;
   options: ReturnType<typeof sequenceOptionsOf>;
   chunkSize: number;
+  /** the generation step's params and seed (the op of every generated row's provenance) */
+  generate?: { op: 'generate'; params: NonNullable<SequenceJob['generate']>; seed: number | string };
 }
 
 interface Manifest {
@@ -59,6 +67,7 @@ export function sequenceDatasetSpec(job: JobSpec, teacher: CausalTeacher): Seque
     spec: sequenceSpecOf(s),
     options: sequenceOptionsOf(s),
     chunkSize: job.chunkSize,
+    ...(s.generate ? { generate: { op: 'generate' as const, params: s.generate, seed: job.seed } } : {}),
   };
 }
 
@@ -123,19 +132,27 @@ export async function runSequenceJob(opts: SequenceJobOptions): Promise<JobResul
   if (!existing) store.createDataset({ id: dataset, spec: identity, manifest: manifestOf(result, 'running') });
   emit('start');
 
-  const commit = async (chunk: SequenceRecord[]) => {
+  const gen = identity.generate;
+  if (gen && !opts.generator) throw new Error('a job with sequence.generate needs a generator');
+  const perPrompt = gen?.params.n ?? 1;
+  const commit = async (prompts: SequenceRecord[]) => {
+    const generated = gen ? await generateRows(opts.generator!, prompts, gen.params, gen.seed) : undefined;
+    const chunk = generated ? generated.flatMap((g) => ('record' in g ? [g.record] : [])) : prompts;
     const report = await labelSequences(teacher, store, chunk, identity.spec, identity.options);
     const refs = new Map(report.refs.map((r) => [r.id, r.hash]));
     const errors = new Map(report.errors.map((e) => [e.id, e]));
-    const rows: DatasetSequenceRow[] = chunk.map((r) => {
+    for (const g of generated ?? []) if (!('record' in g)) errors.set(g.id, g);
+    const ids = generated ? generated.map((g) => ('record' in g ? g.record.id : g.id)) : chunk.map((r) => r.id);
+    const rows: DatasetSequenceRow[] = ids.map((id) => {
+      const r = { id };
       const hash = refs.get(r.id);
       if (hash !== undefined) return { id: r.id, hash };
       const e = errors.get(r.id)!;
       return { id: r.id, field: e.field, message: e.message };
     });
-    result.records += chunk.length;
+    result.records += rows.length;
     result.examples += report.refs.length;
-    result.refused = (result.refused ?? 0) + report.errors.length;
+    result.refused = (result.refused ?? 0) + rows.length - report.refs.length;
     result.computed += report.computed;
     result.cached += report.cached;
     result.chunks++;
@@ -143,7 +160,8 @@ export async function runSequenceJob(opts: SequenceJobOptions): Promise<JobResul
     emit('chunk');
   };
 
-  let skip = counts.rows;
+  // whole prompts only: a chunk's generated rows commit together, n per prompt
+  let skip = counts.rows / perPrompt;
   let chunk: SequenceRecord[] = [];
   for await (const record of readSequenceCorpus(job.corpus, newCorpusStats())) {
     if (skip > 0) {

@@ -17,6 +17,7 @@ import {
 } from '../../export/index.ts';
 import type { DatasetSequenceRow, Store } from '../../store/index.ts';
 import type { SequenceDatasetSpec } from './run-sequence-job.ts';
+import { generatedProvenance } from './sequence-generate.ts';
 
 export interface SequenceExportOptions {
   format: ExportFormat;
@@ -50,10 +51,14 @@ export function sequenceDatasetOf(store: Store, dataset: string): SequenceDatase
   return spec?.kind === 'causal-lm' ? (spec as SequenceDatasetSpec) : undefined;
 }
 
-function* labelledRefs(rows: Iterable<DatasetSequenceRow>, provenance: string, refused: { count: number }) {
+function* labelledRefs(
+  rows: Iterable<DatasetSequenceRow>,
+  provenance: (id: string) => string,
+  refused: { count: number },
+) {
   for (const r of rows) {
     if (r.hash === undefined) refused.count++;
-    else yield { id: r.id, hash: r.hash, provenance } satisfies SequenceRowRef;
+    else yield { id: r.id, hash: r.hash, provenance: provenance(r.id) } satisfies SequenceRowRef;
   }
 }
 
@@ -79,7 +84,12 @@ export function exportSequenceDataset(
   }
   const refused = { count: 0 };
   const skipped = { count: 0 };
-  const provenance = JSON.stringify({ dataset, teacher: teacher.fingerprint, spec });
+  const base = { dataset, teacher: teacher.fingerprint, spec };
+  const shared = JSON.stringify(base);
+  // a generated row also names its parent prompt, the op, its params, the seed and its variant
+  const provenance = made.generate
+    ? (id: string) => JSON.stringify({ ...base, ...generatedProvenance(id, made.generate!) })
+    : () => shared;
   const rows = storedSequenceRows(
     store,
     teacher.fingerprint,

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import type { SequenceOutputSpec } from '../../core/sequence-types.ts';
 import { KNOWN_ROLES, type SequenceOptions } from '../../teacher/causal/sequence-input.ts';
+import { sequenceGenerateSchema } from './sequence-generate.ts';
 
 const count = (what: string, max: number) =>
   z
@@ -38,6 +39,8 @@ export const sequenceJobSchema = z
       .default([]),
     overflow: z.enum(['refuse', 'left', 'right'], { error: 'expected refuse, left or right' }).default('refuse'),
     appendEos: z.boolean({ error: 'expected true or false' }).default(true),
+    /** the teacher first writes `n` responses per prompt row, which are then labelled (sequence-generate.ts) */
+    generate: sequenceGenerateSchema.optional(),
   })
   .refine((s) => s.topK !== undefined || s.samples !== undefined || s.target || s.hidden, {
     error: 'ask for at least one output: topK, samples, target or hidden',
