@@ -149,16 +149,26 @@ test('a corrupt corpus slice fails its chunk after N attempts with the reason an
 
 test('kill -9 the coordinator: the same command attaches to the job and finishes it', async () => {
   const s = setup('kill-coordinator');
-  const w = startWorker(redis.url, path.join(s.sub, 'w.db'), LOCK_MS);
+  // The worker is paused once it has logged its second chunk, so the job is surely unfinished when the
+  // coordinator dies (on a loaded machine the coordinator could otherwise finish before the kill lands).
+  // The first chunk's completion is in Redis by then (the worker took the next chunk after recording it).
+  let chunksDone = 0;
+  const w = startWorker(redis.url, path.join(s.sub, 'w.db'), LOCK_MS, (l, child) => {
+    if (l.event === 'chunk-done' && ++chunksDone === 2) child.kill('SIGSTOP');
+  });
   let id = '';
   const first = startCli(coordinatorArgs(s), (line, child) => {
     const e = queueLine(line);
-    if (e && e.chunks.done >= 2 && !id) {
+    if (e && e.chunks.done >= 1 && !id) {
       id = e.id;
       child.kill('SIGKILL');
     }
   });
-  assert.equal((await first.done).signal, 'SIGKILL');
+  try {
+    assert.equal((await first.done).signal, 'SIGKILL');
+  } finally {
+    w.child.kill('SIGCONT');
+  }
   const again = await runCli(coordinatorArgs(s));
   assert.equal(again.code, 0, again.stderr);
   assert.match(again.stdout, new RegExp(`attached to job ${id}: 5 chunks`));
