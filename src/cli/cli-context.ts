@@ -1,6 +1,6 @@
 /** What most commands need: the validated config and a teacher registry built from it. */
 import { loadConfig, type Config } from '../config.ts';
-import { TeacherRegistry } from '../teacher/registry.ts';
+import type { TeacherRegistry } from '../teacher/registry.ts';
 
 export interface CliContext {
   config: Config;
@@ -8,7 +8,16 @@ export interface CliContext {
 }
 
 export async function loadCliContext(opts: { config?: string; db?: string } = {}): Promise<CliContext> {
-  const config = loadConfig({ configFile: opts.config, db: opts.db });
-  const registry = TeacherRegistry.fromConfig(config, (msg) => process.stderr.write(`${msg}\n`));
-  return { config, registry };
+  const config = loadCliConfig(opts);
+  return { config, registry: await openRegistry(config) };
+}
+
+export function loadCliConfig(opts: { config?: string; db?: string } = {}): Config {
+  return loadConfig({ configFile: opts.config, db: opts.db });
+}
+
+/** Imported on demand: a command that runs no teacher (an eda augment) starts without the inference stack. */
+export async function openRegistry(config: Config): Promise<TeacherRegistry> {
+  const { TeacherRegistry } = await import('../teacher/registry.ts');
+  return TeacherRegistry.fromConfig(config, (msg) => process.stderr.write(`${msg}\n`));
 }

@@ -17,10 +17,11 @@ import {
   type Recipe,
   type Translator,
 } from '../augment/index.ts';
-import { TransformersFillMasker } from '../teacher/fill-masker.ts';
-import { TransformersTranslator } from '../teacher/translator.ts';
-import { CausalGenerator } from '../teacher/causal/causal-generator.ts';
-import { textGenerator } from '../teacher/causal/text-generator.ts';
+// Types only: the model classes load with the first recipe that needs one, so that `distillery augment
+// --recipe eda` does not parse the inference stack at start-up.
+import type { TransformersFillMasker } from '../teacher/fill-masker.ts';
+import type { TransformersTranslator } from '../teacher/translator.ts';
+import type { CausalGenerator } from '../teacher/causal/causal-generator.ts';
 
 export interface AugmentModelNames {
   /** masked-LM folder for masked-lm / tinybert */
@@ -98,6 +99,7 @@ export class AugmentModels {
     const needs = recipe.op.needs;
     if (needs.includes('fillMasker')) context.fillMasker = oneAtATimeMasker(await this.#loadFillMasker());
     if (needs.includes('translator')) {
+      const { TransformersTranslator } = await import('../teacher/translator.ts');
       this.#translator ??= new TransformersTranslator({
         models: { ...this.#names.translation },
         modelsDir: this.#modelsDir,
@@ -105,7 +107,10 @@ export class AugmentModels {
       context.translator = oneAtATimeTranslator(this.#translator);
     }
     // the generator queues its own batches, and a response never depends on what it runs beside
-    if (needs.includes('generator')) context.generator = textGenerator(await this.#loadGenerator());
+    if (needs.includes('generator')) {
+      const { textGenerator } = await import('../teacher/causal/text-generator.ts');
+      context.generator = textGenerator(await this.#loadGenerator());
+    }
     return context;
   }
 
@@ -130,7 +135,10 @@ export class AugmentModels {
   #loadGenerator(): Promise<CausalGenerator> {
     if (!this.#generator) {
       const folder = this.#names.generator!;
-      const p = CausalGenerator.load({ name: folder, dir: path.resolve(this.#modelsDir, folder) });
+      const dir = path.resolve(this.#modelsDir, folder);
+      const p = import('../teacher/causal/causal-generator.ts').then(({ CausalGenerator }) =>
+        CausalGenerator.load({ name: folder, dir }),
+      );
       // a failed load is retried by the next recipe that needs it
       p.catch(() => {
         if (this.#generator === p) this.#generator = undefined;
@@ -142,7 +150,10 @@ export class AugmentModels {
 
   #loadFillMasker(): Promise<TransformersFillMasker> {
     if (!this.#fillMasker) {
-      const p = TransformersFillMasker.load(path.resolve(this.#modelsDir, this.#names.fillMask!));
+      const dir = path.resolve(this.#modelsDir, this.#names.fillMask!);
+      const p = import('../teacher/fill-masker.ts').then(({ TransformersFillMasker }) =>
+        TransformersFillMasker.load(dir),
+      );
       // a failed load is retried by the next recipe that needs it
       p.catch(() => {
         if (this.#fillMasker === p) this.#fillMasker = undefined;

@@ -3,7 +3,7 @@
  * exactly the same jobs. Messages name the field path: `outputs.temperatures[1]: expected a number in [0.05, 100]`.
  */
 import { z } from 'zod';
-import { parse as parseYaml } from 'yaml';
+import { parseYaml } from '../core/yaml.ts';
 import { DistilleryError } from '../core/errors.ts';
 import { BUILTIN_RECIPES, RecipeSpecSchema, RemoteRecipeSpecSchema } from '../augment/index.ts';
 import type { OutputSpec } from '../core/types.ts';

@@ -3,7 +3,7 @@ import { createWriteStream, existsSync, readFileSync } from 'node:fs';
 import { once } from 'node:events';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { parse as parseYaml } from 'yaml';
+import { parseYaml } from '../../core/yaml.ts';
 import { DistilleryError } from '../../core/errors.ts';
 import { compileRecipe } from '../../augment/index.ts';
 import {
@@ -17,8 +17,8 @@ import {
   scanCorpus,
   recipeSchema,
   type JobTeacher,
-} from '../../jobs/index.ts';
-import { loadCliContext } from '../cli-context.ts';
+} from '../../jobs/index-augment.ts';
+import { loadCliConfig, openRegistry } from '../cli-context.ts';
 import { addCorpusFlags, corpusOptions, type CorpusFlags } from '../corpus-flags.ts';
 
 /** A built-in name, a YAML/JSON file, or inline JSON. */
@@ -124,7 +124,8 @@ Examples:
       const recipe = readRecipe(opts.recipe);
       const translation = opts.translation ? parseTranslationFlags(opts.translation) : undefined;
       const scanned = await scanCorpus(corpus);
-      const { config, registry } = await loadCliContext(opts.config ? { config: opts.config } : {});
+      const config = loadCliConfig(opts.config ? { config: opts.config } : {});
+      let registry: Awaited<ReturnType<typeof openRegistry>> | undefined;
       const models = new AugmentModels(
         {
           fillMask: opts.fillMask ? modelFlag(opts.fillMask) : config.augmentModels.fillMask,
@@ -140,7 +141,8 @@ Examples:
           (needsScorer
             ? (config.augmentModels.scorer ?? config.defaultTeacher ?? config.teachers[0]!.name)
             : undefined);
-        const teachers: JobTeacher[] = scorer ? [{ runner: await registry.get(scorer), weight: 1 }] : [];
+        if (scorer) registry = await openRegistry(config);
+        const teachers: JobTeacher[] = registry && scorer ? [{ runner: await registry.get(scorer), weight: 1 }] : [];
         const seed = /^-?\d+$/.test(opts.seed) ? Number(opts.seed) : opts.seed;
         const augmenter = await makeAugmenterFactory({ modelsDir: config.modelsDir, models })(recipe, seed, {
           corpusRecords: scanned.records,
@@ -166,7 +168,10 @@ Examples:
           `augmented ${totals.records} records: ${totals.augmentations} augmentations, ${totals.skipped} attempts skipped${skippedLines}\n`,
         );
       } finally {
-        await Promise.all([registry.close(), models.dispose()]);
+        await Promise.all([registry?.close(), models.dispose()]);
       }
     });
 }
+
+/** main.ts loads this module only when the command line names `augment`. */
+export { registerAugment as register };

@@ -180,3 +180,6 @@ export function registerDatasets(program: Command): void {
       }
     });
 }
+
+/** main.ts loads this module only when the command line names `datasets`. */
+export { registerDatasets as register };

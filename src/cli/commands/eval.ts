@@ -61,3 +61,6 @@ Examples:
       },
     );
 }
+
+/** main.ts loads this module only when the command line names `eval`. */
+export { registerEval as register };

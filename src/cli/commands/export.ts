@@ -77,3 +77,6 @@ export function registerExport(program: Command): void {
       }
     });
 }
+
+/** main.ts loads this module only when the command line names `export`. */
+export { registerExport as register };

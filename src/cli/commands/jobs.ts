@@ -94,3 +94,6 @@ export function registerJobs(program: Command): void {
       });
     });
 }
+
+/** main.ts loads this module only when the command line names `jobs`. */
+export { registerJobs as register };

@@ -127,3 +127,6 @@ function sequenceFlags(opts: LabelFlags): NonNullable<JobInput['sequence']> {
     ...(opts.overflow === undefined ? {} : { overflow: opts.overflow }),
   } as NonNullable<JobInput['sequence']>;
 }
+
+/** main.ts loads this module only when the command line names `label`. */
+export { registerLabel as register };

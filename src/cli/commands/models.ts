@@ -51,3 +51,6 @@ export function registerModels(program: Command): void {
 
   addEngineModelCommands(models);
 }
+
+/** main.ts loads this module only when the command line names `models`. */
+export { registerModels as register };

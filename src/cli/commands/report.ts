@@ -99,3 +99,6 @@ Example:
       },
     );
 }
+
+/** main.ts loads this module only when the command line names `report`. */
+export { registerReport as register };

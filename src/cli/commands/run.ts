@@ -110,3 +110,6 @@ Example:
       }
     });
 }
+
+/** main.ts loads this module only when the command line names `run`. */
+export { registerRun as register };

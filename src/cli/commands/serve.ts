@@ -57,3 +57,6 @@ Example:
       process.on('SIGINT', () => stop('SIGINT'));
     });
 }
+
+/** main.ts loads this module only when the command line names `serve`. */
+export { registerServe as register };

@@ -58,3 +58,6 @@ export function registerStore(program: Command): void {
       if (!after.ok) process.exitCode = 1;
     });
 }
+
+/** main.ts loads this module only when the command line names `store`. */
+export { registerStore as register };

@@ -63,3 +63,6 @@ export function registerWorker(program: Command): void {
       log.info({ event: 'worker-exit' }, 'worker stopped');
     });
 }
+
+/** main.ts loads this module only when the command line names `worker`. */
+export { registerWorker as register };
