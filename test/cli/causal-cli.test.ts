@@ -129,6 +129,11 @@ test('label, export and eval take a causal-LM teacher; k larger than the vocabul
     ],
   );
 
+  // `datasets list` counts sequences, not "N original, 0 augmented"
+  const listed = await cli('datasets', 'list', '--db', db);
+  assert.equal(listed.code, 0, listed.stderr);
+  assert.match(listed.stdout, /^label-demo-chat\tdone\t18 sequences \(20 from the corpus, 2 refused\)\t1 teacher/m);
+
   // the one-file report of a causal-LM dataset carries the sequence report (stats + strips), not the classifier one
   const html = path.join(out, 'report.html');
   const reported = await cli('report', 'label-demo-chat', '--out', html, '--db', db, '--examples', '5');

@@ -87,6 +87,14 @@ test('prompts -> generate -> teacher-forced labels -> Parquet in one run; a reru
     { parent: first1.id.split('#g')[0], op: 'generate', seed: 11, variant, n: N },
   );
   assert.equal((p.params as { temperature: number }).temperature, 0.9);
+
+  const listed = await cli('datasets', 'list', '--db', path.join(dir, 'first.db'), '--json');
+  assert.equal(listed.code, 0, listed.stderr);
+  const [gen] = JSON.parse(listed.stdout) as { id: string; originals: number; augmentations: number }[];
+  assert.deepEqual(
+    { id: gen!.id, originals: gen!.originals, augmentations: gen!.augmentations },
+    { id: 'gen', originals: 0, augmentations: total },
+  );
 });
 
 test('kill -9 mid-run, rerun: the generated-and-labelled export equals an uninterrupted run byte for byte', async () => {

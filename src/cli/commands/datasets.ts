@@ -40,15 +40,20 @@ export function registerDatasets(program: Command): void {
       try {
         const rows = rt.store.listDatasets().map((d) => {
           const status = (d.manifest as { status?: string } | null)?.status ?? '-';
-          if (sequenceDatasetOf(rt.store, d.id)) {
+          const sequenceSpec = sequenceDatasetOf(rt.store, d.id);
+          if (sequenceSpec) {
+            // a causal-LM dataset holds sequences; with a generate step every one of them was written by the teacher
             const c = rt.store.datasetSequences.counts(d.id);
+            const generated = sequenceSpec.generate ? c.rows : 0;
             return {
               id: d.id,
               created: d.created,
               status,
+              kind: 'causal-lm' as const,
               examples: c.rows - c.refused,
-              originals: c.rows,
-              augmentations: 0,
+              originals: c.rows - generated,
+              augmentations: generated,
+              refused: c.refused,
               teachers: 1,
             };
           }
@@ -65,10 +70,13 @@ export function registerDatasets(program: Command): void {
         });
         if (opts.json) return void console.log(JSON.stringify(rows, null, 2));
         if (rows.length === 0) return void console.log('no datasets');
-        for (const r of rows)
-          console.log(
-            `${r.id}\t${r.status}\t${r.examples} examples (${r.originals} original, ${r.augmentations} augmented)\t${r.teachers} teacher(s)\t${r.created}`,
-          );
+        for (const r of rows) {
+          const counts =
+            'kind' in r
+              ? `${r.examples} sequences (${r.augmentations > 0 ? `${r.augmentations} generated` : `${r.originals} from the corpus`}, ${r.refused} refused)`
+              : `${r.examples} examples (${r.originals} original, ${r.augmentations} augmented)`;
+          console.log(`${r.id}\t${r.status}\t${counts}\t${r.teachers} teacher(s)\t${r.created}`);
+        }
       } finally {
         await rt.close();
       }
