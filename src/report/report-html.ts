@@ -12,7 +12,14 @@ import type { TeacherEvaluation } from './teacher-evaluation.ts';
 
 const UI_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../http/ui');
 /** In dependency order; each becomes part of one inline module once its imports and exports are stripped. */
-const MODULES = ['lib/dom.js', 'lib/soft-labels.js', 'lib/charts.js', 'sequence-view.js', 'report-view.js'];
+const MODULES = [
+  'lib/dom.js',
+  'lib/soft-labels.js',
+  'lib/charts.js',
+  'sequence-view.js',
+  'report-view.js',
+  'evaluation-view.js',
+];
 
 export interface ReportBundle {
   /** a classifier dataset's report, or a causal-LM dataset's (stats and the first token strips) */
