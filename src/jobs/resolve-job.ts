@@ -8,7 +8,8 @@ import type { TeacherRunner } from '../core/types.ts';
 import type { Store } from '../store/index.ts';
 import type { CausalGenerator } from '../teacher/causal/causal-generator.ts';
 import type { CausalTeacher } from '../teacher/causal/causal-teacher.ts';
-import type { JobSpec } from './job-schema.ts';
+import { outputSpecOf, type JobSpec } from './job-schema.ts';
+import { refuseTopKBeyondClasses } from './teacher-output-checks.ts';
 import { causalTeacherOf, sequenceJobIssues, type CausalTeacherFacts } from './sequence/sequence-job-checks.ts';
 import type { ChunkAugmenter } from './runner/ports.ts';
 import type { JobTeacher, RunJobOptions } from './runner/run-job.ts';
@@ -69,6 +70,7 @@ export async function resolveJob(job: JobSpec, deps: JobDeps): Promise<Omit<RunJ
   }
   const teachers: JobTeacher[] = [];
   for (const t of job.teachers) teachers.push({ runner: await deps.teachers.get(t.name), weight: t.weight });
+  refuseTopKBeyondClasses(outputSpecOf(job), teachers);
   const opts: Omit<RunJobOptions, 'signal' | 'onProgress'> = {
     job,
     store: new StoreRunnerAdapter(deps.store, job.chunkSize),

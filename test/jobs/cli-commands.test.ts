@@ -173,3 +173,27 @@ test('an augmented run on short texts prints progress only: no MaxListenersExcee
   assert.doesNotMatch(r.stderr, /MaxListenersExceeded|Warning/);
   for (const line of r.stderr.trim().split('\n')) assert.doesNotThrow(() => JSON.parse(line), line);
 });
+
+test('a top-k wider than the teacher has classes is refused before anything is labelled, naming the field', async () => {
+  // it used to label every row and then export none: the gate stores a wider top-k as the top-all
+  const job = path.join(dir, 'topk.yaml');
+  writeFileSync(
+    job,
+    `dataset: topk\ncorpus: { path: ${SST2_DEV} }\nteachers: [demo]\noutputs: { logits: true, topK: 5 }\n` +
+      `export: [{ format: jsonl, out: ${path.join(dir, 'topk-out')} }]\n`,
+  );
+  const db = path.join(dir, 'topk.db');
+  const r = await runCli(['run', job, '--db', db, '--progress', 'none']);
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(
+    r.stderr,
+    /^distillery: outputs\.topK: 5 is more than teacher demo's 2 classes \(ask for topK: 2 or less/m,
+  );
+  const listed = await runCli(['datasets', 'list', '--db', db]);
+  assert.equal(listed.stdout.trim(), 'no datasets');
+
+  writeFileSync(job, readFileSync(job, 'utf8').replace('topK: 5', 'topK: 2'));
+  const ok = await runCli(['run', job, '--db', db, '--progress', 'none']);
+  assert.equal(ok.code, 0, ok.stderr);
+  assert.match(ok.stdout, /exported 872 rows of topk as jsonl/);
+});

@@ -3,7 +3,8 @@
  * the process's own store as the cache of teacher outputs. Shared by the queue worker and by
  * `run --shard i/n --parts DIR`, so both write the same parts.
  */
-import type { JobSpec } from '../job-schema.ts';
+import { outputSpecOf, type JobSpec } from '../job-schema.ts';
+import { refuseTopKBeyondClasses } from '../teacher-output-checks.ts';
 import type { AugmenterFactory } from '../resolve-job.ts';
 import type { JobTeacher } from '../runner/run-job.ts';
 import { StoreRunnerAdapter } from '../runner/store-adapter.ts';
@@ -26,6 +27,7 @@ export async function loadChunkContext(
 ): Promise<ChunkContext> {
   const teachers: JobTeacher[] = [];
   for (const t of job.teachers) teachers.push({ runner: await deps.teachers.get(t.name), weight: t.weight });
+  refuseTopKBeyondClasses(outputSpecOf(job), teachers);
   const augmenter =
     job.recipe === null
       ? undefined
