@@ -151,3 +151,46 @@ test('a stored top-k:K serves any k <= K: first k entries, dropped mass moved to
   }
   store.close();
 });
+
+test('prune: token sequences no dataset row points at go with their outputs past the grace period; a fresh output keeps its sequence', () => {
+  let clock = new Date('2026-03-01T00:00:00Z');
+  const store = openStore(join(dir, 'prune.db'), { now: () => clock });
+  const topOnly: SequenceOutputSpec = { temperature: 1, topK: 32 };
+  const targets = [0, 1, 2, 3].map((i) => makeTargets(`prune-${i}`, VOCAB, 20 + i, 4, FULL, 4).targets);
+  store.sequences.put(
+    TEACHER,
+    VOCAB,
+    targets.map((t) => ({ targets: t, spec: topOnly })),
+  );
+  const hashes = targets.map((t) => SequenceOutputs.hash(t));
+  // rows 0 and 1 belong to a dataset (with a refused row beside them); 2 and 3 were only asked over HTTP
+  store.createDataset({ id: 'lm', spec: { kind: 'causal-lm' } });
+  store.datasetSequences.add('lm', [
+    { id: 'a', hash: hashes[0]! },
+    { id: 'b', hash: hashes[1]! },
+    { id: 'c', field: 'prompt', message: 'empty' },
+  ]);
+  assert.deepEqual(store.pruneOutputs(), { outputs: 0, bytes: 0, sequences: 0 }, 'fresh: spared');
+
+  clock = new Date('2026-03-01T02:00:00Z');
+  // sequence 3 gets a new component just now: a job may be about to point at it
+  store.sequences.put(TEACHER, VOCAB, [{ targets: targets[3]!, spec: { temperature: 1, target: true } }]);
+  const dry = store.pruneOutputs({ dryRun: true });
+  assert.equal(dry.sequences, 1);
+  assert.equal(dry.outputs, 1);
+  assert.ok(dry.bytes > 0);
+  assert.deepEqual(store.pruneOutputs(), dry);
+  assert.equal(store.sequences.missing(TEACHER, [hashes[2]!], topOnly).size, 1, 'sequence 2 is gone');
+  for (const h of [hashes[0]!, hashes[1]!, hashes[3]!])
+    assert.equal(store.sequences.missing(TEACHER, [h], topOnly).size, 0, 'kept: referenced, or written recently');
+
+  // once the dataset is removed and the grace period passes, the rest goes too
+  assert.equal(store.deleteDataset('lm'), true);
+  clock = new Date('2026-03-01T05:00:00Z');
+  assert.deepEqual((({ sequences, outputs }) => ({ sequences, outputs }))(store.pruneOutputs()), {
+    sequences: 3,
+    outputs: 4,
+  });
+  assert.equal(store.integrityCheck(), 'ok');
+  store.close();
+});

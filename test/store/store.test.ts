@@ -377,7 +377,11 @@ test('prune: outputs no dataset refers to go once past the grace period; shared 
   assert.equal(store.deleteDataset('gone'), true);
 
   // 30 unreferenced inputs x 2 components + 1 logits row; but all were written just now
-  assert.deepEqual(store.pruneOutputs(), { outputs: 0, bytes: 0 }, 'the grace period spares fresh outputs');
+  assert.deepEqual(
+    store.pruneOutputs(),
+    { outputs: 0, bytes: 0, sequences: 0 },
+    'the grace period spares fresh outputs',
+  );
   clock = new Date('2026-03-01T02:00:00Z');
   const dry = store.pruneOutputs({ dryRun: true });
   assert.equal(dry.outputs, 61);
@@ -385,7 +389,7 @@ test('prune: outputs no dataset refers to go once past the grace period; shared 
   assert.equal(store.countOutputs(), 81, 'a dry run removes nothing');
   assert.deepEqual(store.pruneOutputs(), dry);
   assert.equal(store.countOutputs(), 20);
-  assert.deepEqual(store.pruneOutputs({ graceSeconds: 0 }), { outputs: 0, bytes: 0 });
+  assert.deepEqual(store.pruneOutputs({ graceSeconds: 0 }), { outputs: 0, bytes: 0, sequences: 0 });
   // the surviving dataset is still fully labelled, with its values
   const rows = [...store.iterateLabelled('keep', 'fp-demo', spec)];
   assert.equal(rows.filter((r) => r.output).length, 10);

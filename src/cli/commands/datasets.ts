@@ -177,7 +177,7 @@ export function registerDatasets(program: Command): void {
       try {
         const r = rt.store.pruneOutputs({ graceSeconds, dryRun: opts.dryRun ?? false });
         console.log(
-          `${opts.dryRun ? 'would remove' : 'removed'} ${r.outputs} cached outputs (${mb(r.bytes)} of blobs) that no dataset uses`,
+          `${opts.dryRun ? 'would remove' : 'removed'} ${r.outputs} cached outputs${r.sequences > 0 ? ` and ${r.sequences} token sequences` : ''} (${mb(r.bytes)} of blobs) that no dataset uses`,
         );
         if (opts.vacuum && !opts.dryRun) {
           const v = rt.store.vacuum();
