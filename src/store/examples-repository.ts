@@ -1,8 +1,7 @@
 /** A dataset's examples in ordinal order, and the per-op augmentation counts written with them. */
 import type { Statement } from 'better-sqlite3';
-import { BulkInsert } from './bulk-insert.ts';
 import type { Example } from '../core/types.ts';
-import { checkExample, checkOpStat } from './checks.ts';
+import { checkExample, checkOpStat, hashBytes } from './checks.ts';
 import type { StoreDatabase } from './database.ts';
 import type { DatasetRepository } from './datasets-repository.ts';
 import { inputHash as hashInput } from './input-hash.ts';
@@ -10,10 +9,6 @@ import { EXAMPLE_COLUMNS, exampleFromRaw } from './labelled-pages.ts';
 import type { AddExamplesOptions, AddExamplesResult, OpStat, StoredExample } from './types.ts';
 
 const PAGE_ROWS = 512;
-const INSERT_HEAD = 'INSERT INTO examples (dataset_id, ordinal, id, text, text_pair, label, origin, input_hash)';
-const INSERT_TAIL = 'ON CONFLICT (dataset_id, id) DO NOTHING';
-/** thrown inside the bulk insert's savepoint when an id was already there: the rows go one by one instead */
-const REPLAYED = Symbol('replayed');
 
 export interface ExampleRepository {
   /**
@@ -43,7 +38,6 @@ export class SqliteExampleRepository implements ExampleRepository {
   readonly #s: {
     maxOrdinal: Statement<[string], { m: number }>;
     insert: Statement;
-    insertMany: BulkInsert;
     setManifest: Statement;
     addOpStat: Statement;
     clearOpStats: Statement;
@@ -62,8 +56,10 @@ export class SqliteExampleRepository implements ExampleRepository {
       maxOrdinal: sql.prepare<[string], { m: number }>(
         'SELECT coalesce(max(ordinal), -1) AS m FROM examples WHERE dataset_id = ?',
       ),
-      insert: sql.prepare(`${INSERT_HEAD} VALUES (?, ?, ?, ?, ?, ?, ?, ?) ${INSERT_TAIL}`),
-      insertMany: new BulkInsert(sql, INSERT_HEAD, 8, INSERT_TAIL),
+      insert: sql.prepare(
+        `INSERT INTO examples (dataset_id, ordinal, id, text, text_pair, label, origin, input_hash)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dataset_id, id) DO NOTHING`,
+      ),
       setManifest: sql.prepare('UPDATE datasets SET manifest = ? WHERE id = ?'),
       addOpStat: sql.prepare(
         `INSERT INTO dataset_op_stats (dataset_id, op, produced, duplicates) VALUES (?, ?, ?, ?)
@@ -106,44 +102,22 @@ export class SqliteExampleRepository implements ExampleRepository {
           e.textPair ?? null,
           e.label === undefined || e.label === null ? null : JSON.stringify(e.label),
           JSON.stringify(e.origin),
-          Buffer.from(hashInput(e), 'hex'),
+          hashBytes(hashInput(e)),
         ] as const,
     );
     return this.#db.write(() => {
       let ordinal = this.#s.maxOrdinal.get(datasetId)!.m;
-      let inserted = this.#insertNew(datasetId, ordinal + 1, rows);
-      if (inserted < 0) {
-        // a replayed batch: ids already present are skipped and take no ordinal
-        inserted = 0;
-        for (const [id, text, pair, label, origin, hash] of rows) {
-          if (this.#s.insert.run(datasetId, ordinal + 1, id, text, pair, label, origin, hash).changes > 0) {
-            ordinal++;
-            inserted++;
-          }
+      let inserted = 0;
+      for (const [id, text, pair, label, origin, hash] of rows) {
+        if (this.#s.insert.run(datasetId, ordinal + 1, id, text, pair, label, origin, hash).changes > 0) {
+          ordinal++;
+          inserted++;
         }
       }
       if (inserted > 0) for (const o of opStats) this.#s.addOpStat.run(datasetId, o.op, o.produced, o.duplicates);
       if (opts.manifest !== undefined) this.#s.setManifest.run(JSON.stringify(opts.manifest), datasetId);
       return { inserted, skipped: rows.length - inserted };
     });
-  }
-
-  /**
-   * All rows in multi-row INSERTs at ordinals first, first + 1, ... inside a savepoint; -1 (and
-   * nothing written) when some id was already in the dataset, which the caller then handles row by row.
-   */
-  #insertNew(datasetId: string, first: number, rows: readonly (readonly unknown[])[]): number {
-    try {
-      return this.#db.sql.transaction(() => {
-        const values: unknown[] = [];
-        rows.forEach((r, k) => values.push(datasetId, first + k, ...r));
-        if (this.#s.insertMany.run(values) !== rows.length) throw REPLAYED;
-        return rows.length;
-      })();
-    } catch (e) {
-      if (e === REPLAYED) return -1;
-      throw e;
-    }
   }
 
   opStats(datasetId: string): OpStat[] {

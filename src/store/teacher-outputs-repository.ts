@@ -7,7 +7,6 @@
 import type { Statement } from 'better-sqlite3';
 import { DistilleryError } from '../core/errors.ts';
 import type { Encoding, OutputSpec, TeacherOutput } from '../core/types.ts';
-import { BulkInsert } from './bulk-insert.ts';
 import { hashBytes } from './checks.ts';
 import { blobEncoding, decodeTeacherOutput, encodeTeacherOutput } from './codecs/teacher-output-codec.ts';
 import { componentName, ENCODING_RANK, parseComponent, serves, topkOf } from './components.ts';
@@ -60,7 +59,6 @@ export class SqliteTeacherOutputRepository implements TeacherOutputRepository {
   readonly #pages: LabelledPages;
   readonly #s: {
     put: Statement;
-    putMany: BulkInsert;
     cachedComponents: Statement<[number, string], { input_hash: Buffer; component: string; dtype: Encoding }>;
     getComponents: Statement<
       [number, string, string],
@@ -77,7 +75,6 @@ export class SqliteTeacherOutputRepository implements TeacherOutputRepository {
     this.#pages = new LabelledPages(sql);
     this.#s = {
       put: sql.prepare(`${PUT_HEAD} VALUES (?, ?, ?, ?, ?, ?, ?, ?) ${PUT_TAIL}`),
-      putMany: new BulkInsert(sql, PUT_HEAD, 8, PUT_TAIL),
       // batch lookups: hashes travel as one JSON array of hex strings, one native call per chunk
       cachedComponents: sql.prepare<[number, string], { input_hash: Buffer; component: string; dtype: Encoding }>(
         `SELECT input_hash, component, dtype FROM teacher_outputs
@@ -120,14 +117,14 @@ export class SqliteTeacherOutputRepository implements TeacherOutputRepository {
   }
 
   /**
-   * Blobs a worker encoded (a part's) stored byte for byte, in multi-row INSERTs: no decode and
+   * Blobs a worker encoded (a part's) stored byte for byte: no decode and
    * re-encode (the codecs are idempotent, so the bytes are those putOutputs would store). Each blob
    * must be a known component in `opts.encoding`, else nothing is written.
    */
   putEncodedOutputs(fingerprint: string, entries: readonly EncodedOutputEntry[], opts: { encoding: Encoding }): number {
     this.#db.check();
     const known = new Set<string>();
-    const rows: unknown[] = [];
+    const rows: [Buffer, string, number, number, Buffer][] = [];
     for (const e of entries) {
       const hash = hashBytes(e.inputHash);
       const truncated = e.truncated ? 1 : 0;
@@ -142,17 +139,16 @@ export class SqliteTeacherOutputRepository implements TeacherOutputRepository {
             `output ${c.component} of input ${e.inputHash} is not a ${opts.encoding} blob`,
             { hint: 'the part was written by another distillery version: compute its chunk again' },
           );
-        rows.push(0, hash, c.component, opts.encoding, e.tokens, truncated, c.blob, 0);
+        rows.push([hash, c.component, e.tokens, truncated, c.blob]);
       }
     }
     return this.#db.write(() => {
       const tid = this.#teachers.teacherId(fingerprint, true);
       const now = Math.floor(this.#db.now().getTime() / 1000);
-      for (let i = 0; i < rows.length; i += 8) {
-        rows[i] = tid;
-        rows[i + 7] = now;
-      }
-      return this.#s.putMany.run(rows);
+      let n = 0;
+      for (const [hash, component, tokens, truncated, blob] of rows)
+        n += this.#s.put.run(tid, hash, component, opts.encoding, tokens, truncated, blob, now).changes;
+      return n;
     });
   }
 

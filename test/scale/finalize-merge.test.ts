@@ -247,7 +247,7 @@ test('a merge stopped after a committed group resumes there; exports from the pa
   assert.deepEqual(manifestsOf(path.join(dir, 'out-resume')), storeManifests);
 });
 
-test('examples in bulk: a batch partly stored already takes ordinals only for its new ids', () => {
+test('examples: a batch of 150 partly stored already takes ordinals only for its new ids', () => {
   const store = openStore(path.join(dir, 'bulk.db'));
   store.createDataset({ id: 'd' });
   const batch = chunkRows(0, 120).map((r) => r.e);
