@@ -93,6 +93,11 @@ test('shards write parts without a queue; merging them exports what a plain run 
   const shardX = await runCli(['run', job, '--shard', '0/2', '--parts', parts, '--export-only']);
   assert.notEqual(shardX.code, 0);
   assert.match(shardX.stderr, /--export-only finalizes parts: it needs --queue, or --parts DIR without --shard/);
+  const bare = path.join(dir, 'no-targets.yaml');
+  writeFileSync(bare, readFileSync(job, 'utf8').replace(/^export: .*$/m, ''));
+  const noTargets = await runCli(['run', bare, '--parts', parts, '--export-only']);
+  assert.notEqual(noTargets.code, 0);
+  assert.match(noTargets.stderr, /has no export targets: --export-only would write nothing/);
 
   // a part whose bytes changed is refused with its path, before anything is merged
   const bad = path.join(dir, 'parts-bad');

@@ -3,7 +3,14 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { DistilleryError } from '../../core/errors.ts';
-import { causalTeacherOf, parseJobYaml, shardSchema, type JobSpec, resolveJobPaths } from '../../jobs/index.ts';
+import {
+  causalTeacherOf,
+  checkExportOnlyJob,
+  parseJobYaml,
+  shardSchema,
+  type JobSpec,
+  resolveJobPaths,
+} from '../../jobs/index.ts';
 import { openRuntime, reportResult, runJobCommand, type ProgressMode } from '../job-runtime.ts';
 import { runExports } from '../run-exports.ts';
 import { exportPartsDir, mergePartsDir, runShardParts } from '../parts-run.ts';
@@ -41,6 +48,8 @@ function checkExportOnly(opts: RunOptions, job: JobSpec): void {
       '--export-only finalizes parts: it needs --queue, or --parts DIR without --shard',
       fix,
     );
+  // before a queued job exists: on the queue, the refusal would fail the job's finalize for good
+  checkExportOnlyJob(job);
 }
 
 export function registerRun(program: Command): void {

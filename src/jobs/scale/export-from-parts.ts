@@ -16,7 +16,8 @@ export interface PartsCheck extends PartsTotals {
   chunks: number;
 }
 
-function refuseUnsupported(job: JobSpec): void {
+/** Refuses, before anything runs, a job whose targets --export-only cannot write. */
+export function checkExportOnlyJob(job: JobSpec): void {
   if (job.export.length === 0)
     throw new DistilleryError(
       'INVALID_INPUT',
@@ -42,7 +43,7 @@ const readerOf = (job: JobSpec, partsDir: string, results: readonly ChunkResult[
 
 /** Reads and checks every part, as the export will: what finalize does on the queue before it reports done. */
 export function checkPartsForExport(job: JobSpec, partsDir: string, results: readonly ChunkResult[]): PartsCheck {
-  refuseUnsupported(job);
+  checkExportOnlyJob(job);
   const { reader, chunks } = readerOf(job, partsDir, results);
   return { dataset: job.dataset, chunks, ...reader.verify() };
 }
@@ -53,7 +54,7 @@ export function exportFromParts(
   results: readonly ChunkResult[],
   command: string,
 ): PartsCheck & { exports: ExportResult[] } {
-  refuseUnsupported(job);
+  checkExportOnlyJob(job);
   const { reader, chunks } = readerOf(job, partsDir, results);
   const totals = reader.verify();
   const exports = exportLabelledTargets(reader, job, job.dataset, command);

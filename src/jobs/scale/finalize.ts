@@ -1,9 +1,9 @@
 /**
  * The finalize step: the chunks' parts merged, in chunk order, into the coordinator's store as the
  * dataset `distillery run` would have made (same rows, order, outputs, counts and recorded job), so the
- * exports written from it are the same bytes. Each chunk commits in one transaction with its outputs
- * written just before, like the runner's; a finalize killed halfway resumes after the last committed
- * chunk.
+ * exports written from it are the same bytes. Whole chunks commit together, up to GROUP_ROWS rows per
+ * transaction, each chunk's outputs written just before its rows as the runner writes them; a finalize
+ * killed halfway resumes after the last committed chunk.
  */
 import { DistilleryError } from '../../core/errors.ts';
 import type { OutputSpec, TeacherInfo, TeacherRunner } from '../../core/types.ts';
@@ -92,7 +92,7 @@ export function mergeParts(
   let cached = 0;
   const mergeChunk = (r: ChunkResult): number => {
     const { header, blobs } = openChunkPart(partsDir, r, dataset);
-    // the worker's encoded blobs go in as they are (no decode + re-encode: the same bytes, faster)
+    // the worker's encoded blobs go in as they are: the store keeps the bytes the worker wrote
     header.teachers.forEach((pt, ti) => {
       const entries = pt.outputs.map((o, oi) => ({
         inputHash: o.inputHash,
