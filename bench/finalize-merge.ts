@@ -1,142 +1,170 @@
 /**
- * Finalize merge speed: parts -> coordinator store, the step that cannot scale out. Writes --rows
- * synthetic rows (SST-2-length texts, 2-class logits, fp16) as parts of --chunk rows, then times
- * mergeParts into a fresh store; the baseline in the same run is the store's own addExamples +
- * putOutputs of the same rows without parts (what a plain run's commits cost). Also times the scan that
- * `run --parts DIR` (the queue-free merge) adds before it: every part in the directory read and hashed.
+ * Finalize speed: the job's parts -> its dataset, the step that cannot scale out. Writes --rows synthetic
+ * rows (SST-2-length texts, 2-class logits at fp16, T = 1, 2) as parts of --chunk rows, then times, in
+ * interleaved rounds (medians printed):
+ *   - old merge: mergeParts of the commit --baseline-ref (checked out with `git archive` into .tmp/), into
+ *     a fresh store;
+ *   - new merge, each chunk its own transaction (what multi-row INSERTs of the stored blobs alone give);
+ *   - new merge (several chunks per transaction, the default);
+ *   - export-only: the job's Parquet written straight from the parts (no store), against the store path's
+ *     merge + the same export from the merged store; the two Parquet files must hash the same;
+ *   - the scan `run --parts DIR` makes first (every part read and hashed), and the parts reader alone.
  *
- *   npx tsx bench/finalize-merge.ts [--rows 100000] [--chunk 1000]
+ *   npx tsx bench/finalize-merge.ts [--rows 100000] [--chunk 1000] [--rounds 3] [--baseline-ref 13ad045]
+ * Profile one merge: node --import tsx --cpu-prof bench/finalize-merge.ts --rounds 1 --baseline-ref ''
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import type { Example, TeacherInfo, TeacherOutput } from '../src/core/types.ts';
-import { parseJob } from '../src/jobs/job-schema.ts';
-import { encodeTeacherOutput, inputHash, openStore } from '../src/store/index.ts';
+import { exportJobTargets, type JobSpec } from '../src/jobs/index.ts';
+import { exportFromParts } from '../src/jobs/scale/export-from-parts.ts';
 import { mergeParts, type ChunkResult } from '../src/jobs/scale/finalize.ts';
-import { writePart } from '../src/jobs/scale/part-file.ts';
+import { orderedResults } from '../src/jobs/scale/chunk-parts.ts';
+import { PartsDatasetReader } from '../src/jobs/scale/parts-reader.ts';
 import { listParts } from '../src/jobs/scale/parts-dir.ts';
-import { sst2Dev } from './corpus.ts';
+import { openStore } from '../src/store/index.ts';
+import { REPO_ROOT } from './corpus.ts';
+import { writeSyntheticParts } from './synthetic-parts.ts';
 
 const { values } = parseArgs({
-  options: { rows: { type: 'string', default: '100000' }, chunk: { type: 'string', default: '1000' } },
+  options: {
+    rows: { type: 'string', default: '100000' },
+    chunk: { type: 'string', default: '1000' },
+    rounds: { type: 'string', default: '3' },
+    // the commit before the finalize speed-up of issue 16
+    'baseline-ref': { type: 'string', default: '13ad045' },
+  },
 });
 const rows = Number(values.rows);
 const chunk = Number(values.chunk);
+const rounds = Number(values.rounds);
+const ref = values['baseline-ref']!;
 const dir = mkdtempSync(path.join(tmpdir(), 'distillery-merge-bench-'));
-const texts = sst2Dev().map((r) => r.text);
-const info: TeacherInfo = {
-  name: 'synthetic',
-  fingerprint: 'f'.repeat(64),
-  task: 'text-classification',
-  labels: ['neg', 'pos'],
-  device: 'cpu',
-  dtype: 'fp32',
-  maxLength: 128,
-  hiddenLayers: 0,
-  attentionLayers: 0,
-};
-const job = parseJob({
-  dataset: 'merge-bench',
-  corpus: { path: path.join(dir, 'none.jsonl') },
-  teachers: ['synthetic'],
-  outputs: { temperatures: [1, 2], encoding: 'fp16' },
-  chunkSize: chunk,
-});
-const example = (i: number): Example => ({
-  id: String(i + 1),
-  text: `${texts[i % texts.length]} ${i}`,
-  label: i % 2,
-  origin: { kind: 'original' },
-});
-const output = (i: number): TeacherOutput => ({
-  tokens: 20,
-  truncated: false,
-  logits: Float32Array.of(Math.sin(i), Math.cos(i)),
-});
 
-const results: ChunkResult[] = [];
-for (let c = 0; c * chunk < rows; c++) {
-  const n = Math.min(chunk, rows - c * chunk);
-  const examples = Array.from({ length: n }, (_, k) => example(c * chunk + k));
-  const encoded = examples.map((e, k) => ({ e, enc: encodeTeacherOutput(output(c * chunk + k), 'fp16') }));
-  const w = writePart(path.join(dir, 'parts'), {
-    header: {
-      job: 'merge-bench',
-      dataset: 'merge-bench',
-      chunk: c,
-      records: n,
-      examples,
-      counts: { augmentSkipped: 0, duplicatesDropped: 0, filteredOut: 0, flagged: 0 },
-      opCounts: [],
-      teachers: [
-        {
-          name: info.name,
-          fingerprint: info.fingerprint,
-          encoding: 'fp16',
-          outputs: encoded.map(({ e, enc }) => ({
-            inputHash: inputHash(e),
-            tokens: 20,
-            truncated: false,
-            components: enc.map((x) => [x.component, x.blob.length] as [string, number]),
-          })),
-        },
-      ],
-    },
-    blobs: [encoded.map(({ enc }) => enc.map((x) => x.blob))],
-  });
-  results.push({
-    chunk: c,
-    part: path.basename(w.file),
-    sha256: w.sha256,
-    bytes: w.bytes,
-    examples: n,
-    computed: n,
-    cached: 0,
-    teachers: [info],
-    worker: 'bench',
-    seconds: 0,
-  });
+type Merge = (store: unknown, job: JobSpec, partsDir: string, results: readonly ChunkResult[]) => unknown;
+interface Baseline {
+  label: string;
+  open: (file: string) => { close(): void };
+  merge: Merge;
 }
 
-try {
-  const base = openStore(path.join(dir, 'baseline.db'));
-  base.registerTeacher(info);
-  base.createDataset({ id: 'merge-bench', spec: {}, manifest: null });
-  let t0 = performance.now();
-  for (let c = 0; c * chunk < rows; c++) {
-    const ids = Array.from({ length: Math.min(chunk, rows - c * chunk) }, (_, k) => c * chunk + k);
-    const ex = ids.map(example);
-    base.putOutputs(
-      info.fingerprint,
-      ex.map((e, k) => ({ inputHash: inputHash(e), output: output(ids[k]!) })),
-      { encoding: 'fp16' },
-    );
-    base.addExamples('merge-bench', ex);
+/** The finalize code of `ref`, from `git archive` into .tmp/ (inside the repo, so node_modules resolve). */
+async function loadBaseline(): Promise<Baseline | undefined> {
+  if (!ref) return undefined;
+  const sha = execFileSync('git', ['rev-parse', '--short', ref], { cwd: REPO_ROOT, encoding: 'utf8' }).trim();
+  const root = path.join(REPO_ROOT, '.tmp', `finalize-baseline-${sha}`);
+  if (!existsSync(path.join(root, 'src'))) {
+    mkdirSync(root, { recursive: true });
+    execFileSync('sh', ['-c', `git archive ${sha} src | tar -x -C "${root}"`], { cwd: REPO_ROOT });
   }
-  const baseline = (performance.now() - t0) / 1000;
-  base.close();
+  const url = (f: string) => pathToFileURL(path.join(root, f)).href;
+  const store = (await import(url('src/store/index.ts'))) as { openStore: (f: string) => { close(): void } };
+  const fin = (await import(url('src/jobs/scale/finalize.ts'))) as { mergeParts: Merge };
+  return { label: `old merge (${sha})`, open: store.openStore, merge: fin.mergeParts };
+}
 
-  t0 = performance.now();
-  const scanned = listParts(path.join(dir, 'parts'));
-  const scan = (performance.now() - t0) / 1000;
+const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
+const parquetOf = (out: string) =>
+  sha256(
+    path.join(
+      out,
+      readdirSync(out).find((f) => f.endsWith('.parquet'))!,
+    ),
+  );
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const time = (f: () => void): number => {
+  const t0 = performance.now();
+  f();
+  return (performance.now() - t0) / 1000;
+};
 
-  const store = openStore(path.join(dir, 'merged.db'));
-  t0 = performance.now();
-  const r = mergeParts(store, job, path.join(dir, 'parts'), results);
-  const merge = (performance.now() - t0) / 1000;
-  store.close();
-  console.log(`${r.examples} rows in ${results.length} parts of ${chunk}`);
-  console.log(
-    `finalize merge   ${merge.toFixed(2)} s  ${Math.round(r.examples / merge).toLocaleString('en')} rows/s (target >= 100,000)`,
+try {
+  const { job, results } = writeSyntheticParts(dir, rows, chunk);
+  const partsDir = path.join(dir, 'parts');
+  const target = job.export[0]!;
+  const withOut = (out: string): JobSpec => ({ ...job, export: [{ ...target, out: path.join(dir, out) }] });
+  const baseline = await loadBaseline();
+  const t: Record<string, number[]> = {};
+  const add = (k: string, s: number) => (t[k] ??= []).push(s);
+  let identical = true;
+  for (let round = 0; round < rounds; round++) {
+    const fresh = (name: string) => path.join(dir, `${name}-${round}.db`);
+    if (baseline) {
+      const s = baseline.open(fresh('old'));
+      add(
+        'old',
+        time(() => baseline.merge(s, job, partsDir, results)),
+      );
+      s.close();
+    }
+    let s = openStore(fresh('per-chunk'));
+    add(
+      'perChunk',
+      time(() => mergeParts(s, job, partsDir, results, { groupRows: 1 })),
+    );
+    s.close();
+    s = openStore(fresh('new'));
+    add(
+      'merge',
+      time(() => mergeParts(s, job, partsDir, results)),
+    );
+    const store = s;
+    add(
+      'storeExport',
+      time(() => exportJobTargets(store, withOut('out-store'), job.dataset, 'bench')),
+    );
+    s.close();
+    add(
+      'exportOnly',
+      time(() => exportFromParts(withOut('out-parts'), partsDir, results, 'bench')),
+    );
+    identical &&= parquetOf(path.join(dir, 'out-store')) === parquetOf(path.join(dir, 'out-parts'));
+    add(
+      'scan',
+      time(() => listParts(partsDir)),
+    );
+    const { sorted, infos } = orderedResults(results);
+    const reader = new PartsDatasetReader(job, partsDir, sorted, infos);
+    const spec = reader.datasetTeachers(job.dataset)[0]!.spec;
+    add(
+      'read',
+      time(() => {
+        for (const _ of reader.iterateLabelled(job.dataset, infos[0]!.fingerprint, spec));
+      }),
+    );
+    for (const f of readdirSync(dir)) if (f.endsWith('.db') || f.includes('.db-')) rmSync(path.join(dir, f));
+  }
+  const line = (label: string, k: string, n = rows, note = '') => {
+    if (!t[k]) return;
+    const s = median(t[k]);
+    const each = t[k].map((x) => x.toFixed(2)).join(', ');
+    console.log(
+      `${label.padEnd(36)} ${s.toFixed(2).padStart(6)} s ${Math.round(n / s)
+        .toLocaleString('en')
+        .padStart(9)} rows/s  [${each}]${note}`,
+    );
+  };
+  console.log(`${rows} rows in ${results.length} parts of ${chunk}; medians of ${rounds} interleaved rounds [each]`);
+  if (baseline) line(baseline.label, 'old', rows, ' (target >= 100,000)');
+  line('new merge, one transaction per chunk', 'perChunk');
+  line('new merge (50,000 rows per commit)', 'merge', rows, ' (target >= 100,000)');
+  line('store export (Parquet, merged store)', 'storeExport');
+  const total = (t.merge ?? []).map((m, i) => m + t.storeExport![i]!);
+  t.storePath = total;
+  line('store path: merge + export', 'storePath');
+  line(
+    'export-only: parts -> Parquet',
+    'exportOnly',
+    rows,
+    identical ? ' (same sha256 as the store path)' : ' (DIFFERS)',
   );
-  console.log(
-    `parts-dir scan   ${scan.toFixed(2)} s  ${Math.round(rows / scan).toLocaleString('en')} rows/s (${scanned.length} parts read and hashed; run --parts DIR only)`,
-  );
-  console.log(
-    `store baseline   ${baseline.toFixed(2)} s  ${Math.round(rows / baseline).toLocaleString('en')} rows/s (same rows, no parts)`,
-  );
+  line('parts reader alone (decoded rows)', 'read');
+  line('parts-dir scan (run --parts DIR)', 'scan');
+  if (!identical) process.exitCode = 1;
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

@@ -1,10 +1,17 @@
 /**
  * `distillery run JOB.yaml --shard i/n --parts DIR` (write the parts of the chunks shard i owns, with no
  * queue: one pod of a Kubernetes Indexed Job) and `distillery run JOB.yaml --parts DIR` (merge them into
- * the store, then export as a plain run does). docs/SCALE.md.
+ * the store, then export as a plain run does; with --export-only, write the exports straight from the parts
+ * and leave the store alone). docs/SCALE.md.
  */
 import path from 'node:path';
-import { finalizeFromParts, makeAugmenterFactory, writeShardParts, type JobSpec } from '../jobs/index.ts';
+import {
+  exportFromPartsDir,
+  finalizeFromParts,
+  makeAugmenterFactory,
+  writeShardParts,
+  type JobSpec,
+} from '../jobs/index.ts';
 import type { ProgressMode, Runtime } from './job-runtime.ts';
 
 export async function runShardParts(
@@ -54,4 +61,18 @@ export async function mergePartsDir(rt: Runtime, job: JobSpec, partsDir: string)
       : `dataset ${r.dataset} done (merged ${r.chunks} parts of job ${r.job} from ${dir}): ${r.examples} examples from ${r.records} records`,
   );
   return r.dataset;
+}
+
+/** `run JOB --parts DIR --export-only`: the exports from the parts, nothing written to the store. */
+export async function exportPartsDir(rt: Runtime, job: JobSpec, partsDir: string): Promise<void> {
+  const dir = path.resolve(partsDir);
+  const r = await exportFromPartsDir(job, dir, {
+    teachers: rt.registry,
+    command: `distillery ${process.argv.slice(2).join(' ')}`,
+  });
+  for (const e of r.exports)
+    console.log(`exported ${e.manifest.rows} rows of ${r.dataset} as ${e.manifest.format}: ${e.manifestPath}`);
+  console.log(
+    `dataset ${r.dataset} exported straight from ${r.chunks} parts of job ${r.job} in ${dir} (no store): ${r.examples} examples from ${r.records} records`,
+  );
 }

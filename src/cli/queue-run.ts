@@ -5,8 +5,8 @@
 import path from 'node:path';
 import { DistilleryError } from '../core/errors.ts';
 import type { JobSpec } from '../jobs/index.ts';
-import { loadQueueRuntime } from '../jobs/index.ts';
-import type { DistributedStatus } from '../jobs/index.ts';
+import { exportFromParts, loadQueueRuntime } from '../jobs/index.ts';
+import type { DistributedStatus, FinalizeResult } from '../jobs/index.ts';
 import type { ProgressMode, Runtime } from './job-runtime.ts';
 
 export interface QueueRunOptions {
@@ -14,6 +14,8 @@ export interface QueueRunOptions {
   parts?: string;
   attempts: string;
   lockDuration?: string;
+  /** finalize writes no store: the exports come straight from the parts */
+  exportOnly?: boolean;
   progress: ProgressMode;
 }
 
@@ -29,6 +31,27 @@ function statusLine(s: DistributedStatus): string {
   const c = s.chunks;
   const eta = s.etaSeconds === null ? '' : `, eta ${Math.round(s.etaSeconds)} s`;
   return `job ${s.id}: ${s.state}; chunks ${c.done}/${c.total} done, ${c.running} running, ${c.failed} failed; ${s.workers.length} workers${eta}`;
+}
+
+/** `--export-only`: the parts finalize checked, written as the job's exports (the store is not touched). */
+function exportQueueParts(job: JobSpec, id: string, partsDir: string, f: FinalizeResult): void {
+  const eo = f.exportOnly;
+  if (!eo)
+    throw new DistilleryError('INVALID_INPUT', `job ${id} was finalized into the store, not for --export-only`, {
+      hint: 'its dataset is in the coordinator store: rerun without --export-only to export it from there',
+    });
+  const results = eo.parts.map((p) => ({
+    ...p,
+    examples: 0,
+    computed: 0,
+    cached: 0,
+    teachers: eo.teachers,
+    worker: 'finalize',
+    seconds: 0,
+  }));
+  const x = exportFromParts(job, partsDir, results, `distillery ${process.argv.slice(2).join(' ')}`);
+  for (const e of x.exports)
+    console.log(`exported ${e.manifest.rows} rows of ${x.dataset} as ${e.manifest.format}: ${e.manifestPath}`);
 }
 
 export async function runOnQueue(rt: Runtime, job: JobSpec, jobFile: string, opts: QueueRunOptions): Promise<string> {
@@ -48,6 +71,7 @@ export async function runOnQueue(rt: Runtime, job: JobSpec, jobFile: string, opt
       backoffMs: 1000,
       ...(lockDuration ? { lockDuration, stalledInterval: Math.max(500, Math.floor(lockDuration / 2)) } : {}),
       command: ['distillery', ...process.argv.slice(2)].join(' '),
+      ...(opts.exportOnly ? { finalize: 'exports' as const } : {}),
       signal: stop.signal,
       onStatus: (s) => {
         if (opts.progress === 'none') return;
@@ -68,6 +92,7 @@ export async function runOnQueue(rt: Runtime, job: JobSpec, jobFile: string, opt
           `${f.examples} examples from ${f.records} records; teacher computed ${f.computed}, cache served ${f.cached}`,
       );
     }
+    if (opts.exportOnly) exportQueueParts(job, r.id, r.partsDir, f);
     return f.dataset;
   } finally {
     process.off('SIGINT', onSignal);

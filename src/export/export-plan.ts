@@ -4,7 +4,7 @@
  */
 import { DistilleryError } from '../core/errors.ts';
 import type { OutputSpec } from '../core/types.ts';
-import { componentName, encodeFloat16, type Component, type LabelledRow, type DatasetReader } from '../store/index.ts';
+import { componentName, encodeFloat16, type Component, type LabelledRow, type ExportSource } from '../store/index.ts';
 import type { ListValue, ParquetColumn, ScalarValue } from './parquet/parquet-file-writer.ts';
 
 export type HiddenDtype = 'float32' | 'float16';
@@ -35,7 +35,7 @@ export interface PlanOptions {
 export const probsColumn = (t: number): string => `probs_t${String(t).replace('.', '_')}`;
 export const hiddenColumn = (layer: number, pooling: string): string => `hidden_${layer}_${pooling}`;
 
-export function planExport(store: DatasetReader, datasetId: string, opts: PlanOptions = {}): ExportPlan {
+export function planExport(store: ExportSource, datasetId: string, opts: PlanOptions = {}): ExportPlan {
   store.requireDataset(datasetId);
   const linked = store.datasetTeachers(datasetId);
   let teacher = linked[0];

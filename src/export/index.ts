@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { DistilleryError } from '../core/errors.ts';
 import { runSteps, runStepsYielding } from '../core/steps.ts';
-import type { DatasetReader } from '../store/index.ts';
+import type { ExportSource } from '../store/index.ts';
 import {
   EXPORT_FORMATS,
   type ExportFormat,
@@ -44,7 +44,7 @@ export { storedSequenceRows, type SequenceRowRef } from './sequence-rows.ts';
 export { exportSequencesJsonl, sequenceJsonlLine, type SequenceJsonlOptions } from './sequence-jsonl.ts';
 
 const WRITERS: Readonly<
-  Record<ExportFormat, (store: DatasetReader, plan: ExportPlan, opts: ExportOptions) => WriterSteps>
+  Record<ExportFormat, (store: ExportSource, plan: ExportPlan, opts: ExportOptions) => WriterSteps>
 > = Object.freeze({ parquet: writeParquet, safetensors: writeSafetensors, jsonl: writeJsonl });
 
 function checkFormat(format: string): asserts format is ExportFormat {
@@ -64,7 +64,7 @@ interface PreparedExport {
   steps: WriterSteps;
 }
 
-function prepareExport(store: DatasetReader, datasetId: string, opts: ExportOptions): PreparedExport {
+function prepareExport(store: ExportSource, datasetId: string, opts: ExportOptions): PreparedExport {
   checkFormat(opts.format);
   const plan = planExport(store, datasetId, {
     ...(opts.teacher !== undefined && { teacher: opts.teacher }),
@@ -107,7 +107,7 @@ function writeManifest(
 }
 
 /** Writes the export in one go (the CLI and jobs: nothing else waits on this thread). */
-export function exportDataset(store: DatasetReader, datasetId: string, opts: ExportOptions): ExportResult {
+export function exportDataset(store: ExportSource, datasetId: string, opts: ExportOptions): ExportResult {
   const prepared = prepareExport(store, datasetId, opts);
   return writeManifest(datasetId, opts, prepared, runSteps(prepared.steps));
 }
@@ -117,7 +117,7 @@ export function exportDataset(store: DatasetReader, datasetId: string, opts: Exp
  * (health checks, other requests) while a large dataset is written.
  */
 export async function exportDatasetYielding(
-  store: DatasetReader,
+  store: ExportSource,
   datasetId: string,
   opts: ExportOptions,
 ): Promise<ExportResult> {
@@ -144,7 +144,7 @@ const CONTENT_TYPES: Readonly<Record<ExportFormat, string>> = Object.freeze({
  * written to a temp file first, then streamed from disk.
  */
 export async function exportStream(
-  store: DatasetReader,
+  store: ExportSource,
   datasetId: string,
   opts: { format: string; teacher?: string; temperatures?: number[] },
 ): Promise<ExportStream> {

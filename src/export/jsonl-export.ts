@@ -1,12 +1,12 @@
 /** JSONL: one object per labelled example with the Parquet column names, for small sets and inspection. */
-import type { DatasetReader } from '../store/index.ts';
+import type { ExportSource } from '../store/index.ts';
 import { STEP_ROWS } from '../core/steps.ts';
 import type { ExportedFile, ExportOptions, WriterSteps } from './export-options.ts';
 import type { ExportPlan } from './export-plan.ts';
 import { checkPositiveInt, ShardFile, shardName } from './shards.ts';
 
 /** One JSON line (with newline) per labelled row, undefined for an unlabelled row. */
-export function* jsonlLines(store: DatasetReader, plan: ExportPlan): Generator<string | undefined> {
+export function* jsonlLines(store: ExportSource, plan: ExportPlan): Generator<string | undefined> {
   const names = plan.columns.map((c) => c.name);
   for (const row of store.iterateLabelled(plan.datasetId, plan.fingerprint, plan.spec, { prefetch: true })) {
     if (!row.output) {
@@ -23,7 +23,7 @@ export function* jsonlLines(store: DatasetReader, plan: ExportPlan): Generator<s
   }
 }
 
-export function* writeJsonl(store: DatasetReader, plan: ExportPlan, opts: ExportOptions): WriterSteps {
+export function* writeJsonl(store: ExportSource, plan: ExportPlan, opts: ExportOptions): WriterSteps {
   const shardRows = checkPositiveInt('shardRows', opts.shardRows, 100_000);
   const prefix = opts.prefix ?? plan.datasetId;
   const files: ExportedFile[] = [];

@@ -1,5 +1,5 @@
 /** Parquet shards: one row per labelled example, row groups streamed to disk. */
-import type { DatasetReader } from '../store/index.ts';
+import type { ExportSource } from '../store/index.ts';
 import { STEP_ROWS } from '../core/steps.ts';
 import type { ExportedFile, ExportOptions, WriterSteps } from './export-options.ts';
 import type { ExportPlan } from './export-plan.ts';
@@ -7,7 +7,7 @@ import { ParquetFileWriter, type Codec, type ParquetColumn } from './parquet/par
 import { checkPositiveInt, ShardFile, shardName } from './shards.ts';
 
 /** Yields every few hundred rows so an async caller can let other work run (see export/index.ts). */
-export function* writeParquet(store: DatasetReader, plan: ExportPlan, opts: ExportOptions): WriterSteps {
+export function* writeParquet(store: ExportSource, plan: ExportPlan, opts: ExportOptions): WriterSteps {
   const shardRows = checkPositiveInt('shardRows', opts.shardRows, 100_000);
   const groupRows = Math.min(shardRows, checkPositiveInt('rowGroupRows', opts.rowGroupRows, 8192));
   const prefix = opts.prefix ?? plan.datasetId;

@@ -8,7 +8,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { DistilleryError } from '../core/errors.ts';
-import { encodeFloat16, type DatasetReader } from '../store/index.ts';
+import { encodeFloat16, type ExportSource } from '../store/index.ts';
 import type { TeacherOutput } from '../core/types.ts';
 import { STEP_ROWS } from '../core/steps.ts';
 import type { ExportedFile, ExportOptions, WriterSteps } from './export-options.ts';
@@ -43,7 +43,7 @@ class Shard {
   }
 }
 
-export function* writeSafetensors(store: DatasetReader, plan: ExportPlan, opts: ExportOptions): WriterSteps {
+export function* writeSafetensors(store: ExportSource, plan: ExportPlan, opts: ExportOptions): WriterSteps {
   const shardRows = checkPositiveInt('shardRows', opts.shardRows, 100_000);
   const prefix = opts.prefix ?? plan.datasetId;
   const floatDtype: SafetensorsDtype = plan.hiddenDtype === 'float16' ? 'F16' : 'F32';

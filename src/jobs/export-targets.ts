@@ -4,7 +4,7 @@
  */
 import { DistilleryError } from '../core/errors.ts';
 import { exportDataset, exportEnsemble, type EnsembleExport, type ExportResult } from '../export/index.ts';
-import type { Store } from '../store/index.ts';
+import type { ExportSource, Store } from '../store/index.ts';
 import type { JobSpec } from './job-schema.ts';
 import { exportSequenceDataset, sequenceDatasetOf } from './sequence/sequence-export.ts';
 
@@ -32,13 +32,23 @@ export function exportJobTargets(
 ): { manifest: { rows: number; format: string }; manifestPath: string }[] {
   if (sequenceDatasetOf(store, dataset))
     return job.export.map((t) => exportSequenceDataset(store, dataset, { format: t.format, outDir: t.out, command }));
+  return exportLabelledTargets(store, job, dataset, command);
+}
+
+/** A classifier dataset's targets from any export source: the store, or a job's parts (no store). */
+export function exportLabelledTargets(
+  source: ExportSource,
+  job: JobSpec,
+  dataset: string,
+  command: string,
+): ExportResult[] {
   const results: ExportResult[] = [];
-  const linked = store.datasetTeachers(dataset);
+  const linked = source.datasetTeachers(dataset);
   for (const target of job.export) {
     for (const t of linked) {
       const prefix = linked.length > 1 ? `${dataset}.${t.info?.name ?? t.fingerprint.slice(0, 12)}` : dataset;
       results.push(
-        exportDataset(store, dataset, {
+        exportDataset(source, dataset, {
           format: target.format,
           outDir: target.out,
           teacher: t.fingerprint,

@@ -31,6 +31,7 @@ export { AugmentPool, DeadlineExceededError, type AugmentPoolOptions } from './a
 // distributed jobs on BullMQ (docs/SCALE.md)
 export { cancelKey } from './scale/connection.ts';
 export type { DistributedStatus, QueueClient } from './scale/job-status.ts';
+export type { FinalizeResult } from './scale/finalize.ts';
 export type { QueueOverview } from './scale/queue-overview.ts';
 /** BullMQ and ioredis load only in the commands that talk to the queue (start-up of all the others). */
 export const loadQueueRuntime = () => import('./scale/queue-runtime.ts');
@@ -47,4 +48,5 @@ export { causalTeacherOf, sequenceJobIssues, type CausalTeacherFacts } from './s
 export { readSequenceCorpus, type SequenceRecord } from './corpus/index.ts';
 export { labelSequences, type SequenceRow, type SequenceLabelReport } from './sequence-labeler.ts';
 export { DEFAULT_SEQUENCE_JOB, sequenceJobSchema, type SequenceJob } from './sequence/sequence-job-schema.ts';
-export { writeShardParts, finalizeFromParts, type ShardChunkEvent } from './scale/shard-parts.ts';
+export { writeShardParts, finalizeFromParts, exportFromPartsDir, type ShardChunkEvent } from './scale/shard-parts.ts';
+export { exportFromParts, checkExportOnlyJob } from './scale/export-from-parts.ts';

@@ -8,6 +8,7 @@ export {
   parseComponent,
   specForComponents,
   layerCountsOf,
+  topkOf,
   ENCODING_RANK,
   type Component,
   type LayerCounts,
@@ -39,6 +40,7 @@ export {
 } from './codecs/sequence-topk-codec.ts';
 export { decodeSequenceTopK, StoredTopK } from './codecs/sequence-topk-decode.ts';
 export { BUSY_TIMEOUT_MS } from './sqlite.ts';
+export { decodeHeldRows, type HeldRow } from './labelled-pages.ts';
 export type { DatasetLockRow, DatasetLockTable, ClaimResult } from './dataset-lock-table.ts';
 export type { PruneResult } from './output-pruning.ts';
 export type * from './types.ts';

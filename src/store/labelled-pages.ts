@@ -225,3 +225,38 @@ export function decodePage(
   }
   return rows;
 }
+
+/** An example with its blobs kept outside the store (a part file), in the order `wanted` lists them. */
+export interface HeldRow {
+  ordinal: number;
+  example: Example;
+  inputHash: Buffer;
+  tokens: number;
+  truncated: boolean;
+  /** per wanted component, its blob; null where it is missing */
+  blobs: readonly (Buffer | null)[];
+}
+
+/**
+ * Labelled rows from examples and blobs held elsewhere, decoded exactly as a store page is: each row
+ * is laid out as the page statements return it (examples stored the way addExamples stores them),
+ * so both give the same objects and an export from either writes the same bytes.
+ */
+export function decodeHeldRows(
+  rows: readonly HeldRow[],
+  wanted: readonly Component[],
+  opts: PageOptions,
+): LabelledRow[] {
+  const chunks = statementChunks(wanted.map(componentName));
+  const parts: RawRow[][] = chunks.map(() => []);
+  for (const r of rows) {
+    const e = r.example;
+    const label = e.label === undefined || e.label === null ? null : JSON.stringify(e.label);
+    const head = [r.ordinal, e.id, e.text, e.textPair ?? null, label, JSON.stringify(e.origin), r.inputHash];
+    chunks.forEach((_, s) => {
+      const blobs = r.blobs.slice(s * COMPONENTS_PER_STATEMENT, (s + 1) * COMPONENTS_PER_STATEMENT);
+      parts[s]!.push(s === 0 ? [...head, r.tokens, r.truncated ? 1 : 0, ...blobs] : [r.ordinal, ...blobs]);
+    });
+  }
+  return decodePage(parts, wanted, opts);
+}

@@ -17,6 +17,15 @@ export type { DatasetRepository, ExampleRepository, StatsRepository, TeacherOutp
 /** Reading a dataset with its teachers' outputs: what exports and reports need. */
 export type DatasetReader = DatasetRepository & ExampleRepository & TeacherRepository & TeacherOutputRepository;
 
+/**
+ * What an export reads: a dataset's teachers, its label types and its labelled rows in order. The store
+ * is one; a job's part files are another (src/jobs/scale/parts-reader.ts: exports with no store).
+ */
+export type ExportSource = Pick<DatasetRepository, 'requireDataset'> &
+  Pick<ExampleRepository, 'labelTypes'> &
+  Pick<TeacherRepository, 'datasetTeachers' | 'components'> &
+  Pick<TeacherOutputRepository, 'iterateLabelled'>;
+
 /** A reader that also counts: what the HTTP dataset routes and the dashboard need. */
 export type DatasetCatalog = DatasetReader & StatsRepository;
 

@@ -81,6 +81,8 @@ export class Store
 
   // teacher outputs
   putOutputs: TeacherOutputRepository['putOutputs'] = (fp, entries, opts) => this.outputs.putOutputs(fp, entries, opts);
+  putEncodedOutputs: TeacherOutputRepository['putEncodedOutputs'] = (fp, entries, opts) =>
+    this.outputs.putEncodedOutputs(fp, entries, opts);
   missingComponents: TeacherOutputRepository['missingComponents'] = (fp, hashes, spec) =>
     this.outputs.missingComponents(fp, hashes, spec);
   getOutputs: TeacherOutputRepository['getOutputs'] = (fp, hashes, spec) => this.outputs.getOutputs(fp, hashes, spec);
@@ -91,6 +93,15 @@ export class Store
 
   // stats
   datasetStats: StatsRepository['datasetStats'] = (ds) => this.stats.datasetStats(ds);
+
+  /**
+   * Runs `fn` in one write transaction: the store writes it makes commit together or not at all (each
+   * becomes a savepoint). Keep `fn` synchronous and short enough for other writers to wait it out.
+   */
+  transaction<T>(fn: () => T): T {
+    this.#db.check();
+    return this.#db.write(fn);
+  }
 
   // the file
   vacuum(): { before: number; after: number } {

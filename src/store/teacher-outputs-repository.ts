@@ -8,23 +8,33 @@ import type { Statement } from 'better-sqlite3';
 import { DistilleryError } from '../core/errors.ts';
 import type { Encoding, OutputSpec, TeacherOutput } from '../core/types.ts';
 import { hashBytes } from './checks.ts';
-import { decodeTeacherOutput, encodeTeacherOutput } from './codecs/teacher-output-codec.ts';
-import { componentName, ENCODING_RANK, serves, topkOf } from './components.ts';
+import { blobEncoding, decodeTeacherOutput, encodeTeacherOutput } from './codecs/teacher-output-codec.ts';
+import { componentName, ENCODING_RANK, parseComponent, serves, topkOf } from './components.ts';
 import type { StoreDatabase } from './database.ts';
 import type { DatasetRepository } from './datasets-repository.ts';
 import { decodePage, LabelledPages } from './labelled-pages.ts';
 import { pruneOutputs, type PruneResult } from './output-pruning.ts';
 import { PagePrefetcher } from './page-prefetch.ts';
 import type { SqliteTeacherRepository } from './teachers-repository.ts';
-import type { LabelledRow, OutputEntry } from './types.ts';
+import type { EncodedOutputEntry, LabelledRow, OutputEntry } from './types.ts';
 
 const PAGE_ROWS = 512;
 /** hashes per batched lookup statement */
 const LOOKUP_CHUNK = 500;
 
+const PUT_HEAD =
+  'INSERT INTO teacher_outputs (teacher_id, input_hash, component, dtype, tokens, truncated, data, written_at)';
+// a cached row is only replaced by one at least as precise (fp32 > fp16 > int8)
+const PUT_TAIL = `ON CONFLICT (teacher_id, input_hash, component) DO UPDATE SET
+    dtype = excluded.dtype, tokens = excluded.tokens, truncated = excluded.truncated, data = excluded.data, written_at = excluded.written_at
+  WHERE (CASE excluded.dtype WHEN 'fp32' THEN 3 WHEN 'fp16' THEN 2 ELSE 1 END)
+     >= (CASE teacher_outputs.dtype WHEN 'fp32' THEN 3 WHEN 'fp16' THEN 2 ELSE 1 END)`;
+
 export interface TeacherOutputRepository {
   /** Stores every component present in each output, encoded as `opts.encoding`; returns rows written. */
   putOutputs(fingerprint: string, entries: readonly OutputEntry[], opts: { encoding: Encoding }): number;
+  /** putOutputs for blobs already encoded as `opts.encoding` (a part's): stored as they are, same rules. */
+  putEncodedOutputs(fingerprint: string, entries: readonly EncodedOutputEntry[], opts: { encoding: Encoding }): number;
   /** Per input hash lacking something `spec` asks for, the component names to compute; absent = all cached. */
   missingComponents(fingerprint: string, inputHashes: readonly string[], spec: OutputSpec): Map<string, string[]>;
   /** Decoded outputs for the hashes with every component of `spec` cached (others are absent). */
@@ -64,15 +74,7 @@ export class SqliteTeacherOutputRepository implements TeacherOutputRepository {
     const sql = db.sql;
     this.#pages = new LabelledPages(sql);
     this.#s = {
-      // a cached row is only replaced by one at least as precise (fp32 > fp16 > int8)
-      put: sql.prepare(
-        `INSERT INTO teacher_outputs (teacher_id, input_hash, component, dtype, tokens, truncated, data, written_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (teacher_id, input_hash, component) DO UPDATE SET
-           dtype = excluded.dtype, tokens = excluded.tokens, truncated = excluded.truncated, data = excluded.data, written_at = excluded.written_at
-         WHERE (CASE excluded.dtype WHEN 'fp32' THEN 3 WHEN 'fp16' THEN 2 ELSE 1 END)
-            >= (CASE teacher_outputs.dtype WHEN 'fp32' THEN 3 WHEN 'fp16' THEN 2 ELSE 1 END)`,
-      ),
+      put: sql.prepare(`${PUT_HEAD} VALUES (?, ?, ?, ?, ?, ?, ?, ?) ${PUT_TAIL}`),
       // batch lookups: hashes travel as one JSON array of hex strings, one native call per chunk
       cachedComponents: sql.prepare<[number, string], { input_hash: Buffer; component: string; dtype: Encoding }>(
         `SELECT input_hash, component, dtype FROM teacher_outputs
@@ -110,6 +112,42 @@ export class SqliteTeacherOutputRepository implements TeacherOutputRepository {
         for (const p of e.parts)
           n += this.#s.put.run(tid, e.hash, p.component, p.dtype, e.tokens, e.truncated, p.blob, now).changes;
       }
+      return n;
+    });
+  }
+
+  /**
+   * Blobs a worker encoded (a part's) stored byte for byte: no decode and
+   * re-encode (the codecs are idempotent, so the bytes are those putOutputs would store). Each blob
+   * must be a known component in `opts.encoding`, else nothing is written.
+   */
+  putEncodedOutputs(fingerprint: string, entries: readonly EncodedOutputEntry[], opts: { encoding: Encoding }): number {
+    this.#db.check();
+    const known = new Set<string>();
+    const rows: [Buffer, string, number, number, Buffer][] = [];
+    for (const e of entries) {
+      const hash = hashBytes(e.inputHash);
+      const truncated = e.truncated ? 1 : 0;
+      for (const c of e.components) {
+        if (!known.has(c.component)) {
+          parseComponent(c.component); // throws on a name the store does not know
+          known.add(c.component);
+        }
+        if (blobEncoding(c.blob) !== opts.encoding)
+          throw new DistilleryError(
+            'INVALID_INPUT',
+            `output ${c.component} of input ${e.inputHash} is not a ${opts.encoding} blob`,
+            { hint: 'the part was written by another distillery version: compute its chunk again' },
+          );
+        rows.push([hash, c.component, e.tokens, truncated, c.blob]);
+      }
+    }
+    return this.#db.write(() => {
+      const tid = this.#teachers.teacherId(fingerprint, true);
+      const now = Math.floor(this.#db.now().getTime() / 1000);
+      let n = 0;
+      for (const [hash, component, tokens, truncated, blob] of rows)
+        n += this.#s.put.run(tid, hash, component, opts.encoding, tokens, truncated, blob, now).changes;
       return n;
     });
   }

@@ -52,6 +52,14 @@ export interface OutputEntry {
   output: TeacherOutput;
 }
 
+/** A teacher output as the store's encoded blobs (a part file's), one per component. */
+export interface EncodedOutputEntry {
+  inputHash: string;
+  tokens: number;
+  truncated: boolean;
+  components: readonly { component: string; blob: Buffer }[];
+}
+
 export interface DatasetTeacher {
   fingerprint: string;
   spec: OutputSpec;

@@ -103,3 +103,29 @@ test('two workers through Redis: export byte-identical to a plain run; the rerun
     assert.equal(r.code, 0, r.stderr);
   }
 });
+
+test('run --queue --export-only: finalize writes no store; the exports from the parts equal a plain run', async () => {
+  const corpus = writeCorpus(dir, 120);
+  // the plain run of the first test wrote out-plain (same corpus, job and models)
+  const job = writeJob(dir, 'queued-x', corpus, 20);
+  const worker = startWorker(redis.url, path.join(dir, 'worker-x.db'), 30_000);
+  const db = path.join(dir, 'coord-x.db');
+  const coordinator = await runCli([
+    'run',
+    job,
+    '--db',
+    db,
+    '--queue',
+    redis.url,
+    '--export-only',
+    '--progress',
+    'none',
+  ]);
+  assert.equal(coordinator.code, 0, coordinator.stderr);
+  assert.match(coordinator.stdout, /exported \d+ rows of sst2-queue as parquet/);
+  assertSameExport(dir, 'plain', 'queued-x');
+  const listed = await runCli(['datasets', 'list', '--db', db, '--json']);
+  assert.ok(!listed.stdout.includes('sst2-queue'), listed.stdout);
+  const r = await stopWorker(worker);
+  assert.equal(r.code, 0, r.stderr);
+});

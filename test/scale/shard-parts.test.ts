@@ -1,16 +1,32 @@
 /**
  * The queue-free path of a Kubernetes Indexed Job: `run --shard i/n --parts DIR` in separate real
  * processes writes the parts of the chunks each shard owns (the files queue workers write), and
- * `run --parts DIR` merges them and exports the same bytes as a plain `distillery run` of the job.
+ * `run --parts DIR` merges them and exports the same bytes as a plain `distillery run` of the job;
+ * `run --parts DIR --export-only` writes the same files straight from the parts, with no store.
  */
 import assert from 'node:assert/strict';
-import { cpSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { cpSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { tempDir } from '../helpers/temp-dir.ts';
 import { assertSameExport, runCli, writeCorpus, writeJob } from './helpers.ts';
 
 const dir = tempDir('distillery-shard-parts-');
+
+/** sha256 of each data file of an export directory (manifests name the command line, which differs) */
+const exportSha256 = (out: string): Record<string, string> =>
+  Object.fromEntries(
+    readdirSync(out)
+      .filter((f) => !f.endsWith('.manifest.json'))
+      .sort()
+      .map((f) => [
+        f,
+        createHash('sha256')
+          .update(readFileSync(path.join(out, f)))
+          .digest('hex'),
+      ]),
+  );
 
 test('shards write parts without a queue; merging them exports what a plain run exports', async () => {
   const corpus = writeCorpus(dir, 100);
@@ -63,6 +79,25 @@ test('shards write parts without a queue; merging them exports what a plain run 
   assert.equal(merged.code, 0, merged.stderr);
   assert.match(merged.stdout, /dataset sst2-queue done \(merged 5 parts of job sst2-queue-[0-9a-f]{12} from /);
   assertSameExport(dir, 'plain', 'sharded');
+  const stored = exportSha256(path.join(dir, 'out-sharded'));
+
+  // --export-only: the same files written straight from the parts, and no row in the store
+  rmSync(path.join(dir, 'out-sharded'), { recursive: true });
+  const x = await runCli(['run', job, '--parts', parts, '--export-only', '--db', path.join(dir, 'x.db')]);
+  assert.equal(x.code, 0, x.stderr);
+  assert.match(x.stdout, /dataset sst2-queue exported straight from 5 parts of job sst2-queue-[0-9a-f]{12} in /);
+  assert.deepEqual(exportSha256(path.join(dir, 'out-sharded')), stored);
+  assertSameExport(dir, 'plain', 'sharded');
+  const none = await runCli(['datasets', 'list', '--db', path.join(dir, 'x.db'), '--json']);
+  assert.ok(!none.stdout.includes('sst2-queue'), none.stdout);
+  const shardX = await runCli(['run', job, '--shard', '0/2', '--parts', parts, '--export-only']);
+  assert.notEqual(shardX.code, 0);
+  assert.match(shardX.stderr, /--export-only finalizes parts: it needs --queue, or --parts DIR without --shard/);
+  const bare = path.join(dir, 'no-targets.yaml');
+  writeFileSync(bare, readFileSync(job, 'utf8').replace(/^export: .*$/m, ''));
+  const noTargets = await runCli(['run', bare, '--parts', parts, '--export-only']);
+  assert.notEqual(noTargets.code, 0);
+  assert.match(noTargets.stderr, /has no export targets: --export-only would write nothing/);
 
   // a part whose bytes changed is refused with its path, before anything is merged
   const bad = path.join(dir, 'parts-bad');
@@ -74,4 +109,7 @@ test('shards write parts without a queue; merging them exports what a plain run 
   const refused = await merge('bad.db', bad);
   assert.notEqual(refused.code, 0);
   assert.ok(refused.stderr.includes(`part ${victim} is corrupt`), refused.stderr);
+  const refusedX = await runCli(['run', job, '--parts', bad, '--export-only', '--db', path.join(dir, 'bad-x.db')]);
+  assert.notEqual(refusedX.code, 0);
+  assert.ok(refusedX.stderr.includes(`part ${victim} is corrupt`), refusedX.stderr);
 });

@@ -3,10 +3,17 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { DistilleryError } from '../../core/errors.ts';
-import { causalTeacherOf, parseJobYaml, shardSchema, type JobSpec, resolveJobPaths } from '../../jobs/index.ts';
+import {
+  causalTeacherOf,
+  checkExportOnlyJob,
+  parseJobYaml,
+  shardSchema,
+  type JobSpec,
+  resolveJobPaths,
+} from '../../jobs/index.ts';
 import { openRuntime, reportResult, runJobCommand, type ProgressMode } from '../job-runtime.ts';
 import { runExports } from '../run-exports.ts';
-import { mergePartsDir, runShardParts } from '../parts-run.ts';
+import { exportPartsDir, mergePartsDir, runShardParts } from '../parts-run.ts';
 import { runOnQueue, type QueueRunOptions } from '../queue-run.ts';
 
 interface RunOptions extends Partial<QueueRunOptions> {
@@ -16,6 +23,7 @@ interface RunOptions extends Partial<QueueRunOptions> {
   skipInvalid?: boolean;
   progress: ProgressMode;
   export: boolean;
+  exportOnly?: boolean;
 }
 
 export function readJobFile(file: string): JobSpec {
@@ -26,6 +34,22 @@ export function readJobFile(file: string): JobSpec {
     throw new DistilleryError('NOT_FOUND', `cannot read job file ${file}`, { hint: 'check the path' });
   }
   return resolveJobPaths(parseJobYaml(text, file), path.dirname(path.resolve(file)));
+}
+
+function checkExportOnly(opts: RunOptions, job: JobSpec): void {
+  const fix = {
+    hint: 'use it as: distillery run JOB --parts DIR --export-only, or distillery run JOB --queue URL --export-only',
+  };
+  if (!opts.export)
+    throw new DistilleryError('INVALID_INPUT', '--export-only and --no-export contradict each other', fix);
+  if (opts.queue === undefined && (opts.parts === undefined || job.shard))
+    throw new DistilleryError(
+      'INVALID_INPUT',
+      '--export-only finalizes parts: it needs --queue, or --parts DIR without --shard',
+      fix,
+    );
+  // before a queued job exists: on the queue, the refusal would fail the job's finalize for good
+  checkExportOnlyJob(job);
 }
 
 export function registerRun(program: Command): void {
@@ -46,6 +70,10 @@ export function registerRun(program: Command): void {
       '--parts <dir>',
       'directory of the chunk parts: with --queue, where workers write them (default: parts/<job id> beside JOB); with --shard i/n, write the parts of the chunks shard i owns there (no queue); alone, merge the parts there into the store and export',
     )
+    .option(
+      '--export-only',
+      'with --queue, or --parts DIR alone: finalize writes the export targets straight from the parts and no rows into the store (datasets too big for one SQLite file)',
+    )
     .option('--attempts <n>', 'with --queue: tries per chunk before it counts as failed', '3')
     .option('--lock-duration <ms>', 'with --queue: lock of the finalize step (BullMQ default 30000)')
     .addHelpText(
@@ -63,7 +91,8 @@ Example JOB.yaml:
 Example:
   distillery run JOB.yaml --db data/distillery.db
   distillery run JOB.yaml --shard 0/4 --parts /shared/parts/JOB   # one of 4 machines, no queue
-  distillery run JOB.yaml --parts /shared/parts/JOB                # then merge and export`,
+  distillery run JOB.yaml --parts /shared/parts/JOB                # then merge and export
+  distillery run JOB.yaml --parts /shared/parts/JOB --export-only  # or export from the parts, no store`,
     )
     .action(async (file: string, opts: RunOptions) => {
       let job = readJobFile(file);
@@ -74,6 +103,7 @@ Example:
         job = { ...job, shard: s.data };
       }
       if (opts.skipInvalid) job = { ...job, corpus: { ...job.corpus, skipInvalid: true } };
+      if (opts.exportOnly) checkExportOnly(opts, job);
       const rt = await openRuntime(opts);
       try {
         if (opts.queue !== undefined) {
@@ -93,11 +123,12 @@ Example:
             attempts: opts.attempts ?? '3',
             progress: opts.progress,
           });
-          if (opts.export) await runExports(rt, job, dataset);
+          if (opts.export && !opts.exportOnly) await runExports(rt, job, dataset);
           return;
         }
         if (opts.parts !== undefined) {
           if (job.shard) return await runShardParts(rt, job, job.shard, opts.parts, opts.progress);
+          if (opts.exportOnly) return await exportPartsDir(rt, job, opts.parts);
           const dataset = await mergePartsDir(rt, job, opts.parts);
           if (opts.export) await runExports(rt, job, dataset);
           return;

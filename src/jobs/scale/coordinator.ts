@@ -14,6 +14,8 @@ import type { Store } from '../../store/index.ts';
 import type { ChunkJobData } from './chunk-worker.ts';
 import { CHUNK_QUEUE, PREFIX, cancelKey, chunkJobId, finalizeQueue, redisConnection } from './connection.ts';
 import { mergeParts, type ChunkResult, type FinalizeResult } from './finalize.ts';
+import { orderedResults } from './chunk-parts.ts';
+import { checkPartsForExport } from './export-from-parts.ts';
 import { QueueClient, readStatus, type DistributedStatus } from './job-status.ts';
 import { planJob, type ChunkPlan } from './plan.ts';
 
@@ -30,6 +32,8 @@ export interface CoordinatorOptions {
   stalledInterval?: number;
   pollMs?: number;
   command: string;
+  /** `store` (default): merge the parts into `store`; `exports`: only check them, for exports written from them */
+  finalize?: 'store' | 'exports';
   onStatus?: (s: DistributedStatus) => void;
   /** aborting stops following the job; workers go on and the same command attaches later */
   signal?: AbortSignal;
@@ -37,6 +41,8 @@ export interface CoordinatorOptions {
 
 export interface CoordinatorResult {
   id: string;
+  /** where the parts are */
+  partsDir: string;
   attached: boolean;
   /** the job had finished before this coordinator attached: nothing ran */
   upToDate: boolean;
@@ -59,6 +65,26 @@ function failureReport(failures: { chunk: number; reason: string }[], chunks: re
       return `chunk ${f.chunk}${rows}: ${f.reason}`;
     })
     .join('; ');
+}
+
+/** Finalize with no store: every part read and checked; the caller writes the exports from them. */
+function checkedForExport(job: JobSpec, partsDir: string, results: readonly ChunkResult[]): FinalizeResult {
+  const c = checkPartsForExport(job, partsDir, results);
+  const { sorted, infos } = orderedResults(results);
+  return {
+    status: 'done',
+    dataset: c.dataset,
+    records: c.records,
+    examples: c.examples,
+    chunks: c.chunks,
+    computed: sorted.reduce((n, r) => n + r.computed, 0),
+    cached: sorted.reduce((n, r) => n + r.cached, 0),
+    counts: c.counts,
+    exportOnly: {
+      teachers: infos,
+      parts: sorted.map((r) => ({ chunk: r.chunk, part: r.part, sha256: r.sha256, bytes: r.bytes })),
+    },
+  };
 }
 
 export async function runCoordinator(job: JobSpec, opts: CoordinatorOptions): Promise<CoordinatorResult> {
@@ -120,6 +146,7 @@ export async function runCoordinator(job: JobSpec, opts: CoordinatorOptions): Pr
           );
         }
         const results = Object.values(await bj.getChildrenValues<ChunkResult>());
+        if (opts.finalize === 'exports') return checkedForExport(d.job, d.partsDir, results);
         return await withDatasetLock(opts.store, d.job.dataset, opts.command, () =>
           mergeParts(opts.store, d.job, d.partsDir, results),
         );
@@ -143,7 +170,7 @@ export async function runCoordinator(job: JobSpec, opts: CoordinatorOptions): Pr
         last = key;
         opts.onStatus?.(s);
       }
-      if (s.state === 'done') return { id: plan.id, attached, upToDate, status: s, result: s.result! };
+      if (s.state === 'done') return { id: plan.id, partsDir, attached, upToDate, status: s, result: s.result! };
       if (s.state === 'failed' || s.state === 'cancelled') {
         throw new DistilleryError(
           s.state === 'cancelled' ? 'CANCELLED' : 'INVALID_INPUT',

@@ -1,19 +1,18 @@
 /**
  * The finalize step: the chunks' parts merged, in chunk order, into the coordinator's store as the
  * dataset `distillery run` would have made (same rows, order, outputs, counts and recorded job), so the
- * exports written from it are the same bytes. Each chunk commits in one transaction with its outputs
- * written just before, like the runner's; a finalize killed halfway resumes after the last committed
- * chunk.
+ * exports written from it are the same bytes. Whole chunks commit together, up to GROUP_ROWS rows per
+ * transaction, each chunk's outputs written just before its rows as the runner writes them; a finalize
+ * killed halfway resumes after the last committed chunk.
  */
-import path from 'node:path';
 import { DistilleryError } from '../../core/errors.ts';
 import type { OutputSpec, TeacherInfo, TeacherRunner } from '../../core/types.ts';
 import { outputSpecOf, type JobSpec } from '../job-schema.ts';
 import type { JobCheckpoint, RunCounts } from '../runner/ports.ts';
 import { jobIdentity, type JobTeacher } from '../runner/run-job.ts';
 import { StoreRunnerAdapter } from '../runner/store-adapter.ts';
-import { decodeTeacherOutput, parseComponent, type Store } from '../../store/index.ts';
-import { readPart } from './part-file.ts';
+import type { Store } from '../../store/index.ts';
+import { openChunkPart, orderedResults } from './chunk-parts.ts';
 
 /** What a worker reports for a chunk (the BullMQ job's return value). */
 export interface ChunkResult {
@@ -39,36 +38,28 @@ export interface FinalizeResult {
   computed: number;
   cached: number;
   counts: RunCounts;
+  /** finalize `exports` (no store): the checked parts the exports are then written from */
+  exportOnly?: { teachers: TeacherInfo[]; parts: { chunk: number; part: string; sha256: string; bytes: number }[] };
 }
 
 const sameJson = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
+export interface MergeOptions {
+  /** called after each commit with the number of chunks committed so far */
+  onChunk?: (committed: number) => void;
+  /** rows per transaction (whole chunks; default 50,000); 1 commits every chunk alone */
+  groupRows?: number;
+}
 
 export function mergeParts(
   store: Store,
   job: JobSpec,
   partsDir: string,
   results: readonly ChunkResult[],
-  onChunk?: (committed: number) => void,
+  opts: MergeOptions = {},
 ): FinalizeResult {
-  const sorted = [...results].sort((a, b) => a.chunk - b.chunk);
-  sorted.forEach((r, i) => {
-    if (r.chunk !== i) throw new DistilleryError('INTERNAL', `chunk ${i} has no result`);
-  });
-  const infos = sorted[0]?.teachers ?? [];
-  for (const r of sorted) {
-    const fps = r.teachers.map((t) => t.fingerprint);
-    if (
-      !sameJson(
-        fps,
-        infos.map((t) => t.fingerprint),
-      )
-    )
-      throw new DistilleryError(
-        'INVALID_INPUT',
-        `worker ${r.worker} labelled chunk ${r.chunk} with other teacher files (${fps.join(', ')}) than chunk 0 (${infos.map((t) => t.fingerprint).join(', ')})`,
-        { hint: 'give every worker the same model files' },
-      );
-  }
+  const groupRows = opts.groupRows ?? GROUP_ROWS;
+  const { sorted, infos } = orderedResults(results);
   const teachers: JobTeacher[] = infos.map((info, i) => ({
     runner: { info } as TeacherRunner,
     weight: job.teachers[i]?.weight ?? 1,
@@ -99,35 +90,17 @@ export function mergeParts(
   let state: JobCheckpoint = { ...start, counts: start.counts ?? zero() };
   let computed = 0;
   let cached = 0;
-  for (const r of sorted.slice(start.chunks)) {
-    const { header, blobs } = readPart(path.join(partsDir, r.part), r.sha256);
-    if (header.chunk !== r.chunk || header.dataset !== dataset)
-      throw new DistilleryError('INVALID_INPUT', `part ${r.part} is not chunk ${r.chunk} of ${dataset}`);
-    const partFps = header.teachers.map((t) => t.fingerprint);
-    if (
-      !sameJson(
-        partFps,
-        r.teachers.map((t) => t.fingerprint),
-      )
-    )
-      throw new DistilleryError(
-        'INVALID_INPUT',
-        `part ${r.part} was labelled by other teacher files (${partFps.join(', ')}) than ${r.teachers.map((t) => t.fingerprint).join(', ')}`,
-        { hint: 'give every worker and shard the same model files' },
-      );
+  const mergeChunk = (r: ChunkResult): number => {
+    const { header, blobs } = openChunkPart(partsDir, r, dataset);
+    // the worker's encoded blobs go in as they are: the store keeps the bytes the worker wrote
     header.teachers.forEach((pt, ti) => {
-      const entries = pt.outputs.map((o, oi) => {
-        const parts = new Map(o.components.map(([name], ci) => [name, blobs[ti]![oi]![ci]!]));
-        const wanted = o.components.map(([name]) => parseComponent(name));
-        const output = decodeTeacherOutput(parts, wanted, {
-          logits: true,
-          temperatures: [],
-          tokens: o.tokens,
-          truncated: o.truncated,
-        });
-        return { inputHash: o.inputHash, output };
-      });
-      store.putOutputs(pt.fingerprint, entries, { encoding: pt.encoding });
+      const entries = pt.outputs.map((o, oi) => ({
+        inputHash: o.inputHash,
+        tokens: o.tokens,
+        truncated: o.truncated,
+        components: o.components.map(([component], ci) => ({ component, blob: blobs[ti]![oi]![ci]! })),
+      }));
+      store.putEncodedOutputs(pt.fingerprint, entries, { encoding: pt.encoding });
     });
     const c = state.counts!;
     state = {
@@ -145,7 +118,24 @@ export function mergeParts(
     adapter.commitChunk(dataset, header.examples, state, header.opCounts);
     computed += r.computed;
     cached += r.cached;
-    onChunk?.(state.chunks);
+    return header.examples.length;
+  };
+  const todo = sorted.slice(start.chunks);
+  for (let i = 0; i < todo.length;) {
+    // Several whole chunks per transaction: a commit writes every index page it dirtied to the WAL, and
+    // random input hashes dirty most of them, so fewer, larger commits write far less. Killed halfway,
+    // a finalize still resumes after the last committed chunk.
+    const first = i;
+    store.transaction(() => {
+      let rows = 0;
+      let bytes = 0;
+      do {
+        rows += mergeChunk(todo[i]!);
+        bytes += todo[i]!.bytes;
+        i++;
+      } while (i < todo.length && rows < groupRows && bytes < GROUP_BYTES);
+    });
+    for (let k = first; k < i; k++) opts.onChunk?.(todo[k]!.chunk + 1);
   }
   adapter.commitChunk(dataset, [], { ...state, done: true });
   return {
@@ -159,5 +149,10 @@ export function mergeParts(
     counts: state.counts!,
   };
 }
+
+/** rows merged per transaction (whole chunks) */
+const GROUP_ROWS = 50_000;
+/** part bytes merged per transaction: large outputs (hidden states) fill SQLite's page cache sooner */
+const GROUP_BYTES = 64 * 1024 * 1024;
 
 const zero = (): RunCounts => ({ augmentSkipped: 0, duplicatesDropped: 0, filteredOut: 0, flagged: 0 });

@@ -14,7 +14,9 @@ import { processChunk } from './chunk-work.ts';
 import { mergeParts, type ChunkResult, type FinalizeResult } from './finalize.ts';
 import { writePart } from './part-file.ts';
 import { partsOfJob } from './parts-dir.ts';
-import { planJob } from './plan.ts';
+import { planJob, type DistributedJob } from './plan.ts';
+import { exportFromParts, type PartsCheck } from './export-from-parts.ts';
+import type { ExportResult } from '../../export/index.ts';
 
 export interface ShardChunkEvent {
   job: string;
@@ -71,12 +73,12 @@ export async function writeShardParts(
   return { job: plan.id, owned: owned.length, written: todo.length, present: owned.length - todo.length };
 }
 
-/** Merge a parts directory written by the shards into `store`; refuses while any chunk has no part. */
-export async function finalizeFromParts(
+/** The job's part of every chunk in `partsDir` as chunk results; refuses while any chunk has none. */
+async function partsDirResults(
   job: JobSpec,
   partsDir: string,
-  deps: { store: Store; teachers: { get(name: string): Promise<TeacherRunner> }; command: string },
-): Promise<FinalizeResult & { job: string }> {
+  teachers: { get(name: string): Promise<TeacherRunner> },
+): Promise<{ plan: DistributedJob; results: ChunkResult[] }> {
   const plan = await planJob(wholeJob(job));
   const { found, missing } = partsOfJob(partsDir, plan);
   if (missing.length > 0)
@@ -87,9 +89,9 @@ export async function finalizeFromParts(
         hint: 'run the shards that own them (chunk k belongs to shard k mod n): distillery run JOB --shard i/n --parts DIR',
       },
     );
-  // the merge registers the teachers as this machine loads them; each part must be from the same files
+  // the teachers as this machine loads them; each part must be from the same files
   const infos: TeacherInfo[] = [];
-  for (const t of plan.job.teachers) infos.push((await deps.teachers.get(t.name)).info);
+  for (const t of plan.job.teachers) infos.push((await teachers.get(t.name)).info);
   const results: ChunkResult[] = plan.chunks.map((c) => {
     const p = found.get(c.index)!;
     return {
@@ -105,8 +107,28 @@ export async function finalizeFromParts(
       seconds: 0,
     };
   });
+  return { plan, results };
+}
+
+/** Merge a parts directory written by the shards into `store`; refuses while any chunk has no part. */
+export async function finalizeFromParts(
+  job: JobSpec,
+  partsDir: string,
+  deps: { store: Store; teachers: { get(name: string): Promise<TeacherRunner> }; command: string },
+): Promise<FinalizeResult & { job: string }> {
+  const { plan, results } = await partsDirResults(job, partsDir, deps.teachers);
   const r = await withDatasetLock(deps.store, job.dataset, deps.command, () =>
     mergeParts(deps.store, plan.job, partsDir, results),
   );
   return { ...r, job: plan.id };
+}
+
+/** The job's exports written straight from a parts directory, with no store (`run --parts DIR --export-only`). */
+export async function exportFromPartsDir(
+  job: JobSpec,
+  partsDir: string,
+  deps: { teachers: { get(name: string): Promise<TeacherRunner> }; command: string },
+): Promise<PartsCheck & { job: string; exports: ExportResult[] }> {
+  const { plan, results } = await partsDirResults(job, partsDir, deps.teachers);
+  return { ...exportFromParts(plan.job, partsDir, results, deps.command), job: plan.id };
 }

@@ -6,8 +6,8 @@ import { DistilleryError } from '../../core/errors.ts';
 import type { Encoding, TeacherOutput } from '../../core/types.ts';
 import { componentName, type Component } from '../components.ts';
 import { softmaxAt } from '../probabilities.ts';
-import { decodeTensor, encodeTensor } from './tensor-codec.ts';
-import { decodeTopK, encodeTopK } from './topk-codec.ts';
+import { BLOB_VERSION, decodeTensor, DTYPE_CODES, encodeTensor } from './tensor-codec.ts';
+import { decodeTopK, encodeTopK, TOPK_CODE } from './topk-codec.ts';
 
 export interface EncodedComponent {
   component: string;
@@ -47,6 +47,15 @@ export function encodeTeacherOutput(output: TeacherOutput, encoding: Encoding): 
     });
   }
   return out;
+}
+
+const ENCODINGS = Object.keys(DTYPE_CODES) as Encoding[];
+
+/** The encoding a stored blob (tensor or top-k) declares in its header; undefined if it is not one. */
+export function blobEncoding(blob: Buffer): Encoding | undefined {
+  if (blob.length < 4 || blob[0] !== BLOB_VERSION) return undefined;
+  const code = blob[1] === TOPK_CODE ? blob[3] : blob[1];
+  return ENCODINGS.find((e) => DTYPE_CODES[e] === code);
 }
 
 // a module function, not a closure per call: exports decode once per row
