@@ -252,6 +252,26 @@ test('a worker stopped while Redis stays down exits after its grace period, sayi
   }
 });
 
+test('Ctrl-C stops a coordinator following a job while Redis is down', opts, async () => {
+  const lone = await startRedis();
+  try {
+    const s = setup('coordinator-redis-down');
+    let queued = false;
+    const args = coordinatorArgs(s).map((a) => (a === redis.url ? lone.url : a));
+    const coordinator = startCli(args, (line) => {
+      queued ||= queueLine(line) !== undefined;
+    });
+    await until('the coordinator to queue the job', () => queued);
+    await lone.stop();
+    coordinator.child.kill('SIGINT');
+    const r = await within('the coordinator to stop after SIGINT with Redis down', coordinator.done);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /stopped following job sst2-queue-[0-9a-f]{12}; its chunks go on/);
+  } finally {
+    await lone.stop();
+  }
+});
+
 test(
   'jobs cancel: workers skip the chunks, the job ends cancelled; jobs rm lets the same command queue it again',
   opts,
