@@ -5,16 +5,15 @@
  * dense logits [n, labels] and pooled hidden states [n, hidden]. `ordinal` [n] joins rows to the
  * Parquet export; `__metadata__` holds the teacher fingerprint and output spec as JSON strings.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { DistilleryError } from '../core/errors.ts';
 import { encodeFloat16, type ExportSource } from '../store/index.ts';
 import type { TeacherOutput } from '../core/types.ts';
 import { STEP_ROWS } from '../core/steps.ts';
 import type { ExportedFile, ExportOptions, WriterSteps } from './export-options.ts';
 import type { ExportPlan } from './export-plan.ts';
-import { SafetensorsWriter, type SafetensorsDtype } from './safetensors/safetensors-writer.ts';
-import { checkPositiveInt, ShardFile, shardName } from './shards.ts';
+import { SafetensorsShard } from './safetensors/safetensors-shard.ts';
+import type { SafetensorsDtype } from './safetensors/safetensors-writer.ts';
+import { checkPositiveInt, shardName } from './shards.ts';
 
 export function safetensorsTensorNames(plan: ExportPlan): string[] {
   const names = ['ordinal', 'tokens'];
@@ -28,19 +27,10 @@ export function safetensorsTensorNames(plan: ExportPlan): string[] {
   return names.sort();
 }
 
-class Shard {
-  readonly file: ShardFile;
-  readonly writer: SafetensorsWriter;
-  readonly tmp: string;
+class Shard extends SafetensorsShard {
   rows = 0;
   tokenOffset = 0n;
   attnOffset = 0n;
-
-  constructor(outDir: string, name: string) {
-    this.file = new ShardFile(outDir, name);
-    this.tmp = mkdtempSync(join(outDir, `.${name}-`));
-    this.writer = new SafetensorsWriter(this.tmp);
-  }
 }
 
 export function* writeSafetensors(store: ExportSource, plan: ExportPlan, opts: ExportOptions): WriterSteps {
@@ -110,9 +100,7 @@ export function* writeSafetensors(store: ExportSource, plan: ExportPlan, opts: E
   };
   const closeShard = (): void => {
     if (!shard) return;
-    shard.writer.finish(shard.file.sink, metadata);
-    rmSync(shard.tmp, { recursive: true, force: true });
-    files.push(shard.file.commit(shard.rows));
+    files.push(shard.finish(metadata, shard.rows));
     shard = undefined;
   };
 
@@ -129,11 +117,7 @@ export function* writeSafetensors(store: ExportSource, plan: ExportPlan, opts: E
     }
     closeShard();
   } catch (e) {
-    if (shard) {
-      shard.writer.abort();
-      rmSync(shard.tmp, { recursive: true, force: true });
-      shard.file.discard();
-    }
+    shard?.abort();
     throw e;
   }
   return { files, rows, skipped };

@@ -12,14 +12,13 @@
  * Each present part of the spec gives its tensors; the header's __metadata__ holds the spec and
  * the row ids (JSON).
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync } from 'node:fs';
 import type { SequenceOutputSpec, SequenceTargets } from '../core/sequence-types.ts';
 import { DistilleryError } from '../core/errors.ts';
 import type { ExportedFile } from './export-options.ts';
-import { SafetensorsWriter } from './safetensors/safetensors-writer.ts';
+import { SafetensorsShard } from './safetensors/safetensors-shard.ts';
 import { IGNORE_LABEL, TOP_VALUE_PAD, type SequenceExportRow } from './sequence-parquet.ts';
-import { checkPositiveInt, ShardFile, shardName } from './shards.ts';
+import { checkPositiveInt, shardName } from './shards.ts';
 
 export interface SequenceSafetensorsOptions {
   outDir: string;
@@ -36,18 +35,14 @@ function spread<T extends Float32Array | Int32Array>(rows: T, positions: Int32Ar
   return out;
 }
 
-class Shard {
-  readonly file: ShardFile;
-  readonly writer: SafetensorsWriter;
-  readonly tmp: string;
+class Shard extends SafetensorsShard {
   readonly ids: string[] = [];
   tokens = 0;
   samples = 0;
 
   constructor(outDir: string, name: string, spec: SequenceOutputSpec, hiddenSize: number | undefined) {
-    this.file = new ShardFile(outDir, name);
-    this.tmp = mkdtempSync(join(outDir, '.tensors-'));
-    const w = (this.writer = new SafetensorsWriter(this.tmp));
+    super(outDir, name);
+    const w = this.writer;
     w.declare('sequence_offsets', 'I64', []);
     w.append('sequence_offsets', BigInt64Array.of(0n), 1);
     w.declare('input_ids', 'I32', []);
@@ -145,13 +140,12 @@ export function exportSequencesSafetensors(
   let tokens = 0;
   const close = (): void => {
     if (!shard) return;
-    shard.writer.finish(shard.file.sink, {
+    const metadata = {
       'distillery.output_spec': JSON.stringify(opts.spec),
       'distillery.ids': JSON.stringify(shard.ids),
       ...opts.metadata,
-    });
-    rmSync(shard.tmp, { recursive: true, force: true });
-    files.push(shard.file.commit(shard.ids.length));
+    };
+    files.push(shard.finish(metadata, shard.ids.length));
     shard = undefined;
   };
   try {
@@ -169,11 +163,7 @@ export function exportSequencesSafetensors(
     }
     close();
   } catch (e) {
-    if (shard) {
-      shard.writer.abort();
-      rmSync(shard.tmp, { recursive: true, force: true });
-      shard.file.discard();
-    }
+    shard?.abort();
     throw e;
   }
   return { files, rows: total, tokens };

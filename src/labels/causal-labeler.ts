@@ -9,7 +9,7 @@ import type { SequenceOutputSpec, SequenceTargets } from '../core/sequence-types
 import { sequenceHash, type Store } from '../store/index.ts';
 import { type CausalTeacher, seedOf } from '../teacher/causal/causal-teacher.ts';
 import { type EncodedSequence, scoredPositions } from '../teacher/causal/sequence-input.ts';
-import type { BatchStats } from './micro-batcher.ts';
+import { BatcherPool, type PoolOptions } from './batcher-pool.ts';
 import { SequenceBatcher } from './sequence-batcher.ts';
 import { teacherUnavailable } from './soft-labeler.ts';
 
@@ -20,11 +20,8 @@ export interface CausalProvider {
   getCausal(name: string): Promise<CausalTeacher>;
 }
 
-export interface CausalLabelerOptions {
-  batching: { enabled: boolean; maxWaitMs: number; maxDelayMs: number; tokenBudget: number; maxBatchTexts: number };
-  queueBound: number;
+export interface CausalLabelerOptions extends PoolOptions {
   store: Store;
-  onBatch?: (teacher: string, stats: BatchStats) => void;
   onCache?: (teacher: string, hits: number, misses: number) => void;
 }
 
@@ -68,14 +65,14 @@ function emptyTargets(row: EncodedSequence, spec: SequenceOutputSpec): SequenceT
 export class CausalLabeler {
   readonly #teachers: CausalProvider;
   readonly #opts: CausalLabelerOptions;
-  readonly #batchers = new Map<string, SequenceBatcher>();
+  readonly #batchers: BatcherPool<SequenceBatcher>;
   /** sequences being computed, by fingerprint + spec + hash: a second request waits for the first */
   readonly #inflight = new Map<string, Promise<SequenceTargets>>();
-  #closing: Promise<void> | undefined;
 
   constructor(teachers: CausalProvider, opts: CausalLabelerOptions) {
     this.#teachers = teachers;
     this.#opts = opts;
+    this.#batchers = new BatcherPool(opts);
   }
 
   /** The loaded teacher; NOT_FOUND for an unknown name, INVALID_INPUT for a teacher that is no causal LM. */
@@ -101,7 +98,7 @@ export class CausalLabeler {
     rows: readonly EncodedSequence[],
     spec: SequenceOutputSpec,
   ): Promise<ScoredSequences> {
-    if (this.#closing) throw new DistilleryError('CANCELLED', 'the server is shutting down');
+    if (this.#batchers.closing) throw new DistilleryError('CANCELLED', 'the server is shutting down');
     const { fingerprint, vocabSize, name } = teacher.info;
     const sequences = this.#opts.store.sequences;
     const hashes = rows.map(hashOf);
@@ -120,7 +117,8 @@ export class CausalLabeler {
       else jobs.push({ row, key, seed: seedOf(row) });
     });
     if (jobs.length > 0) {
-      const computed = this.#batcher(teacher)
+      const computed = this.#batchers
+        .get(name, (o) => new SequenceBatcher(teacher, o))
         .submit(jobs, spec)
         .catch((err: unknown) => {
           throw teacherUnavailable(name, err);
@@ -156,28 +154,13 @@ export class CausalLabeler {
     return { targets, cached };
   }
 
-  #batcher(teacher: CausalTeacher): SequenceBatcher {
-    const name = teacher.info.name;
-    let b = this.#batchers.get(name);
-    if (!b) {
-      b = new SequenceBatcher(teacher, {
-        ...this.#opts.batching,
-        queueBound: this.#opts.queueBound,
-        onBatch: (s) => this.#opts.onBatch?.(name, s),
-      });
-      this.#batchers.set(name, b);
-    }
-    return b;
-  }
-
   /** sequences queued or running per teacher that has served at least once */
   queueDepths(): Map<string, number> {
-    return new Map([...this.#batchers].map(([name, b]) => [name, b.depth]));
+    return this.#batchers.depths();
   }
 
   /** Refuses new work and waits for every queued batch. Safe to call twice. */
   close(): Promise<void> {
-    this.#closing ??= Promise.all([...this.#batchers.values()].map((b) => b.close())).then(() => undefined);
-    return this.#closing;
+    return this.#batchers.close();
   }
 }

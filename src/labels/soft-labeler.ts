@@ -7,18 +7,16 @@ import { DistilleryError, isDistilleryError } from '../core/errors.ts';
 import type { OutputSpec, TeacherInfo, TeacherOutput, TeacherRunner, TextInput } from '../core/types.ts';
 import { labelInputs } from './gate.ts';
 import type { LabelCache } from './label-cache.ts';
-import { MicroBatcher, type BatchStats } from './micro-batcher.ts';
+import { BatcherPool, type PoolOptions } from './batcher-pool.ts';
+import { MicroBatcher } from './micro-batcher.ts';
 
 /** The part of the teacher registry this module needs (src/teacher/registry.ts satisfies it). */
 export interface TeacherProvider {
   get(name: string): Promise<TeacherRunner>;
 }
 
-export interface SoftLabelerOptions {
-  batching: { enabled: boolean; maxWaitMs: number; maxDelayMs: number; tokenBudget: number; maxBatchTexts: number };
-  queueBound: number;
+export interface SoftLabelerOptions extends PoolOptions {
   cache: LabelCache;
-  onBatch?: (teacher: string, stats: BatchStats) => void;
   onCache?: (teacher: string, hits: number, misses: number) => void;
 }
 
@@ -45,12 +43,12 @@ export function teacherUnavailable(name: string, cause: unknown): DistilleryErro
 export class SoftLabeler {
   readonly #teachers: TeacherProvider;
   readonly #opts: SoftLabelerOptions;
-  readonly #batchers = new Map<string, MicroBatcher>();
-  #closing: Promise<void> | undefined;
+  readonly #batchers: BatcherPool<MicroBatcher>;
 
   constructor(teachers: TeacherProvider, opts: SoftLabelerOptions) {
     this.#teachers = teachers;
     this.#opts = opts;
+    this.#batchers = new BatcherPool(opts);
   }
 
   /** The teacher's metadata; loads it on first use. */
@@ -67,11 +65,11 @@ export class SoftLabeler {
   }
 
   async label(teacher: string, inputs: TextInput[], spec: OutputSpec): Promise<SoftLabels> {
-    if (this.#closing) throw new DistilleryError('CANCELLED', 'the server is shutting down');
+    if (this.#batchers.closing) throw new DistilleryError('CANCELLED', 'the server is shutting down');
     const runner = await this.#runner(teacher);
     const info = runner.info;
     const cache = this.#opts.cache;
-    const batcher = this.#batcher(runner);
+    const batcher = this.#batchers.get(info.name, (o) => new MicroBatcher(runner, o));
     const labelled = await labelInputs(runner, cache, inputs, spec, {
       answer: true,
       submit: (missing, need) =>
@@ -86,28 +84,13 @@ export class SoftLabeler {
     return { info, outputs: hashes.map((h) => labelled.outputs!.get(h)!), cached };
   }
 
-  #batcher(runner: TeacherRunner): MicroBatcher {
-    const name = runner.info.name;
-    let b = this.#batchers.get(name);
-    if (!b) {
-      b = new MicroBatcher(runner, {
-        ...this.#opts.batching,
-        queueBound: this.#opts.queueBound,
-        onBatch: (s) => this.#opts.onBatch?.(name, s),
-      });
-      this.#batchers.set(name, b);
-    }
-    return b;
-  }
-
   /** texts queued or running per teacher that has served at least once */
   queueDepths(): Map<string, number> {
-    return new Map([...this.#batchers].map(([name, b]) => [name, b.depth]));
+    return this.#batchers.depths();
   }
 
   /** Refuses new work and waits for every queued batch. Safe to call twice. */
   close(): Promise<void> {
-    this.#closing ??= Promise.all([...this.#batchers.values()].map((b) => b.close())).then(() => undefined);
-    return this.#closing;
+    return this.#batchers.close();
   }
 }

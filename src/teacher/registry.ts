@@ -139,21 +139,7 @@ export class TeacherRegistry {
     let loading = this.#causal.get(name);
     if (!loading) {
       loading = (async () => {
-        const dir = this.resolveDir(c) ?? (await fetchHubModel(c.hubId!, c.dtype ?? 'fp32'));
-        return CausalTeacher.load({
-          name: c.name,
-          dir,
-          dtype: c.dtype,
-          device: c.device,
-          threads: c.threads,
-          thread: c.thread,
-          maxLength: c.maxLength,
-          limits: {
-            ...(c.tokenBudget ? { tokenBudget: c.tokenBudget } : {}),
-            ...(c.maxBatchSize ? { maxBatchSize: c.maxBatchSize } : {}),
-          },
-          log: this.#opts.log,
-        });
+        return CausalTeacher.load(await this.#loadOptions(c));
       })();
       this.#causal.set(name, loading);
       // settled state for list(): the promise itself cannot be inspected
@@ -171,9 +157,8 @@ export class TeacherRegistry {
     let loading = this.#generators.get(name);
     if (!loading) {
       loading = (async () => {
-        const dir = this.resolveDir(c) ?? (await fetchHubModel(c.hubId!, c.dtype ?? 'fp32'));
-        const opts = { dtype: c.dtype, device: c.device, threads: c.threads, thread: c.thread };
-        return CausalGenerator.load({ name: c.name, dir, ...opts, maxLength: c.maxLength });
+        const { name, dir, dtype, device, threads, thread, maxLength } = await this.#loadOptions(c);
+        return CausalGenerator.load({ name, dir, dtype, device, threads, thread, maxLength });
       })();
       // a failed load is retried by the next job that needs it
       loading.catch(() => this.#generators.delete(name));
@@ -182,23 +167,27 @@ export class TeacherRegistry {
     return loading;
   }
 
+  /** What every kind of teacher is loaded with: the model folder (fetched from the hub if named so) and the config's knobs. */
+  async #loadOptions(c: TeacherConfig) {
+    return {
+      name: c.name,
+      dir: this.resolveDir(c) ?? (await fetchHubModel(c.hubId!, c.dtype ?? 'fp32')),
+      dtype: c.dtype,
+      device: c.device,
+      threads: c.threads,
+      thread: c.thread,
+      maxLength: c.maxLength,
+      limits: {
+        ...(c.tokenBudget ? { tokenBudget: c.tokenBudget } : {}),
+        ...(c.maxBatchSize ? { maxBatchSize: c.maxBatchSize } : {}),
+      },
+      log: this.#opts.log,
+    };
+  }
+
   async #load(c: TeacherConfig): Promise<OnnxTeacher> {
     try {
-      const dir = this.resolveDir(c) ?? (await fetchHubModel(c.hubId!, c.dtype ?? 'fp32'));
-      const teacher = await OnnxTeacher.load({
-        name: c.name,
-        dir,
-        dtype: c.dtype,
-        device: c.device,
-        threads: c.threads,
-        thread: c.thread,
-        maxLength: c.maxLength,
-        limits: {
-          ...(c.tokenBudget ? { tokenBudget: c.tokenBudget } : {}),
-          ...(c.maxBatchSize ? { maxBatchSize: c.maxBatchSize } : {}),
-        },
-        log: this.#opts.log,
-      });
+      const teacher = await OnnxTeacher.load(await this.#loadOptions(c));
       this.#ready.set(c.name, teacher);
       teacher.onFailure((err) => {
         this.#opts.log?.(`teacher ${c.name} failed: ${err.message}`);

@@ -1,7 +1,8 @@
 /**
  * Faults with real processes and a real redis-server: a worker killed with -9 mid-chunk, a corpus slice
- * that fails every attempt, a coordinator killed with -9, and a Redis restart mid-job. Each job that
- * finishes must export the same bytes as the plain run of the same job.
+ * that fails every attempt, a coordinator killed with -9, a Redis restart mid-job, workers stopped while
+ * Redis is down. Each job that finishes must export the same bytes as the plain run of the same job.
+ * Every wait is bounded (helpers.ts): a hang fails the test with the processes' output.
  */
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
@@ -10,12 +11,15 @@ import { after, afterEach, before, test } from 'node:test';
 import { tempDir } from '../helpers/temp-dir.ts';
 import { startRedis, type RedisServer } from '../helpers/redis-server.ts';
 import {
+  TEST_TIMEOUT_MS,
   assertSameExport,
   killLeftovers,
   runCli,
   startCli,
   startWorker,
   stopWorker,
+  until,
+  within,
   writeCorpus,
   writeJob,
 } from './helpers.ts';
@@ -23,6 +27,8 @@ import {
 const dir = tempDir('distillery-faults-');
 const LOCK_MS = 3000;
 let redis: RedisServer;
+
+const opts = { timeout: TEST_TIMEOUT_MS };
 
 before(async () => {
   redis = await startRedis();
@@ -35,12 +41,12 @@ before(async () => {
     'none',
   ]);
   assert.equal(plain.code, 0, plain.stderr);
-});
+}, opts);
 // a failed test must not leave its workers taking the next test's chunks
 afterEach(killLeftovers);
 after(async () => {
   killLeftovers();
-  await redis.stop();
+  await redis?.stop();
 });
 
 /** A test's own folder with a copy of the corpus: its own job id, parts and stores. */
@@ -78,76 +84,84 @@ const queueLine = (line: string): QueueLine | undefined => {
   return e.type === 'queue' ? e : undefined;
 };
 
-test('kill -9 a worker mid-chunk: another worker takes the chunk after its lock expires; nothing lost or doubled', async () => {
-  const s = setup('kill-worker');
-  const coordinator = startCli(coordinatorArgs(s));
-  let killedChunk = -1;
-  const first = startWorker(redis.url, path.join(s.sub, 'w1.db'), LOCK_MS, (l, child) => {
-    if (l.event === 'chunk-start' && killedChunk < 0) {
-      killedChunk = l.chunk!;
-      // mid-chunk: the first chunk loads the teacher, then augments and labels
-      setTimeout(() => child.kill('SIGKILL'), 400);
-    }
-  });
-  const killed = await first.done;
-  assert.equal(killed.signal, 'SIGKILL');
-  assert.ok(!first.logs.some((l) => l.event === 'chunk-done'), 'the killed worker finished no chunk');
+test(
+  'kill -9 a worker mid-chunk: another worker takes the chunk after its lock expires; nothing lost or doubled',
+  opts,
+  async () => {
+    const s = setup('kill-worker');
+    const coordinator = startCli(coordinatorArgs(s));
+    let killedChunk = -1;
+    const first = startWorker(redis.url, path.join(s.sub, 'w1.db'), LOCK_MS, (l, child) => {
+      if (l.event === 'chunk-start' && killedChunk < 0) {
+        killedChunk = l.chunk!;
+        // mid-chunk: the first chunk loads the teacher, then augments and labels
+        setTimeout(() => child.kill('SIGKILL'), 400);
+      }
+    });
+    const killed = await within('the first worker to die by SIGKILL mid-chunk', first.done);
+    assert.equal(killed.signal, 'SIGKILL');
+    assert.ok(!first.logs.some((l) => l.event === 'chunk-done'), 'the killed worker finished no chunk');
 
-  const second = startWorker(redis.url, path.join(s.sub, 'w2.db'), LOCK_MS);
-  const r = await coordinator.done;
-  assert.equal(r.code, 0, r.stderr);
-  assertSameExport(dir, 'plain', 'kill-worker');
-  // at-least-once: a chunk may run twice (a stalled lock), its part is the same file then
-  const done = new Set(second.logs.filter((l) => l.event === 'chunk-done').map((l) => l.chunk));
-  assert.deepEqual([...done].sort(), [0, 1, 2, 3, 4], 'the second worker did every chunk, the killed one included');
-  assert.equal(readdirSync(path.join(s.sub, 'parts')).filter((f) => f.endsWith('.part')).length, 5);
-  await stopWorker(second);
-});
+    const second = startWorker(redis.url, path.join(s.sub, 'w2.db'), LOCK_MS);
+    const r = await within('the coordinator to finish with the second worker', coordinator.done);
+    assert.equal(r.code, 0, r.stderr);
+    assertSameExport(dir, 'plain', 'kill-worker');
+    // at-least-once: a chunk may run twice (a stalled lock), its part is the same file then
+    const done = new Set(second.logs.filter((l) => l.event === 'chunk-done').map((l) => l.chunk));
+    assert.deepEqual([...done].sort(), [0, 1, 2, 3, 4], 'the second worker did every chunk, the killed one included');
+    assert.equal(readdirSync(path.join(s.sub, 'parts')).filter((f) => f.endsWith('.part')).length, 5);
+    await stopWorker(second);
+  },
+);
 
-test('a corrupt corpus slice fails its chunk after N attempts with the reason and rows; the other chunks finish', async () => {
-  const s = setup('corrupt');
-  let corrupted = false;
-  const corpus = path.join(s.sub, 'corpus.jsonl');
-  const coordinator = startCli(coordinatorArgs(s, ['--attempts', '2']), (line) => {
-    // once the job is queued, the shared corpus goes bad under it: line 50 is in chunk 2 (records 41-60)
-    if (!corrupted && queueLine(line)) {
-      corrupted = true;
-      const lines = readFileSync(corpus, 'utf8').split('\n');
-      lines[49] = '{"text": broken';
-      writeFileSync(corpus, lines.join('\n'));
-    }
-  });
-  while (!corrupted) await new Promise((r) => setTimeout(r, 50));
-  const w = startWorker(redis.url, path.join(s.sub, 'w.db'), LOCK_MS);
-  const r = await coordinator.done;
-  assert.equal(r.code, 1, r.stdout);
-  assert.match(r.stderr, /1 of 5 chunks failed: chunk 2 \(records 41-60\): .*corpus\.jsonl:50: not valid JSON/);
-  const tries = w.logs.filter((l) => l.event === 'chunk-failed');
-  assert.deepEqual(
-    tries.map((l) => [l.chunk, l.attempt]),
-    [
-      [2, 1],
-      [2, 2],
-    ],
-  );
-  assert.deepEqual(
-    [...new Set(w.logs.filter((l) => l.event === 'chunk-done').map((l) => l.chunk))].sort(),
-    [0, 1, 3, 4],
-  );
-  assert.equal(readdirSync(path.join(s.sub, 'parts')).filter((f) => f.endsWith('.part')).length, 4);
-  const id = /job (sst2-queue-[0-9a-f]{12})/.exec(r.stderr)![1]!;
-  const status = await runCli(['jobs', 'status', id, '--queue', redis.url, '--json']);
-  const st = JSON.parse(status.stdout) as {
-    state: string;
-    chunks: { done: number; failed: number };
-    failures: { chunk: number }[];
-  };
-  assert.equal(st.state, 'failed');
-  assert.deepEqual([st.chunks.done, st.chunks.failed, st.failures.map((f) => f.chunk)], [4, 1, [2]]);
-  await stopWorker(w);
-});
+test(
+  'a corrupt corpus slice fails its chunk after N attempts with the reason and rows; the other chunks finish',
+  opts,
+  async () => {
+    const s = setup('corrupt');
+    let corrupted = false;
+    const corpus = path.join(s.sub, 'corpus.jsonl');
+    const coordinator = startCli(coordinatorArgs(s, ['--attempts', '2']), (line) => {
+      // once the job is queued, the shared corpus goes bad under it: line 50 is in chunk 2 (records 41-60)
+      if (!corrupted && queueLine(line)) {
+        corrupted = true;
+        const lines = readFileSync(corpus, 'utf8').split('\n');
+        lines[49] = '{"text": broken';
+        writeFileSync(corpus, lines.join('\n'));
+      }
+    });
+    await until('the coordinator to queue the job (its first queue line)', () => corrupted);
+    const w = startWorker(redis.url, path.join(s.sub, 'w.db'), LOCK_MS);
+    const r = await within('the coordinator to report the failed chunk', coordinator.done);
+    assert.equal(r.code, 1, r.stdout);
+    assert.match(r.stderr, /1 of 5 chunks failed: chunk 2 \(records 41-60\): .*corpus\.jsonl:50: not valid JSON/);
+    const tries = w.logs.filter((l) => l.event === 'chunk-failed');
+    assert.deepEqual(
+      tries.map((l) => [l.chunk, l.attempt]),
+      [
+        [2, 1],
+        [2, 2],
+      ],
+    );
+    assert.deepEqual(
+      [...new Set(w.logs.filter((l) => l.event === 'chunk-done').map((l) => l.chunk))].sort(),
+      [0, 1, 3, 4],
+    );
+    assert.equal(readdirSync(path.join(s.sub, 'parts')).filter((f) => f.endsWith('.part')).length, 4);
+    const id = /job (sst2-queue-[0-9a-f]{12})/.exec(r.stderr)![1]!;
+    const status = await runCli(['jobs', 'status', id, '--queue', redis.url, '--json']);
+    const st = JSON.parse(status.stdout) as {
+      state: string;
+      chunks: { done: number; failed: number };
+      failures: { chunk: number }[];
+    };
+    assert.equal(st.state, 'failed');
+    assert.deepEqual([st.chunks.done, st.chunks.failed, st.failures.map((f) => f.chunk)], [4, 1, [2]]);
+    await stopWorker(w);
+  },
+);
 
-test('kill -9 the coordinator: the same command attaches to the job and finishes it', async () => {
+test('kill -9 the coordinator: the same command attaches to the job and finishes it', opts, async () => {
   const s = setup('kill-coordinator');
   // The worker is paused once it has logged its second chunk, so the job is surely unfinished when the
   // coordinator dies (on a loaded machine the coordinator could otherwise finish before the kill lands).
@@ -165,7 +179,7 @@ test('kill -9 the coordinator: the same command attaches to the job and finishes
     }
   });
   try {
-    assert.equal((await first.done).signal, 'SIGKILL');
+    assert.equal((await within('the coordinator to die by SIGKILL', first.done)).signal, 'SIGKILL');
   } finally {
     w.child.kill('SIGCONT');
   }
@@ -180,43 +194,109 @@ test('kill -9 the coordinator: the same command attaches to the job and finishes
   await stopWorker(w);
 });
 
-test('redis-server restarts mid-job (AOF): workers and coordinator reconnect and the job finishes', async () => {
-  const s = setup('redis-restart');
-  const w = startWorker(redis.url, path.join(s.sub, 'w.db'), 5000);
-  let restarting: Promise<void> | undefined;
-  const coordinator = startCli(coordinatorArgs(s), (line) => {
-    const e = queueLine(line);
-    if (e && e.chunks.done >= 1 && !restarting) restarting = redis.restart({ downMs: 1000 });
-  });
-  const r = await coordinator.done;
-  await restarting;
-  assert.ok(restarting, 'redis was restarted');
-  assert.equal(r.code, 0, r.stderr);
-  assertSameExport(dir, 'plain', 'redis-restart');
-  await stopWorker(w);
+test(
+  'redis-server restarts mid-job (AOF): workers and coordinator reconnect and the job finishes; a worker stopped while it is down exits',
+  opts,
+  async () => {
+    const s = setup('redis-restart');
+    const w = startWorker(redis.url, path.join(s.sub, 'w.db'), 5000);
+    let restarting: Promise<void> | undefined;
+    // a restart that fails (redis-server not back) fails the test now rather than at the guard
+    let failRestart = (_e: unknown): void => undefined;
+    const restartFailed = new Promise<never>((_, reject) => (failRestart = reject));
+    const coordinator = startCli(coordinatorArgs(s), (line) => {
+      const e = queueLine(line);
+      if (e && e.chunks.done >= 1 && !restarting) {
+        restarting = redis.restart({ downMs: 1000 });
+        restarting.catch(failRestart);
+      }
+    });
+    const r = await within(
+      'the coordinator to finish the job across the Redis restart',
+      Promise.race([coordinator.done, restartFailed]),
+    );
+    assert.ok(restarting, 'redis was restarted');
+    await within('redis-server to be back', restarting);
+    assert.equal(r.code, 0, r.stderr);
+    assertSameExport(dir, 'plain', 'redis-restart');
+
+    // Stopped while Redis is down, the worker waits for it to come back, then exits. Before close-worker.ts
+    // it never exited: BullMQ's close disconnected a connection waiting to reconnect, which then never ends.
+    let stopping: Promise<unknown> | undefined;
+    await within(
+      'redis-server to restart a second time',
+      redis.restart({
+        downMs: 3000,
+        whileDown: () => (stopping = new Promise((r) => setTimeout(r, 500)).then(() => stopWorker(w))),
+      }),
+    );
+    const stopped = (await within('the worker stopped during the restart to exit', stopping!)) as { code: number };
+    assert.equal(stopped.code, 0);
+  },
+);
+
+test('a worker stopped while Redis stays down exits after its grace period, saying why', opts, async () => {
+  const lone = await startRedis();
+  try {
+    const w = startWorker(lone.url, path.join(dir, 'lone.db'), LOCK_MS);
+    await until('the worker to start', () => w.logs.some((l) => l.event === 'worker-start'));
+    await lone.stop();
+    const r = await stopWorker(w);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(
+      w.logs.filter((l) => ['worker-stop', 'queue-unreachable', 'worker-exit'].includes(l.event!)).map((l) => l.event),
+      ['worker-stop', 'queue-unreachable', 'worker-exit'],
+    );
+  } finally {
+    await lone.stop();
+  }
 });
 
-test('jobs cancel: workers skip the chunks, the job ends cancelled; jobs rm lets the same command queue it again', async () => {
-  const s = setup('cancel');
-  let id = '';
-  const coordinator = startCli(coordinatorArgs(s), (line) => {
-    id ||= queueLine(line)?.id ?? '';
-  });
-  while (!id) await new Promise((r) => setTimeout(r, 50));
-  const cancel = await runCli(['jobs', 'cancel', id, '--queue', redis.url]);
-  assert.equal(cancel.code, 0, cancel.stderr);
-  const w = startWorker(redis.url, path.join(s.sub, 'w.db'), LOCK_MS);
-  const r = await coordinator.done;
-  assert.equal(r.code, 1);
-  assert.match(r.stderr, new RegExp(`job ${id} cancelled`));
-  assert.equal(w.logs.filter((l) => l.event === 'chunk-cancelled').length, 5);
-  assert.equal(w.logs.filter((l) => l.event === 'chunk-start').length, 0);
-
-  const rm = await runCli(['jobs', 'rm', id, '--queue', redis.url]);
-  assert.equal(rm.code, 0, rm.stderr);
-  const again = await runCli(coordinatorArgs(s));
-  assert.equal(again.code, 0, again.stderr);
-  assert.match(again.stdout, new RegExp(`queued job ${id}: 5 chunks`));
-  assertSameExport(dir, 'plain', 'cancel');
-  await stopWorker(w);
+test('Ctrl-C stops a coordinator following a job while Redis is down', opts, async () => {
+  const lone = await startRedis();
+  try {
+    const s = setup('coordinator-redis-down');
+    let queued = false;
+    const args = coordinatorArgs(s).map((a) => (a === redis.url ? lone.url : a));
+    const coordinator = startCli(args, (line) => {
+      queued ||= queueLine(line) !== undefined;
+    });
+    await until('the coordinator to queue the job', () => queued);
+    await lone.stop();
+    coordinator.child.kill('SIGINT');
+    const r = await within('the coordinator to stop after SIGINT with Redis down', coordinator.done);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /stopped following job sst2-queue-[0-9a-f]{12}; its chunks go on/);
+  } finally {
+    await lone.stop();
+  }
 });
+
+test(
+  'jobs cancel: workers skip the chunks, the job ends cancelled; jobs rm lets the same command queue it again',
+  opts,
+  async () => {
+    const s = setup('cancel');
+    let id = '';
+    const coordinator = startCli(coordinatorArgs(s), (line) => {
+      id ||= queueLine(line)?.id ?? '';
+    });
+    await until('the coordinator to queue the job', () => id !== '');
+    const cancel = await runCli(['jobs', 'cancel', id, '--queue', redis.url]);
+    assert.equal(cancel.code, 0, cancel.stderr);
+    const w = startWorker(redis.url, path.join(s.sub, 'w.db'), LOCK_MS);
+    const r = await within('the coordinator to see the job cancelled', coordinator.done);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, new RegExp(`job ${id} cancelled`));
+    assert.equal(w.logs.filter((l) => l.event === 'chunk-cancelled').length, 5);
+    assert.equal(w.logs.filter((l) => l.event === 'chunk-start').length, 0);
+
+    const rm = await runCli(['jobs', 'rm', id, '--queue', redis.url]);
+    assert.equal(rm.code, 0, rm.stderr);
+    const again = await runCli(coordinatorArgs(s));
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stdout, new RegExp(`queued job ${id}: 5 chunks`));
+    assertSameExport(dir, 'plain', 'cancel');
+    await stopWorker(w);
+  },
+);

@@ -1,12 +1,91 @@
-/** Real processes for the queue tests: a small SST-2 corpus, job files, workers and exports to compare. */
+/**
+ * Real processes for the queue tests: a small SST-2 corpus, job files, workers and exports to compare.
+ * Every wait on a process is bounded (`within`, `until`): a test that would hang fails instead, saying
+ * what it waited for and what each process it started wrote last; and every process it started is killed
+ * afterwards (`killLeftovers` in after/afterEach hooks), so `node --test` can end.
+ */
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { SST2_DEV } from '../jobs/helpers/pipeline-fixture.ts';
-import { runCli, startCli, type CliResult } from '../jobs/helpers/cli.ts';
+import { startCli as spawnCli, type CliProcess, type CliResult } from '../jobs/helpers/cli.ts';
 
-export { runCli, startCli };
+/**
+ * How long one wait may take before the test fails. A guard against a hang, not a timing assertion:
+ * generous, since CI runs two test files at once on a loaded machine.
+ */
+export const GUARD_MS = 4 * 60_000;
+/** `test()`'s own timeout, the last resort: above the guards, whose messages say more. */
+export const TEST_TIMEOUT_MS = 10 * 60_000;
+
+/** The processes the current test started, running or not, for the tails in a guard's message. */
+const started = new Set<CliProcess & { args: string[] }>();
+
+const tail = (text: string, n: number): string => (text.length > n ? `...${text.slice(-n)}` : text);
+
+/** Each process this test started: its command, whether it still runs, the ends of its stderr and stdout. */
+export function processTails(): string {
+  return [...started]
+    .map((p) => {
+      const c = p.child;
+      const state =
+        c.exitCode === null && c.signalCode === null ? 'still running' : `exited (${c.exitCode ?? c.signalCode})`;
+      const { stdout, stderr } = p.output();
+      return [
+        `--- pid ${c.pid} distillery ${p.args.join(' ')}: ${state}`,
+        `stderr: ${tail(stderr, 3000) || '(empty)'}`,
+        `stdout: ${tail(stdout, 1000) || '(empty)'}`,
+      ].join('\n');
+    })
+    .join('\n');
+}
+
+/** `p`, or a failure naming `what` and the processes' output if it takes longer than `ms`. */
+export async function within<T>(what: string, p: Promise<T>, ms = GUARD_MS): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`gave up after ${ms / 1000} s waiting for ${what}\n${processTails()}`)),
+      ms,
+    );
+  });
+  try {
+    return await Promise.race([p, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Polls `ready` until it holds, within the same guard. */
+export async function until(what: string, ready: () => boolean, ms = GUARD_MS): Promise<void> {
+  await within(
+    what,
+    (async () => {
+      while (!ready()) await new Promise((r) => setTimeout(r, 50));
+    })(),
+    ms,
+  );
+}
+
+export function startCli(args: string[], onStderrLine?: (line: string, child: ChildProcess) => void): CliProcess {
+  const p = { ...spawnCli(args, onStderrLine), args };
+  started.add(p);
+  return p;
+}
+
+/** Runs the CLI to its end, within the guard. */
+export async function runCli(args: string[]): Promise<CliResult> {
+  const p = startCli(args);
+  return await within(`distillery ${args.join(' ')} (pid ${p.child.pid}) to exit`, p.done);
+}
+
+/** Kill -9 whatever the test left running (SIGKILL ends a SIGSTOPped process too), so the next test and
+ * the test process itself can end; then forget them. */
+export function killLeftovers(): void {
+  for (const p of started) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
+  started.clear();
+}
 
 /** The first `n` lines of SST-2 dev, as a corpus file of its own (some tests corrupt it). */
 export function writeCorpus(dir: string, n: number): string {
@@ -67,21 +146,15 @@ export interface LogLine {
   [k: string]: unknown;
 }
 
+export type WorkerProcess = CliProcess & { logs: LogLine[] };
+
 /** A `distillery worker` with its own local store; its JSON log lines are parsed as they come. */
-const live = new Set<ChildProcess>();
-
-/** Kill -9 whatever a failed test left running, so the test process can end. */
-export function killLeftovers(): void {
-  for (const c of live) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-  live.clear();
-}
-
 export function startWorker(
   url: string,
   db: string,
   lockMs: number,
   onLog?: (l: LogLine, child: ChildProcess) => void,
-): { child: ChildProcess; done: Promise<CliResult>; logs: LogLine[] } {
+): WorkerProcess {
   const logs: LogLine[] = [];
   const w = startCli(['worker', '--queue', url, '--db', db, '--lock-duration', String(lockMs)], (line, child) => {
     if (!line.startsWith('{')) return;
@@ -89,11 +162,11 @@ export function startWorker(
     logs.push(l);
     onLog?.(l, child);
   });
-  live.add(w.child);
   return { ...w, logs };
 }
 
-export async function stopWorker(w: { child: ChildProcess; done: Promise<CliResult> }): Promise<CliResult> {
+/** SIGTERM: the worker finishes the chunk in flight and exits, within the guard. */
+export async function stopWorker(w: CliProcess): Promise<CliResult> {
   if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill('SIGTERM');
-  return await w.done;
+  return await within(`worker pid ${w.child.pid} to exit after SIGTERM`, w.done);
 }

@@ -10,7 +10,16 @@ import { after, before, test } from 'node:test';
 import { tempDir } from '../helpers/temp-dir.ts';
 import { startTestService } from '../http/helpers.ts';
 import { startRedis, type RedisServer } from '../helpers/redis-server.ts';
-import { assertSameExport, killLeftovers, runCli, startWorker, stopWorker, writeCorpus, writeJob } from './helpers.ts';
+import {
+  TEST_TIMEOUT_MS,
+  assertSameExport,
+  killLeftovers,
+  runCli,
+  startWorker,
+  stopWorker,
+  writeCorpus,
+  writeJob,
+} from './helpers.ts';
 
 const dir = tempDir('distillery-queue-');
 let redis: RedisServer;
@@ -19,113 +28,121 @@ before(async () => {
 });
 after(async () => {
   killLeftovers();
-  await redis.stop();
+  await redis?.stop();
 });
 
-test('two workers through Redis: export byte-identical to a plain run; the rerun attaches', async () => {
-  const corpus = writeCorpus(dir, 120);
-  const plain = await runCli([
-    'run',
-    writeJob(dir, 'plain', corpus, 20),
-    '--db',
-    path.join(dir, 'plain.db'),
-    '--progress',
-    'none',
-  ]);
-  assert.equal(plain.code, 0, plain.stderr);
+test(
+  'two workers through Redis: export byte-identical to a plain run; the rerun attaches',
+  { timeout: TEST_TIMEOUT_MS },
+  async () => {
+    const corpus = writeCorpus(dir, 120);
+    const plain = await runCli([
+      'run',
+      writeJob(dir, 'plain', corpus, 20),
+      '--db',
+      path.join(dir, 'plain.db'),
+      '--progress',
+      'none',
+    ]);
+    assert.equal(plain.code, 0, plain.stderr);
 
-  const job = writeJob(dir, 'queued', corpus, 20);
-  const workers = [0, 1].map((i) => startWorker(redis.url, path.join(dir, `worker-${i}.db`), 30_000));
-  const coordinator = await runCli([
-    'run',
-    job,
-    '--db',
-    path.join(dir, 'coord.db'),
-    '--queue',
-    redis.url,
-    '--progress',
-    'json',
-  ]);
-  assert.equal(coordinator.code, 0, coordinator.stderr);
-  assert.match(
-    coordinator.stdout,
-    /dataset sst2-queue done \(queued job sst2-queue-[0-9a-f]{12}: 6 chunks on \d workers\)/,
-  );
-  assertSameExport(dir, 'plain', 'queued');
-
-  const parts = readdirSync(path.join(dir, 'parts'));
-  assert.equal(parts.length, 1);
-  const files = readdirSync(path.join(dir, 'parts', parts[0]!));
-  assert.equal(files.filter((f) => f.endsWith('.part')).length, 6, files.join(' '));
-
-  // every chunk was logged as done, with its job id (at least once: a stalled lock may run one twice,
-  // which the part count above shows changed nothing)
-  const done = workers.flatMap((w) => w.logs).filter((l) => l.event === 'chunk-done');
-  assert.deepEqual([...new Set(done.map((l) => l.chunk))].sort(), [0, 1, 2, 3, 4, 5]);
-  assert.ok(done.every((l) => l.job === parts[0]));
-
-  const again = await runCli([
-    'run',
-    job,
-    '--db',
-    path.join(dir, 'coord.db'),
-    '--queue',
-    redis.url,
-    '--progress',
-    'none',
-  ]);
-  assert.equal(again.code, 0, again.stderr);
-  assert.match(again.stdout, /dataset sst2-queue is up to date/);
-
-  const status = await runCli(['jobs', 'status', parts[0]!, '--queue', redis.url, '--json']);
-  assert.equal(status.code, 0, status.stderr);
-  const s = JSON.parse(status.stdout) as { state: string; chunks: { total: number; done: number; failed: number } };
-  assert.equal(s.state, 'done');
-  assert.deepEqual([s.chunks.total, s.chunks.done, s.chunks.failed], [6, 6, 0]);
-  // the HTTP service with `queue` configured shows the distributed job under GET /v1/jobs/:id
-  const svc = await startTestService({ queue: redis.url });
-  try {
-    const res = await fetch(`${svc.url}/v1/jobs/${parts[0]}`);
-    assert.equal(res.status, 200);
-    const view = (await res.json()) as typeof s & { workers: { worker: string; chunks: number }[] };
-    assert.equal(view.state, 'done');
-    assert.equal(view.chunks.done, 6);
-    assert.equal(
-      view.workers.reduce((n, w) => n + w.chunks, 0),
-      6,
+    const job = writeJob(dir, 'queued', corpus, 20);
+    const workers = [0, 1].map((i) => startWorker(redis.url, path.join(dir, `worker-${i}.db`), 30_000));
+    const coordinator = await runCli([
+      'run',
+      job,
+      '--db',
+      path.join(dir, 'coord.db'),
+      '--queue',
+      redis.url,
+      '--progress',
+      'json',
+    ]);
+    assert.equal(coordinator.code, 0, coordinator.stderr);
+    assert.match(
+      coordinator.stdout,
+      /dataset sst2-queue done \(queued job sst2-queue-[0-9a-f]{12}: 6 chunks on \d workers\)/,
     );
-    assert.equal((await fetch(`${svc.url}/v1/jobs/sst2-queue-000000000000`)).status, 404);
-  } finally {
-    await svc.close();
-  }
-  for (const w of workers) {
-    const r = await stopWorker(w);
-    assert.equal(r.code, 0, r.stderr);
-  }
-});
+    assertSameExport(dir, 'plain', 'queued');
 
-test('run --queue --export-only: finalize writes no store; the exports from the parts equal a plain run', async () => {
-  const corpus = writeCorpus(dir, 120);
-  // the plain run of the first test wrote out-plain (same corpus, job and models)
-  const job = writeJob(dir, 'queued-x', corpus, 20);
-  const worker = startWorker(redis.url, path.join(dir, 'worker-x.db'), 30_000);
-  const db = path.join(dir, 'coord-x.db');
-  const coordinator = await runCli([
-    'run',
-    job,
-    '--db',
-    db,
-    '--queue',
-    redis.url,
-    '--export-only',
-    '--progress',
-    'none',
-  ]);
-  assert.equal(coordinator.code, 0, coordinator.stderr);
-  assert.match(coordinator.stdout, /exported \d+ rows of sst2-queue as parquet/);
-  assertSameExport(dir, 'plain', 'queued-x');
-  const listed = await runCli(['datasets', 'list', '--db', db, '--json']);
-  assert.ok(!listed.stdout.includes('sst2-queue'), listed.stdout);
-  const r = await stopWorker(worker);
-  assert.equal(r.code, 0, r.stderr);
-});
+    const parts = readdirSync(path.join(dir, 'parts'));
+    assert.equal(parts.length, 1);
+    const files = readdirSync(path.join(dir, 'parts', parts[0]!));
+    assert.equal(files.filter((f) => f.endsWith('.part')).length, 6, files.join(' '));
+
+    // every chunk was logged as done, with its job id (at least once: a stalled lock may run one twice,
+    // which the part count above shows changed nothing)
+    const done = workers.flatMap((w) => w.logs).filter((l) => l.event === 'chunk-done');
+    assert.deepEqual([...new Set(done.map((l) => l.chunk))].sort(), [0, 1, 2, 3, 4, 5]);
+    assert.ok(done.every((l) => l.job === parts[0]));
+
+    const again = await runCli([
+      'run',
+      job,
+      '--db',
+      path.join(dir, 'coord.db'),
+      '--queue',
+      redis.url,
+      '--progress',
+      'none',
+    ]);
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stdout, /dataset sst2-queue is up to date/);
+
+    const status = await runCli(['jobs', 'status', parts[0]!, '--queue', redis.url, '--json']);
+    assert.equal(status.code, 0, status.stderr);
+    const s = JSON.parse(status.stdout) as { state: string; chunks: { total: number; done: number; failed: number } };
+    assert.equal(s.state, 'done');
+    assert.deepEqual([s.chunks.total, s.chunks.done, s.chunks.failed], [6, 6, 0]);
+    // the HTTP service with `queue` configured shows the distributed job under GET /v1/jobs/:id
+    const svc = await startTestService({ queue: redis.url });
+    try {
+      const res = await fetch(`${svc.url}/v1/jobs/${parts[0]}`);
+      assert.equal(res.status, 200);
+      const view = (await res.json()) as typeof s & { workers: { worker: string; chunks: number }[] };
+      assert.equal(view.state, 'done');
+      assert.equal(view.chunks.done, 6);
+      assert.equal(
+        view.workers.reduce((n, w) => n + w.chunks, 0),
+        6,
+      );
+      assert.equal((await fetch(`${svc.url}/v1/jobs/sst2-queue-000000000000`)).status, 404);
+    } finally {
+      await svc.close();
+    }
+    for (const w of workers) {
+      const r = await stopWorker(w);
+      assert.equal(r.code, 0, r.stderr);
+    }
+  },
+);
+
+test(
+  'run --queue --export-only: finalize writes no store; the exports from the parts equal a plain run',
+  { timeout: TEST_TIMEOUT_MS },
+  async () => {
+    const corpus = writeCorpus(dir, 120);
+    // the plain run of the first test wrote out-plain (same corpus, job and models)
+    const job = writeJob(dir, 'queued-x', corpus, 20);
+    const worker = startWorker(redis.url, path.join(dir, 'worker-x.db'), 30_000);
+    const db = path.join(dir, 'coord-x.db');
+    const coordinator = await runCli([
+      'run',
+      job,
+      '--db',
+      db,
+      '--queue',
+      redis.url,
+      '--export-only',
+      '--progress',
+      'none',
+    ]);
+    assert.equal(coordinator.code, 0, coordinator.stderr);
+    assert.match(coordinator.stdout, /exported \d+ rows of sst2-queue as parquet/);
+    assertSameExport(dir, 'plain', 'queued-x');
+    const listed = await runCli(['datasets', 'list', '--db', db, '--json']);
+    assert.ok(!listed.stdout.includes('sst2-queue'), listed.stdout);
+    const r = await stopWorker(worker);
+    assert.equal(r.code, 0, r.stderr);
+  },
+);

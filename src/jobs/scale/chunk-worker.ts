@@ -13,6 +13,7 @@ import type { JobSpec } from '../job-schema.ts';
 import { sharedWordNet } from '../../augment/index.ts';
 import { loadChunkContext, type ChunkDeps } from './chunk-context.ts';
 import { processChunk, type ChunkContext } from './chunk-work.ts';
+import { closeWorker } from './close-worker.ts';
 import { CHUNK_QUEUE, PREFIX, cancelKey, redisConnection } from './connection.ts';
 import type { ChunkResult } from './finalize.ts';
 import { writePart } from './part-file.ts';
@@ -35,13 +36,19 @@ export interface ChunkWorkerOptions extends ChunkDeps {
   lockDuration?: number;
   /** ms between checks for chunks whose worker stopped renewing its lock */
   stalledInterval?: number;
+  /** ms `close()` waits for an unreachable Redis before it stops without it (default 10 s) */
+  closeGraceMs?: number;
 }
 
 export const workerId = (): string => `${hostname()}:${process.pid}`;
 
 export interface ChunkWorker {
   worker: Worker<ChunkJobData, ChunkResult>;
-  /** Finishes the chunk in flight, then disconnects; safe to call twice. */
+  /**
+   * Finishes the chunk in flight, then disconnects; safe to call twice. If Redis does not answer within
+   * `closeGraceMs`, stops without it: the chunk in flight still ends first (it uses the store), but its
+   * result is not recorded and the chunk goes back to the queue when its lock expires.
+   */
   close(): Promise<void>;
 }
 
@@ -65,43 +72,13 @@ export function startChunkWorker(opts: ChunkWorkerOptions): ChunkWorker {
     return c;
   };
 
+  let inFlight: Promise<unknown> = Promise.resolve();
   const worker = new Worker<ChunkJobData, ChunkResult>(
     CHUNK_QUEUE,
-    async (job: Job<ChunkJobData, ChunkResult>, _token, signal) => {
-      const d = job.data;
-      const log = opts.log.child({ job: d.jobId, chunk: d.chunk.index, attempt: job.attemptsMade + 1 });
-      if ((await redis.exists(cancelKey(d.jobId))) === 1) {
-        log.info({ event: 'chunk-cancelled' }, 'job cancelled; chunk skipped');
-        throw new UnrecoverableError('cancelled');
-      }
-      const started = performance.now();
-      log.info({ event: 'chunk-start', records: d.chunk.records }, 'chunk started');
-      try {
-        const ctx = await contextFor(d);
-        const outcome = await processChunk(ctx, d.chunk, signal);
-        const written = writePart(d.partsDir, outcome.part);
-        const seconds = (performance.now() - started) / 1000;
-        const result: ChunkResult = {
-          chunk: d.chunk.index,
-          part: written.file.slice(d.partsDir.length + 1),
-          sha256: written.sha256,
-          bytes: written.bytes,
-          examples: outcome.part.header.examples.length,
-          computed: outcome.computed,
-          cached: outcome.cached,
-          teachers: ctx.teachers.map((t) => t.runner.info),
-          worker: me,
-          seconds,
-        };
-        log.info(
-          { event: 'chunk-done', examples: result.examples, computed: result.computed, seconds, part: result.part },
-          'chunk done',
-        );
-        return result;
-      } catch (e) {
-        log.warn({ event: 'chunk-failed', err: (e as Error).message }, 'chunk failed');
-        throw e;
-      }
+    (job: Job<ChunkJobData, ChunkResult>, _token, signal) => {
+      const run = label(job, signal);
+      inFlight = run.catch(() => undefined);
+      return run;
     },
     {
       connection,
@@ -113,13 +90,57 @@ export function startChunkWorker(opts: ChunkWorkerOptions): ChunkWorker {
       ...(opts.stalledInterval ? { stalledInterval: opts.stalledInterval } : {}),
     },
   );
+  async function label(job: Job<ChunkJobData, ChunkResult>, signal?: AbortSignal): Promise<ChunkResult> {
+    const d = job.data;
+    const log = opts.log.child({ job: d.jobId, chunk: d.chunk.index, attempt: job.attemptsMade + 1 });
+    if ((await redis.exists(cancelKey(d.jobId))) === 1) {
+      log.info({ event: 'chunk-cancelled' }, 'job cancelled; chunk skipped');
+      throw new UnrecoverableError('cancelled');
+    }
+    const started = performance.now();
+    log.info({ event: 'chunk-start', records: d.chunk.records }, 'chunk started');
+    try {
+      const ctx = await contextFor(d);
+      const outcome = await processChunk(ctx, d.chunk, signal);
+      const written = writePart(d.partsDir, outcome.part);
+      const seconds = (performance.now() - started) / 1000;
+      const result: ChunkResult = {
+        chunk: d.chunk.index,
+        part: written.file.slice(d.partsDir.length + 1),
+        sha256: written.sha256,
+        bytes: written.bytes,
+        examples: outcome.part.header.examples.length,
+        computed: outcome.computed,
+        cached: outcome.cached,
+        teachers: ctx.teachers.map((t) => t.runner.info),
+        worker: me,
+        seconds,
+      };
+      log.info(
+        { event: 'chunk-done', examples: result.examples, computed: result.computed, seconds, part: result.part },
+        'chunk done',
+      );
+      return result;
+    } catch (e) {
+      log.warn({ event: 'chunk-failed', err: (e as Error).message }, 'chunk failed');
+      throw e;
+    }
+  }
   worker.on('error', (e) => opts.log.warn({ event: 'queue-error', err: e.message }, 'queue connection problem'));
   let closing: Promise<void> | undefined;
   return {
     worker,
     close: () =>
       (closing ??= (async () => {
-        await worker.close();
+        await closeWorker(worker, {
+          graceMs: opts.closeGraceMs ?? 10_000,
+          onUnreachable: () =>
+            opts.log.warn(
+              { event: 'queue-unreachable' },
+              `Redis at ${opts.url} did not answer; stopping without it (a chunk in flight goes back to the queue when its lock expires)`,
+            ),
+        });
+        await inFlight;
         redis.disconnect();
       })()),
   };

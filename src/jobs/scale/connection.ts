@@ -1,7 +1,7 @@
 /**
  * Where the queue lives: a redis:// URL turned into BullMQ connection options, and the names every
- * process agrees on. Workers and the coordinator reconnect on their own (ioredis retries forever), so a
- * Redis restart only pauses them.
+ * process agrees on. Workers and the coordinator reconnect on their own (ioredis retries forever, at
+ * most `RECONNECT_MAX_MS` apart), so a Redis restart only pauses them.
  */
 import { DistilleryError } from '../../core/errors.ts';
 
@@ -16,6 +16,14 @@ export const chunkJobId = (jobId: string, index: number): string => `${jobId}.ch
 /** Set by `distillery jobs cancel`; workers and the coordinator check it. */
 export const cancelKey = (jobId: string): string => `${PREFIX}:cancelled:${jobId}`;
 
+/**
+ * Longest wait between two reconnect attempts. BullMQ's own default backs off to 20 s, so after a restart
+ * of a few seconds a connection could stay down for 20 s more with Redis already back (and a worker told
+ * to stop in that window has to wait it out, see close-worker.ts). Attempts on a LAN are cheap.
+ */
+export const RECONNECT_MAX_MS = 2000;
+const reconnectDelay = (attempt: number): number => Math.min(attempt * 100, RECONNECT_MAX_MS);
+
 /** Plain options that both BullMQ and ioredis take. */
 export interface QueueConnection {
   host: string;
@@ -24,6 +32,7 @@ export interface QueueConnection {
   username?: string;
   password?: string;
   maxRetriesPerRequest: null;
+  retryStrategy: (attempt: number) => number;
 }
 
 export function redisConnection(url: string): QueueConnection {
@@ -48,5 +57,6 @@ export function redisConnection(url: string): QueueConnection {
     ...(u.password ? { password: decodeURIComponent(u.password) } : {}),
     // BullMQ workers block on Redis: a command must wait for a reconnect rather than fail after N retries
     maxRetriesPerRequest: null,
+    retryStrategy: reconnectDelay,
   };
 }

@@ -12,6 +12,7 @@ import { withDatasetLock } from '../dataset-lock.ts';
 import type { JobSpec } from '../job-schema.ts';
 import type { Store } from '../../store/index.ts';
 import type { ChunkJobData } from './chunk-worker.ts';
+import { closeWorker } from './close-worker.ts';
 import { CHUNK_QUEUE, PREFIX, cancelKey, chunkJobId, finalizeQueue, redisConnection } from './connection.ts';
 import { mergeParts, type ChunkResult, type FinalizeResult } from './finalize.ts';
 import { orderedResults } from './chunk-parts.ts';
@@ -55,6 +56,27 @@ interface FinalizeData {
   job: JobSpec;
   partsDir: string;
   chunks: ChunkPlan[];
+}
+
+const stoppedFollowing = (id: string): DistilleryError =>
+  new DistilleryError('CANCELLED', `stopped following job ${id}; its chunks go on`, {
+    hint: 'run the same command to attach again',
+  });
+
+/** A status read, given up when the user stops following: while Redis is down a read waits for it. */
+async function readOrStop(qc: QueueClient, id: string, signal?: AbortSignal): Promise<DistributedStatus | undefined> {
+  if (!signal) return await readStatus(qc, id);
+  if (signal.aborted) throw stoppedFollowing(id);
+  let onAbort = (): void => undefined;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(stoppedFollowing(id));
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([readStatus(qc, id), aborted]);
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
 }
 
 function failureReport(failures: { chunk: number; reason: string }[], chunks: readonly ChunkPlan[]): string {
@@ -163,7 +185,7 @@ export async function runCoordinator(job: JobSpec, opts: CoordinatorOptions): Pr
 
     let last = '';
     for (;;) {
-      const s = await readStatus(qc, plan.id);
+      const s = await readOrStop(qc, plan.id, opts.signal);
       if (!s) throw new DistilleryError('NOT_FOUND', `job ${plan.id} disappeared from Redis`);
       const key = JSON.stringify({ ...s, workers: s.workers.map((w) => [w.worker, w.chunks]), etaSeconds: 0 });
       if (key !== last) {
@@ -181,14 +203,12 @@ export async function runCoordinator(job: JobSpec, opts: CoordinatorOptions): Pr
           },
         );
       }
-      if (opts.signal?.aborted)
-        throw new DistilleryError('CANCELLED', `stopped following job ${plan.id}; its chunks go on`, {
-          hint: 'run the same command to attach again',
-        });
+      if (opts.signal?.aborted) throw stoppedFollowing(plan.id);
       await new Promise((r) => setTimeout(r, opts.pollMs ?? 250));
     }
   } finally {
-    await worker?.close();
+    // a finalize in flight ends first; an unreachable Redis does not keep the command from ending
+    if (worker) await closeWorker(worker, { graceMs: 10_000 });
     await qc.close();
   }
 }

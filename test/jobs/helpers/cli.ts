@@ -12,10 +12,14 @@ export interface CliResult {
   stderr: string;
 }
 
-export function startCli(
-  args: string[],
-  onStderrLine?: (line: string, child: ChildProcess) => void,
-): { child: ChildProcess; done: Promise<CliResult> } {
+export interface CliProcess {
+  child: ChildProcess;
+  done: Promise<CliResult>;
+  /** what the process has written so far */
+  output(): { stdout: string; stderr: string };
+}
+
+export function startCli(args: string[], onStderrLine?: (line: string, child: ChildProcess) => void): CliProcess {
   const child = spawn(process.execPath, [CLI, ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
@@ -35,7 +39,7 @@ export function startCli(
     child.on('error', reject);
     child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
   });
-  return { child, done };
+  return { child, done, output: () => ({ stdout, stderr }) };
 }
 
 export const runCli = (args: string[]): Promise<CliResult> => startCli(args).done;
