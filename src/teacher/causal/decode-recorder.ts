@@ -39,7 +39,7 @@ export interface Recording {
   alternative: number;
   lse: Float32Array;
   entropy: Float32Array;
-  /** [steps, support], most likely first */
+  /** [steps, support], most likely first (held until the chunk is stored: support x 12 bytes per step) */
   topkLogprobs: Float32Array;
   topkIds: BigInt64Array;
   sampled: { logprob: Float32Array; rank: Float32Array };
@@ -93,31 +93,38 @@ export function headFeeds(
 
 /**
  * A token's log-prob at T and its rank (#ids strictly more likely), as the head computes them: float32
- * logits / T, minus lse, compared in float32 (expose-targets.ts chunkBody). One pass over the vocabulary.
+ * logits / T, minus lse, compared in float32 (expose-targets.ts chunkBody). When the token is at least
+ * as likely as the last of the head's top-M log-probs (`top`, sorted), every id more likely is among
+ * them, so the rank is counted there; otherwise in one pass over the vocabulary.
  */
 export function tokenTarget(
   logits: Float32Array,
   id: number,
   temperature: number,
   lse: number,
+  top?: Float32Array,
 ): { logprob: number; rank: number } {
   const T = Math.fround(temperature);
   const logp = (v: number) => Math.fround(Math.fround(v / T) - lse);
   const mine = logp(logits[id]!);
   let rank = 0;
+  if (top && top.length > 0 && mine >= top[top.length - 1]!) {
+    while (rank < top.length && top[rank]! > mine) rank++;
+    return { logprob: mine, rank };
+  }
   for (let v = 0; v < logits.length; v++) if (logp(logits[v]!) > mine) rank++;
   return { logprob: mine, rank };
 }
 
-/** One row's steps, appended as the decode loop runs. */
+/**
+ * One row's steps, appended as the decode loop runs. A step keeps references to its run's target
+ * outputs (shared by the batch's rows, not copied; never the logits or the cache) and is read once,
+ * when the row is done.
+ */
 export class RowRecorder {
   readonly #opts: RecordOptions;
-  readonly #lse: number[] = [];
-  readonly #entropy: number[] = [];
-  readonly #topkLogprobs: Float32Array[] = [];
-  readonly #topkIds: BigInt64Array[] = [];
+  readonly #steps: { out: Record<string, SessionTensor['data']>; i: number }[] = [];
   readonly #sampled: { logprob: number[]; rank: number[] } = { logprob: [], rank: [] };
-  readonly #alt: { logprob: number[]; rank: number[] } = { logprob: [], rank: [] };
 
   constructor(opts: RecordOptions) {
     this.#opts = opts;
@@ -125,42 +132,42 @@ export class RowRecorder {
 
   /** Step outputs of live row `i` (the run's i-th head row); `token`: the one sampled there, none on a tail step. */
   step(out: Record<string, SessionTensor>, i: number, logits: Float32Array, token?: number): void {
-    const f32 = (name: string) => out[name]!.data as Float32Array;
-    const M = this.#opts.support;
-    const lse = f32(TARGET_OUTPUTS.lse)[i]!;
-    this.#lse.push(lse);
-    this.#entropy.push(f32(TARGET_OUTPUTS.entropy)[i]!);
-    this.#topkLogprobs.push(f32(TARGET_OUTPUTS.topkLogprobs).slice(i * M, (i + 1) * M));
-    this.#topkIds.push((out[TARGET_OUTPUTS.topkIds]!.data as BigInt64Array).slice(i * M, (i + 1) * M));
-    this.#alt.logprob.push(f32(TARGET_OUTPUTS.nextLogprob)[i]!);
-    this.#alt.rank.push(f32(TARGET_OUTPUTS.nextRank)[i]!);
+    this.#steps.push({ out: Object.fromEntries(RECORD_FETCHES.map((name) => [name, out[name]!.data])), i });
     if (token === undefined) return;
-    const t = tokenTarget(logits, token, this.#opts.temperature, lse);
+    const lse = (out[TARGET_OUTPUTS.lse]!.data as Float32Array)[i]!;
+    const M = this.#opts.support;
+    const top = (out[TARGET_OUTPUTS.topkLogprobs]!.data as Float32Array).subarray(i * M, (i + 1) * M);
+    const t = tokenTarget(logits, token, this.#opts.temperature, lse, top);
     this.#sampled.logprob.push(t.logprob);
     this.#sampled.rank.push(t.rank);
   }
 
   finish(prompt: readonly number[], written: readonly number[]): Recording {
     const M = this.#opts.support;
-    const steps = this.#lse.length;
+    const steps = this.#steps.length;
+    const per = (name: string) => {
+      const values = new Float32Array(steps);
+      this.#steps.forEach(({ out, i }, s) => (values[s] = (out[name] as Float32Array)[i]!));
+      return values;
+    };
     const topkLogprobs = new Float32Array(steps * M);
     const topkIds = new BigInt64Array(steps * M);
-    for (let s = 0; s < steps; s++) {
-      topkLogprobs.set(this.#topkLogprobs[s]!, s * M);
-      topkIds.set(this.#topkIds[s]!, s * M);
-    }
+    this.#steps.forEach(({ out, i }, s) => {
+      topkLogprobs.set((out[TARGET_OUTPUTS.topkLogprobs] as Float32Array).subarray(i * M, (i + 1) * M), s * M);
+      topkIds.set((out[TARGET_OUTPUTS.topkIds] as BigInt64Array).subarray(i * M, (i + 1) * M), s * M);
+    });
     return {
       tokens: [...prompt, ...written],
       first: prompt.length - 1,
       written: this.#sampled.logprob.length,
       support: M,
       alternative: this.#opts.alternative,
-      lse: Float32Array.from(this.#lse),
-      entropy: Float32Array.from(this.#entropy),
+      lse: per(TARGET_OUTPUTS.lse),
+      entropy: per(TARGET_OUTPUTS.entropy),
       topkLogprobs,
       topkIds,
       sampled: { logprob: Float32Array.from(this.#sampled.logprob), rank: Float32Array.from(this.#sampled.rank) },
-      alt: { logprob: Float32Array.from(this.#alt.logprob), rank: Float32Array.from(this.#alt.rank) },
+      alt: { logprob: per(TARGET_OUTPUTS.nextLogprob), rank: per(TARGET_OUTPUTS.nextRank) },
     };
   }
 }
