@@ -4,12 +4,18 @@
  * part of the spec go to the teacher, a chunk at a time, each chunk committed in one transaction. A
  * rerun (or a run after an interruption) computes nothing already stored. Rows the teacher refuses are
  * reported with their field and never stored.
+ *
+ * A row the teacher wrote itself may come with its generation's Recording: its targets are then taken
+ * from it (recorded-targets.ts) and stored under the same address, with no teacher-forced forward;
+ * only the rows whose recording cannot give the exact scored positions go to the teacher.
  */
 import type { SequenceOutputSpec } from '../core/sequence-types.ts';
 import type { SequenceRowRef } from '../export/index.ts';
 import type { Store } from '../store/index.ts';
 import { SequenceOutputs } from '../store/index.ts';
 import type { CausalTeacher } from '../teacher/causal/causal-teacher.ts';
+import type { Recording } from '../teacher/causal/decode-recorder.ts';
+import { recordedTargets } from '../teacher/causal/recorded-targets.ts';
 import {
   type EncodedSequence,
   type SequenceInput,
@@ -25,8 +31,10 @@ export interface SequenceRow {
 
 export interface SequenceLabelReport {
   rows: number;
-  /** sequences the teacher ran for */
+  /** sequences computed now: by a teacher-forced forward, or from their generation's recording */
   computed: number;
+  /** of `computed`, those taken from a recording */
+  recorded: number;
   /** sequences served from the store */
   cached: number;
   /** bytes of output blobs written */
@@ -39,6 +47,8 @@ export interface SequenceLabelReport {
 export interface SequenceLabelOptions extends Partial<SequenceOptions> {
   /** rows per chunk (one store transaction each); default 256 */
   chunkRows?: number;
+  /** rows the teacher wrote, by row id: their generation's recording (decode-recorder.ts) */
+  recorded?: ReadonlyMap<string, Recording>;
 }
 
 const hashOf = (e: EncodedSequence): string =>
@@ -58,7 +68,7 @@ export async function labelSequences(
   teacher.validateSpec(spec);
   const { fingerprint, vocabSize } = teacher.info;
   const provenance = JSON.stringify({ teacher: fingerprint, spec });
-  const report: SequenceLabelReport = { rows: 0, computed: 0, cached: 0, bytes: 0, errors: [], refs: [] };
+  const report: SequenceLabelReport = { rows: 0, computed: 0, recorded: 0, cached: 0, bytes: 0, errors: [], refs: [] };
   const chunkRows = opts.chunkRows ?? 256;
   let chunk: SequenceRow[] = [];
   const flush = async () => {
@@ -79,12 +89,21 @@ export async function labelSequences(
     );
     // one computation per distinct sequence, even when rows repeat it
     const todo = [...new Map(ok.filter((o) => missing.has(o.hash)).map((o) => [o.hash, o])).values()];
+    const recorded = todo.map((o) => {
+      const rec = opts.recorded?.get(o.row.id);
+      return rec && recordedTargets(rec, o.enc, spec, o.row.id);
+    });
+    const forward = todo.filter((_, i) => !recorded[i]);
     const results = await teacher.scoreEncoded(
-      todo.map((o) => o.enc),
+      forward.map((o) => o.enc),
       spec,
-      { seeds: todo.map((o) => o.row.id) },
+      { seeds: forward.map((o) => o.row.id) },
     );
-    const items = results.flatMap((targets) => (targets instanceof SequenceInputError ? [] : [{ targets, spec }]));
+    let f = 0;
+    const items = recorded
+      .map((r) => r ?? results[f++]!)
+      .flatMap((targets) => (targets instanceof SequenceInputError ? [] : [{ targets, spec }]));
+    report.recorded += todo.length - forward.length;
     report.bytes += store.sequences.put(fingerprint, vocabSize, items).bytes;
     report.computed += todo.length;
     report.cached += ok.length - ok.filter((o) => missing.has(o.hash)).length;

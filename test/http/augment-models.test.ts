@@ -70,6 +70,10 @@ describe('POST /v1/augment with configured augmentation models', () => {
     assert.ok(a.examples.length > 0, JSON.stringify(a.stats));
     for (const e of a.examples) assert.deepEqual(e.origin.ops, ['generate']);
     assert.deepEqual(await augment(body), a);
+    // the bare name, as a job's recipe takes it, is the recipe with its defaults (it ran: attempts)
+    const bare = await augment({ inputs: [EN[0]!], recipe: 'paraphrase', seed: 3 });
+    assert.ok((bare.stats as { attempts?: number }).attempts! > 0, JSON.stringify(bare.stats));
+    assert.deepEqual(bare, await augment({ inputs: [EN[0]!], recipe: { builtin: 'paraphrase' }, seed: 3 }));
   });
 
   test('backtranslate through the configured en-xx / xx-en pair', async () => {
@@ -163,6 +167,7 @@ test('without augmentModels in the config, model-backed recipes are 422s naming 
       ['tinybert', 'augmentModels.fillMask'],
       ['backtranslate', 'augmentModels.translation.en-de'],
       [{ builtin: 'paraphrase' }, 'augmentModels.generator'],
+      ['paraphrase', 'augmentModels.generator'],
     ] as const) {
       const res = await post(`${svc.url}/v1/augment`, { inputs: ['the cat sat on the mat'], recipe, seed: 1 });
       assert.equal(res.status, 422);

@@ -8,6 +8,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import {
   augmentCorpus,
+  BUILTIN_RECIPES,
   compileRecipe,
   RemoteRecipeSpecSchema,
   type CompileOptions,
@@ -22,6 +23,9 @@ import type { RouteModule } from '../app.ts';
 import { HttpProblem } from '../problem.ts';
 import { TEACHER_NAME } from '../schemas.ts';
 import { parseOr422 } from '../validate.ts';
+
+/** Every built-in recipe by its bare name, as a job's `recipe` takes them (src/jobs/job-schema.ts). */
+const BUILTIN_NAMES = Object.keys(BUILTIN_RECIPES) as [string, ...string[]];
 
 /** Outputs per request are bounded too: texts x variants. */
 const MAX_ATTEMPTS_PER_TEXT = 16;
@@ -53,8 +57,8 @@ function augmentSchemas(maxTexts: number, maxChars: number) {
         .min(1, 'give at least one text')
         .max(maxTexts, `at most ${maxTexts} texts per request`),
       recipe: z
-        .union([z.enum(['eda', 'tinybert', 'backtranslate', 'adversarial']), RemoteRecipeSpecSchema], {
-          error: 'expected a builtin recipe name (eda, tinybert, backtranslate, adversarial) or a recipe spec',
+        .union([z.enum(BUILTIN_NAMES), RemoteRecipeSpecSchema], {
+          error: `expected a builtin recipe name (${BUILTIN_NAMES.join(', ')}) or a recipe spec`,
         })
         .describe(
           'a builtin name or a recipe spec (the JOB.yaml schema; lexicons inline as `terms` or by configured name as `lexicon`, never by file)',

@@ -61,6 +61,8 @@ export interface JobResult {
   flagged: number;
   /** causal-LM jobs: rows the teacher refused (each keeps its field and reason in the dataset) */
   refused?: number;
+  /** causal-LM generate jobs: of `computed`, sequences labelled from their generation's recording */
+  recorded?: number;
   /** causal-LM jobs: the first refused rows */
   refusedRows?: { id: string; field: string; message: string }[];
 }

@@ -6,6 +6,15 @@
  * flight in the store, and ends with the rows an uninterrupted run makes. With `sequence.generate`, a
  * chunk of prompts is first written by the generator (n rows per prompt, each from its own seeded
  * stream) and those rows commit with their labels, so the checkpoint is rows / n prompts.
+ *
+ * When the generator is the labelling teacher's own model (same fingerprint), each generated row is
+ * labelled from its generation's recording (recordOptionsOf), not by a second forward. A row's tokens
+ * and labels are written in one transaction (SequenceOutputs.put), before the chunk's rows: the text
+ * is never stored without its labels. A kill before that put leaves nothing of the chunk, and the
+ * rerun regenerates it (same seeded streams, same chunk, same batches) and records the same numbers;
+ * a kill after it leaves the labels, which the rerun finds by content address and keeps. So a row is
+ * never labelled teacher-forced on one run and from its recording on another: which one labels it
+ * depends only on its tokens and the spec (recorded-targets.ts), and the export is the same bytes.
  */
 import { statSync } from 'node:fs';
 import { DistilleryError } from '../../core/errors.ts';
@@ -17,6 +26,7 @@ import type { JobSpec } from '../job-schema.ts';
 import type { JobResult } from '../runner/run-job.ts';
 import { ProgressMeter, type ProgressEvent, type ProgressListener } from '../runner/progress.ts';
 import { labelSequences } from '../sequence-labeler.ts';
+import type { RecordOptions } from '../../teacher/causal/decode-recorder.ts';
 import { generateRows } from './sequence-generate.ts';
 import { DEFAULT_SEQUENCE_JOB, sequenceOptionsOf, sequenceSpecOf, type SequenceJob } from './sequence-job-schema.ts';
 
@@ -26,6 +36,11 @@ export interface SequenceJobOptions {
   teacher: CausalTeacher;
   /** writes the responses when the job has `sequence.generate` (the teacher's own model) */
   generator?: CausalGenerator;
+  /**
+   * label generated rows from their generation's recording when the generator can (default true);
+   * false labels them teacher-forced, as before recordings existed (the benchmark's baseline)
+   */
+  recordLabels?: boolean;
   signal?: AbortSignal;
   onProgress?: ProgressListener;
 }
@@ -135,10 +150,14 @@ export async function runSequenceJob(opts: SequenceJobOptions): Promise<JobResul
   const gen = identity.generate;
   if (gen && !opts.generator) throw new Error('a job with sequence.generate needs a generator');
   const perPrompt = gen?.params.n ?? 1;
+  const record = gen && opts.recordLabels !== false ? recordOptionsOf(identity, teacher, opts.generator!) : undefined;
   const commit = async (prompts: SequenceRecord[]) => {
-    const generated = gen ? await generateRows(opts.generator!, prompts, gen.params, gen.seed) : undefined;
+    const generated = gen ? await generateRows(opts.generator!, prompts, gen.params, gen.seed, record) : undefined;
     const chunk = generated ? generated.flatMap((g) => ('record' in g ? [g.record] : [])) : prompts;
-    const report = await labelSequences(teacher, store, chunk, identity.spec, identity.options);
+    const recorded = new Map(
+      (generated ?? []).flatMap((g) => ('record' in g && g.recording ? [[g.record.id, g.recording] as const] : [])),
+    );
+    const report = await labelSequences(teacher, store, chunk, identity.spec, { ...identity.options, recorded });
     const refs = new Map(report.refs.map((r) => [r.id, r.hash]));
     const errors = new Map(report.errors.map((e) => [e.id, e]));
     for (const g of generated ?? []) if (!('record' in g)) errors.set(g.id, g);
@@ -154,6 +173,7 @@ export async function runSequenceJob(opts: SequenceJobOptions): Promise<JobResul
     result.examples += report.refs.length;
     result.refused = (result.refused ?? 0) + rows.length - report.refs.length;
     result.computed += report.computed;
+    result.recorded = (result.recorded ?? 0) + report.recorded;
     result.cached += report.cached;
     result.chunks++;
     store.datasetSequences.add(dataset, rows, manifestOf(result, 'running'));
@@ -182,6 +202,26 @@ export async function runSequenceJob(opts: SequenceJobOptions): Promise<JobResul
   store.setDatasetManifest(dataset, manifestOf(result, 'done'));
   emit('done');
   return { ...result, refusedRows: refusedRows(store, dataset) };
+}
+
+/**
+ * How the generator records for this job's labels, or undefined when it cannot: a generator that is
+ * another model (or the same one under another fingerprint: dtype, context), a graph without the
+ * recording head, or a spec asking for hidden states. Those rows are labelled teacher-forced.
+ */
+export function recordOptionsOf(
+  identity: SequenceDatasetSpec,
+  teacher: CausalTeacher,
+  generator: CausalGenerator,
+): RecordOptions | undefined {
+  const { spec, options } = identity;
+  if (generator.fingerprint !== teacher.info.fingerprint || !generator.recordable || spec.hidden) return undefined;
+  return {
+    temperature: spec.temperature,
+    support: teacher.support(spec),
+    alternative: options.appendEos ? (teacher.encoder.eosId ?? -1) : -1,
+    tail: options.appendEos,
+  };
 }
 
 const manifestOf = (r: JobResult, status: Manifest['status']): Manifest => ({

@@ -3,12 +3,14 @@
  * {messages}) becomes `n` rows the teacher wrote, {prompt, response} or the messages plus an assistant
  * turn, which the job then labels teacher-forced like any other row. Each response draws from its own
  * stream, SeededRng(job seed).fork(`${parent id}#${variant}`), so its text does not depend on the chunk
- * or batch it was written in: a rerun, or a resume after kill -9, writes the same rows.
+ * or batch it was written in: a rerun, or a resume after kill -9, writes the same rows. With `record`,
+ * each row also carries its generation's Recording, from which the job labels it (decode-recorder.ts).
  */
 import { z } from 'zod';
 import { resolveGenerationParams, type GenerationParams } from '../../core/generation-params.ts';
 import { SeededRng } from '../../core/seeded-rng.ts';
 import type { CausalGenerator } from '../../teacher/causal/causal-generator.ts';
+import type { RecordOptions, Recording } from '../../teacher/causal/decode-recorder.ts';
 import { SequenceInputError, type GenerateInput } from '../../teacher/causal/sequence-input.ts';
 import type { SequenceRecord } from '../corpus/index.ts';
 
@@ -49,7 +51,8 @@ export function generatedProvenance(
   return { parent: m ? m[1]! : id, op: step.op, params: step.params, seed: step.seed, variant: m ? Number(m[2]) : 0 };
 }
 
-export type GeneratedRow = { record: SequenceRecord } | { id: string; field: string; message: string };
+export type GeneratedRow =
+  { record: SequenceRecord; recording?: Recording } | { id: string; field: string; message: string };
 
 function promptOf(record: SequenceRecord): GenerateInput | SequenceInputError {
   const input = record.input as Record<string, unknown>;
@@ -64,6 +67,7 @@ export async function generateRows(
   records: readonly SequenceRecord[],
   gen: SequenceGenerate,
   seed: number | string,
+  record?: RecordOptions,
 ): Promise<GeneratedRow[]> {
   const { n, ...params } = gen;
   const root = new SeededRng(seed);
@@ -83,7 +87,7 @@ export async function generateRows(
   const results = await generator.generate(
     requests.map((r) => ({ input: r.input, rng: root.fork(`${r.record.id}#${r.variant}`) })),
     params,
-    { logprobs: false },
+    { logprobs: false, ...(record ? { record } : {}) },
   );
   let k = 0;
   return out.map((row) => {
@@ -96,6 +100,9 @@ export async function generateRows(
       'messages' in input
         ? { messages: [...input.messages, { role: 'assistant', content: result.text }] }
         : { prompt: input.prompt, response: result.text };
-    return { record: { line: record.line, id, input: labelled } };
+    return {
+      record: { line: record.line, id, input: labelled },
+      ...(result.recording ? { recording: result.recording } : {}),
+    };
   });
 }

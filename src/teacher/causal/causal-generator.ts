@@ -5,6 +5,9 @@
  * (teacher, prompt, params, its rng stream): not on the batch it shares, the padding side, or the order
  * in which batches run. Rows stop independently (an eos id, a stop string, max new tokens, the context)
  * and leave the cache when they do, so the later steps of a batch run only the rows still writing.
+ * The graph also carries the teacher's chunked head over its logits (expose-targets.ts, keepLogits), so
+ * a request that asks (`record`) gets what teacher-forced labelling would compute at each position it
+ * wrote (decode-recorder.ts).
  */
 import { readFileSync } from 'node:fs';
 import type { PreTrainedTokenizer } from '@huggingface/transformers';
@@ -21,6 +24,14 @@ import { causalInputs, readGraphInputs, type CausalInputs, type PaddingSide } fr
 import { DecodeState, presentName } from './decode-state.ts';
 import { type GenerationParams, resolveGenerationParams } from '../../core/generation-params.ts';
 import { decodeResponse, encodePrompt, eosIds, stopIndex } from './generation-text.ts';
+import {
+  headFeeds,
+  RECORD_FETCHES,
+  type RecordOptions,
+  type Recording,
+  recordingGraph,
+  RowRecorder,
+} from './decode-recorder.ts';
 import { type GenerateInput, SequenceInputError } from './sequence-input.ts';
 import { logSumExp, rankedIds, sampleToken } from './token-sampler.ts';
 
@@ -36,6 +47,8 @@ export interface GeneratorLoadOptions {
   batchSize?: number;
   /** padding side of the prompts; the text is the same either way (default left) */
   paddingSide?: PaddingSide;
+  /** where the graph with the recording head is cached; default: $TMPDIR/distillery-graphs */
+  graphCacheDir?: string;
 }
 
 export interface GenerateRequest {
@@ -59,6 +72,8 @@ export interface Generation {
   top?: TopLogprobs[];
   promptIds: number[];
   finish: FinishReason;
+  /** per position written, what teacher-forced labelling computes there (when asked: `record`) */
+  recording?: Recording;
 }
 
 export interface TopLogprobs {
@@ -73,6 +88,8 @@ export interface GenerateOptions {
   logprobs?: boolean;
   /** also the n most likely tokens at each step, with their log-probs (default 0: none; at most 1,000) */
   topLogprobs?: number;
+  /** record each step's labelling targets (needs `recordable`) */
+  record?: RecordOptions;
 }
 
 export type GenerateResult = Generation | SequenceInputError;
@@ -88,9 +105,12 @@ interface Row {
   ids: number[];
   logprobs: number[];
   top: TopLogprobs[];
+  recorder: RowRecorder | undefined;
   finish?: FinishReason;
   text?: string;
 }
+
+const recorderOf = (record: RecordOptions | undefined) => (record ? new RowRecorder(record) : undefined);
 
 export class CausalGenerator {
   readonly name: string;
@@ -100,6 +120,8 @@ export class CausalGenerator {
   readonly eos: ReadonlySet<number>;
   /** whether {messages} prompts can be rendered */
   readonly chatTemplate: boolean;
+  /** whether the graph carries the recording head (an export whose logits it could read) */
+  readonly recordable: boolean;
   readonly queue = new PQueue({ concurrency: 1 });
   readonly #session: TeacherSession;
   readonly #tokenizer: PreTrainedTokenizer;
@@ -117,12 +139,14 @@ export class CausalGenerator {
     session: TeacherSession;
     tokenizer: PreTrainedTokenizer;
     padId: number;
+    recordable: boolean;
   }) {
     this.name = init.opts.name;
     this.fingerprint = init.fingerprint;
     this.maxLength = init.maxLength;
     this.graph = init.graph;
     this.eos = init.eos;
+    this.recordable = init.recordable;
     this.#session = init.session;
     this.#tokenizer = init.tokenizer;
     this.chatTemplate = Boolean((init.tokenizer as unknown as { chat_template?: unknown }).chat_template);
@@ -156,8 +180,10 @@ export class CausalGenerator {
         hint: 'set eos_token_id in config.json or eos_token in tokenizer_config.json',
       });
     const fingerprint = await teacherFingerprint(files, dtype, maxLength);
+    const recording = recordingGraph(files, opts.graphCacheDir);
+    const recordable = recording !== undefined;
     const { session } = await openSession({
-      onnxPath: files.onnxPath,
+      onnxPath: recording ?? files.onnxPath,
       device: opts.device ?? 'cpu',
       threads: opts.threads ?? 0,
       thread: opts.thread,
@@ -172,7 +198,7 @@ export class CausalGenerator {
     }
     const pad = (tokenizer as unknown as { pad_token_id?: number | null }).pad_token_id;
     const padId = Number(pad ?? [...eos][0]);
-    return new CausalGenerator({ opts, fingerprint, maxLength, graph, eos, session, tokenizer, padId });
+    return new CausalGenerator({ opts, fingerprint, maxLength, graph, eos, session, tokenizer, padId, recordable });
   }
 
   /** One response per request, in order; a request whose prompt cannot run gets its error in place. */
@@ -192,12 +218,14 @@ export class CausalGenerator {
       throw new DistilleryError('INVALID_INPUT', `topLogprobs: must be an integer from 0 to 1000, got ${wanted.top}`, {
         details: { field: 'topLogprobs' },
       });
+    if (opts.record && !this.recordable)
+      throw new DistilleryError('INVALID_INPUT', `record: generator ${this.name} has no recording head`);
     const results = new Array<GenerateResult>(requests.length);
     const rows = new Map<number, Row>();
     requests.forEach((r, i) => {
       const prompt = encodePrompt(this.#tokenizer, r.input, this.maxLength);
       if (prompt instanceof SequenceInputError) results[i] = prompt;
-      else rows.set(i, { prompt, rng: r.rng, ids: [], logprobs: [], top: [] });
+      else rows.set(i, { prompt, rng: r.rng, ids: [], logprobs: [], top: [], recorder: recorderOf(opts.record) });
     });
     // similar lengths together: less padding; which rows share a batch never changes a row's text
     const order = [...rows.keys()].sort((a, b) => rows.get(a)!.prompt.length - rows.get(b)!.prompt.length || a - b);
@@ -212,6 +240,7 @@ export class CausalGenerator {
             params,
             side,
             wanted,
+            opts.record,
           ),
         ),
       ),
@@ -224,23 +253,39 @@ export class CausalGenerator {
         ...(wanted.top > 0 ? { top: row.top } : {}),
         promptIds: row.prompt,
         finish: row.finish!,
+        ...(row.recorder ? { recording: row.recorder.finish(row.prompt, row.ids) } : {}),
       };
     return results;
   }
 
-  async #decode(batch: Row[], params: GenerationParams, side: PaddingSide, wanted: Wanted): Promise<void> {
+  async #decode(
+    batch: Row[],
+    params: GenerationParams,
+    side: PaddingSide,
+    wanted: Wanted,
+    record: RecordOptions | undefined,
+  ): Promise<void> {
     const state = new DecodeState(
       batch.map((r) => r.prompt),
       this.#padId,
       side,
       this.graph,
     );
+    const fetches = [...state.fetches(), ...(record ? RECORD_FETCHES : [])];
+    const run = async (tokens?: number[]) => {
+      const feeds = state.feeds(tokens);
+      if (this.recordable) Object.assign(feeds, headFeeds(record, state.headRows()));
+      const out = await this.#session.run(feeds, fetches);
+      return { out, logits: state.absorb(out) };
+    };
     let live = batch;
-    let logits = state.absorb(await this.#session.run(state.feeds(), state.fetches()));
+    let { out, logits } = await run();
     for (;;) {
       const keep: number[] = [];
       live.forEach((row, i) => {
         const rowLogits = logits[i]!;
+        // a tail step: the row has stopped and only records the position after its last token
+        if (row.finish) return row.recorder!.step(out, i, rowLogits);
         const token = sampleToken(rowLogits, [...row.prompt, ...row.ids], params, row.rng, false);
         row.ids.push(token.id);
         if (wanted.logprobs || wanted.top > 0) {
@@ -252,15 +297,23 @@ export class CausalGenerator {
             row.top.push({ ids, logprobs: ids.map((id) => rowLogits[id]! - lse) });
           }
         }
+        row.recorder?.step(out, i, rowLogits, token.id);
         row.finish = this.#finish(row, params);
-        if (!row.finish) keep.push(i);
+        if (!row.finish || (record && this.#wantsTail(row, record))) keep.push(i);
       });
       if (keep.length === 0) return;
       state.keep(keep);
       live = keep.map((i) => live[i]!);
-      const tokens = live.map((r) => r.ids.at(-1)!);
-      logits = state.absorb(await this.#session.run(state.feeds(tokens), state.fetches()));
+      ({ out, logits } = await run(live.map((r) => r.ids.at(-1)!)));
     }
+  }
+
+  /**
+   * Teacher-forced labelling appends eos to a response cut by max new tokens and scores the position
+   * that predicts it: one more step records that position, while the context has room for it.
+   */
+  #wantsTail(row: Row, record: RecordOptions): boolean {
+    return record.tail && row.finish === 'length' && row.prompt.length + row.ids.length < this.maxLength;
   }
 
   /** Why the row stops after its latest token (and its final text), or undefined while it goes on. */

@@ -100,6 +100,7 @@ export class CausalTeacher {
   readonly #hiddenSize: number;
   readonly #chunkElements: number;
   #disposed: Promise<void> | undefined;
+  #forwards = 0;
 
   private constructor(init: {
     info: CausalTeacherInfo;
@@ -180,6 +181,11 @@ export class CausalTeacher {
     };
     const padId = pad ?? encoder.eosId ?? 0;
     return new CausalTeacher({ info, files, session, encoder, graph, padId: Number(padId), opts });
+  }
+
+  /** Teacher-forced forwards run so far (one per batch): what labelling from a recording saves. */
+  get forwards(): number {
+    return this.#forwards;
   }
 
   /** Why this teacher can no longer run (its session thread died); undefined while it can. */
@@ -290,6 +296,7 @@ export class CausalTeacher {
     if (spec.topK || spec.samples) fetches.push(TARGET_OUTPUTS.topkLogprobs, TARGET_OUTPUTS.topkIds);
     if (spec.target) fetches.push(TARGET_OUTPUTS.entropy, TARGET_OUTPUTS.nextLogprob, TARGET_OUTPUTS.nextRank);
     if (spec.hidden) fetches.push(TARGET_OUTPUTS.hidden);
+    this.#forwards++;
     const out = await this.#session.run(feeds, fetches);
     const f32 = (name: string) => out[name]?.data as Float32Array | undefined;
     const tensors: TargetTensors = {

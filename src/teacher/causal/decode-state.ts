@@ -19,6 +19,8 @@ export class DecodeState {
   #past: Record<string, SessionTensor> = {};
   /** where each row's next-token logits sit in the last run's `logits` [rows, positions, vocab] */
   #logitIndex: number[];
+  /** positions per row in the last run's `logits` */
+  #logitPositions: number;
   #prefill: Record<string, SessionTensor> | undefined;
 
   constructor(prompts: readonly (readonly number[])[], padId: number, side: PaddingSide, graph: CausalInputs) {
@@ -33,6 +35,7 @@ export class DecodeState {
     );
     this.#positions = prompts.map((p) => p.length);
     this.#logitIndex = prompts.map((p, b) => (lastOnly ? 0 : offsets[b]! + p.length - 1));
+    this.#logitPositions = lastOnly ? 1 : seq;
   }
 
   get rows(): number {
@@ -69,8 +72,14 @@ export class DecodeState {
     if (this.#graph.numLogitsToKeep) feeds.num_logits_to_keep = { type: 'int64', data: BigInt64Array.of(1n), dims: [] };
     this.#positions = this.#positions.map((p) => p + 1);
     this.#logitIndex = this.#logitIndex.map(() => 0);
+    this.#logitPositions = 1;
     this.#past = {};
     return feeds;
+  }
+
+  /** Per live row, the flat index of its next-token row in [rows * positions] of the run just fed. */
+  headRows(): number[] {
+    return this.#logitIndex.map((t, b) => b * this.#logitPositions + t);
   }
 
   /** Takes a run's outputs: the cache for the next step and each row's next-token logits. */

@@ -14,6 +14,11 @@
  * scored rows. Outputs are [chunks, chunk, ...] in row order. T (`targets.temperature`, float [1]) and
  * K (`targets.k`, int64 [1]) are inputs, so one rewritten graph serves every spec. Like expose-hidden,
  * the fields kept are copied byte for byte.
+ *
+ * With `keepLogits` (the generator's graph, causal-generator.ts) the head and `logits` stay, since sampling
+ * needs them, and each chunk reads its rows from `logits` (Gather, then / T) instead of recomputing them:
+ * the same nodes after that, so a generation records exactly what teacher-forced labelling computes,
+ * with no hidden output.
  */
 import { DistilleryError } from '../../core/errors.ts';
 import { DataType, GraphBuilder, floatTensor, int64Tensor } from '../onnx/graph-builder.ts';
@@ -36,6 +41,11 @@ export const TARGET_OUTPUTS = {
   nextRank: 'targets.next_rank',
   hidden: 'targets.hidden',
 } as const;
+
+export interface ExposeTargetsOptions {
+  /** keep the head and its `logits` output, and read the chunks' rows from it (no hidden output) */
+  keepLogits?: boolean;
+}
 
 export interface ExposeTargetsResult {
   bytes: Uint8Array;
@@ -95,15 +105,20 @@ const BODY = {
   hidden: 'targets/chunk/hidden',
 };
 
-/** One Scan step: the head and the targets for one chunk of rows (outer-scope: flat hidden, W, T, K). */
-function chunkBody(reduce: Reduce, flat: string, weight: string, lastAxis: string, hidden: boolean): GraphBuilder {
+/**
+ * One Scan step: the targets for one chunk of rows. Outer scope: T, K and either the flat hidden rows
+ * and W (`weight` given: the head runs here) or the flat logits (`weight` undefined: the head ran already).
+ */
+function chunkBody(reduce: Reduce, flat: string, weight: string | undefined, lastAxis: string): GraphBuilder {
   const g = new GraphBuilder('targets_chunk', { prefix: 'targets/chunk/' });
   g.input(BODY.rows, DataType.INT64, ['chunk']);
   g.input(BODY.next, DataType.INT64, ['chunk']);
   const h = g.op('Gather', [flat, BODY.rows], { axis: 0 });
   // Passes over [chunk, vocab] are the cost: 1/T scales the hidden rows before the product instead of
   // the logits after it, and log-probs are logits - lse (one Sub) rather than a LogSoftmax.
-  const scaled = g.op('MatMul', [g.op('Div', [h, TARGET_INPUTS.temperature]), weight]);
+  const scaled = weight
+    ? g.op('MatMul', [g.op('Div', [h, TARGET_INPUTS.temperature]), weight])
+    : g.op('Div', [h, TARGET_INPUTS.temperature]);
   const lse = reduce(g, 'ReduceLogSumExp', scaled, BODY.lse);
   const logp = g.op('Sub', [scaled, g.op('Unsqueeze', [lse, lastAxis])]);
   g.node('TopK', [logp, TARGET_INPUTS.k], { axis: -1, largest: 1, sorted: 1 }, [BODY.topkLogprobs, BODY.topkIds]);
@@ -115,14 +130,15 @@ function chunkBody(reduce: Reduce, flat: string, weight: string, lastAxis: strin
   g.output(BODY.topkIds, DataType.INT64, ['chunk', 'k']);
   for (const name of [BODY.lse, BODY.entropy, BODY.nextLogprob, BODY.nextRank])
     g.output(name, DataType.FLOAT, ['chunk']);
-  if (hidden) {
+  if (weight) {
     g.op('Cast', [h], { to: DataType.FLOAT16 }, BODY.hidden);
     g.output(BODY.hidden, DataType.FLOAT16, ['chunk', 'hidden_size']);
   }
   return g;
 }
 
-function buildPatch(opset: number, headInput: string, weight: string, defaults: TargetDefaults): GraphBuilder {
+/** The patch; `weight` undefined: `source` is the logits (keepLogits), else the head's hidden input. */
+function buildPatch(opset: number, source: string, weight: string | undefined, defaults: TargetDefaults): GraphBuilder {
   const g = new GraphBuilder('targets_patch', { prefix: 'targets/' });
   const lastAxis = g.init('targets/last_axis', int64Tensor([-1], [1]));
   // A baked value is an initializer, not an input: onnxruntime-node feeds only declared inputs, so an
@@ -134,14 +150,10 @@ function buildPatch(opset: number, headInput: string, weight: string, defaults: 
   g.input(TARGET_INPUTS.rows, DataType.INT64, ['chunks', 'chunk']);
   g.input(TARGET_INPUTS.next, DataType.INT64, ['chunks', 'chunk']);
 
-  const width = g.op('Slice', [
-    g.op('Shape', [headInput]),
-    lastAxis,
-    g.init('targets/end', int64Tensor([2 ** 52], [1])),
-  ]);
+  const width = g.op('Slice', [g.op('Shape', [source]), lastAxis, g.init('targets/end', int64Tensor([2 ** 52], [1]))]);
   const flatShape = g.op('Concat', [g.init('targets/minus_one', int64Tensor([-1], [1])), width], { axis: 0 });
-  const flat = g.op('Reshape', [headInput, flatShape]);
-  const body = chunkBody(reducer(opset, lastAxis), flat, weight, lastAxis, true);
+  const flat = g.op('Reshape', [source, flatShape]);
+  const body = chunkBody(reducer(opset, lastAxis), flat, weight, lastAxis);
   const outs = [
     TARGET_OUTPUTS.topkLogprobs,
     TARGET_OUTPUTS.topkIds,
@@ -149,7 +161,7 @@ function buildPatch(opset: number, headInput: string, weight: string, defaults: 
     TARGET_OUTPUTS.entropy,
     TARGET_OUTPUTS.nextLogprob,
     TARGET_OUTPUTS.nextRank,
-    TARGET_OUTPUTS.hidden,
+    ...(weight ? [TARGET_OUTPUTS.hidden] : []),
   ];
   g.node(
     'Scan',
@@ -167,14 +179,18 @@ function buildPatch(opset: number, headInput: string, weight: string, defaults: 
   ]) {
     g.output(name, DataType.FLOAT, ['chunks', 'chunk']);
   }
-  g.output(TARGET_OUTPUTS.hidden, DataType.FLOAT16, ['chunks', 'chunk', 'hidden_size']);
+  if (weight) g.output(TARGET_OUTPUTS.hidden, DataType.FLOAT16, ['chunks', 'chunk', 'hidden_size']);
   return g;
 }
 
 /** The value name of a ValueInfoProto (graph input/output/value_info field). */
 const valueName = (data: Uint8Array): string => fieldString(readFields(data).find((x) => x.field === 1)!);
 
-export function exposeTargets(model: Uint8Array, defaults: TargetDefaults = {}): ExposeTargetsResult {
+export function exposeTargets(
+  model: Uint8Array,
+  defaults: TargetDefaults = {},
+  opts: ExposeTargetsOptions = {},
+): ExposeTargetsResult {
   const parsed = parseOnnxModel(model);
   if (parsed.outputNames.includes(TARGET_OUTPUTS.topkLogprobs))
     return { bytes: model, alreadyPresent: true, hidden: true };
@@ -192,6 +208,7 @@ export function exposeTargets(model: Uint8Array, defaults: TargetDefaults = {}):
   const names = graphValueNames(parsed.nodes);
   const clash = [...names].find((n) => n.startsWith('targets/') || n.startsWith('targets.'));
   if (clash) throw new DistilleryError('UNSUPPORTED_OUTPUT', `The graph already uses the name ${clash}`);
+  if (opts.keepLogits) return keepingLogits(parsed, opset);
   const head = parsed.nodes.find((n) => n.outputs.includes('logits'));
   const readers = parsed.nodes.filter((n) => n.inputs.includes('logits'));
   if (!head || head.opType !== 'MatMul' || head.outputs.length !== 1 || readers.length > 0) {
@@ -218,4 +235,15 @@ export function exposeTargets(model: Uint8Array, defaults: TargetDefaults = {}):
   const graph = new ProtoWriter().bytes(7, graphBody).finish();
   const parts = parsed.modelFields.map((f) => (f === parsed.graphField ? graph : f.raw));
   return { bytes: concatBytes(parts), alreadyPresent: false, hidden: true };
+}
+
+/** The keepLogits rewrite: nothing removed, the patch appended and reading `logits`. */
+function keepingLogits(parsed: ReturnType<typeof parseOnnxModel>, opset: number): ExposeTargetsResult {
+  const patch = new ProtoWriter();
+  buildPatch(opset, 'logits', undefined, {}).encode(patch);
+  const patchFields = readFields(patch.finish()).filter((f) => f.field !== 2);
+  const graphBody = concatBytes([...parsed.graphFields.map((f) => f.raw), ...patchFields.map((f) => f.raw)]);
+  const graph = new ProtoWriter().bytes(7, graphBody).finish();
+  const parts = parsed.modelFields.map((f) => (f === parsed.graphField ? graph : f.raw));
+  return { bytes: concatBytes(parts), alreadyPresent: false, hidden: false };
 }

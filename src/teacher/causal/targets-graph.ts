@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { exposeTargets } from './expose-targets.ts';
+import { exposeTargets, type ExposeTargetsOptions } from './expose-targets.ts';
 
 /** Bump when expose-targets.ts changes what it writes. */
 export const TARGETS_GRAPH_VERSION = 3;
@@ -24,16 +24,21 @@ export function defaultGraphCache(): string {
   return path.join(os.tmpdir(), 'distillery-graphs');
 }
 
-export function targetsGraph(onnxPath: string, externalData: readonly string[], cacheDir: string): TargetsGraph {
+export function targetsGraph(
+  onnxPath: string,
+  externalData: readonly string[],
+  cacheDir: string,
+  opts: ExposeTargetsOptions = {},
+): TargetsGraph {
   const original = readFileSync(onnxPath);
-  // the rewrite's version is part of the key, so a changed rewrite never reuses an old copy
+  // the rewrite's version and variant are part of the key, so a changed rewrite never reuses an old copy
   const digest = createHash('sha256')
-    .update(`targets-graph-v${TARGETS_GRAPH_VERSION}\n`)
+    .update(`targets-graph-v${TARGETS_GRAPH_VERSION}${opts.keepLogits ? '-keep-logits' : ''}\n`)
     .update(original)
     .digest('hex');
   const dir = path.join(cacheDir, digest.slice(0, 32));
   const file = path.join(dir, path.basename(onnxPath));
-  const result = exposeTargets(original);
+  const result = exposeTargets(original, {}, opts);
   if (!existsSync(file)) {
     mkdirSync(dir, { recursive: true });
     for (const data of externalData) {
