@@ -85,10 +85,18 @@ for (let p = 0; p < Number(values.passes); p++) {
   }
 }
 const best = (m: string) => Math.min(...times.get(m)!);
-console.log(
-  `best of ${values.passes}: teacher-forced ${best('teacher-forced').toFixed(2)} s, recorded ${best('recorded').toFixed(2)} s ` +
-    `(${(best('teacher-forced') / best('recorded')).toFixed(2)}x)`,
-);
+const median = (m: string) => {
+  const t = [...times.get(m)!].sort((a, b) => a - b);
+  return (t[(t.length - 1) >> 1]! + t[t.length >> 1]!) / 2;
+};
+for (const [name, of] of [
+  ['best', best],
+  ['median', median],
+] as const)
+  console.log(
+    `${name} of ${values.passes}: teacher-forced ${of('teacher-forced').toFixed(2)} s, recorded ${of('recorded').toFixed(2)} s ` +
+      `(recorded ${(of('teacher-forced') / of('recorded')).toFixed(2)}x as fast)`,
+  );
 await teacher.dispose();
 await generator.dispose();
 rmSync(dir, { recursive: true, force: true });
