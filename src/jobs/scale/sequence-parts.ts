@@ -9,16 +9,15 @@
  */
 import path from 'node:path';
 import { DistilleryError } from '../../core/errors.ts';
-import type { DatasetSequenceRow, Store } from '../../store/index.ts';
+import type { Store } from '../../store/index.ts';
 import type { CausalTeacher } from '../../teacher/causal/causal-teacher.ts';
 import { newCorpusStats, readSequenceCorpus, type SequenceRecord } from '../corpus/index.ts';
 import { withDatasetLock } from '../dataset-lock.ts';
 import type { JobSpec } from '../job-schema.ts';
-import { labelSequences } from '../sequence-labeler.ts';
 import { sequenceDatasetSpec, type SequenceDatasetSpec } from '../sequence/run-sequence-job.ts';
 import { specHash } from './plan.ts';
+import { labelSequenceChunk } from './sequence-chunk.ts';
 import {
-  encodeSequencePart,
   listSequenceParts,
   readSequencePart,
   writeSequencePart,
@@ -111,7 +110,6 @@ export async function writeSequenceShardParts(
   const jobId = sequenceJobId(job);
   await corpusRows(job);
   const found = partsOf(partsDir, jobId);
-  const { name, fingerprint } = deps.teacher.info;
   let owned = 0;
   let written = 0;
   for await (const { index, records } of corpusChunks(job)) {
@@ -119,38 +117,16 @@ export async function writeSequenceShardParts(
     owned++;
     if (found.has(index)) continue;
     const started = performance.now();
-    const report = await labelSequences(deps.teacher, deps.store, records, identity.spec, {
-      ...identity.options,
-      recorded: new Map(),
-    });
-    const refs = new Map(report.refs.map((r) => [r.id, r.hash]));
-    const errors = new Map(report.errors.map((e) => [e.id, e]));
-    const rows: DatasetSequenceRow[] = records.map(({ id }) => {
-      const hash = refs.get(id);
-      if (hash !== undefined) return { id, hash };
-      const e = errors.get(id)!;
-      return { id, field: e.field, message: e.message };
-    });
-    const hashes = [...new Set(report.refs.map((r) => r.hash))];
-    const blobs = deps.store.sequences.encodedMany(fingerprint, hashes, identity.spec);
-    const sequences = blobs.map((b, i) => {
-      if (!b)
-        throw new DistilleryError('INTERNAL', `sequence ${hashes[i]} was labelled but its outputs are not stored`);
-      return b;
-    });
-    const bytes = encodeSequencePart(
-      { job: jobId, dataset: job.dataset, chunk: index, teacher: { name, fingerprint }, rows },
-      sequences,
-    );
-    const w = writeSequencePart(partsDir, index, bytes);
+    const part = await labelSequenceChunk(deps, identity, { job: jobId, dataset: job.dataset, chunk: index }, records);
+    const w = writeSequencePart(partsDir, index, part.bytes);
     written++;
     onChunk?.({
       job: jobId,
       chunk: index,
       part: w.file.slice(partsDir.length + 1),
-      rows: rows.length,
-      computed: report.computed,
-      cached: report.cached,
+      rows: part.rows,
+      computed: part.computed,
+      cached: part.cached,
       seconds: (performance.now() - started) / 1000,
     });
   }
