@@ -120,6 +120,11 @@ export:
   assert.equal(again.code, 0, again.stderr);
   assert.match(again.stdout, /0 parts written, 3 already in/);
   assert.equal(readdirSync(parts).length, 5);
+  // parts are named by their content: the same shard on a fresh store writes the same files
+  const elsewhere = path.join(dir, 'chat-parts-again');
+  const fresh = await cli('run', file, '--shard', '0/2', '--parts', elsewhere, '--db', path.join(dir, 'chat-fresh.db'));
+  assert.equal(fresh.code, 0, fresh.stderr);
+  assert.deepEqual(readdirSync(elsewhere).sort(), written.map((e) => e.part).sort());
 
   const merged = await merge('chat-final.db');
   assert.equal(merged.code, 0, merged.stderr);
