@@ -49,4 +49,5 @@ export { readSequenceCorpus, type SequenceRecord } from './corpus/index.ts';
 export { labelSequences, type SequenceRow, type SequenceLabelReport } from './sequence-labeler.ts';
 export { DEFAULT_SEQUENCE_JOB, sequenceJobSchema, type SequenceJob } from './sequence/sequence-job-schema.ts';
 export { writeShardParts, finalizeFromParts, exportFromPartsDir, type ShardChunkEvent } from './scale/shard-parts.ts';
+export { writeSequenceShardParts, mergeSequenceParts, type SequenceChunkEvent } from './scale/sequence-parts.ts';
 export { exportFromParts, checkExportOnlyJob } from './scale/export-from-parts.ts';

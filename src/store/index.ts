@@ -22,6 +22,7 @@ export {
   SequenceOutputs,
   type SequenceComponentStat,
   type SequencePutResult,
+  type StoredSequenceBlobs,
   type SequenceOutputsOptions,
 } from './sequence-outputs.ts';
 export {

@@ -48,6 +48,16 @@ export interface SequenceOutputsOptions {
   quantizer?: TopKQuantizer;
 }
 
+/** A sequence's blobs exactly as the store holds them: for copying between stores (causal-LM parts). */
+export interface StoredSequenceBlobs {
+  hash: string;
+  length: number;
+  scored: number;
+  tokens: Buffer;
+  /** [component, positions, blob]: the stored components that serve the spec */
+  components: [string, number, Buffer][];
+}
+
 type EncodedPut = { hash: Buffer; tokens: Uint8Array; length: number; rows: number; blobs: [string, Uint8Array][] };
 
 export class SequenceOutputs {
@@ -72,6 +82,14 @@ export class SequenceOutputs {
       sequence: db.prepare<[Buffer], { id: number; data: Buffer }>(
         'SELECT id, data FROM token_sequences WHERE hash = ?',
       ),
+      sequenceRow: db.prepare<[Buffer], { id: number; length: number; scored: number; data: Buffer }>(
+        'SELECT id, length, scored, data FROM token_sequences WHERE hash = ?',
+      ),
+      encodedOutput: db
+        .prepare<[number, number, string], [number, Buffer]>(
+          'SELECT positions, data FROM sequence_outputs WHERE teacher_id = ? AND sequence_id = ? AND component = ?',
+        )
+        .raw(true),
       insertOutput: db.prepare(
         `INSERT INTO sequence_outputs (teacher_id, sequence_id, component, positions, data, written_at)
          VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (teacher_id, sequence_id, component) DO NOTHING`,
@@ -130,6 +148,54 @@ export class SequenceOutputs {
             const seq = this.#s.sequenceId.get(e.hash)!.id;
             for (const [component, blob] of e.blobs) {
               if (this.#s.insertOutput.run(teacher, seq, component, e.rows, blob, now).changes === 0) continue;
+              result.outputs++;
+              result.bytes += blob.length;
+            }
+          }
+          return result;
+        })
+        .immediate(),
+    );
+  }
+
+  /** Each hash's stored blobs serving `spec` for this teacher, as stored; undefined where any is missing. */
+  encodedMany(
+    fingerprint: string,
+    hashes: readonly string[],
+    spec: SequenceOutputSpec,
+  ): (StoredSequenceBlobs | undefined)[] {
+    const wanted = sequenceComponents(spec);
+    return this.#db.transaction(() => {
+      const teacher = this.#teacherId(fingerprint, false);
+      return hashes.map((hash) => {
+        const seq = teacher === undefined ? undefined : this.#s.sequenceRow.get(Buffer.from(hash, 'hex'));
+        if (teacher === undefined || !seq) return undefined;
+        const have = this.#s.components.all(teacher, seq.id).map((r) => r[0]);
+        const serving = [...new Set(wanted.map((c) => servingComponent(c, have)))];
+        if (serving.some((c) => c === undefined)) return undefined;
+        const components = serving.map((c): [string, number, Buffer] => {
+          const [positions, data] = this.#s.encodedOutput.get(teacher, seq.id, c!)!;
+          return [c!, positions, data];
+        });
+        return { hash, length: seq.length, scored: seq.scored, tokens: seq.data, components };
+      });
+    })();
+  }
+
+  /** Stores blobs read by encodedMany (another store's), byte for byte; a component already stored is kept. */
+  putEncoded(fingerprint: string, items: readonly StoredSequenceBlobs[]): SequencePutResult {
+    const now = this.#now();
+    return withBusyRetry(() =>
+      this.#db
+        .transaction(() => {
+          const teacher = this.#teacherId(fingerprint, true)!;
+          const result: SequencePutResult = { sequences: 0, outputs: 0, bytes: 0 };
+          for (const e of items) {
+            const hash = Buffer.from(e.hash, 'hex');
+            result.sequences += this.#s.insertSequence.run(hash, e.length, e.scored, e.tokens, now).changes;
+            const seq = this.#s.sequenceId.get(hash)!.id;
+            for (const [component, positions, blob] of e.components) {
+              if (this.#s.insertOutput.run(teacher, seq, component, positions, blob, now).changes === 0) continue;
               result.outputs++;
               result.bytes += blob.length;
             }

@@ -13,7 +13,13 @@ import {
 } from '../../jobs/index.ts';
 import { openRuntime, reportResult, runJobCommand, type ProgressMode } from '../job-runtime.ts';
 import { runExports } from '../run-exports.ts';
-import { exportPartsDir, mergePartsDir, runShardParts } from '../parts-run.ts';
+import {
+  exportPartsDir,
+  mergeCausalPartsDir,
+  mergePartsDir,
+  runCausalShardParts,
+  runShardParts,
+} from '../parts-run.ts';
 import { runOnQueue, type QueueRunOptions } from '../queue-run.ts';
 
 interface RunOptions extends Partial<QueueRunOptions> {
@@ -108,13 +114,9 @@ Example:
       try {
         if (opts.queue !== undefined) {
           if (causalTeacherOf(job, rt.registry) !== undefined)
-            throw new DistilleryError(
-              'INVALID_INPUT',
-              '--queue: causal-LM jobs run in one process (not on workers yet)',
-              {
-                hint: 'run it without --queue; it resumes after an interruption all the same',
-              },
-            );
+            throw new DistilleryError('INVALID_INPUT', '--queue: causal-LM jobs do not run on queue workers yet', {
+              hint: 'split it with no queue: distillery run JOB --shard i/n --parts DIR on each machine, then distillery run JOB --parts DIR to merge and export',
+            });
           if (job.shard)
             throw new DistilleryError('INVALID_INPUT', '--shard and --queue do not mix: the queue splits the job');
           const dataset = await runOnQueue(rt, job, file, {
@@ -127,6 +129,17 @@ Example:
           return;
         }
         if (opts.parts !== undefined) {
+          const causal = causalTeacherOf(job, rt.registry);
+          if (causal !== undefined) {
+            if (opts.exportOnly)
+              throw new DistilleryError('INVALID_INPUT', '--export-only: causal-LM parts are merged into the store', {
+                hint: 'drop --export-only: distillery run JOB --parts DIR merges the parts, then exports',
+              });
+            if (job.shard) return await runCausalShardParts(rt, job, causal, job.shard, opts.parts, opts.progress);
+            const dataset = await mergeCausalPartsDir(rt, job, causal, opts.parts);
+            if (opts.export) await runExports(rt, job, dataset);
+            return;
+          }
           if (job.shard) return await runShardParts(rt, job, job.shard, opts.parts, opts.progress);
           if (opts.exportOnly) return await exportPartsDir(rt, job, opts.parts);
           const dataset = await mergePartsDir(rt, job, opts.parts);

@@ -1,6 +1,6 @@
 /**
  * What makes a job a causal-LM job, and what such a job may not ask for: one teacher, no augmentation,
- * no classifier filters or ensembles, no sharding (yet), a top-k no larger than the vocabulary,
+ * no classifier filters or ensembles, no output shards (a job splits with --shard i/n --parts DIR: src/jobs/scale/sequence-parts.ts), a top-k no larger than the vocabulary,
  * DistillKit Parquet only at T = 1. Checked from the teachers' config.json alone (no model load), so
  * the CLI refuses a bad job before its teacher loads and HTTP answers 422 naming the field.
  */
@@ -44,7 +44,11 @@ export function sequenceJobIssues(job: JobSpec, facts: CausalTeacherFacts): JobI
     no('teachers', `a causal-LM job takes one teacher (${causal}), got ${job.teachers.length}`);
   if (job.recipe !== null) no('recipe', 'causal-LM jobs do not augment: remove the recipe');
   if (job.filters) no('filters', 'teacher filters are for classifiers: remove them');
-  if (job.shard) no('shard', 'causal-LM jobs are not sharded yet: run them whole');
+  if (job.shard)
+    no(
+      'shard',
+      'a causal-LM job is split into parts, not output shards: distillery run JOB --shard i/n --parts DIR, then run JOB --parts DIR',
+    );
   const s = job.sequence;
   const vocab = facts.vocabSize?.(causal);
   if (s?.topK !== undefined && vocab !== undefined && s.topK > vocab)

@@ -1,0 +1,129 @@
+/**
+ * A causal-LM chunk's result as one immutable file, the sequence kind beside the classifier part
+ * (part-file.ts): the chunk's rows (id, sequence hash or refusal) and each distinct sequence's token
+ * blob and per-token output blobs exactly as the shard's store holds them, named by the sha256 of its
+ * bytes. Nothing in it depends on what the shard's cache held, so a chunk done twice with the same
+ * cache writes the same name.
+ *
+ * Layout: `DSEQPART1\n`, one line of header JSON, then per sequence its token blob and component blobs,
+ * back to back in header order. Files are `chunk-NNNNNN.<16 hex>.seqpart` (classifier parts end in
+ * `.part`, so one directory listing never mistakes one kind for the other).
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { DistilleryError } from '../../core/errors.ts';
+import type { DatasetSequenceRow, StoredSequenceBlobs } from '../../store/index.ts';
+
+const MAGIC = 'DSEQPART1\n';
+const NAME = /^chunk-(\d{6})\.([0-9a-f]{16})\.seqpart$/;
+
+export interface SequencePartHeader {
+  kind: 'causal-lm';
+  job: string;
+  dataset: string;
+  chunk: number;
+  teacher: { name: string; fingerprint: string };
+  rows: DatasetSequenceRow[];
+  /** per distinct sequence: its address, token row counts and the blob lengths that follow */
+  sequences: { hash: string; length: number; scored: number; tokens: number; components: [string, number, number][] }[];
+}
+
+export interface SequencePart {
+  header: SequencePartHeader;
+  sequences: StoredSequenceBlobs[];
+}
+
+export interface StoredSequencePart {
+  chunk: number;
+  name: string;
+  sha256: string;
+  job: string;
+}
+
+export const sequencePartName = (chunk: number, sha256: string): string =>
+  `chunk-${String(chunk).padStart(6, '0')}.${sha256.slice(0, 16)}.seqpart`;
+
+export function encodeSequencePart(
+  meta: Omit<SequencePartHeader, 'kind' | 'sequences'>,
+  sequences: readonly StoredSequenceBlobs[],
+): Buffer {
+  const header: SequencePartHeader = {
+    kind: 'causal-lm',
+    ...meta,
+    sequences: sequences.map((s) => ({
+      hash: s.hash,
+      length: s.length,
+      scored: s.scored,
+      tokens: s.tokens.length,
+      components: s.components.map(([c, positions, blob]) => [c, positions, blob.length]),
+    })),
+  };
+  const head = Buffer.from(`${MAGIC}${JSON.stringify(header)}\n`, 'utf8');
+  return Buffer.concat([head, ...sequences.flatMap((s) => [s.tokens, ...s.components.map((c) => c[2])])]);
+}
+
+/** Writes atomically (temp file + rename) into `dir`; the name carries the content hash. */
+export function writeSequencePart(dir: string, chunk: number, bytes: Buffer): { file: string; sha256: string } {
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, sequencePartName(chunk, sha256));
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, bytes);
+  renameSync(tmp, file);
+  return { file, sha256 };
+}
+
+function headerOf(bytes: Buffer, file: string): SequencePartHeader {
+  const nl = bytes.indexOf(10, MAGIC.length);
+  if (bytes.toString('utf8', 0, MAGIC.length) !== MAGIC || nl < 0)
+    throw new DistilleryError('INVALID_INPUT', `${file} is not a distillery causal-LM part file`, {
+      hint: 'remove it from the parts directory',
+    });
+  return JSON.parse(bytes.toString('utf8', MAGIC.length, nl)) as SequencePartHeader;
+}
+
+/** Reads a part and checks its bytes against `sha256`; a corrupt or truncated file is refused. */
+export function readSequencePart(file: string, sha256: string): SequencePart {
+  const bytes = readFileSync(file);
+  const got = createHash('sha256').update(bytes).digest('hex');
+  if (got !== sha256)
+    throw new DistilleryError('INVALID_INPUT', `part ${file} is corrupt: sha256 ${got}, expected ${sha256}`, {
+      hint: 'remove it and rerun the shard that owns its chunk: the chunk is computed again',
+    });
+  const header = headerOf(bytes, file);
+  let at = bytes.indexOf(10, MAGIC.length) + 1;
+  const take = (len: number) => {
+    const b = bytes.subarray(at, at + len);
+    at += len;
+    return b;
+  };
+  const sequences = header.sequences.map((s) => ({
+    hash: s.hash,
+    length: s.length,
+    scored: s.scored,
+    tokens: take(s.tokens),
+    components: s.components.map(([c, positions, len]): [string, number, Buffer] => [c, positions, take(len)]),
+  }));
+  if (at !== bytes.length) throw new DistilleryError('INVALID_INPUT', `part ${file}: blobs do not match its header`);
+  return { header, sequences };
+}
+
+/** Every causal-LM part in `dir` whose bytes match its name; a mismatch is refused with the file to remove. */
+export function listSequenceParts(dir: string): StoredSequencePart[] {
+  if (!existsSync(dir)) return [];
+  const out: StoredSequencePart[] = [];
+  for (const name of readdirSync(dir).sort()) {
+    const m = NAME.exec(name);
+    if (!m) continue;
+    const file = path.join(dir, name);
+    const bytes = readFileSync(file);
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    if (!sha256.startsWith(m[2]!))
+      throw new DistilleryError('INVALID_INPUT', `part ${file} is corrupt: its sha256 is ${sha256}`, {
+        hint: 'remove it and rerun the shard that owns its chunk: the chunk is computed again',
+      });
+    out.push({ chunk: Number(m[1]), name, sha256, job: headerOf(bytes, file).job });
+  }
+  return out;
+}
