@@ -166,9 +166,16 @@ test('kill -9 the coordinator: the same command attaches to the job and finishes
   // The worker is paused once it has logged its second chunk, so the job is surely unfinished when the
   // coordinator dies (on a loaded machine the coordinator could otherwise finish before the kill lands).
   // The first chunk's completion is in Redis by then (the worker took the next chunk after recording it).
+  // The coordinator may die before the worker's second chunk is done: SIGCONT must follow the SIGSTOP, or
+  // the worker stays stopped and the rerun waits for it forever (seen once in CI).
   let chunksDone = 0;
+  let paused = (): void => undefined;
+  const workerPaused = new Promise<void>((resolve) => (paused = resolve));
   const w = startWorker(redis.url, path.join(s.sub, 'w.db'), LOCK_MS, (l, child) => {
-    if (l.event === 'chunk-done' && ++chunksDone === 2) child.kill('SIGSTOP');
+    if (l.event === 'chunk-done' && ++chunksDone === 2) {
+      child.kill('SIGSTOP');
+      paused();
+    }
   });
   let id = '';
   const first = startCli(coordinatorArgs(s), (line, child) => {
@@ -180,6 +187,7 @@ test('kill -9 the coordinator: the same command attaches to the job and finishes
   });
   try {
     assert.equal((await within('the coordinator to die by SIGKILL', first.done)).signal, 'SIGKILL');
+    await within('the worker to finish its second chunk and be paused', workerPaused);
   } finally {
     w.child.kill('SIGCONT');
   }
