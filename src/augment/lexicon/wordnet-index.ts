@@ -10,6 +10,7 @@ import { parseWordNetDict } from './wordnet-text.ts';
 
 export { WORDNET_POS, type WordNetPos } from './wordnet-tables.ts';
 const EMPTY: readonly string[] = Object.freeze([]);
+const POS_ALONE: Record<WordNetPos, readonly WordNetPos[]> = { n: ['n'], v: ['v'], a: ['a'], r: ['r'] };
 
 export class WordNetIndex {
   readonly #tables: WordNetTables;
@@ -54,9 +55,17 @@ export class WordNetIndex {
     const cacheKey = `${pos ?? '*'}:${key}`;
     const hit = this.#cache.get(cacheKey);
     if (hit) return hit;
+    const poses = pos ? POS_ALONE[pos] : WORDNET_POS;
+    const out = this.#tables.lemmaSynonyms ? this.#tables.lemmaSynonyms(key, poses) : this.#synonyms(key, poses);
+    const result = out.length === 0 ? EMPTY : Object.freeze(out);
+    this.#cache.set(cacheKey, result);
+    return result;
+  }
+
+  #synonyms(key: string, poses: readonly WordNetPos[]): string[] {
     const seen = new Set<string>([key]);
     const out: string[] = [];
-    for (const p of pos ? [pos] : WORDNET_POS) {
+    for (const p of poses) {
       const ids = this.#tables.senses(p, key);
       if (!ids) continue;
       for (const id of ids) {
@@ -69,9 +78,7 @@ export class WordNetIndex {
         }
       }
     }
-    const result = out.length === 0 ? EMPTY : Object.freeze(out);
-    this.#cache.set(cacheKey, result);
-    return result;
+    return out;
   }
 
   /** Synset count per POS (for reports and tests). */
