@@ -1,7 +1,11 @@
 /** Normalized-duplicate detection: NFC, trim, collapse whitespace, case-insensitive; pairs keep both sides. */
 import type { TextInput } from '../core/types.ts';
 
-export const normalizeText = (s: string): string => s.normalize('NFC').trim().replace(/\s+/g, ' ').toLowerCase();
+// ASCII text is already NFC: a regex test costs less than ICU's normalizer.
+const NOT_ASCII = /[^\x00-\x7f]/;
+
+export const normalizeText = (s: string): string =>
+  (NOT_ASCII.test(s) ? s.normalize('NFC') : s).trim().replace(/\s+/g, ' ').toLowerCase();
 
 export const dedupKey = (input: TextInput): string =>
   input.textPair === undefined

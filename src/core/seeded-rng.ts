@@ -3,7 +3,7 @@
  * Every op receives one of these explicitly; `fork(label)` derives an independent stream,
  * so results do not depend on how many draws another consumer made.
  */
-function hashString(s: string): number[] {
+function hashString(s: string): Uint32Array {
   // cyrb128: 4 x 32-bit state words from a string
   let h1 = 1779033703,
     h2 = 3144134277,
@@ -20,7 +20,12 @@ function hashString(s: string): number[] {
   h2 = Math.imul(h4 ^ (h2 >>> 22), 2869860233);
   h3 = Math.imul(h1 ^ (h3 >>> 17), 951274213);
   h4 = Math.imul(h2 ^ (h4 >>> 19), 2716044179);
-  return [(h1 ^ h2 ^ h3 ^ h4) >>> 0, (h2 ^ h1) >>> 0, (h3 ^ h1) >>> 0, (h4 ^ h1) >>> 0];
+  const state = new Uint32Array(4);
+  state[0] = h1 ^ h2 ^ h3 ^ h4;
+  state[1] = h2 ^ h1;
+  state[2] = h3 ^ h1;
+  state[3] = h4 ^ h1;
+  return state;
 }
 
 export class SeededRng {
@@ -29,8 +34,8 @@ export class SeededRng {
 
   constructor(seed: number | string) {
     this.seed = String(seed);
-    this.#s = Uint32Array.from(hashString(this.seed));
-    if (this.#s.every((x) => x === 0)) this.#s[0] = 1;
+    this.#s = hashString(this.seed);
+    if ((this.#s[0]! | this.#s[1]! | this.#s[2]! | this.#s[3]!) === 0) this.#s[0] = 1;
   }
 
   /** Uniform 32-bit unsigned integer. */

@@ -20,10 +20,11 @@ export function exampleJson(e: Example): string {
   return JSON.stringify(row);
 }
 
+/** `write` gets each chunk's JSON lines as one string, every line ending in a newline: one write per chunk. */
 export async function augmentFile(
   corpus: CorpusOptions,
   augmenter: ChunkAugmenter,
-  write: (line: string) => Promise<void> | void,
+  write: (lines: string) => Promise<void> | void,
   opts: { chunkSize?: number; onlyNew?: boolean; stats?: CorpusStats } = {},
 ): Promise<AugmentFileStats> {
   const size = opts.chunkSize ?? 1000;
@@ -34,12 +35,16 @@ export async function augmentFile(
     const byParent = new Map<string, Example[]>();
     for (const a of outcome.examples) {
       const parent = a.origin.kind === 'augmentation' ? a.origin.parentId : a.id;
-      byParent.set(parent, [...(byParent.get(parent) ?? []), a]);
+      const siblings = byParent.get(parent);
+      if (siblings) siblings.push(a);
+      else byParent.set(parent, [a]);
     }
+    let lines = '';
     for (const o of chunk) {
-      if (!opts.onlyNew) await write(exampleJson(o));
-      for (const a of byParent.get(o.id) ?? []) await write(exampleJson(a));
+      if (!opts.onlyNew) lines += `${exampleJson(o)}\n`;
+      for (const a of byParent.get(o.id) ?? []) lines += `${exampleJson(a)}\n`;
     }
+    if (lines !== '') await write(lines);
     totals.records += chunk.length;
     totals.augmentations += outcome.examples.length;
     totals.skipped += outcome.skipped;

@@ -167,8 +167,8 @@ export class BinaryWordNet implements WordNetTables {
   readonly #stringStart: Uint32Array;
   readonly #stringLower: Uint32Array;
   readonly #stringBytes: Buffer;
-  /** strings decoded so far, by number: a lemma shared by many synsets is decoded once */
-  readonly #decoded: (string | undefined)[] = [];
+  /** the whole string blob, decoded on first use (~2 MB, milliseconds): a slice of it costs less than decoding each lemma */
+  #blob: string | undefined;
   /** per lowercase string number: the last lemmaSynonyms call that met it (deduplication without a Set) */
   #seen: Uint32Array | undefined;
   #call = 0;
@@ -244,10 +244,8 @@ export class BinaryWordNet implements WordNetTables {
   }
 
   #string(id: number): string {
-    let s = this.#decoded[id];
-    if (s === undefined)
-      this.#decoded[id] = s = this.#stringBytes.toString('latin1', this.#stringStart[id]!, this.#stringStart[id + 1]!);
-    return s;
+    this.#blob ??= this.#stringBytes.toString('latin1');
+    return this.#blob.slice(this.#stringStart[id]!, this.#stringStart[id + 1]!);
   }
 
   /** Position of `key` among the keys of `pos`, or -1. */

@@ -58,28 +58,34 @@ const widthAt = (s: string, i: number): number => {
 
 const isJoiner = (c: number): boolean => c === 39 /* ' */ || c === 0x2019 /* ’ */ || c === 45; /* - */
 
+// The ASCII cases of classAt, widthAt and WORD_START are inlined below: most texts are mostly ASCII, and a
+// short run's code is still interpreted, where every call and regex test counts.
 function tokenize(s: string): { tokens: Token[]; trailing: string } {
   const tokens: Token[] = [];
   const n = s.length;
   let i = 0;
   let pre = 0;
   while (i < n) {
-    const cls = classAt(s, i);
+    const c = s.charCodeAt(i);
+    const cls = c < 128 ? ASCII_CLASS[c]! : classAt(s, i);
     if (cls === 0) {
-      i += widthAt(s, i);
+      i += c < 128 ? 1 : widthAt(s, i);
       continue;
     }
     const start = i;
-    i += widthAt(s, i);
+    i += c < 128 ? 1 : widthAt(s, i);
     while (i < n) {
-      const c2 = classAt(s, i);
-      if (c2 === cls) i += widthAt(s, i);
+      const d = s.charCodeAt(i);
+      const c2 = d < 128 ? ASCII_CLASS[d]! : classAt(s, i);
+      if (c2 === cls) i += d < 128 ? 1 : widthAt(s, i);
       // an inner joiner followed by a word character continues a word
-      else if (cls === 1 && isJoiner(s.charCodeAt(i)) && i + 1 < n && classAt(s, i + 1) === 1) i += 1;
+      else if (cls === 1 && isJoiner(d) && i + 1 < n && classAt(s, i + 1) === 1) i += 1;
       else break;
     }
     const text = s.slice(start, i);
-    tokens.push({ text, pre: s.slice(pre, start), word: cls === 1 && WORD_START.test(text), bound: false });
+    // an ASCII word character is a letter or a digit: WORD_START holds
+    const word = cls === 1 && (c < 128 || WORD_START.test(text));
+    tokens.push({ text, pre: s.slice(pre, start), word, bound: false });
     pre = i;
   }
   markChunks(tokens);
@@ -103,8 +109,9 @@ function markChunks(tokens: Token[]): void {
     const first = mut[start]!;
     const second = mut[start + 1];
     // "'s", "'re", "'70s": an apostrophe glued to the word after it; "n't": the PTB split of a negation
-    const apostropheLed = APOSTROPHE.test(first.text) && second !== undefined && start + 1 < end && second.word;
-    const splitNot = first.word && SPLIT_NOT.test(first.text);
+    const apostropheLed =
+      first.text.length === 1 && APOSTROPHE.test(first.text) && second !== undefined && start + 1 < end && second.word;
+    const splitNot = first.word && first.text.length === 3 && SPLIT_NOT.test(first.text);
     if (words > 1 || apostropheLed || splitNot) for (let k = start; k < end; k++) mut[k]!.word = false;
     if ((apostropheLed || splitNot) && start > 0) {
       first.bound = true;
@@ -311,9 +318,13 @@ export class TokenizedText {
  * so an insertion or replacement brings no punctuation or clitic ("rock 'n' roll", "st. john's wort").
  */
 export function isPlainPhrase(s: string): boolean {
+  if (PLAIN_ASCII.test(s)) return true;
   const { tokens } = tokenize(s.trim());
   return tokens.length > 0 && tokens.every((t) => t.word && !t.text.includes("'") && !t.text.includes('’'));
 }
+
+/** ASCII words (inner hyphens allowed) separated by single spaces: plain by the rule above, without tokenizing. */
+const PLAIN_ASCII = /^[a-z0-9]+(?:-[a-z0-9]+)*(?: [a-z0-9]+(?:-[a-z0-9]+)*)*$/i;
 
 function sorted(s: Set<number>): number[] {
   return [...s].sort((x, y) => x - y);

@@ -153,8 +153,8 @@ Examples:
         const totals = await augmentFile(
           corpus,
           augmenter,
-          async (line) => {
-            if (!out.write(`${line}\n`)) await once(out, 'drain');
+          async (lines) => {
+            if (!out.write(lines)) await once(out, 'drain');
           },
           { onlyNew: opts.onlyNew ?? false, stats },
         );
