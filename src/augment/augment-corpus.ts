@@ -169,13 +169,13 @@ async function runChunk(
     if (keys.has(key)) {
       stats.duplicates++;
       chain.duplicates++;
-      for (const name of new Set(ops)) opCounters(stats, name).duplicates++;
+      for (const name of distinct(ops)) opCounters(stats, name).duplicates++;
       return;
     }
     keys.add(key);
     stats.produced++;
     chain.produced++;
-    for (const name of new Set(ops)) opCounters(stats, name).produced++;
+    for (const name of distinct(ops)) opCounters(stats, name).produced++;
     out.push(toExample(parent, owner.variant, r, ops, recipe, String(opts.seed)));
   });
   return out;
@@ -207,6 +207,9 @@ function toExample(
   if (r.textPair !== undefined) ex.textPair = r.textPair;
   return ex;
 }
+
+/** Each op name once; a one-op chain (most of them) as it is. */
+const distinct = (ops: string[]): Iterable<string> => (ops.length < 2 ? ops : new Set(ops));
 
 /** Loose JSON input can carry a null or a number where text belongs; it becomes a status, not a crash. */
 function sanitize(s: string): string {
