@@ -3,7 +3,7 @@
  * its augmentations with provenance), streamed chunk by chunk.
  */
 import type { Example } from '../core/types.ts';
-import { readCorpus, type CorpusOptions, type CorpusStats } from './corpus/index.ts';
+import { readCorpus, type CorpusOptions, type CorpusRecord, type CorpusStats } from './corpus/index.ts';
 import type { ChunkAugmenter } from './runner/ports.ts';
 
 export interface AugmentFileStats {
@@ -20,12 +20,16 @@ export function exampleJson(e: Example): string {
   return JSON.stringify(row);
 }
 
-/** `write` gets each chunk's JSON lines as one string, every line ending in a newline: one write per chunk. */
+/**
+ * `write` gets each chunk's JSON lines as one string, every line ending in a newline: one write per chunk.
+ * `records`: the corpus's records already read (scanCorpus's `kept`), taken instead of reading the file again;
+ * `stats` then stays as it is.
+ */
 export async function augmentFile(
   corpus: CorpusOptions,
   augmenter: ChunkAugmenter,
   write: (lines: string) => Promise<void> | void,
-  opts: { chunkSize?: number; onlyNew?: boolean; stats?: CorpusStats } = {},
+  opts: { chunkSize?: number; onlyNew?: boolean; stats?: CorpusStats; records?: Iterable<CorpusRecord> } = {},
 ): Promise<AugmentFileStats> {
   const size = opts.chunkSize ?? 1000;
   const totals: AugmentFileStats = { records: 0, augmentations: 0, skipped: 0 };
@@ -50,7 +54,7 @@ export async function augmentFile(
     totals.skipped += outcome.skipped;
     chunk = [];
   };
-  for await (const r of readCorpus(corpus, opts.stats)) {
+  for await (const r of opts.records ?? readCorpus(corpus, opts.stats)) {
     const e: Example = { id: r.id, text: r.input.text, label: r.label, origin: { kind: 'original' } };
     if (r.input.textPair !== undefined) e.textPair = r.input.textPair;
     chunk.push(e);

