@@ -167,8 +167,11 @@ export class BinaryWordNet implements WordNetTables {
   readonly #stringStart: Uint32Array;
   readonly #stringLower: Uint32Array;
   readonly #stringBytes: Buffer;
-  /** the whole string blob, decoded on first use (~2 MB, milliseconds): a slice of it costs less than decoding each lemma */
-  #blob: string | undefined;
+  /**
+   * strings decoded so far, by number: a lemma of many synsets is decoded once, and only the lemmas looked at
+   * are (decoding the whole 2 MB blob up front costs a short run ~10 ms, most of it faulting in fresh memory)
+   */
+  readonly #decoded = new Map<number, string>();
   /** per lowercase string number: the last lemmaSynonyms call that met it (deduplication without a Set) */
   #seen: Uint32Array | undefined;
   #call = 0;
@@ -244,8 +247,12 @@ export class BinaryWordNet implements WordNetTables {
   }
 
   #string(id: number): string {
-    this.#blob ??= this.#stringBytes.toString('latin1');
-    return this.#blob.slice(this.#stringStart[id]!, this.#stringStart[id + 1]!);
+    let s = this.#decoded.get(id);
+    if (s === undefined) {
+      s = this.#stringBytes.toString('latin1', this.#stringStart[id]!, this.#stringStart[id + 1]!);
+      this.#decoded.set(id, s);
+    }
+    return s;
   }
 
   /** Position of `key` among the keys of `pos`, or -1. */
