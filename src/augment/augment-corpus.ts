@@ -125,9 +125,9 @@ async function runChunk(
   for (const example of chunk) {
     stats.examples++;
     const original = TokenizedText.parse(sanitize(example.text));
+    const reason = checkInput(original, recipe.constraints);
     for (let v = 0; v < recipe.variants; v++) {
       stats.attempts++;
-      const reason = checkInput(original, recipe.constraints);
       if (reason) {
         early.set(owners.length, reason);
         owners.push({ example, variant: v, original });
