@@ -30,7 +30,10 @@ export class TokenizedText {
 
   static parse(s: string): TokenizedText {
     const { tokens, trailing } = tokenize(s);
-    return new TokenizedText(tokens, trailing, [], 0);
+    const parsed = new TokenizedText(tokens, trailing, [], 0);
+    // The tokens and their whitespace cover every character of `s` in order: joined, they are `s` itself.
+    parsed.#text = s;
+    return parsed;
   }
 
   get text(): string {
