@@ -108,7 +108,7 @@ export class TokenizedText {
     if (end <= start || end > this.tokens.length) throw new RangeError(`Bad span [${start}, ${end})`);
     const parsed = TokenizedText.parse(replacement.trim()).tokens;
     if (parsed.length === 0) throw new RangeError('Replacement has no tokens');
-    const inserted = parsed.map((t, k) => (k === 0 ? { ...t, pre: this.tokens[start]!.pre } : t));
+    const inserted = parsed.map((t, k) => (k === 0 ? withPre(t, this.tokens[start]!.pre) : t));
     const tokens = [...this.tokens.slice(0, start), ...inserted, ...this.tokens.slice(end)];
     const shift = inserted.length - (end - start);
     const modified = new Set<number>();
@@ -132,8 +132,8 @@ export class TokenizedText {
     const tokens = this.tokens.slice();
     // The inserted words take the slot's leading whitespace; what followed gets one space.
     const leading = i < tokens.length ? tokens[i]!.pre : tokens.length > 0 ? ' ' : '';
-    const inserted = parsed.map((t, k) => (k === 0 ? { ...t, pre: leading } : t));
-    if (i < tokens.length) tokens[i] = { ...tokens[i]!, pre: ' ' };
+    const inserted = parsed.map((t, k) => (k === 0 ? withPre(t, leading) : t));
+    if (i < tokens.length) tokens[i] = withPre(tokens[i]!, ' ');
     tokens.splice(i, 0, ...inserted);
     const n = inserted.length;
     const modified = new Set<number>(this.modified.map((m) => (m >= i ? m + n : m)));
@@ -153,7 +153,7 @@ export class TokenizedText {
     tokens.splice(i, 1);
     const next = tokens[i];
     if (next && (i === 0 || (next.pre === '' && !ENDS_IN_WORD_CHAR.test(tokens[i - 1]!.text))))
-      tokens[i] = { ...next, pre: gone.pre };
+      tokens[i] = withPre(next, gone.pre);
     const modified: number[] = [];
     for (const m of this.modified) if (m !== i) modified.push(m > i ? m - 1 : m);
     return new TokenizedText(tokens, this.trailing, modified, this.edits + 1);
@@ -167,8 +167,8 @@ export class TokenizedText {
     const tokens = this.tokens.slice();
     const a = tokens[i]!,
       b = tokens[j]!;
-    tokens[i] = { ...b, pre: a.pre };
-    tokens[j] = { ...a, pre: b.pre };
+    tokens[i] = withPre(b, a.pre);
+    tokens[j] = withPre(a, b.pre);
     const modified = new Set(this.modified);
     modified.add(i);
     modified.add(j);
@@ -227,6 +227,12 @@ export function isPlainPhrase(s: string): boolean {
 
 /** ASCII words (inner hyphens allowed) separated by single spaces: plain by the rule above, without tokenizing. */
 const PLAIN_ASCII = /^[a-z0-9]+(?:-[a-z0-9]+)*(?: [a-z0-9]+(?:-[a-z0-9]+)*)*$/i;
+
+/**
+ * `t` with other whitespace before it, built with the tokenizer's property order so that every token shares one
+ * hidden class (a spread copy gets another, and the loops over tokens then run polymorphic).
+ */
+const withPre = (t: Token, pre: string): Token => ({ text: t.text, pre, word: t.word, bound: t.bound });
 
 /** The set's positions in increasing order; an insertion sort, as the sets hold a handful of positions. */
 function sorted(s: Set<number>): number[] {
