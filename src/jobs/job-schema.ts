@@ -5,7 +5,8 @@
 import { z } from 'zod';
 import { parseYaml } from '../core/yaml.ts';
 import { DistilleryError } from '../core/errors.ts';
-import { BUILTIN_RECIPES, RecipeSpecSchema, RemoteRecipeSpecSchema } from '../augment/index.ts';
+import { RemoteRecipeSpecSchema } from '../augment/index.ts';
+import { recipeOf, recipeSchema } from './recipe-field-schema.ts';
 import type { OutputSpec } from '../core/types.ts';
 import { sequenceJobSchema } from './sequence/sequence-job-schema.ts';
 
@@ -51,13 +52,7 @@ export const corpusSchema = z.strictObject({
   skipInvalid: z.boolean({ error: 'expected true or false' }).default(false),
 });
 
-/** A built-in recipe name (`eda`) or a recipe object, as the augmentation engine defines them. */
-const BUILTIN_NAMES = Object.keys(BUILTIN_RECIPES) as [string, ...string[]];
-const recipeOf = (spec: typeof RecipeSpecSchema | typeof RemoteRecipeSpecSchema) =>
-  z.union([z.enum(BUILTIN_NAMES), spec], {
-    error: `expected a built-in recipe (${BUILTIN_NAMES.join(', ')}) or a recipe object { builtin } / { flow, variants }`,
-  });
-export const recipeSchema = recipeOf(RecipeSpecSchema);
+export { recipeSchema };
 
 /** Softmax temperatures a request may ask for: every output spec (jobs, soft labels, exports) uses these. */
 export const MIN_TEMPERATURE = 0.05;

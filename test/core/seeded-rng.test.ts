@@ -24,6 +24,11 @@ test('fork(label) is the stream of seed/label and does not advance the parent', 
   const child = parent.fork('ex-42');
   assert.deepEqual(draws(child, 5), [1569958674, 2945525640, 2155563054, 393917697, 1225872320]);
   assert.equal(parent.nextUint32(), 3683388700);
+  // a fork hashes on from its parent's state: a chain of forks is the stream of the joined seed, at any depth
+  const chain = new SeededRng(1).fork('recipe:eda').fork('draw').fork('17#3').fork(2);
+  assert.equal(chain.seed, '1/recipe:eda/draw/17#3/2');
+  assert.deepEqual(draws(chain, 5), draws(new SeededRng('1/recipe:eda/draw/17#3/2'), 5));
+  assert.deepEqual(draws(new SeededRng(new SeededRng(1), 'ex-42'), 5), draws(new SeededRng(1).fork('ex-42'), 5));
 });
 
 test('next, int, shuffle and sampleIndices are fixed functions of the stream', () => {

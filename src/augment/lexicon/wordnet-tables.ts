@@ -11,4 +11,10 @@ export interface WordNetTables {
   senses(pos: WordNetPos, key: string): readonly number[] | undefined;
   /** every lowercase lemma of `pos` */
   keys(pos: WordNetPos): Iterable<string>;
+  /**
+   * Optional fast path of WordNetIndex.synonyms (lowercase `key`, the POS to search in order), for tables
+   * that can answer it without building every lemma's string; it must answer exactly what that method's
+   * loop over senses() and synsetLemmas() answers.
+   */
+  lemmaSynonyms?(key: string, poses: readonly WordNetPos[]): string[];
 }

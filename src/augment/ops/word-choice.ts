@@ -9,12 +9,19 @@ export const edaCount = (alpha: number, words: number): number => Math.max(1, Ma
  * Word positions that are not stopwords. Words with an apostrophe ("I'd", "can't", "film's") are left out too:
  * a contraction carries grammar (and often the label), and no synonym of one exists.
  */
-export function contentWords(text: TokenizedText, extraStopwords?: ReadonlySet<string>): number[] {
-  return text.wordIndices.filter((i) => {
-    const w = text.tokens[i]!.text;
-    return !isStopword(w, extraStopwords) && !w.includes("'") && !w.includes('’');
-  });
+export function contentWords(text: TokenizedText, extraStopwords?: ReadonlySet<string>): readonly number[] {
+  let words = extraStopwords ? undefined : contentCache.get(text);
+  if (!words) {
+    words = text.wordIndices.filter((i) => {
+      const w = text.tokens[i]!.text;
+      return !isStopword(w, extraStopwords) && !w.includes("'") && !w.includes('’');
+    });
+    if (!extraStopwords) contentCache.set(text, words);
+  }
+  return words;
 }
+// A recipe's variants of one example all start from the same text value: its content words are found once.
+const contentCache = new WeakMap<TokenizedText, readonly number[]>();
 
 /** Words an op may move or delete: every word except a host of a clitic ("film" in "film 's"). */
 export const movableWords = (text: TokenizedText, among: readonly number[] = text.wordIndices): number[] =>

@@ -3,117 +3,11 @@
  * whitespace) and remembers which token positions were edited (TextAttack's AttackedText idea).
  * Every edit returns a new value; positions in `modified` always refer to this value's tokens.
  */
-export interface Token {
-  /** the token's characters */
-  readonly text: string;
-  /** whitespace before the token, reproduced verbatim */
-  readonly pre: string;
-  /**
-   * A word an op may touch: letters/digits standing alone in their whitespace-delimited chunk (trailing or
-   * leading punctuation allowed: "grey.", "(great)"). Not words: punctuation, symbols, clitics ("'s", "n't"),
-   * the fragment a split-off "n't" leaves ("ca", "wo"), and pieces of glued compounds ("U.S.", "3.5", "and/or"),
-   * because editing any of those corrupts the text around it.
-   */
-  readonly word: boolean;
-  /**
-   * First token of a chunk that belongs to the chunk before it: a split-off clitic or contraction ("it 's",
-   * "ca n't", "the '70s"). Nothing may be inserted between the two, and the host is never moved or deleted alone.
-   */
-  readonly bound: boolean;
-}
+import { tokenize, type Token } from './tokenize.ts';
 
-// Words: letter/digit runs with inner apostrophes or hyphens ("don't", "well-made").
-// Everything else that is not whitespace groups into symbol runs (punctuation, emoji, control characters).
-// A hand-written scanner: ~1.6x the speed of the equivalent Unicode-property regex on SST-2 (warm runs).
-const WORD_CHAR = /[\p{L}\p{M}\p{N}]/u;
-const WORD_START = /^[\p{L}\p{N}]/u;
-const SPACE = /\s/;
+export type { Token } from './tokenize.ts';
+
 const ENDS_IN_WORD_CHAR = /[\p{L}\p{M}\p{N}]$/u;
-
-/** 0 = whitespace, 1 = word character, 2 = other; ASCII by table, the rest by regex. */
-const ASCII_CLASS = (() => {
-  const t = new Uint8Array(128).fill(2);
-  for (const c of [9, 10, 11, 12, 13, 32]) t[c] = 0;
-  for (let c = 48; c <= 57; c++) t[c] = 1;
-  for (let c = 65; c <= 90; c++) t[c] = 1;
-  for (let c = 97; c <= 122; c++) t[c] = 1;
-  return t;
-})();
-
-/** Class of the character at i: 0 = whitespace, 1 = word character, 2 = other (ASCII by table). */
-function classAt(s: string, i: number): number {
-  const c = s.charCodeAt(i);
-  if (c < 128) return ASCII_CLASS[c]!;
-  const ch = String.fromCodePoint(s.codePointAt(i)!);
-  return SPACE.test(ch) ? 0 : WORD_CHAR.test(ch) ? 1 : 2;
-}
-
-/** UTF-16 length of the character at i (2 for a surrogate pair). */
-const widthAt = (s: string, i: number): number => {
-  const c = s.charCodeAt(i);
-  if (c < 0xd800 || c > 0xdbff) return 1;
-  const d = s.charCodeAt(i + 1);
-  return d >= 0xdc00 && d <= 0xdfff ? 2 : 1;
-};
-
-const isJoiner = (c: number): boolean => c === 39 /* ' */ || c === 0x2019 /* ’ */ || c === 45; /* - */
-
-function tokenize(s: string): { tokens: Token[]; trailing: string } {
-  const tokens: Token[] = [];
-  const n = s.length;
-  let i = 0;
-  let pre = 0;
-  while (i < n) {
-    const cls = classAt(s, i);
-    if (cls === 0) {
-      i += widthAt(s, i);
-      continue;
-    }
-    const start = i;
-    i += widthAt(s, i);
-    while (i < n) {
-      const c2 = classAt(s, i);
-      if (c2 === cls) i += widthAt(s, i);
-      // an inner joiner followed by a word character continues a word
-      else if (cls === 1 && isJoiner(s.charCodeAt(i)) && i + 1 < n && classAt(s, i + 1) === 1) i += 1;
-      else break;
-    }
-    const text = s.slice(start, i);
-    tokens.push({ text, pre: s.slice(pre, start), word: cls === 1 && WORD_START.test(text), bound: false });
-    pre = i;
-  }
-  markChunks(tokens);
-  return { tokens, trailing: s.slice(pre) };
-}
-
-const APOSTROPHE = /^['’]$/;
-const SPLIT_NOT = /^n['’]t$/i;
-
-/**
- * Second pass over whitespace-delimited chunks: keeps `word` only for words that stand alone in their chunk
- * and are not clitics, and marks clitic chunks as bound to their host. Edits in place (tokens are fresh).
- */
-function markChunks(tokens: Token[]): void {
-  const mut = tokens as { -readonly [K in keyof Token]: Token[K] }[];
-  for (let start = 0; start < mut.length;) {
-    let end = start + 1;
-    while (end < mut.length && mut[end]!.pre === '') end++;
-    let words = 0;
-    for (let k = start; k < end; k++) if (mut[k]!.word) words++;
-    const first = mut[start]!;
-    const second = mut[start + 1];
-    // "'s", "'re", "'70s": an apostrophe glued to the word after it; "n't": the PTB split of a negation
-    const apostropheLed = APOSTROPHE.test(first.text) && second !== undefined && start + 1 < end && second.word;
-    const splitNot = first.word && SPLIT_NOT.test(first.text);
-    if (words > 1 || apostropheLed || splitNot) for (let k = start; k < end; k++) mut[k]!.word = false;
-    if ((apostropheLed || splitNot) && start > 0) {
-      first.bound = true;
-      // "ca n't", "wo n't": the host is a fragment of the contraction, not a word of its own
-      if (splitNot) mut[start - 1]!.word = false;
-    }
-    start = end;
-  }
-}
 
 export class TokenizedText {
   readonly tokens: readonly Token[];
@@ -125,6 +19,7 @@ export class TokenizedText {
   readonly edits: number;
   #text: string | undefined;
   #wordIndices: number[] | undefined;
+  #wordCount: number | undefined;
 
   private constructor(tokens: readonly Token[], trailing: string, modified: readonly number[], edits: number) {
     this.tokens = tokens;
@@ -135,14 +30,23 @@ export class TokenizedText {
 
   static parse(s: string): TokenizedText {
     const { tokens, trailing } = tokenize(s);
-    return new TokenizedText(tokens, trailing, [], 0);
+    const parsed = new TokenizedText(tokens, trailing, [], 0);
+    // The tokens and their whitespace cover every character of `s` in order: joined, they are `s` itself.
+    parsed.#text = s;
+    return parsed;
   }
 
   get text(): string {
     if (this.#text === undefined) {
-      let out = '';
-      for (const t of this.tokens) out += t.pre + t.text;
-      this.#text = out + this.trailing;
+      // One join builds the flat string; `+=` would build a rope of two cons cells per token first.
+      const tokens = this.tokens;
+      const parts = new Array<string>(tokens.length * 2 + 1);
+      for (let i = 0; i < tokens.length; i++) {
+        parts[2 * i] = tokens[i]!.pre;
+        parts[2 * i + 1] = tokens[i]!.text;
+      }
+      parts[tokens.length * 2] = this.trailing;
+      this.#text = parts.join('');
     }
     return this.#text;
   }
@@ -157,7 +61,12 @@ export class TokenizedText {
   }
 
   get wordCount(): number {
-    return this.wordIndices.length;
+    if (this.#wordCount === undefined) {
+      let n = 0;
+      for (let i = 0; i < this.tokens.length; i++) if (this.tokens[i]!.word) n++;
+      this.#wordCount = n;
+    }
+    return this.#wordCount;
   }
 
   /** Whether token i's chunk carries a clitic ("film 's", "jr. 's"): it must not be moved or deleted alone. */
@@ -199,7 +108,7 @@ export class TokenizedText {
     if (end <= start || end > this.tokens.length) throw new RangeError(`Bad span [${start}, ${end})`);
     const parsed = TokenizedText.parse(replacement.trim()).tokens;
     if (parsed.length === 0) throw new RangeError('Replacement has no tokens');
-    const inserted = parsed.map((t, k) => (k === 0 ? { ...t, pre: this.tokens[start]!.pre } : t));
+    const inserted = parsed.map((t, k) => (k === 0 ? withPre(t, this.tokens[start]!.pre) : t));
     const tokens = [...this.tokens.slice(0, start), ...inserted, ...this.tokens.slice(end)];
     const shift = inserted.length - (end - start);
     const modified = new Set<number>();
@@ -223,8 +132,8 @@ export class TokenizedText {
     const tokens = this.tokens.slice();
     // The inserted words take the slot's leading whitespace; what followed gets one space.
     const leading = i < tokens.length ? tokens[i]!.pre : tokens.length > 0 ? ' ' : '';
-    const inserted = parsed.map((t, k) => (k === 0 ? { ...t, pre: leading } : t));
-    if (i < tokens.length) tokens[i] = { ...tokens[i]!, pre: ' ' };
+    const inserted = parsed.map((t, k) => (k === 0 ? withPre(t, leading) : t));
+    if (i < tokens.length) tokens[i] = withPre(tokens[i]!, ' ');
     tokens.splice(i, 0, ...inserted);
     const n = inserted.length;
     const modified = new Set<number>(this.modified.map((m) => (m >= i ? m + n : m)));
@@ -244,7 +153,7 @@ export class TokenizedText {
     tokens.splice(i, 1);
     const next = tokens[i];
     if (next && (i === 0 || (next.pre === '' && !ENDS_IN_WORD_CHAR.test(tokens[i - 1]!.text))))
-      tokens[i] = { ...next, pre: gone.pre };
+      tokens[i] = withPre(next, gone.pre);
     const modified: number[] = [];
     for (const m of this.modified) if (m !== i) modified.push(m > i ? m - 1 : m);
     return new TokenizedText(tokens, this.trailing, modified, this.edits + 1);
@@ -258,8 +167,8 @@ export class TokenizedText {
     const tokens = this.tokens.slice();
     const a = tokens[i]!,
       b = tokens[j]!;
-    tokens[i] = { ...b, pre: a.pre };
-    tokens[j] = { ...a, pre: b.pre };
+    tokens[i] = withPre(b, a.pre);
+    tokens[j] = withPre(a, b.pre);
     const modified = new Set(this.modified);
     modified.add(i);
     modified.add(j);
@@ -311,12 +220,30 @@ export class TokenizedText {
  * so an insertion or replacement brings no punctuation or clitic ("rock 'n' roll", "st. john's wort").
  */
 export function isPlainPhrase(s: string): boolean {
+  if (PLAIN_ASCII.test(s)) return true;
   const { tokens } = tokenize(s.trim());
   return tokens.length > 0 && tokens.every((t) => t.word && !t.text.includes("'") && !t.text.includes('’'));
 }
 
+/** ASCII words (inner hyphens allowed) separated by single spaces: plain by the rule above, without tokenizing. */
+const PLAIN_ASCII = /^[a-z0-9]+(?:-[a-z0-9]+)*(?: [a-z0-9]+(?:-[a-z0-9]+)*)*$/i;
+
+/**
+ * `t` with other whitespace before it, built with the tokenizer's property order so that every token shares one
+ * hidden class (a spread copy gets another, and the loops over tokens then run polymorphic).
+ */
+const withPre = (t: Token, pre: string): Token => ({ text: t.text, pre, word: t.word, bound: t.bound });
+
+/** The set's positions in increasing order; an insertion sort, as the sets hold a handful of positions. */
 function sorted(s: Set<number>): number[] {
-  return [...s].sort((x, y) => x - y);
+  const out = [...s];
+  for (let i = 1; i < out.length; i++) {
+    const x = out[i]!;
+    let j = i - 1;
+    for (; j >= 0 && out[j]! > x; j--) out[j + 1] = out[j]!;
+    out[j + 1] = x;
+  }
+  return out;
 }
 
 /** Render `replacement` in the casing of `original`: "Good" -> "Fine", "GOOD" -> "FINE", "good" -> "fine". */

@@ -21,6 +21,9 @@ import {
 import { loadCliConfig, openRegistry } from '../cli-context.ts';
 import { addCorpusFlags, corpusOptions, type CorpusFlags } from '../corpus-flags.ts';
 
+/** A corpus file up to this size is read once, its records kept from the scan that counts them for the recipe. */
+const KEEP_RECORDS_BYTES = 32 * 1024 * 1024;
+
 /** A built-in name, a YAML/JSON file, or inline JSON. */
 export function readRecipe(value: string): unknown {
   let raw: unknown = value;
@@ -123,7 +126,7 @@ Examples:
       const corpus = corpusOptions(opts);
       const recipe = readRecipe(opts.recipe);
       const translation = opts.translation ? parseTranslationFlags(opts.translation) : undefined;
-      const scanned = await scanCorpus(corpus);
+      const scanned = await scanCorpus(corpus, KEEP_RECORDS_BYTES);
       const config = loadCliConfig(opts.config ? { config: opts.config } : {});
       let registry: Awaited<ReturnType<typeof openRegistry>> | undefined;
       const models = new AugmentModels(
@@ -149,14 +152,15 @@ Examples:
           teachers,
         });
         const out = opts.output ? createWriteStream(opts.output) : process.stdout;
-        const stats = newCorpusStats();
+        // Kept records are not read again, and the scan has counted their skipped lines.
+        const stats = scanned.kept ? scanned : newCorpusStats();
         const totals = await augmentFile(
           corpus,
           augmenter,
-          async (line) => {
-            if (!out.write(`${line}\n`)) await once(out, 'drain');
+          async (lines) => {
+            if (!out.write(lines)) await once(out, 'drain');
           },
-          { onlyNew: opts.onlyNew ?? false, stats },
+          { onlyNew: opts.onlyNew ?? false, stats, records: scanned.kept },
         );
         if (opts.output) {
           const file = out as ReturnType<typeof createWriteStream>;

@@ -219,11 +219,19 @@ export async function* readCorpus(
   }
 }
 
-/** Read the whole corpus once without keeping it: counts for progress/ETA, and no surprise halfway. */
-export async function scanCorpus(opts: CorpusOptions): Promise<CorpusStats> {
+export interface ScannedCorpus extends CorpusStats {
+  /** every record, when the file was at most `keepBytes` long: a second pass takes these instead of reading again */
+  kept?: CorpusRecord[];
+}
+
+/**
+ * Read the whole corpus once: counts for progress/ETA, and no surprise halfway. The records are dropped as
+ * they go, except from a file of at most `keepBytes` (default 0: never), whose records are kept.
+ */
+export async function scanCorpus(opts: CorpusOptions, keepBytes = 0): Promise<ScannedCorpus> {
   const stats = newCorpusStats();
-  for await (const _ of readCorpus(opts, stats)) {
-    // counting only
-  }
-  return stats;
+  const size = keepBytes > 0 ? (statSync(opts.path, { throwIfNoEntry: false })?.size ?? Infinity) : Infinity;
+  const kept: CorpusRecord[] | undefined = size <= keepBytes ? [] : undefined;
+  for await (const record of readCorpus(opts, stats)) kept?.push(record);
+  return kept ? { ...stats, kept } : stats;
 }
