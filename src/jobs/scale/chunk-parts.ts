@@ -33,7 +33,16 @@ export function orderedResults(results: readonly ChunkResult[]): { sorted: Chunk
 /** A chunk's part, verified against its result (sha256) and the dataset. */
 export function openChunkPart(partsDir: string, r: ChunkResult, dataset: string): Part {
   const part = readPart(path.join(partsDir, r.part), r.sha256);
-  const { header } = part;
+  checkPartOf(r, part.header, dataset);
+  return part;
+}
+
+/** A part's header against its result (chunk, teachers) and the dataset, its bytes already checked. */
+export function checkPartOf(
+  r: ChunkResult,
+  header: { chunk: number; dataset: string; teachers: readonly { fingerprint: string }[] },
+  dataset: string,
+): void {
   if (header.chunk !== r.chunk || header.dataset !== dataset)
     throw new DistilleryError('INVALID_INPUT', `part ${r.part} is not chunk ${r.chunk} of ${dataset}`);
   if (fingerprints(header.teachers) !== fingerprints(r.teachers))
@@ -42,5 +51,4 @@ export function openChunkPart(partsDir: string, r: ChunkResult, dataset: string)
       `part ${r.part} was labelled by other teacher files (${fingerprints(header.teachers)}) than ${fingerprints(r.teachers)}`,
       { hint: 'give every worker and shard the same model files' },
     );
-  return part;
 }

@@ -11,8 +11,9 @@ import { outputSpecOf, type JobSpec } from '../job-schema.ts';
 import type { JobCheckpoint, RunCounts } from '../runner/ports.ts';
 import { jobIdentity, type JobTeacher } from '../runner/run-job.ts';
 import { StoreRunnerAdapter } from '../runner/store-adapter.ts';
-import type { Store } from '../../store/index.ts';
-import { openChunkPart, orderedResults } from './chunk-parts.ts';
+import { inputHash, type EncodedOutputEntry, type Store } from '../../store/index.ts';
+import { checkPartOf, orderedResults } from './chunk-parts.ts';
+import { PartPrefetcher, type OutputColumns, type PartRows } from './part-prefetch.ts';
 
 /** What a worker reports for a chunk (the BullMQ job's return value). */
 export interface ChunkResult {
@@ -90,52 +91,52 @@ export function mergeParts(
   let state: JobCheckpoint = { ...start, counts: start.counts ?? zero() };
   let computed = 0;
   let cached = 0;
-  const mergeChunk = (r: ChunkResult): number => {
-    const { header, blobs } = openChunkPart(partsDir, r, dataset);
+  const mergeChunk = (r: ChunkResult, part: PartRows): number => {
+    checkPartOf(r, part, dataset);
     // the worker's encoded blobs go in as they are: the store keeps the bytes the worker wrote
-    header.teachers.forEach((pt, ti) => {
-      const entries = pt.outputs.map((o, oi) => ({
-        inputHash: o.inputHash,
-        tokens: o.tokens,
-        truncated: o.truncated,
-        components: o.components.map(([component], ci) => ({ component, blob: blobs[ti]![oi]![ci]! })),
-      }));
-      store.putEncodedOutputs(pt.fingerprint, entries, { encoding: pt.encoding });
-    });
+    for (const t of part.teachers) store.putEncodedOutputs(t.fingerprint, outputEntries(t, part.data), t);
+    const { examples: ex, counts } = part;
     const c = state.counts!;
     state = {
       chunks: r.chunk + 1,
-      records: state.records + header.records,
-      examples: state.examples + header.examples.length,
+      records: state.records + part.records,
+      examples: state.examples + ex.ids.length,
       done: false,
       counts: {
-        augmentSkipped: c.augmentSkipped + header.counts.augmentSkipped,
-        duplicatesDropped: c.duplicatesDropped + header.counts.duplicatesDropped,
-        filteredOut: c.filteredOut + header.counts.filteredOut,
-        flagged: c.flagged + header.counts.flagged,
+        augmentSkipped: c.augmentSkipped + counts.augmentSkipped,
+        duplicatesDropped: c.duplicatesDropped + counts.duplicatesDropped,
+        filteredOut: c.filteredOut + counts.filteredOut,
+        flagged: c.flagged + counts.flagged,
       },
     };
-    adapter.commitChunk(dataset, header.examples, state, header.opCounts);
+    const inputHashes = ex.hashes ?? Buffer.concat(ex.texts.map((text, i) => hashOf(text, ex.pairs[i]!)));
+    adapter.commitEncodedChunk(dataset, { ...ex, inputHashes }, state, part.opCounts);
     computed += r.computed;
     cached += r.cached;
-    return header.examples.length;
+    return ex.ids.length;
   };
   const todo = sorted.slice(start.chunks);
-  for (let i = 0; i < todo.length;) {
-    // Several whole chunks per transaction: a commit writes every index page it dirtied to the WAL, and
-    // random input hashes dirty most of them, so fewer, larger commits write far less. Killed halfway,
-    // a finalize still resumes after the last committed chunk.
-    const first = i;
-    store.transaction(() => {
-      let rows = 0;
-      let bytes = 0;
-      do {
-        rows += mergeChunk(todo[i]!);
-        bytes += todo[i]!.bytes;
-        i++;
-      } while (i < todo.length && rows < groupRows && bytes < GROUP_BYTES);
-    });
-    for (let k = first; k < i; k++) opts.onChunk?.(todo[k]!.chunk + 1);
+  // read, checked and parsed on a worker thread while this one inserts the parts before them
+  const parts = todo.length > 0 ? new PartPrefetcher(partsDir, todo, GROUP_BYTES) : undefined;
+  try {
+    for (let i = 0; i < todo.length;) {
+      // Several whole chunks per transaction: a commit writes every index page it dirtied to the WAL, and
+      // random input hashes dirty most of them, so fewer, larger commits write far less. Killed halfway,
+      // a finalize still resumes after the last committed chunk.
+      const first = i;
+      store.transaction(() => {
+        let rows = 0;
+        let bytes = 0;
+        do {
+          rows += mergeChunk(todo[i]!, parts!.next());
+          bytes += todo[i]!.bytes;
+          i++;
+        } while (i < todo.length && rows < groupRows && bytes < GROUP_BYTES);
+      });
+      for (let k = first; k < i; k++) opts.onChunk?.(todo[k]!.chunk + 1);
+    }
+  } finally {
+    parts?.close();
   }
   adapter.commitChunk(dataset, [], { ...state, done: true });
   return {
@@ -154,5 +155,19 @@ export function mergeParts(
 const GROUP_ROWS = 50_000;
 /** part bytes merged per transaction: large outputs (hidden states) fill SQLite's page cache sooner */
 const GROUP_BYTES = 64 * 1024 * 1024;
+
+/** A teacher's outputs in a part as the store's entries, blobs as views of the part's bytes. */
+function outputEntries(t: OutputColumns, data: ArrayBuffer): EncodedOutputEntry[] {
+  let j = 0;
+  return t.tokens.map((tokens, o) => {
+    const components: { component: string; blob: Buffer }[] = [];
+    for (let k = 0; k < t.perOutput[o]!; k++, j++)
+      components.push({ component: t.components[j]!, blob: Buffer.from(data, t.starts[j]!, t.lens[j]!) });
+    return { inputHash: t.hashes.subarray(32 * o, 32 * o + 32), tokens, truncated: t.truncated[o]!, components };
+  });
+}
+
+const hashOf = (text: string, textPair: string | null): Buffer =>
+  Buffer.from(inputHash(textPair === null ? { text } : { text, textPair }), 'hex');
 
 const zero = (): RunCounts => ({ augmentSkipped: 0, duplicatesDropped: 0, filteredOut: 0, flagged: 0 });

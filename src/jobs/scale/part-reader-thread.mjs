@@ -1,0 +1,150 @@
+// The reading half of a finalize merge (part-prefetch.ts): reads the job's parts in chunk order,
+// checks each against its sha256, parses its header and hands it over as the rows the store keeps
+// (column by column, blobs packed into one transferred buffer), so the merging thread only runs
+// statements. The layout is part-file.ts's: `DPART1\n`, one line of header JSON, then the blobs.
+// Plain JavaScript on purpose: a worker does not inherit a loader registered at run time.
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { workerData } from 'node:worker_threads';
+
+const { partsDir, parts, control, port, aheadBytes } = workerData;
+const ctl = new Int32Array(control);
+const POSTED = 0;
+const CONSUMED = 1;
+const STOP = 2;
+const MAGIC = 'DPART1\n';
+const HASH = /^[0-9a-f]{64}$/;
+
+class PartError extends Error {
+  constructor(message, hint) {
+    super(message);
+    this.hint = hint;
+  }
+}
+
+function readPart(file, sha256) {
+  const bytes = readFileSync(file);
+  const got = createHash('sha256').update(bytes).digest('hex');
+  if (got !== sha256)
+    throw new PartError(
+      `part ${file} is corrupt: sha256 ${got}, expected ${sha256}`,
+      'remove it and rerun: the chunk is computed again',
+    );
+  const nl = bytes.indexOf(10, MAGIC.length);
+  if (bytes.toString('utf8', 0, MAGIC.length) !== MAGIC || nl < 0)
+    throw new PartError(`${file} is not a distillery part file`);
+  return { header: JSON.parse(bytes.toString('utf8', MAGIC.length, nl)), bytes, at: nl + 1 };
+}
+
+/**
+ * A part's examples as columns. Their input hashes come from the first teacher's outputs when those
+ * line up with the rows: a worker lists each teacher's outputs as the distinct input hashes in row
+ * order (chunk-work.ts), so as many outputs as rows means output i is row i's input. Otherwise (a
+ * chunk with repeated inputs) the merging thread hashes the rows itself.
+ */
+function exampleColumns(header, file) {
+  const ex = header.examples;
+  const outs = header.teachers[0]?.outputs;
+  const aligned = outs !== undefined && outs.length === ex.length;
+  return {
+    ids: ex.map((e) => e.id),
+    texts: ex.map((e) => e.text),
+    pairs: ex.map((e) => e.textPair ?? null),
+    labels: ex.map((e) => (e.label === undefined || e.label === null ? null : JSON.stringify(e.label))),
+    origins: ex.map((e) => JSON.stringify(e.origin)),
+    kinds: ex.map((e) => e.origin?.kind ?? null),
+    hashes: aligned ? packHashes(outs, file) : null,
+  };
+}
+
+/** The outputs' hex input hashes as the 32 bytes each the store keeps, back to back. */
+function packHashes(outputs, file) {
+  const packed = Buffer.alloc(32 * outputs.length);
+  outputs.forEach((o, i) => {
+    if (typeof o.inputHash !== 'string' || !HASH.test(o.inputHash))
+      throw new PartError(`part ${file}: '${o.inputHash}' is not an input hash`);
+    packed.write(o.inputHash, 32 * i, 'hex');
+  });
+  return packed;
+}
+
+/** One teacher's outputs as columns; its blobs are `lens` bytes at `starts` of the part's bytes. */
+function outputColumns(t, at, file) {
+  const components = [];
+  const starts = [];
+  const lens = [];
+  for (const o of t.outputs)
+    for (const [name, len] of o.components) {
+      components.push(name);
+      starts.push(at);
+      lens.push(len);
+      at += len;
+    }
+  return {
+    fingerprint: t.fingerprint,
+    encoding: t.encoding,
+    hashes: packHashes(t.outputs, file),
+    tokens: t.outputs.map((o) => o.tokens),
+    truncated: t.outputs.map((o) => o.truncated),
+    perOutput: t.outputs.map((o) => o.components.length),
+    components,
+    starts,
+    lens,
+    end: at,
+  };
+}
+
+function rowsOf(file, sha256, transfer) {
+  const { header, bytes, at } = readPart(file, sha256);
+  let end = at;
+  const teachers = header.teachers.map((t) => {
+    const cols = outputColumns(t, end, file);
+    end = cols.end;
+    delete cols.end;
+    return cols;
+  });
+  if (end !== bytes.length) throw new PartError(`part ${file}: blobs do not match its header`);
+  // the file's own buffer moves to the merging thread (a pooled small one is copied first)
+  const own = bytes.byteOffset === 0 && bytes.buffer.byteLength === bytes.length ? bytes : Uint8Array.from(bytes);
+  transfer.push(own.buffer);
+  return {
+    chunk: header.chunk,
+    dataset: header.dataset,
+    records: header.records,
+    counts: header.counts,
+    opCounts: header.opCounts,
+    examples: exampleColumns(header, file),
+    teachers,
+    data: own.buffer,
+  };
+}
+
+try {
+  let posted = 0;
+  let inFlight = 0;
+  for (const p of parts) {
+    // stay at most aheadBytes of parts in front of the merge (at least one part), and stop when it is gone
+    while (posted > Atomics.load(ctl, CONSUMED) && inFlight + p.bytes > aheadBytes && Atomics.load(ctl, STOP) === 0) {
+      Atomics.wait(ctl, CONSUMED, Atomics.load(ctl, CONSUMED), 1000);
+      inFlight = parts.slice(Atomics.load(ctl, CONSUMED), posted).reduce((s, q) => s + q.bytes, 0);
+    }
+    if (Atomics.load(ctl, STOP) !== 0) break;
+    let msg;
+    const transfer = [];
+    try {
+      msg = { rows: rowsOf(path.join(partsDir, p.part), p.sha256, transfer) };
+    } catch (err) {
+      const m = err instanceof Error ? err.message : String(err);
+      msg = { error: m, hint: err?.hint, invalid: err instanceof PartError || err instanceof SyntaxError };
+    }
+    port.postMessage(msg, transfer);
+    posted++;
+    inFlight += p.bytes;
+    Atomics.store(ctl, POSTED, posted);
+    Atomics.notify(ctl, POSTED);
+    if (msg.error !== undefined) break;
+  }
+} finally {
+  port.close();
+}
