@@ -1,16 +1,19 @@
 /**
  * The merge reads its parts on a worker thread and takes each row's input hash from the part's outputs
  * where they line up with the rows: the stored examples must be those `addExamples` stores (input hashes
- * included), also for a chunk whose inputs repeat (hashed on the merging thread), and a corrupt part met
- * halfway must fail the merge with its name, the groups before it committed.
+ * included), also for a chunk whose inputs repeat (hashed on the merging thread), the exports written
+ * straight from the parts must be the store's, and a corrupt part met halfway must fail the merge with
+ * its name, the groups before it committed.
  */
 import assert from 'node:assert/strict';
-import { writeFileSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
 import type { Example, TeacherInfo } from '../../src/core/types.ts';
-import { parseJob } from '../../src/jobs/index.ts';
+import { exportJobTargets, parseJob } from '../../src/jobs/index.ts';
+import { exportFromParts } from '../../src/jobs/scale/export-from-parts.ts';
 import { mergeParts, type ChunkResult } from '../../src/jobs/scale/finalize.ts';
 import { writePart } from '../../src/jobs/scale/part-file.ts';
 import { encodeTeacherOutput, inputHash, openStore } from '../../src/store/index.ts';
@@ -40,7 +43,16 @@ function example(i: number, repeats: boolean): Example {
     ...(n % 3 === 0 ? { textPair: `paire ${n}` } : {}),
     ...(i % 4 === 0 ? {} : { label: i % 2 === 0 ? 'pos' : i }),
     origin:
-      i % 6 === 5 ? { kind: 'augmentation', parentId: `r${i - 1}`, ops: ['swap'], seed: `${i}` } : { kind: 'original' },
+      i % 6 === 5
+        ? {
+            kind: 'augmentation',
+            parentId: `r${i - 1}`,
+            ops: ['swap'],
+            params: { n: i % 3 },
+            seed: `${i}`,
+            changed: [1],
+          }
+        : { kind: 'original' },
   };
 }
 
@@ -52,7 +64,10 @@ function writeParts(name: string, chunks: number, size: number, repeats: boolean
     teachers: ['prefetch-teacher'],
     outputs: { temperatures: [1], encoding: 'fp16' },
     chunkSize: size,
-    export: [],
+    export: [
+      { format: 'parquet', out: path.join(dir, `out-${name}`) },
+      { format: 'jsonl', out: path.join(dir, `out-${name}`) },
+    ],
   });
   const partsDir = path.join(dir, `parts-${name}`);
   const results: ChunkResult[] = [];
@@ -105,6 +120,20 @@ function writeParts(name: string, chunks: number, size: number, repeats: boolean
   return { job, partsDir, results, all };
 }
 
+/** sha256 of every data file of the job's exports (manifests aside: they name the command). */
+const exportHashes = (out: string): Map<string, string> =>
+  new Map(
+    readdirSync(out)
+      .filter((f) => !f.endsWith('.manifest.json'))
+      .sort()
+      .map((f) => [
+        f,
+        createHash('sha256')
+          .update(readFileSync(path.join(out, f)))
+          .digest('hex'),
+      ]),
+  );
+
 const exampleRows = (file: string) => {
   const db = new Database(file, { readonly: true });
   const rows = db
@@ -129,6 +158,14 @@ for (const repeats of [false, true]) {
     const rows = exampleRows(path.join(dir, `${name}-merged.db`));
     assert.deepEqual(rows, exampleRows(path.join(dir, `${name}-direct.db`)));
     assert.equal(new Set(rows.map((x) => (x as { h: string }).h)).size, repeats ? 96 : 120);
+    // the exports written straight from the parts (rows matched to outputs there too) are the store's
+    const store = openStore(path.join(dir, `${name}-merged.db`));
+    exportJobTargets(store, job, job.dataset, 'test');
+    store.close();
+    const fromStore = exportHashes(path.join(dir, `out-${name}`));
+    assert.equal(fromStore.size, 2);
+    exportFromParts(job, partsDir, results, 'test');
+    assert.deepEqual(exportHashes(path.join(dir, `out-${name}`)), fromStore);
   });
 }
 

@@ -117,7 +117,7 @@ export function mergeParts(
   };
   const todo = sorted.slice(start.chunks);
   // read, checked and parsed on a worker thread while this one inserts the parts before them
-  const parts = todo.length > 0 ? new PartPrefetcher(partsDir, todo, GROUP_BYTES) : undefined;
+  const parts = todo.length > 0 ? new PartPrefetcher(partsDir, todo, GROUP_BYTES, 'rows') : undefined;
   try {
     for (let i = 0; i < todo.length;) {
       // Several whole chunks per transaction: a commit writes every index page it dirtied to the WAL, and
@@ -128,7 +128,7 @@ export function mergeParts(
         let rows = 0;
         let bytes = 0;
         do {
-          rows += mergeChunk(todo[i]!, parts!.next());
+          rows += mergeChunk(todo[i]!, parts!.nextRows());
           bytes += todo[i]!.bytes;
           i++;
         } while (i < todo.length && rows < groupRows && bytes < GROUP_BYTES);

@@ -1,20 +1,19 @@
-// The reading half of a finalize merge (part-prefetch.ts): reads the job's parts in chunk order,
-// checks each against its sha256, parses its header and hands it over as the rows the store keeps
-// (column by column, blobs packed into one transferred buffer), so the merging thread only runs
-// statements. The layout is part-file.ts's: `DPART1\n`, one line of header JSON, then the blobs.
+// The reading half of a finalize (part-prefetch.ts): reads the job's parts in chunk order, checks
+// each against its sha256 and hands it over, for a merge parsed into the rows the store keeps (column
+// by column, the file's buffer transferred for the blobs), so the merging thread only runs statements;
+// for exports from the parts as the header's text and the bytes. The layout is part-file.ts's: `DPART1\n`, one line of header JSON, then the blobs.
 // Plain JavaScript on purpose: a worker does not inherit a loader registered at run time.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { workerData } from 'node:worker_threads';
 
-const { partsDir, parts, control, port, aheadBytes } = workerData;
+const { partsDir, parts, shape, control, port, aheadBytes } = workerData;
 const ctl = new Int32Array(control);
 const POSTED = 0;
 const CONSUMED = 1;
 const STOP = 2;
 const MAGIC = 'DPART1\n';
-const HASH = /^[0-9a-f]{64}$/;
 
 class PartError extends Error {
   constructor(message, hint) {
@@ -23,6 +22,7 @@ class PartError extends Error {
   }
 }
 
+/** A part's bytes, checked, and its header's JSON text; blobs start at `at`. */
 function readPart(file, sha256) {
   const bytes = readFileSync(file);
   const got = createHash('sha256').update(bytes).digest('hex');
@@ -34,7 +34,7 @@ function readPart(file, sha256) {
   const nl = bytes.indexOf(10, MAGIC.length);
   if (bytes.toString('utf8', 0, MAGIC.length) !== MAGIC || nl < 0)
     throw new PartError(`${file} is not a distillery part file`);
-  return { header: JSON.parse(bytes.toString('utf8', MAGIC.length, nl)), bytes, at: nl + 1 };
+  return { text: bytes.toString('utf8', MAGIC.length, nl), bytes, at: nl + 1 };
 }
 
 /**
@@ -43,10 +43,9 @@ function readPart(file, sha256) {
  * order (chunk-work.ts), so as many outputs as rows means output i is row i's input. Otherwise (a
  * chunk with repeated inputs) the merging thread hashes the rows itself.
  */
-function exampleColumns(header, file) {
+function exampleColumns(header, first) {
   const ex = header.examples;
-  const outs = header.teachers[0]?.outputs;
-  const aligned = outs !== undefined && outs.length === ex.length;
+  const aligned = first !== undefined && first.perOutput.length === ex.length;
   return {
     ids: ex.map((e) => e.id),
     texts: ex.map((e) => e.text),
@@ -54,7 +53,7 @@ function exampleColumns(header, file) {
     labels: ex.map((e) => (e.label === undefined || e.label === null ? null : JSON.stringify(e.label))),
     origins: ex.map((e) => JSON.stringify(e.origin)),
     kinds: ex.map((e) => e.origin?.kind ?? null),
-    hashes: aligned ? packHashes(outs, file) : null,
+    hashes: aligned ? first.hashes : null,
   };
 }
 
@@ -62,9 +61,10 @@ function exampleColumns(header, file) {
 function packHashes(outputs, file) {
   const packed = Buffer.alloc(32 * outputs.length);
   outputs.forEach((o, i) => {
-    if (typeof o.inputHash !== 'string' || !HASH.test(o.inputHash))
-      throw new PartError(`part ${file}: '${o.inputHash}' is not an input hash`);
-    packed.write(o.inputHash, 32 * i, 'hex');
+    // hex decoding stops at the first character that is not hex: 32 bytes written means 64 hex digits
+    const h = o.inputHash;
+    if (typeof h !== 'string' || h.length !== 64 || packed.write(h, 32 * i, 'hex') !== 32)
+      throw new PartError(`part ${file}: '${h}' is not an input hash`);
   });
   return packed;
 }
@@ -95,8 +95,16 @@ function outputColumns(t, at, file) {
   };
 }
 
+/** The file's own buffer, to move to the merging thread (a pooled small one is copied first). */
+function owned(bytes, transfer) {
+  const own = bytes.byteOffset === 0 && bytes.buffer.byteLength === bytes.length ? bytes : Uint8Array.from(bytes);
+  transfer.push(own.buffer);
+  return own.buffer;
+}
+
 function rowsOf(file, sha256, transfer) {
-  const { header, bytes, at } = readPart(file, sha256);
+  const { text, bytes, at } = readPart(file, sha256);
+  const header = JSON.parse(text);
   let end = at;
   const teachers = header.teachers.map((t) => {
     const cols = outputColumns(t, end, file);
@@ -105,19 +113,22 @@ function rowsOf(file, sha256, transfer) {
     return cols;
   });
   if (end !== bytes.length) throw new PartError(`part ${file}: blobs do not match its header`);
-  // the file's own buffer moves to the merging thread (a pooled small one is copied first)
-  const own = bytes.byteOffset === 0 && bytes.buffer.byteLength === bytes.length ? bytes : Uint8Array.from(bytes);
-  transfer.push(own.buffer);
   return {
     chunk: header.chunk,
     dataset: header.dataset,
     records: header.records,
     counts: header.counts,
     opCounts: header.opCounts,
-    examples: exampleColumns(header, file),
+    examples: exampleColumns(header, teachers[0]),
     teachers,
-    data: own.buffer,
+    data: owned(bytes, transfer),
   };
+}
+
+/** The part as part-file.ts reads it, header still JSON text: parsing is faster than a structured clone. */
+function partOf(file, sha256, transfer) {
+  const { text, bytes, at } = readPart(file, sha256);
+  return { text, data: owned(bytes, transfer), at };
 }
 
 try {
@@ -133,7 +144,8 @@ try {
     let msg;
     const transfer = [];
     try {
-      msg = { rows: rowsOf(path.join(partsDir, p.part), p.sha256, transfer) };
+      const file = path.join(partsDir, p.part);
+      msg = shape === 'rows' ? { rows: rowsOf(file, p.sha256, transfer) } : { part: partOf(file, p.sha256, transfer) };
     } catch (err) {
       const m = err instanceof Error ? err.message : String(err);
       msg = { error: m, hint: err?.hint, invalid: err instanceof PartError || err instanceof SyntaxError };
