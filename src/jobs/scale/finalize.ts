@@ -158,13 +158,15 @@ const GROUP_BYTES = 64 * 1024 * 1024;
 
 /** A teacher's outputs in a part as the store's entries, blobs as views of the part's bytes. */
 function outputEntries(t: OutputColumns, data: ArrayBuffer): EncodedOutputEntry[] {
-  let j = 0;
-  return t.tokens.map((tokens, o) => {
+  const entries: EncodedOutputEntry[] = new Array(t.perOutput.length);
+  for (let o = 0, j = 0; o < entries.length; o++) {
     const components: { component: string; blob: Buffer }[] = [];
     for (let k = 0; k < t.perOutput[o]!; k++, j++)
-      components.push({ component: t.components[j]!, blob: Buffer.from(data, t.starts[j]!, t.lens[j]!) });
-    return { inputHash: t.hashes.subarray(32 * o, 32 * o + 32), tokens, truncated: t.truncated[o]!, components };
-  });
+      components.push({ component: t.names[t.component[j]!]!, blob: Buffer.from(data, t.starts[j]!, t.lens[j]!) });
+    const inputHash = t.hashes.subarray(32 * o, 32 * o + 32);
+    entries[o] = { inputHash, tokens: t.tokens[o]!, truncated: t.truncated[o] === 1, components };
+  }
+  return entries;
 }
 
 const hashOf = (text: string, textPair: string | null): Buffer =>

@@ -34,13 +34,16 @@ export interface OutputColumns {
   encoding: Encoding;
   /** 32 bytes per output */
   hashes: Uint8Array;
-  tokens: number[];
-  truncated: boolean[];
+  tokens: Float64Array;
+  /** 1 where the input was truncated */
+  truncated: Uint8Array;
   /** components per output, in order */
-  perOutput: number[];
-  components: string[];
-  starts: number[];
-  lens: number[];
+  perOutput: Uint16Array;
+  /** blob j is component `names[component[j]]` */
+  names: string[];
+  component: Uint16Array;
+  starts: Float64Array;
+  lens: Float64Array;
 }
 
 export interface PartRows {

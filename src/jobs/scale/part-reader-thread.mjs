@@ -69,26 +69,36 @@ function packHashes(outputs, file) {
   return packed;
 }
 
-/** One teacher's outputs as columns; its blobs are `lens` bytes at `starts` of the part's bytes. */
+/**
+ * One teacher's outputs as columns; blob j is `lens[j]` bytes at `starts[j]` of the part's bytes, named
+ * `names[component[j]]`. Typed arrays, so handing them over copies memory instead of walking values.
+ */
 function outputColumns(t, at, file) {
-  const components = [];
-  const starts = [];
-  const lens = [];
+  const blobs = t.outputs.reduce((n, o) => n + o.components.length, 0);
+  const names = [];
+  const component = new Uint16Array(blobs);
+  const starts = new Float64Array(blobs);
+  const lens = new Float64Array(blobs);
+  let j = 0;
   for (const o of t.outputs)
     for (const [name, len] of o.components) {
-      components.push(name);
-      starts.push(at);
-      lens.push(len);
+      let k = names.indexOf(name);
+      if (k < 0) k = names.push(name) - 1;
+      component[j] = k;
+      starts[j] = at;
+      lens[j] = len;
       at += len;
+      j++;
     }
   return {
     fingerprint: t.fingerprint,
     encoding: t.encoding,
     hashes: packHashes(t.outputs, file),
-    tokens: t.outputs.map((o) => o.tokens),
-    truncated: t.outputs.map((o) => o.truncated),
-    perOutput: t.outputs.map((o) => o.components.length),
-    components,
+    tokens: Float64Array.from(t.outputs, (o) => o.tokens),
+    truncated: Uint8Array.from(t.outputs, (o) => (o.truncated ? 1 : 0)),
+    perOutput: Uint16Array.from(t.outputs, (o) => o.components.length),
+    names,
+    component,
     starts,
     lens,
     end: at,
