@@ -16,6 +16,7 @@ import { exportJobTargets, parseJob } from '../../src/jobs/index.ts';
 import { exportFromParts } from '../../src/jobs/scale/export-from-parts.ts';
 import { mergeParts, type ChunkResult } from '../../src/jobs/scale/finalize.ts';
 import { writePart } from '../../src/jobs/scale/part-file.ts';
+import { PartPrefetcher } from '../../src/jobs/scale/part-prefetch.ts';
 import { encodeTeacherOutput, inputHash, openStore } from '../../src/store/index.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 
@@ -188,4 +189,18 @@ test('a corrupt part met halfway fails the merge with its name; the groups befor
   assert.equal(again.examples, 150);
   assert.deepEqual(committed, [1, 2, 3, 4, 5]);
   store.close();
+});
+
+test('the part reader hands over every part in order when it may hold only one ahead, and stops when closed', () => {
+  const { partsDir, results } = writeParts('ahead', 6, 10, false);
+  const reader = new PartPrefetcher(partsDir, results, 1, 'part');
+  assert.deepEqual(
+    results.map(() => reader.nextPart().header.chunk),
+    [0, 1, 2, 3, 4, 5],
+  );
+  reader.close();
+  const early = new PartPrefetcher(partsDir, results, 1, 'rows');
+  assert.equal(early.nextRows().chunk, 0);
+  early.close();
+  assert.throws(() => early.nextRows(), /closed/);
 });

@@ -15,6 +15,8 @@ import { partOf, type Part, type PartHeader } from './part-file.ts';
 const POSTED = 0;
 const CONSUMED = 1;
 const STOP = 2;
+/** set by the reader when it ends, for whatever reason */
+const ENDED = 3;
 
 /** A part's examples column by column, label and origin as the JSON text the store keeps. */
 export interface ExampleColumns {
@@ -77,7 +79,7 @@ export class PartPrefetcher {
   readonly #partsDir: string;
   readonly #parts: readonly PrefetchedPart[];
   readonly #port: MessagePort;
-  readonly #ctl = new Int32Array(new SharedArrayBuffer(12));
+  readonly #ctl = new Int32Array(new SharedArrayBuffer(16));
   #consumed = 0;
   #finished = false;
 
@@ -126,6 +128,12 @@ export class PartPrefetcher {
       const posted = Atomics.load(this.#ctl, POSTED);
       msg = receiveMessageOnPort(this.#port)?.message as Message | undefined;
       if (msg) break;
+      if (Atomics.load(this.#ctl, ENDED) === 1) {
+        msg = receiveMessageOnPort(this.#port)?.message as Message | undefined;
+        if (msg) break;
+        this.close();
+        throw new DistilleryError('INTERNAL', 'the part reader thread stopped before the last part');
+      }
       Atomics.wait(this.#ctl, POSTED, posted, 1000);
     }
     this.#consumed++;

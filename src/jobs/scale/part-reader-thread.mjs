@@ -13,6 +13,7 @@ const ctl = new Int32Array(control);
 const POSTED = 0;
 const CONSUMED = 1;
 const STOP = 2;
+const ENDED = 3;
 const MAGIC = 'DPART1\n';
 
 class PartError extends Error {
@@ -143,12 +144,14 @@ function partOf(file, sha256, transfer) {
 
 try {
   let posted = 0;
-  let inFlight = 0;
+  // bytes of the parts handed over and not yet taken
+  const waiting = (consumed) => parts.slice(consumed, posted).reduce((s, q) => s + q.bytes, 0);
   for (const p of parts) {
-    // stay at most aheadBytes of parts in front of the merge (at least one part), and stop when it is gone
-    while (posted > Atomics.load(ctl, CONSUMED) && inFlight + p.bytes > aheadBytes && Atomics.load(ctl, STOP) === 0) {
-      Atomics.wait(ctl, CONSUMED, Atomics.load(ctl, CONSUMED), 1000);
-      inFlight = parts.slice(Atomics.load(ctl, CONSUMED), posted).reduce((s, q) => s + q.bytes, 0);
+    // stay at most aheadBytes of parts in front of the caller (at least one part), and stop when it is gone
+    for (;;) {
+      const consumed = Atomics.load(ctl, CONSUMED);
+      if (posted === consumed || waiting(consumed) + p.bytes <= aheadBytes || Atomics.load(ctl, STOP) !== 0) break;
+      Atomics.wait(ctl, CONSUMED, consumed, 1000);
     }
     if (Atomics.load(ctl, STOP) !== 0) break;
     let msg;
@@ -162,11 +165,12 @@ try {
     }
     port.postMessage(msg, transfer);
     posted++;
-    inFlight += p.bytes;
     Atomics.store(ctl, POSTED, posted);
     Atomics.notify(ctl, POSTED);
     if (msg.error !== undefined) break;
   }
 } finally {
   port.close();
+  Atomics.store(ctl, ENDED, 1);
+  Atomics.notify(ctl, POSTED);
 }
