@@ -93,7 +93,7 @@ export class StoreRunnerAdapter implements RunnerStore {
     }
   }
 
-  /** commitChunk for rows already serialized as the store keeps them (a part's); never the last commit. */
+  /** commitChunk's rows and running totals for rows already serialized as the store keeps them (a part's). */
   commitEncodedChunk(
     datasetId: string,
     rows: EncodedExampleRows,

@@ -3,7 +3,8 @@
  * dataset `distillery run` would have made (same rows, order, outputs, counts and recorded job), so the
  * exports written from it are the same bytes. Whole chunks commit together, up to GROUP_ROWS rows per
  * transaction, each chunk's outputs written just before its rows as the runner writes them; a finalize
- * killed halfway resumes after the last committed chunk.
+ * killed halfway resumes after the last committed chunk. The parts are read, checked and parsed on a
+ * worker thread (part-prefetch.ts), so this thread spends its time in SQLite's inserts.
  */
 import { DistilleryError } from '../../core/errors.ts';
 import type { OutputSpec, TeacherInfo, TeacherRunner } from '../../core/types.ts';
@@ -94,7 +95,8 @@ export function mergeParts(
   const mergeChunk = (r: ChunkResult, part: PartRows): number => {
     checkPartOf(r, part, dataset);
     // the worker's encoded blobs go in as they are: the store keeps the bytes the worker wrote
-    for (const t of part.teachers) store.putEncodedOutputs(t.fingerprint, outputEntries(t, part.data), t);
+    for (const t of part.teachers)
+      store.putEncodedOutputs(t.fingerprint, outputEntries(t, part.data), { encoding: t.encoding });
     const { examples: ex, counts } = part;
     const c = state.counts!;
     state = {

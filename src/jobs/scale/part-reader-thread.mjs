@@ -1,8 +1,9 @@
-// The reading half of a finalize (part-prefetch.ts): reads the job's parts in chunk order, checks
-// each against its sha256 and hands it over, for a merge parsed into the rows the store keeps (column
-// by column, the file's buffer transferred for the blobs), so the merging thread only runs statements;
-// for exports from the parts as the header's text and the bytes. The layout is part-file.ts's: `DPART1\n`, one line of header JSON, then the blobs.
-// Plain JavaScript on purpose: a worker does not inherit a loader registered at run time.
+// The reading half of a finalize (part-prefetch.ts): reads the job's parts in chunk order, checks each
+// against its sha256 and hands it over: for a merge parsed into the rows the store keeps (column by
+// column, the file's buffer transferred for the blobs), so the merging thread only runs statements; for
+// exports as the header's text and the bytes. The layout is part-file.ts's: `DPART1\n`, one line of
+// header JSON, then the blobs. Plain JavaScript on purpose: a worker does not inherit a loader
+// registered at run time.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
