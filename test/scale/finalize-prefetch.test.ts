@@ -193,13 +193,13 @@ test('a corrupt part met halfway fails the merge with its name; the groups befor
 
 test('the part reader hands over every part in order when it may hold only one ahead, and stops when closed', () => {
   const { partsDir, results } = writeParts('ahead', 6, 10, false);
-  const reader = new PartPrefetcher(partsDir, results, 1, 'part');
+  const reader = new PartPrefetcher(partsDir, results, 1);
   assert.deepEqual(
-    results.map(() => reader.nextPart().header.chunk),
+    results.map(() => reader.nextRows().chunk),
     [0, 1, 2, 3, 4, 5],
   );
   reader.close();
-  const early = new PartPrefetcher(partsDir, results, 1, 'rows');
+  const early = new PartPrefetcher(partsDir, results, 1);
   assert.equal(early.nextRows().chunk, 0);
   early.close();
   assert.throws(() => early.nextRows(), /closed/);

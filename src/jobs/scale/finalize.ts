@@ -119,7 +119,7 @@ export function mergeParts(
   };
   const todo = sorted.slice(start.chunks);
   // read, checked and parsed on a worker thread while this one inserts the parts before them
-  const parts = todo.length > 0 ? new PartPrefetcher(partsDir, todo, GROUP_BYTES, 'rows') : undefined;
+  const parts = todo.length > 0 ? new PartPrefetcher(partsDir, todo, GROUP_BYTES) : undefined;
   try {
     for (let i = 0; i < todo.length;) {
       // Several whole chunks per transaction: a commit writes every index page it dirtied to the WAL, and

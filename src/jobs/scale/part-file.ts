@@ -81,11 +81,8 @@ export function readPart(file: string, sha256: string): Part {
     throw new DistilleryError('INVALID_INPUT', `part ${file} is corrupt: sha256 ${got}, expected ${sha256}`, {
       hint: 'remove it and rerun: the chunk is computed again',
     });
-  return partOf(partHeader(bytes, file), bytes, bytes.indexOf(10, MAGIC.length) + 1, file);
-}
-
-/** A part from its parsed header and its bytes, whose blobs start at `at`; refused if they do not fit. */
-export function partOf(header: PartHeader, bytes: Buffer, at: number, file: string): Part {
+  const header = partHeader(bytes, file);
+  let at = bytes.indexOf(10, MAGIC.length) + 1;
   const blobs = header.teachers.map((t) =>
     t.outputs.map((o) =>
       o.components.map(([, len]) => {

@@ -1,16 +1,14 @@
 /**
- * Reads a job's parts on a worker thread (part-reader-thread.mjs) while the calling thread works on the
- * previous ones: reading, checking the sha256 and parsing a part's header cost about as much as its
- * rows' inserts in a merge, and now run beside them (for exports, beside the decoding and encoding).
+ * Reads a job's parts on a worker thread (part-reader-thread.mjs) while the merging thread inserts the
+ * previous ones: reading, checking the sha256 and parsing a part's header cost about half as much as its
+ * rows' inserts, and now run beside them.
  * The caller stays synchronous: it blocks on the next part only when the reader has not produced it
  * yet. At most `aheadBytes` of parts wait.
  */
-import path from 'node:path';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { DistilleryError } from '../../core/errors.ts';
 import type { Encoding } from '../../core/types.ts';
 import type { OpChainCount, RunCounts } from '../runner/ports.ts';
-import { partOf, type Part, type PartHeader } from './part-file.ts';
 
 const POSTED = 0;
 const CONSUMED = 1;
@@ -60,13 +58,7 @@ export interface PartRows {
   data: ArrayBuffer;
 }
 
-type Message =
-  | { rows: PartRows }
-  | { part: { text: string; data: ArrayBuffer; at: number } }
-  | { error: string; hint?: string; invalid: boolean };
-
-/** What the reader hands over: each part as the store's rows (a merge), or as a Part (exports). */
-export type PartShape = 'rows' | 'part';
+type Message = { rows: PartRows } | { error: string; hint?: string; invalid: boolean };
 
 export interface PrefetchedPart {
   part: string;
@@ -76,16 +68,12 @@ export interface PrefetchedPart {
 
 export class PartPrefetcher {
   readonly #worker: Worker;
-  readonly #partsDir: string;
-  readonly #parts: readonly PrefetchedPart[];
   readonly #port: MessagePort;
   readonly #ctl = new Int32Array(new SharedArrayBuffer(16));
   #consumed = 0;
   #finished = false;
 
-  constructor(partsDir: string, parts: readonly PrefetchedPart[], aheadBytes: number, shape: PartShape) {
-    this.#partsDir = partsDir;
-    this.#parts = parts;
+  constructor(partsDir: string, parts: readonly PrefetchedPart[], aheadBytes: number) {
     const { port1, port2 } = new MessageChannel();
     this.#port = port1;
     this.#worker = new Worker(new URL('./part-reader-thread.mjs', import.meta.url), {
@@ -93,7 +81,6 @@ export class PartPrefetcher {
         partsDir,
         parts: parts.map(({ part, sha256, bytes }) => ({ part, sha256, bytes })),
         aheadBytes,
-        shape,
         control: this.#ctl.buffer,
         port: port2,
       },
@@ -105,20 +92,9 @@ export class PartPrefetcher {
     this.#worker.unref();
   }
 
-  /** The next part's rows (shape 'rows'), checked against its sha256; throws what reading it threw. */
+  /** The next part's rows, checked against its sha256; throws what reading it threw. */
   nextRows(): PartRows {
-    const msg = this.#next();
-    if (!('rows' in msg)) throw new DistilleryError('INTERNAL', 'the part reader was not asked for rows');
-    return msg.rows;
-  }
-
-  /** The next part (shape 'part'), as readPart returns it. */
-  nextPart(): Part {
-    const file = path.join(this.#partsDir, this.#parts[this.#consumed]?.part ?? '');
-    const msg = this.#next();
-    if (!('part' in msg)) throw new DistilleryError('INTERNAL', 'the part reader was not asked for parts');
-    const { text, data, at } = msg.part;
-    return partOf(JSON.parse(text) as PartHeader, Buffer.from(data), at, file);
+    return this.#next().rows;
   }
 
   #next(): Exclude<Message, { error: string }> {

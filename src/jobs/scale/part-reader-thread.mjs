@@ -1,7 +1,6 @@
-// The reading half of a finalize (part-prefetch.ts): reads the job's parts in chunk order, checks each
-// against its sha256 and hands it over: for a merge parsed into the rows the store keeps (column by
-// column, the file's buffer transferred for the blobs), so the merging thread only runs statements; for
-// exports as the header's text and the bytes. The layout is part-file.ts's: `DPART1\n`, one line of
+// The reading half of a finalize merge (part-prefetch.ts): reads the job's parts in chunk order, checks
+// each against its sha256 and hands it over parsed into the rows the store keeps (column by column, the
+// file's buffer transferred for the blobs), so the merging thread only runs statements. The layout is part-file.ts's: `DPART1\n`, one line of
 // header JSON, then the blobs. Plain JavaScript on purpose: a worker does not inherit a loader
 // registered at run time.
 import { createHash } from 'node:crypto';
@@ -9,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { workerData } from 'node:worker_threads';
 
-const { partsDir, parts, shape, control, port, aheadBytes } = workerData;
+const { partsDir, parts, control, port, aheadBytes } = workerData;
 const ctl = new Int32Array(control);
 const POSTED = 0;
 const CONSUMED = 1;
@@ -137,12 +136,6 @@ function rowsOf(file, sha256, transfer) {
   };
 }
 
-/** The part as part-file.ts reads it, header still JSON text: parsing is faster than a structured clone. */
-function partOf(file, sha256, transfer) {
-  const { text, bytes, at } = readPart(file, sha256);
-  return { text, data: owned(bytes, transfer), at };
-}
-
 try {
   let posted = 0;
   // bytes of the parts handed over and not yet taken
@@ -159,7 +152,7 @@ try {
     const transfer = [];
     try {
       const file = path.join(partsDir, p.part);
-      msg = shape === 'rows' ? { rows: rowsOf(file, p.sha256, transfer) } : { part: partOf(file, p.sha256, transfer) };
+      msg = { rows: rowsOf(file, p.sha256, transfer) };
     } catch (err) {
       const m = err instanceof Error ? err.message : String(err);
       msg = { error: m, hint: err?.hint, invalid: err instanceof PartError || err instanceof SyntaxError };

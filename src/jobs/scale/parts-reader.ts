@@ -3,8 +3,9 @@
  * store (datasets too big for one SQLite file): the same teachers and specs, examples at the same
  * ordinals (chunk order), and each row's blobs decoded as a store page decodes them, so the exports are
  * the same bytes. Every pass over the rows reads and checks the parts again (their sha256, chunk, dataset
- * and teachers), on a worker thread that stays at most AHEAD_BYTES of parts in front of the caller.
+ * and teachers). One part is in memory at a time.
  */
+import path from 'node:path';
 import { DistilleryError } from '../../core/errors.ts';
 import type { OutputSpec, TeacherInfo } from '../../core/types.ts';
 import {
@@ -25,11 +26,7 @@ import { outputSpecOf, type JobSpec } from '../job-schema.ts';
 import type { RunCounts } from '../runner/ports.ts';
 import { checkPartOf } from './chunk-parts.ts';
 import type { ChunkResult } from './finalize.ts';
-import type { Part } from './part-file.ts';
-import { PartPrefetcher } from './part-prefetch.ts';
-
-/** bytes of parts read ahead of the export */
-const AHEAD_BYTES = 64 * 1024 * 1024;
+import { readPart, type Part } from './part-file.ts';
 
 export interface PartsTotals {
   records: number;
@@ -154,17 +151,11 @@ export class PartsDatasetReader implements ExportSource {
     }
   }
 
-  /** The parts in chunk order, read and checked on a worker thread ahead of the caller. */
   *#parts(): Generator<Part> {
-    const reader = new PartPrefetcher(this.#partsDir, this.#results, AHEAD_BYTES, 'part');
-    try {
-      for (const r of this.#results) {
-        const part = reader.nextPart();
-        checkPartOf(r, part.header, this.#job.dataset);
-        yield part;
-      }
-    } finally {
-      reader.close();
+    for (const r of this.#results) {
+      const part = readPart(path.join(this.#partsDir, r.part), r.sha256);
+      checkPartOf(r, part.header, this.#job.dataset);
+      yield part;
     }
   }
 }
