@@ -11,6 +11,8 @@
  *   - the scan `run --parts DIR` makes first (every part read and hashed), and the parts reader alone.
  *
  *   npx tsx bench/finalize-merge.ts [--rows 100000] [--chunk 1000] [--rounds 3] [--baseline-ref 13ad045]
+ * Each line also gives the median process CPU time of the step (user + system, every thread): on a loaded
+ * machine it tells whether the part reader thread ran beside the merge (CPU above wall time) or not.
  * Profile one merge: node --import tsx --cpu-prof bench/finalize-merge.ts --rounds 1 --baseline-ref ''
  */
 import { execFileSync } from 'node:child_process';
@@ -76,9 +78,15 @@ const parquetOf = (out: string) =>
     ),
   );
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+/** process CPU seconds of each timed step, by the key of its wall time (the reader threads count too) */
+const cpu: Record<string, number[]> = {};
+let lastCpu = 0;
 const time = (f: () => void): number => {
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   f();
+  const c = process.cpuUsage(c0);
+  lastCpu = (c.user + c.system) / 1e6;
   return (performance.now() - t0) / 1000;
 };
 
@@ -89,7 +97,10 @@ try {
   const withOut = (out: string): JobSpec => ({ ...job, export: [{ ...target, out: path.join(dir, out) }] });
   const baseline = await loadBaseline();
   const t: Record<string, number[]> = {};
-  const add = (k: string, s: number) => (t[k] ??= []).push(s);
+  const add = (k: string, s: number) => {
+    (t[k] ??= []).push(s);
+    (cpu[k] ??= []).push(lastCpu);
+  };
   let identical = true;
   for (let round = 0; round < rounds; round++) {
     const fresh = (name: string) => path.join(dir, `${name}-${round}.db`);
@@ -142,10 +153,11 @@ try {
     if (!t[k]) return;
     const s = median(t[k]);
     const each = t[k].map((x) => x.toFixed(2)).join(', ');
+    const c = cpu[k] ? ` cpu ${median(cpu[k]).toFixed(2)} s` : '';
     console.log(
       `${label.padEnd(36)} ${s.toFixed(2).padStart(6)} s ${Math.round(n / s)
         .toLocaleString('en')
-        .padStart(9)} rows/s  [${each}]${note}`,
+        .padStart(9)} rows/s  [${each}]${c}${note}`,
     );
   };
   console.log(`${rows} rows in ${results.length} parts of ${chunk}; medians of ${rounds} interleaved rounds [each]`);
@@ -155,6 +167,7 @@ try {
   line('store export (Parquet, merged store)', 'storeExport');
   const total = (t.merge ?? []).map((m, i) => m + t.storeExport![i]!);
   t.storePath = total;
+  cpu.storePath = (cpu.merge ?? []).map((m, i) => m + cpu.storeExport![i]!);
   line('store path: merge + export', 'storePath');
   line(
     'export-only: parts -> Parquet',

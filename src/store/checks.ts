@@ -1,7 +1,7 @@
 /** Validation of what callers hand the store, with errors that say what to send instead. */
 import { DistilleryError } from '../core/errors.ts';
 import type { Example } from '../core/types.ts';
-import type { OpStat } from './types.ts';
+import type { EncodedExampleRows, OpStat } from './types.ts';
 
 export const DATASET_ID_PATTERN = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 const HASH_PATTERN = /^[0-9a-f]{64}$/;
@@ -13,6 +13,14 @@ export function hashBytes(hash: string): Buffer {
       hint: 'use inputHash() from src/store/input-hash.ts',
     });
   return Buffer.from(hash, 'hex');
+}
+
+/** An input hash as stored: 32 bytes as they are, or a hex hash's bytes. */
+export function hashKey(hash: string | Uint8Array): Buffer {
+  if (typeof hash === 'string') return hashBytes(hash);
+  if (hash.length !== 32)
+    throw new DistilleryError('INVALID_INPUT', `an input hash of ${hash.length} bytes is not 32 bytes`);
+  return Buffer.from(hash.buffer, hash.byteOffset, 32);
 }
 
 export function checkDatasetId(id: string): void {
@@ -53,5 +61,31 @@ export function checkExample(e: Example, i: number): void {
     throw new DistilleryError('INVALID_INPUT', `${where} has no origin`, {
       hint: "set origin to { kind: 'original' } or an augmentation origin",
     });
+  }
+}
+
+/** checkExample for rows serialized as the store keeps them: the same faults, the same messages. */
+export function checkEncodedExamples(rows: EncodedExampleRows): void {
+  const n = rows.ids.length;
+  const columns = [rows.texts, rows.pairs, rows.labels, rows.origins, rows.kinds];
+  if (columns.some((c) => c.length !== n) || rows.inputHashes.length !== 32 * n)
+    throw new DistilleryError('INVALID_INPUT', `example columns differ in length (${n} ids)`);
+  for (let i = 0; i < n; i++) {
+    const id = rows.ids[i];
+    const where = `example ${i}${typeof id === 'string' ? ` (id '${id}')` : ''}`;
+    if (typeof id !== 'string' || id.length === 0) throw new DistilleryError('INVALID_INPUT', `${where} has no id`);
+    if (typeof rows.texts[i] !== 'string') throw new DistilleryError('INVALID_INPUT', `${where} has no text`);
+    const pair = rows.pairs[i];
+    if (pair !== null && typeof pair !== 'string')
+      throw new DistilleryError('INVALID_INPUT', `${where} has a non-string textPair`);
+    const label = rows.labels[i];
+    // JSON text of a string or a number: anything else starts with another character
+    if (label !== null && !(typeof label === 'string' && /^["\d-]/.test(label)))
+      throw new DistilleryError('INVALID_INPUT', `${where} has a label that is neither string nor number`);
+    const kind = rows.kinds[i];
+    if ((kind !== 'original' && kind !== 'augmentation') || typeof rows.origins[i] !== 'string')
+      throw new DistilleryError('INVALID_INPUT', `${where} has no origin`, {
+        hint: "set origin to { kind: 'original' } or an augmentation origin",
+      });
   }
 }

@@ -1,14 +1,17 @@
 /** A dataset's examples in ordinal order, and the per-op augmentation counts written with them. */
 import type { Statement } from 'better-sqlite3';
 import type { Example } from '../core/types.ts';
-import { checkExample, checkOpStat, hashBytes } from './checks.ts';
+import { checkEncodedExamples, checkExample, checkOpStat, hashBytes, hashKey } from './checks.ts';
 import type { StoreDatabase } from './database.ts';
 import type { DatasetRepository } from './datasets-repository.ts';
 import { inputHash as hashInput } from './input-hash.ts';
 import { EXAMPLE_COLUMNS, exampleFromRaw } from './labelled-pages.ts';
-import type { AddExamplesOptions, AddExamplesResult, OpStat, StoredExample } from './types.ts';
+import type { AddExamplesOptions, AddExamplesResult, EncodedExampleRows, OpStat, StoredExample } from './types.ts';
 
 const PAGE_ROWS = 512;
+
+/** id, text, text_pair, label JSON, origin JSON, input hash: an examples row as inserted */
+type Row = [string, string, string | null, string | null, string, Buffer];
 
 export interface ExampleRepository {
   /**
@@ -16,6 +19,8 @@ export interface ExampleRepository {
    * transaction, unless every example was already present (a replayed batch must not count twice).
    */
   addExamples(datasetId: string, examples: readonly Example[], opts?: AddExamplesOptions): AddExamplesResult;
+  /** addExamples for rows already serialized as the store keeps them (a part's), same rules. */
+  addEncodedExamples(datasetId: string, rows: EncodedExampleRows, opts?: AddExamplesOptions): AddExamplesResult;
   /** Per op chain: augmentations produced and dropped as duplicates, as the jobs recorded them; [] when none did. */
   opStats(datasetId: string): OpStat[];
   /** Replaces the dataset's per-op counts (a merge of shards writes their sums; rerunning it is safe). */
@@ -93,18 +98,38 @@ export class SqliteExampleRepository implements ExampleRepository {
     this.#db.check();
     this.#datasets.requireDataset(datasetId);
     examples.forEach(checkExample);
-    const opStats = (opts.opStats ?? []).map(checkOpStat);
-    const rows = examples.map(
-      (e) =>
-        [
-          e.id,
-          e.text,
-          e.textPair ?? null,
-          e.label === undefined || e.label === null ? null : JSON.stringify(e.label),
-          JSON.stringify(e.origin),
-          hashBytes(hashInput(e)),
-        ] as const,
+    const rows = examples.map((e): Row => [
+      e.id,
+      e.text,
+      e.textPair ?? null,
+      e.label === undefined || e.label === null ? null : JSON.stringify(e.label),
+      JSON.stringify(e.origin),
+      hashBytes(hashInput(e)),
+    ]);
+    return this.#insert(datasetId, rows, opts);
+  }
+
+  addEncodedExamples(datasetId: string, rows: EncodedExampleRows, opts: AddExamplesOptions = {}): AddExamplesResult {
+    this.#db.check();
+    this.#datasets.requireDataset(datasetId);
+    checkEncodedExamples(rows);
+    const { ids, texts, pairs, labels, origins, inputHashes } = rows;
+    return this.#insert(
+      datasetId,
+      ids.map((id, i): Row => [
+        id,
+        texts[i]!,
+        pairs[i]!,
+        labels[i]!,
+        origins[i]!,
+        hashKey(inputHashes.subarray(32 * i, 32 * i + 32)),
+      ]),
+      opts,
     );
+  }
+
+  #insert(datasetId: string, rows: readonly Row[], opts: AddExamplesOptions): AddExamplesResult {
+    const opStats = (opts.opStats ?? []).map(checkOpStat);
     return this.#db.write(() => {
       let ordinal = this.#s.maxOrdinal.get(datasetId)!.m;
       let inserted = 0;

@@ -65,6 +65,8 @@ export class Store
 
   // examples
   addExamples: ExampleRepository['addExamples'] = (ds, ex, opts) => this.examples.addExamples(ds, ex, opts);
+  addEncodedExamples: ExampleRepository['addEncodedExamples'] = (ds, rows, opts) =>
+    this.examples.addEncodedExamples(ds, rows, opts);
   opStats: ExampleRepository['opStats'] = (ds) => this.examples.opStats(ds);
   setOpStats: ExampleRepository['setOpStats'] = (ds, stats) => this.examples.setOpStats(ds, stats);
   getExample: ExampleRepository['getExample'] = (ds, id) => this.examples.getExample(ds, id);

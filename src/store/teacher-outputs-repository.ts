@@ -7,7 +7,7 @@
 import type { Statement } from 'better-sqlite3';
 import { DistilleryError } from '../core/errors.ts';
 import type { Encoding, OutputSpec, TeacherOutput } from '../core/types.ts';
-import { hashBytes } from './checks.ts';
+import { hashBytes, hashKey } from './checks.ts';
 import { blobEncoding, decodeTeacherOutput, encodeTeacherOutput } from './codecs/teacher-output-codec.ts';
 import { componentName, ENCODING_RANK, parseComponent, serves, topkOf } from './components.ts';
 import type { StoreDatabase } from './database.ts';
@@ -126,7 +126,7 @@ export class SqliteTeacherOutputRepository implements TeacherOutputRepository {
     const known = new Set<string>();
     const rows: [Buffer, string, number, number, Buffer][] = [];
     for (const e of entries) {
-      const hash = hashBytes(e.inputHash);
+      const hash = hashKey(e.inputHash);
       const truncated = e.truncated ? 1 : 0;
       for (const c of e.components) {
         if (!known.has(c.component)) {
@@ -136,7 +136,7 @@ export class SqliteTeacherOutputRepository implements TeacherOutputRepository {
         if (blobEncoding(c.blob) !== opts.encoding)
           throw new DistilleryError(
             'INVALID_INPUT',
-            `output ${c.component} of input ${e.inputHash} is not a ${opts.encoding} blob`,
+            `output ${c.component} of input ${hash.toString('hex')} is not a ${opts.encoding} blob`,
             { hint: 'the part was written by another distillery version: compute its chunk again' },
           );
         rows.push([hash, c.component, e.tokens, truncated, c.blob]);

@@ -47,6 +47,23 @@ export interface AddExamplesOptions {
   manifest?: unknown;
 }
 
+/**
+ * Examples already serialized as the store keeps them, one array per column (a part's rows, parsed on
+ * another thread): label and origin as JSON text, the origin's kind beside it for the checks.
+ */
+export interface EncodedExampleRows {
+  ids: readonly string[];
+  texts: readonly string[];
+  pairs: readonly (string | null)[];
+  /** JSON text of a string or number label; null where none */
+  labels: readonly (string | null)[];
+  /** JSON text of each Origin */
+  origins: readonly string[];
+  kinds: readonly (string | null)[];
+  /** each row's input hash (inputHash()) as its 32 bytes, back to back */
+  inputHashes: Uint8Array;
+}
+
 export interface OutputEntry {
   inputHash: string;
   output: TeacherOutput;
@@ -54,7 +71,8 @@ export interface OutputEntry {
 
 /** A teacher output as the store's encoded blobs (a part file's), one per component. */
 export interface EncodedOutputEntry {
-  inputHash: string;
+  /** hex, or its 32 bytes */
+  inputHash: string | Uint8Array;
   tokens: number;
   truncated: boolean;
   components: readonly { component: string; blob: Buffer }[];

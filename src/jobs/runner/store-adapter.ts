@@ -4,7 +4,7 @@
  * count of committed originals says exactly which chunks are done. The checkpoint is therefore written in
  * the same transaction as the chunk's rows, because it *is* those rows. Only `done` lives in the manifest.
  */
-import type { Store } from '../../store/index.ts';
+import type { EncodedExampleRows, Store } from '../../store/index.ts';
 import type { Example, OutputSpec, TeacherInfo, TeacherOutput, TextInput } from '../../core/types.ts';
 import { StoreLabelCache } from '../../labels/index.ts';
 import type { JobCheckpoint, OpChainCount, RunCounts, RunnerStore } from './ports.ts';
@@ -91,6 +91,18 @@ export class StoreRunnerAdapter implements RunnerStore {
         ...counts,
       } satisfies JobManifest);
     }
+  }
+
+  /** commitChunk's rows and running totals for rows already serialized as the store keeps them (a part's). */
+  commitEncodedChunk(
+    datasetId: string,
+    rows: EncodedExampleRows,
+    next: JobCheckpoint,
+    opCounts: readonly OpChainCount[] = [],
+  ): void {
+    const manifest: JobManifest = { status: 'running', ...(next.counts ? { counts: next.counts } : {}) };
+    if (rows.ids.length > 0)
+      this.#store.addEncodedExamples(datasetId, rows, { opStats: opCounts, ...(next.counts ? { manifest } : {}) });
   }
 
   inputHash(input: TextInput): string {

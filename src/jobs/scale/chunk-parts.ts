@@ -1,13 +1,11 @@
 /**
  * The checks every finalize makes before it trusts the parts, whether it merges them into the store or
  * writes the exports straight from them: one result per chunk, the same teacher files everywhere, and
- * each part's bytes, chunk, dataset and teachers as its result says.
+ * each part's chunk, dataset and teachers as its result says (its bytes are checked where it is read).
  */
-import path from 'node:path';
 import { DistilleryError } from '../../core/errors.ts';
 import type { TeacherInfo } from '../../core/types.ts';
 import type { ChunkResult } from './finalize.ts';
-import { readPart, type Part } from './part-file.ts';
 
 const fingerprints = (teachers: readonly { fingerprint: string }[]): string =>
   teachers.map((t) => t.fingerprint).join(', ');
@@ -30,10 +28,12 @@ export function orderedResults(results: readonly ChunkResult[]): { sorted: Chunk
   return { sorted, infos };
 }
 
-/** A chunk's part, verified against its result (sha256) and the dataset. */
-export function openChunkPart(partsDir: string, r: ChunkResult, dataset: string): Part {
-  const part = readPart(path.join(partsDir, r.part), r.sha256);
-  const { header } = part;
+/** A part's header against its result (chunk, teachers) and the dataset, its bytes already checked. */
+export function checkPartOf(
+  r: ChunkResult,
+  header: { chunk: number; dataset: string; teachers: readonly { fingerprint: string }[] },
+  dataset: string,
+): void {
   if (header.chunk !== r.chunk || header.dataset !== dataset)
     throw new DistilleryError('INVALID_INPUT', `part ${r.part} is not chunk ${r.chunk} of ${dataset}`);
   if (fingerprints(header.teachers) !== fingerprints(r.teachers))
@@ -42,5 +42,4 @@ export function openChunkPart(partsDir: string, r: ChunkResult, dataset: string)
       `part ${r.part} was labelled by other teacher files (${fingerprints(header.teachers)}) than ${fingerprints(r.teachers)}`,
       { hint: 'give every worker and shard the same model files' },
     );
-  return part;
 }

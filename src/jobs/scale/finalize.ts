@@ -3,7 +3,8 @@
  * dataset `distillery run` would have made (same rows, order, outputs, counts and recorded job), so the
  * exports written from it are the same bytes. Whole chunks commit together, up to GROUP_ROWS rows per
  * transaction, each chunk's outputs written just before its rows as the runner writes them; a finalize
- * killed halfway resumes after the last committed chunk.
+ * killed halfway resumes after the last committed chunk. The parts are read, checked and parsed on a
+ * worker thread (part-prefetch.ts), so this thread spends its time in SQLite's inserts.
  */
 import { DistilleryError } from '../../core/errors.ts';
 import type { OutputSpec, TeacherInfo, TeacherRunner } from '../../core/types.ts';
@@ -11,8 +12,9 @@ import { outputSpecOf, type JobSpec } from '../job-schema.ts';
 import type { JobCheckpoint, RunCounts } from '../runner/ports.ts';
 import { jobIdentity, type JobTeacher } from '../runner/run-job.ts';
 import { StoreRunnerAdapter } from '../runner/store-adapter.ts';
-import type { Store } from '../../store/index.ts';
-import { openChunkPart, orderedResults } from './chunk-parts.ts';
+import { inputHash, type EncodedOutputEntry, type Store } from '../../store/index.ts';
+import { checkPartOf, orderedResults } from './chunk-parts.ts';
+import { PartPrefetcher, type OutputColumns, type PartRows } from './part-prefetch.ts';
 
 /** What a worker reports for a chunk (the BullMQ job's return value). */
 export interface ChunkResult {
@@ -90,52 +92,53 @@ export function mergeParts(
   let state: JobCheckpoint = { ...start, counts: start.counts ?? zero() };
   let computed = 0;
   let cached = 0;
-  const mergeChunk = (r: ChunkResult): number => {
-    const { header, blobs } = openChunkPart(partsDir, r, dataset);
+  const mergeChunk = (r: ChunkResult, part: PartRows): number => {
+    checkPartOf(r, part, dataset);
     // the worker's encoded blobs go in as they are: the store keeps the bytes the worker wrote
-    header.teachers.forEach((pt, ti) => {
-      const entries = pt.outputs.map((o, oi) => ({
-        inputHash: o.inputHash,
-        tokens: o.tokens,
-        truncated: o.truncated,
-        components: o.components.map(([component], ci) => ({ component, blob: blobs[ti]![oi]![ci]! })),
-      }));
-      store.putEncodedOutputs(pt.fingerprint, entries, { encoding: pt.encoding });
-    });
+    for (const t of part.teachers)
+      store.putEncodedOutputs(t.fingerprint, outputEntries(t, part.data), { encoding: t.encoding });
+    const { examples: ex, counts } = part;
     const c = state.counts!;
     state = {
       chunks: r.chunk + 1,
-      records: state.records + header.records,
-      examples: state.examples + header.examples.length,
+      records: state.records + part.records,
+      examples: state.examples + ex.ids.length,
       done: false,
       counts: {
-        augmentSkipped: c.augmentSkipped + header.counts.augmentSkipped,
-        duplicatesDropped: c.duplicatesDropped + header.counts.duplicatesDropped,
-        filteredOut: c.filteredOut + header.counts.filteredOut,
-        flagged: c.flagged + header.counts.flagged,
+        augmentSkipped: c.augmentSkipped + counts.augmentSkipped,
+        duplicatesDropped: c.duplicatesDropped + counts.duplicatesDropped,
+        filteredOut: c.filteredOut + counts.filteredOut,
+        flagged: c.flagged + counts.flagged,
       },
     };
-    adapter.commitChunk(dataset, header.examples, state, header.opCounts);
+    const inputHashes = ex.hashes ?? Buffer.concat(ex.texts.map((text, i) => hashOf(text, ex.pairs[i]!)));
+    adapter.commitEncodedChunk(dataset, { ...ex, inputHashes }, state, part.opCounts);
     computed += r.computed;
     cached += r.cached;
-    return header.examples.length;
+    return ex.ids.length;
   };
   const todo = sorted.slice(start.chunks);
-  for (let i = 0; i < todo.length;) {
-    // Several whole chunks per transaction: a commit writes every index page it dirtied to the WAL, and
-    // random input hashes dirty most of them, so fewer, larger commits write far less. Killed halfway,
-    // a finalize still resumes after the last committed chunk.
-    const first = i;
-    store.transaction(() => {
-      let rows = 0;
-      let bytes = 0;
-      do {
-        rows += mergeChunk(todo[i]!);
-        bytes += todo[i]!.bytes;
-        i++;
-      } while (i < todo.length && rows < groupRows && bytes < GROUP_BYTES);
-    });
-    for (let k = first; k < i; k++) opts.onChunk?.(todo[k]!.chunk + 1);
+  // read, checked and parsed on a worker thread while this one inserts the parts before them
+  const parts = todo.length > 0 ? new PartPrefetcher(partsDir, todo, GROUP_BYTES) : undefined;
+  try {
+    for (let i = 0; i < todo.length;) {
+      // Several whole chunks per transaction: a commit writes every index page it dirtied to the WAL, and
+      // random input hashes dirty most of them, so fewer, larger commits write far less. Killed halfway,
+      // a finalize still resumes after the last committed chunk.
+      const first = i;
+      store.transaction(() => {
+        let rows = 0;
+        let bytes = 0;
+        do {
+          rows += mergeChunk(todo[i]!, parts!.nextRows());
+          bytes += todo[i]!.bytes;
+          i++;
+        } while (i < todo.length && rows < groupRows && bytes < GROUP_BYTES);
+      });
+      for (let k = first; k < i; k++) opts.onChunk?.(todo[k]!.chunk + 1);
+    }
+  } finally {
+    parts?.close();
   }
   adapter.commitChunk(dataset, [], { ...state, done: true });
   return {
@@ -154,5 +157,21 @@ export function mergeParts(
 const GROUP_ROWS = 50_000;
 /** part bytes merged per transaction: large outputs (hidden states) fill SQLite's page cache sooner */
 const GROUP_BYTES = 64 * 1024 * 1024;
+
+/** A teacher's outputs in a part as the store's entries, blobs as views of the part's bytes. */
+function outputEntries(t: OutputColumns, data: ArrayBuffer): EncodedOutputEntry[] {
+  const entries: EncodedOutputEntry[] = new Array(t.perOutput.length);
+  for (let o = 0, j = 0; o < entries.length; o++) {
+    const components: { component: string; blob: Buffer }[] = [];
+    for (let k = 0; k < t.perOutput[o]!; k++, j++)
+      components.push({ component: t.names[t.component[j]!]!, blob: Buffer.from(data, t.starts[j]!, t.lens[j]!) });
+    const inputHash = t.hashes.subarray(32 * o, 32 * o + 32);
+    entries[o] = { inputHash, tokens: t.tokens[o]!, truncated: t.truncated[o] === 1, components };
+  }
+  return entries;
+}
+
+const hashOf = (text: string, textPair: string | null): Buffer =>
+  Buffer.from(inputHash(textPair === null ? { text } : { text, textPair }), 'hex');
 
 const zero = (): RunCounts => ({ augmentSkipped: 0, duplicatesDropped: 0, filteredOut: 0, flagged: 0 });

@@ -2,9 +2,10 @@
  * A job's parts read as the dataset the store would hold after the merge, for exports written with no
  * store (datasets too big for one SQLite file): the same teachers and specs, examples at the same
  * ordinals (chunk order), and each row's blobs decoded as a store page decodes them, so the exports are
- * the same bytes. One part is in memory at a time; every pass over the rows reads and checks the parts
- * again (their sha256, chunk, dataset and teachers).
+ * the same bytes. Every pass over the rows reads and checks the parts again (their sha256, chunk, dataset
+ * and teachers). One part is in memory at a time.
  */
+import path from 'node:path';
 import { DistilleryError } from '../../core/errors.ts';
 import type { OutputSpec, TeacherInfo } from '../../core/types.ts';
 import {
@@ -23,9 +24,9 @@ import {
 } from '../../store/index.ts';
 import { outputSpecOf, type JobSpec } from '../job-schema.ts';
 import type { RunCounts } from '../runner/ports.ts';
-import { openChunkPart } from './chunk-parts.ts';
+import { checkPartOf } from './chunk-parts.ts';
 import type { ChunkResult } from './finalize.ts';
-import type { Part } from './part-file.ts';
+import { readPart, type Part } from './part-file.ts';
 
 export interface PartsTotals {
   records: number;
@@ -130,8 +131,11 @@ export class PartsDatasetReader implements ExportSource {
             components: new Map(o.components.map(([name], ci) => [name, part.blobs[ti]![oi]![ci]!])),
           }),
         );
-      const rows: HeldRow[] = part.header.examples.map((example) => {
-        const hash = inputHash(example);
+      // as many outputs as rows: output i is row i's input (a worker lists the distinct inputs in row order)
+      const first = part.header.teachers[0]?.outputs;
+      const aligned = first !== undefined && first.length === part.header.examples.length;
+      const rows: HeldRow[] = part.header.examples.map((example, i) => {
+        const hash = aligned ? first[i]!.inputHash : inputHash(example);
         const held = outputs.get(hash);
         const o = held && part.header.teachers[ti]!.outputs[held.o]!;
         return {
@@ -148,7 +152,11 @@ export class PartsDatasetReader implements ExportSource {
   }
 
   *#parts(): Generator<Part> {
-    for (const r of this.#results) yield openChunkPart(this.#partsDir, r, this.#job.dataset);
+    for (const r of this.#results) {
+      const part = readPart(path.join(this.#partsDir, r.part), r.sha256);
+      checkPartOf(r, part.header, this.#job.dataset);
+      yield part;
+    }
   }
 }
 
