@@ -82,7 +82,7 @@ export async function exportPartsDir(rt: Runtime, job: JobSpec, partsDir: string
 }
 
 /** A causal-LM job's teacher, after the job checks a plain run makes (the --shard flag aside). */
-async function causalTeacherFor(rt: Runtime, job: JobSpec, teacher: string) {
+export async function causalTeacherFor(rt: Runtime, job: JobSpec, teacher: string) {
   const { shard: _shard, ...whole } = job;
   const issues = sequenceJobIssues(whole, rt.registry);
   if (issues.length > 0)

@@ -7,6 +7,7 @@ import { DistilleryError } from '../core/errors.ts';
 import type { JobSpec } from '../jobs/index.ts';
 import { exportFromParts, loadQueueRuntime } from '../jobs/index.ts';
 import type { DistributedStatus, FinalizeResult } from '../jobs/index.ts';
+import type { CausalTeacher } from '../teacher/causal/causal-teacher.ts';
 import type { ProgressMode, Runtime } from './job-runtime.ts';
 
 export interface QueueRunOptions {
@@ -54,7 +55,26 @@ function exportQueueParts(job: JobSpec, id: string, partsDir: string, f: Finaliz
     console.log(`exported ${e.manifest.rows} rows of ${x.dataset} as ${e.manifest.format}: ${e.manifestPath}`);
 }
 
-export async function runOnQueue(rt: Runtime, job: JobSpec, jobFile: string, opts: QueueRunOptions): Promise<string> {
+/** The line a finished queued job ends with; a causal-LM job counts its rows. */
+function doneLine(f: FinalizeResult, how: string, id: string, workers: number): string {
+  const q = f.sequence;
+  const made = q
+    ? `${q.rows - q.refused} labelled rows of ${q.rows} (${q.refused} refused)`
+    : `${f.examples} examples from ${f.records} records`;
+  return f.status === 'up-to-date'
+    ? `dataset ${f.dataset} is up to date: ${made}; nothing recomputed`
+    : `dataset ${f.dataset} done (${how} job ${id}: ${f.chunks} chunks on ${workers} workers): ` +
+        `${made}; teacher computed ${f.computed}, cache served ${f.cached}`;
+}
+
+/** `causal`: the job's causal-LM teacher (loaded by the caller), for a causal-LM job. */
+export async function runOnQueue(
+  rt: Runtime,
+  job: JobSpec,
+  jobFile: string,
+  opts: QueueRunOptions,
+  causal?: CausalTeacher,
+): Promise<string> {
   const stop = new AbortController();
   const onSignal = () => stop.abort();
   process.once('SIGINT', onSignal);
@@ -73,6 +93,7 @@ export async function runOnQueue(rt: Runtime, job: JobSpec, jobFile: string, opt
       command: ['distillery', ...process.argv.slice(2)].join(' '),
       ...(opts.exportOnly ? { finalize: 'exports' as const } : {}),
       signal: stop.signal,
+      ...(causal ? { causal } : {}),
       onStatus: (s) => {
         if (opts.progress === 'none') return;
         const json = opts.progress === 'json' || (opts.progress === 'auto' && !process.stderr.isTTY);
@@ -82,16 +103,7 @@ export async function runOnQueue(rt: Runtime, job: JobSpec, jobFile: string, opt
     const f = r.result;
     const how = r.attached ? 'attached to' : 'queued';
     const workers = r.status.workers.length;
-    if (f.status === 'up-to-date' || r.upToDate) {
-      console.log(
-        `dataset ${f.dataset} is up to date: ${f.examples} examples from ${f.records} records; nothing recomputed`,
-      );
-    } else {
-      console.log(
-        `dataset ${f.dataset} done (${how} job ${r.id}: ${f.chunks} chunks on ${workers} workers): ` +
-          `${f.examples} examples from ${f.records} records; teacher computed ${f.computed}, cache served ${f.cached}`,
-      );
-    }
+    console.log(doneLine(r.upToDate ? { ...f, status: 'up-to-date' } : f, how, r.id, workers));
     if (opts.exportOnly) exportQueueParts(job, r.id, r.partsDir, f);
     return f.dataset;
   } finally {

@@ -2,7 +2,8 @@
  * The queue-free path for causal-LM jobs, as real processes on models/demo-lm: `run --shard i/n --parts DIR`
  * writes the sequence parts of the chunks each shard owns, `run --parts DIR` checks them (missing, corrupt
  * and conflicting parts named), merges them and exports the same bytes (sha256) as a plain `distillery run`
- * of the job; generate jobs and --export-only are refused for parts, and --queue names the parts way.
+ * of the job; generate jobs and --export-only are refused for parts and on the queue (test/scale/causal-queue.test.ts
+ * runs causal-LM jobs on queue workers).
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -187,7 +188,7 @@ test('a public corpus (SST-2 dev, 872 rows) in 2 shards: the merged export equal
   assert.deepEqual(exportSha256([path.join(dir, 'sst-merged-parquet')]), want);
 });
 
-test('parts refuse generate jobs and --export-only; --queue names the parts way', async () => {
+test('parts and the queue refuse generate jobs and --export-only', async () => {
   const gen = writeJob(
     'gen-lm',
     CHAT,
@@ -211,9 +212,13 @@ test('parts refuse generate jobs and --export-only; --queue names the parts way'
   assert.notEqual(e.code, 0);
   assert.match(e.stderr, /--export-only: causal-LM parts are merged into the store/);
 
-  const q = await cli('run', plain, '--queue', 'redis://127.0.0.1:1', '--db', path.join(dir, 'q.db'));
+  // refused before Redis is asked anything (nothing listens on port 1)
+  const q = await cli('run', gen, '--queue', 'redis://127.0.0.1:1', '--db', path.join(dir, 'q.db'));
   assert.notEqual(q.code, 0);
-  assert.match(q.stderr, /--shard i\/n --parts DIR/);
+  assert.match(q.stderr, /--queue: a causal-LM job with sequence\.generate does not run on queue workers yet/);
+  const qx = await cli('run', plain, '--queue', 'redis://127.0.0.1:1', '--export-only', '--db', path.join(dir, 'q.db'));
+  assert.notEqual(qx.code, 0);
+  assert.match(qx.stderr, /--export-only: causal-LM parts are merged into the store/);
 
   const s = await cli('run', plain, '--shard', '0/2', '--db', path.join(dir, 's.db'));
   assert.notEqual(s.code, 0);

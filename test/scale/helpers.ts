@@ -148,15 +148,17 @@ export interface LogLine {
 
 export type WorkerProcess = CliProcess & { logs: LogLine[] };
 
-/** A `distillery worker` with its own local store; its JSON log lines are parsed as they come. */
+/** A `distillery worker` with its own local store (and `args`, e.g. --config); its JSON log lines are parsed as they come. */
 export function startWorker(
   url: string,
   db: string,
   lockMs: number,
   onLog?: (l: LogLine, child: ChildProcess) => void,
+  args: readonly string[] = [],
 ): WorkerProcess {
   const logs: LogLine[] = [];
-  const w = startCli(['worker', '--queue', url, '--db', db, '--lock-duration', String(lockMs)], (line, child) => {
+  const argv = ['worker', '--queue', url, '--db', db, '--lock-duration', String(lockMs), ...args];
+  const w = startCli(argv, (line, child) => {
     if (!line.startsWith('{')) return;
     const l = JSON.parse(line) as LogLine;
     logs.push(l);

@@ -14,6 +14,7 @@ import {
 import { openRuntime, reportResult, runJobCommand, type ProgressMode } from '../job-runtime.ts';
 import { runExports } from '../run-exports.ts';
 import {
+  causalTeacherFor,
   exportPartsDir,
   mergeCausalPartsDir,
   mergePartsDir,
@@ -56,6 +57,20 @@ function checkExportOnly(opts: RunOptions, job: JobSpec): void {
     );
   // before a queued job exists: on the queue, the refusal would fail the job's finalize for good
   checkExportOnlyJob(job);
+}
+
+/** What a causal-LM job cannot do on the queue, refused before Redis is asked anything. */
+function refuseCausalOnQueue(job: JobSpec, opts: RunOptions): void {
+  if (job.sequence?.generate)
+    throw new DistilleryError(
+      'INVALID_INPUT',
+      '--queue: a causal-LM job with sequence.generate does not run on queue workers yet: its rows are written by the generator',
+      { hint: 'run it whole (without --queue); it resumes after an interruption all the same' },
+    );
+  if (opts.exportOnly)
+    throw new DistilleryError('INVALID_INPUT', '--export-only: causal-LM parts are merged into the store', {
+      hint: 'drop --export-only: distillery run JOB --queue URL merges the parts, then exports',
+    });
 }
 
 export function registerRun(program: Command): void {
@@ -113,18 +128,18 @@ Example:
       const rt = await openRuntime(opts);
       try {
         if (opts.queue !== undefined) {
-          if (causalTeacherOf(job, rt.registry) !== undefined)
-            throw new DistilleryError('INVALID_INPUT', '--queue: causal-LM jobs do not run on queue workers yet', {
-              hint: 'split it with no queue: distillery run JOB --shard i/n --parts DIR on each machine, then distillery run JOB --parts DIR to merge and export',
-            });
           if (job.shard)
             throw new DistilleryError('INVALID_INPUT', '--shard and --queue do not mix: the queue splits the job');
-          const dataset = await runOnQueue(rt, job, file, {
-            ...opts,
-            queue: opts.queue,
-            attempts: opts.attempts ?? '3',
-            progress: opts.progress,
-          });
+          const causalName = causalTeacherOf(job, rt.registry);
+          if (causalName !== undefined) refuseCausalOnQueue(job, opts);
+          const causal = causalName === undefined ? undefined : await causalTeacherFor(rt, job, causalName);
+          const dataset = await runOnQueue(
+            rt,
+            job,
+            file,
+            { ...opts, queue: opts.queue, attempts: opts.attempts ?? '3', progress: opts.progress },
+            causal,
+          );
           if (opts.export && !opts.exportOnly) await runExports(rt, job, dataset);
           return;
         }

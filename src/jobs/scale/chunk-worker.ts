@@ -1,6 +1,7 @@
 /**
  * `distillery worker`: takes label-chunk jobs from Redis, one at a time per worker (run one per GPU or
- * per CPU socket), and answers each with the name and sha256 of the part it wrote. The teacher runs in
+ * per CPU socket), and answers each with the name and sha256 of the part it wrote: a classifier part, or
+ * for a chunk whose data names a causal-LM teacher a `.seqpart` (sequence-chunk-job.ts). The teacher runs in
  * its own worker thread (src/teacher/worker-session.ts), so this event loop stays free to renew BullMQ's
  * lock during a long batch; a worker that dies (kill -9) stops renewing it, and after the lock expires
  * the chunk goes back to the queue for another worker.
@@ -18,6 +19,7 @@ import { CHUNK_QUEUE, PREFIX, cancelKey, redisConnection } from './connection.ts
 import type { ChunkResult } from './finalize.ts';
 import { writePart } from './part-file.ts';
 import type { ChunkPlan } from './plan.ts';
+import { sequenceChunkRunner, type CausalTeachers } from './sequence-chunk-job.ts';
 
 /** A label-chunk job's data, as the coordinator queued it. */
 export interface ChunkJobData {
@@ -27,9 +29,12 @@ export interface ChunkJobData {
   corpusRecords: number;
   partsDir: string;
   chunk: ChunkPlan;
+  /** set for a causal-LM job: its teacher, loaded through the registry's getCausal */
+  causal?: { teacher: string };
 }
 
 export interface ChunkWorkerOptions extends ChunkDeps {
+  teachers: ChunkDeps['teachers'] & CausalTeachers;
   url: string;
   log: Logger;
   /** ms a chunk's lock lasts without renewal (BullMQ default 30 s); short in the fault tests */
@@ -71,6 +76,7 @@ export function startChunkWorker(opts: ChunkWorkerOptions): ChunkWorker {
     }
     return c;
   };
+  const labelSequenceChunk = sequenceChunkRunner(opts);
 
   let inFlight: Promise<unknown> = Promise.resolve();
   const worker = new Worker<ChunkJobData, ChunkResult>(
@@ -100,22 +106,13 @@ export function startChunkWorker(opts: ChunkWorkerOptions): ChunkWorker {
     const started = performance.now();
     log.info({ event: 'chunk-start', records: d.chunk.records }, 'chunk started');
     try {
-      const ctx = await contextFor(d);
-      const outcome = await processChunk(ctx, d.chunk, signal);
-      const written = writePart(d.partsDir, outcome.part);
-      const seconds = (performance.now() - started) / 1000;
       const result: ChunkResult = {
         chunk: d.chunk.index,
-        part: written.file.slice(d.partsDir.length + 1),
-        sha256: written.sha256,
-        bytes: written.bytes,
-        examples: outcome.part.header.examples.length,
-        computed: outcome.computed,
-        cached: outcome.cached,
-        teachers: ctx.teachers.map((t) => t.runner.info),
+        ...(d.causal ? await causalChunk(d) : await classifierChunk(d, signal)),
         worker: me,
-        seconds,
+        seconds: (performance.now() - started) / 1000,
       };
+      const { seconds } = result;
       log.info(
         { event: 'chunk-done', examples: result.examples, computed: result.computed, seconds, part: result.part },
         'chunk done',
@@ -125,6 +122,35 @@ export function startChunkWorker(opts: ChunkWorkerOptions): ChunkWorker {
       log.warn({ event: 'chunk-failed', err: (e as Error).message }, 'chunk failed');
       throw e;
     }
+  }
+  type Labelled = Omit<ChunkResult, 'chunk' | 'worker' | 'seconds'>;
+  async function classifierChunk(d: ChunkJobData, signal?: AbortSignal): Promise<Labelled> {
+    const ctx = await contextFor(d);
+    const outcome = await processChunk(ctx, d.chunk, signal);
+    const written = writePart(d.partsDir, outcome.part);
+    return {
+      part: written.file.slice(d.partsDir.length + 1),
+      sha256: written.sha256,
+      bytes: written.bytes,
+      examples: outcome.part.header.examples.length,
+      computed: outcome.computed,
+      cached: outcome.cached,
+      teachers: ctx.teachers.map((t) => t.runner.info),
+    };
+  }
+  /** a causal-LM chunk's rows count as its examples in the workers' rates (`jobs status`, the dashboard) */
+  async function causalChunk(d: ChunkJobData): Promise<Labelled> {
+    const done = await labelSequenceChunk({ ...d, teacher: d.causal!.teacher });
+    const { sha256, bytes, computed, cached } = done;
+    return {
+      part: done.file.slice(d.partsDir.length + 1),
+      sha256,
+      bytes,
+      examples: done.rows,
+      computed,
+      cached,
+      teachers: [],
+    };
   }
   worker.on('error', (e) => opts.log.warn({ event: 'queue-error', err: e.message }, 'queue connection problem'));
   let closing: Promise<void> | undefined;

@@ -19,6 +19,9 @@ import { orderedResults } from './chunk-parts.ts';
 import { checkPartsForExport } from './export-from-parts.ts';
 import { QueueClient, readStatus, type DistributedStatus } from './job-status.ts';
 import { planJob, type ChunkPlan } from './plan.ts';
+import { finalizeSequenceParts } from './sequence-finalize.ts';
+import { planSequenceJob } from './sequence-plan.ts';
+import type { CausalTeacher } from '../../teacher/causal/causal-teacher.ts';
 
 export interface CoordinatorOptions {
   url: string;
@@ -35,6 +38,11 @@ export interface CoordinatorOptions {
   command: string;
   /** `store` (default): merge the parts into `store`; `exports`: only check them, for exports written from them */
   finalize?: 'store' | 'exports';
+  /**
+   * A causal-LM job's teacher, loaded here for the dataset's identity and fingerprint: the chunks are
+   * labelled into sequence parts, which finalize merges as `run JOB --parts DIR` does (into the store only)
+   */
+  causal?: CausalTeacher;
   onStatus?: (s: DistributedStatus) => void;
   /** aborting stops following the job; workers go on and the same command attaches later */
   signal?: AbortSignal;
@@ -110,7 +118,10 @@ function checkedForExport(job: JobSpec, partsDir: string, results: readonly Chun
 }
 
 export async function runCoordinator(job: JobSpec, opts: CoordinatorOptions): Promise<CoordinatorResult> {
-  const plan = await planJob(job);
+  const causal = opts.causal;
+  if (causal && opts.finalize === 'exports')
+    throw new DistilleryError('INVALID_INPUT', '--export-only: causal-LM parts are merged into the store');
+  const plan = causal ? await planSequenceJob(job) : await planJob(job);
   const partsDir = path.resolve(opts.partsDir ?? path.join(opts.baseDir, 'parts', plan.id));
   const connection = redisConnection(opts.url);
   const qc = new QueueClient(opts.url);
@@ -137,6 +148,7 @@ export async function runCoordinator(job: JobSpec, opts: CoordinatorOptions): Pr
               corpusRecords: plan.corpusRecords,
               partsDir,
               chunk,
+              ...(causal ? { causal: { teacher: causal.info.name } } : {}),
             } satisfies ChunkJobData,
             opts: {
               jobId: chunkJobId(plan.id, chunk.index),
@@ -168,6 +180,12 @@ export async function runCoordinator(job: JobSpec, opts: CoordinatorOptions): Pr
           );
         }
         const results = Object.values(await bj.getChildrenValues<ChunkResult>());
+        if (causal)
+          return await finalizeSequenceParts(d.job, d.jobId, d.partsDir, results, {
+            store: opts.store,
+            teacher: causal,
+            command: opts.command,
+          });
         if (opts.finalize === 'exports') return checkedForExport(d.job, d.partsDir, results);
         return await withDatasetLock(opts.store, d.job.dataset, opts.command, () =>
           mergeParts(opts.store, d.job, d.partsDir, results),

@@ -25,7 +25,7 @@ export interface ChunkResult {
   examples: number;
   computed: number;
   cached: number;
-  /** the teachers as the worker loaded them, job order */
+  /** the teachers as the worker loaded them, job order; none for a causal-LM chunk (its part names its teacher) */
   teachers: TeacherInfo[];
   worker: string;
   seconds: number;
@@ -40,6 +40,8 @@ export interface FinalizeResult {
   computed: number;
   cached: number;
   counts: RunCounts;
+  /** a causal-LM job's rows (records and examples then count rows and labelled rows) */
+  sequence?: { rows: number; refused: number };
   /** finalize `exports` (no store): the checked parts the exports are then written from */
   exportOnly?: { teachers: TeacherInfo[]; parts: { chunk: number; part: string; sha256: string; bytes: number }[] };
 }

@@ -1,8 +1,8 @@
 /**
  * One causal-LM chunk as a sequence part: its rows labelled through the given store (the shard's or a
  * worker's content-addressed cache) as the plain run labels a chunk, then its rows and the stored blobs
- * that serve the job's spec encoded as one part file's bytes. The shard writer uses it; a queue worker
- * for causal-LM jobs would use the same function.
+ * that serve the job's spec encoded as one part file's bytes. The shard writer and the queue worker
+ * (sequence-chunk-job.ts) both use it.
  */
 import { DistilleryError } from '../../core/errors.ts';
 import type { DatasetSequenceRow, Store } from '../../store/index.ts';

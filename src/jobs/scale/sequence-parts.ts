@@ -47,7 +47,8 @@ const wholeJob = (job: JobSpec): JobSpec => {
 /** The job id parts carry: the dataset plus a hash of the job and the corpus size, as the classifier plan's. */
 export const sequenceJobId = (job: JobSpec): string => `${job.dataset}-${specHash(wholeJob(job)).slice(0, 12)}`;
 
-function identityOf(job: JobSpec, teacher: CausalTeacher): SequenceDatasetSpec {
+/** The dataset identity parts are labelled for (the plain run's); refuses generate jobs, whose rows the generator writes. */
+export function sequencePartsIdentity(job: JobSpec, teacher: CausalTeacher): SequenceDatasetSpec {
   if (job.sequence?.generate)
     throw new DistilleryError(
       'INVALID_INPUT',
@@ -106,7 +107,7 @@ export async function writeSequenceShardParts(
   deps: SequenceShardDeps,
   onChunk?: (e: SequenceChunkEvent) => void,
 ): Promise<{ job: string; owned: number; written: number; present: number }> {
-  const identity = identityOf(job, deps.teacher);
+  const identity = sequencePartsIdentity(job, deps.teacher);
   const jobId = sequenceJobId(job);
   await corpusRows(job);
   const found = partsOf(partsDir, jobId);
@@ -156,17 +157,22 @@ const manifest = (status: Manifest['status'], rows: number, refused: number): Ma
   refused,
 });
 
-/** Merges the parts of every chunk into `store`; refuses, storing nothing, while a chunk has none. */
+/**
+ * Merges the parts of every chunk into `store`; refuses, storing nothing, while a chunk has none. The parts
+ * are those `partsDir` holds, or on the queue those the chunks' results name (`parts`): a chunk a second
+ * worker labelled again may have left a twin there.
+ */
 export async function mergeSequenceParts(
   job: JobSpec,
   partsDir: string,
   deps: SequenceShardDeps & { command: string },
+  parts?: ReadonlyMap<number, StoredSequencePart>,
 ): Promise<SequenceMergeResult> {
-  const identity = identityOf(job, deps.teacher);
+  const identity = sequencePartsIdentity(job, deps.teacher);
   const jobId = sequenceJobId(job);
   const total = await corpusRows(job);
   const chunks = Math.ceil(total / job.chunkSize);
-  const found = partsOf(partsDir, jobId);
+  const found = parts ?? partsOf(partsDir, jobId);
   const missing = Array.from({ length: chunks }, (_, k) => k).filter((k) => !found.has(k));
   if (missing.length > 0)
     throw new DistilleryError(

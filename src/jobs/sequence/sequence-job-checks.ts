@@ -1,6 +1,6 @@
 /**
  * What makes a job a causal-LM job, and what such a job may not ask for: one teacher, no augmentation,
- * no classifier filters or ensembles, no output shards (a job splits with --shard i/n --parts DIR: src/jobs/scale/sequence-parts.ts), a top-k no larger than the vocabulary,
+ * no classifier filters or ensembles, no output shards (a job splits with --shard i/n --parts DIR or --queue: src/jobs/scale/sequence-parts.ts), a top-k no larger than the vocabulary,
  * DistillKit Parquet only at T = 1. Checked from the teachers' config.json alone (no model load), so
  * the CLI refuses a bad job before its teacher loads and HTTP answers 422 naming the field.
  */
