@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { parseYaml } from './core/yaml.ts';
 import { z } from 'zod';
 import { DistilleryError } from './core/errors.ts';
+import { s3SettingsSchema } from './storage/s3-settings.ts';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -61,6 +62,8 @@ const configSchema = z
       .string()
       .regex(/^redis:\/\//, 'a redis:// URL')
       .optional(),
+    /** `s3://` corpora and parts: endpoint, region, addressing, checksums, HTTP jobs' prefixes (src/storage/) */
+    s3: s3SettingsSchema,
     teachers: z.array(teacherConfigSchema).min(1, 'configure at least one teacher'),
     /** teacher used when a request names none; defaults to the first one */
     defaultTeacher: z.string().optional(),
@@ -143,6 +146,7 @@ function defaults(): z.input<typeof configSchema> {
     allowInsecureRemote: false,
     logLevel: 'info',
     teachers: [{ name: 'demo', path: path.join(modelsDir, 'demo-sentiment'), dtype: 'fp32', device: 'cpu' }],
+    s3: { httpCorpora: [] },
     lexicons: {},
     workers: Math.max(1, Math.min(4, availableParallelism() - 1)),
     batching: { enabled: true, maxWaitMs: 5, maxDelayMs: 50, tokenBudget: 8192, maxBatchTexts: 64 },
@@ -262,6 +266,8 @@ function fromEnv(env: Env): Record<string, unknown> {
     apiKeys: keys && keys.length > 0 ? keys : undefined,
     logLevel: env.DISTILLERY_LOG_LEVEL || undefined,
     queue: env.DISTILLERY_QUEUE || undefined,
+    // the AWS SDK's own variables for an S3-compatible endpoint, the service-specific one first
+    s3: { endpoint: env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL || undefined },
   };
 }
 

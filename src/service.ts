@@ -24,6 +24,7 @@ import { sequenceLogprobsModule } from './http/routes/sequence-logprobs.ts';
 import { trlTeacherModule } from './http/routes/trl-teacher.ts';
 import { openStore, type Store, IntegrityProbe } from './store/index.ts';
 import { TeacherRegistry } from './teacher/registry.ts';
+import { configureS3 } from './storage/s3-settings.ts';
 import { createDashboard } from './http/dashboard/create-dashboard.ts';
 
 /** The store's database and the files SQLite and the job journal keep beside it. */
@@ -52,6 +53,7 @@ export interface ServiceOptions {
 
 export async function startService(config: Config, opts: ServiceOptions = {}): Promise<Service> {
   const logger = opts.logger ?? pino({ level: config.logLevel, base: { service: 'distillery' } });
+  configureS3(config.s3);
   const registry = TeacherRegistry.fromConfig(config, (msg) => logger.info(msg));
   mkdirSync(path.dirname(config.db), { recursive: true });
   const store = openStore(config.db);
@@ -115,6 +117,7 @@ export async function startService(config: Config, opts: ServiceOptions = {}): P
       modelsDir: config.modelsDir,
       protectedFiles: storeFiles(config.db),
       maxCorpusBytes: config.limits.maxCorpusBytes,
+      s3Corpora: config.s3.httpCorpora,
       teachers: registry,
       augmentModels,
       compile,

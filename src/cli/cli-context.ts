@@ -1,5 +1,6 @@
 /** What most commands need: the validated config and a teacher registry built from it. */
 import { loadConfig, type Config } from '../config.ts';
+import { configureS3 } from '../storage/s3-settings.ts';
 import type { TeacherRegistry } from '../teacher/registry.ts';
 
 export interface CliContext {
@@ -13,7 +14,9 @@ export async function loadCliContext(opts: { config?: string; db?: string } = {}
 }
 
 export function loadCliConfig(opts: { config?: string; db?: string } = {}): Config {
-  return loadConfig({ configFile: opts.config, db: opts.db });
+  const config = loadConfig({ configFile: opts.config, db: opts.db });
+  configureS3(config.s3);
+  return config;
 }
 
 /** Imported on demand: a command that runs no teacher (an eda augment) starts without the inference stack. */

@@ -4,13 +4,13 @@
  * the store, then export as a plain run does; with --export-only, write the exports straight from the parts
  * and leave the store alone). docs/SCALE.md.
  */
-import path from 'node:path';
 import { DistilleryError } from '../core/errors.ts';
 import {
   exportFromPartsDir,
   finalizeFromParts,
   makeAugmenterFactory,
   mergeSequenceParts,
+  resolvePartsWhere,
   sequenceJobIssues,
   writeSequenceShardParts,
   writeShardParts,
@@ -25,7 +25,7 @@ export async function runShardParts(
   partsDir: string,
   progress: ProgressMode,
 ): Promise<void> {
-  const dir = path.resolve(partsDir);
+  const dir = resolvePartsWhere(partsDir);
   const r = await writeShardParts(
     job,
     shard,
@@ -53,7 +53,7 @@ export async function runShardParts(
 
 /** Returns the dataset id, for the exports. */
 export async function mergePartsDir(rt: Runtime, job: JobSpec, partsDir: string): Promise<string> {
-  const dir = path.resolve(partsDir);
+  const dir = resolvePartsWhere(partsDir);
   const r = await finalizeFromParts(job, dir, {
     store: rt.store,
     teachers: rt.registry,
@@ -69,7 +69,7 @@ export async function mergePartsDir(rt: Runtime, job: JobSpec, partsDir: string)
 
 /** `run JOB --parts DIR --export-only`: the exports from the parts, nothing written to the store. */
 export async function exportPartsDir(rt: Runtime, job: JobSpec, partsDir: string): Promise<void> {
-  const dir = path.resolve(partsDir);
+  const dir = resolvePartsWhere(partsDir);
   const r = await exportFromPartsDir(job, dir, {
     teachers: rt.registry,
     command: `distillery ${process.argv.slice(2).join(' ')}`,
@@ -101,7 +101,7 @@ export async function runCausalShardParts(
   partsDir: string,
   progress: ProgressMode,
 ): Promise<void> {
-  const dir = path.resolve(partsDir);
+  const dir = resolvePartsWhere(partsDir);
   const teacher = await causalTeacherFor(rt, job, teacherName);
   const r = await writeSequenceShardParts(job, shard, dir, { store: rt.store, teacher }, (e) => {
     if (progress === 'none') return;
@@ -125,7 +125,7 @@ export async function mergeCausalPartsDir(
   teacherName: string,
   partsDir: string,
 ): Promise<string> {
-  const dir = path.resolve(partsDir);
+  const dir = resolvePartsWhere(partsDir);
   const teacher = await causalTeacherFor(rt, job, teacherName);
   const r = await mergeSequenceParts(job, dir, {
     store: rt.store,

@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { DistilleryError } from '../core/errors.ts';
 import type { JobSpec } from '../jobs/index.ts';
-import { exportFromParts, loadQueueRuntime } from '../jobs/index.ts';
+import { exportFromParts, loadQueueRuntime, partsLocation } from '../jobs/index.ts';
 import type { DistributedStatus, FinalizeResult } from '../jobs/index.ts';
 import type { CausalTeacher } from '../teacher/causal/causal-teacher.ts';
 import type { ProgressMode, Runtime } from './job-runtime.ts';
@@ -35,7 +35,7 @@ function statusLine(s: DistributedStatus): string {
 }
 
 /** `--export-only`: the parts finalize checked, written as the job's exports (the store is not touched). */
-function exportQueueParts(job: JobSpec, id: string, partsDir: string, f: FinalizeResult): void {
+async function exportQueueParts(job: JobSpec, id: string, partsDir: string, f: FinalizeResult): Promise<void> {
   const eo = f.exportOnly;
   if (!eo)
     throw new DistilleryError('INVALID_INPUT', `job ${id} was finalized into the store, not for --export-only`, {
@@ -50,7 +50,12 @@ function exportQueueParts(job: JobSpec, id: string, partsDir: string, f: Finaliz
     worker: 'finalize',
     seconds: 0,
   }));
-  const x = exportFromParts(job, partsDir, results, `distillery ${process.argv.slice(2).join(' ')}`);
+  // the parts as a local directory: the shared one, or a checked copy of an s3:// prefix's
+  const loc = partsLocation(partsDir);
+  const x = await loc
+    .local(results.map((r) => ({ name: r.part, sha256: r.sha256 })))
+    .then((dir) => exportFromParts(job, dir, results, `distillery ${process.argv.slice(2).join(' ')}`))
+    .finally(() => loc.close());
   for (const e of x.exports)
     console.log(`exported ${e.manifest.rows} rows of ${x.dataset} as ${e.manifest.format}: ${e.manifestPath}`);
 }
@@ -104,7 +109,7 @@ export async function runOnQueue(
     const how = r.attached ? 'attached to' : 'queued';
     const workers = r.status.workers.length;
     console.log(doneLine(r.upToDate ? { ...f, status: 'up-to-date' } : f, how, r.id, workers));
-    if (opts.exportOnly) exportQueueParts(job, r.id, r.partsDir, f);
+    if (opts.exportOnly) await exportQueueParts(job, r.id, r.partsDir, f);
     return f.dataset;
   } finally {
     process.off('SIGINT', onSignal);

@@ -15,6 +15,7 @@ import {
   type CausalTeacherFacts,
   type JobSpec,
 } from '../jobs/index.ts';
+import { isS3Url, parseS3Url } from '../storage/s3-url.ts';
 import { HttpProblem } from './problem.ts';
 import { parseOr422 } from './validate.ts';
 
@@ -27,6 +28,11 @@ export interface JobRequestRules {
   protectedFiles?: readonly string[];
   /** largest corpus file, in bytes */
   maxCorpusBytes?: number;
+  /**
+   * s3:// prefixes a job may name its corpus under (config s3.httpCorpora): the server reads them with its
+   * own credentials, so none unless the operator lists them
+   */
+  s3Corpora?: readonly string[];
   /** which teachers are causal LMs and their vocabularies (the registry), for causal-LM jobs' fields */
   teachers?: CausalTeacherFacts;
 }
@@ -121,6 +127,7 @@ function corpusPath(p: string, rules: JobRequestRules): string {
       hint: 'name a corpus relative to the corpora folders, e.g. "sst2/dev.jsonl"',
     });
   };
+  if (isS3Url(p)) return s3CorpusUrl(p, rules.s3Corpora ?? []);
   if (path.isAbsolute(p) || p.includes('\\') || p.includes('\0')) bad('must be a relative path');
   if (p.length > 512) bad('must be at most 512 characters');
   const norm = path.posix.normalize(p);
@@ -147,4 +154,29 @@ function corpusPath(p: string, rules: JobRequestRules): string {
   throw new HttpProblem(404, `field /corpus/path: no corpus "${p}" in the corpora folders`, {
     errors: [{ pointer: '/corpus/path', detail: 'not found' }],
   });
+}
+
+/**
+ * An s3:// corpus only under a prefix the config lists (s3.httpCorpora): the server's credentials must not
+ * read whatever a request names. No `.` / `..` segment or empty one, which an endpoint might normalize away.
+ */
+function s3CorpusUrl(url: string, allowed: readonly string[]): string {
+  const key = url.slice('s3://'.length);
+  const segments = key.split('/');
+  const under = allowed.some((prefix) => url.startsWith(`${prefix.replace(/\/+$/, '')}/`));
+  if (!under || segments.some((s) => s === '' || s === '.' || s === '..') || url.length > 1024 || url.includes('\0')) {
+    const detail =
+      allowed.length === 0
+        ? 's3:// corpora are not accepted over HTTP on this server'
+        : `s3:// corpora must be under ${allowed.join(' or ')}`;
+    throw new HttpProblem(422, `field /corpus/path: ${detail}`, {
+      errors: [{ pointer: '/corpus/path', detail }],
+      hint:
+        allowed.length === 0
+          ? 'name a corpus relative to the corpora folders, or ask the operator to list the prefix in s3.httpCorpora'
+          : 'name an object under one of those prefixes',
+    });
+  }
+  parseS3Url(url, 'object');
+  return url;
 }

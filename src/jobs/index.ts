@@ -51,3 +51,4 @@ export { DEFAULT_SEQUENCE_JOB, sequenceJobSchema, type SequenceJob } from './seq
 export { writeShardParts, finalizeFromParts, exportFromPartsDir, type ShardChunkEvent } from './scale/shard-parts.ts';
 export { writeSequenceShardParts, mergeSequenceParts, type SequenceChunkEvent } from './scale/sequence-parts.ts';
 export { exportFromParts, checkExportOnlyJob } from './scale/export-from-parts.ts';
+export { partsLocation, resolvePartsWhere, type PartsLocation } from './scale/parts-location.ts';

@@ -3,6 +3,7 @@
  * adapter. Both front doors (CLI and HTTP) call this, then start the job.
  */
 import path from 'node:path';
+import { isS3Url } from '../storage/s3-url.ts';
 import { DistilleryError } from '../core/errors.ts';
 import type { TeacherRunner } from '../core/types.ts';
 import type { Store } from '../store/index.ts';
@@ -40,7 +41,11 @@ export interface JobDeps {
 export function resolveJobPaths(job: JobSpec, baseDir: string): JobSpec {
   return {
     ...job,
-    corpus: { ...job.corpus, path: path.resolve(baseDir, job.corpus.path) },
+    // an s3:// corpus is a URL, not a path
+    corpus: {
+      ...job.corpus,
+      path: isS3Url(job.corpus.path) ? job.corpus.path : path.resolve(baseDir, job.corpus.path),
+    },
     export: job.export.map((t) => ({ ...t, out: path.resolve(baseDir, t.out) })),
   };
 }

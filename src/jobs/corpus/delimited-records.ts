@@ -1,8 +1,11 @@
 /**
  * Stream CSV (RFC 4180: quoted fields may hold the delimiter, quotes doubled, and line breaks) or TSV
- * (no quoting, as GLUE writes it) as rows of fields, each with the line it starts on.
+ * (no quoting, as GLUE writes it) as rows of fields, each with the line it starts on. A chunk's slice is
+ * read as its head (the header row) then the slice, each starting on a row.
  */
-import { createReadStream } from 'node:fs';
+import { StringDecoder } from 'node:string_decoder';
+import { corpusSegments, readSegment } from './corpus-bytes.ts';
+import type { CorpusOptions } from './types.ts';
 
 export interface DelimitedRow {
   line: number;
@@ -12,7 +15,7 @@ export interface DelimitedRow {
 }
 
 export async function* readDelimited(
-  file: string,
+  source: Pick<CorpusOptions, 'path' | 'slice'>,
   delimiter: ',' | '\t',
   quoted: boolean,
 ): AsyncGenerator<DelimitedRow> {
@@ -35,9 +38,14 @@ export async function* readDelimited(
     fieldStarted = false;
   };
 
-  for await (const chunk of createReadStream(file, { encoding: 'utf8', highWaterMark: 1 << 16 })) {
-    let s = chunk as string;
-    if (first) {
+  for await (const { text: chunk, start } of segmentText(source)) {
+    let s = chunk;
+    if (start !== undefined) {
+      line = start.firstLine;
+      rowLine = line;
+      first = start.atZero;
+    }
+    if (first && s.length > 0) {
       if (s.charCodeAt(0) === 0xfeff) s = s.slice(1);
       first = false;
     }
@@ -95,5 +103,18 @@ export async function* readDelimited(
   if (fieldStarted || fields.length > 0 || inQuotes || field.length > 0) {
     endField();
     yield error ? { line: rowLine, fields, error } : { line: rowLine, fields };
+  }
+}
+
+/** The segments' text in decoded pieces; a segment's first piece says where it starts. */
+async function* segmentText(
+  source: Pick<CorpusOptions, 'path' | 'slice'>,
+): AsyncGenerator<{ text: string; start?: { firstLine: number; atZero: boolean } }> {
+  for (const seg of corpusSegments(source)) {
+    const decoder = new StringDecoder('utf8');
+    yield { text: '', start: { firstLine: seg.firstLine, atZero: seg.start === 0 } };
+    for await (const bytes of readSegment(source.path, seg)) yield { text: decoder.write(bytes) };
+    const rest = decoder.end();
+    if (rest) yield { text: rest };
   }
 }

@@ -3,6 +3,8 @@
  * A malformed line stops the read with its line number, or with `skipInvalid` is skipped and counted in `stats`.
  */
 import { statSync } from 'node:fs';
+import { isS3Url } from '../../storage/s3-url.ts';
+import { statCorpus } from './corpus-bytes.ts';
 import { DistilleryError } from '../../core/errors.ts';
 import { readDelimited } from './delimited-records.ts';
 import { guessFormat } from './format.ts';
@@ -90,7 +92,7 @@ function makeRecord(get: (name: string) => unknown, cols: Columns, line: number)
 
 async function* jsonlRecords(opts: CorpusOptions): AsyncGenerator<CorpusRecord | RecordProblem> {
   let cols: Columns | undefined;
-  for await (const { line, text } of readLines(opts.path)) {
+  for await (const { line, text } of readLines(opts)) {
     if (text.trim() === '') continue;
     let obj: unknown;
     try {
@@ -122,7 +124,7 @@ async function* delimitedRecords(
   let header: Map<string, number> | undefined;
   let cols: Columns | undefined;
   let width = 0;
-  for await (const row of readDelimited(opts.path, delimiter, delimiter === ',')) {
+  for await (const row of readDelimited(opts, delimiter, delimiter === ',')) {
     if (row.fields.length === 1 && row.fields[0] === '' && !row.error) continue;
     if (!header) {
       if (row.error) throw new DistilleryError('INVALID_INPUT', `${opts.path}:${row.line}: bad header (${row.error})`);
@@ -161,7 +163,7 @@ async function* delimitedRecords(
 }
 
 async function* textRecords(opts: CorpusOptions): AsyncGenerator<CorpusRecord | RecordProblem> {
-  for await (const { line, text } of readLines(opts.path)) {
+  for await (const { line, text } of readLines(opts)) {
     if (text.trim() === '') continue;
     yield { line, id: String(line), input: { text }, label: null };
   }
@@ -189,8 +191,10 @@ export async function* readCorpus(
   opts: CorpusOptions,
   stats: CorpusStats = newCorpusStats(),
 ): AsyncGenerator<CorpusRecord> {
+  // an S3 object: HEAD first, so a missing bucket or key or bad credentials fail here, clearly
+  await statCorpus(opts.path);
   // A device, FIFO or socket would never end (/dev/zero) or block the reader forever (a FIFO).
-  const st = statSync(opts.path, { throwIfNoEntry: false });
+  const st = isS3Url(opts.path) ? undefined : statSync(opts.path, { throwIfNoEntry: false });
   if (st && !st.isFile())
     throw new DistilleryError('INVALID_INPUT', `corpus ${opts.path} is not a regular file`, {
       hint: 'a corpus is a JSONL, CSV, TSV or text file',
@@ -230,7 +234,10 @@ export interface ScannedCorpus extends CorpusStats {
  */
 export async function scanCorpus(opts: CorpusOptions, keepBytes = 0): Promise<ScannedCorpus> {
   const stats = newCorpusStats();
-  const size = keepBytes > 0 ? (statSync(opts.path, { throwIfNoEntry: false })?.size ?? Infinity) : Infinity;
+  const size =
+    keepBytes > 0 && !isS3Url(opts.path)
+      ? (statSync(opts.path, { throwIfNoEntry: false })?.size ?? Infinity)
+      : Infinity;
   const kept: CorpusRecord[] | undefined = size <= keepBytes ? [] : undefined;
   for await (const record of readCorpus(opts, stats)) kept?.push(record);
   return kept ? { ...stats, kept } : stats;

@@ -6,6 +6,8 @@
  * such lines skipped and counted).
  */
 import { statSync } from 'node:fs';
+import { isS3Url } from '../../storage/s3-url.ts';
+import { statCorpus } from './corpus-bytes.ts';
 import { DistilleryError } from '../../core/errors.ts';
 import type { SequenceInput } from '../../teacher/causal/sequence-input.ts';
 import { guessFormat } from './format.ts';
@@ -47,12 +49,13 @@ export async function* readSequenceCorpus(opts: CorpusOptions, stats: CorpusStat
     throw new DistilleryError('INVALID_INPUT', `corpus.format: a causal-LM job reads jsonl or text, not ${format}`, {
       hint: 'write one JSON object per line: {"prompt","response"}, {"messages":[...]} or {"text"}',
     });
-  const st = statSync(opts.path, { throwIfNoEntry: false });
+  await statCorpus(opts.path);
+  const st = isS3Url(opts.path) ? { isFile: () => true } : statSync(opts.path, { throwIfNoEntry: false });
   if (!st) throw new DistilleryError('NOT_FOUND', `corpus file not found: ${opts.path}`, { hint: 'check the path' });
   if (!st.isFile()) throw new DistilleryError('INVALID_INPUT', `corpus ${opts.path} is not a regular file`);
   const seen = new Map<string, number>();
   const textColumn = opts.textColumn ?? 'text';
-  for await (const { line, text } of readLines(opts.path)) {
+  for await (const { line, text } of readLines(opts)) {
     if (text.trim() === '') continue;
     let problem: string | undefined;
     let record: SequenceRecord | undefined;

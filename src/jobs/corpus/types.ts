@@ -20,6 +20,20 @@ export interface CorpusOptions {
   idColumn?: string | false;
   /** skip and count malformed lines instead of stopping at the first */
   skipInvalid?: boolean;
+  /** read only these bytes (a distributed job's chunk); not part of a job file */
+  slice?: CorpusSlice;
+}
+
+/**
+ * A chunk's bytes: [start, end), whose first line is `firstLine`, after the head [0, head) that a reader
+ * needs before any record (a CSV header; the JSONL line whose object names the columns). start <= head:
+ * the bytes [0, end) in one piece.
+ */
+export interface CorpusSlice {
+  head: number;
+  start: number;
+  end: number;
+  firstLine: number;
 }
 
 export interface CorpusRecord {

@@ -4,14 +4,13 @@
  * so after kill -9 the same job continues from the last committed chunk and ends with the same rows as
  * an uninterrupted run. Re-running a finished job recomputes nothing.
  */
-import { statSync } from 'node:fs';
 import { DistilleryError } from '../../core/errors.ts';
 import { opChainKey } from '../../core/op-chain.ts';
 import type { Example, OutputSpec, TeacherRunner } from '../../core/types.ts';
 import type { Store } from '../../store/index.ts';
 import type { CausalGenerator } from '../../teacher/causal/causal-generator.ts';
 import type { CausalTeacher } from '../../teacher/causal/causal-teacher.ts';
-import { newCorpusStats, type CorpusRecord } from '../corpus/index.ts';
+import { corpusBytes, newCorpusStats, statCorpus, type CorpusRecord } from '../corpus/index.ts';
 import { outputSpecOf, type JobSpec } from '../job-schema.ts';
 import { labelInputs } from '../../labels/index.ts';
 import { countShardRecords, recordChunks, type RecordChunk } from './chunks.ts';
@@ -89,14 +88,6 @@ export function jobIdentity(job: JobSpec, teachers: readonly JobTeacher[]): unkn
 
 const sameJson = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
-function corpusBytes(file: string): number | null {
-  try {
-    return statSync(file).size;
-  } catch {
-    return null;
-  }
-}
-
 export function toOriginal(r: CorpusRecord): Example {
   const e: Example = { id: r.id, text: r.input.text, label: r.label, origin: { kind: 'original' } };
   if (r.input.textPair !== undefined) e.textPair = r.input.textPair;
@@ -154,6 +145,7 @@ interface LabelledChunk extends PreparedChunk {
 
 export async function runJob(opts: RunJobOptions): Promise<JobResult> {
   const { job, store, teachers, signal } = opts;
+  await statCorpus(job.corpus.path);
   const dataset = shardDatasetId(job.dataset, job.shard);
   const spec: OutputSpec = outputSpecOf(job);
   const identity = jobIdentity(job, teachers);

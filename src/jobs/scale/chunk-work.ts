@@ -5,7 +5,7 @@
  */
 import { DistilleryError } from '../../core/errors.ts';
 import type { OutputSpec } from '../../core/types.ts';
-import { newCorpusStats, readCorpus, type CorpusRecord } from '../corpus/index.ts';
+import { readCorpus, type CorpusRecord } from '../corpus/index.ts';
 import { outputSpecOf, type JobSpec } from '../job-schema.ts';
 import { dedupeAugmentations } from '../runner/dedupe.ts';
 import type { ChunkAugmenter, RunnerStore } from '../runner/ports.ts';
@@ -13,6 +13,7 @@ import { chainCounts, interleave, toOriginal, type JobTeacher } from '../runner/
 import { applyTeacherFilter, toTeacherFilter } from '../runner/teacher-filters.ts';
 import { labelInputs } from '../../labels/index.ts';
 import { encodeTeacherOutput } from '../../store/index.ts';
+import { readChunkSlice } from './chunk-slice.ts';
 import type { Part, PartTeacher } from './part-file.ts';
 import type { ChunkPlan } from './plan.ts';
 
@@ -32,30 +33,9 @@ export interface ChunkOutcome {
   cached: number;
 }
 
-/**
- * The chunk's records, found by their lines. Lines outside the slice are not judged (a bad line
- * elsewhere is another chunk's failure); a slice that no longer holds its records fails with the lines.
- */
-export async function readChunkRecords(job: JobSpec, chunk: ChunkPlan): Promise<CorpusRecord[]> {
-  const stats = newCorpusStats();
-  const records: CorpusRecord[] = [];
-  for await (const r of readCorpus({ ...job.corpus, skipInvalid: true }, stats)) {
-    if (r.line > chunk.lastLine) break;
-    if (r.line >= chunk.firstLine) records.push(r);
-  }
-  if (records.length !== chunk.records) {
-    const bad = stats.problems.filter((p) => p.line >= chunk.firstLine && p.line <= chunk.lastLine);
-    const why = bad.map((p) => `${job.corpus.path}:${p.line}: ${p.message}`).join('; ');
-    throw new DistilleryError(
-      'INVALID_INPUT',
-      `chunk ${chunk.index} (records ${chunk.recordsBefore + 1}-${chunk.recordsBefore + chunk.records}, ` +
-        `lines ${chunk.firstLine}-${chunk.lastLine}): expected ${chunk.records} records, read ${records.length}` +
-        (why ? `: ${why}` : ''),
-      { hint: 'the corpus changed since the job was planned' },
-    );
-  }
-  return records;
-}
+/** The chunk's records, read from its slice of the corpus. */
+export const readChunkRecords = (job: JobSpec, chunk: ChunkPlan): Promise<CorpusRecord[]> =>
+  readChunkSlice(job, chunk, readCorpus, 'records');
 
 export async function processChunk(ctx: ChunkContext, chunk: ChunkPlan, signal?: AbortSignal): Promise<ChunkOutcome> {
   const { job, cache, teachers } = ctx;

@@ -17,7 +17,7 @@ import { processChunk, type ChunkContext } from './chunk-work.ts';
 import { closeWorker } from './close-worker.ts';
 import { CHUNK_QUEUE, PREFIX, cancelKey, redisConnection } from './connection.ts';
 import type { ChunkResult } from './finalize.ts';
-import { writePart } from './part-file.ts';
+import { partsLocation, storePart } from './parts-location.ts';
 import type { ChunkPlan } from './plan.ts';
 import { sequenceChunkRunner, type CausalTeachers } from './sequence-chunk-job.ts';
 
@@ -127,9 +127,9 @@ export function startChunkWorker(opts: ChunkWorkerOptions): ChunkWorker {
   async function classifierChunk(d: ChunkJobData, signal?: AbortSignal): Promise<Labelled> {
     const ctx = await contextFor(d);
     const outcome = await processChunk(ctx, d.chunk, signal);
-    const written = writePart(d.partsDir, outcome.part);
+    const written = await storePart(partsLocation(d.partsDir), outcome.part);
     return {
-      part: written.file.slice(d.partsDir.length + 1),
+      part: written.name,
       sha256: written.sha256,
       bytes: written.bytes,
       examples: outcome.part.header.examples.length,
@@ -143,7 +143,7 @@ export function startChunkWorker(opts: ChunkWorkerOptions): ChunkWorker {
     const done = await labelSequenceChunk({ ...d, teacher: d.causal!.teacher });
     const { sha256, bytes, computed, cached } = done;
     return {
-      part: done.file.slice(d.partsDir.length + 1),
+      part: done.name,
       sha256,
       bytes,
       examples: done.rows,

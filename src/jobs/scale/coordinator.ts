@@ -16,6 +16,7 @@ import { closeWorker } from './close-worker.ts';
 import { CHUNK_QUEUE, PREFIX, cancelKey, chunkJobId, finalizeQueue, redisConnection } from './connection.ts';
 import { mergeParts, type ChunkResult, type FinalizeResult } from './finalize.ts';
 import { orderedResults } from './chunk-parts.ts';
+import { partsLocation, resolvePartsWhere } from './parts-location.ts';
 import { checkPartsForExport } from './export-from-parts.ts';
 import { QueueClient, readStatus, type DistributedStatus } from './job-status.ts';
 import { planJob, type ChunkPlan } from './plan.ts';
@@ -26,7 +27,7 @@ import type { CausalTeacher } from '../../teacher/causal/causal-teacher.ts';
 export interface CoordinatorOptions {
   url: string;
   store: Store;
-  /** shared directory for the parts; default `<baseDir>/parts/<job id>` */
+  /** shared directory or s3:// prefix for the parts; default `<baseDir>/parts/<job id>` */
   partsDir?: string;
   baseDir: string;
   /** tries per chunk before it counts as failed */
@@ -122,7 +123,7 @@ export async function runCoordinator(job: JobSpec, opts: CoordinatorOptions): Pr
   if (causal && opts.finalize === 'exports')
     throw new DistilleryError('INVALID_INPUT', '--export-only: causal-LM parts are merged into the store');
   const plan = causal ? await planSequenceJob(job) : await planJob(job);
-  const partsDir = path.resolve(opts.partsDir ?? path.join(opts.baseDir, 'parts', plan.id));
+  const partsDir = resolvePartsWhere(opts.partsDir ?? path.join(opts.baseDir, 'parts', plan.id));
   const connection = redisConnection(opts.url);
   const qc = new QueueClient(opts.url);
   let worker: Worker<FinalizeData, FinalizeResult> | undefined;
@@ -186,10 +187,17 @@ export async function runCoordinator(job: JobSpec, opts: CoordinatorOptions): Pr
             teacher: causal,
             command: opts.command,
           });
-        if (opts.finalize === 'exports') return checkedForExport(d.job, d.partsDir, results);
-        return await withDatasetLock(opts.store, d.job.dataset, opts.command, () =>
-          mergeParts(opts.store, d.job, d.partsDir, results),
-        );
+        // the parts as a local directory: the shared one, or a checked copy of an s3:// prefix's
+        const loc = partsLocation(d.partsDir);
+        try {
+          const dir = await loc.local(results.map((r) => ({ name: r.part, sha256: r.sha256 })));
+          if (opts.finalize === 'exports') return checkedForExport(d.job, dir, results);
+          return await withDatasetLock(opts.store, d.job.dataset, opts.command, () =>
+            mergeParts(opts.store, d.job, dir, results),
+          );
+        } finally {
+          await loc.close();
+        }
       },
       {
         connection,

@@ -48,6 +48,8 @@ export interface Part {
 }
 
 export interface WrittenPart {
+  /** the part's name inside its directory or prefix */
+  name: string;
   file: string;
   sha256: string;
   bytes: number;
@@ -61,26 +63,42 @@ export function encodePart(part: Part): Buffer {
   return Buffer.concat([head, ...part.blobs.flat(2)]);
 }
 
-/** Write atomically (temp file + rename) into `dir`; the name carries the content hash. */
-export function writePart(dir: string, part: Part): WrittenPart {
+/** The part's bytes and the name that carries their hash. */
+export function encodeNamedPart(part: Part): { name: string; sha256: string; bytes: Buffer } {
   const bytes = encodePart(part);
   const sha256 = createHash('sha256').update(bytes).digest('hex');
+  return { name: partName(part.header.chunk, sha256), sha256, bytes };
+}
+
+/** Writes atomically: a temp file renamed to its final name. */
+export function writeFileAtomic(dir: string, name: string, bytes: Buffer): string {
   mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, partName(part.header.chunk, sha256));
+  const file = path.join(dir, name);
   const tmp = `${file}.${process.pid}.tmp`;
   writeFileSync(tmp, bytes);
   renameSync(tmp, file);
-  return { file, sha256, bytes: bytes.length };
+  return file;
+}
+
+/** Write atomically (temp file + rename) into `dir`; the name carries the content hash. */
+export function writePart(dir: string, part: Part): WrittenPart {
+  const { name, sha256, bytes } = encodeNamedPart(part);
+  return { name, file: writeFileAtomic(dir, name, bytes), sha256, bytes: bytes.length };
+}
+
+/** `bytes` must hash to `sha256`; else the part at `where` (a path or URL) is refused. */
+export function checkPartBytes(bytes: Buffer, sha256: string, where: string): void {
+  const got = createHash('sha256').update(bytes).digest('hex');
+  if (got !== sha256)
+    throw new DistilleryError('INVALID_INPUT', `part ${where} is corrupt: sha256 ${got}, expected ${sha256}`, {
+      hint: 'remove it and rerun: the chunk is computed again',
+    });
 }
 
 /** Read and verify a part: the bytes must hash to `sha256` (the worker's result), else it is refused. */
 export function readPart(file: string, sha256: string): Part {
   const bytes = readFileSync(file);
-  const got = createHash('sha256').update(bytes).digest('hex');
-  if (got !== sha256)
-    throw new DistilleryError('INVALID_INPUT', `part ${file} is corrupt: sha256 ${got}, expected ${sha256}`, {
-      hint: 'remove it and rerun: the chunk is computed again',
-    });
+  checkPartBytes(bytes, sha256, file);
   const header = partHeader(bytes, file);
   let at = bytes.indexOf(10, MAGIC.length) + 1;
   const blobs = header.teachers.map((t) =>

@@ -1,15 +1,15 @@
 /**
  * A job cut into chunks for workers: the corpus is scanned once (the same validation as `distillery run`,
  * so a malformed line or a repeated id stops here, before anything is queued) and each chunk is the run's
- * chunk of the same index, given by its record count and the corpus lines it spans. The job id is the
+ * chunk of the same index, given by its record count and the corpus lines and bytes it spans. The job id is the
  * dataset plus a hash of everything that makes its rows, so the same command always names the same job.
  */
 import { createHash } from 'node:crypto';
-import { statSync } from 'node:fs';
-import { newCorpusStats, readCorpus, type CorpusRecord } from '../corpus/index.ts';
+import { corpusBytes, newCorpusStats, readCorpus, type CorpusRecord } from '../corpus/index.ts';
 import type { JobSpec } from '../job-schema.ts';
 import { countShardRecords } from '../runner/chunks.ts';
 import { inputHash } from '../../store/index.ts';
+import { sliceChunks } from './chunk-slice.ts';
 
 export interface ChunkPlan {
   index: number;
@@ -19,6 +19,11 @@ export interface ChunkPlan {
   records: number;
   /** records before this chunk */
   recordsBefore: number;
+  /**
+   * corpus bytes: the chunk's lines are [start, end), read after the head [0, head) (chunk-slice.ts);
+   * absent in chunks queued before byte ranges were planned
+   */
+  bytes?: { head: number; start: number; end: number };
 }
 
 export interface DistributedJob {
@@ -31,15 +36,10 @@ export interface DistributedJob {
   chunks: ChunkPlan[];
 }
 
+/** The corpus size must have been read (statCorpus, which every corpus reader does) for an s3:// corpus. */
 export function specHash(job: JobSpec): string {
-  let corpusBytes: number | null = null;
-  try {
-    corpusBytes = statSync(job.corpus.path).size;
-  } catch {
-    corpusBytes = null;
-  }
   return createHash('sha256')
-    .update(JSON.stringify({ job: { ...job, shard: null }, corpusBytes }))
+    .update(JSON.stringify({ job: { ...job, shard: null }, corpusBytes: corpusBytes(job.corpus.path) }))
     .digest('hex');
 }
 
@@ -60,6 +60,7 @@ export async function planJob(job: JobSpec): Promise<DistributedJob> {
     n++;
     if (current.records === job.chunkSize) current = undefined;
   }
+  await sliceChunks(job.corpus, chunks);
   const h = specHash(job);
   return { id: `${job.dataset}-${h.slice(0, 12)}`, specHash: h, job, corpusRecords: total, chunks };
 }

@@ -6,7 +6,9 @@
  */
 import type { Store } from '../../store/index.ts';
 import type { CausalTeacher } from '../../teacher/causal/causal-teacher.ts';
+import { statCorpus } from '../corpus/index.ts';
 import type { JobSpec } from '../job-schema.ts';
+import { partsLocation } from './parts-location.ts';
 import type { SequenceDatasetSpec } from '../sequence/run-sequence-job.ts';
 import type { ChunkPlan } from './plan.ts';
 import { labelSequenceChunk } from './sequence-chunk.ts';
@@ -30,8 +32,8 @@ export interface SequenceChunkTask {
 }
 
 export interface SequenceChunkDone {
-  /** the part's path */
-  file: string;
+  /** the part's name in its directory or prefix */
+  name: string;
   sha256: string;
   bytes: number;
   rows: number;
@@ -53,10 +55,11 @@ export function sequenceChunkRunner(deps: {
   const contextFor = (t: SequenceChunkTask): Promise<Context> => {
     let c = contexts.get(t.specHash);
     if (!c) {
-      c = deps.teachers.getCausal(t.teacher).then((teacher) => ({
-        teacher,
-        identity: sequencePartsIdentity(t.job, teacher),
-      }));
+      c = (async () => {
+        const teacher = await deps.teachers.getCausal(t.teacher);
+        await statCorpus(t.job.corpus.path);
+        return { teacher, identity: sequencePartsIdentity(t.job, teacher) };
+      })();
       contexts.set(t.specHash, c);
       c.catch(() => contexts.delete(t.specHash));
     }
@@ -67,7 +70,7 @@ export function sequenceChunkRunner(deps: {
     const records = await readSequenceChunk(t.job, t.chunk);
     const meta = { job: t.jobId, dataset: t.job.dataset, chunk: t.chunk.index };
     const part = await labelSequenceChunk({ store: deps.store, teacher }, identity, meta, records);
-    const written = writeSequencePart(t.partsDir, t.chunk.index, part.bytes);
+    const written = await writeSequencePart(partsLocation(t.partsDir), t.chunk.index, part.bytes);
     return { ...written, bytes: part.bytes.length, rows: part.rows, computed: part.computed, cached: part.cached };
   };
 }

@@ -10,10 +10,11 @@
  * `.part`, so one directory listing never mistakes one kind for the other).
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { DistilleryError } from '../../core/errors.ts';
 import type { DatasetSequenceRow, StoredSequenceBlobs } from '../../store/index.ts';
+import type { PartsLocation } from './parts-location.ts';
 
 const MAGIC = 'DSEQPART1\n';
 const NAME = /^chunk-(\d{6})\.([0-9a-f]{16})\.seqpart$/;
@@ -63,15 +64,16 @@ export function encodeSequencePart(
   return Buffer.concat([head, ...sequences.flatMap((s) => [s.tokens, ...s.components.map((c) => c[2])])]);
 }
 
-/** Writes atomically (temp file + rename) into `dir`; the name carries the content hash. */
-export function writeSequencePart(dir: string, chunk: number, bytes: Buffer): { file: string; sha256: string } {
+/** Writes the part whole under its content name (a temp file renamed, or one PUT to S3). */
+export async function writeSequencePart(
+  loc: PartsLocation,
+  chunk: number,
+  bytes: Buffer,
+): Promise<{ name: string; sha256: string }> {
   const sha256 = createHash('sha256').update(bytes).digest('hex');
-  mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, sequencePartName(chunk, sha256));
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, bytes);
-  renameSync(tmp, file);
-  return { file, sha256 };
+  const name = sequencePartName(chunk, sha256);
+  await loc.write(name, bytes);
+  return { name, sha256 };
 }
 
 function headerOf(bytes: Buffer, file: string): SequencePartHeader {
@@ -109,15 +111,14 @@ export function readSequencePart(file: string, sha256: string): SequencePart {
   return { header, sequences };
 }
 
-/** Every causal-LM part in `dir` whose bytes match its name; a mismatch is refused with the file to remove. */
-export function listSequenceParts(dir: string): StoredSequencePart[] {
-  if (!existsSync(dir)) return [];
+/** Every causal-LM part in `loc` whose bytes match its name; a mismatch is refused with the part to remove. */
+export async function listSequenceParts(loc: PartsLocation): Promise<StoredSequencePart[]> {
   const out: StoredSequencePart[] = [];
-  for (const name of readdirSync(dir).sort()) {
+  for (const name of await loc.names()) {
     const m = NAME.exec(name);
     if (!m) continue;
-    const file = path.join(dir, name);
-    const bytes = readFileSync(file);
+    const file = loc.at(name);
+    const bytes = await loc.read(name);
     const sha256 = createHash('sha256').update(bytes).digest('hex');
     if (!sha256.startsWith(m[2]!))
       throw new DistilleryError('INVALID_INPUT', `part ${file} is corrupt: its sha256 is ${sha256}`, {

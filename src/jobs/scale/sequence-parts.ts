@@ -11,10 +11,11 @@ import path from 'node:path';
 import { DistilleryError } from '../../core/errors.ts';
 import type { Store } from '../../store/index.ts';
 import type { CausalTeacher } from '../../teacher/causal/causal-teacher.ts';
-import { newCorpusStats, readSequenceCorpus, type SequenceRecord } from '../corpus/index.ts';
+import { newCorpusStats, readSequenceCorpus, statCorpus, type SequenceRecord } from '../corpus/index.ts';
 import { withDatasetLock } from '../dataset-lock.ts';
 import type { JobSpec } from '../job-schema.ts';
 import { sequenceDatasetSpec, type SequenceDatasetSpec } from '../sequence/run-sequence-job.ts';
+import { partsLocation, type PartsLocation } from './parts-location.ts';
 import { specHash } from './plan.ts';
 import { labelSequenceChunk } from './sequence-chunk.ts';
 import {
@@ -82,9 +83,10 @@ async function corpusRows(job: JobSpec): Promise<number> {
   return stats.records;
 }
 
-function partsOf(dir: string, jobId: string): Map<number, StoredSequencePart> {
+async function partsOf(loc: PartsLocation, jobId: string): Promise<Map<number, StoredSequencePart>> {
+  const dir = loc.where;
   const found = new Map<number, StoredSequencePart>();
-  for (const p of listSequenceParts(dir)) {
+  for (const p of await listSequenceParts(loc)) {
     if (p.job !== jobId) continue;
     const twin = found.get(p.chunk);
     if (twin)
@@ -107,10 +109,12 @@ export async function writeSequenceShardParts(
   deps: SequenceShardDeps,
   onChunk?: (e: SequenceChunkEvent) => void,
 ): Promise<{ job: string; owned: number; written: number; present: number }> {
+  await statCorpus(job.corpus.path);
   const identity = sequencePartsIdentity(job, deps.teacher);
   const jobId = sequenceJobId(job);
   await corpusRows(job);
-  const found = partsOf(partsDir, jobId);
+  const loc = partsLocation(partsDir);
+  const found = await partsOf(loc, jobId).finally(() => loc.close());
   let owned = 0;
   let written = 0;
   for await (const { index, records } of corpusChunks(job)) {
@@ -119,12 +123,12 @@ export async function writeSequenceShardParts(
     if (found.has(index)) continue;
     const started = performance.now();
     const part = await labelSequenceChunk(deps, identity, { job: jobId, dataset: job.dataset, chunk: index }, records);
-    const w = writeSequencePart(partsDir, index, part.bytes);
+    const w = await writeSequencePart(loc, index, part.bytes);
     written++;
     onChunk?.({
       job: jobId,
       chunk: index,
-      part: w.file.slice(partsDir.length + 1),
+      part: w.name,
       rows: part.rows,
       computed: part.computed,
       cached: part.cached,
@@ -168,16 +172,33 @@ export async function mergeSequenceParts(
   deps: SequenceShardDeps & { command: string },
   parts?: ReadonlyMap<number, StoredSequencePart>,
 ): Promise<SequenceMergeResult> {
+  await statCorpus(job.corpus.path);
   const identity = sequencePartsIdentity(job, deps.teacher);
   const jobId = sequenceJobId(job);
   const total = await corpusRows(job);
+  const loc = partsLocation(partsDir);
+  try {
+    return await mergeFound(job, loc, deps, identity, total, parts ?? (await partsOf(loc, jobId)));
+  } finally {
+    await loc.close();
+  }
+}
+
+async function mergeFound(
+  job: JobSpec,
+  loc: PartsLocation,
+  deps: SequenceShardDeps & { command: string },
+  identity: SequenceDatasetSpec,
+  total: number,
+  found: ReadonlyMap<number, StoredSequencePart>,
+): Promise<SequenceMergeResult> {
+  const jobId = sequenceJobId(job);
   const chunks = Math.ceil(total / job.chunkSize);
-  const found = parts ?? partsOf(partsDir, jobId);
   const missing = Array.from({ length: chunks }, (_, k) => k).filter((k) => !found.has(k));
   if (missing.length > 0)
     throw new DistilleryError(
       'INVALID_INPUT',
-      `${missing.length} of ${chunks} chunks of job ${jobId} have no part in ${partsDir}: chunk ${missing.slice(0, 20).join(', ')}${missing.length > 20 ? ', ...' : ''}`,
+      `${missing.length} of ${chunks} chunks of job ${jobId} have no part in ${loc.where}: chunk ${missing.slice(0, 20).join(', ')}${missing.length > 20 ? ', ...' : ''}`,
       {
         hint: 'run the shards that own them (chunk k belongs to shard k mod n): distillery run JOB --shard i/n --parts DIR',
       },
@@ -185,6 +206,7 @@ export async function mergeSequenceParts(
   const { store } = deps;
   const dataset = job.dataset;
   const fingerprint = deps.teacher.info.fingerprint;
+  const partsDir = await loc.local([...found.values()].map((p) => ({ name: p.name, sha256: p.sha256 })));
   return withDatasetLock(store, dataset, deps.command, () => {
     const existing = store.getDataset(dataset);
     if (existing && JSON.stringify(existing.spec) !== JSON.stringify(identity))

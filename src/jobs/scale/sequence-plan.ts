@@ -4,9 +4,9 @@
  * stops here, before anything is queued. The job id is the one its `.seqpart` parts carry
  * (`sequenceJobId`), so the queue and `run --shard i/n --parts DIR` name the same job.
  */
-import { DistilleryError } from '../../core/errors.ts';
 import { newCorpusStats, readSequenceCorpus, type SequenceRecord } from '../corpus/index.ts';
 import type { JobSpec } from '../job-schema.ts';
+import { readChunkSlice, sliceChunks } from './chunk-slice.ts';
 import { specHash, type ChunkPlan, type DistributedJob } from './plan.ts';
 import { sequenceJobId } from './sequence-parts.ts';
 
@@ -29,31 +29,11 @@ export async function planSequenceJob(job: JobSpec): Promise<DistributedJob> {
     current.records++;
     if (current.records === job.chunkSize) current = undefined;
   }
+  await sliceChunks(job.corpus, chunks, true);
   const { shard: _shard, ...whole } = job;
   return { id: sequenceJobId(job), specHash: specHash(whole), job, corpusRecords: stats.records, chunks };
 }
 
-/**
- * The chunk's rows, found by their lines. Lines outside the slice are not judged (a bad line elsewhere is
- * another chunk's failure); a slice that no longer holds its rows fails with the lines.
- */
-export async function readSequenceChunk(job: JobSpec, chunk: ChunkPlan): Promise<SequenceRecord[]> {
-  const stats = newCorpusStats();
-  const records: SequenceRecord[] = [];
-  for await (const r of readSequenceCorpus({ ...job.corpus, skipInvalid: true }, stats)) {
-    if (r.line > chunk.lastLine) break;
-    if (r.line >= chunk.firstLine) records.push(r);
-  }
-  if (records.length !== chunk.records) {
-    const bad = stats.problems.filter((p) => p.line >= chunk.firstLine && p.line <= chunk.lastLine);
-    const why = bad.map((p) => `${job.corpus.path}:${p.line}: ${p.message}`).join('; ');
-    throw new DistilleryError(
-      'INVALID_INPUT',
-      `chunk ${chunk.index} (rows ${chunk.recordsBefore + 1}-${chunk.recordsBefore + chunk.records}, ` +
-        `lines ${chunk.firstLine}-${chunk.lastLine}): expected ${chunk.records} rows, read ${records.length}` +
-        (why ? `: ${why}` : ''),
-      { hint: 'the corpus changed since the job was planned' },
-    );
-  }
-  return records;
-}
+/** The chunk's rows, read from its slice of the corpus. */
+export const readSequenceChunk = (job: JobSpec, chunk: ChunkPlan): Promise<SequenceRecord[]> =>
+  readChunkSlice(job, chunk, readSequenceCorpus, 'rows');

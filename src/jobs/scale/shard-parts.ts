@@ -12,8 +12,8 @@ import type { TeacherInfo, TeacherRunner } from '../../core/types.ts';
 import { loadChunkContext, type ChunkDeps } from './chunk-context.ts';
 import { processChunk } from './chunk-work.ts';
 import { mergeParts, type ChunkResult, type FinalizeResult } from './finalize.ts';
-import { writePart } from './part-file.ts';
 import { partsOfJob } from './parts-dir.ts';
+import { partsLocation, storePart, type PartsLocation } from './parts-location.ts';
 import { planJob, type DistributedJob } from './plan.ts';
 import { exportFromParts, type PartsCheck } from './export-from-parts.ts';
 import type { ExportResult } from '../../export/index.ts';
@@ -51,18 +51,19 @@ export async function writeShardParts(
 ): Promise<ShardPartsResult> {
   const plan = await planJob(wholeJob(job));
   const owned = plan.chunks.filter((c) => c.index % shard.count === shard.index);
-  const { found } = partsOfJob(partsDir, plan);
+  const loc = partsLocation(partsDir);
+  const { found } = await partsOfJob(loc, plan).finally(() => loc.close());
   const todo = owned.filter((c) => !found.has(c.index));
   if (todo.length > 0) {
     const ctx = await loadChunkContext(deps, plan.id, plan.job, plan.corpusRecords);
     for (const chunk of todo) {
       const started = performance.now();
       const outcome = await processChunk(ctx, chunk);
-      const written = writePart(partsDir, outcome.part);
+      const written = await storePart(loc, outcome.part);
       onChunk?.({
         job: plan.id,
         chunk: chunk.index,
-        part: written.file.slice(partsDir.length + 1),
+        part: written.name,
         examples: outcome.part.header.examples.length,
         computed: outcome.computed,
         cached: outcome.cached,
@@ -73,18 +74,21 @@ export async function writeShardParts(
   return { job: plan.id, owned: owned.length, written: todo.length, present: owned.length - todo.length };
 }
 
-/** The job's part of every chunk in `partsDir` as chunk results; refuses while any chunk has none. */
+/**
+ * The job's part of every chunk in `loc` as chunk results, and a local directory of them; refuses while any
+ * chunk has none.
+ */
 async function partsDirResults(
   job: JobSpec,
-  partsDir: string,
+  loc: PartsLocation,
   teachers: { get(name: string): Promise<TeacherRunner> },
-): Promise<{ plan: DistributedJob; results: ChunkResult[] }> {
+): Promise<{ plan: DistributedJob; results: ChunkResult[]; dir: string }> {
   const plan = await planJob(wholeJob(job));
-  const { found, missing } = partsOfJob(partsDir, plan);
+  const { found, missing } = await partsOfJob(loc, plan);
   if (missing.length > 0)
     throw new DistilleryError(
       'INVALID_INPUT',
-      `${missing.length} of ${plan.chunks.length} chunks of job ${plan.id} have no part in ${partsDir}: chunk ${missing.slice(0, 20).join(', ')}${missing.length > 20 ? ', ...' : ''}`,
+      `${missing.length} of ${plan.chunks.length} chunks of job ${plan.id} have no part in ${loc.where}: chunk ${missing.slice(0, 20).join(', ')}${missing.length > 20 ? ', ...' : ''}`,
       {
         hint: 'run the shards that own them (chunk k belongs to shard k mod n): distillery run JOB --shard i/n --parts DIR',
       },
@@ -107,7 +111,7 @@ async function partsDirResults(
       seconds: 0,
     };
   });
-  return { plan, results };
+  return { plan, results, dir: await loc.local(results.map((r) => ({ name: r.part, sha256: r.sha256 }))) };
 }
 
 /** Merge a parts directory written by the shards into `store`; refuses while any chunk has no part. */
@@ -116,11 +120,16 @@ export async function finalizeFromParts(
   partsDir: string,
   deps: { store: Store; teachers: { get(name: string): Promise<TeacherRunner> }; command: string },
 ): Promise<FinalizeResult & { job: string }> {
-  const { plan, results } = await partsDirResults(job, partsDir, deps.teachers);
-  const r = await withDatasetLock(deps.store, job.dataset, deps.command, () =>
-    mergeParts(deps.store, plan.job, partsDir, results),
-  );
-  return { ...r, job: plan.id };
+  const loc = partsLocation(partsDir);
+  try {
+    const { plan, results, dir } = await partsDirResults(job, loc, deps.teachers);
+    const r = await withDatasetLock(deps.store, job.dataset, deps.command, () =>
+      mergeParts(deps.store, plan.job, dir, results),
+    );
+    return { ...r, job: plan.id };
+  } finally {
+    await loc.close();
+  }
 }
 
 /** The job's exports written straight from a parts directory, with no store (`run --parts DIR --export-only`). */
@@ -129,6 +138,11 @@ export async function exportFromPartsDir(
   partsDir: string,
   deps: { teachers: { get(name: string): Promise<TeacherRunner> }; command: string },
 ): Promise<PartsCheck & { job: string; exports: ExportResult[] }> {
-  const { plan, results } = await partsDirResults(job, partsDir, deps.teachers);
-  return { ...exportFromParts(plan.job, partsDir, results, deps.command), job: plan.id };
+  const loc = partsLocation(partsDir);
+  try {
+    const { plan, results, dir } = await partsDirResults(job, loc, deps.teachers);
+    return { ...exportFromParts(plan.job, dir, results, deps.command), job: plan.id };
+  } finally {
+    await loc.close();
+  }
 }

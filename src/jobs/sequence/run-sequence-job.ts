@@ -16,12 +16,11 @@
  * never labelled teacher-forced on one run and from its recording on another: which one labels it
  * depends only on its tokens and the spec (recorded-targets.ts), and the export is the same bytes.
  */
-import { statSync } from 'node:fs';
 import { DistilleryError } from '../../core/errors.ts';
 import type { DatasetSequenceRow, Store } from '../../store/index.ts';
 import type { CausalGenerator } from '../../teacher/causal/causal-generator.ts';
 import type { CausalTeacher } from '../../teacher/causal/causal-teacher.ts';
-import { newCorpusStats, readSequenceCorpus, type SequenceRecord } from '../corpus/index.ts';
+import { corpusBytes, newCorpusStats, readSequenceCorpus, statCorpus, type SequenceRecord } from '../corpus/index.ts';
 import type { JobSpec } from '../job-schema.ts';
 import type { JobResult } from '../runner/run-job.ts';
 import { ProgressMeter, type ProgressEvent, type ProgressListener } from '../runner/progress.ts';
@@ -67,17 +66,13 @@ interface Manifest {
 
 export function sequenceDatasetSpec(job: JobSpec, teacher: CausalTeacher): SequenceDatasetSpec {
   const s = job.sequence ?? DEFAULT_SEQUENCE_JOB;
-  let corpusBytes: number | null = null;
-  try {
-    corpusBytes = statSync(job.corpus.path).size;
-  } catch {
-    // a missing corpus is reported by the reader, with its path
-  }
+  // a missing corpus is reported by the reader, with its path
+  const bytes = corpusBytes(job.corpus.path);
   const { name, fingerprint, vocabSize } = teacher.info;
   return {
     kind: 'causal-lm',
     corpus: job.corpus,
-    corpusBytes,
+    corpusBytes: bytes,
     teacher: { name, fingerprint, vocabSize },
     spec: sequenceSpecOf(s),
     options: sequenceOptionsOf(s),
@@ -88,6 +83,7 @@ export function sequenceDatasetSpec(job: JobSpec, teacher: CausalTeacher): Seque
 
 export async function runSequenceJob(opts: SequenceJobOptions): Promise<JobResult> {
   const { job, store, teacher, signal } = opts;
+  await statCorpus(job.corpus.path);
   const dataset = job.dataset;
   const identity = sequenceDatasetSpec(job, teacher);
   teacher.validateSpec(identity.spec);
