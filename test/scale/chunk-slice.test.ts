@@ -83,3 +83,30 @@ test('causal-LM chunks from their slices; with skipInvalid a repeated id is stil
     assert.deepEqual(read, whole);
   }
 });
+
+test('a corpus that grew or shrank since the plan fails each chunk naming the change, not with other lines', async () => {
+  const file = path.join(dir, 'changing.jsonl');
+  const rows = Array.from({ length: 6 }, (_, i) => JSON.stringify({ id: `c${i}`, text: `row ${i}`, label: i % 2 }));
+  writeFileSync(file, `${rows.join('\n')}\n`);
+  const plan = await planJob(jobOf({ path: file }, 2));
+  assert.equal(plan.chunks[2]!.bytes!.size, Buffer.byteLength(`${rows.join('\n')}\n`));
+  // an edit earlier in the file shifts every later chunk's lines away from its planned bytes
+  rows[0] = JSON.stringify({ id: 'c0', text: 'a longer first row', label: 0 });
+  writeFileSync(file, `${rows.join('\n')}\n`);
+  await assert.rejects(readChunkRecords(plan.job, plan.chunks[2]!), (e: Error & { hint?: string }) => {
+    assert.match(
+      e.message,
+      /chunk 2: the corpus .*changing\.jsonl changed since the job was planned \(\d+ bytes then, \d+ bytes now\)/,
+    );
+    assert.match(e.hint ?? '', /jobs rm/);
+    return true;
+  });
+  // the same size again (the planned file put back): the chunk reads its own lines
+  rows[0] = JSON.stringify({ id: 'c0', text: 'row 0', label: 0 });
+  writeFileSync(file, `${rows.join('\n')}\n`);
+  const back = await readChunkRecords(plan.job, plan.chunks[2]!);
+  assert.deepEqual(
+    back.map((r) => r.line),
+    [5, 6],
+  );
+});

@@ -122,11 +122,12 @@ test(
     let corrupted = false;
     const corpus = path.join(s.sub, 'corpus.jsonl');
     const coordinator = startCli(coordinatorArgs(s, ['--attempts', '2']), (line) => {
-      // once the job is queued, the shared corpus goes bad under it: line 50 is in chunk 2 (records 41-60)
+      // once the job is queued, the shared corpus goes bad under it, in place (storage damage: the size
+      // stays, so the other chunks' byte ranges still hold their lines): line 50 is in chunk 2 (records 41-60)
       if (!corrupted && queueLine(line)) {
         corrupted = true;
         const lines = readFileSync(corpus, 'utf8').split('\n');
-        lines[49] = '{"text": broken';
+        lines[49] = '{"text": broken'.padEnd(Buffer.byteLength(lines[49]!), ' ');
         writeFileSync(corpus, lines.join('\n'));
       }
     });

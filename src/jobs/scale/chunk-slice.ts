@@ -4,7 +4,15 @@
  * header, the JSONL object that names the columns). One reader serves classifier records and causal-LM rows.
  */
 import { DistilleryError } from '../../core/errors.ts';
-import { guessFormat, lineOffsets, newCorpusStats, type CorpusOptions, type CorpusStats } from '../corpus/index.ts';
+import {
+  corpusBytes,
+  guessFormat,
+  lineOffsets,
+  newCorpusStats,
+  statCorpus,
+  type CorpusOptions,
+  type CorpusStats,
+} from '../corpus/index.ts';
 import type { JobSpec } from '../job-schema.ts';
 import type { ChunkPlan } from './plan.ts';
 
@@ -31,7 +39,7 @@ export async function sliceChunks(corpus: CorpusOptions, chunks: ChunkPlan[], se
   chunks.forEach((c, i) => {
     const start = at.get(c.firstLine)!;
     const end = i + 1 < chunks.length ? at.get(chunks[i + 1]!.firstLine)! : bytes;
-    c.bytes = { head: sequence && corpus.skipInvalid ? start : head, start, end };
+    c.bytes = { head: sequence && corpus.skipInvalid ? start : head, start, end, size: bytes };
   });
 }
 
@@ -46,6 +54,7 @@ export async function readChunkSlice<R extends { line: number }>(
   read: (opts: CorpusOptions, stats: CorpusStats) => AsyncIterable<R>,
   noun: 'records' | 'rows',
 ): Promise<R[]> {
+  await refuseChangedCorpus(job, chunk);
   const stats = newCorpusStats();
   const records: R[] = [];
   const slice = chunk.bytes ? { slice: { ...chunk.bytes, firstLine: chunk.firstLine } } : {};
@@ -65,4 +74,25 @@ export async function readChunkSlice<R extends { line: number }>(
     );
   }
   return records;
+}
+
+/**
+ * Byte ranges are only the chunk's lines while the corpus is the one planned: one that grew or shrank since
+ * (edited, replaced) would hand this chunk other lines, or half lines. Each chunk fails then, naming the
+ * change, rather than labelling rows of another corpus. (A same-size change is caught by the record check.)
+ */
+async function refuseChangedCorpus(job: JobSpec, chunk: ChunkPlan): Promise<void> {
+  const planned = chunk.bytes?.size;
+  if (planned === undefined) return;
+  await statCorpus(job.corpus.path);
+  const now = corpusBytes(job.corpus.path);
+  if (now === planned) return;
+  throw new DistilleryError(
+    'INVALID_INPUT',
+    `chunk ${chunk.index}: the corpus ${job.corpus.path} changed since the job was planned ` +
+      `(${planned} bytes then, ${now === null ? 'missing' : `${now} bytes`} now)`,
+    {
+      hint: 'a job reads one corpus: put the planned file back, or remove the job (distillery jobs rm ID) and run it again',
+    },
+  );
 }

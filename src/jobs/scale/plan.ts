@@ -21,9 +21,10 @@ export interface ChunkPlan {
   recordsBefore: number;
   /**
    * corpus bytes: the chunk's lines are [start, end), read after the head [0, head) (chunk-slice.ts);
+   * `size`: the corpus's size when planned, so a worker can tell a corpus that changed under the job;
    * absent in chunks queued before byte ranges were planned
    */
-  bytes?: { head: number; start: number; end: number };
+  bytes?: { head: number; start: number; end: number; size?: number };
 }
 
 export interface DistributedJob {
