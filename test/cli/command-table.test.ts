@@ -1,7 +1,8 @@
 /**
  * main.ts loads only the command module the command line names, through cli/command-table.ts: a name
  * there that differs from the module's own `.command(NAME)` would make that command unreachable. The
- * top-level help loads none, printed from the table's summaries: they must say what the modules say.
+ * top-level help loads none (test/cli/startup-modules.test.ts), printed from the table's summaries: they
+ * must say what the modules say.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -10,7 +11,6 @@ import { test } from 'node:test';
 import { Command } from 'commander';
 import { COMMAND_MODULES, COMMAND_SUMMARIES } from '../../src/cli/command-table.ts';
 import { newProgram, registerCommandSummaries } from '../../src/cli/program.ts';
-import { modulesLoadedBy, sourceModulesUnder } from '../helpers/loaded-modules.ts';
 
 const BIN = path.resolve(import.meta.dirname, '..', '..', 'bin', 'distillery.js');
 
@@ -59,28 +59,4 @@ test('the top-level help printed from the summaries is byte for byte the help of
   for (const name of Object.keys(COMMAND_MODULES))
     assert.equal(row(summaries, name), row(modules, name), `COMMAND_SUMMARIES.${name}`);
   assert.equal(summaries.helpInformation(), modules.helpInformation());
-});
-
-test('the top-level help loads no command module; COMMAND --help loads only its own', () => {
-  for (const args of [['--help'], ['help'], []]) {
-    const r = modulesLoadedBy(args);
-    assert.equal(r.status, args.length === 0 ? 1 : 0, r.stderr);
-    assert.match(args.length === 0 ? r.stderr : r.stdout, /^  augment \[options\] +Augment a corpus/m);
-    assert.ok(
-      r.modules.some((m) => /^(src|dist)\/cli\/main\.(ts|js)$/.test(m)),
-      `${args}: the hook saw the CLI`,
-    );
-    assert.deepEqual(sourceModulesUnder(r.modules, 'cli/commands'), [], `distillery ${args.join(' ')}`);
-  }
-  for (const args of [
-    ['datasets', '--help'],
-    ['help', 'run'],
-  ]) {
-    const r = modulesLoadedBy(args);
-    assert.equal(r.status, 0, r.stderr);
-    assert.match(r.stdout, /^Usage: distillery (datasets|run) /);
-    assert.deepEqual(sourceModulesUnder(r.modules, 'cli/commands'), [
-      `cli/commands/${args.find((a) => a in COMMAND_MODULES)}`,
-    ]);
-  }
 });

@@ -49,8 +49,11 @@ export function modulesLoadedBy(args: readonly string[]): LoadedModules {
   return { status: r.status, stdout: r.stdout, stderr: r.stderr, modules };
 }
 
-/** The source modules under `folder` of src/ or dist/ (`cli/commands`), extension and root stripped. */
+/**
+ * The source modules of src/ or dist/ under a folder (`cli/commands`) or that are one module
+ * (`jobs/index`), root and extension stripped.
+ */
 export function sourceModulesUnder(modules: readonly string[], folder: string): string[] {
-  const prefix = new RegExp(`^(?:src|dist)/${folder}/`);
+  const prefix = new RegExp(`^(?:src|dist)/${folder}(?:/|\\.(?:ts|js)$)`);
   return modules.filter((m) => prefix.test(m)).map((m) => m.replace(/^(?:src|dist)\//, '').replace(/\.(ts|js)$/, ''));
 }
