@@ -30,7 +30,24 @@ export function sourceSignature(srcDir) {
   return createHash('sha256').update(rows.join('\n')).digest('hex');
 }
 
-/** `fresh`, or why dist/ cannot be used: `missing` (never built) or `stale` (src/ changed since). */
+/** Packages that scripts/build-dist.js bundles into dist/vendor/ (read there why). */
+export const VENDORED = ['zod'];
+
+/** `zod@4.6.7` for each vendored package as node_modules holds it now (`zod@none` when it is missing). */
+export function vendoredSignature(root) {
+  return VENDORED.map((name) => {
+    try {
+      return `${name}@${JSON.parse(readFileSync(path.join(root, 'node_modules', name, 'package.json'), 'utf8')).version}`;
+    } catch {
+      return `${name}@none`;
+    }
+  }).join(' ');
+}
+
+/**
+ * `fresh`, or why dist/ cannot be used: `missing` (never built) or `stale` (src/ changed since, or
+ * node_modules holds another version of a package bundled into dist/vendor/).
+ */
 export function distState(root) {
   let stamp;
   try {
@@ -38,5 +55,6 @@ export function distState(root) {
   } catch {
     return 'missing';
   }
-  return stamp.sources === sourceSignature(path.join(root, 'src')) ? 'fresh' : 'stale';
+  const same = stamp.sources === sourceSignature(path.join(root, 'src')) && stamp.vendored === vendoredSignature(root);
+  return same ? 'fresh' : 'stale';
 }

@@ -59,6 +59,29 @@ test('augmenting a line from dist/ gives the same bytes as the sources through t
   assert.equal(built.stdout, fromSources.stdout);
 });
 
+test("dist/'s bundled zod (dist/vendor/) refuses bad recipes and configs with zod's own messages", () => {
+  const input = path.join(dir, 'bad.txt');
+  writeFileSync(input, 'a line\n');
+  const config = path.join(dir, 'bad-config.json');
+  writeFileSync(config, JSON.stringify({ port: 'eighty', teachers: [{ name: 'x' }], nope: 1 }));
+  // without DISTILLERY_DEBUG, which would add stack traces that differ between the two trees
+  const { DISTILLERY_DEBUG: _debug, ...env } = process.env;
+  const run = (entry: string[], args: string[]) =>
+    spawnSync(process.execPath, [...entry, ...args], { cwd: REPO_ROOT, encoding: 'utf8', env });
+  for (const args of [
+    ['augment', '--input', input, '--recipe', '{"builtin":"eda","params":{"alpha":2}}'],
+    ['augment', '--input', input, '--recipe', '{"flow":{"op":"synonym","params":{"alpha":"x"}},"variants":0}'],
+    ['augment', '--input', input, '--recipe', '{"builtin":"eda"}', '--config', config],
+  ]) {
+    const built = run([BIN], args);
+    const sources = run(['--import', 'tsx', path.join(REPO_ROOT, 'src/cli/main.ts')], args);
+    assert.equal(built.status, 1, built.stderr);
+    assert.match(built.stderr, /^distillery: .*(Expected|Invalid|Unrecognized)/i);
+    assert.equal(built.stderr, sources.stderr, args.join(' '));
+  }
+  assert.equal(distState(REPO_ROOT), 'fresh', 'the built CLI ran dist/');
+});
+
 test('labelling and exporting from dist/ finds its worker threads and migrations next to the built code', () => {
   const input = path.join(dir, 'two.txt');
   writeFileSync(input, 'a warm, funny film\ndull and far too long\n');
