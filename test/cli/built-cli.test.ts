@@ -9,6 +9,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { before, test } from 'node:test';
 import { REPO_ROOT } from '../../src/config.ts';
+import { modulesLoadedBy } from '../helpers/loaded-modules.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 // @ts-expect-error plain JS module without types, shared by bin/distillery.js and the build
 import { distState } from '../../scripts/dist-freshness.js';
@@ -80,6 +81,18 @@ test("dist/'s bundled zod (dist/vendor/) refuses bad recipes and configs with zo
     assert.equal(built.stderr, sources.stderr, args.join(' '));
   }
   assert.equal(distState(REPO_ROOT), 'fresh', 'the built CLI ran dist/');
+});
+
+test('an augment from dist/ loads zod as the one bundled file, without its 64 translations', () => {
+  const input = path.join(dir, 'one-zod.txt');
+  writeFileSync(input, 'a warm and funny film\n');
+  const r = modulesLoadedBy(['augment', '--input', input, '--recipe', 'eda', '--seed', '1']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.ok(r.modules.includes('dist/vendor/zod.js'), 'the built modules import dist/vendor/zod.js');
+  assert.deepEqual(
+    r.modules.filter((m) => m.includes('node_modules/zod/')),
+    [],
+  );
 });
 
 test('labelling and exporting from dist/ finds its worker threads and migrations next to the built code', () => {
