@@ -5,7 +5,8 @@
  * - `--version`, `--help`, `datasets list` on an empty store: the built CLI (dist/, what `npm ci` leaves)
  *   and the same sources through tsx (the fallback when dist/ is stale).
  * - augmenting a one-line file with eda: dist/, tsx on the sources, and --baseline (an older commit,
- *   extracted with `git archive` into .tmp/ and run the way it ran then) when given.
+ *   extracted with `git archive` into .tmp/ and run the way it ran then) when given, which also runs
+ *   `--help` and `datasets list`.
  * - eda over SST-2 dev (872 rows, 4 variants, alpha 0.1) against the EDA reference in Python
  *   (bench/eda-reference/eda_reference.py) on the same rows: whole process, and marginal = the extra
  *   time of 872 rows over one row, per extra row, for both.
@@ -102,6 +103,11 @@ if (values.baseline) {
   }
   const base = path.join(dir, 'bin/distillery.js');
   add(`--help, baseline ${values.baseline}`, [process.execPath, base, '--help'], dir);
+  add(
+    `datasets list (empty store), baseline ${values.baseline}`,
+    [process.execPath, base, 'datasets', 'list', '--db', path.join(tmp, 'e-base.db')],
+    dir,
+  );
   add(
     `augment 1 line, baseline ${values.baseline}`,
     [process.execPath, base, ...augment(oneLine, path.join(tmp, 'c1.jsonl'))],

@@ -16,7 +16,7 @@
 import { cpSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { distState, sourceSignature, STAMP_FILE } from './dist-freshness.js';
+import { distState, sourceSignature, STAMP_FILE, VENDORED, vendoredSignature } from './dist-freshness.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const srcDir = path.join(root, 'src');
@@ -35,6 +35,7 @@ async function main() {
   const started = performance.now();
   // Taken before compiling: an edit made during the build leaves dist/ stale, not wrongly fresh.
   const sources = sourceSignature(srcDir);
+  const vendored = vendoredSignature(root);
   const files = readdirSync(srcDir, { recursive: true, withFileTypes: true })
     .filter((e) => e.isFile())
     .map((e) => path.join(e.parentPath ?? e.path, e.name));
@@ -55,14 +56,18 @@ async function main() {
     target: 'node20',
     sourcemap: 'linked',
     logLevel: 'warning',
-    plugins: [relativeImportsStayExternal],
+    plugins: [relativeImportsStayExternal, vendoredImportsGoToVendor],
   });
+  await bundleVendored(staging);
   for (const file of otherFiles) {
     const to = path.join(staging, path.relative(srcDir, file));
     mkdirSync(path.dirname(to), { recursive: true });
     cpSync(file, to);
   }
-  writeFileSync(path.join(staging, STAMP_FILE), JSON.stringify({ sources, builtAt: new Date().toISOString() }) + '\n');
+  writeFileSync(
+    path.join(staging, STAMP_FILE),
+    JSON.stringify({ sources, vendored, builtAt: new Date().toISOString() }) + '\n',
+  );
 
   const old = `${distDir}.old-${process.pid}`;
   if (existsSync(distDir)) renameSync(distDir, old);
@@ -80,6 +85,60 @@ const relativeImportsStayExternal = {
       if (args.kind === 'entry-point') return undefined;
       return { path: args.path.replace(/\.ts$/, '.js'), external: true };
     });
+  },
+};
+
+/**
+ * zod is imported by a dozen modules on every path that validates a config or a recipe, and its package
+ * entry loads 95 files, 64 of them the translations of its error messages (1.6 MB of the 2.5 MB it
+ * parses), which distillery never selects: its messages are zod's English ones, which zod's schemas
+ * register themselves. dist/vendor/zod.js is the same version of zod, from node_modules, bundled into one
+ * file without the `z.locales` namespace; the built modules import it instead of `zod`. The sources
+ * through tsx (and the tests) import zod itself; test/cli/built-cli.test.ts checks that both give the same
+ * messages. dist/ counts as stale when the zod in node_modules is another version (dist-freshness.js).
+ */
+const vendoredImportsGoToVendor = {
+  name: 'vendored-imports-go-to-vendor',
+  setup(b) {
+    b.onResolve({ filter: /^[^./]/ }, (args) => {
+      if (!VENDORED.includes(args.path) || args.kind === 'entry-point') return undefined;
+      const to = path.relative(path.dirname(args.importer), path.join(srcDir, 'vendor', `${args.path}.js`));
+      return { path: to.startsWith('.') ? to : `./${to}`, external: true };
+    });
+  },
+};
+
+async function bundleVendored(staging) {
+  if (existsSync(path.join(srcDir, 'vendor'))) throw new Error('build-dist: src/vendor/ would clash with dist/vendor/');
+  const { build } = await import('esbuild');
+  for (const name of VENDORED)
+    await build({
+      stdin: { contents: `export * from '${name}';\nexport { default } from '${name}';\n`, resolveDir: root },
+      outfile: path.join(staging, 'vendor', `${name}.js`),
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      sourcemap: 'linked',
+      logLevel: 'warning',
+      plugins: [withoutZodLocales],
+    });
+}
+
+/**
+ * `export * as locales from "../locales/index.js"` in classic/external.js (`z.locales`) and core/index.js
+ * (`z.core.locales`): an empty namespace instead. English, the default, comes from locales/en.js, which
+ * classic/schemas.js imports itself.
+ */
+const withoutZodLocales = {
+  name: 'without-zod-locales',
+  setup(b) {
+    b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
+      /[\\/]zod[\\/]v4[\\/](classic[\\/]external|core[\\/]index)\.js$/.test(args.importer)
+        ? { path: 'zod-locales', namespace: 'without-zod-locales' }
+        : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'without-zod-locales' }, () => ({ contents: 'export {};\n', loader: 'js' }));
   },
 };
 

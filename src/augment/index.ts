@@ -5,9 +5,8 @@ export {
   compileRecipe,
   compileFlow,
   RecipeSpecSchema,
-  RemoteRecipeSpecSchema,
+  remoteRecipeSpecSchema,
   makeRecipeSpecSchema,
-  FlowNodeSchema,
   ConstraintsSchema,
 } from './recipe-schema.ts';
 export type { RecipeSpec, FlowNode, CompileOptions } from './recipe-schema.ts';

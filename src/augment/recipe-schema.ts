@@ -119,10 +119,14 @@ export function makeRecipeSpecSchema(paths: boolean) {
   ]);
 }
 
-export const FlowNodeSchema = makeFlowNodeSchema(true);
 export const RecipeSpecSchema = makeRecipeSpecSchema(true);
-/** What HTTP requests may send: the same recipes, without any field that names a server file. */
-export const RemoteRecipeSpecSchema = makeRecipeSpecSchema(false);
+let remoteRecipeSpec: typeof RecipeSpecSchema | undefined;
+/**
+ * What HTTP requests may send: the same recipes, without any field that names a server file. Built on
+ * first use, since each recipe schema builds every op's params: `distillery augment` needs only the one
+ * above.
+ */
+export const remoteRecipeSpecSchema = (): typeof RecipeSpecSchema => (remoteRecipeSpec ??= makeRecipeSpecSchema(false));
 export type RecipeSpec = z.input<typeof RecipeSpecSchema>;
 
 type Issue = z.core.$ZodIssue;

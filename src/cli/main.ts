@@ -1,31 +1,23 @@
 /** The `distillery` command line. Each subcommand lives in its own file under commands/. */
-import { readFileSync } from 'node:fs';
-import { Command } from 'commander';
 import { isDistilleryError } from '../core/errors.ts';
-import { COMMAND_MODULES, type CliCommandModule } from './command-table.ts';
+import { COMMAND_MODULES } from './command-table.ts';
+import { newProgram, registerCommandSummaries } from './program.ts';
 
-const program = new Command('distillery')
-  .description('Make knowledge-distillation datasets: augment, label with a teacher, store soft labels, export.')
-  .version(packageVersion(), '-V, --version', 'print the version and exit')
-  .showHelpAfterError();
-for (const command of await Promise.all(commandsFor(process.argv.slice(2)).map((load) => load())))
-  command.register(program);
+const program = newProgram();
+const args = process.argv.slice(2);
+const named = commandNamed(args);
+if (named) (await COMMAND_MODULES[named]!()).register(program);
+// a bare --version needs no command; the top-level help, no command, or a misspelt one need their names only
+else if (!(args.length === 1 && (args[0] === '-V' || args[0] === '--version'))) registerCommandSummaries(program);
 
 /**
- * The one module the command line names; none for a bare `--version`; every one otherwise (help, no
- * command, a misspelt one), since listing commands or suggesting the closest name needs them all.
+ * The one command the command line names (`run ...`, `help run`, `-- run ...`), whose module is the only one
+ * loaded. No other program option can come before a command: -V and -h answer on their own.
  */
-function commandsFor(args: readonly string[]): Array<() => Promise<CliCommandModule>> {
-  const first = args[0];
-  if (first !== undefined && Object.hasOwn(COMMAND_MODULES, first)) return [COMMAND_MODULES[first]!];
-  if (args.length === 1 && (first === '-V' || first === '--version')) return [];
-  return Object.values(COMMAND_MODULES);
-}
-
-/** package.json sits two folders up from both src/cli/ and the built dist/cli/. */
-function packageVersion(): string {
-  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string })
-    .version;
+function commandNamed(argv: readonly string[]): string | undefined {
+  const args = argv[0] === '--' ? argv.slice(1) : argv;
+  const name = args[0] === 'help' ? args[1] : args[0];
+  return name !== undefined && Object.hasOwn(COMMAND_MODULES, name) ? name : undefined;
 }
 
 try {

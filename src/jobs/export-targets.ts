@@ -6,7 +6,8 @@ import { DistilleryError } from '../core/errors.ts';
 import { exportDataset, exportEnsemble, type EnsembleExport, type ExportResult } from '../export/index.ts';
 import type { ExportSource, Store } from '../store/index.ts';
 import type { JobSpec } from './job-schema.ts';
-import { exportSequenceDataset, sequenceDatasetOf } from './sequence/sequence-export.ts';
+import { sequenceDatasetOf } from './sequence/sequence-dataset.ts';
+import { exportSequenceDataset } from './sequence/sequence-export.ts';
 
 /** A teacher given by registry name or by fingerprint (prefix), resolved among the dataset's teachers. */
 export function resolveTeacherFingerprint(store: Store, dataset: string, teacher: string): string {

@@ -37,9 +37,9 @@ export type { QueueOverview } from './scale/queue-overview.ts';
 export const loadQueueRuntime = () => import('./scale/queue-runtime.ts');
 // causal-LM (text-generation) jobs: docs/LLM-TEACHERS.md, "Jobs"
 export { runSequenceJob, type SequenceDatasetSpec } from './sequence/run-sequence-job.ts';
+export { sequenceDatasetOf } from './sequence/sequence-dataset.ts';
 export {
   exportSequenceDataset,
-  sequenceDatasetOf,
   type SequenceExportOptions,
   type SequenceExportResult,
 } from './sequence/sequence-export.ts';

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { parseYaml } from '../core/yaml.ts';
 import { DistilleryError } from '../core/errors.ts';
-import { RemoteRecipeSpecSchema } from '../augment/index.ts';
+import { remoteRecipeSpecSchema } from '../augment/index.ts';
 import { recipeOf, recipeSchema } from './recipe-field-schema.ts';
 import type { OutputSpec } from '../core/types.ts';
 import { sequenceJobSchema } from './sequence/sequence-job-schema.ts';
@@ -202,7 +202,7 @@ function makeJobSchema(recipe: ReturnType<typeof recipeOf>) {
 /** A job file: run by the user on their own machine, so its recipe may name local files (lexicons). */
 export const jobSchema = makeJobSchema(recipeSchema);
 /** A job sent over HTTP: the same schema, but no recipe field names a file on the server. */
-export const remoteJobSchema = makeJobSchema(recipeOf(RemoteRecipeSpecSchema));
+export const remoteJobSchema = makeJobSchema(recipeOf(remoteRecipeSpecSchema()));
 
 /** What a job file may say (before defaults). */
 export type JobInput = z.input<typeof jobSchema>;

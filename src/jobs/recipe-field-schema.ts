@@ -4,11 +4,11 @@
  * does not build every job schema (~30 ms at start-up) to check one recipe.
  */
 import { z } from 'zod';
-import { BUILTIN_RECIPES, RecipeSpecSchema, RemoteRecipeSpecSchema } from '../augment/index.ts';
+import { BUILTIN_RECIPES, RecipeSpecSchema } from '../augment/index.ts';
 
 const BUILTIN_NAMES = Object.keys(BUILTIN_RECIPES) as [string, ...string[]];
 
-export const recipeOf = (spec: typeof RecipeSpecSchema | typeof RemoteRecipeSpecSchema) =>
+export const recipeOf = (spec: typeof RecipeSpecSchema) =>
   z.union([z.enum(BUILTIN_NAMES), spec], {
     error: `expected a built-in recipe (${BUILTIN_NAMES.join(', ')}) or a recipe object { builtin } / { flow, variants }`,
   });

@@ -9,6 +9,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { before, test } from 'node:test';
 import { REPO_ROOT } from '../../src/config.ts';
+import { modulesLoadedBy } from '../helpers/loaded-modules.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 // @ts-expect-error plain JS module without types, shared by bin/distillery.js and the build
 import { distState } from '../../scripts/dist-freshness.js';
@@ -57,6 +58,41 @@ test('augmenting a line from dist/ gives the same bytes as the sources through t
   assert.equal(fromSources.status, 0, fromSources.stderr);
   assert.ok(built.stdout.trim().split('\n').length > 1, 'the line and its augmentations');
   assert.equal(built.stdout, fromSources.stdout);
+});
+
+test("dist/'s bundled zod (dist/vendor/) refuses bad recipes and configs with zod's own messages", () => {
+  const input = path.join(dir, 'bad.txt');
+  writeFileSync(input, 'a line\n');
+  const config = path.join(dir, 'bad-config.json');
+  writeFileSync(config, JSON.stringify({ port: 'eighty', teachers: [{ name: 'x' }], nope: 1 }));
+  // without DISTILLERY_DEBUG, which would add stack traces that differ between the two trees
+  const { DISTILLERY_DEBUG: _debug, ...env } = process.env;
+  const run = (entry: string[], args: string[]) =>
+    spawnSync(process.execPath, [...entry, ...args], { cwd: REPO_ROOT, encoding: 'utf8', env });
+  for (const args of [
+    ['augment', '--input', input, '--recipe', '{"builtin":"eda","params":{"alpha":2}}'],
+    ['augment', '--input', input, '--recipe', '{"flow":{"op":"synonym","params":{"alpha":"x"}},"variants":0}'],
+    ['augment', '--input', input, '--recipe', '{"builtin":"eda"}', '--config', config],
+  ]) {
+    const built = run([BIN], args);
+    const sources = run(['--import', 'tsx', path.join(REPO_ROOT, 'src/cli/main.ts')], args);
+    assert.equal(built.status, 1, built.stderr);
+    assert.match(built.stderr, /^distillery: .*(Expected|Invalid|Unrecognized)/i);
+    assert.equal(built.stderr, sources.stderr, args.join(' '));
+  }
+  assert.equal(distState(REPO_ROOT), 'fresh', 'the built CLI ran dist/');
+});
+
+test('an augment from dist/ loads zod as the one bundled file, without its 64 translations', () => {
+  const input = path.join(dir, 'one-zod.txt');
+  writeFileSync(input, 'a warm and funny film\n');
+  const r = modulesLoadedBy(['augment', '--input', input, '--recipe', 'eda', '--seed', '1']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.ok(r.modules.includes('dist/vendor/zod.js'), 'the built modules import dist/vendor/zod.js');
+  assert.deepEqual(
+    r.modules.filter((m) => m.includes('node_modules/zod/')),
+    [],
+  );
 });
 
 test('labelling and exporting from dist/ finds its worker threads and migrations next to the built code', () => {

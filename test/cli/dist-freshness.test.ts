@@ -1,11 +1,14 @@
-/** When bin/distillery.js may run dist/ instead of the sources: only while src/ is exactly as built. */
+/**
+ * When bin/distillery.js may run dist/ instead of the sources: only while src/ is exactly as built, and
+ * node_modules holds the version of each package bundled into dist/vendor/.
+ */
 import assert from 'node:assert/strict';
 import { mkdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { tempDir } from '../helpers/temp-dir.ts';
 // @ts-expect-error plain JS module without types, shared by bin/distillery.js and the build
-import { distState, sourceSignature, STAMP_FILE } from '../../scripts/dist-freshness.js';
+import { distState, sourceSignature, STAMP_FILE, vendoredSignature } from '../../scripts/dist-freshness.js';
 
 function checkout(): string {
   const root = tempDir();
@@ -19,7 +22,7 @@ function stamp(root: string): void {
   mkdirSync(path.join(root, 'dist'), { recursive: true });
   writeFileSync(
     path.join(root, 'dist', STAMP_FILE),
-    JSON.stringify({ sources: sourceSignature(path.join(root, 'src')) }),
+    JSON.stringify({ sources: sourceSignature(path.join(root, 'src')), vendored: vendoredSignature(root) }),
   );
 }
 
@@ -55,4 +58,19 @@ test('an unreadable stamp counts as missing, not fresh', () => {
   mkdirSync(path.join(root, 'dist'));
   writeFileSync(path.join(root, 'dist', STAMP_FILE), '{ half a file');
   assert.equal(distState(root), 'missing');
+});
+
+test('another version of a bundled package in node_modules makes dist/ stale', () => {
+  const root = checkout();
+  const zod = (version: string) => {
+    mkdirSync(path.join(root, 'node_modules/zod'), { recursive: true });
+    writeFileSync(path.join(root, 'node_modules/zod/package.json'), JSON.stringify({ name: 'zod', version }));
+  };
+  zod('4.6.7');
+  stamp(root);
+  assert.equal(distState(root), 'fresh');
+  zod('4.7.0');
+  assert.equal(distState(root), 'stale', 'upgraded');
+  rmSync(path.join(root, 'node_modules'), { recursive: true });
+  assert.equal(distState(root), 'stale', 'removed');
 });

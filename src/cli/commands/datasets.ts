@@ -1,8 +1,8 @@
 /** `distillery datasets list | show ID | rm ID | merge ID | prune`. */
 import type { Command } from 'commander';
-import { withDatasetLock, mergeShards, sequenceDatasetOf } from '../../jobs/index.ts';
+import { withDatasetLock, loadMergeShards, sequenceDatasetOf } from '../../jobs/index-datasets.ts';
 import { DistilleryError } from '../../core/errors.ts';
-import { openRuntime } from '../job-runtime.ts';
+import { openStoreRuntime } from '../store-runtime.ts';
 
 interface StoreFlags {
   db?: string;
@@ -36,7 +36,7 @@ export function registerDatasets(program: Command): void {
     .option('--json', 'print JSON')
     .addHelpText('after', '\nExample:\n  distillery datasets list --db data/distillery.db')
     .action(async (opts: StoreFlags) => {
-      const rt = await openRuntime(opts);
+      const rt = openStoreRuntime(opts);
       try {
         const rows = rt.store.listDatasets().map((d) => {
           const status = (d.manifest as { status?: string } | null)?.status ?? '-';
@@ -78,7 +78,7 @@ export function registerDatasets(program: Command): void {
           console.log(`${r.id}\t${r.status}\t${counts}\t${r.teachers} teacher(s)\t${r.created}`);
         }
       } finally {
-        await rt.close();
+        rt.close();
       }
     });
 
@@ -90,7 +90,7 @@ export function registerDatasets(program: Command): void {
   )
     .addHelpText('after', '\nExample:\n  distillery datasets show sst2-eda')
     .action(async (id: string, opts: StoreFlags) => {
-      const rt = await openRuntime(opts);
+      const rt = openStoreRuntime(opts);
       try {
         const d = rt.store.requireDataset(id);
         // a causal-LM dataset's rows are sequences: their counts and the refused rows with their field
@@ -104,7 +104,7 @@ export function registerDatasets(program: Command): void {
           : { stats: rt.store.datasetStats(id) };
         console.log(JSON.stringify({ ...d, ...sequences }, null, 2));
       } finally {
-        await rt.close();
+        rt.close();
       }
     });
 
@@ -116,14 +116,14 @@ export function registerDatasets(program: Command): void {
   )
     .addHelpText('after', '\nExample:\n  distillery datasets rm sst2-eda')
     .action(async (id: string, opts: StoreFlags) => {
-      const rt = await openRuntime(opts);
+      const rt = openStoreRuntime(opts);
       try {
         rt.store.requireDataset(id);
         // not while a run writes it
         await withDatasetLock(rt.store, id, `distillery datasets rm ${id}`, () => rt.store.deleteDataset(id));
         console.log(`removed dataset ${id}`);
       } finally {
-        await rt.close();
+        rt.close();
       }
     });
 
@@ -138,8 +138,9 @@ export function registerDatasets(program: Command): void {
   )
     .addHelpText('after', '\nExample:\n  distillery datasets merge sst2-eda --shards 4')
     .action(async (id: string, opts: StoreFlags & { shards: string }) => {
-      const rt = await openRuntime(opts);
+      const rt = openStoreRuntime(opts);
       try {
+        const { mergeShards } = await loadMergeShards();
         const r = await withDatasetLock(rt.store, id, `distillery datasets merge ${id}`, () =>
           mergeShards(rt.store, id, Number(opts.shards)),
         );
@@ -149,7 +150,7 @@ export function registerDatasets(program: Command): void {
             : `merged ${opts.shards} shards into ${id}: ${r.examples} examples from ${r.records} records`,
         );
       } finally {
-        await rt.close();
+        rt.close();
       }
     });
 
@@ -173,7 +174,7 @@ export function registerDatasets(program: Command): void {
     )
     .action(async (opts: StoreFlags & { grace: string; dryRun?: boolean; vacuum?: boolean }) => {
       const graceSeconds = parseDuration(opts.grace);
-      const rt = await openRuntime(opts);
+      const rt = openStoreRuntime(opts);
       try {
         const r = rt.store.pruneOutputs({ graceSeconds, dryRun: opts.dryRun ?? false });
         console.log(
@@ -184,7 +185,7 @@ export function registerDatasets(program: Command): void {
           console.log(`vacuum: ${mb(v.before)} -> ${mb(v.after)}`);
         }
       } finally {
-        await rt.close();
+        rt.close();
       }
     });
 }

@@ -10,7 +10,7 @@ import {
   augmentCorpus,
   BUILTIN_RECIPES,
   compileRecipe,
-  RemoteRecipeSpecSchema,
+  remoteRecipeSpecSchema,
   type CompileOptions,
   type OpContext,
   type Recipe,
@@ -57,7 +57,7 @@ function augmentSchemas(maxTexts: number, maxChars: number) {
         .min(1, 'give at least one text')
         .max(maxTexts, `at most ${maxTexts} texts per request`),
       recipe: z
-        .union([z.enum(BUILTIN_NAMES), RemoteRecipeSpecSchema], {
+        .union([z.enum(BUILTIN_NAMES), remoteRecipeSpecSchema()], {
           error: `expected a builtin recipe name (${BUILTIN_NAMES.join(', ')}) or a recipe spec`,
         })
         .describe(

@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { DistilleryError } from '../../core/errors.ts';
 import type { ExportFormat, ExportStream } from '../../export/index.ts';
 import type { Store } from '../../store/index.ts';
-import { exportSequenceDataset, sequenceDatasetOf } from './sequence-export.ts';
+import { sequenceDatasetOf } from './sequence-dataset.ts';
+import { exportSequenceDataset } from './sequence-export.ts';
 
 const CONTENT_TYPES: Readonly<Record<ExportFormat, string>> = Object.freeze({
   parquet: 'application/vnd.apache.parquet',

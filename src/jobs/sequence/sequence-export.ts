@@ -17,6 +17,7 @@ import {
 } from '../../export/index.ts';
 import type { DatasetSequenceRow, Store } from '../../store/index.ts';
 import type { SequenceDatasetSpec } from './run-sequence-job.ts';
+import { sequenceDatasetOf } from './sequence-dataset.ts';
 import { generatedProvenance } from './sequence-generate.ts';
 
 export interface SequenceExportOptions {
@@ -43,12 +44,6 @@ export interface SequenceExportResult {
     files: ExportedFile[];
     command: string;
   };
-}
-
-/** The dataset's spec when it was made by a causal-LM job, else undefined. */
-export function sequenceDatasetOf(store: Store, dataset: string): SequenceDatasetSpec | undefined {
-  const spec = store.getDataset(dataset)?.spec as Partial<SequenceDatasetSpec> | null | undefined;
-  return spec?.kind === 'causal-lm' ? (spec as SequenceDatasetSpec) : undefined;
 }
 
 function* labelledRefs(
