@@ -326,6 +326,16 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: Env = process.e
       `augmentModels.scorer "${cfg.augmentModels.scorer}" is not among the configured teachers (${[...names].join(', ')})`,
     );
   }
+  const corporaDirs = cfg.corporaDirs ?? [path.join(REPO_ROOT, 'data'), path.join(cfg.sharedDir, 'data', 'corpora')];
+  return deepFreeze({ ...cfg, corporaDirs });
+}
+
+/**
+ * The service may listen on a non-loopback host only with API keys (or an explicit opt-out). Checked when
+ * the service starts, not when the config loads: `worker`, `run` and the other commands listen nowhere, and
+ * share one config (one image's DISTILLERY_HOST=0.0.0.0) with the service.
+ */
+export function refuseOpenRemote(cfg: Pick<Config, 'host' | 'apiKeys' | 'allowInsecureRemote'>): void {
   if (!isLoopbackHost(cfg.host) && cfg.apiKeys.length === 0 && !cfg.allowInsecureRemote) {
     throw new DistilleryError(
       'CONFIG_INVALID',
@@ -335,8 +345,6 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: Env = process.e
       },
     );
   }
-  const corporaDirs = cfg.corporaDirs ?? [path.join(REPO_ROOT, 'data'), path.join(cfg.sharedDir, 'data', 'corpora')];
-  return deepFreeze({ ...cfg, corporaDirs });
 }
 
 function deepFreeze<T>(v: T): T {

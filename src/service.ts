@@ -6,7 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import pino, { type Logger } from 'pino';
-import type { Config } from './config.ts';
+import { refuseOpenRemote, type Config } from './config.ts';
 import { createApp, type RouteModule } from './http/app.ts';
 import { ServiceMetrics } from './http/metrics.ts';
 import { queueMetrics } from './http/queue-metrics.ts';
@@ -52,6 +52,7 @@ export interface ServiceOptions {
 }
 
 export async function startService(config: Config, opts: ServiceOptions = {}): Promise<Service> {
+  refuseOpenRemote(config);
   const logger = opts.logger ?? pino({ level: config.logLevel, base: { service: 'distillery' } });
   configureS3(config.s3);
   const registry = TeacherRegistry.fromConfig(config, (msg) => logger.info(msg));

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { loadConfig } from '../../src/config.ts';
+import { loadConfig, refuseOpenRemote } from '../../src/config.ts';
+import { startService } from '../../src/service.ts';
 import { post, problemOf, startTestService } from './helpers.ts';
 
 const KEY = 'k-0123456789abcdef0123';
@@ -35,9 +36,13 @@ test('without API keys: open on loopback', async () => {
   }
 });
 
-test('a non-loopback host without API keys is refused, naming the way out', () => {
+test('a non-loopback host without API keys is refused by the service, naming the way out; other commands load it', async () => {
+  // `worker`, `run`: one image sets DISTILLERY_HOST=0.0.0.0 for the service, and these listen nowhere
+  const open = loadConfig({ host: '0.0.0.0' }, {});
+  assert.equal(open.host, '0.0.0.0');
+  await assert.rejects(startService(open), /non-loopback host 0\.0\.0\.0 without API keys/);
   assert.throws(
-    () => loadConfig({ host: '0.0.0.0' }, {}),
+    () => refuseOpenRemote(loadConfig({ host: '0.0.0.0' }, {})),
     (e: Error & { hint?: string }) => {
       assert.match(e.message, /non-loopback host 0\.0\.0\.0 without API keys/);
       assert.match(e.hint ?? '', /allowInsecureRemote: true/);
