@@ -4,12 +4,8 @@
  * SQLite, and that half now runs beside the other. The caller stays synchronous: it blocks on
  * the next page only when the reader has not produced it yet.
  */
-import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { DistilleryError } from '../core/errors.ts';
-
-const POSTED = 0;
-const CONSUMED = 1;
-const STOP = 2;
+import { PrefetchThread } from '../core/prefetch-thread.ts';
 
 type PackedColumn = unknown[] | { buf: ArrayBuffer; starts: Int32Array; lens: Int32Array };
 interface PackedPart {
@@ -35,11 +31,7 @@ function unpack(part: PackedPart): unknown[][] {
 }
 
 export class PagePrefetcher {
-  readonly #worker: Worker;
-  readonly #port: MessagePort;
-  readonly #ctl = new Int32Array(new SharedArrayBuffer(12));
-  #consumed = 0;
-  #finished = false;
+  readonly #thread: PrefetchThread<Message>;
 
   /** `params[s]` binds statement s of `sqls` (without `after`); pages start after ordinal `after`. */
   constructor(
@@ -49,31 +41,23 @@ export class PagePrefetcher {
     pageRows: number,
     after: number,
   ) {
-    const { port1, port2 } = new MessageChannel();
-    this.#port = port1;
-    this.#worker = new Worker(new URL('./page-reader-thread.mjs', import.meta.url), {
-      workerData: { path, sqls, params, pageRows, after, control: this.#ctl.buffer, port: port2 },
-      transferList: [port2],
-      // plain JavaScript: skip the loaders (tsx) the parent may run under, they cost a start of ~100 ms
-      execArgv: [],
+    this.#thread = new PrefetchThread(new URL('./page-reader-thread.mjs', import.meta.url), {
+      path,
+      sqls,
+      params,
+      pageRows,
+      after,
     });
-    // an abandoned iteration must not keep the process alive
-    this.#worker.unref();
   }
 
   /** The next page's raw rows per statement, or undefined after the last page. */
   next(): RawParts | undefined {
-    if (this.#finished) return undefined;
-    let msg: Message | undefined;
-    for (;;) {
-      const posted = Atomics.load(this.#ctl, POSTED);
-      msg = receiveMessageOnPort(this.#port)?.message as Message | undefined;
-      if (msg) break;
-      Atomics.wait(this.#ctl, POSTED, posted, 1000);
+    if (this.#thread.closed) return undefined;
+    const msg = this.#thread.receive();
+    if (!msg) {
+      this.close();
+      throw new DistilleryError('INTERNAL', 'the page reader thread stopped before the last page');
     }
-    this.#consumed++;
-    Atomics.store(this.#ctl, CONSUMED, this.#consumed);
-    Atomics.notify(this.#ctl, CONSUMED);
     if ('error' in msg) {
       this.close();
       throw new DistilleryError('INTERNAL', `reading the store failed: ${msg.error}`, {
@@ -86,11 +70,6 @@ export class PagePrefetcher {
 
   /** Stops the reader (safe to call twice). */
   close(): void {
-    if (this.#finished) return;
-    this.#finished = true;
-    Atomics.store(this.#ctl, STOP, 1);
-    Atomics.notify(this.#ctl, CONSUMED);
-    this.#port.close();
-    void this.#worker.terminate();
+    this.#thread.close();
   }
 }

@@ -11,6 +11,7 @@ const ctl = new Int32Array(control);
 const POSTED = 0;
 const CONSUMED = 1;
 const STOP = 2;
+const ENDED = 3;
 const AHEAD = 16;
 
 /** One statement's rows as columns: plain arrays, or for blob columns one buffer + offsets. */
@@ -76,4 +77,6 @@ try {
 } finally {
   db?.close();
   port.close();
+  Atomics.store(ctl, ENDED, 1);
+  Atomics.notify(ctl, POSTED);
 }

@@ -22,6 +22,7 @@ import {
   truncateTopK,
 } from './sequence-components.ts';
 import { withBusyRetry } from './sqlite.ts';
+import { StoredComponents } from './stored-components.ts';
 
 export interface SequencePutResult {
   /** Sequences whose token row was new. */
@@ -66,9 +67,11 @@ export class SequenceOutputs {
   readonly #quantizer: TopKQuantizer | undefined;
   readonly #teacherIds = new Map<string, number>();
   readonly #s;
+  readonly #stored: StoredComponents;
 
   constructor(db: Database.Database, opts: SequenceOutputsOptions = {}) {
     this.#db = db;
+    this.#stored = new StoredComponents(db);
     this.#now = opts.now ?? (() => Math.floor(Date.now() / 1000));
     this.#quantizer = opts.quantizer;
     this.#s = {
@@ -94,16 +97,6 @@ export class SequenceOutputs {
         `INSERT INTO sequence_outputs (teacher_id, sequence_id, component, positions, data, written_at)
          VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (teacher_id, sequence_id, component) DO NOTHING`,
       ),
-      components: db
-        .prepare<[number, number], [string]>(
-          'SELECT component FROM sequence_outputs WHERE teacher_id = ? AND sequence_id = ?',
-        )
-        .raw(true),
-      output: db
-        .prepare<[number, number, string], [Buffer]>(
-          'SELECT data FROM sequence_outputs WHERE teacher_id = ? AND sequence_id = ? AND component = ?',
-        )
-        .raw(true),
       stats: db.prepare<[string | null, string | null], Omit<SequenceComponentStat, 'bytesPerPosition'>>(
         `SELECT o.component, count(*) AS sequences, sum(o.positions) AS positions, sum(length(o.data)) AS bytes
          FROM sequence_outputs o JOIN teachers t ON t.id = o.teacher_id
@@ -170,7 +163,7 @@ export class SequenceOutputs {
       return hashes.map((hash) => {
         const seq = teacher === undefined ? undefined : this.#s.sequenceRow.get(Buffer.from(hash, 'hex'));
         if (teacher === undefined || !seq) return undefined;
-        const have = this.#s.components.all(teacher, seq.id).map((r) => r[0]);
+        const have = this.#stored.names(teacher, seq.id);
         const serving = [...new Set(wanted.map((c) => servingComponent(c, have)))];
         if (serving.some((c) => c === undefined)) return undefined;
         const components = serving.map((c): [string, number, Buffer] => {
@@ -214,8 +207,7 @@ export class SequenceOutputs {
       const teacher = this.#teacherId(fingerprint, false);
       for (const hash of hashes) {
         const seq = this.#s.sequenceId.get(Buffer.from(hash, 'hex'));
-        const have =
-          teacher === undefined || seq === undefined ? [] : this.#s.components.all(teacher, seq.id).map((r) => r[0]);
+        const have = teacher === undefined || seq === undefined ? [] : this.#stored.names(teacher, seq.id);
         const lacking = wanted.filter((c) => servingComponent(c, have) === undefined);
         if (lacking.length > 0) out.set(hash, lacking);
       }
@@ -243,10 +235,10 @@ export class SequenceOutputs {
         if (teacher === undefined) return undefined;
         const seq = this.#s.sequence.get(Buffer.from(hash, 'hex'));
         if (!seq) return undefined;
-        const have = this.#s.components.all(teacher, seq.id).map((r) => r[0]);
+        const have = this.#stored.names(teacher, seq.id);
         const serving = wanted.map((c) => servingComponent(c, have));
         if (serving.some((c) => c === undefined)) return undefined;
-        const blobs = serving.map((c) => this.#s.output.get(teacher, seq.id, c!)![0]);
+        const blobs = serving.map((c) => this.#stored.blob(teacher, seq.id, c!));
         const t = assemble(decodeTokenSequence(seq.data), serving as string[], blobs, opts.lazyTopK ?? false);
         if (spec.topK !== undefined) truncateTopK(t, spec.topK);
         return t;

@@ -9,6 +9,7 @@ import { readSequenceHeader } from './codecs/sequence-blob.ts';
 import { decodeSequenceTarget } from './codecs/sequence-codecs.ts';
 import { decodeSequenceTailMass, decodeSequenceTopK } from './codecs/sequence-topk-decode.ts';
 import { componentKind, sequenceComponents, servingComponent } from './sequence-components.ts';
+import { StoredComponents } from './stored-components.ts';
 
 export interface SequenceSummary {
   /** tokens */
@@ -25,25 +26,17 @@ export interface SequenceSummary {
 export class SequenceSummaries {
   readonly #db: Database.Database;
   readonly #s;
+  readonly #stored: StoredComponents;
 
   constructor(db: Database.Database) {
     this.#db = db;
+    this.#stored = new StoredComponents(db);
     this.#s = {
       teacherId: db.prepare<[string], { id: number }>('SELECT id FROM teachers WHERE fingerprint = ?'),
       // the tokens blob's header holds the truncated flag; its ids are not needed
       sequence: db.prepare<[Buffer], { id: number; length: number; scored: number; header: Buffer }>(
         'SELECT id, length, scored, substr(data, 1, 20) AS header FROM token_sequences WHERE hash = ?',
       ),
-      components: db
-        .prepare<[number, number], [string]>(
-          'SELECT component FROM sequence_outputs WHERE teacher_id = ? AND sequence_id = ?',
-        )
-        .raw(true),
-      output: db
-        .prepare<[number, number, string], [Buffer]>(
-          'SELECT data FROM sequence_outputs WHERE teacher_id = ? AND sequence_id = ? AND component = ?',
-        )
-        .raw(true),
     };
   }
 
@@ -65,7 +58,7 @@ export class SequenceSummaries {
       if (teacher === undefined) return undefined;
       const seq = this.#s.sequence.get(Buffer.from(hash, 'hex'));
       if (!seq) return undefined;
-      const have = this.#s.components.all(teacher, seq.id).map((r) => r[0]);
+      const have = this.#stored.names(teacher, seq.id);
       const out: SequenceSummary = {
         length: seq.length,
         positions: seq.scored,
@@ -76,7 +69,7 @@ export class SequenceSummaries {
         if (serving === undefined) return undefined;
         const kind = componentKind(c);
         if (kind !== 'topk' && kind !== 'target') continue;
-        const blob = this.#s.output.get(teacher, seq.id, serving)![0];
+        const blob = this.#stored.blob(teacher, seq.id, serving);
         if (kind === 'target') out.target = decodeSequenceTarget(blob);
         else out.tailMass = serving === c ? decodeSequenceTailMass(blob) : smallerTail(blob, spec.topK!);
       }

@@ -1,5 +1,5 @@
 /** Folder-level model tools behind `distillery models inspect | expose-hidden | list`. */
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type * as ort from 'onnxruntime-node';
 import { DistilleryError } from '../core/errors.ts';
@@ -9,6 +9,7 @@ import { exposeTargets } from './causal/expose-targets.ts';
 import { teacherFingerprint } from './fingerprint.ts';
 import { locateModelFiles } from './model-files.ts';
 import { exposeHiddenStates } from './onnx/expose-hidden.ts';
+import { modelDirConfig, rewriteModelDir } from './onnx/rewrite-model-dir.ts';
 import { graphOutputs } from './output-names.ts';
 import { openSession } from './session.ts';
 
@@ -151,33 +152,15 @@ export interface ExposeHiddenReport {
 
 /** Copies a model folder, rewriting every onnx/*.onnx so it also outputs hidden_states.0..L. */
 export function exposeHiddenDir(inDir: string, outDir: string): ExposeHiddenReport {
-  const onnxDir = path.join(inDir, 'onnx');
-  if (!existsSync(onnxDir)) {
-    throw new DistilleryError('NOT_FOUND', `No onnx/ folder in ${inDir}`, {
-      hint: 'IN_DIR must be a Hugging Face-layout ONNX model folder',
-    });
-  }
-  if (path.resolve(inDir) === path.resolve(outDir)) {
-    throw new DistilleryError('INVALID_INPUT', 'OUT_DIR must differ from IN_DIR', {
-      hint: 'the original model is never modified in place',
-    });
-  }
-  const config = JSON.parse(readFileSync(path.join(inDir, 'config.json'), 'utf8')) as Record<string, unknown>;
+  const config = modelDirConfig(inDir, outDir);
   const hiddenSize = Number(config.hidden_size ?? config.dim ?? config.d_model);
   if (!Number.isInteger(hiddenSize)) {
     throw new DistilleryError('INVALID_INPUT', `config.json in ${inDir} has no hidden_size`, {
       hint: 'expose-hidden needs the encoder width',
     });
   }
-  mkdirSync(outDir, { recursive: true });
-  cpSync(inDir, outDir, { recursive: true, filter: (src) => !src.endsWith('.onnx') });
-  const report: ExposeHiddenReport = { outDir: path.resolve(outDir), files: [] };
-  for (const file of readdirSync(onnxDir)
-    .filter((f) => f.endsWith('.onnx'))
-    .sort()) {
-    const result = exposeHiddenStates(readFileSync(path.join(onnxDir, file)), hiddenSize);
-    writeFileSync(path.join(outDir, 'onnx', file), result.bytes);
-    report.files.push({ file: `onnx/${file}`, added: result.added, alreadyPresent: result.alreadyPresent });
-  }
-  return report;
+  return rewriteModelDir(inDir, outDir, (model) => {
+    const { bytes, added, alreadyPresent } = exposeHiddenStates(model, hiddenSize);
+    return { bytes, facts: { added, alreadyPresent } };
+  });
 }

@@ -9,10 +9,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { REPO_ROOT } from '../../src/config.ts';
-import { SeededRng } from '../../src/core/seeded-rng.ts';
 import { openStore } from '../../src/store/index.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
-import { runCli, startCli } from '../jobs/helpers/cli.ts';
+import { killAfterThirdChunk, runCli } from '../jobs/helpers/cli.ts';
 
 const dir = tempDir('generate-cli-');
 const CONFIG = path.join(REPO_ROOT, 'data', 'demo-lm.config.yaml');
@@ -100,18 +99,7 @@ test('prompts -> generate -> teacher-forced labels -> Parquet in one run; a reru
 test('kill -9 mid-run, rerun: the generated-and-labelled export equals an uninterrupted run byte for byte', async () => {
   const job = writeJob('killed');
   const db = path.join(dir, 'killed.db');
-  const delayMs = new SeededRng('generate-kill').int(100);
-  let killedAt = -1;
-  const { done } = startCli(['run', job, '--db', db, '--progress', 'json', '--config', CONFIG], (line, child) => {
-    if (!line.startsWith('{')) return;
-    const e = JSON.parse(line) as { type: string; chunks: number };
-    if (killedAt < 0 && e.type === 'chunk' && e.chunks >= 3) {
-      killedAt = e.chunks;
-      setTimeout(() => child.kill('SIGKILL'), delayMs);
-    }
-  });
-  const killed = await done;
-  assert.equal(killed.signal, 'SIGKILL', `the run ended before it was killed: ${killed.stdout}`);
+  const killedAt = await killAfterThirdChunk(['run', job, '--db', db, '--config', CONFIG], 'generate-kill', 100);
   const store = openStore(db);
   const committed = store.datasetSequences.counts('gen').rows;
   store.close();

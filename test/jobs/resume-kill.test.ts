@@ -7,9 +7,8 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { tempDir } from '../helpers/temp-dir.ts';
-import { runCli, startCli } from './helpers/cli.ts';
+import { killAfterThirdChunk, runCli, startCli } from './helpers/cli.ts';
 import { openStore, SST2_DEV } from './helpers/pipeline-fixture.ts';
-import { SeededRng } from '../../src/core/seeded-rng.ts';
 
 const dir = tempDir('distillery-kill-');
 
@@ -52,17 +51,7 @@ test('kill -9 mid-run, rerun: nothing lost, nothing duplicated, identical export
   const job = writeJob('killed', 60);
   const db = path.join(dir, 'killed.db');
   // kill at a seeded-random moment after the third committed chunk (15 chunks in all)
-  const delayMs = new SeededRng('kill-test').int(150);
-  let killedAt = -1;
-  const { done } = startCli(['run', job, '--db', db, '--progress', 'json'], (line, child) => {
-    const e = JSON.parse(line) as { type: string; chunks: number };
-    if (killedAt < 0 && e.type === 'chunk' && e.chunks >= 3) {
-      killedAt = e.chunks;
-      setTimeout(() => child.kill('SIGKILL'), delayMs);
-    }
-  });
-  const killed = await done;
-  assert.equal(killed.signal, 'SIGKILL', `the run ended before it was killed: ${killed.stdout}`);
+  const killedAt = await killAfterThirdChunk(['run', job, '--db', db], 'kill-test', 150);
 
   const store = openStore(db);
   assert.equal(store.integrityCheck(), 'ok');

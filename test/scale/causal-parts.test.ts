@@ -13,6 +13,7 @@ import { test } from 'node:test';
 import { REPO_ROOT } from '../../src/config.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 import { runCli } from '../jobs/helpers/cli.ts';
+import { exportSha256 } from './helpers.ts';
 
 const dir = tempDir('distillery-causal-parts-');
 const CONFIG = path.join(REPO_ROOT, 'data', 'demo-lm.config.yaml');
@@ -33,22 +34,6 @@ ${body}
   );
   return file;
 }
-
-/** sha256 of each data file of the export directories (manifests name the command line, which differs) */
-const exportSha256 = (outs: string[]): Record<string, string> =>
-  Object.fromEntries(
-    outs.flatMap((out) =>
-      readdirSync(out)
-        .filter((f) => !f.endsWith('.manifest.json'))
-        .sort()
-        .map((f) => [
-          `${path.basename(out).split('-').pop()}/${f}`,
-          createHash('sha256')
-            .update(readFileSync(path.join(out, f)))
-            .digest('hex'),
-        ]),
-    ),
-  );
 
 const partEvents = (stderr: string) =>
   stderr
@@ -133,9 +118,9 @@ export:
     merged.stdout,
     /merged 5 causal-LM parts of job chat-lm-[0-9a-f]{12} .*: 18 labelled rows of 20 \(2 refused\)/,
   );
-  const want = exportSha256(outs('plain'));
+  const want = exportSha256(...outs('plain'));
   assert.equal(Object.keys(want).length, 3);
-  assert.deepEqual(exportSha256(outs('merged')), want);
+  assert.deepEqual(exportSha256(...outs('merged')), want);
   const upToDate = await merge('chat-final.db');
   assert.equal(upToDate.code, 0, upToDate.stderr);
   assert.match(upToDate.stdout, /is up to date: 18 labelled rows of 20/);
@@ -183,9 +168,9 @@ test('a public corpus (SST-2 dev, 872 rows) in 2 shards: the merged export equal
   const merged = await cli('run', file, '--parts', parts, '--db', path.join(dir, 'sst-final.db'));
   assert.equal(merged.code, 0, merged.stderr);
   assert.match(merged.stdout, /872 labelled rows of 872/);
-  const want = exportSha256([path.join(dir, 'sst-plain-parquet')]);
+  const want = exportSha256(path.join(dir, 'sst-plain-parquet'));
   assert.equal(Object.keys(want).length, 1);
-  assert.deepEqual(exportSha256([path.join(dir, 'sst-merged-parquet')]), want);
+  assert.deepEqual(exportSha256(path.join(dir, 'sst-merged-parquet')), want);
 });
 
 test('parts and the queue refuse generate jobs and --export-only', async () => {

@@ -7,28 +7,28 @@
  * job is refused before anything is queued.
  */
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { REPO_ROOT } from '../../src/config.ts';
-import { startRedis, type RedisServer } from '../helpers/redis-server.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
-import { TEST_TIMEOUT_MS, killLeftovers, runCli, startWorker, stopWorker } from './helpers.ts';
+import {
+  TEST_TIMEOUT_MS,
+  doneChunks,
+  doneLines,
+  exportSha256,
+  redisForTests,
+  runCli,
+  startTwoWorkers,
+  stopWorker,
+} from './helpers.ts';
 
 const dir = tempDir('distillery-causal-queue-');
 const CONFIG = path.join(REPO_ROOT, 'data', 'demo-lm.config.yaml');
 const CHAT = path.join(REPO_ROOT, 'data', 'demo-chat.jsonl');
 const FORMATS = ['parquet', 'safetensors', 'jsonl'];
 
-let redis: RedisServer;
-before(async () => {
-  redis = await startRedis();
-});
-after(async () => {
-  killLeftovers();
-  await redis?.stop();
-});
+const redis = redisForTests();
 
 const cli = (...args: string[]) => runCli([...args, '--config', CONFIG]);
 
@@ -49,22 +49,8 @@ ${exports}
   return file;
 }
 
-/** sha256 of each data file of the export directories (manifests name the command line, which differs) */
-const exportSha256 = (out: string): Record<string, string> =>
-  Object.fromEntries(
-    FORMATS.flatMap((f) => {
-      const d = path.join(dir, `${out}-${f}`);
-      return readdirSync(d)
-        .filter((n) => !n.endsWith('.manifest.json'))
-        .sort()
-        .map((n) => [
-          `${f}/${n}`,
-          createHash('sha256')
-            .update(readFileSync(path.join(d, n)))
-            .digest('hex'),
-        ]);
-    }),
-  );
+/** the sha256 of the data files of the run's exports, `${out}-FORMAT` each */
+const exportsOf = (out: string) => exportSha256(...FORMATS.map((f) => path.join(dir, `${out}-${f}`)));
 
 interface Status {
   id: string;
@@ -84,9 +70,7 @@ test(
     assert.match(plain.stdout, /18 examples from 20 records/);
 
     const job = writeJob('chat-lm', seq, 'queued');
-    const workers = [0, 1].map((i) =>
-      startWorker(redis.url, path.join(dir, `worker-${i}.db`), 30_000, undefined, ['--config', CONFIG]),
-    );
+    const workers = startTwoWorkers(redis.url, dir, ['--config', CONFIG]);
     const coordDb = path.join(dir, 'coord.db');
     const run = (progress: string) => cli('run', job, '--db', coordDb, '--queue', redis.url, '--progress', progress);
     const queued = await run('json');
@@ -96,9 +80,9 @@ test(
       queued.stdout,
       /dataset chat-lm done \(queued job chat-lm-[0-9a-f]{12}: 5 chunks on [12] workers\): 18 labelled rows of 20 \(2 refused\); teacher computed \d+/,
     );
-    const want = exportSha256('plain');
+    const want = exportsOf('plain');
     assert.equal(Object.keys(want).length, 3);
-    assert.deepEqual(exportSha256('queued'), want);
+    assert.deepEqual(exportsOf('queued'), want);
 
     // the progress lines: the job's chunk counts as they changed, ending done with all 5
     const progress = queued.stderr
@@ -116,9 +100,8 @@ test(
     const id = last.id;
     const files = readdirSync(path.join(dir, 'parts', id));
     assert.equal(files.filter((f) => /^chunk-\d{6}\.[0-9a-f]{16}\.seqpart$/.test(f)).length, 5, files.join(' '));
-    const done = workers.flatMap((w) => w.logs).filter((l) => l.event === 'chunk-done');
-    assert.deepEqual([...new Set(done.map((l) => l.chunk))].sort(), [0, 1, 2, 3, 4]);
-    assert.ok(done.every((l) => l.job === id));
+    assert.deepEqual(doneChunks(workers), [0, 1, 2, 3, 4]);
+    assert.ok(doneLines(workers).every((l) => l.job === id));
     const started = workers.map((w) => w.logs.filter((l) => l.event === 'chunk-start').length);
 
     // the same command attaches to the finished job: nothing queued, nothing labelled, the same exports
@@ -132,7 +115,7 @@ test(
       workers.map((w) => w.logs.filter((l) => l.event === 'chunk-start').length),
       started,
     );
-    assert.deepEqual(exportSha256('queued'), want);
+    assert.deepEqual(exportsOf('queued'), want);
 
     const status = await runCli(['jobs', 'status', id, '--queue', redis.url, '--json']);
     assert.equal(status.code, 0, status.stderr);

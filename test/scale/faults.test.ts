@@ -7,14 +7,17 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { after, afterEach, before, test } from 'node:test';
+import { afterEach, before, test } from 'node:test';
 import { tempDir } from '../helpers/temp-dir.ts';
-import { startRedis, type RedisServer } from '../helpers/redis-server.ts';
+import { startRedis } from '../helpers/redis-server.ts';
 import {
   TEST_TIMEOUT_MS,
   assertSameExport,
+  doneChunks,
   killLeftovers,
+  redisForTests,
   runCli,
+  runPlain,
   startCli,
   startWorker,
   stopWorker,
@@ -26,28 +29,13 @@ import {
 
 const dir = tempDir('distillery-faults-');
 const LOCK_MS = 3000;
-let redis: RedisServer;
+const redis = redisForTests();
 
 const opts = { timeout: TEST_TIMEOUT_MS };
 
-before(async () => {
-  redis = await startRedis();
-  const plain = await runCli([
-    'run',
-    writeJob(dir, 'plain', writeCorpus(dir, 100), 20),
-    '--db',
-    path.join(dir, 'plain.db'),
-    '--progress',
-    'none',
-  ]);
-  assert.equal(plain.code, 0, plain.stderr);
-}, opts);
+before(() => runPlain(dir, writeCorpus(dir, 100)), opts);
 // a failed test must not leave its workers taking the next test's chunks
 afterEach(killLeftovers);
-after(async () => {
-  killLeftovers();
-  await redis?.stop();
-});
 
 /** A test's own folder with a copy of the corpus: its own job id, parts and stores. */
 function setup(name: string): { sub: string; job: string; db: string } {
@@ -107,8 +95,11 @@ test(
     assert.equal(r.code, 0, r.stderr);
     assertSameExport(dir, 'plain', 'kill-worker');
     // at-least-once: a chunk may run twice (a stalled lock), its part is the same file then
-    const done = new Set(second.logs.filter((l) => l.event === 'chunk-done').map((l) => l.chunk));
-    assert.deepEqual([...done].sort(), [0, 1, 2, 3, 4], 'the second worker did every chunk, the killed one included');
+    assert.deepEqual(
+      doneChunks([second]),
+      [0, 1, 2, 3, 4],
+      'the second worker did every chunk, the killed one included',
+    );
     assert.equal(readdirSync(path.join(s.sub, 'parts')).filter((f) => f.endsWith('.part')).length, 5);
     await stopWorker(second);
   },
@@ -144,10 +135,7 @@ test(
         [2, 2],
       ],
     );
-    assert.deepEqual(
-      [...new Set(w.logs.filter((l) => l.event === 'chunk-done').map((l) => l.chunk))].sort(),
-      [0, 1, 3, 4],
-    );
+    assert.deepEqual(doneChunks([w]), [0, 1, 3, 4]);
     assert.equal(readdirSync(path.join(s.sub, 'parts')).filter((f) => f.endsWith('.part')).length, 4);
     const id = /job (sst2-queue-[0-9a-f]{12})/.exec(r.stderr)![1]!;
     const status = await runCli(['jobs', 'status', id, '--queue', redis.url, '--json']);
@@ -196,10 +184,7 @@ test('kill -9 the coordinator: the same command attaches to the job and finishes
   assert.equal(again.code, 0, again.stderr);
   assert.match(again.stdout, new RegExp(`attached to job ${id}: 5 chunks`));
   assertSameExport(dir, 'plain', 'kill-coordinator');
-  assert.deepEqual(
-    [...new Set(w.logs.filter((l) => l.event === 'chunk-done').map((l) => l.chunk))].sort(),
-    [0, 1, 2, 3, 4],
-  );
+  assert.deepEqual(doneChunks([w]), [0, 1, 2, 3, 4]);
   await stopWorker(w);
 });
 

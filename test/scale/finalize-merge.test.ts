@@ -5,7 +5,6 @@
  * exports of the merged store.
  */
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -18,6 +17,7 @@ import { writePart } from '../../src/jobs/scale/part-file.ts';
 import { encodeTeacherOutput, inputHash, openStore } from '../../src/store/index.ts';
 import { SST2_DEV } from '../jobs/helpers/pipeline-fixture.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
+import { exportSha256 } from './helpers.ts';
 
 const dir = tempDir('distillery-finalize-merge-');
 const texts = readFileSync(SST2_DEV, 'utf8')
@@ -135,20 +135,6 @@ function writeParts(name: string, chunks: number, size: number, encoding: Encodi
   return { job, partsDir, results };
 }
 
-/** sha256 of every data file of the job's exports (manifests aside: they name the command). */
-function exportHashes(out: string): Map<string, string> {
-  const m = new Map<string, string>();
-  for (const f of readdirSync(out).sort())
-    if (!f.endsWith('.manifest.json'))
-      m.set(
-        f,
-        createHash('sha256')
-          .update(readFileSync(path.join(out, f)))
-          .digest('hex'),
-      );
-  return m;
-}
-
 const manifestsOf = (out: string) =>
   readdirSync(out)
     .filter((f) => f.endsWith('.manifest.json'))
@@ -212,9 +198,9 @@ test('a merge stopped after a committed group resumes there; exports from the pa
   assert.equal(r.examples, 525);
   exportJobTargets(whole, job, job.dataset, 'test');
   whole.close();
-  const storeExports = exportHashes(path.join(dir, 'out-resume'));
+  const storeExports = exportSha256(path.join(dir, 'out-resume'));
   const storeManifests = manifestsOf(path.join(dir, 'out-resume'));
-  assert.equal(storeExports.size, 3);
+  assert.equal(Object.keys(storeExports).length, 3);
 
   // two chunks (175 rows) per transaction; the run dies after the second commit (4 chunks in)
   const resumed = openStore(path.join(dir, 'resumed.db'));
@@ -237,13 +223,13 @@ test('a merge stopped after a committed group resumes there; exports from the pa
   assert.deepEqual(seen, [1, 2, 3, 4, 5, 6]);
   exportJobTargets(resumed, job, job.dataset, 'test');
   resumed.close();
-  assert.deepEqual(exportHashes(path.join(dir, 'out-resume')), storeExports);
+  assert.deepEqual(exportSha256(path.join(dir, 'out-resume')), storeExports);
 
   // no store at all: the same files, byte for byte, and the same manifests
   const x = exportFromParts(job, partsDir, results, 'test');
   assert.equal(x.examples, 525);
   assert.equal(x.exports.length, 3);
-  assert.deepEqual(exportHashes(path.join(dir, 'out-resume')), storeExports);
+  assert.deepEqual(exportSha256(path.join(dir, 'out-resume')), storeExports);
   assert.deepEqual(manifestsOf(path.join(dir, 'out-resume')), storeManifests);
 });
 

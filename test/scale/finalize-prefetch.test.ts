@@ -6,8 +6,7 @@
  * its name, the groups before it committed.
  */
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
@@ -19,6 +18,7 @@ import { writePart } from '../../src/jobs/scale/part-file.ts';
 import { PartPrefetcher } from '../../src/jobs/scale/part-prefetch.ts';
 import { encodeTeacherOutput, inputHash, openStore } from '../../src/store/index.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
+import { exportSha256 } from './helpers.ts';
 
 const dir = tempDir('distillery-finalize-prefetch-');
 
@@ -121,20 +121,6 @@ function writeParts(name: string, chunks: number, size: number, repeats: boolean
   return { job, partsDir, results, all };
 }
 
-/** sha256 of every data file of the job's exports (manifests aside: they name the command). */
-const exportHashes = (out: string): Map<string, string> =>
-  new Map(
-    readdirSync(out)
-      .filter((f) => !f.endsWith('.manifest.json'))
-      .sort()
-      .map((f) => [
-        f,
-        createHash('sha256')
-          .update(readFileSync(path.join(out, f)))
-          .digest('hex'),
-      ]),
-  );
-
 const exampleRows = (file: string) => {
   const db = new Database(file, { readonly: true });
   const rows = db
@@ -163,10 +149,10 @@ for (const repeats of [false, true]) {
     const store = openStore(path.join(dir, `${name}-merged.db`));
     exportJobTargets(store, job, job.dataset, 'test');
     store.close();
-    const fromStore = exportHashes(path.join(dir, `out-${name}`));
-    assert.equal(fromStore.size, 2);
+    const fromStore = exportSha256(path.join(dir, `out-${name}`));
+    assert.equal(Object.keys(fromStore).length, 2);
     exportFromParts(job, partsDir, results, 'test');
-    assert.deepEqual(exportHashes(path.join(dir, `out-${name}`)), fromStore);
+    assert.deepEqual(exportSha256(path.join(dir, `out-${name}`)), fromStore);
   });
 }
 

@@ -1,15 +1,18 @@
 /**
- * Real processes for the queue tests: a small SST-2 corpus, job files, workers and exports to compare.
- * Every wait on a process is bounded (`within`, `until`): a test that would hang fails instead, saying
- * what it waited for and what each process it started wrote last; and every process it started is killed
- * afterwards (`killLeftovers` in after/afterEach hooks), so `node --test` can end.
+ * Real processes for the queue tests: a redis-server, a small SST-2 corpus, job files, workers and exports
+ * to compare. Every wait on a process is bounded (`within`, `until`): a test that would hang fails instead,
+ * saying what it waited for and what each process it started wrote last; and every process it started is
+ * killed afterwards (`killLeftovers` in after/afterEach hooks), so `node --test` can end.
  */
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { after, before } from 'node:test';
 import { SST2_DEV } from '../jobs/helpers/pipeline-fixture.ts';
 import { startCli as spawnCli, type CliProcess, type CliResult } from '../jobs/helpers/cli.ts';
+import { startRedis, type RedisServer } from '../helpers/redis-server.ts';
 
 /**
  * How long one wait may take before the test fails. A guard against a hang, not a timing assertion:
@@ -87,6 +90,35 @@ export function killLeftovers(): void {
   started.clear();
 }
 
+/**
+ * The redis-server of a test file: started before its tests; after them, every process they started is
+ * killed and it stops. The server it returns stands for the one started, so use it in tests and hooks.
+ */
+export function redisForTests(): RedisServer {
+  let redis: RedisServer | undefined;
+  before(async () => {
+    redis = await startRedis();
+  });
+  after(async () => {
+    killLeftovers();
+    await redis?.stop();
+  });
+  const started = (): RedisServer => redis ?? assert.fail('redis-server is not started yet: use it in a test or hook');
+  return {
+    get port() {
+      return started().port;
+    },
+    get url() {
+      return started().url;
+    },
+    get dir() {
+      return started().dir;
+    },
+    restart: (opts) => started().restart(opts),
+    stop: () => started().stop(),
+  };
+}
+
 /** The first `n` lines of SST-2 dev, as a corpus file of its own (some tests corrupt it). */
 export function writeCorpus(dir: string, n: number): string {
   const file = path.join(dir, 'corpus.jsonl');
@@ -110,6 +142,40 @@ export: [{ format: parquet, out: out-${name} }, { format: jsonl, out: out-${name
 `,
   );
   return file;
+}
+
+/** `distillery run` of the job `plain` on `corpus` (chunks of 20), the export the other runs must equal. */
+export async function runPlain(dir: string, corpus: string): Promise<void> {
+  const plain = await runCli([
+    'run',
+    writeJob(dir, 'plain', corpus, 20),
+    '--db',
+    path.join(dir, 'plain.db'),
+    '--progress',
+    'none',
+  ]);
+  assert.equal(plain.code, 0, plain.stderr);
+}
+
+/**
+ * sha256 of each data file of the export directories (manifests name the command line, which differs),
+ * keyed `FORMAT/file`, FORMAT the directory name after its last '-': a run's exports, `NAME-FORMAT` each,
+ * compare equal to another run's.
+ */
+export function exportSha256(...outs: string[]): Record<string, string> {
+  return Object.fromEntries(
+    outs.flatMap((out) =>
+      readdirSync(out)
+        .filter((f) => !f.endsWith('.manifest.json'))
+        .sort()
+        .map((f) => [
+          `${path.basename(out).split('-').pop()}/${f}`,
+          createHash('sha256')
+            .update(readFileSync(path.join(out, f)))
+            .digest('hex'),
+        ]),
+    ),
+  );
 }
 
 /** The export's data files and its manifest without the command line (which names --queue). */
@@ -166,6 +232,18 @@ export function startWorker(
   });
   return { ...w, logs };
 }
+
+/** Two workers, `worker-0.db` and `worker-1.db` in `dir`, with a lock of 30 s (and `args`). */
+export const startTwoWorkers = (url: string, dir: string, args: readonly string[] = []): WorkerProcess[] =>
+  [0, 1].map((i) => startWorker(url, path.join(dir, `worker-${i}.db`), 30_000, undefined, args));
+
+/** The workers' `chunk-done` log lines. */
+export const doneLines = (workers: readonly WorkerProcess[]): LogLine[] =>
+  workers.flatMap((w) => w.logs).filter((l) => l.event === 'chunk-done');
+
+/** The chunks the workers logged done, each once (a stalled lock may run one twice), sorted. */
+export const doneChunks = (workers: readonly WorkerProcess[]): (number | undefined)[] =>
+  [...new Set(doneLines(workers).map((l) => l.chunk))].sort();
 
 /** SIGTERM: the worker finishes the chunk in flight and exits, within the guard. */
 export async function stopWorker(w: CliProcess): Promise<CliResult> {

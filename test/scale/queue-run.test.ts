@@ -6,15 +6,18 @@
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { tempDir } from '../helpers/temp-dir.ts';
 import { startTestService } from '../http/helpers.ts';
-import { startRedis, type RedisServer } from '../helpers/redis-server.ts';
 import {
   TEST_TIMEOUT_MS,
   assertSameExport,
-  killLeftovers,
+  doneChunks,
+  doneLines,
+  redisForTests,
   runCli,
+  runPlain,
+  startTwoWorkers,
   startWorker,
   stopWorker,
   writeCorpus,
@@ -22,42 +25,20 @@ import {
 } from './helpers.ts';
 
 const dir = tempDir('distillery-queue-');
-let redis: RedisServer;
-before(async () => {
-  redis = await startRedis();
-});
-after(async () => {
-  killLeftovers();
-  await redis?.stop();
-});
+const redis = redisForTests();
 
 test(
   'two workers through Redis: export byte-identical to a plain run; the rerun attaches',
   { timeout: TEST_TIMEOUT_MS },
   async () => {
     const corpus = writeCorpus(dir, 120);
-    const plain = await runCli([
-      'run',
-      writeJob(dir, 'plain', corpus, 20),
-      '--db',
-      path.join(dir, 'plain.db'),
-      '--progress',
-      'none',
-    ]);
-    assert.equal(plain.code, 0, plain.stderr);
+    await runPlain(dir, corpus);
 
     const job = writeJob(dir, 'queued', corpus, 20);
-    const workers = [0, 1].map((i) => startWorker(redis.url, path.join(dir, `worker-${i}.db`), 30_000));
-    const coordinator = await runCli([
-      'run',
-      job,
-      '--db',
-      path.join(dir, 'coord.db'),
-      '--queue',
-      redis.url,
-      '--progress',
-      'json',
-    ]);
+    const workers = startTwoWorkers(redis.url, dir);
+    const coordinate = (progress: string) =>
+      runCli(['run', job, '--db', path.join(dir, 'coord.db'), '--queue', redis.url, '--progress', progress]);
+    const coordinator = await coordinate('json');
     assert.equal(coordinator.code, 0, coordinator.stderr);
     assert.match(
       coordinator.stdout,
@@ -72,20 +53,10 @@ test(
 
     // every chunk was logged as done, with its job id (at least once: a stalled lock may run one twice,
     // which the part count above shows changed nothing)
-    const done = workers.flatMap((w) => w.logs).filter((l) => l.event === 'chunk-done');
-    assert.deepEqual([...new Set(done.map((l) => l.chunk))].sort(), [0, 1, 2, 3, 4, 5]);
-    assert.ok(done.every((l) => l.job === parts[0]));
+    assert.deepEqual(doneChunks(workers), [0, 1, 2, 3, 4, 5]);
+    assert.ok(doneLines(workers).every((l) => l.job === parts[0]));
 
-    const again = await runCli([
-      'run',
-      job,
-      '--db',
-      path.join(dir, 'coord.db'),
-      '--queue',
-      redis.url,
-      '--progress',
-      'none',
-    ]);
+    const again = await coordinate('none');
     assert.equal(again.code, 0, again.stderr);
     assert.match(again.stdout, /dataset sst2-queue is up to date/);
 

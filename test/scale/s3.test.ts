@@ -13,21 +13,22 @@ import { configureS3 } from '../../src/storage/s3-settings.ts';
 import { partsLocation, storePart } from '../../src/jobs/scale/parts-location.ts';
 import { encodePart, type Part } from '../../src/jobs/scale/part-file.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
-import { startRedis, type RedisServer } from '../helpers/redis-server.ts';
 import { startS3, type S3Server } from '../helpers/s3-server.ts';
 import {
   TEST_TIMEOUT_MS,
   assertSameExport,
-  killLeftovers,
+  doneChunks,
+  redisForTests,
   runCli,
-  startWorker,
+  runPlain,
+  startTwoWorkers,
   stopWorker,
   writeCorpus,
   writeJob,
 } from './helpers.ts';
 
 const dir = tempDir('distillery-s3-');
-let redis: RedisServer;
+const redis = redisForTests();
 let s3: S3Server;
 let client: S3Client;
 let corpusFile: string;
@@ -43,7 +44,7 @@ const object = async (key: string): Promise<Buffer> =>
   );
 
 before(async () => {
-  [redis, s3] = await Promise.all([startRedis(), startS3()]);
+  s3 = await startS3();
   // the CLI processes inherit these: the SDK's endpoint, region and credentials variables
   Object.assign(process.env, s3.env);
   configureS3({ endpoint: s3.endpoint });
@@ -52,19 +53,10 @@ before(async () => {
   await client.send(
     new PutObjectCommand({ Bucket: s3.bucket, Key: 'corpora/sst2 part.jsonl', Body: readFileSync(corpusFile) }),
   );
-  const plain = await runCli([
-    'run',
-    writeJob(dir, 'plain', corpusFile, 20),
-    '--db',
-    path.join(dir, 'plain.db'),
-    '--progress',
-    'none',
-  ]);
-  assert.equal(plain.code, 0, plain.stderr);
+  await runPlain(dir, corpusFile);
 });
 after(async () => {
-  killLeftovers();
-  await Promise.all([redis?.stop(), s3?.stop()]);
+  await s3?.stop();
 });
 
 test(
@@ -72,7 +64,7 @@ test(
   { timeout: TEST_TIMEOUT_MS },
   async () => {
     const job = writeJob(dir, 'queued', CORPUS(), 20);
-    const workers = [0, 1].map((i) => startWorker(redis.url, path.join(dir, `worker-${i}.db`), 30_000));
+    const workers = startTwoWorkers(redis.url, dir);
     const started = performance.now();
     const coordinator = await runCli([
       'run',
@@ -95,8 +87,7 @@ test(
     assertSameExport(dir, 'plain', 'queued');
     assert.equal((await keys('parts/queued/')).filter((k) => k.endsWith('.part')).length, 6);
     // each worker read only its chunks' byte ranges: every chunk was done from a slice
-    const done = workers.flatMap((w) => w.logs).filter((l) => l.event === 'chunk-done');
-    assert.deepEqual([...new Set(done.map((l) => l.chunk))].sort(), [0, 1, 2, 3, 4, 5]);
+    assert.deepEqual(doneChunks(workers), [0, 1, 2, 3, 4, 5]);
     for (const w of workers) assert.equal((await stopWorker(w)).code, 0);
     console.log(`# s3 queue run (coordinator, 120 records, 6 chunks, 2 workers): ${seconds.toFixed(1)} s`);
   },

@@ -5,28 +5,13 @@
  * `run --parts DIR --export-only` writes the same files straight from the parts, with no store.
  */
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { cpSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { tempDir } from '../helpers/temp-dir.ts';
-import { assertSameExport, runCli, writeCorpus, writeJob } from './helpers.ts';
+import { assertSameExport, exportSha256, runCli, writeCorpus, writeJob } from './helpers.ts';
 
 const dir = tempDir('distillery-shard-parts-');
-
-/** sha256 of each data file of an export directory (manifests name the command line, which differs) */
-const exportSha256 = (out: string): Record<string, string> =>
-  Object.fromEntries(
-    readdirSync(out)
-      .filter((f) => !f.endsWith('.manifest.json'))
-      .sort()
-      .map((f) => [
-        f,
-        createHash('sha256')
-          .update(readFileSync(path.join(out, f)))
-          .digest('hex'),
-      ]),
-  );
 
 test('shards write parts without a queue; merging them exports what a plain run exports', async () => {
   const corpus = writeCorpus(dir, 100);

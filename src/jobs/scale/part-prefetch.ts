@@ -5,16 +5,10 @@
  * The caller stays synchronous: it blocks on the next part only when the reader has not produced it
  * yet. At most `aheadBytes` of parts wait.
  */
-import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { DistilleryError } from '../../core/errors.ts';
+import { PrefetchThread } from '../../core/prefetch-thread.ts';
 import type { Encoding } from '../../core/types.ts';
 import type { OpChainCount, RunCounts } from '../runner/ports.ts';
-
-const POSTED = 0;
-const CONSUMED = 1;
-const STOP = 2;
-/** set by the reader when it ends, for whatever reason */
-const ENDED = 3;
 
 /** A part's examples column by column, label and origin as the JSON text the store keeps. */
 export interface ExampleColumns {
@@ -67,29 +61,14 @@ export interface PrefetchedPart {
 }
 
 export class PartPrefetcher {
-  readonly #worker: Worker;
-  readonly #port: MessagePort;
-  readonly #ctl = new Int32Array(new SharedArrayBuffer(16));
-  #consumed = 0;
-  #finished = false;
+  readonly #thread: PrefetchThread<Message>;
 
   constructor(partsDir: string, parts: readonly PrefetchedPart[], aheadBytes: number) {
-    const { port1, port2 } = new MessageChannel();
-    this.#port = port1;
-    this.#worker = new Worker(new URL('./part-reader-thread.mjs', import.meta.url), {
-      workerData: {
-        partsDir,
-        parts: parts.map(({ part, sha256, bytes }) => ({ part, sha256, bytes })),
-        aheadBytes,
-        control: this.#ctl.buffer,
-        port: port2,
-      },
-      transferList: [port2],
-      // plain JavaScript: skip the loaders (tsx) the parent may run under, they cost a start of ~100 ms
-      execArgv: [],
+    this.#thread = new PrefetchThread(new URL('./part-reader-thread.mjs', import.meta.url), {
+      partsDir,
+      parts: parts.map(({ part, sha256, bytes }) => ({ part, sha256, bytes })),
+      aheadBytes,
     });
-    // an abandoned merge must not keep the process alive
-    this.#worker.unref();
   }
 
   /** The next part's rows, checked against its sha256; throws what reading it threw. */
@@ -98,23 +77,12 @@ export class PartPrefetcher {
   }
 
   #next(): Exclude<Message, { error: string }> {
-    if (this.#finished) throw new DistilleryError('INTERNAL', 'the part reader is closed');
-    let msg: Message | undefined;
-    for (;;) {
-      const posted = Atomics.load(this.#ctl, POSTED);
-      msg = receiveMessageOnPort(this.#port)?.message as Message | undefined;
-      if (msg) break;
-      if (Atomics.load(this.#ctl, ENDED) === 1) {
-        msg = receiveMessageOnPort(this.#port)?.message as Message | undefined;
-        if (msg) break;
-        this.close();
-        throw new DistilleryError('INTERNAL', 'the part reader thread stopped before the last part');
-      }
-      Atomics.wait(this.#ctl, POSTED, posted, 1000);
+    if (this.#thread.closed) throw new DistilleryError('INTERNAL', 'the part reader is closed');
+    const msg = this.#thread.receive();
+    if (!msg) {
+      this.close();
+      throw new DistilleryError('INTERNAL', 'the part reader thread stopped before the last part');
     }
-    this.#consumed++;
-    Atomics.store(this.#ctl, CONSUMED, this.#consumed);
-    Atomics.notify(this.#ctl, CONSUMED);
     if ('error' in msg) {
       this.close();
       throw new DistilleryError(msg.invalid ? 'INVALID_INPUT' : 'INTERNAL', msg.error, {
@@ -126,11 +94,6 @@ export class PartPrefetcher {
 
   /** Stops the reader (safe to call twice). */
   close(): void {
-    if (this.#finished) return;
-    this.#finished = true;
-    Atomics.store(this.#ctl, STOP, 1);
-    Atomics.notify(this.#ctl, CONSUMED);
-    this.#port.close();
-    void this.#worker.terminate();
+    this.#thread.close();
   }
 }

@@ -14,10 +14,10 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { DistilleryError } from '../../core/errors.ts';
 import type { DatasetSequenceRow, StoredSequenceBlobs } from '../../store/index.ts';
+import { listPartsOfKind, type ListedPart, type PartKind } from './part-listing.ts';
 import type { PartsLocation } from './parts-location.ts';
 
 const MAGIC = 'DSEQPART1\n';
-const NAME = /^chunk-(\d{6})\.([0-9a-f]{16})\.seqpart$/;
 
 export interface SequencePartHeader {
   kind: 'causal-lm';
@@ -35,10 +35,7 @@ export interface SequencePart {
   sequences: StoredSequenceBlobs[];
 }
 
-export interface StoredSequencePart {
-  chunk: number;
-  name: string;
-  sha256: string;
+export interface StoredSequencePart extends ListedPart {
   job: string;
 }
 
@@ -111,20 +108,11 @@ export function readSequencePart(file: string, sha256: string): SequencePart {
   return { header, sequences };
 }
 
+const SEQUENCE_PART: PartKind<{ job: string }> = {
+  name: /^chunk-(\d{6})\.([0-9a-f]{16})\.seqpart$/,
+  facts: (bytes, where) => ({ job: headerOf(bytes, where).job }),
+};
+
 /** Every causal-LM part in `loc` whose bytes match its name; a mismatch is refused with the part to remove. */
-export async function listSequenceParts(loc: PartsLocation): Promise<StoredSequencePart[]> {
-  const out: StoredSequencePart[] = [];
-  for (const name of await loc.names()) {
-    const m = NAME.exec(name);
-    if (!m) continue;
-    const file = loc.at(name);
-    const bytes = await loc.read(name);
-    const sha256 = createHash('sha256').update(bytes).digest('hex');
-    if (!sha256.startsWith(m[2]!))
-      throw new DistilleryError('INVALID_INPUT', `part ${file} is corrupt: its sha256 is ${sha256}`, {
-        hint: 'remove it and rerun the shard that owns its chunk: the chunk is computed again',
-      });
-    out.push({ chunk: Number(m[1]), name, sha256, job: headerOf(bytes, file).job });
-  }
-  return out;
-}
+export const listSequenceParts = (loc: PartsLocation): Promise<StoredSequencePart[]> =>
+  listPartsOfKind(loc, SEQUENCE_PART);

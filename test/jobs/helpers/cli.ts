@@ -1,7 +1,9 @@
 /** Run the real `distillery` CLI as a child process. */
+import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { REPO_ROOT } from '../../../src/config.ts';
+import { SeededRng } from '../../../src/core/seeded-rng.ts';
 
 export const CLI = path.join(REPO_ROOT, 'bin/distillery.js');
 
@@ -43,3 +45,24 @@ export function startCli(args: string[], onStderrLine?: (line: string, child: Ch
 }
 
 export const runCli = (args: string[]): Promise<CliResult> => startCli(args).done;
+
+/**
+ * Runs the CLI with `args` (a `run`, given `--progress json` here) and kills it with SIGKILL at a
+ * seeded-random moment, up to `maxDelayMs` after its progress first counts three chunks; the count it
+ * had then. Fails if the run ended before the kill.
+ */
+export async function killAfterThirdChunk(args: string[], seed: string, maxDelayMs: number): Promise<number> {
+  const delayMs = new SeededRng(seed).int(maxDelayMs);
+  let killedAt = -1;
+  const { done } = startCli([...args, '--progress', 'json'], (line, child) => {
+    if (!line.startsWith('{')) return;
+    const e = JSON.parse(line) as { type: string; chunks: number };
+    if (killedAt < 0 && e.type === 'chunk' && e.chunks >= 3) {
+      killedAt = e.chunks;
+      setTimeout(() => child.kill('SIGKILL'), delayMs);
+    }
+  });
+  const killed = await done;
+  assert.equal(killed.signal, 'SIGKILL', `the run ended before it was killed: ${killed.stdout}`);
+  return killedAt;
+}
