@@ -22,7 +22,7 @@ import * as ort from 'onnxruntime-node';
 import { writeCausal } from '../src/fixtures/causal/build.ts';
 import { planBatches } from '../src/teacher/batch-planner.ts';
 import { buildFeeds, causalInputs, readGraphInputs, scoredRowFeeds } from '../src/teacher/causal/causal-feeds.ts';
-import { CausalTeacher } from '../src/teacher/causal/causal-teacher.ts';
+import { CausalTeacher, HEAD_CHUNK_ELEMENTS } from '../src/teacher/causal/causal-teacher.ts';
 import { TARGET_INPUTS, TARGET_OUTPUTS } from '../src/teacher/causal/expose-targets.ts';
 import type { EncodedSequence, SequenceInput } from '../src/teacher/causal/sequence-input.ts';
 import { scoredPositions } from '../src/teacher/causal/sequence-input.ts';
@@ -125,10 +125,11 @@ async function rawMode(js: boolean, encoded: EncodedSequence[], planLimits: type
   const graph = targetsGraph(files.onnx, [], defaultGraphCache());
   const config = (await import(path.join(modelDir, 'config.json'), { with: { type: 'json' } })).default;
   const inputs = causalInputs(readGraphInputs(graph.bytes), config as Record<string, unknown>);
-  // the engine's session options (src/teacher/session.ts, threads 0 as CausalTeacher passes)
+  // the engine's session options (src/teacher/session.ts, threads 0 and the arena as CausalTeacher passes;
+  // js-topk too, so its [batch, seq, vocab] logits are not charged page faults the engine is spared)
   const session = await ort.InferenceSession.create(js ? files.onnx : graph.path, {
     graphOptimizationLevel: 'all',
-    enableCpuMemArena: false,
+    enableCpuMemArena: true,
     executionMode: 'sequential',
     intraOpNumThreads: 0,
     interOpNumThreads: 1,
@@ -168,7 +169,7 @@ async function rawMode(js: boolean, encoded: EncodedSequence[], planLimits: type
           }
         });
       } else {
-        const rowFeeds = scoredRowFeeds(batchRows, seq, offsets, Math.floor(2 ** 24 / V));
+        const rowFeeds = scoredRowFeeds(batchRows, seq, offsets, Math.floor(HEAD_CHUNK_ELEMENTS / V));
         for (const [name, t] of Object.entries(rowFeeds.feeds))
           tensors[name] = new ort.Tensor('int64', t.data as BigInt64Array, t.dims);
         tensors[TARGET_INPUTS.temperature] = new ort.Tensor('float32', Float32Array.of(1), [1]);

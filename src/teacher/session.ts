@@ -23,6 +23,11 @@ export interface SessionRequest {
   /** intra-op threads; default: all cores */
   threads?: number;
   thread?: SessionThread;
+  /**
+   * keep onnxruntime's CPU memory arena (default off): for graphs that allocate the same large
+   * tensors over and over within a run (the causal head's chunks), where fresh memory costs page faults
+   */
+  arena?: boolean;
   /** names the session in errors, e.g. `teacher "demo"`; default: the ONNX path */
   label?: string;
   /** called once when `auto` settles on a device, so the choice is logged */
@@ -130,7 +135,7 @@ export async function openSession(req: SessionRequest): Promise<OpenedSession> {
         executionMode: 'sequential',
         // Batches come in many shapes; ORT's arena keeps the largest of each and grew RSS by ~1 GB
         // on BERT-base (bench/teacher.ts), for no measurable speed gain.
-        enableCpuMemArena: false,
+        enableCpuMemArena: req.arena ?? false,
         // A GPU probe that fails under `auto` is expected; only the final fallback line should show.
         ...(req.device === 'auto' && device !== 'cpu' ? { logSeverityLevel: 4 as const } : {}),
       };

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { exposeTargets, type ExposeTargetsOptions } from './expose-targets.ts';
 
 /** Bump when expose-targets.ts changes what it writes. */
-export const TARGETS_GRAPH_VERSION = 3;
+export const TARGETS_GRAPH_VERSION = 4;
 
 export interface TargetsGraph {
   path: string;
