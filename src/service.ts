@@ -6,7 +6,8 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import pino, { type Logger } from 'pino';
-import { refuseOpenRemote, type Config } from './config.ts';
+import type { Config } from './config.ts';
+import { refuseOpenRemote } from './http/open-remote.ts';
 import { createApp, type RouteModule } from './http/app.ts';
 import { ServiceMetrics } from './http/metrics.ts';
 import { queueMetrics } from './http/queue-metrics.ts';

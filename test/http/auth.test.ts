@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { loadConfig, refuseOpenRemote } from '../../src/config.ts';
+import { loadConfig } from '../../src/config.ts';
+import { refuseOpenRemote } from '../../src/http/open-remote.ts';
 import { startService } from '../../src/service.ts';
 import { post, problemOf, startTestService } from './helpers.ts';
 
