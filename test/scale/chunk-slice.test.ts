@@ -110,3 +110,15 @@ test('a corpus that grew or shrank since the plan fails each chunk naming the ch
     [5, 6],
   );
 });
+
+test('the plan refuses a repeated id or a malformed line before anything is queued, naming the line', async () => {
+  const file = path.join(dir, 'repeats.jsonl');
+  const rows = ['a', 'b', 'c', 'b'].map((id, i) => JSON.stringify({ id, text: `row ${i}`, label: 0 }));
+  writeFileSync(file, `${rows.join('\n')}\n`);
+  await assert.rejects(
+    planJob(jobOf({ path: file, idColumn: 'id' }, 2)),
+    /repeats\.jsonl:4: id "b" repeats the id of line 2/,
+  );
+  writeFileSync(file, `${rows.slice(0, 2).join('\n')}\n{"id": broken\n`);
+  await assert.rejects(planJob(jobOf({ path: file, idColumn: 'id' }, 2)), /repeats\.jsonl:3/);
+});

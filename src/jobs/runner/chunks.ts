@@ -49,25 +49,34 @@ export async function countShardRecords(
   stats: CorpusStats,
 ): Promise<number> {
   let n = 0;
-  // line-number ids are unique by construction: only ids from a column are remembered
-  const seen = new Map<string, number>();
+  const checkId = uniqueIds(corpus);
   for await (const r of readCorpus(corpus, stats)) {
-    if (r.idColumn !== undefined) {
-      const first = seen.get(r.id);
-      if (first !== undefined) {
-        const useLines =
-          corpus.idColumn === undefined
-            ? 'set idColumn: false (--no-id-column) to use line numbers'
-            : 'drop idColumn to use line numbers';
-        throw new DistilleryError(
-          'INVALID_INPUT',
-          `${corpus.path}:${r.line}: id "${r.id}" repeats the id of line ${first}`,
-          { hint: `ids in "${r.idColumn}" must be unique; ${useLines}` },
-        );
-      }
-      seen.set(r.id, r.line);
-    }
+    checkId(r);
     if (inShard(hash(r), shard)) n++;
   }
   return n;
+}
+
+/** A check, record by record in corpus order, that ids from an id column do not repeat. */
+export function uniqueIds(corpus: CorpusOptions): (r: CorpusRecord) => void {
+  // line-number ids are unique by construction: only ids from a column are remembered
+  const seen = new Map<string, number>();
+  return (r) => {
+    if (r.idColumn === undefined) return;
+    const first = seen.get(r.id);
+    if (first !== undefined) {
+      const useLines =
+        corpus.idColumn === undefined
+          ? 'set idColumn: false (--no-id-column) to use line numbers'
+          : 'drop idColumn to use line numbers';
+      throw new DistilleryError(
+        'INVALID_INPUT',
+        `${corpus.path}:${r.line}: id "${r.id}" repeats the id of line ${first}`,
+        {
+          hint: `ids in "${r.idColumn}" must be unique; ${useLines}`,
+        },
+      );
+    }
+    seen.set(r.id, r.line);
+  };
 }

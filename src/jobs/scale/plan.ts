@@ -1,14 +1,14 @@
 /**
- * A job cut into chunks for workers: the corpus is scanned once (the same validation as `distillery run`,
+ * A job cut into chunks for workers: the corpus is read once for its records (the same validation as `distillery run`,
  * so a malformed line or a repeated id stops here, before anything is queued) and each chunk is the run's
- * chunk of the same index, given by its record count and the corpus lines and bytes it spans. The job id is the
+ * chunk of the same index, given by its record count and the corpus lines and bytes it spans (a second read,
+ * counting newlines, finds the bytes: chunk-slice.ts). The job id is the
  * dataset plus a hash of everything that makes its rows, so the same command always names the same job.
  */
 import { createHash } from 'node:crypto';
-import { corpusBytes, newCorpusStats, readCorpus, type CorpusRecord } from '../corpus/index.ts';
+import { corpusBytes, newCorpusStats, readCorpus } from '../corpus/index.ts';
 import type { JobSpec } from '../job-schema.ts';
-import { countShardRecords } from '../runner/chunks.ts';
-import { inputHash } from '../../store/index.ts';
+import { uniqueIds } from '../runner/chunks.ts';
 import { sliceChunks } from './chunk-slice.ts';
 
 export interface ChunkPlan {
@@ -45,13 +45,14 @@ export function specHash(job: JobSpec): string {
 }
 
 export async function planJob(job: JobSpec): Promise<DistributedJob> {
-  const hash = (r: CorpusRecord) => inputHash(r.input);
+  // one pass validates (as a plain run's count does) and cuts the chunks; an s3:// corpus is read once here
   const stats = newCorpusStats();
-  const total = await countShardRecords(job.corpus, undefined, hash, stats);
+  const checkId = uniqueIds(job.corpus);
   const chunks: ChunkPlan[] = [];
   let current: ChunkPlan | undefined;
   let n = 0;
-  for await (const r of readCorpus(job.corpus)) {
+  for await (const r of readCorpus(job.corpus, stats)) {
+    checkId(r);
     if (!current) {
       current = { index: chunks.length, firstLine: r.line, lastLine: r.line, records: 0, recordsBefore: n };
       chunks.push(current);
@@ -63,5 +64,5 @@ export async function planJob(job: JobSpec): Promise<DistributedJob> {
   }
   await sliceChunks(job.corpus, chunks);
   const h = specHash(job);
-  return { id: `${job.dataset}-${h.slice(0, 12)}`, specHash: h, job, corpusRecords: total, chunks };
+  return { id: `${job.dataset}-${h.slice(0, 12)}`, specHash: h, job, corpusRecords: n, chunks };
 }
