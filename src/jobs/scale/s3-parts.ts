@@ -52,8 +52,9 @@ export class S3Parts implements PartsLocation {
     };
     await Promise.all(Array.from({ length: Math.min(PARALLEL, todo.length) }, fetchSome));
     // parts a listing read before were checked against their names' hash prefix: now the whole sha256
+    const fetched = new Set(todo);
     for (const p of parts)
-      if (!todo.includes(p)) checkPartBytes(readFileSync(path.join(dir, p.name)), p.sha256, this.at(p.name));
+      if (!fetched.has(p)) checkPartBytes(readFileSync(path.join(dir, p.name)), p.sha256, this.at(p.name));
     return dir;
   }
 
